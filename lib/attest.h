@@ -1,0 +1,63 @@
+/*
+ * Attestation verification (libfido2 + OpenSSL) and the physical/passkey
+ * classification of DESIGN.md section 1.
+ */
+#ifndef PR_ATTEST_H
+#define PR_ATTEST_H
+
+#include <stddef.h>
+
+#include <fido.h>
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "store.h"
+
+/*
+ * Load every *.pem in dir (no links; files and dir owned by root and not
+ * writable by group/others) plus the transport's built-in anchors. A bad
+ * file is an error naming it. A missing directory is an empty store only if
+ * allow_missing is set.
+ */
+int pr_anchors_load(const char *dir, int allow_missing, X509_STORE **out,
+    struct pr_errbuf *eb);
+
+/*
+ * Verify the attestation of cred and fill out (id, alg, pubkey, aaguid,
+ * flags, sign_count, fmt, class). cred must carry its type, fmt, authdata,
+ * attstmt, client data hash and rp id (as after fido_dev_make_cred, or set
+ * from a stored registration). Classification:
+ *   physical: packed-x5c or fido-u2f whose chain verifies to anchors, BE=0,
+ *             and the AAGUID in aaguids when n_aaguids > 0;
+ *   passkey:  any other statement that verifies (self, none, unknown vendor).
+ * A statement that does not verify is PR_ERR_ATTESTATION. why (may be NULL)
+ * gets a short explanation of the class.
+ */
+int pr_attest_classify(const fido_cred_t *cred, X509_STORE *anchors,
+    const unsigned char (*aaguids)[16], size_t n_aaguids,
+    struct pr_cred *out, char *why, size_t why_len);
+
+/*
+ * A registration as raw bytes: stored or imported registrations (ssh-keygen
+ * write-attestation, test vectors) and formats libfido2 1.12 cannot carry in
+ * a fido_cred_t ("apple"). cose_alg 0 takes the algorithm from the
+ * credential key in authdata.
+ */
+struct pr_attest_input {
+	const char *fmt;
+	const unsigned char *authdata;   /* raw authenticator data */
+	size_t authdata_len;
+	const unsigned char *attstmt;    /* the attStmt CBOR map */
+	size_t attstmt_len;
+	const unsigned char *cdh;        /* client data hash */
+	size_t cdh_len;                  /* 32 */
+	const char *rp_id;
+	int cose_alg;
+};
+
+/* pr_attest_classify for raw input; pr_attest_classify is a thin path to it. */
+int pr_attest_classify_raw(const struct pr_attest_input *in,
+    X509_STORE *anchors, const unsigned char (*aaguids)[16], size_t n_aaguids,
+    struct pr_cred *out, char *why, size_t why_len);
+
+#endif

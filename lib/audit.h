@@ -1,0 +1,57 @@
+/*
+ * Audit: one record per event, one line each, hash-chained so edits,
+ * deletions, reordering and torn records are detected. Appended under a
+ * lock and mirrored to syslog (LOG_AUTHPRIV). Never holds secrets.
+ */
+#ifndef PR_AUDIT_H
+#define PR_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Fields of DESIGN.md section 4; NULL (or -1 for numbers) means absent. */
+struct pr_audit_event {
+	const char *event;      /* auth, enroll, remove, invite, recovery-ticket, recovery-code, codes-generated, policy-error, lockout */
+	bool success;
+	const char *reason;     /* failure reason token (pr_err_reason), or a success note */
+	const char *user;       /* never a name that is not a known account */
+	const char *role;
+	const char *method;     /* security-key, passkey, ssh-sk, recovery-code */
+	const char *service;
+	const char *tty;
+	const char *rhost;
+	const char *rp_id;
+	const char *cred_id;    /* base64url credential id */
+	const char *aaguid;
+	int flags;              /* authenticator data flags byte, -1 absent */
+	int64_t sign_count;     /* -1 absent */
+	const char *cred_class; /* physical / passkey */
+	const char *path;       /* direct / helper */
+	const char *actor;      /* who did it, for admin actions */
+	const char *detail;     /* free text without secrets */
+};
+
+/*
+ * Append ev to log_path (created 0600 if missing; parent must exist),
+ * chained to the last record, under an exclusive lock, fsync'd; and send
+ * the same line to syslog. PR_OK or PR_ERR_*.
+ */
+int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
+    struct pr_errbuf *eb);
+
+/*
+ * Verify the chain of log_path. PR_OK, or PR_ERR_CORRUPT with *bad_record
+ * (1-based line number) and eb naming the first bad record and why
+ * (edited, deleted/reordered, torn last record, bad syntax).
+ */
+int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
+    struct pr_errbuf *eb);
+
+/* Format one record line (without chain fields) — exposed for tests. */
+int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
+    const char *host, char **out);
+
+#endif

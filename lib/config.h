@@ -1,0 +1,72 @@
+/*
+ * The policy file (libconfuse) and the module's arguments, loaded into one
+ * struct. Any error names the file and line and fails closed.
+ */
+#ifndef PR_CONFIG_H
+#define PR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "policy.h"
+
+#define PR_DEFAULT_CONFIG "/etc/practicerunner/practicerunner.conf"
+#define PR_DEFAULT_STATE_DIR "/var/lib/practicerunner"
+#define PR_DEFAULT_AUDIT_LOG "/var/log/practicerunner/audit.log"
+#define PR_DEFAULT_TRUST_ANCHORS "/etc/practicerunner/trust-anchors.d"
+#define PR_DEFAULT_TOUCH_TIMEOUT 30
+#define PR_MAX_CONFIG_SIZE (256 * 1024)
+
+struct pr_strlist {
+	char **v;
+	size_t n;
+};
+
+struct pr_recovery_conf {
+	struct pr_strlist services;
+	long ticket_lifetime;      /* seconds */
+	int codes;                 /* codes per set */
+	bool self_request;
+	char *mail_command;
+};
+
+struct pr_config {
+	char *path;                /* the file this came from */
+	char *rp_id;
+	struct pr_policy policy;
+	int touch_timeout;         /* seconds, 1..600 */
+	char *state_dir;
+	char *audit_log;
+	char *trust_anchors;
+	unsigned char (*physical_aaguids)[16];
+	size_t n_physical_aaguids; /* 0: no allow-list */
+	struct pr_strlist exempt;
+	struct pr_strlist owners;  /* user names and "@group" entries */
+	struct pr_strlist admins;
+	struct pr_recovery_conf recovery;
+};
+
+/*
+ * Load path: it must be a regular file, not a link, owned by a trusted owner
+ * (root), not writable by group or others. Unknown keys, invalid values and
+ * an owner or admin listed in exempt are errors; eb names file and line.
+ */
+int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb);
+void pr_config_free(struct pr_config **cfg);
+
+/* The module's pam.d options. */
+struct pr_modopts {
+	const char *config;        /* config=FILE (points into argv) */
+	bool debug;
+	bool cue;
+	bool uv_required;          /* uv=required: stricter than policy */
+	int timeout;               /* timeout=N seconds, 0 = policy's */
+	bool opportunistic;
+};
+
+/* Parse pam.d arguments; an unknown or malformed option is an error. */
+int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
+    struct pr_errbuf *eb);
+
+#endif

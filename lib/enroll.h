@@ -1,0 +1,29 @@
+/* Enrollment: makeCredential on a device, then attestation and class. */
+#ifndef PR_ENROLL_H
+#define PR_ENROLL_H
+
+#include <fido.h>
+#include <openssl/x509.h>
+
+#include "assert.h"
+#include "config.h"
+#include "store.h"
+
+struct pr_enroll_opts {
+	const struct pr_config *cfg;
+	const char *user;
+	const char *label;
+	bool uv_required;
+	X509_STORE *anchors;
+};
+
+/*
+ * Make a credential on the first device the user touches (excluding ids
+ * already enrolled), verify its attestation and classify it into out.
+ * why gets the classification explanation.
+ */
+int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o,
+    const struct pr_credlist *existing, const struct pr_ui *ui,
+    struct pr_cred *out, char *why, size_t why_len);
+
+#endif

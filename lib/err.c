@@ -1,0 +1,75 @@
+/* Error codes, their messages and their audit reason tokens. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "err.h"
+
+struct err_text {
+	int code;
+	const char *reason;
+	const char *text;
+};
+
+static const struct err_text err_table[] = {
+	{ PR_OK, "ok", "success" },
+	{ PR_ERR_NOMEM, "internal-error", "out of memory" },
+	{ PR_ERR_IO, "io-error", "input/output error" },
+	{ PR_ERR_CONFIG, "policy-error", "invalid policy file" },
+	{ PR_ERR_UNSAFE_FILE, "unsafe-file", "unsafe file (link, owner or permissions)" },
+	{ PR_ERR_CORRUPT, "corrupt-state", "state file is corrupt" },
+	{ PR_ERR_NOT_FOUND, "not-found", "not found" },
+	{ PR_ERR_INVALID_ARG, "invalid-argument", "invalid argument" },
+	{ PR_ERR_NO_DEVICE, "no-device", "no security key attached" },
+	{ PR_ERR_NO_CREDENTIAL, "no-matching-key", "no attached security key holds an enrolled credential" },
+	{ PR_ERR_TIMEOUT, "timeout", "security key was not touched in time" },
+	{ PR_ERR_UV_REQUIRED, "uv-missing", "user verification (PIN or biometric) was required but not performed" },
+	{ PR_ERR_PIN_INVALID, "pin-invalid", "wrong PIN" },
+	{ PR_ERR_PIN_BLOCKED, "pin-blocked", "PIN blocked: too many wrong attempts" },
+	{ PR_ERR_SIGNATURE, "bad-signature", "signature did not verify" },
+	{ PR_ERR_COUNTER, "counter-regression", "signature counter did not increase (possible cloned key)" },
+	{ PR_ERR_CLASS, "class-not-allowed", "this kind of key is not allowed by policy" },
+	{ PR_ERR_ATTESTATION, "attestation-invalid", "attestation did not verify" },
+	{ PR_ERR_UP_MISSING, "up-missing", "user presence flag missing" },
+	{ PR_ERR_DEVICE, "device-error", "security key error" },
+	{ PR_ERR_CANCELLED, "cancelled", "cancelled" },
+	{ PR_ERR_EXISTS, "exists", "already exists" },
+	{ PR_ERR_AUDIT, "audit-error", "audit record could not be written" },
+	{ PR_ERR_LOCK, "lock-error", "could not take a lock" },
+	{ PR_ERR_NO_PIN, "no-pin-set", "user verification requires a PIN but the security key has none set" },
+	{ PR_ERR_ALGORITHM, "unsupported-algorithm", "unsupported key algorithm" },
+	{ PR_ERR_NOT_ENROLLED, "not-enrolled", "no enrolled security key acceptable to policy" },
+};
+
+static const struct err_text *err_lookup(int err)
+{
+	for (size_t i = 0; i < sizeof(err_table) / sizeof(err_table[0]); i++)
+		if (err_table[i].code == err)
+			return &err_table[i];
+	return NULL;
+}
+
+const char *pr_strerror(int err)
+{
+	const struct err_text *e = err_lookup(err);
+	return e != NULL ? e->text : "unknown error";
+}
+
+const char *pr_err_reason(int err)
+{
+	const struct err_text *e = err_lookup(err);
+	return e != NULL ? e->reason : "internal-error";
+}
+
+int pr_fail(struct pr_errbuf *eb, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (eb == NULL)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}

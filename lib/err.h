@@ -1,0 +1,52 @@
+/* Project error codes: negative values, 0 is success. Mapped to PAM codes only in pam/. */
+#ifndef PR_ERR_H
+#define PR_ERR_H
+
+#include <stddef.h>
+
+enum pr_err {
+	PR_OK = 0,
+	PR_ERR_NOMEM = -1,          /* allocation failed */
+	PR_ERR_IO = -2,             /* read/write/fsync/rename failed */
+	PR_ERR_CONFIG = -3,         /* policy file invalid */
+	PR_ERR_UNSAFE_FILE = -4,    /* symlink, wrong owner or mode, not a regular file */
+	PR_ERR_CORRUPT = -5,        /* a state or log file does not parse */
+	PR_ERR_NOT_FOUND = -6,      /* no such user, key, file entry */
+	PR_ERR_INVALID_ARG = -7,    /* caller passed something unusable */
+	PR_ERR_NO_DEVICE = -8,      /* no authenticator attached */
+	PR_ERR_NO_CREDENTIAL = -9,  /* attached devices hold none of the allowed credentials */
+	PR_ERR_TIMEOUT = -10,       /* no touch within the timeout */
+	PR_ERR_UV_REQUIRED = -11,   /* user verification required but not performed */
+	PR_ERR_PIN_INVALID = -12,   /* wrong PIN */
+	PR_ERR_PIN_BLOCKED = -13,   /* PIN retries exhausted */
+	PR_ERR_SIGNATURE = -14,     /* signature or rpIdHash/clientDataHash did not verify */
+	PR_ERR_COUNTER = -15,       /* sign counter did not grow: possible cloned key */
+	PR_ERR_CLASS = -16,         /* credential class not allowed by policy */
+	PR_ERR_ATTESTATION = -17,   /* attestation statement did not verify */
+	PR_ERR_UP_MISSING = -18,    /* authenticator data lacks user presence */
+	PR_ERR_DEVICE = -19,        /* device or protocol error */
+	PR_ERR_CANCELLED = -20,     /* the user cancelled (e.g. Esc at the PIN prompt) */
+	PR_ERR_EXISTS = -21,        /* already enrolled / already present */
+	PR_ERR_AUDIT = -22,         /* audit record could not be written */
+	PR_ERR_LOCK = -23,          /* lock could not be taken */
+	PR_ERR_NO_PIN = -24,        /* UV needs a PIN but the device has none set */
+	PR_ERR_ALGORITHM = -25,     /* unsupported COSE algorithm */
+	PR_ERR_NOT_ENROLLED = -26,  /* the user has no enrolled key acceptable to policy */
+};
+
+/* Human-readable text for an error code; never NULL. */
+const char *pr_strerror(int err);
+
+/* Short stable token for audit records ("counter-regression", ...); never NULL. */
+const char *pr_err_reason(int err);
+
+/* A place for a one-line explanation that names file and line where there is one. */
+struct pr_errbuf {
+	char msg[512];
+};
+
+/* printf into eb (if non-NULL); returns err unchanged, for "return pr_fail(eb, r, ...)". */
+int pr_fail(struct pr_errbuf *eb, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

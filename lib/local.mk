@@ -1,0 +1,22 @@
+# The shared core: no PAM calls, no terminal I/O.
+noinst_LTLIBRARIES += lib/libpracticerunner.la
+lib_libpracticerunner_la_SOURCES = \
+	lib/err.c lib/err.h \
+	lib/util.c lib/util.h \
+	lib/secure_file.c lib/secure_file.h \
+	lib/config.c lib/config.h \
+	lib/policy.c lib/policy.h \
+	lib/roles.c lib/roles.h \
+	lib/store.c lib/store.h lib/store_users.c \
+	lib/audit.c lib/audit.h \
+	lib/anchors.c \
+	lib/attest.c lib/attest.h \
+	lib/assert.c lib/assert.h \
+	lib/enroll.c lib/enroll.h \
+	lib/select.c lib/select.h \
+	lib/transport.h
+lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
+
+# Release transport: HID devices through libfido2.
+noinst_LTLIBRARIES += lib/libpr_hid.la
+lib_libpr_hid_la_SOURCES = lib/transport_hid.c

@@ -1,0 +1,88 @@
+/*
+ * Credential store: one file per user under <state_dir>/users/, replaced
+ * atomically under a per-user lock in <state_dir>/locks/. A corrupt file
+ * fails closed (PR_ERR_CORRUPT) and is never rewritten silently.
+ */
+#ifndef PR_STORE_H
+#define PR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "policy.h"
+
+#define PR_CRED_ID_MAX 1024
+#define PR_PUBKEY_MAX 1024
+#define PR_LABEL_MAX 64
+#define PR_MAX_CREDS_PER_USER 64
+
+enum pr_cred_kind { PR_KIND_FIDO = 0, PR_KIND_SSH };
+
+struct pr_cred {
+	unsigned char *id;          /* credential id */
+	size_t id_len;
+	int cose_alg;               /* COSE_ES256, COSE_EDDSA, COSE_RS256 */
+	unsigned char *pubkey;      /* libfido2 raw form (ES256: x||y, EdDSA: 32 bytes, RS256: n||e) */
+	size_t pubkey_len;
+	enum pr_class cls;
+	enum pr_cred_kind kind;
+	unsigned char aaguid[16];
+	uint8_t flags;              /* authenticator data flags at enrollment */
+	uint32_t sign_count;
+	char fmt[16];               /* attestation format at enrollment */
+	char label[PR_LABEL_MAX + 1];
+	int64_t created;
+	int64_t last_used;          /* 0: never */
+};
+
+struct pr_credlist {
+	struct pr_cred *v;
+	size_t n;
+};
+
+/* Deep copy; PR_OK or PR_ERR_NOMEM. */
+int pr_cred_copy(struct pr_cred *dst, const struct pr_cred *src);
+void pr_cred_clear(struct pr_cred *c);
+void pr_credlist_clear(struct pr_credlist *l);
+
+/*
+ * Load user's credentials. A user with no file has an empty list (PR_OK).
+ * Unsafe files (link, owner, mode) and corrupt files are errors; eb says
+ * which file and line.
+ */
+int pr_store_load(const char *state_dir, const char *user,
+    struct pr_credlist *out, struct pr_errbuf *eb);
+
+/* Append a credential (PR_ERR_EXISTS if its id is already enrolled). */
+int pr_store_add(const char *state_dir, const char *user,
+    const struct pr_cred *c, struct pr_errbuf *eb);
+
+/* Remove the credential whose key id (pr_keyid) is keyid. PR_ERR_NOT_FOUND if none. */
+int pr_store_remove(const char *state_dir, const char *user,
+    const char *keyid, struct pr_errbuf *eb);
+
+/*
+ * Record a successful use: under the lock, re-read the stored counter; if
+ * new_count is non-zero and not greater than it (or the stored one is
+ * non-zero and new_count is zero), return PR_ERR_COUNTER and change nothing;
+ * else store new_count and last_used = now.
+ */
+int pr_store_record_use(const char *state_dir, const char *user,
+    const unsigned char *id, size_t id_len, uint32_t new_count, int64_t now,
+    struct pr_errbuf *eb);
+
+/* Find by credential id in a list; NULL if absent. */
+const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
+    const unsigned char *id, size_t id_len);
+
+/* Serialise / parse one user's file (exposed for tests and fuzzing). */
+int pr_store_format(const struct pr_credlist *l, char **out, size_t *out_len);
+int pr_store_parse(const char *buf, size_t len, struct pr_credlist *out,
+    int *bad_line);
+
+/* The users that have a credential file, sorted (store_users.c). */
+int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb);
+void pr_strlist_clear(struct pr_strlist *l);
+
+#endif

@@ -1,0 +1,84 @@
+/* Listing the users that have enrolled credentials (for key list, coverage). */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "secure_file.h"
+#include "store.h"
+#include "util.h"
+
+void pr_strlist_clear(struct pr_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int strlist_push(struct pr_strlist *l, const char *s)
+{
+	char **v;
+
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		return PR_ERR_NOMEM;
+	l->v = v;
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return PR_ERR_NOMEM;
+	l->n++;
+	return PR_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+	struct dirent *de;
+	DIR *d = NULL;
+	int state_fd = -1, users_fd = -1;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = pr_secure_opendir(AT_FDCWD, state_dir, 022, &state_fd)) != PR_FILE_OK) {
+		r = pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir, pr_file_status_text(st));
+		goto fail;
+	}
+	st = pr_secure_opendir(state_fd, "users", 077, &users_fd);
+	if (st == PR_FILE_MISSING) {
+		r = PR_OK;     /* nobody enrolled yet */
+		goto fail;
+	}
+	if (st != PR_FILE_OK) {
+		r = pr_fail(eb, pr_file_status_err(st), "%s/users: %s", state_dir, pr_file_status_text(st));
+		goto fail;
+	}
+	if ((d = fdopendir(users_fd)) == NULL) {
+		r = pr_fail(eb, PR_ERR_IO, "%s/users: cannot list", state_dir);
+		goto fail;
+	}
+	users_fd = -1;    /* owned by d now */
+	r = PR_OK;
+	while (r == PR_OK && (de = readdir(d)) != NULL)
+		if (pr_username_valid(de->d_name))
+			r = strlist_push(out, de->d_name);
+	if (r == PR_OK)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+fail:
+	if (d != NULL)
+		closedir(d);
+	if (users_fd >= 0)
+		close(users_fd);
+	if (state_fd >= 0)
+		close(state_fd);
+	if (r != PR_OK)
+		pr_strlist_clear(out);
+	return r;
+}

@@ -1,0 +1,69 @@
+/* Release transport: the HID authenticators libfido2 finds on this machine. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "err.h"
+#include "transport.h"
+
+static void devices_reset(struct pr_devices *d)
+{
+	d->n = 0;
+	for (size_t i = 0; i < PR_MAX_DEVICES; i++)
+		d->dev[i] = NULL;
+}
+
+/* Open one enumerated device; a device that will not open is skipped (unplugged mid-scan). */
+static void device_try_open(struct pr_devices *out, const fido_dev_info_t *di)
+{
+	fido_dev_t *dev = NULL;
+
+	if ((dev = fido_dev_new()) == NULL)
+		return;
+	if (fido_dev_open(dev, fido_dev_info_path(di)) != FIDO_OK) {
+		fido_dev_free(&dev);
+		return;
+	}
+	out->dev[out->n++] = dev;
+}
+
+int pr_devices_open(struct pr_devices *out)
+{
+	fido_dev_info_t *list = NULL;
+	size_t found = 0;
+	int r;
+
+	devices_reset(out);
+	if ((list = fido_dev_info_new(PR_MAX_DEVICES)) == NULL)
+		return PR_ERR_NOMEM;
+	if (fido_dev_info_manifest(list, PR_MAX_DEVICES, &found) != FIDO_OK) {
+		r = PR_ERR_DEVICE;
+		goto fail;
+	}
+	for (size_t i = 0; i < found && out->n < PR_MAX_DEVICES; i++)
+		device_try_open(out, fido_dev_info_ptr(list, i));
+	r = PR_OK;
+fail:
+	fido_dev_info_free(&list, PR_MAX_DEVICES);
+	return r;
+}
+
+void pr_devices_close(struct pr_devices *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		fido_dev_close(d->dev[i]);
+		fido_dev_free(&d->dev[i]);
+	}
+	d->n = 0;
+}
+
+int pr_transport_add_anchors(X509_STORE *store)
+{
+	(void)store;
+	return PR_OK;
+}
+
+const char *pr_transport_name(void)
+{
+	return "hid";
+}
