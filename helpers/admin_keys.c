@@ -1,0 +1,259 @@
+/* practicerunner-admin key enroll | list | remove */
+#include "config.h"
+
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "attest.h"
+#include "enroll.h"
+#include "roles.h"
+#include "transport.h"
+#include "util.h"
+
+struct enroll_args {
+	const char *user;
+	const char *label;
+	bool force;
+};
+
+static int parse_enroll(struct cli *c, int argc, char **argv, struct enroll_args *a)
+{
+	static const struct option opts[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "l:f", opts, NULL)) != -1) {
+		if (ch == 'l')
+			a->label = optarg;
+		else if (ch == 'f')
+			a->force = true;
+		else
+			return CLI_USAGE;
+	}
+	if (optind != argc - 1) {
+		cli_err(c, "usage: key enroll USER [--label LABEL] [--force]");
+		return CLI_USAGE;
+	}
+	a->user = argv[optind];
+	if (a->label != NULL && strlen(a->label) > PR_LABEL_MAX) {
+		cli_err(c, "label is longer than %d characters", PR_LABEL_MAX);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+/* A user we may act on: a valid name that is a local or NSS account. */
+static bool known_user(struct cli *c, const char *user)
+{
+	if (!pr_username_valid(user) || getpwnam(user) == NULL) {
+		cli_err(c, "no such user: %s", pr_username_valid(user) ? user : "(invalid name)");
+		return false;
+	}
+	return true;
+}
+
+static size_t count_class(const struct pr_credlist *l, enum pr_class cls)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += l->v[i].cls == cls;
+	return n;
+}
+
+/* Make the credential on the attached key and classify it. */
+static int enroll_on_device(struct cli *c, const struct enroll_args *a,
+    const struct pr_credlist *existing, struct pr_cred *cred, char *why, size_t why_len)
+{
+	struct pr_devices devs = { .n = 0 };
+	struct pr_errbuf eb = { "" };
+	X509_STORE *anchors = NULL;
+	struct pr_ui ui;
+	struct pr_enroll_opts o = { .cfg = c->cfg, .user = a->user, .label = a->label };
+	int r;
+
+	o.uv_required = c->cfg->policy.user_verification == PR_UV_REQUIRED;
+	cli_ui(&ui);
+	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+		cli_err(c, "%s", eb.msg);
+		goto fail;
+	}
+	o.anchors = anchors;
+	if ((r = pr_devices_open(&devs)) != PR_OK)
+		goto fail;
+	r = pr_enroll_make(&devs, &o, existing, &ui, cred, why, why_len);
+	if (r != PR_OK)
+		cli_err(c, "enrollment failed: %s", pr_strerror(r));
+fail:
+	pr_devices_close(&devs);
+	X509_STORE_free(anchors);
+	return r;
+}
+
+static void enroll_report(const struct enroll_args *a, const struct pr_cred *cred,
+    const char *why, const struct pr_credlist *before, enum pr_need need)
+{
+	char keyid[PR_KEYID_LEN + 1];
+
+	pr_keyid(cred->id, cred->id_len, keyid);
+	printf("Enrolled key %s for %s: %s (%s)%s%s%s\n", keyid, a->user,
+	    pr_class_name(cred->cls), why, cred->label[0] ? ", label \"" : "",
+	    cred->label, cred->label[0] ? "\"" : "");
+	if (cred->cls == PR_CLASS_PHYSICAL && count_class(before, PR_CLASS_PHYSICAL) == 0 &&
+	    need == PR_NEED_PHYSICAL)
+		printf("This is %s's only physical key. A second physical key is strongly "
+		    "recommended, kept somewhere safe, so a lost key does not lock them out.\n",
+		    a->user);
+}
+
+int admin_key_enroll(struct cli *c, int argc, char **argv)
+{
+	struct enroll_args a = { NULL, NULL, false };
+	struct pr_credlist existing = { NULL, 0 };
+	struct pr_cred cred = { 0 };
+	struct pr_errbuf eb = { "" };
+	enum pr_role role;
+	enum pr_need need;
+	char why[256] = "";
+	int r, rc;
+
+	if ((rc = parse_enroll(c, argc, argv, &a)) != CLI_OK)
+		return rc;
+	if (!cli_require_root(c) || !known_user(c, a.user))
+		return CLI_FAILED;
+	if ((r = pr_user_need(c->cfg, a.user, &role, &need)) != PR_OK ||
+	    (r = pr_store_load(c->cfg->state_dir, a.user, &existing, &eb)) != PR_OK) {
+		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		return cli_exit_code(r);
+	}
+	if ((r = enroll_on_device(c, &a, &existing, &cred, why, sizeof(why))) != PR_OK) {
+		cli_audit(c, "enroll", r, a.user, NULL, NULL);
+		goto done;
+	}
+	if (!pr_policy_class_ok(need, cred.cls) && !a.force) {
+		r = PR_ERR_CLASS;
+		cli_err(c, "refused: this key is a passkey (%s), but policy requires a physical "
+		    "security key for %s. Enroll a physical key, or use --force to store it anyway "
+		    "(it will not be accepted for sign-in).", why, a.user);
+		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
+		goto done;
+	}
+	if ((r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
+		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		cli_audit(c, "enroll", r, a.user, &cred, NULL);
+		goto done;
+	}
+	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) == PR_OK)
+		enroll_report(&a, &cred, why, &existing, need);
+done:
+	pr_cred_clear(&cred);
+	pr_credlist_clear(&existing);
+	return cli_exit_code(r);
+}
+
+static int list_user(struct cli *c, const char *user)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	char keyid[PR_KEYID_LEN + 1], aaguid[37], d1[32], d2[32];
+	int r;
+
+	if ((r = pr_store_load(c->cfg->state_dir, user, &l, &eb)) != PR_OK) {
+		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		return r;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const struct pr_cred *k = &l.v[i];
+
+		pr_keyid(k->id, k->id_len, keyid);
+		pr_aaguid_format(k->aaguid, aaguid);
+		printf("%-16s %-12s %-8s %-20s %-36s %-10s %s\n", user, keyid,
+		    pr_class_name(k->cls), k->label[0] ? k->label : "-", aaguid,
+		    cli_date(k->created, d1), cli_date(k->last_used, d2));
+	}
+	pr_credlist_clear(&l);
+	return PR_OK;
+}
+
+int admin_key_list(struct cli *c, int argc, char **argv)
+{
+	struct pr_strlist users = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	int r = PR_OK;
+
+	if (argc > 2) {
+		cli_err(c, "usage: key list [USER]");
+		return CLI_USAGE;
+	}
+	if (!cli_require_root(c))
+		return CLI_FAILED;
+	if (argc == 2 && !known_user(c, argv[1]))
+		return CLI_FAILED;
+	printf("%-16s %-12s %-8s %-20s %-36s %-10s %s\n", "USER", "KEYID", "CLASS",
+	    "LABEL", "AAGUID", "CREATED", "LAST-USED");
+	if (argc == 2)
+		return cli_exit_code(list_user(c, argv[1]));
+	if ((r = pr_store_users(c->cfg->state_dir, &users, &eb)) != PR_OK) {
+		cli_err(c, "%s", eb.msg);
+		return cli_exit_code(r);
+	}
+	for (size_t i = 0; i < users.n && r == PR_OK; i++)
+		r = list_user(c, users.v[i]);
+	pr_strlist_clear(&users);
+	return cli_exit_code(r);
+}
+
+/* The credential with this key id, copied out for the audit record. */
+static int find_keyid(struct cli *c, const char *user, const char *keyid, struct pr_cred *out)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	char k[PR_KEYID_LEN + 1];
+	int r;
+
+	if ((r = pr_store_load(c->cfg->state_dir, user, &l, &eb)) != PR_OK) {
+		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		return r;
+	}
+	r = PR_ERR_NOT_FOUND;
+	for (size_t i = 0; i < l.n && r == PR_ERR_NOT_FOUND; i++) {
+		pr_keyid(l.v[i].id, l.v[i].id_len, k);
+		if (strcmp(k, keyid) == 0)
+			r = pr_cred_copy(out, &l.v[i]);
+	}
+	if (r == PR_ERR_NOT_FOUND)
+		cli_err(c, "%s has no key %s (see: key list %s)", user, keyid, user);
+	pr_credlist_clear(&l);
+	return r;
+}
+
+int admin_key_remove(struct cli *c, int argc, char **argv)
+{
+	struct pr_cred cred = { 0 };
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	if (argc != 3) {
+		cli_err(c, "usage: key remove USER KEYID");
+		return CLI_USAGE;
+	}
+	if (!cli_require_root(c) || !known_user(c, argv[1]))
+		return CLI_FAILED;
+	if ((r = find_keyid(c, argv[1], argv[2], &cred)) != PR_OK)
+		return cli_exit_code(r);
+	if ((r = pr_store_remove(c->cfg->state_dir, argv[1], argv[2], &eb)) != PR_OK)
+		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+	cli_audit(c, "remove", r, argv[1], &cred, NULL);
+	if (r == PR_OK)
+		printf("Removed key %s from %s. The credential stays on the security key itself "
+		    "until it is deleted there.\n", argv[2], argv[1]);
+	pr_cred_clear(&cred);
+	return cli_exit_code(r);
+}

@@ -1,0 +1,82 @@
+/* practicerunner-admin policy check | show */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "admin.h"
+#include "attest.h"
+#include "policy.h"
+#include "util.h"
+
+/* The policy loaded (main did that); also the anchors must load. */
+int admin_policy_check(struct cli *c, int argc, char **argv)
+{
+	struct pr_errbuf eb = { "" };
+	X509_STORE *anchors = NULL;
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: policy check");
+		return CLI_USAGE;
+	}
+	if (pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb) != PR_OK) {
+		cli_err(c, "%s", eb.msg);
+		return CLI_CONFIG;
+	}
+	X509_STORE_free(anchors);
+	printf("%s: policy is valid\n", c->cfg->path);
+	return CLI_OK;
+}
+
+static void show_list(const char *name, const struct pr_strlist *l)
+{
+	printf("%s = {", name);
+	for (size_t i = 0; i < l->n; i++)
+		printf("%s\"%s\"", i ? ", " : "", l->v[i]);
+	printf("}\n");
+}
+
+static void show_aaguids(const struct pr_config *cfg)
+{
+	char text[37];
+
+	printf("physical_aaguids     = {");
+	for (size_t i = 0; i < cfg->n_physical_aaguids; i++) {
+		pr_aaguid_format(cfg->physical_aaguids[i], text);
+		printf("%s\"%s\"", i ? ", " : "", text);
+	}
+	printf("}%s\n", cfg->n_physical_aaguids == 0 ? "   # any AAGUID from a trust anchor" : "");
+}
+
+/* The effective policy, implied settings spelled out. */
+int admin_policy_show(struct cli *c, int argc, char **argv)
+{
+	const struct pr_config *cfg = c->cfg;
+	struct pr_policy eff = pr_policy_effective(&cfg->policy);
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: policy show");
+		return CLI_USAGE;
+	}
+	printf("# effective policy from %s\n", cfg->path);
+	printf("rp_id                = \"%s\"\n", cfg->rp_id);
+	printf("require_security_key = %s%s\n", pr_require_key_name(eff.require_security_key),
+	    eff.require_security_key != cfg->policy.require_security_key ?
+	    "   # implied by require_physical_key = all-users" : "");
+	printf("require_physical_key = %s\n", pr_require_physical_name(eff.require_physical_key));
+	printf("user_verification    = %s\n", pr_uv_name(eff.user_verification));
+	printf("touch_timeout        = %d\n", cfg->touch_timeout);
+	printf("state_dir            = \"%s\"\n", cfg->state_dir);
+	printf("audit_log            = \"%s\"\n", cfg->audit_log);
+	printf("trust_anchors        = \"%s\"\n", cfg->trust_anchors);
+	show_aaguids(cfg);
+	show_list("exempt              ", &cfg->exempt);
+	show_list("roles.owners        ", &cfg->owners);
+	show_list("roles.admins        ", &cfg->admins);
+	printf("# requirement: owner=%s admin=%s staff=%s\n",
+	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_OWNER, false)),
+	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_ADMIN, false)),
+	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_STAFF, false)));
+	return CLI_OK;
+}

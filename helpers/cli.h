@@ -1,0 +1,53 @@
+/* What every command-line program shares: config, terminal UI, audit, exit codes. */
+#ifndef PR_CLI_H
+#define PR_CLI_H
+
+#include <stdbool.h>
+
+#include "assert.h"
+#include "audit.h"
+#include "config.h"
+#include "store.h"
+
+/* Exit statuses (documented in the man pages). */
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_FAILED = 1,       /* the operation was refused or failed */
+	CLI_USAGE = 2,        /* bad command line */
+	CLI_CONFIG = 3,       /* the policy file is invalid */
+	CLI_STATE = 4,        /* state or audit files unusable */
+};
+
+struct cli {
+	const char *prog;
+	const char *config_path;
+	struct pr_config *cfg;
+};
+
+/* Load the policy, printing the error (with file and line) on failure. */
+int cli_load_config(struct cli *c);
+
+/* Terminal UI: PIN from the controlling terminal (or a stdin line), touch cue on stderr. */
+void cli_ui(struct pr_ui *ui);
+
+/* Print "prog: message" to stderr. */
+void cli_err(const struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Exit status for a project error code. */
+int cli_exit_code(int err);
+
+/* Name of the person running the program (real uid), for audit "actor". */
+const char *cli_actor(void);
+
+/* Write an audit record for an admin action on user about credential cred (may be NULL). */
+int cli_audit(const struct cli *c, const char *event, int err, const char *user,
+    const struct pr_cred *cred, const char *detail);
+
+/* Date of a timestamp as YYYY-MM-DD, or "never" for 0. */
+const char *cli_date(int64_t t, char buf[32]);
+
+/* Refuse to go on unless running as root. */
+bool cli_require_root(const struct cli *c);
+
+#endif

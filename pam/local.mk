@@ -1,0 +1,9 @@
+# The PAM module: only pam_sm_* are exported.
+PAM_MODULE_SOURCES = pam/pam_practicerunner.c pam/module.h pam/conv.c \
+	pam/outcome.c pam/record.c
+PAM_MODULE_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^pam_sm_'
+
+pammod_LTLIBRARIES += pam/pam_practicerunner.la
+pam_pam_practicerunner_la_SOURCES = $(PAM_MODULE_SOURCES)
+pam_pam_practicerunner_la_LDFLAGS = $(PAM_MODULE_LDFLAGS)
+pam_pam_practicerunner_la_LIBADD = lib/libpracticerunner.la lib/libpr_hid.la $(PAM_LIBS)

@@ -1,0 +1,47 @@
+/* One authentication transaction of the module: what it read and decided. */
+#ifndef PR_PAM_MODULE_H
+#define PR_PAM_MODULE_H
+
+#include <stdbool.h>
+
+#include <security/pam_modules.h>
+
+#include "assert.h"
+#include "config.h"
+#include "policy.h"
+#include "store.h"
+
+struct pam_tx {
+	pam_handle_t *pamh;
+	bool silent;               /* PAM_SILENT: no info or error lines */
+	struct pr_modopts opts;
+	struct pr_config *cfg;
+	const char *user;          /* PAM_USER, valid and known once set */
+	bool user_known;
+	enum pr_role role;
+	enum pr_need need;
+	struct pr_credlist creds;
+	bool *acceptable;          /* per credential, allowed by policy */
+	const struct pr_cred *used;  /* the credential verified or seen */
+	struct pr_assert_outcome outcome;
+};
+
+/* conv.c: messages and the PIN prompt through the PAM conversation. */
+void pam_tx_info(struct pam_tx *tx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void pam_tx_error(struct pam_tx *tx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void pam_tx_ui(struct pam_tx *tx, struct pr_ui *ui);
+
+/* outcome.c: PAM code for a project error, and the words the user sees. */
+int pam_tx_code(int err);
+void pam_tx_explain(struct pam_tx *tx, int err);
+
+/* record.c: the audit record of this transaction (and syslog on failure to write it). */
+int pam_tx_audit(struct pam_tx *tx, const char *event, int err, const char *note);
+
+/* debug.c-style logging goes through pam_syslog directly. */
+#define PR_DEBUG(tx, ...) \
+	do { if ((tx)->opts.debug) pam_syslog((tx)->pamh, LOG_DEBUG, __VA_ARGS__); } while (0)
+
+#endif
