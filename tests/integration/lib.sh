@@ -1,0 +1,108 @@
+# Shared by the integration tests: TAP output, test users, a private PAM
+# service directory, a policy file, and the softkey-linked builds.
+# Each test sources this, calls its cases, then done_testing.
+set -u
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$top_builddir}"
+SK=$top_builddir/tests/softkey-build
+CTL=$top_builddir/tests/softkey/softkey-ctl
+PAMRUN=$top_builddir/tests/integration/pamrun
+T=$(mktemp -d /tmp/pr-it.XXXXXX)
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+TAP_N=0
+TAP_FAILED=0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP integration tests create users and root-owned state: run as root"
+	exit 0
+fi
+
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+not_ok() {
+	TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $*"
+	[ -f "$T/out" ] && sed 's/^/# /' "$T/out"
+}
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+fails() { ! "$@"; }
+done_testing() { echo "1..$TAP_N"; [ "$TAP_FAILED" = 0 ]; exit $?; }
+
+# Test accounts (created once per machine, under a lock: tests may run in parallel).
+ensure_users() {
+	(
+		flock 9
+		getent group prowners >/dev/null || groupadd prowners
+		getent group pradmins >/dev/null || groupadd pradmins
+		for u in prowner prowner2 pradmin prstaff prstaff2 prexempt; do
+			id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u"
+		done
+		usermod -a -G prowners prowner2
+		usermod -a -G pradmins pradmin
+	) 9>/tmp/practicerunner-test-users.lock
+}
+ensure_users
+
+mkdir -p "$T/pam.d" "$T/state" "$T/anchors"
+chmod 700 "$T/state"
+CONF=$T/pr.conf
+AUDIT=$T/audit.log
+
+# write_policy KEY_REQ PHYS_REQ [UV] [TIMEOUT] [RP]
+write_policy() {
+	cat > "$CONF" <<EOC
+rp_id = "${5:-pam://test-clinic}"
+require_security_key = $1
+require_physical_key = $2
+user_verification = ${3:-discouraged}
+touch_timeout = ${4:-5}
+state_dir = "$T/state"
+audit_log = "$AUDIT"
+trust_anchors = "$T/anchors"
+exempt = {"prexempt"}
+roles {
+  owners = {"prowner", "@prowners"}
+  admins = {"@pradmins"}
+}
+EOC
+	chmod 644 "$CONF"
+}
+
+# service NAME "module options"  -> pam.d/NAME using the softkey module
+service() {
+	printf 'auth required %s config=%s %s\naccount required %s config=%s\n' \
+		"$SK/pam_practicerunner.so" "$CONF" "${2:-}" "$SK/pam_practicerunner.so" "$CONF" \
+		> "$T/pam.d/$1"
+}
+
+# The preload list: a sanitizer runtime first when the build has one.
+PRELOAD="${PR_SANITIZER_PRELOAD:+$PR_SANITIZER_PRELOAD }libpam_wrapper.so"
+
+# pam SERVICE USER auth|account DEVICE-STATES  -> prints pamrun output to $T/out
+pam() {
+	PRACTICERUNNER_SOFTKEY=$4 PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
+		LD_PRELOAD=$PRELOAD timeout 60 "$PAMRUN" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
+}
+
+# expect_pam CODE SERVICE USER auth|account DEVICE-STATES
+expect_pam() {
+	pam "$2" "$3" "$4" "$5"
+	grep -qx "result: $1" "$T/out"
+}
+
+# admin DEVICE-STATES ARGS...  (softkey-linked admin CLI with the test policy)
+admin() {
+	local dev=$1; shift
+	PRACTICERUNNER_SOFTKEY=$dev timeout 60 "$SK/practicerunner-admin" --config "$CONF" "$@" \
+		> "$T/out" 2>&1 </dev/null
+}
+
+# new_key NAME PROFILE [--pin PIN]  -> state file path in $T
+new_key() {
+	local name=$1 profile=$2; shift 2
+	"$CTL" add --state "$T/$name.key" --profile "$profile" "$@" >/dev/null
+}
+
+# last audit record's field value: audit_field FIELD
+audit_field() { tail -n 1 "$AUDIT" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+out_has() { grep -q -- "$1" "$T/out"; }

@@ -1,0 +1,33 @@
+# Softkey-linked builds of the module and programs, at the fixed paths the
+# contract names (tests/softkey-build/), and the integration tests that
+# drive them through real PAM stacks (pam_wrapper + pamtester).
+SOFTKEY_LIBS = lib/libpracticerunner.la tests/softkey/libpr_softkey.la
+
+check_LTLIBRARIES += tests/softkey-build/pam_practicerunner.la
+tests_softkey_build_pam_practicerunner_la_SOURCES = $(PAM_MODULE_SOURCES)
+tests_softkey_build_pam_practicerunner_la_CFLAGS = $(AM_CFLAGS)
+tests_softkey_build_pam_practicerunner_la_LDFLAGS = $(PAM_MODULE_LDFLAGS) -rpath /nowhere
+tests_softkey_build_pam_practicerunner_la_LIBADD = $(SOFTKEY_LIBS) $(PAM_LIBS)
+
+check_PROGRAMS += tests/softkey-build/practicerunner-admin
+tests_softkey_build_practicerunner_admin_SOURCES = $(ADMIN_SOURCES)
+tests_softkey_build_practicerunner_admin_CPPFLAGS = $(HELPER_CPPFLAGS)
+tests_softkey_build_practicerunner_admin_LDADD = $(SOFTKEY_LIBS)
+
+# The module as a plain .so at the fixed path (libtool keeps it in .libs/).
+check_DATA = tests/softkey-build/pam_practicerunner.so
+tests/softkey-build/pam_practicerunner.so: tests/softkey-build/pam_practicerunner.la
+	$(AM_V_GEN)cp tests/softkey-build/.libs/pam_practicerunner.so $@
+CLEANFILES += tests/softkey-build/pam_practicerunner.so
+
+INTEGRATION_TESTS = \
+	tests/integration/module_auth.sh \
+	tests/integration/module_policy.sh \
+	tests/integration/admin_cli.sh
+TESTS += $(INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh
+
+# A PAM application that prints the exact result code and the messages.
+check_PROGRAMS += tests/integration/pamrun
+tests_integration_pamrun_SOURCES = tests/integration/pamrun.c
+tests_integration_pamrun_LDADD = $(PAM_LIBS)

@@ -1,0 +1,96 @@
+/*
+ * pamrun: run one PAM service for one user and print the exact result code
+ * (PAM_SUCCESS, PAM_IGNORE, ...) and every message the modules showed.
+ * Runs under pam_wrapper like pamtester. The PIN prompt is answered from
+ * PAMRUN_PIN; without it the conversation fails, as Esc would.
+ *
+ * usage: pamrun SERVICE USER auth|account
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_appl.h>
+
+static const char *code_name(int rc)
+{
+	static const struct { int rc; const char *name; } names[] = {
+		{ PAM_SUCCESS, "PAM_SUCCESS" }, { PAM_IGNORE, "PAM_IGNORE" },
+		{ PAM_AUTH_ERR, "PAM_AUTH_ERR" }, { PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN" },
+		{ PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL" }, { PAM_SERVICE_ERR, "PAM_SERVICE_ERR" },
+		{ PAM_CONV_ERR, "PAM_CONV_ERR" }, { PAM_PERM_DENIED, "PAM_PERM_DENIED" },
+		{ PAM_BUF_ERR, "PAM_BUF_ERR" }, { PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR" },
+		{ PAM_CRED_INSUFFICIENT, "PAM_CRED_INSUFFICIENT" }, { PAM_MAXTRIES, "PAM_MAXTRIES" },
+		{ PAM_ABORT, "PAM_ABORT" }, { PAM_ACCT_EXPIRED, "PAM_ACCT_EXPIRED" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].rc == rc)
+			return names[i].name;
+	return "PAM_OTHER";
+}
+
+static int answer(const struct pam_message *m, struct pam_response *r)
+{
+	const char *pin = getenv("PAMRUN_PIN");
+
+	switch (m->msg_style) {
+	case PAM_PROMPT_ECHO_OFF:
+	case PAM_PROMPT_ECHO_ON:
+		printf("prompt: %s\n", m->msg);
+		if (pin == NULL)
+			return PAM_CONV_ERR;
+		r->resp = strdup(pin);
+		return r->resp != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+	case PAM_ERROR_MSG:
+		printf("error: %s\n", m->msg);
+		return PAM_SUCCESS;
+	default:
+		printf("info: %s\n", m->msg);
+		return PAM_SUCCESS;
+	}
+}
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *arg)
+{
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int rc = PAM_SUCCESS;
+
+	(void)arg;
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n && rc == PAM_SUCCESS; i++)
+		rc = answer(msg[i], &r[i]);
+	if (rc != PAM_SUCCESS) {
+		for (int i = 0; i < n; i++)
+			free(r[i].resp);
+		free(r);
+		return rc;
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct pam_conv pc = { conv, NULL };
+	pam_handle_t *pamh = NULL;
+	int rc;
+
+	if (argc != 4 || (strcmp(argv[3], "auth") != 0 && strcmp(argv[3], "account") != 0)) {
+		fprintf(stderr, "usage: pamrun SERVICE USER auth|account\n");
+		return 2;
+	}
+	if ((rc = pam_start(argv[1], argv[2], &pc, &pamh)) != PAM_SUCCESS) {
+		printf("result: %s\n", code_name(rc));
+		return 1;
+	}
+	pam_set_item(pamh, PAM_RHOST, "192.0.2.10");
+	pam_set_item(pamh, PAM_TTY, "pts/7");
+	rc = strcmp(argv[3], "auth") == 0 ? pam_authenticate(pamh, 0) : pam_acct_mgmt(pamh, 0);
+	printf("result: %s\n", code_name(rc));
+	pam_end(pamh, rc);
+	return rc == PAM_SUCCESS ? 0 : 1;
+}
