@@ -4,7 +4,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/err.c lib/err.h \
 	lib/util.c lib/util.h \
 	lib/secure_file.c lib/secure_file.h \
-	lib/config.c lib/config.h \
+	lib/config.c lib/conf.h \
 	lib/policy.c lib/policy.h \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c \
@@ -15,7 +15,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/enroll.c lib/enroll.h \
 	lib/select.c lib/select.h \
 	lib/transport.h
-lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
+lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
 
 # Release transport: HID devices through libfido2.
 noinst_LTLIBRARIES += lib/libpr_hid.la

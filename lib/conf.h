@@ -2,8 +2,8 @@
  * The policy file (libconfuse) and the module's arguments, loaded into one
  * struct. Any error names the file and line and fails closed.
  */
-#ifndef PR_CONFIG_H
-#define PR_CONFIG_H
+#ifndef PR_CONF_H
+#define PR_CONF_H
 
 #include <stdbool.h>
 #include <stddef.h>

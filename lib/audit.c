@@ -1,0 +1,637 @@
+/*
+ * Audit records: one line per event, hash-chained.
+ *
+ *   seq=<n> time=<YYYY-MM-DDTHH:MM:SSZ> host=<h> event=<e> result=<success|failure>
+ *   [reason= user= role= method= service= tty= rhost= rp_id= cred_id= aaguid=
+ *    flags= sign_count= class= path= actor= detail=] prev=<hex> hash=<hex>
+ *
+ * Fields appear in exactly this order, separated by one space; absent ones
+ * are omitted. Values are percent-encoded (%XX, upper-case hex) for space,
+ * '=', '%', control characters and bytes >= 0x80, so a value can never
+ * forge a field or a line. flags is "0x<hex byte>:<names of set bits>"
+ * (e.g. "0x1d:UP,UV,BE,BS"; "0x00:-" when none of UP, UV, BE, BS, AT, ED
+ * is set): the hex is exact, the names are for people.
+ * prev is the SHA-256 (hex) of the previous record's whole line without its
+ * newline (64 zeros for the first record); hash is the SHA-256 of this
+ * line's text before " hash=". seq starts at 1 and grows by one.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "audit.h"
+#include "err.h"
+#include "secure_file.h"
+#include "util.h"
+
+#define AUDIT_MAX_RECORD 8192          /* bytes, newline included */
+#define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
+#define HASH_HEX_LEN (SHA256_DIGEST_LENGTH * 2)
+#define VERIFY_HINT "run 'practicerunner-admin audit verify' and repair or move the log aside"
+
+/* The fixed field order; required fields are marked. */
+static const struct {
+	const char *key;
+	bool required;
+} audit_keys[] = {
+	{ "seq", true }, { "time", true }, { "host", true }, { "event", true },
+	{ "result", true }, { "reason", false }, { "user", false }, { "role", false },
+	{ "method", false }, { "service", false }, { "tty", false }, { "rhost", false },
+	{ "rp_id", false }, { "cred_id", false }, { "aaguid", false }, { "flags", false },
+	{ "sign_count", false }, { "class", false }, { "path", false }, { "actor", false },
+	{ "detail", false }, { "prev", true }, { "hash", true },
+};
+#define NKEYS (sizeof(audit_keys) / sizeof(audit_keys[0]))
+
+/* ---- escaping ------------------------------------------------------------------ */
+
+static bool value_char_plain(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '=' && c != '%';
+}
+
+static void put_value(FILE *f, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (value_char_plain(*p))
+			fputc(*p, f);
+		else
+			fprintf(f, "%%%02X", *p);
+	}
+}
+
+static void put_field(FILE *f, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	fprintf(f, " %s=", key);
+	put_value(f, value);
+}
+
+/* "0x1d:UP,UV,BE,BS" (see the file comment). */
+static void format_flags(int flags, char out[64])
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} names[] = {
+		{ 0x01, "UP" }, { 0x04, "UV" }, { 0x08, "BE" }, { 0x10, "BS" },
+		{ 0x40, "AT" }, { 0x80, "ED" },
+	};
+	size_t o = (size_t)snprintf(out, 64, "0x%02x:", (unsigned)flags);
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((flags & names[i].bit) == 0)
+			continue;
+		o += (size_t)snprintf(out + o, 64 - o, "%s%s", any ? "," : "", names[i].name);
+		any = true;
+	}
+	if (!any)
+		snprintf(out + o, 64 - o, "-");
+}
+
+/* ---- formatting ------------------------------------------------------------------ */
+
+static bool event_valid(const struct pr_audit_event *ev)
+{
+	return ev != NULL && ev->event != NULL && ev->event[0] != '\0' &&
+	    ev->flags >= -1 && ev->flags <= 255 && ev->sign_count >= -1;
+}
+
+static void put_optional(FILE *f, const struct pr_audit_event *ev)
+{
+	char flags[64], count[24];
+
+	put_field(f, "reason", ev->reason);
+	put_field(f, "user", ev->user);
+	put_field(f, "role", ev->role);
+	put_field(f, "method", ev->method);
+	put_field(f, "service", ev->service);
+	put_field(f, "tty", ev->tty);
+	put_field(f, "rhost", ev->rhost);
+	put_field(f, "rp_id", ev->rp_id);
+	put_field(f, "cred_id", ev->cred_id);
+	put_field(f, "aaguid", ev->aaguid);
+	if (ev->flags >= 0) {
+		format_flags(ev->flags, flags);
+		put_field(f, "flags", flags);
+	}
+	if (ev->sign_count >= 0) {
+		snprintf(count, sizeof(count), "%" PRId64, ev->sign_count);
+		put_field(f, "sign_count", count);
+	}
+	put_field(f, "class", ev->cred_class);
+	put_field(f, "path", ev->path);
+	put_field(f, "actor", ev->actor);
+	put_field(f, "detail", ev->detail);
+}
+
+/* Everything from time= to detail= (seq, prev and hash are added by the chain). */
+int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
+    const char *host, char **out)
+{
+	char stamp[32];
+	struct tm tm;
+	time_t t = (time_t)when;
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if (!event_valid(ev) || host == NULL || when < 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return PR_ERR_INVALID_ARG;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return PR_ERR_NOMEM;
+	fprintf(f, "time=%s", stamp);
+	put_field(f, "host", host);
+	put_field(f, "event", ev->event);
+	put_field(f, "result", ev->success ? "success" : "failure");
+	put_optional(f, ev);
+	r = ferror(f) ? PR_ERR_NOMEM : PR_OK;
+	if (fclose(f) != 0 && r == PR_OK)
+		r = PR_ERR_NOMEM;
+	if (r != PR_OK) {
+		free(buf);
+		return r;
+	}
+	*out = buf;
+	return PR_OK;
+}
+
+/* ---- parsing one record (shared by append's tail check and verify) -------------- */
+
+struct rec_info {
+	long long seq;
+	char prev[HASH_HEX_LEN + 1];
+	char hash[HASH_HEX_LEN + 1];
+	size_t hashed_len;  /* length of the text the hash covers */
+};
+
+static int rec_fail(char *why, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int rec_fail(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+	return PR_ERR_CORRUPT;
+}
+
+static bool upper_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+/* Exactly what put_value produces. */
+static bool value_escaped_ok(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '%') {
+			if (i + 2 >= n || !upper_hex(v[i + 1]) || !upper_hex(v[i + 2]))
+				return false;
+			i += 2;
+		} else if (!value_char_plain((unsigned char)v[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool hash_hex_ok(const char *v, size_t n)
+{
+	if (n != HASH_HEX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool seq_ok(const char *v, size_t n, long long *out)
+{
+	long long s = 0;
+
+	if (n == 0 || n > 18 || v[0] == '0')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		s = s * 10 + (v[i] - '0');
+	}
+	*out = s;
+	return true;
+}
+
+static int key_index(const char *k, size_t n)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(audit_keys[i].key) == n && memcmp(audit_keys[i].key, k, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Values of the fields the chain and the parser care about. */
+static int check_value(struct rec_info *ri, size_t idx, const char *v, size_t n,
+    char *why, size_t cap)
+{
+	const char *key = audit_keys[idx].key;
+
+	if (!value_escaped_ok(v, n))
+		return rec_fail(why, cap, "badly escaped value of %s", key);
+	if (strcmp(key, "seq") == 0 && !seq_ok(v, n, &ri->seq))
+		return rec_fail(why, cap, "bad seq");
+	if (strcmp(key, "result") == 0 &&
+	    !(n == 7 && memcmp(v, "success", 7) == 0) && !(n == 7 && memcmp(v, "failure", 7) == 0))
+		return rec_fail(why, cap, "result is neither success nor failure");
+	if (strcmp(key, "time") == 0 && n != 20)
+		return rec_fail(why, cap, "bad time");
+	if (strcmp(key, "prev") == 0 || strcmp(key, "hash") == 0) {
+		if (!hash_hex_ok(v, n))
+			return rec_fail(why, cap, "bad %s", key);
+		memcpy(key[0] == 'p' ? ri->prev : ri->hash, v, n);
+		(key[0] == 'p' ? ri->prev : ri->hash)[n] = '\0';
+	}
+	return PR_OK;
+}
+
+/* One field "key=value" at line[*pos..]; advances *pos past it and its separator. */
+static int parse_field(const char *line, size_t len, size_t *pos, int *last,
+    struct rec_info *ri, char *why, size_t cap)
+{
+	const char *tok = line + *pos, *end, *eq;
+	size_t tlen;
+	int idx;
+
+	end = memchr(tok, ' ', len - *pos);
+	tlen = end != NULL ? (size_t)(end - tok) : len - *pos;
+	if ((eq = memchr(tok, '=', tlen)) == NULL)
+		return rec_fail(why, cap, "field without '='");
+	if ((idx = key_index(tok, (size_t)(eq - tok))) < 0)
+		return rec_fail(why, cap, "unknown field '%.*s'", (int)(eq - tok > 32 ? 32 : eq - tok), tok);
+	if (idx <= *last)
+		return rec_fail(why, cap, "field %s out of order or repeated", audit_keys[idx].key);
+	for (int k = *last + 1; k < idx; k++)
+		if (audit_keys[k].required)
+			return rec_fail(why, cap, "missing field %s", audit_keys[k].key);
+	if (strcmp(audit_keys[idx].key, "hash") == 0)
+		ri->hashed_len = *pos - 1;
+	*last = idx;
+	*pos += tlen + (end != NULL ? 1 : 0);
+	if (end != NULL && *pos == len)
+		return rec_fail(why, cap, "trailing space");
+	return check_value(ri, (size_t)idx, eq + 1, tlen - (size_t)(eq + 1 - tok), why, cap);
+}
+
+/* Syntax of one line (without its newline). */
+static int parse_record(const char *line, size_t len, struct rec_info *ri,
+    char *why, size_t cap)
+{
+	size_t pos = 0;
+	int last = -1, r;
+
+	memset(ri, 0, sizeof(*ri));
+	if (len + 1 > AUDIT_MAX_RECORD)
+		return rec_fail(why, cap, "longer than %d bytes", AUDIT_MAX_RECORD);
+	if (memchr(line, '\0', len) != NULL)
+		return rec_fail(why, cap, "NUL byte");
+	if (len == 0)
+		return rec_fail(why, cap, "empty line");
+	while (pos < len)
+		if ((r = parse_field(line, len, &pos, &last, ri, why, cap)) != PR_OK)
+			return r;
+	if (last != (int)NKEYS - 1)
+		return rec_fail(why, cap, "does not end with hash=");
+	return PR_OK;
+}
+
+static void sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256(data, len, md);
+	pr_hex_encode(md, sizeof(md), out);
+}
+
+/* The record's own hash matches its text. */
+static bool record_hash_ok(const char *line, const struct rec_info *ri)
+{
+	char h[HASH_HEX_LEN + 1];
+
+	sha256_hex(line, ri->hashed_len, h);
+	return pr_ct_equal(h, ri->hash, HASH_HEX_LEN);
+}
+
+/* ---- appending ---------------------------------------------------------------------- */
+
+static int audit_open_locked(const char *path, int *fd, struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+
+	/* Read access too: the chain continues from the last record. */
+	st = pr_secure_open(AT_FDCWD, path, O_RDWR | O_APPEND | O_CREAT, 022, fd);
+	if (st != PR_FILE_OK)
+		return pr_fail(eb, st == PR_FILE_IO ? PR_ERR_AUDIT : pr_file_status_err(st),
+		    "%s: %s%s%s", path, pr_file_status_text(st), st == PR_FILE_IO ? ": " : "",
+		    st == PR_FILE_IO ? strerror(errno) : "");
+	while (flock(*fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(*fd);
+			*fd = -1;
+			return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
+		}
+	}
+	return PR_OK;
+}
+
+static int pread_all(int fd, char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(fd, buf, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return PR_ERR_AUDIT;
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return PR_OK;
+}
+
+/* Locate the last line in the tail window [buf, buf+n) that ends in '\n'. */
+static int last_line(const char *buf, size_t n, bool whole_file, const char **line,
+    size_t *len, char *why, size_t cap)
+{
+	const char *nl;
+
+	if (buf[n - 1] != '\n')
+		return rec_fail(why, cap, "last record is torn (no newline)");
+	nl = n > 1 ? memrchr(buf, '\n', n - 1) : NULL;
+	if (nl == NULL && !whole_file)
+		return rec_fail(why, cap, "last record is longer than %d bytes", AUDIT_TAIL_WINDOW);
+	*line = nl != NULL ? nl + 1 : buf;
+	*len = (size_t)(buf + n - 1 - *line);
+	return PR_OK;
+}
+
+/*
+ * seq and chain hash to continue from. A torn, unparsable or edited last
+ * record stops the append: chaining onto it would bless it.
+ */
+static int chain_tail(int fd, const char *path, long long *seq,
+    char prev[HASH_HEX_LEN + 1], off_t *size, struct pr_errbuf *eb)
+{
+	struct rec_info ri;
+	struct stat st;
+	const char *line = NULL;
+	char *buf = NULL, why[160] = "";
+	size_t n, len = 0;
+	int r;
+
+	if (fstat(fd, &st) != 0)
+		return pr_fail(eb, PR_ERR_AUDIT, "%s: %s", path, strerror(errno));
+	*size = st.st_size;
+	*seq = 1;
+	memset(prev, '0', HASH_HEX_LEN);
+	prev[HASH_HEX_LEN] = '\0';
+	if (st.st_size == 0)
+		return PR_OK;
+	n = st.st_size > AUDIT_TAIL_WINDOW ? AUDIT_TAIL_WINDOW : (size_t)st.st_size;
+	if ((buf = malloc(n)) == NULL)
+		return PR_ERR_NOMEM;
+	if ((r = pread_all(fd, buf, n, st.st_size - (off_t)n)) != PR_OK) {
+		pr_fail(eb, r, "%s: cannot read the last record", path);
+		goto fail;
+	}
+	if ((r = last_line(buf, n, (off_t)n == st.st_size, &line, &len, why, sizeof(why))) != PR_OK ||
+	    (r = parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
+		goto corrupt;
+	if (!record_hash_ok(line, &ri)) {
+		r = rec_fail(why, sizeof(why), "last record was edited");
+		goto corrupt;
+	}
+	*seq = ri.seq + 1;
+	sha256_hex(line, len, prev);
+	r = PR_OK;
+	goto fail;
+corrupt:
+	pr_fail(eb, r, "%s: %s; refusing to append: %s", path, why, VERIFY_HINT);
+fail:
+	free(buf);
+	return r;
+}
+
+/* "seq=N <body> prev=P hash=H\n" */
+static int compose_record(long long seq, const char *prev, const char *body,
+    char **out, size_t *out_len)
+{
+	char hash[HASH_HEX_LEN + 1];
+	char *line = NULL;
+	int n;
+
+	*out = NULL;
+	n = asprintf(&line, "seq=%lld %s prev=%s hash=%0*d\n", seq, body, prev,
+	    HASH_HEX_LEN, 0);
+	if (n < 0)
+		return PR_ERR_NOMEM;
+	if ((size_t)n > AUDIT_MAX_RECORD) {
+		free(line);
+		return PR_ERR_INVALID_ARG;
+	}
+	/* Hash the text before " hash=", then write the hash into its slot. */
+	sha256_hex(line, (size_t)n - strlen(" hash=") - HASH_HEX_LEN - 1, hash);
+	memcpy(line + n - 1 - HASH_HEX_LEN, hash, HASH_HEX_LEN);
+	*out = line;
+	*out_len = (size_t)n;
+	return PR_OK;
+}
+
+/* One write(): concurrent readers never see half a record; a short write is undone. */
+static int write_record(int fd, const char *path, const char *line, size_t len,
+    off_t old_size, struct pr_errbuf *eb)
+{
+	ssize_t n;
+
+	do {
+		n = write(fd, line, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 || (size_t)n != len) {
+		int saved = n < 0 ? errno : EIO;
+		if (n > 0 && ftruncate(fd, old_size) != 0)
+			return pr_fail(eb, PR_ERR_AUDIT, "%s: partial record left behind: %s",
+			    path, VERIFY_HINT);
+		return pr_fail(eb, PR_ERR_AUDIT, "%s: cannot write: %s", path, strerror(saved));
+	}
+	if (fsync(fd) != 0)
+		return pr_fail(eb, PR_ERR_AUDIT, "%s: cannot sync: %s", path, strerror(errno));
+	return PR_OK;
+}
+
+static void local_host(char *out, size_t cap)
+{
+	if (gethostname(out, cap) != 0 || out[0] == '\0')
+		snprintf(out, cap, "unknown");
+	out[cap - 1] = '\0';
+}
+
+int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
+    struct pr_errbuf *eb)
+{
+	char host[256], prev[HASH_HEX_LEN + 1];
+	char *body = NULL, *line = NULL;
+	long long seq = 0;
+	size_t len = 0;
+	off_t size = 0;
+	int fd = -1, r;
+
+	if (log_path == NULL || log_path[0] == '\0')
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
+	local_host(host, sizeof(host));
+	if ((r = pr_audit_format(ev, pr_now(), host, &body)) != PR_OK) {
+		pr_fail(eb, r, "audit record not written: invalid event");
+		goto fail;
+	}
+	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK ||
+	    (r = chain_tail(fd, log_path, &seq, prev, &size, eb)) != PR_OK)
+		goto fail;
+	if ((r = compose_record(seq, prev, body, &line, &len)) != PR_OK) {
+		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);
+		goto fail;
+	}
+	if ((r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
+		goto fail;
+	close(fd);  /* drops the lock */
+	fd = -1;
+	/*
+	 * No openlog(): a module must not change its host's ident. The
+	 * facility goes in the priority and the message names us.
+	 */
+	line[len - 1] = '\0';
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "practicerunner: %s", line);
+	r = PR_OK;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(body);
+	free(line);
+	return r;
+}
+
+/* ---- verifying ---------------------------------------------------------------------- */
+
+struct verify_state {
+	long line;                       /* 1-based line number */
+	long long prev_seq;              /* 0 before the first record */
+	char prev_hash[HASH_HEX_LEN + 1];
+};
+
+/* Check one complete line (newline stripped) against the chain so far. */
+static int verify_line(struct verify_state *vs, const char *line, size_t len,
+    char *why, size_t cap)
+{
+	struct rec_info ri;
+	char sub[120];
+	int r;
+
+	if ((r = parse_record(line, len, &ri, sub, sizeof(sub))) != PR_OK)
+		return rec_fail(why, cap, "record %ld is malformed (%s)", vs->line, sub);
+	if (!record_hash_ok(line, &ri))
+		return rec_fail(why, cap, "record %ld was edited", vs->line);
+	if (ri.seq != vs->prev_seq + 1 || strcmp(ri.prev, vs->prev_hash) != 0) {
+		if (vs->prev_seq == 0)
+			return rec_fail(why, cap, "record %lld does not follow the start of the "
+			    "log (deleted or reordered)", ri.seq);
+		return rec_fail(why, cap, "record %lld does not follow record %lld "
+		    "(deleted or reordered)", ri.seq, vs->prev_seq);
+	}
+	vs->prev_seq = ri.seq;
+	sha256_hex(line, len, vs->prev_hash);
+	return PR_OK;
+}
+
+static int verify_stream(FILE *f, const char *path, long *bad_record,
+    long *n_records, struct pr_errbuf *eb)
+{
+	struct verify_state vs = { 0, 0, "" };
+	char why[200] = "";
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int r = PR_OK;
+
+	memset(vs.prev_hash, '0', HASH_HEX_LEN);
+	vs.prev_hash[HASH_HEX_LEN] = '\0';
+	while ((n = getline(&line, &cap, f)) > 0) {
+		vs.line++;
+		if (line[n - 1] != '\n')
+			r = rec_fail(why, sizeof(why), "last record is torn (no newline)");
+		else
+			r = verify_line(&vs, line, (size_t)n - 1, why, sizeof(why));
+		if (r != PR_OK) {
+			*bad_record = vs.line;
+			pr_fail(eb, r, "%s:%ld: %s", path, vs.line, why);
+			goto fail;
+		}
+		(*n_records)++;
+	}
+	if (ferror(f))
+		r = pr_fail(eb, PR_ERR_IO, "%s: read error", path);
+fail:
+	free(line);
+	return r;
+}
+
+int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
+    struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+	FILE *f = NULL;
+	long bad = 0, n = 0;
+	int fd = -1, r;
+
+	if (log_path == NULL)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
+	st = pr_secure_open(AT_FDCWD, log_path, O_RDONLY, 022, &fd);
+	if (st != PR_FILE_OK) {
+		r = pr_fail(eb, pr_file_status_err(st), "%s: %s", log_path,
+		    pr_file_status_text(st));
+		goto fail;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		r = pr_fail(eb, PR_ERR_NOMEM, "%s: %s", log_path, strerror(errno));
+		goto fail;
+	}
+	fd = -1;  /* owned by f */
+	r = verify_stream(f, log_path, &bad, &n, eb);
+fail:
+	if (f != NULL)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (bad_record != NULL)
+		*bad_record = bad;
+	if (n_records != NULL)
+		*n_records = n;
+	return r;
+}

@@ -1,0 +1,859 @@
+/*
+ * Credential store: <state_dir>/users/<user> (0600), one credential per
+ * line, replaced atomically under <state_dir>/locks/<user>.lock.
+ *
+ * File format (version 1):
+ *
+ *   practicerunner-credentials 1
+ *   id=<b64url> alg=<cose> pubkey=<hex> class=<physical|passkey> kind=<fido|ssh>
+ *     aaguid=<8-4-4-4-12> flags=<0..255> sign_count=<0..2^32-1> fmt=<name>
+ *     label=<percent-encoded> created=<unix time> last_used=<unix time, 0 = never>
+ *
+ * (one line per credential; fields in exactly this order, separated by one
+ * space). The parser is strict: anything else is PR_ERR_CORRUPT with the
+ * line number, and a corrupt file is never rewritten.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "secure_file.h"
+#include "store.h"
+#include "util.h"
+
+#define STORE_HEADER "practicerunner-credentials 1"
+#define STORE_MAGIC "practicerunner-credentials "
+#define STORE_MAX_SIZE (1024 * 1024)
+#define STORE_FMT_MAX 15
+#define COSE_ES256 (-7)
+#define COSE_EDDSA (-8)
+#define COSE_RS256 (-257)
+
+/* Where a parse failed and why, for "<path>:<line>: <reason>". */
+struct parse_err {
+	int line;
+	char reason[160];
+};
+
+static int parse_fail(struct parse_err *pe, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int parse_fail(struct parse_err *pe, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pe->reason, sizeof(pe->reason), fmt, ap);
+	va_end(ap);
+	return PR_ERR_CORRUPT;
+}
+
+/* ---- names of enumerations: local, because policy.c is a layer above the store */
+
+static const char *class_word(enum pr_class c)
+{
+	return c == PR_CLASS_PHYSICAL ? "physical" : "passkey";
+}
+
+static int class_from_word(const char *s, enum pr_class *out)
+{
+	if (strcmp(s, "physical") == 0)
+		*out = PR_CLASS_PHYSICAL;
+	else if (strcmp(s, "passkey") == 0)
+		*out = PR_CLASS_PASSKEY;
+	else
+		return -1;
+	return 0;
+}
+
+static const char *kind_word(enum pr_cred_kind k)
+{
+	return k == PR_KIND_SSH ? "ssh" : "fido";
+}
+
+static int kind_from_word(const char *s, enum pr_cred_kind *out)
+{
+	if (strcmp(s, "fido") == 0)
+		*out = PR_KIND_FIDO;
+	else if (strcmp(s, "ssh") == 0)
+		*out = PR_KIND_SSH;
+	else
+		return -1;
+	return 0;
+}
+
+static bool alg_supported(long alg)
+{
+	return alg == COSE_ES256 || alg == COSE_EDDSA || alg == COSE_RS256;
+}
+
+/* Attestation format names: short, lower-case words ("packed", "fido-u2f"). */
+static bool fmt_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > STORE_FMT_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* ---- labels: percent-encode everything but printable ASCII other than '%' */
+
+static bool label_char_plain(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '%';
+}
+
+static void label_encode(FILE *f, const char *label)
+{
+	for (const unsigned char *p = (const unsigned char *)label; *p != '\0'; p++) {
+		if (label_char_plain(*p))
+			fputc(*p, f);
+		else
+			fprintf(f, "%%%02X", *p);
+	}
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode into out (PR_LABEL_MAX + 1); only what label_encode can produce. */
+static int label_decode(const char *in, char *out, struct parse_err *pe)
+{
+	size_t o = 0;
+
+	for (const char *p = in; *p != '\0'; p++) {
+		int c = (unsigned char)*p;
+		if (c == '%') {
+			int hi = hex_nibble(p[1]), lo = hi < 0 ? -1 : hex_nibble(p[2]);
+			if (hi < 0 || lo < 0)
+				return parse_fail(pe, "label has a bad %%-escape");
+			c = hi << 4 | lo;
+			p += 2;
+			if (c == 0)
+				return parse_fail(pe, "label contains a NUL byte");
+		} else if (!label_char_plain((unsigned char)c)) {
+			return parse_fail(pe, "label has an unescaped character");
+		}
+		if (o == PR_LABEL_MAX)
+			return parse_fail(pe, "label longer than %d bytes", PR_LABEL_MAX);
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return PR_OK;
+}
+
+/* ---- numbers: plain decimal, no sign unless allowed, no leading zeros ---- */
+
+static int parse_int(const char *s, bool allow_negative, int64_t min, int64_t max,
+    int64_t *out)
+{
+	const char *p = s;
+	uint64_t v = 0;
+	bool neg = false;
+
+	if (*p == '-' && allow_negative) {
+		neg = true;
+		p++;
+	}
+	if (*p == '\0' || (p[0] == '0' && p[1] != '\0') || (neg && p[0] == '0'))
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || v > (uint64_t)INT64_MAX / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > (uint64_t)INT64_MAX)
+		return -1;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return *out < min || *out > max ? -1 : 0;
+}
+
+/* ---- one field each: text in, cred field out ------------------------------- */
+
+static int field_id(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	char *canon = NULL;
+	int r;
+
+	if (pr_b64url_decode(v, &c->id, &c->id_len) != PR_OK)
+		return parse_fail(pe, "id is not valid base64url");
+	if (c->id_len == 0 || c->id_len > PR_CRED_ID_MAX)
+		return parse_fail(pe, "id length %zu out of range", c->id_len);
+	/* Only the canonical unpadded form, so one id has one spelling. */
+	if ((canon = pr_b64url_encode(c->id, c->id_len)) == NULL)
+		return PR_ERR_NOMEM;
+	r = strcmp(canon, v) == 0 ? PR_OK : parse_fail(pe, "id is not canonical base64url");
+	free(canon);
+	return r;
+}
+
+static int field_alg(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	int64_t n;
+
+	if (parse_int(v, true, -65536, 65536, &n) != 0 || !alg_supported((long)n))
+		return parse_fail(pe, "alg '%s' is not a supported COSE algorithm", v);
+	c->cose_alg = (int)n;
+	return PR_OK;
+}
+
+static int field_pubkey(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	if (pr_hex_decode(v, &c->pubkey, &c->pubkey_len) != PR_OK)
+		return parse_fail(pe, "pubkey is not valid hex");
+	if (c->pubkey_len == 0 || c->pubkey_len > PR_PUBKEY_MAX)
+		return parse_fail(pe, "pubkey length %zu out of range", c->pubkey_len);
+	return PR_OK;
+}
+
+static int field_class(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	return class_from_word(v, &c->cls) == 0 ? PR_OK :
+	    parse_fail(pe, "class must be physical or passkey");
+}
+
+static int field_kind(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	return kind_from_word(v, &c->kind) == 0 ? PR_OK :
+	    parse_fail(pe, "kind must be fido or ssh");
+}
+
+static int field_aaguid(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	return strlen(v) == 36 && pr_aaguid_parse(v, c->aaguid) == PR_OK ? PR_OK :
+	    parse_fail(pe, "aaguid is not 8-4-4-4-12 hex");
+}
+
+static int field_flags(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	int64_t n;
+
+	if (parse_int(v, false, 0, 255, &n) != 0)
+		return parse_fail(pe, "flags out of range (0..255)");
+	c->flags = (uint8_t)n;
+	return PR_OK;
+}
+
+static int field_sign_count(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	int64_t n;
+
+	if (parse_int(v, false, 0, UINT32_MAX, &n) != 0)
+		return parse_fail(pe, "sign_count out of range (0..4294967295)");
+	c->sign_count = (uint32_t)n;
+	return PR_OK;
+}
+
+static int field_fmt(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	if (!fmt_valid(v))
+		return parse_fail(pe, "fmt is not a valid attestation format name");
+	memcpy(c->fmt, v, strlen(v) + 1);
+	return PR_OK;
+}
+
+static int field_label(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	return label_decode(v, c->label, pe);
+}
+
+static int field_created(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	return parse_int(v, false, 0, INT64_MAX, &c->created) == 0 ? PR_OK :
+	    parse_fail(pe, "created is not a valid time");
+}
+
+static int field_last_used(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	return parse_int(v, false, 0, INT64_MAX, &c->last_used) == 0 ? PR_OK :
+	    parse_fail(pe, "last_used is not a valid time");
+}
+
+static const struct {
+	const char *key;
+	int (*parse)(const char *v, struct pr_cred *c, struct parse_err *pe);
+} fields[] = {
+	{ "id", field_id },
+	{ "alg", field_alg },
+	{ "pubkey", field_pubkey },
+	{ "class", field_class },
+	{ "kind", field_kind },
+	{ "aaguid", field_aaguid },
+	{ "flags", field_flags },
+	{ "sign_count", field_sign_count },
+	{ "fmt", field_fmt },
+	{ "label", field_label },
+	{ "created", field_created },
+	{ "last_used", field_last_used },
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* ---- lines and files ----------------------------------------------------------- */
+
+/* Parse one credential line (modified in place). */
+static int parse_cred_line(char *line, struct pr_cred *c, struct parse_err *pe)
+{
+	char *p = line, *tok, *eq;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (p == NULL)
+			return parse_fail(pe, "missing field '%s'", fields[i].key);
+		tok = strsep(&p, " ");
+		if ((eq = strchr(tok, '=')) == NULL)
+			return parse_fail(pe, "expected '%s=...', found '%.32s'", fields[i].key, tok);
+		*eq = '\0';
+		if (strcmp(tok, fields[i].key) != 0)
+			return parse_fail(pe, "expected field '%s', found '%.32s'", fields[i].key, tok);
+		if ((r = fields[i].parse(eq + 1, c, pe)) != PR_OK)
+			return r;
+	}
+	if (p != NULL)
+		return parse_fail(pe, "extra text after last_used");
+	return PR_OK;
+}
+
+static int credlist_push(struct pr_credlist *l, struct pr_cred *c)
+{
+	struct pr_cred *v;
+
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		return PR_ERR_NOMEM;
+	l->v = v;
+	l->v[l->n++] = *c;  /* takes ownership of c's buffers */
+	memset(c, 0, sizeof(*c));
+	return PR_OK;
+}
+
+/* Whole-buffer checks before any line is looked at. */
+static int check_buffer(const char *buf, size_t len, struct parse_err *pe)
+{
+	const char *nul;
+	int line = 1;
+
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		for (const char *p = buf; p < nul; p++)
+			line += *p == '\n';
+		pe->line = line;
+		return parse_fail(pe, "NUL byte in file");
+	}
+	if (len == 0) {
+		pe->line = 1;
+		return parse_fail(pe, "empty file (no header line)");
+	}
+	if (buf[len - 1] != '\n') {
+		for (size_t i = 0; i < len; i++)
+			line += buf[i] == '\n';
+		pe->line = line;
+		return parse_fail(pe, "last line has no newline (torn write?)");
+	}
+	return PR_OK;
+}
+
+static int check_header(const char *line, struct parse_err *pe)
+{
+	if (strcmp(line, STORE_HEADER) == 0)
+		return PR_OK;
+	if (strncmp(line, STORE_MAGIC, strlen(STORE_MAGIC)) == 0)
+		return parse_fail(pe, "unsupported format version '%.16s'",
+		    line + strlen(STORE_MAGIC));
+	return parse_fail(pe, "missing header line '%s'", STORE_HEADER);
+}
+
+static int parse_lines(char *text, struct pr_credlist *out, struct parse_err *pe)
+{
+	struct pr_cred c = { 0 };
+	char *p = text, *line;
+	int r;
+
+	pe->line = 1;
+	line = strsep(&p, "\n");
+	if ((r = check_header(line, pe)) != PR_OK)
+		return r;
+	/* text ends in '\n', so the last strsep yields an empty remainder. */
+	while (p != NULL && *p != '\0') {
+		pe->line++;
+		line = strsep(&p, "\n");
+		if (out->n == PR_MAX_CREDS_PER_USER)
+			return parse_fail(pe, "more than %d credentials", PR_MAX_CREDS_PER_USER);
+		if ((r = parse_cred_line(line, &c, pe)) != PR_OK)
+			goto fail;
+		if (pr_credlist_find(out, c.id, c.id_len) != NULL) {
+			r = parse_fail(pe, "duplicate credential id");
+			goto fail;
+		}
+		if ((r = credlist_push(out, &c)) != PR_OK)
+			goto fail;
+	}
+	r = PR_OK;
+fail:
+	pr_cred_clear(&c);
+	return r;
+}
+
+static int parse_buffer(const char *buf, size_t len, struct pr_credlist *out,
+    struct parse_err *pe)
+{
+	char *text = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	pe->line = 0;
+	pe->reason[0] = '\0';
+	if ((r = check_buffer(buf, len, pe)) != PR_OK)
+		return r;
+	if ((text = malloc(len + 1)) == NULL)
+		return PR_ERR_NOMEM;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	r = parse_lines(text, out, pe);
+	free(text);
+	if (r != PR_OK)
+		pr_credlist_clear(out);
+	return r;
+}
+
+int pr_store_parse(const char *buf, size_t len, struct pr_credlist *out,
+    int *bad_line)
+{
+	struct parse_err pe;
+	int r;
+
+	r = parse_buffer(buf, len, out, &pe);
+	if (bad_line != NULL)
+		*bad_line = r == PR_OK ? 0 : pe.line;
+	return r;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+/* What the parser would refuse is never written. */
+static bool cred_writable(const struct pr_cred *c)
+{
+	return c->id != NULL && c->id_len > 0 && c->id_len <= PR_CRED_ID_MAX &&
+	    c->pubkey != NULL && c->pubkey_len > 0 && c->pubkey_len <= PR_PUBKEY_MAX &&
+	    alg_supported(c->cose_alg) &&
+	    (c->cls == PR_CLASS_PHYSICAL || c->cls == PR_CLASS_PASSKEY) &&
+	    (c->kind == PR_KIND_FIDO || c->kind == PR_KIND_SSH) &&
+	    memchr(c->fmt, '\0', sizeof(c->fmt)) != NULL && fmt_valid(c->fmt) &&
+	    memchr(c->label, '\0', sizeof(c->label)) != NULL &&
+	    c->created >= 0 && c->last_used >= 0;
+}
+
+static int format_cred(FILE *f, const struct pr_cred *c)
+{
+	char *id = NULL, *pk = NULL, aaguid[37];
+
+	if ((id = pr_b64url_encode(c->id, c->id_len)) == NULL ||
+	    (pk = malloc(2 * c->pubkey_len + 1)) == NULL) {
+		free(id);
+		return PR_ERR_NOMEM;
+	}
+	pr_hex_encode(c->pubkey, c->pubkey_len, pk);
+	pr_aaguid_format(c->aaguid, aaguid);
+	fprintf(f, "id=%s alg=%d pubkey=%s class=%s kind=%s aaguid=%s flags=%u "
+	    "sign_count=%" PRIu32 " fmt=%s label=", id, c->cose_alg, pk,
+	    class_word(c->cls), kind_word(c->kind), aaguid, (unsigned)c->flags,
+	    c->sign_count, c->fmt);
+	label_encode(f, c->label);
+	fprintf(f, " created=%" PRId64 " last_used=%" PRId64 "\n", c->created,
+	    c->last_used);
+	free(id);
+	free(pk);
+	return PR_OK;
+}
+
+int pr_store_format(const struct pr_credlist *l, char **out, size_t *out_len)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	*out_len = 0;
+	if (l->n > PR_MAX_CREDS_PER_USER)
+		return PR_ERR_INVALID_ARG;
+	for (size_t i = 0; i < l->n; i++)
+		if (!cred_writable(&l->v[i]))
+			return PR_ERR_INVALID_ARG;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return PR_ERR_NOMEM;
+	fprintf(f, "%s\n", STORE_HEADER);
+	r = PR_OK;
+	for (size_t i = 0; i < l->n && r == PR_OK; i++)
+		r = format_cred(f, &l->v[i]);
+	if (r == PR_OK && ferror(f))
+		r = PR_ERR_NOMEM;
+	if (fclose(f) != 0 && r == PR_OK)
+		r = PR_ERR_NOMEM;
+	if (r != PR_OK) {
+		free(buf);
+		return r;
+	}
+	*out = buf;
+	*out_len = len;
+	return PR_OK;
+}
+
+/* ---- lists --------------------------------------------------------------------- */
+
+int pr_cred_copy(struct pr_cred *dst, const struct pr_cred *src)
+{
+	*dst = *src;
+	dst->id = NULL;
+	dst->pubkey = NULL;
+	if (src->id_len > 0 && (dst->id = malloc(src->id_len)) == NULL)
+		goto fail;
+	if (src->pubkey_len > 0 && (dst->pubkey = malloc(src->pubkey_len)) == NULL)
+		goto fail;
+	if (src->id_len > 0)
+		memcpy(dst->id, src->id, src->id_len);
+	if (src->pubkey_len > 0)
+		memcpy(dst->pubkey, src->pubkey, src->pubkey_len);
+	return PR_OK;
+fail:
+	pr_cred_clear(dst);
+	return PR_ERR_NOMEM;
+}
+
+void pr_cred_clear(struct pr_cred *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->pubkey);
+	memset(c, 0, sizeof(*c));
+}
+
+void pr_credlist_clear(struct pr_credlist *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		pr_cred_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
+    const unsigned char *id, size_t id_len)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].id_len == id_len && memcmp(l->v[i].id, id, id_len) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+/* Descriptors of one store operation; path is the user's file, for messages. */
+struct store_ctx {
+	char path[4096];
+	const char *state_dir;
+	const char *user;
+	int state_fd;
+	int users_fd;
+	int locks_fd;
+	int lock_fd;
+};
+
+static void store_ctx_init(struct store_ctx *x)
+{
+	x->path[0] = '\0';
+	x->state_dir = NULL;
+	x->user = NULL;
+	x->state_fd = x->users_fd = x->locks_fd = x->lock_fd = -1;
+}
+
+static void store_ctx_close(struct store_ctx *x)
+{
+	pr_unlock(&x->lock_fd);
+	if (x->locks_fd >= 0)
+		close(x->locks_fd);
+	if (x->users_fd >= 0)
+		close(x->users_fd);
+	if (x->state_fd >= 0)
+		close(x->state_fd);
+	store_ctx_init(x);
+}
+
+/* Check the user name before anything touches the filesystem with it. */
+static int store_open_state(const char *state_dir, const char *user,
+    struct store_ctx *x, struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+	int n;
+
+	if (state_dir == NULL || state_dir[0] == '\0')
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no state directory configured");
+	if (!pr_username_valid(user))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid user name");
+	x->state_dir = state_dir;
+	x->user = user;
+	n = snprintf(x->path, sizeof(x->path), "%s/users/%s", state_dir, user);
+	if (n < 0 || (size_t)n >= sizeof(x->path))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: path too long", state_dir);
+	st = pr_secure_opendir(AT_FDCWD, state_dir, 022, &x->state_fd);
+	if (st != PR_FILE_OK)
+		return pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir,
+		    pr_file_status_text(st));
+	return PR_OK;
+}
+
+static int subdir_fail(struct store_ctx *x, const char *name,
+    enum pr_file_status st, struct pr_errbuf *eb)
+{
+	return pr_fail(eb, pr_file_status_err(st), "%s/%s: %s", x->state_dir, name,
+	    pr_file_status_text(st));
+}
+
+/* Read and parse the user's file; a missing file is an empty list. */
+static int store_read_user(struct store_ctx *x, struct pr_credlist *out,
+    struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+	struct parse_err pe;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	st = pr_secure_read(x->users_fd, x->user, 077, STORE_MAX_SIZE, &buf, &len);
+	if (st == PR_FILE_MISSING)
+		return PR_OK;
+	if (st == PR_FILE_TOO_BIG)
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s: larger than %d bytes", x->path,
+		    STORE_MAX_SIZE);
+	if (st != PR_FILE_OK)
+		return pr_fail(eb, pr_file_status_err(st), "%s: %s", x->path,
+		    pr_file_status_text(st));
+	r = parse_buffer(buf, len, out, &pe);
+	if (r == PR_ERR_CORRUPT)
+		pr_fail(eb, r, "%s:%d: %s", x->path, pe.line, pe.reason);
+	else if (r != PR_OK)
+		pr_fail(eb, r, "%s: %s", x->path, pr_strerror(r));
+	free(buf);
+	return r;
+}
+
+int pr_store_load(const char *state_dir, const char *user,
+    struct pr_credlist *out, struct pr_errbuf *eb)
+{
+	struct store_ctx x;
+	enum pr_file_status st;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	store_ctx_init(&x);
+	if ((r = store_open_state(state_dir, user, &x, eb)) != PR_OK)
+		goto fail;
+	/* Readers take no lock: files are only ever replaced whole. */
+	st = pr_secure_opendir(x.state_fd, "users", 077, &x.users_fd);
+	if (st == PR_FILE_MISSING) {
+		r = PR_OK;  /* nobody enrolled yet */
+		goto fail;
+	}
+	if (st != PR_FILE_OK) {
+		r = subdir_fail(&x, "users", st, eb);
+		goto fail;
+	}
+	r = store_read_user(&x, out, eb);
+fail:
+	store_ctx_close(&x);
+	return r;
+}
+
+/* Create users/ and locks/ if missing, open them and take the user's lock. */
+static int store_lock_user(struct store_ctx *x, struct pr_errbuf *eb)
+{
+	static const char *const dirs[] = { "users", "locks" };
+	int *fds[] = { &x->users_fd, &x->locks_fd };
+	char lockname[128];  /* user names are at most 64 bytes */
+	enum pr_file_status st;
+	int r;
+
+	for (size_t i = 0; i < 2; i++) {
+		if ((r = pr_ensure_dir(x->state_fd, dirs[i], 0700)) != PR_OK)
+			return pr_fail(eb, r, "%s/%s: cannot create or use: %s",
+			    x->state_dir, dirs[i], pr_strerror(r));
+		if ((st = pr_secure_opendir(x->state_fd, dirs[i], 077, fds[i])) != PR_FILE_OK)
+			return subdir_fail(x, dirs[i], st, eb);
+	}
+	snprintf(lockname, sizeof(lockname), "%s.lock", x->user);
+	if ((r = pr_lock(x->locks_fd, lockname, &x->lock_fd)) != PR_OK)
+		return pr_fail(eb, r, "%s/locks/%s: %s", x->state_dir, lockname,
+		    pr_strerror(r));
+	return PR_OK;
+}
+
+typedef int (*store_mutator)(struct pr_credlist *l, const void *arg,
+    struct store_ctx *x, struct pr_errbuf *eb);
+
+/*
+ * Read-modify-write under the user's lock: the file is re-read after the
+ * lock is taken, so concurrent writers serialise and lose nothing. A
+ * mutator that fails leaves the file as it was.
+ */
+static int store_modify(const char *state_dir, const char *user,
+    store_mutator fn, const void *arg, struct pr_errbuf *eb)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct store_ctx x;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	store_ctx_init(&x);
+	if ((r = store_open_state(state_dir, user, &x, eb)) != PR_OK ||
+	    (r = store_lock_user(&x, eb)) != PR_OK ||
+	    (r = store_read_user(&x, &l, eb)) != PR_OK ||
+	    (r = fn(&l, arg, &x, eb)) != PR_OK)
+		goto fail;
+	if ((r = pr_store_format(&l, &text, &len)) != PR_OK) {
+		pr_fail(eb, r, "%s: cannot serialise: %s", x.path, pr_strerror(r));
+		goto fail;
+	}
+	if ((r = pr_atomic_replace(x.users_fd, user, text, len, 0600)) != PR_OK) {
+		pr_fail(eb, r, "%s: cannot write: %s", x.path, pr_strerror(r));
+		goto fail;
+	}
+	r = PR_OK;
+fail:
+	store_ctx_close(&x);
+	pr_credlist_clear(&l);
+	free(text);
+	return r;
+}
+
+static int mutate_add(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+    struct pr_errbuf *eb)
+{
+	const struct pr_cred *c = arg;
+	struct pr_cred copy;
+	int r;
+
+	if (pr_credlist_find(l, c->id, c->id_len) != NULL)
+		return pr_fail(eb, PR_ERR_EXISTS, "%s: this credential is already enrolled",
+		    x->path);
+	if (l->n >= PR_MAX_CREDS_PER_USER)
+		return pr_fail(eb, PR_ERR_INVALID_ARG,
+		    "%s: already %d credentials, the most one user may have; remove one first",
+		    x->path, PR_MAX_CREDS_PER_USER);
+	if ((r = pr_cred_copy(&copy, c)) != PR_OK)
+		return r;
+	if ((r = credlist_push(l, &copy)) != PR_OK)
+		pr_cred_clear(&copy);
+	return r;
+}
+
+int pr_store_add(const char *state_dir, const char *user,
+    const struct pr_cred *c, struct pr_errbuf *eb)
+{
+	if (c == NULL || !cred_writable(c))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "credential has invalid fields");
+	return store_modify(state_dir, user, mutate_add, c, eb);
+}
+
+static bool keyid_valid(const char *keyid)
+{
+	if (keyid == NULL || strlen(keyid) != PR_KEYID_LEN)
+		return false;
+	for (size_t i = 0; i < PR_KEYID_LEN; i++)
+		if (!((keyid[i] >= '0' && keyid[i] <= '9') || (keyid[i] >= 'a' && keyid[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static int mutate_remove(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+    struct pr_errbuf *eb)
+{
+	const char *keyid = arg;
+	char kid[PR_KEYID_LEN + 1];
+	size_t found = l->n, matches = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		pr_keyid(l->v[i].id, l->v[i].id_len, kid);
+		if (strcmp(kid, keyid) == 0) {
+			found = i;
+			matches++;
+		}
+	}
+	if (matches == 0)
+		return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: no key with id %s", x->path, keyid);
+	if (matches > 1)  /* 48-bit collision: refuse rather than guess */
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: key id %s is ambiguous", x->path, keyid);
+	pr_cred_clear(&l->v[found]);
+	memmove(&l->v[found], &l->v[found + 1], (l->n - found - 1) * sizeof(l->v[0]));
+	l->n--;
+	return PR_OK;
+}
+
+int pr_store_remove(const char *state_dir, const char *user,
+    const char *keyid, struct pr_errbuf *eb)
+{
+	if (!keyid_valid(keyid))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "key id must be %d lower-case hex digits",
+		    PR_KEYID_LEN);
+	return store_modify(state_dir, user, mutate_remove, keyid, eb);
+}
+
+struct use_arg {
+	const unsigned char *id;
+	size_t id_len;
+	uint32_t new_count;
+	int64_t now;
+};
+
+static int mutate_use(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+    struct pr_errbuf *eb)
+{
+	const struct use_arg *u = arg;
+	struct pr_cred *c = (struct pr_cred *)pr_credlist_find(l, u->id, u->id_len);
+
+	if (c == NULL)
+		return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: credential is not enrolled", x->path);
+	/* A counter that stops growing (or drops to 0 once used) means a cloned key. */
+	if ((u->new_count != 0 && u->new_count <= c->sign_count) ||
+	    (u->new_count == 0 && c->sign_count != 0))
+		return pr_fail(eb, PR_ERR_COUNTER,
+		    "%s: sign counter %" PRIu32 " is not above the stored %" PRIu32
+		    " (possible cloned key)", x->path, u->new_count, c->sign_count);
+	c->sign_count = u->new_count;
+	c->last_used = u->now;
+	return PR_OK;
+}
+
+int pr_store_record_use(const char *state_dir, const char *user,
+    const unsigned char *id, size_t id_len, uint32_t new_count, int64_t now,
+    struct pr_errbuf *eb)
+{
+	struct use_arg u = { id, id_len, new_count, now };
+
+	if (id == NULL || id_len == 0 || id_len > PR_CRED_ID_MAX || now < 0)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid credential id or time");
+	return store_modify(state_dir, user, mutate_use, &u, eb);
+}

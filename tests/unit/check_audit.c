@@ -1,0 +1,598 @@
+/*
+ * Unit tests of lib/audit.c: record format and escaping, the hash chain
+ * against each kind of tampering, fail-closed appends, concurrent writers.
+ * Run as root (CI does) for the wrong-owner case.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "err.h"
+#include "secure_file.h"
+
+#define NOBODY_UID 65534
+#define NOBODY_GID 65534
+#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define T0 1795492170  /* 2026-11-24T03:49:30Z */
+
+static char dir[64];
+static char logp[128];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/check_audit.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(logp, sizeof(logp), "%s/audit.log", dir);
+}
+
+static void teardown(void)
+{
+	char p[160];
+	const char *names[] = { "audit.log", "other", "link" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static struct pr_audit_event base_event(void)
+{
+	struct pr_audit_event ev = {
+		.event = "auth", .success = true, .reason = NULL, .user = "alice",
+		.role = "staff", .method = "security-key", .service = "login",
+		.tty = "tty1", .rhost = NULL, .rp_id = "pam://riverside-clinic",
+		.cred_id = "AQID", .aaguid = "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+		.flags = 0x05, .sign_count = 12, .cred_class = "physical", .path = "direct",
+		.actor = NULL, .detail = NULL,
+	};
+	return ev;
+}
+
+static char *slurp(size_t *len)
+{
+	char *buf = NULL;
+
+	ck_assert_int_eq(pr_secure_read(AT_FDCWD, logp, 022, 1 << 24, &buf, len), PR_FILE_OK);
+	return buf;
+}
+
+static void spit(const char *buf, size_t len)
+{
+	int fd = open(logp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pr_write_all(fd, buf, len), PR_OK);
+	close(fd);
+}
+
+static void append_n(int n)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char detail[32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(detail, sizeof(detail), "n %d", i);
+		ev.detail = detail;
+		ev.success = i % 3 != 0;
+		ck_assert_msg(pr_audit_append(logp, &ev, &eb) == PR_OK, "%s", eb.msg);
+	}
+}
+
+static void assert_verifies(long want_records)
+{
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+
+	ck_assert_msg(pr_audit_verify(logp, &bad, &n, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(n, want_records);
+}
+
+/* ---- format ---------------------------------------------------------------------- */
+
+START_TEST(format_full_and_minimal)
+{
+	struct pr_audit_event ev = base_event();
+	char *out = NULL;
+
+	ev.success = false;
+	ev.reason = "counter-regression";
+	ev.rhost = "10.0.0.5";
+	ev.actor = "root";
+	ev.detail = "sign count 3 <= 7";
+	ck_assert_int_eq(pr_audit_format(&ev, T0, "ws-1", &out), PR_OK);
+	ck_assert_str_eq(out, "time=2026-11-24T03:49:30Z host=ws-1 event=auth result=failure "
+	    "reason=counter-regression user=alice role=staff method=security-key service=login "
+	    "tty=tty1 rhost=10.0.0.5 rp_id=pam://riverside-clinic cred_id=AQID "
+	    "aaguid=cb69481e-8ff7-4039-93ec-0a2729a154a8 flags=0x05:UP,UV sign_count=12 "
+	    "class=physical path=direct actor=root detail=sign%20count%203%20<%3D%207");
+	free(out);
+	struct pr_audit_event min = { .event = "policy-error", .flags = -1, .sign_count = -1 };
+	ck_assert_int_eq(pr_audit_format(&min, 0, "h", &out), PR_OK);
+	ck_assert_str_eq(out, "time=1970-01-01T00:00:00Z host=h event=policy-error result=failure");
+	free(out);
+}
+END_TEST
+
+static const struct {
+	int flags;
+	const char *text;
+} flag_rows[] = {
+	{ 0x00, "flags=0x00:-" },
+	{ 0x01, "flags=0x01:UP" },
+	{ 0x02, "flags=0x02:-" },
+	{ 0x05, "flags=0x05:UP,UV" },
+	{ 0x1d, "flags=0x1d:UP,UV,BE,BS" },
+	{ 0x45, "flags=0x45:UP,UV,AT" },
+	{ 0xff, "flags=0xff:UP,UV,BE,BS,AT,ED" },
+};
+
+START_TEST(format_flags_rows)
+{
+	struct pr_audit_event ev = base_event();
+	char *out = NULL;
+
+	ev.flags = flag_rows[_i].flags;
+	ck_assert_int_eq(pr_audit_format(&ev, T0, "h", &out), PR_OK);
+	ck_assert_msg(strstr(out, flag_rows[_i].text) != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
+/* Odd values: escaped so they cannot forge fields or lines, and the chain still verifies. */
+static const struct {
+	const char *value;
+	const char *escaped;
+} odd_rows[] = {
+	{ "", "" },
+	{ "a b", "a%20b" },
+	{ "k=v", "k%3Dv" },
+	{ "100%", "100%25" },
+	{ "x\ny", "x%0Ay" },
+	{ "x\r\ty", "x%0D%09y" },
+	{ "\x01\x1f\x7f", "%01%1F%7F" },
+	{ "Schl\xc3\xbc" "ssel", "Schl%C3%BCssel" },
+	{ "x hash=0000 prev=1111", "x%20hash%3D0000%20prev%3D1111" },
+	{ "%41", "%2541" },
+};
+
+/* Undo the escaping, to show the value round-trips. */
+static void unescape(const char *in, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] == '%') {
+			unsigned v = 0;
+			ck_assert_int_eq(sscanf(in + i + 1, "%2X", &v), 1);
+			out[o++] = (char)v;
+			i += 2;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+START_TEST(odd_values_round_trip)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char want[128], back[128], *buf, *p, *end;
+	size_t len;
+
+	ev.user = odd_rows[_i].value;
+	ev.detail = odd_rows[_i].value;
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
+	assert_verifies(2);
+	buf = slurp(&len);
+	snprintf(want, sizeof(want), " user=%s role=", odd_rows[_i].escaped);
+	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
+	p = strstr(buf, " detail=") + strlen(" detail=");
+	end = strchr(p, ' ');
+	unescape(p, (size_t)(end - p), back);
+	ck_assert_str_eq(back, odd_rows[_i].value);
+	/* Two records, two lines: a newline in a value did not start a third. */
+	int lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	ck_assert_int_eq(lines, 2);
+	free(buf);
+}
+END_TEST
+
+static const struct {
+	const char *what;
+	int flags;
+	int64_t sign_count;
+	const char *event;
+} bad_event_rows[] = {
+	{ "no event", 1, 1, NULL },
+	{ "empty event", 1, 1, "" },
+	{ "flags too big", 256, 1, "auth" },
+	{ "flags negative", -2, 1, "auth" },
+	{ "sign_count negative", 1, -2, "auth" },
+};
+
+START_TEST(bad_events_refused)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char *out = (char *)"sentinel";
+	struct stat st;
+
+	ev.event = bad_event_rows[_i].event;
+	ev.flags = bad_event_rows[_i].flags;
+	ev.sign_count = bad_event_rows[_i].sign_count;
+	ck_assert_int_eq(pr_audit_format(&ev, T0, "h", &out), PR_ERR_INVALID_ARG);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(stat(logp, &st), -1);  /* nothing created */
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	struct pr_audit_event ev = base_event();
+	char *out = NULL;
+	long bad = -1, n = -1;
+
+	ck_assert_int_eq(pr_audit_format(NULL, T0, "h", &out), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_format(&ev, T0, NULL, &out), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_format(&ev, -1, "h", &out), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_append(NULL, &ev, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_append("", &ev, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_verify(NULL, &bad, &n, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, NULL), PR_ERR_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(oversize_record_refused)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char *big = malloc(9000);
+	char *buf;
+	size_t len;
+
+	append_n(1);
+	memset(big, 'x', 8999);
+	big[8999] = '\0';
+	ev.detail = big;
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "8192"));
+	big[7000] = '\0';  /* under the limit: fine */
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
+	assert_verifies(2);
+	buf = slurp(&len);
+	ck_assert_uint_le(len, 8192 + 600);
+	free(buf);
+	free(big);
+}
+END_TEST
+
+/* ---- the chain ------------------------------------------------------------------- */
+
+START_TEST(append_and_verify)
+{
+	struct stat st;
+	char *buf;
+	size_t len;
+
+	append_n(20);
+	assert_verifies(20);
+	ck_assert_int_eq(stat(logp, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	buf = slurp(&len);
+	ck_assert(strncmp(buf, "seq=1 time=", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(buf, " prev=0000000000000000000000000000000000000000000000000000000000000000 hash="));
+	ck_assert_ptr_nonnull(strstr(buf, "\nseq=20 time="));
+	free(buf);
+}
+END_TEST
+
+START_TEST(empty_log_verifies)
+{
+	int fd = open(logp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	assert_verifies(0);
+	append_n(1);
+	assert_verifies(1);
+}
+END_TEST
+
+/* Offsets of each line start in buf (lines[k-1] is record k); returns the count. */
+static int split_lines(const char *buf, size_t len, size_t *starts, int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len && n < max; i++)
+		if (i == 0 || buf[i - 1] == '\n')
+			starts[n++] = i;
+	return n;
+}
+
+enum tamper {
+	T_EDIT_VALUE, T_EDIT_HASH, T_EDIT_PREV, T_EDIT_SEQ, T_DELETE, T_SWAP,
+	T_TRUNCATE_LAST, T_TRUNCATE_MID, T_JUNK_LINE, T_EMPTY_LINE, T_DELETE_FIRST,
+	T_DUPLICATE, T_BREAK_SYNTAX,
+};
+
+#define NREC 10
+
+static const struct {
+	enum tamper t;
+	int k;         /* record tampered with */
+	long want;     /* line verify must blame */
+	const char *why;
+} tamper_rows[] = {
+	{ T_EDIT_VALUE, 4, 4, "record 4 was edited" },
+	{ T_EDIT_VALUE, 1, 1, "record 1 was edited" },
+	{ T_EDIT_VALUE, NREC, NREC, "was edited" },
+	{ T_EDIT_HASH, 6, 6, "record 6 was edited" },
+	{ T_EDIT_PREV, 7, 7, "record 7 was edited" },
+	{ T_EDIT_SEQ, 3, 3, "record 3 was edited" },
+	{ T_DELETE, 5, 5, "record 6 does not follow record 4 (deleted or reordered)" },
+	{ T_DELETE_FIRST, 1, 1, "record 2 does not follow the start of the log" },
+	{ T_SWAP, 3, 3, "record 4 does not follow record 2" },
+	{ T_DUPLICATE, 8, 9, "record 8 does not follow record 8" },
+	{ T_TRUNCATE_LAST, NREC, NREC, "last record is torn (no newline)" },
+	{ T_TRUNCATE_MID, 6, 6, "last record is torn (no newline)" },
+	{ T_JUNK_LINE, NREC + 1, NREC + 1, "record 11 is malformed" },
+	{ T_EMPTY_LINE, 5, 5, "record 5 is malformed (empty line)" },
+	{ T_BREAK_SYNTAX, 2, 2, "record 2 is malformed" },
+};
+
+/* Copy record i (1-based) of buf, whose line starts are s[], to out. */
+static void put_rec(char *out, size_t *out_len, const char *buf, const size_t *s, int i)
+{
+	memcpy(out + *out_len, buf + s[i - 1], s[i] - s[i - 1]);
+	*out_len += s[i] - s[i - 1];
+}
+
+static void put_text(char *out, size_t *out_len, const char *text)
+{
+	memcpy(out + *out_len, text, strlen(text));
+	*out_len += strlen(text);
+}
+
+/* Build the tampered file from the NREC-record original in buf. */
+static void tamper(enum tamper t, int k, char *buf, size_t len)
+{
+	size_t s[NREC + 1], out_len = 0;
+	char *out = malloc(2 * len + 64), *p;  /* room for a duplicated record */
+	int n = split_lines(buf, len, s, NREC);
+
+	ck_assert_int_eq(n, NREC);
+	s[NREC] = len;
+	for (int i = 1; i <= NREC; i++) {
+		if ((t == T_DELETE && i == k) || (t == T_DELETE_FIRST && i == 1))
+			continue;
+		if (t == T_SWAP && i == k) {
+			put_rec(out, &out_len, buf, s, k + 1);
+			put_rec(out, &out_len, buf, s, k);
+			i++;
+			continue;
+		}
+		if (t == T_EMPTY_LINE && i == k)
+			put_text(out, &out_len, "\n");
+		put_rec(out, &out_len, buf, s, i);
+		if (t == T_DUPLICATE && i == k)
+			put_rec(out, &out_len, buf, s, i);
+		if (t == T_TRUNCATE_MID && i == k) {
+			out_len -= (s[i] - s[i - 1]) / 2;
+			break;
+		}
+	}
+	if (t == T_TRUNCATE_LAST)
+		out_len -= 10;
+	if (t == T_JUNK_LINE)
+		put_text(out, &out_len, "junk\n");
+	out[out_len] = '\0';
+	if (t == T_EDIT_VALUE || t == T_EDIT_HASH || t == T_EDIT_PREV || t == T_EDIT_SEQ ||
+	    t == T_BREAK_SYNTAX) {
+		const char *key = t == T_EDIT_VALUE ? " detail=n%20" : t == T_EDIT_HASH ? " hash=" :
+		    t == T_EDIT_PREV ? " prev=" : t == T_EDIT_SEQ ? "seq=" : " user=";
+		p = strstr(out + s[k - 1], key) + strlen(key);
+		if (t == T_EDIT_SEQ)
+			*p = '7';           /* seq=3 -> seq=7 */
+		else if (t == T_BREAK_SYNTAX)
+			*p = ' ';           /* "user= lice" */
+		else
+			*p = *p == '0' ? '1' : '0';
+	}
+	spit(out, out_len);
+	free(out);
+}
+
+START_TEST(tamper_rows_detected)
+{
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+	char *buf;
+	size_t len;
+
+	append_n(NREC);
+	assert_verifies(NREC);
+	buf = slurp(&len);
+	tamper(tamper_rows[_i].t, tamper_rows[_i].k, buf, len);
+	free(buf);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	ck_assert_msg(bad == tamper_rows[_i].want, "row %d: bad=%ld (%s)", _i, bad, eb.msg);
+	ck_assert_int_eq(n, tamper_rows[_i].want - 1);
+	ck_assert_msg(strstr(eb.msg, tamper_rows[_i].why) != NULL, "row %d: %s", _i, eb.msg);
+	ck_assert(strncmp(eb.msg, logp, strlen(logp)) == 0);
+}
+END_TEST
+
+/* A damaged last record stops appends (fail closed) and says what to do. */
+static const enum tamper tail_rows[] = { T_TRUNCATE_LAST, T_JUNK_LINE, T_EDIT_VALUE, T_EMPTY_LINE };
+
+START_TEST(damaged_tail_refuses_append)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char *buf, *after;
+	size_t len, len2;
+	enum tamper t = tail_rows[_i];
+
+	append_n(NREC);
+	buf = slurp(&len);
+	tamper(t, t == T_EMPTY_LINE ? NREC : NREC, buf, len);
+	if (t == T_EMPTY_LINE) {
+		/* An empty line at the very end. */
+		free(buf);
+		append_n(0);
+		buf = slurp(&len);
+		char *b2 = malloc(len + 2);
+		memcpy(b2, buf, len);
+		b2[len] = '\n';
+		spit(b2, len + 1);
+		free(b2);
+	}
+	free(buf);
+	buf = slurp(&len);
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_CORRUPT);
+	ck_assert_msg(strstr(eb.msg, "practicerunner-admin audit verify") != NULL, "%s", eb.msg);
+	after = slurp(&len2);
+	ck_assert_uint_eq(len, len2);
+	ck_assert_mem_eq(buf, after, len);
+	free(buf);
+	free(after);
+}
+END_TEST
+
+/* An edit in the middle does not stop appends (only verify sees it); the chain goes on. */
+START_TEST(append_continues_after_good_tail)
+{
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+
+	append_n(3);
+	assert_verifies(3);
+	append_n(2);
+	assert_verifies(5);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_OK);
+	ck_assert_int_eq(n, 5);
+}
+END_TEST
+
+/* ---- unsafe log files ---------------------------------------------------------------- */
+
+START_TEST(unsafe_log_refused)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char other[160], link[160], missing[160];
+	long bad, n;
+
+	snprintf(other, sizeof(other), "%s/other", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(missing, sizeof(missing), "%s/nodir/audit.log", dir);
+	append_n(1);
+	ck_assert_int_eq(symlink(logp, link), 0);
+	ck_assert_int_eq(pr_audit_append(link, &ev, &eb), PR_ERR_UNSAFE_FILE);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "symbolic link"));
+	ck_assert_int_eq(pr_audit_verify(link, &bad, &n, &eb), PR_ERR_UNSAFE_FILE);
+	ck_assert_int_eq(chmod(logp, 0666), 0);
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_UNSAFE_FILE);
+	ck_assert_int_eq(chmod(logp, 0600), 0);
+	ck_assert_int_eq(chown(logp, NOBODY_UID, NOBODY_GID), 0);
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_UNSAFE_FILE);
+	ck_assert_int_eq(chown(logp, 0, 0), 0);
+	ck_assert_int_eq(mkfifo(other, 0600), 0);
+	ck_assert_int_eq(pr_audit_append(other, &ev, &eb), PR_ERR_UNSAFE_FILE);
+	ck_assert_int_ne(pr_audit_append(missing, &ev, &eb), PR_OK);
+	assert_verifies(1);  /* nothing was appended by the refused calls */
+}
+END_TEST
+
+/* ---- concurrency ------------------------------------------------------------------------ */
+
+#define NPROC 8
+#define PER_PROC 100
+
+START_TEST(concurrent_appends)
+{
+	pid_t pids[NPROC];
+	int status;
+	char *buf;
+	size_t len;
+
+	for (int p = 0; p < NPROC; p++) {
+		pids[p] = fork();
+		ck_assert_int_ge(pids[p], 0);
+		if (pids[p] == 0) {
+			struct pr_audit_event ev = base_event();
+			int bad = 0;
+			for (int i = 0; i < PER_PROC; i++)
+				bad |= pr_audit_append(logp, &ev, NULL) != PR_OK;
+			_exit(bad);
+		}
+	}
+	for (int p = 0; p < NPROC; p++) {
+		ck_assert_int_eq(waitpid(pids[p], &status, 0), pids[p]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_verifies(NPROC * PER_PROC);
+	buf = slurp(&len);
+	ck_assert_ptr_nonnull(strstr(buf, "\nseq=800 time="));
+	free(buf);
+}
+END_TEST
+
+static Suite *audit_suite(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc = tcase_create("audit");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, format_full_and_minimal);
+	tcase_add_loop_test(tc, format_flags_rows, 0, NROWS(flag_rows));
+	tcase_add_loop_test(tc, odd_values_round_trip, 0, NROWS(odd_rows));
+	tcase_add_loop_test(tc, bad_events_refused, 0, NROWS(bad_event_rows));
+	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, oversize_record_refused);
+	tcase_add_test(tc, append_and_verify);
+	tcase_add_test(tc, empty_log_verifies);
+	tcase_add_loop_test(tc, tamper_rows_detected, 0, NROWS(tamper_rows));
+	tcase_add_loop_test(tc, damaged_tail_refuses_append, 0, NROWS(tail_rows));
+	tcase_add_test(tc, append_continues_after_good_tail);
+	tcase_add_test(tc, unsafe_log_refused);
+	tcase_add_test(tc, concurrent_appends);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int n;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP must run as root (wrong-owner case chowns to nobody)\n");
+		return EXIT_SUCCESS;
+	}
+	sr = srunner_create(audit_suite());
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	n = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
