@@ -28,10 +28,15 @@ int pr_anchors_load(const char *dir, int allow_missing, X509_STORE **out,
  * attstmt, client data hash and rp id (as after fido_dev_make_cred, or set
  * from a stored registration). Classification:
  *   physical: packed-x5c or fido-u2f whose chain verifies to anchors, BE=0,
- *             and the AAGUID in aaguids when n_aaguids > 0;
- *   passkey:  any other statement that verifies (self, none, unknown vendor).
- * A statement that does not verify is PR_ERR_ATTESTATION. why (may be NULL)
- * gets a short explanation of the class.
+ *             and the AAGUID in aaguids when n_aaguids > 0 (fido-u2f keys
+ *             have no AAGUID, so an allow-list excludes them);
+ *   passkey:  any other statement that verifies (self, none, tpm, unknown
+ *             vendor), and fmt "apple", which is not verified.
+ * A statement that does not verify, a format we cannot verify, or a wrong
+ * rpIdHash is PR_ERR_ATTESTATION; UP clear is PR_ERR_UP_MISSING; a key other
+ * than ES256/EdDSA/RS256 is PR_ERR_ALGORITHM. anchors may be NULL (nothing
+ * is physical). out is overwritten (zeroed on failure). why (may be NULL)
+ * gets a short explanation of the class or of the failure.
  */
 int pr_attest_classify(const fido_cred_t *cred, X509_STORE *anchors,
     const unsigned char (*aaguids)[16], size_t n_aaguids,

@@ -1,0 +1,19 @@
+# Configuration shipped with the package, and the directories the product
+# needs with safe modes. The programs use the contract's fixed paths under
+# /etc and /var; distributions configure --sysconfdir=/etc --localstatedir=/var.
+prconfdir = $(sysconfdir)/practicerunner
+dist_prconf_DATA = conf/practicerunner.conf
+EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
+	conf/pam.d/sudo.example
+
+install-data-local:
+	$(MKDIR_P) $(DESTDIR)$(prconfdir)/trust-anchors.d
+	$(MKDIR_P) -m 700 $(DESTDIR)$(localstatedir)/lib/practicerunner
+	$(MKDIR_P) -m 700 $(DESTDIR)$(localstatedir)/log/practicerunner
+	chmod 700 $(DESTDIR)$(localstatedir)/lib/practicerunner \
+		$(DESTDIR)$(localstatedir)/log/practicerunner
+
+uninstall-local:
+	-rmdir $(DESTDIR)$(prconfdir)/trust-anchors.d $(DESTDIR)$(prconfdir) \
+		$(DESTDIR)$(localstatedir)/lib/practicerunner \
+		$(DESTDIR)$(localstatedir)/log/practicerunner

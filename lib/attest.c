@@ -1,0 +1,699 @@
+/*
+ * Attestation: verify a new credential's statement (libfido2) and its
+ * certificate chain (OpenSSL), then classify it physical or passkey
+ * (DESIGN.md section 1). libfido2 checks the signatures. We read authData
+ * and attStmt ourselves (libcbor) only to learn what libfido2 must be told
+ * (key type, extensions) and to get the whole x5c chain.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cbor.h>
+#include <fido.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "attest.h"
+#include "err.h"
+
+#define RPID_HASH_LEN 32
+#define AD_FIXED_LEN 37         /* rpIdHash, flags, signCount */
+#define AAGUID_LEN 16
+#define AD_FLAG_UP 0x01
+#define AD_FLAG_BE 0x08
+#define AD_FLAG_AT 0x40
+#define AD_FLAG_ED 0x80
+#define CDH_LEN 32
+#define X5C_MAX 8
+#define COSE_KEY_LABEL_ALG 3
+/* FIDO id-fido-gen-ce-aaguid: the AAGUID an attestation certificate vouches for. */
+#define OID_FIDO_AAGUID "1.3.6.1.4.1.45724.1.1.4"
+#define WHY_BE "backup eligible (synced passkey)"
+
+/* What a statement proves once verified. */
+enum att_kind {
+	ATT_NONE,       /* fmt none: nothing to verify */
+	ATT_APPLE,      /* fmt apple: libfido2 1.12 cannot verify it */
+	ATT_SELF,       /* packed, signed by the credential key itself */
+	ATT_TPM,        /* tpm: a platform authenticator */
+	ATT_X5C,        /* packed with an attestation certificate */
+	ATT_U2F,        /* fido-u2f */
+};
+
+/* What we read from authData ourselves. */
+struct authdata_info {
+	uint8_t flags;
+	int key_alg;            /* COSE alg of the credential key */
+	int ext_mask;           /* FIDO_EXT_* as libfido2 derives them */
+	int prot;               /* credProtect, 0 if absent */
+	size_t minpinlen;       /* minPinLength, 0 if absent */
+};
+
+/* What we read from attStmt ourselves. */
+struct attstmt_info {
+	size_t n_entries;
+	int alg;                /* 0 if absent */
+	STACK_OF(X509) *x5c;    /* leaf first; NULL if absent */
+};
+
+struct class_policy {
+	X509_STORE *anchors;
+	const unsigned char (*aaguids)[16];
+	size_t n_aaguids;
+};
+
+static void say(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t why_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || why_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+}
+
+static bool text_is(const cbor_item_t *item, const char *s)
+{
+	size_t len = strlen(s);
+
+	return cbor_isa_string(item) && cbor_string_is_definite(item) &&
+	    cbor_string_length(item) == len &&
+	    memcmp(cbor_string_handle(item), s, len) == 0;
+}
+
+/* A negative CBOR integer as a COSE algorithm; 0 if it is not one. */
+static int cose_alg_of(const cbor_item_t *v)
+{
+	if (!cbor_isa_negint(v) || cbor_get_int(v) > INT16_MAX)
+		return 0;
+	return -(int)cbor_get_int(v) - 1;
+}
+
+/* The alg (label 3) of a COSE_Key; 0 if absent. */
+static int cose_key_alg(const cbor_item_t *key)
+{
+	struct cbor_pair *p;
+
+	if (!cbor_isa_map(key) || !cbor_map_is_definite(key))
+		return 0;
+	p = cbor_map_handle(key);
+	for (size_t i = 0; i < cbor_map_size(key); i++)
+		if (cbor_isa_uint(p[i].key) &&
+		    cbor_get_int(p[i].key) == COSE_KEY_LABEL_ALG)
+			return cose_alg_of(p[i].value);
+	return 0;
+}
+
+static bool is_uint8(const cbor_item_t *v)
+{
+	return cbor_isa_uint(v) && cbor_int_get_width(v) == CBOR_INT_8;
+}
+
+/*
+ * One authData extension, read as libfido2 1.12 reads it: fido_cred_verify
+ * demands that the extensions we request equal the ones authData reports.
+ */
+static int ext_entry(const struct cbor_pair *p, struct authdata_info *ad)
+{
+	if (text_is(p->key, "hmac-secret") || text_is(p->key, "credBlob")) {
+		if (!cbor_is_bool(p->value))
+			return -1;
+		if (cbor_get_bool(p->value))
+			ad->ext_mask |= text_is(p->key, "credBlob") ?
+			    FIDO_EXT_CRED_BLOB : FIDO_EXT_HMAC_SECRET;
+	} else if (text_is(p->key, "credProtect")) {
+		if (!is_uint8(p->value))
+			return -1;
+		ad->ext_mask |= FIDO_EXT_CRED_PROTECT;
+		ad->prot = cbor_get_uint8(p->value);
+	} else if (text_is(p->key, "minPinLength")) {
+		if (!is_uint8(p->value))
+			return -1;
+		ad->ext_mask |= FIDO_EXT_MINPINLEN;
+		ad->minpinlen = cbor_get_uint8(p->value);
+	}
+	return 0;       /* others: libfido2 ignores them too */
+}
+
+static int ext_parse(const cbor_item_t *ext, struct authdata_info *ad)
+{
+	struct cbor_pair *p;
+
+	if (!cbor_isa_map(ext) || !cbor_map_is_definite(ext))
+		return -1;
+	p = cbor_map_handle(ext);
+	for (size_t i = 0; i < cbor_map_size(ext); i++)
+		if (ext_entry(&p[i], ad) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Walk authData: fixed part, attested credential data (AAGUID, id, COSE
+ * key), extensions. Trailing bytes are refused.
+ */
+static int authdata_walk(const unsigned char *b, size_t len,
+    struct authdata_info *ad)
+{
+	cbor_item_t *key = NULL, *ext = NULL;
+	struct cbor_load_result res;
+	size_t off = AD_FIXED_LEN + AAGUID_LEN, id_len;
+	int r = PR_ERR_ATTESTATION;
+
+	memset(ad, 0, sizeof(*ad));
+	if (len < off + 2)
+		goto fail;
+	ad->flags = b[RPID_HASH_LEN];
+	if ((ad->flags & AD_FLAG_AT) == 0)
+		goto fail;
+	id_len = (size_t)b[off] << 8 | b[off + 1];
+	off += 2;
+	if (id_len == 0 || id_len > PR_CRED_ID_MAX || len - off < id_len)
+		goto fail;
+	off += id_len;
+	if ((key = cbor_load(b + off, len - off, &res)) == NULL)
+		goto fail;
+	off += res.read;
+	if ((ad->key_alg = cose_key_alg(key)) == 0)
+		goto fail;
+	if (ad->flags & AD_FLAG_ED) {
+		if (off >= len || (ext = cbor_load(b + off, len - off, &res)) == NULL)
+			goto fail;
+		off += res.read;
+		if (ext_parse(ext, ad) != 0)
+			goto fail;
+	}
+	if (off != len)
+		goto fail;
+	r = PR_OK;
+fail:
+	if (key != NULL)
+		cbor_decref(&key);
+	if (ext != NULL)
+		cbor_decref(&ext);
+	return r;
+}
+
+/* authData is for this rp id, with user presence, and a key type we support. */
+static int authdata_check(const struct pr_attest_input *in,
+    struct authdata_info *ad, char *why, size_t why_len)
+{
+	unsigned char h[RPID_HASH_LEN];
+	unsigned int hlen = 0;
+
+	if (authdata_walk(in->authdata, in->authdata_len, ad) != PR_OK) {
+		say(why, why_len, "malformed authenticator data");
+		return PR_ERR_ATTESTATION;
+	}
+	if (EVP_Digest(in->rp_id, strlen(in->rp_id), h, &hlen, EVP_sha256(),
+	    NULL) != 1 || hlen != sizeof(h))
+		return PR_ERR_NOMEM;
+	if (CRYPTO_memcmp(h, in->authdata, sizeof(h)) != 0) {
+		say(why, why_len, "rpIdHash does not match rp id '%s'", in->rp_id);
+		return PR_ERR_ATTESTATION;
+	}
+	if ((ad->flags & AD_FLAG_UP) == 0) {
+		say(why, why_len, "user presence flag not set");
+		return PR_ERR_UP_MISSING;
+	}
+	if (ad->key_alg != COSE_ES256 && ad->key_alg != COSE_EDDSA &&
+	    ad->key_alg != COSE_RS256) {
+		say(why, why_len, "unsupported key algorithm %d", ad->key_alg);
+		return PR_ERR_ALGORITHM;
+	}
+	if (in->cose_alg != 0 && in->cose_alg != ad->key_alg) {
+		say(why, why_len, "key algorithm %d, expected %d", ad->key_alg,
+		    in->cose_alg);
+		return PR_ERR_ATTESTATION;
+	}
+	return PR_OK;
+}
+
+/* attStmt.x5c: a definite array of DER certificates, leaf first. */
+static int x5c_decode(const cbor_item_t *arr, STACK_OF(X509) **out)
+{
+	cbor_item_t **v;
+	STACK_OF(X509) *sk = NULL;
+	X509 *cert = NULL;
+	size_t n;
+	int r = PR_ERR_ATTESTATION;
+
+	if (!cbor_isa_array(arr) || !cbor_array_is_definite(arr) ||
+	    (n = cbor_array_size(arr)) == 0 || n > X5C_MAX)
+		return PR_ERR_ATTESTATION;
+	v = cbor_array_handle(arr);
+	if ((sk = sk_X509_new_null()) == NULL)
+		return PR_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *der, *p;
+		size_t len;
+
+		if (!cbor_isa_bytestring(v[i]) || !cbor_bytestring_is_definite(v[i]) ||
+		    (len = cbor_bytestring_length(v[i])) > LONG_MAX)
+			goto fail;
+		der = p = cbor_bytestring_handle(v[i]);
+		if ((cert = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
+			goto fail;
+		if (sk_X509_push(sk, cert) == 0) {
+			r = PR_ERR_NOMEM;
+			goto fail;
+		}
+		cert = NULL;
+	}
+	*out = sk;
+	sk = NULL;
+	r = PR_OK;
+fail:
+	X509_free(cert);
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
+static int attstmt_parse(const unsigned char *buf, size_t len,
+    struct attstmt_info *st)
+{
+	cbor_item_t *item = NULL;
+	struct cbor_load_result res;
+	struct cbor_pair *p;
+	int r = PR_ERR_ATTESTATION;
+
+	memset(st, 0, sizeof(*st));
+	if ((item = cbor_load(buf, len, &res)) == NULL || res.read != len ||
+	    !cbor_isa_map(item) || !cbor_map_is_definite(item))
+		goto fail;
+	p = cbor_map_handle(item);
+	st->n_entries = cbor_map_size(item);
+	for (size_t i = 0; i < st->n_entries; i++) {
+		if (text_is(p[i].key, "alg")) {
+			if (st->alg != 0 || (st->alg = cose_alg_of(p[i].value)) == 0)
+				goto fail;
+		} else if (text_is(p[i].key, "x5c")) {
+			if (st->x5c != NULL || (r = x5c_decode(p[i].value,
+			    &st->x5c)) != PR_OK)
+				goto fail;
+			r = PR_ERR_ATTESTATION;
+		}
+	}
+	r = PR_OK;
+fail:
+	if (item != NULL)
+		cbor_decref(&item);
+	if (r != PR_OK) {
+		sk_X509_pop_free(st->x5c, X509_free);
+		st->x5c = NULL;
+	}
+	return r;
+}
+
+static int fmt_kind(const char *fmt, bool has_x5c, enum att_kind *kind)
+{
+	if (strcmp(fmt, "none") == 0)
+		*kind = ATT_NONE;
+	else if (strcmp(fmt, "apple") == 0)
+		*kind = ATT_APPLE;
+	else if (strcmp(fmt, "packed") == 0)
+		*kind = has_x5c ? ATT_X5C : ATT_SELF;
+	else if (strcmp(fmt, "fido-u2f") == 0)
+		*kind = ATT_U2F;
+	else if (strcmp(fmt, "tpm") == 0)
+		*kind = ATT_TPM;
+	else
+		return PR_ERR_ATTESTATION;      /* cannot verify: fail closed */
+	return PR_OK;
+}
+
+/*
+ * A private fido_cred_t, told the extensions authData reports (libfido2
+ * requires them to equal the requested ones; the YubiKey Bio sets
+ * credProtect). with_stmt: the format is one libfido2 verifies.
+ */
+static int cred_build(const struct pr_attest_input *in,
+    const struct authdata_info *ad, bool with_stmt, fido_cred_t **out)
+{
+	fido_cred_t *c = NULL;
+	int r = PR_ERR_ATTESTATION;
+
+	if ((c = fido_cred_new()) == NULL)
+		return PR_ERR_NOMEM;
+	if (fido_cred_set_type(c, ad->key_alg) != FIDO_OK ||
+	    fido_cred_set_extensions(c, ad->ext_mask &
+	    (FIDO_EXT_HMAC_SECRET | FIDO_EXT_CRED_BLOB)) != FIDO_OK ||
+	    fido_cred_set_prot(c, ad->prot) != FIDO_OK ||
+	    fido_cred_set_pin_minlen(c, ad->minpinlen) != FIDO_OK ||
+	    fido_cred_set_authdata_raw(c, in->authdata, in->authdata_len) != FIDO_OK ||
+	    fido_cred_set_clientdata_hash(c, in->cdh, in->cdh_len) != FIDO_OK ||
+	    fido_cred_set_rp(c, in->rp_id, NULL) != FIDO_OK)
+		goto fail;
+	if (with_stmt && (fido_cred_set_fmt(c, in->fmt) != FIDO_OK ||
+	    fido_cred_set_attstmt(c, in->attstmt, in->attstmt_len) != FIDO_OK))
+		goto fail;
+	*out = c;
+	c = NULL;
+	r = PR_OK;
+fail:
+	fido_cred_free(&c);
+	return r;
+}
+
+/* The certificate libfido2 checked the signature with is our x5c[0]. */
+static bool leaf_is_libfido2s(const fido_cred_t *c, STACK_OF(X509) *x5c)
+{
+	unsigned char *der = NULL;
+	int len;
+	bool same;
+
+	if ((len = i2d_X509(sk_X509_value(x5c, 0), &der)) <= 0)
+		return false;
+	same = fido_cred_x5c_ptr(c) != NULL && fido_cred_x5c_len(c) == (size_t)len &&
+	    memcmp(fido_cred_x5c_ptr(c), der, (size_t)len) == 0;
+	OPENSSL_free(der);
+	return same;
+}
+
+static int statement_verify(enum att_kind kind, const fido_cred_t *c,
+    const struct attstmt_info *st, int key_alg)
+{
+	switch (kind) {
+	case ATT_NONE:
+		return st->n_entries == 0 ? PR_OK : PR_ERR_ATTESTATION;
+	case ATT_APPLE:
+		return PR_OK;   /* not verified; never physical */
+	case ATT_SELF:
+		if (st->alg != key_alg || fido_cred_verify_self(c) != FIDO_OK)
+			return PR_ERR_ATTESTATION;
+		return PR_OK;
+	case ATT_TPM:
+	case ATT_X5C:
+	case ATT_U2F:
+		if (st->x5c == NULL || fido_cred_verify(c) != FIDO_OK ||
+		    !leaf_is_libfido2s(c, st->x5c))
+			return PR_ERR_ATTESTATION;
+		return PR_OK;
+	}
+	return PR_ERR_ATTESTATION;
+}
+
+/* The 16 bytes of the certificate's AAGUID extension (an OCTET STRING in the OCTET STRING). */
+static int cert_aaguid(X509_EXTENSION *ext, unsigned char out[AAGUID_LEN])
+{
+	const ASN1_OCTET_STRING *outer = X509_EXTENSION_get_data(ext);
+	const unsigned char *p = ASN1_STRING_get0_data(outer), *end;
+	ASN1_OCTET_STRING *inner = NULL;
+	int r = PR_ERR_ATTESTATION;
+
+	end = p + ASN1_STRING_length(outer);
+	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p,
+	    ASN1_STRING_length(outer))) == NULL || p != end ||
+	    ASN1_STRING_length(inner) != AAGUID_LEN)
+		goto fail;
+	memcpy(out, ASN1_STRING_get0_data(inner), AAGUID_LEN);
+	r = PR_OK;
+fail:
+	ASN1_OCTET_STRING_free(inner);
+	return r;
+}
+
+/* If the leaf names an AAGUID, it must be the one in authData (WebAuthn 8.2.1). */
+static int leaf_aaguid_check(const X509 *leaf, const unsigned char *aaguid)
+{
+	ASN1_OBJECT *oid = NULL;
+	unsigned char named[AAGUID_LEN];
+	X509_EXTENSION *ext;
+	int idx, r = PR_ERR_ATTESTATION;
+
+	if ((oid = OBJ_txt2obj(OID_FIDO_AAGUID, 1)) == NULL)
+		return PR_ERR_NOMEM;
+	if ((idx = X509_get_ext_by_OBJ(leaf, oid, -1)) < 0) {
+		r = PR_OK;
+		goto fail;
+	}
+	if (X509_get_ext_by_OBJ(leaf, oid, idx) >= 0 ||
+	    (ext = X509_get_ext(leaf, idx)) == NULL ||
+	    X509_EXTENSION_get_critical(ext) ||
+	    cert_aaguid(ext, named) != PR_OK ||
+	    memcmp(named, aaguid, AAGUID_LEN) != 0)
+		goto fail;
+	r = PR_OK;
+fail:
+	ASN1_OBJECT_free(oid);
+	return r;
+}
+
+static void name_text(const X509_NAME *nm, char *out, size_t out_len)
+{
+	BIO *b = NULL;
+	char *p = NULL;
+	long n;
+
+	snprintf(out, out_len, "(unnamed)");
+	if ((b = BIO_new(BIO_s_mem())) == NULL ||
+	    X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) < 0 ||
+	    (n = BIO_get_mem_data(b, &p)) <= 0 || n > INT_MAX)
+		goto out;
+	snprintf(out, out_len, "%.*s", (int)n, p);
+out:
+	BIO_free(b);
+}
+
+static bool issuer_unknown(int err)
+{
+	return err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+	    err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	    err == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+}
+
+/*
+ * Does x5c[0] (x5c[1..] as intermediates) chain to an anchor? detail gets
+ * the anchor's name, or why not.
+ */
+static int chain_verify(X509_STORE *anchors, STACK_OF(X509) *x5c,
+    bool *chained, char *detail, size_t detail_len)
+{
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *chain;
+	int rc, r = PR_ERR_NOMEM;
+
+	*chained = false;
+	if (anchors == NULL) {
+		snprintf(detail, detail_len, "no trust anchors configured");
+		return PR_OK;
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, anchors, sk_X509_value(x5c, 0), x5c) != 1)
+		goto fail;
+	/*
+	 * No validity-period check: attestation proves make and model at
+	 * manufacture, and a genuine key stays genuine after its attestation
+	 * certificate expires (real YubiKey and Apple ones do). Distrust a bad
+	 * batch by removing its anchor or with physical_aaguids.
+	 */
+	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
+	    X509_V_FLAG_NO_CHECK_TIME);
+	if ((rc = X509_verify_cert(ctx)) < 0) {
+		r = PR_ERR_ATTESTATION;
+		goto fail;
+	}
+	if (rc == 1 && (chain = X509_STORE_CTX_get0_chain(ctx)) != NULL) {
+		name_text(X509_get_subject_name(sk_X509_value(chain,
+		    sk_X509_num(chain) - 1)), detail, detail_len);
+		*chained = true;
+	} else if (issuer_unknown(X509_STORE_CTX_get_error(ctx)))
+		snprintf(detail, detail_len, "issuer is not a trust anchor");
+	else
+		snprintf(detail, detail_len, "certificate chain does not verify (%s)",
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+	r = PR_OK;
+fail:
+	X509_STORE_CTX_free(ctx);
+	return r;
+}
+
+static bool aaguid_listed(const unsigned char *aaguid,
+    const struct class_policy *pol)
+{
+	for (size_t i = 0; i < pol->n_aaguids; i++)
+		if (memcmp(pol->aaguids[i], aaguid, AAGUID_LEN) == 0)
+			return true;
+	return false;
+}
+
+static const char *kind_text(enum att_kind kind)
+{
+	switch (kind) {
+	case ATT_NONE: return "no attestation (none)";
+	case ATT_APPLE: return "apple attestation not verified";
+	case ATT_SELF: return "self attestation";
+	case ATT_TPM: return "tpm attestation (platform authenticator)";
+	case ATT_X5C: return "packed attestation";
+	case ATT_U2F: return "fido-u2f attestation";
+	}
+	return "unknown attestation";
+}
+
+/*
+ * Physical: a vendor-attested (packed x5c or fido-u2f) device-bound key
+ * chaining to an anchor, and listed when there is an allow-list. fido-u2f
+ * keys carry no AAGUID, so an allow-list excludes them.
+ */
+static int classify(enum att_kind kind, uint8_t flags, const fido_cred_t *c,
+    STACK_OF(X509) *x5c, const struct class_policy *pol, enum pr_class *cls,
+    char *why, size_t why_len)
+{
+	char detail[256] = "";
+	bool chained = false;
+	int r;
+
+	*cls = PR_CLASS_PASSKEY;
+	if (kind != ATT_X5C && kind != ATT_U2F) {
+		say(why, why_len, "%s%s", kind_text(kind),
+		    (flags & AD_FLAG_BE) ? "; " WHY_BE : "");
+		return PR_OK;
+	}
+	if (flags & AD_FLAG_BE) {
+		say(why, why_len, "%s", WHY_BE);
+		return PR_OK;
+	}
+	if ((r = chain_verify(pol->anchors, x5c, &chained, detail,
+	    sizeof(detail))) != PR_OK || !chained) {
+		say(why, why_len, "%s", detail);
+		return r;
+	}
+	if (pol->n_aaguids > 0 && kind == ATT_U2F)
+		say(why, why_len, "fido-u2f key has no AAGUID; AAGUID not in physical_aaguids");
+	else if (pol->n_aaguids > 0 && !aaguid_listed(fido_cred_aaguid_ptr(c), pol))
+		say(why, why_len, "AAGUID not in physical_aaguids");
+	else {
+		*cls = PR_CLASS_PHYSICAL;
+		say(why, why_len, "chains to trust anchor '%s'", detail);
+	}
+	return PR_OK;
+}
+
+/* Copy the verified credential into out (id and pubkey malloc'd). */
+static int cred_fill(const fido_cred_t *c, const char *fmt, enum pr_class cls,
+    struct pr_cred *out)
+{
+	size_t id_len = fido_cred_id_len(c), pk_len = fido_cred_pubkey_len(c);
+	unsigned char *id = NULL, *pk = NULL;
+
+	if (id_len == 0 || id_len > PR_CRED_ID_MAX || pk_len == 0 ||
+	    pk_len > PR_PUBKEY_MAX || fido_cred_aaguid_len(c) != AAGUID_LEN)
+		return PR_ERR_ATTESTATION;
+	if ((id = malloc(id_len)) == NULL || (pk = malloc(pk_len)) == NULL) {
+		free(id);
+		return PR_ERR_NOMEM;
+	}
+	memcpy(id, fido_cred_id_ptr(c), id_len);
+	memcpy(pk, fido_cred_pubkey_ptr(c), pk_len);
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	out->id_len = id_len;
+	out->pubkey = pk;
+	out->pubkey_len = pk_len;
+	out->cose_alg = fido_cred_type(c);
+	out->cls = cls;
+	out->kind = PR_KIND_FIDO;
+	memcpy(out->aaguid, fido_cred_aaguid_ptr(c), AAGUID_LEN);
+	out->flags = fido_cred_flags(c);
+	out->sign_count = fido_cred_sigcount(c);
+	snprintf(out->fmt, sizeof(out->fmt), "%s", fmt);
+	return PR_OK;
+}
+
+static int input_check(const struct pr_attest_input *in,
+    const struct class_policy *pol, const struct pr_cred *out)
+{
+	if (in == NULL || out == NULL || in->fmt == NULL ||
+	    in->authdata == NULL || in->attstmt == NULL || in->cdh == NULL ||
+	    in->rp_id == NULL || in->rp_id[0] == '\0' ||
+	    in->cdh_len != CDH_LEN || in->authdata_len == 0 ||
+	    in->attstmt_len == 0 || (pol->n_aaguids > 0 && pol->aaguids == NULL))
+		return PR_ERR_INVALID_ARG;
+	if (strlen(in->fmt) >= sizeof(out->fmt))
+		return PR_ERR_ATTESTATION;
+	return PR_OK;
+}
+
+int pr_attest_classify_raw(const struct pr_attest_input *in,
+    X509_STORE *anchors, const unsigned char (*aaguids)[16], size_t n_aaguids,
+    struct pr_cred *out, char *why, size_t why_len)
+{
+	const struct class_policy pol = { anchors, aaguids, n_aaguids };
+	struct authdata_info ad;
+	struct attstmt_info st = { 0, 0, NULL };
+	fido_cred_t *c = NULL;
+	enum att_kind kind;
+	enum pr_class cls;
+	int r;
+
+	say(why, why_len, "%s", "");
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if ((r = input_check(in, &pol, out)) != PR_OK ||
+	    (r = authdata_check(in, &ad, why, why_len)) != PR_OK)
+		goto fail;
+	if ((r = attstmt_parse(in->attstmt, in->attstmt_len, &st)) != PR_OK ||
+	    (r = fmt_kind(in->fmt, st.x5c != NULL, &kind)) != PR_OK) {
+		say(why, why_len, "unsupported or malformed '%s' statement", in->fmt);
+		goto fail;
+	}
+	if ((r = cred_build(in, &ad, kind != ATT_NONE && kind != ATT_APPLE,
+	    &c)) != PR_OK || (r = statement_verify(kind, c, &st,
+	    ad.key_alg)) != PR_OK) {
+		say(why, why_len, "'%s' attestation statement does not verify", in->fmt);
+		goto fail;
+	}
+	if ((kind == ATT_X5C || kind == ATT_TPM) && (r = leaf_aaguid_check(
+	    sk_X509_value(st.x5c, 0), fido_cred_aaguid_ptr(c))) != PR_OK) {
+		say(why, why_len, "attestation certificate names another AAGUID");
+		goto fail;
+	}
+	if ((r = classify(kind, ad.flags, c, st.x5c, &pol, &cls, why,
+	    why_len)) != PR_OK)
+		goto fail;
+	r = cred_fill(c, in->fmt, cls, out);
+fail:
+	fido_cred_free(&c);
+	sk_X509_pop_free(st.x5c, X509_free);
+	return r;
+}
+
+/* The same for a credential libfido2 made (or one set from a stored registration). */
+int pr_attest_classify(const fido_cred_t *cred, X509_STORE *anchors,
+    const unsigned char (*aaguids)[16], size_t n_aaguids,
+    struct pr_cred *out, char *why, size_t why_len)
+{
+	struct pr_attest_input in;
+
+	say(why, why_len, "%s", "");
+	if (cred == NULL)
+		return PR_ERR_INVALID_ARG;
+	in.fmt = fido_cred_fmt(cred);
+	in.authdata = fido_cred_authdata_raw_ptr(cred);
+	in.authdata_len = fido_cred_authdata_raw_len(cred);
+	in.attstmt = fido_cred_attstmt_ptr(cred);
+	in.attstmt_len = fido_cred_attstmt_len(cred);
+	in.cdh = fido_cred_clientdata_hash_ptr(cred);
+	in.cdh_len = fido_cred_clientdata_hash_len(cred);
+	in.rp_id = fido_cred_rp_id(cred);
+	in.cose_alg = fido_cred_type(cred);
+	return pr_attest_classify_raw(&in, anchors, aaguids, n_aaguids, out,
+	    why, why_len);
+}

@@ -1,0 +1,170 @@
+/* pr_assert_verify against real authenticator assertions, and the counter rule. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "assert.h"
+#include "attest.h"
+#include "vectors.h"
+
+/* The stored credential of a registration vector, as enrollment would keep it. */
+static void cred_from_registration(const char *name, struct pr_cred *cred)
+{
+	struct vec v = { 0 };
+	unsigned char *ad = NULL, *st = NULL, *cdh = NULL;
+	size_t ad_len, st_len, cdh_len;
+	X509_STORE *none = X509_STORE_new();
+	struct pr_attest_input in = { 0 };
+
+	ck_assert_int_eq(vec_load(name, &v), 0);
+	ck_assert_int_eq(vec_hex(&v, "auth_data_hex", &ad, &ad_len), 0);
+	ck_assert_int_eq(vec_hex(&v, "att_stmt_cbor_hex", &st, &st_len), 0);
+	ck_assert_int_eq(vec_hex(&v, "client_data_hash_hex", &cdh, &cdh_len), 0);
+	in.fmt = vec_get(&v, "attestation_fmt");
+	in.authdata = ad;
+	in.authdata_len = ad_len;
+	in.attstmt = st;
+	in.attstmt_len = st_len;
+	in.cdh = cdh;
+	in.cdh_len = cdh_len;
+	in.rp_id = vec_get(&v, "rp_id");
+	ck_assert_int_eq(pr_attest_classify_raw(&in, none, NULL, 0, cred, NULL, 0), PR_OK);
+	X509_STORE_free(none);
+	free(ad);
+	free(st);
+	free(cdh);
+	vec_free(&v);
+}
+
+/* An assertion object holding the vector's signed data, checked against rp_id. */
+static fido_assert_t *assert_from_vector(const struct vec *v, const char *rp_id)
+{
+	unsigned char *ad = NULL, *sig = NULL, *cdh = NULL;
+	size_t ad_len, sig_len, cdh_len;
+	fido_assert_t *a = fido_assert_new();
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(vec_hex(v, "auth_data_hex", &ad, &ad_len), 0);
+	ck_assert_int_eq(vec_hex(v, "signature_hex", &sig, &sig_len), 0);
+	ck_assert_int_eq(vec_hex(v, "client_data_hash_hex", &cdh, &cdh_len), 0);
+	ck_assert_int_eq(fido_assert_set_count(a, 1), FIDO_OK);
+	ck_assert_int_eq(fido_assert_set_rp(a, rp_id), FIDO_OK);
+	ck_assert_int_eq(fido_assert_set_clientdata_hash(a, cdh, cdh_len), FIDO_OK);
+	ck_assert_int_eq(fido_assert_set_authdata_raw(a, 0, ad, ad_len), FIDO_OK);
+	ck_assert_int_eq(fido_assert_set_sig(a, 0, sig, sig_len), FIDO_OK);
+	free(ad);
+	free(sig);
+	free(cdh);
+	return a;
+}
+
+struct assert_case {
+	const char *vector;
+	const char *rp_id;        /* NULL: the vector's own */
+	bool uv_required;
+	uint32_t stored_count;
+	int expect;
+};
+
+static const struct assert_case cases[] = {
+	{ "hw-yubikey5nfc-assertion.vec", NULL, false, 0, PR_OK },
+	{ "hw-yubikey5nfc-assertion.vec", NULL, false, 57, PR_OK },
+	{ "hw-yubikey5nfc-assertion.vec", NULL, false, 58, PR_ERR_COUNTER },
+	{ "hw-yubikey5nfc-assertion.vec", NULL, false, 1000, PR_ERR_COUNTER },
+	{ "hw-yubikey5nfc-assertion.vec", NULL, true, 0, PR_ERR_UV_REQUIRED },
+	{ "hw-yubikey5nfc-assertion.vec", "evil.example", false, 0, PR_ERR_SIGNATURE },
+	{ "hw-yubikey-bio-5.5.6-assertion.vec", NULL, true, 0, PR_OK },
+	{ "hw-yubikey-neo-assertion.vec", NULL, false, 0, PR_OK },
+	{ "neg-yubikey5nfc-assertion-wrong-key.vec", NULL, false, 0, PR_ERR_SIGNATURE },
+	{ "aux-libfido2-regress-assert-es256.vec", NULL, false, 0, PR_ERR_UP_MISSING },
+	{ "sync-apple-icloud-keychain-iphone14-ios26-assertion.vec", NULL, false, 0, PR_OK },
+	{ "sync-google-password-manager-assertion.vec", NULL, false, 0, PR_OK },
+	{ "platform-apple-ios-2021-assertion.vec", NULL, false, 0, PR_OK },
+	{ "platform-windows-hello-assertion-rs256.vec", NULL, true, 0, PR_OK },
+};
+
+START_TEST(test_assert_vectors)
+{
+	const struct assert_case *tc = &cases[_i];
+	struct pr_cred cred = { 0 };
+	struct vec v = { 0 };
+	fido_assert_t *a;
+	uint8_t flags = 0;
+	uint32_t count = 0;
+
+	ck_assert_int_eq(vec_load(tc->vector, &v), 0);
+	cred_from_registration(vec_get(&v, "registration_vector"), &cred);
+	cred.sign_count = tc->stored_count;
+	a = assert_from_vector(&v, tc->rp_id != NULL ? tc->rp_id : vec_get(&v, "rp_id"));
+	ck_assert_msg(pr_assert_verify(a, 0, &cred, tc->uv_required, &flags, &count) == tc->expect,
+	    "%s (rp %s, uv %d, stored %u)", tc->vector, tc->rp_id ? tc->rp_id : "own",
+	    tc->uv_required, tc->stored_count);
+	if (tc->expect == PR_OK)
+		ck_assert_uint_eq(count, strtoul(vec_get(&v, "sign_count"), NULL, 10));
+	fido_assert_free(&a);
+	pr_cred_clear(&cred);
+	vec_free(&v);
+}
+END_TEST
+
+/* A statement verified against another credential's key is refused. */
+START_TEST(test_assert_wrong_credential)
+{
+	struct pr_cred other = { 0 };
+	struct vec v = { 0 };
+	fido_assert_t *a;
+
+	ck_assert_int_eq(vec_load("hw-yubikey5nfc-assertion.vec", &v), 0);
+	cred_from_registration("hw-yubikey5ci-packed-es256.vec", &other);
+	a = assert_from_vector(&v, vec_get(&v, "rp_id"));
+	ck_assert_int_eq(pr_assert_verify(a, 0, &other, false, NULL, NULL), PR_ERR_SIGNATURE);
+	other.cose_alg = 12345;
+	ck_assert_int_eq(pr_assert_verify(a, 0, &other, false, NULL, NULL), PR_ERR_ALGORITHM);
+	ck_assert_int_eq(pr_assert_verify(a, 1, &other, false, NULL, NULL), PR_ERR_INVALID_ARG);
+	fido_assert_free(&a);
+	pr_cred_clear(&other);
+	vec_free(&v);
+}
+END_TEST
+
+static const struct { uint32_t stored, seen; bool ok; } counter_rows[] = {
+	{ 0, 0, true },          /* no counter at all (synced passkeys) */
+	{ 0, 1, true },
+	{ 5, 6, true },
+	{ 5, 5, false },         /* replayed */
+	{ 5, 4, false },         /* went back: clone */
+	{ 5, 0, false },         /* counter vanished */
+	{ 0xfffffffe, 0xffffffff, true },
+	{ 0xffffffff, 0, false },
+};
+
+START_TEST(test_counter_rule)
+{
+	ck_assert_int_eq(pr_counter_ok(counter_rows[_i].stored, counter_rows[_i].seen),
+	    counter_rows[_i].ok);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("assert");
+	TCase *tc = tcase_create("verify");
+	SRunner *sr;
+	int failed;
+
+	fido_init(0);
+	tcase_add_loop_test(tc, test_assert_vectors, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_assert_wrong_credential);
+	tcase_add_loop_test(tc, test_counter_rule, 0, sizeof(counter_rows) / sizeof(counter_rows[0]));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
