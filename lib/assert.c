@@ -47,8 +47,9 @@ static int verify_signature(fido_assert_t *a, size_t idx, const struct pr_cred *
 		pk = rs;
 	if (pk == NULL)
 		goto fail;
-	/* Flags are checked by us below, from the same signed bytes. */
-	if (fido_assert_set_up(a, FIDO_OPT_OMIT) != FIDO_OK ||
+	/* libfido2 checks no flags here (UP "false" = do not check): we check
+	 * them below from the same signed bytes, to name the reason. */
+	if (fido_assert_set_up(a, FIDO_OPT_FALSE) != FIDO_OK ||
 	    fido_assert_set_uv(a, FIDO_OPT_OMIT) != FIDO_OK) {
 		r = PR_ERR_INVALID_ARG;
 		goto fail;
