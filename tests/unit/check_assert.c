@@ -24,7 +24,8 @@ static void cred_from_registration(const char *name, struct pr_cred *cred)
 	if (vec_get(&v, "att_stmt_cbor_hex") == NULL) {
 		/* libfido2's regress vector carries the raw key instead of a statement. */
 		ck_assert_int_eq(vec_hex(&v, "public_key_raw_xy_hex", &cred->pubkey, &cred->pubkey_len), 0);
-		ck_assert_int_eq(vec_b64url(&v, "credential_id_b64url", &cred->id, &cred->id_len), 0);
+		if (vec_get(&v, "credential_id_b64url") != NULL)
+			ck_assert_int_eq(vec_b64url(&v, "credential_id_b64url", &cred->id, &cred->id_len), 0);
 		cred->cose_alg = COSE_ES256;
 		goto done;
 	}
@@ -72,7 +73,7 @@ static fido_assert_t *assert_from_vector(const struct vec *v, const char *rp_id)
 
 struct assert_case {
 	const char *vector;
-	const char *registration;  /* NULL: the vector's registration_vector */
+	const char *registration;  /* NULL: the vector's registration_vector (libfido2's own carries its key) */
 	const char *rp_id;        /* NULL: the vector's own */
 	bool uv_required;
 	uint32_t stored_count;
@@ -89,7 +90,7 @@ static const struct assert_case cases[] = {
 	{ "hw-yubikey-bio-5.5.6-assertion.vec", NULL, NULL, true, 0, PR_OK },
 	{ "hw-yubikey-neo-assertion.vec", NULL, NULL, false, 0, PR_OK },
 	{ "neg-yubikey5nfc-assertion-wrong-key.vec", NULL, NULL, false, 0, PR_ERR_SIGNATURE },
-	{ "aux-libfido2-regress-assert-es256.vec", "aux-libfido2-regress-cred-packed-es256.vec", NULL, false, 0, PR_ERR_UP_MISSING },
+	{ "aux-libfido2-regress-assert-es256.vec", "aux-libfido2-regress-assert-es256.vec", NULL, false, 0, PR_ERR_UP_MISSING },
 	{ "sync-apple-icloud-keychain-iphone14-ios26-assertion.vec", NULL, NULL, false, 0, PR_OK },
 	{ "sync-google-password-manager-assertion.vec", NULL, NULL, false, 0, PR_OK },
 	{ "platform-apple-ios-2021-assertion.vec", NULL, NULL, false, 0, PR_OK },
