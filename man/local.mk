@@ -1,0 +1,2 @@
+# Manual pages, installed and distributed.
+dist_man_MANS += man/pam_practicerunner.8 man/practicerunner-admin.8 man/practicerunner.conf.5
