@@ -122,6 +122,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 	enum pr_role role;
 	enum pr_need need;
 	char why[256] = "";
+	char keyid[PR_KEYID_LEN + 1];
 	int r, rc;
 
 	if ((rc = parse_enroll(c, argc, argv, &a)) != CLI_OK)
@@ -150,8 +151,14 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, &cred, NULL);
 		goto done;
 	}
-	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) == PR_OK)
-		enroll_report(&a, &cred, why, &existing, need);
+	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
+		/* No unrecorded change: take the key back out. */
+		pr_keyid(cred.id, cred.id_len, keyid);
+		pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb);
+		cli_err(c, "enrollment undone because it could not be recorded");
+		goto done;
+	}
+	enroll_report(&a, &cred, why, &existing, need);
 done:
 	pr_cred_clear(&cred);
 	pr_credlist_clear(&existing);
@@ -250,7 +257,12 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 		return cli_exit_code(r);
 	if ((r = pr_store_remove(c->cfg->state_dir, argv[1], argv[2], &eb)) != PR_OK)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	cli_audit(c, "remove", r, argv[1], &cred, NULL);
+	if (cli_audit(c, "remove", r, argv[1], &cred, NULL) != PR_OK && r == PR_OK) {
+		/* No unrecorded change: put the key back. */
+		pr_store_add(c->cfg->state_dir, argv[1], &cred, &eb);
+		cli_err(c, "removal undone because it could not be recorded");
+		r = PR_ERR_AUDIT;
+	}
 	if (r == PR_OK)
 		printf("Removed key %s from %s. The credential stays on the security key itself "
 		    "until it is deleted there.\n", argv[2], argv[1]);

@@ -101,12 +101,15 @@ static int read_secret_line(int fd, char **out)
 	return r;
 }
 
+/* The PIN from standard input when it is a pipe (scripts), else from the terminal. */
 static int ui_pin(void *arg, char **pin)
 {
-	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int fd = -1;
 	int r;
 
 	(void)arg;
+	if (isatty(STDIN_FILENO))
+		fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	fprintf(stderr, "PIN for the security key: ");
 	fflush(stderr);
 	r = read_secret_line(fd >= 0 ? fd : STDIN_FILENO, pin);
@@ -128,11 +131,25 @@ void cli_ui(struct pr_ui *ui)
 	ui->arg = NULL;
 }
 
+/* The person behind the real uid: the audit login uid names them through sudo. */
 const char *cli_actor(void)
 {
+	static char actor[128];
 	struct passwd *pw = getpwuid(getuid());
+	unsigned long login = (unsigned long)-1;
+	struct passwd *lpw;
+	FILE *f;
 
-	return pw != NULL ? pw->pw_name : "(unknown)";
+	snprintf(actor, sizeof(actor), "%s", pw != NULL ? pw->pw_name : "(unknown)");
+	if ((f = fopen("/proc/self/loginuid", "re")) != NULL) {
+		if (fscanf(f, "%lu", &login) != 1)
+			login = (unsigned long)-1;
+		fclose(f);
+	}
+	if (login != (unsigned long)-1 && login != 4294967295UL && login != (unsigned long)getuid() &&
+	    (lpw = getpwuid((uid_t)login)) != NULL)
+		snprintf(actor, sizeof(actor), "%s(login:%s)", pw != NULL ? pw->pw_name : "?", lpw->pw_name);
+	return actor;
 }
 
 const char *cli_date(int64_t t, char buf[32])

@@ -6,7 +6,7 @@
 
 #include "assert.h"
 #include "audit.h"
-#include "config.h"
+#include "conf.h"
 #include "store.h"
 
 /* Exit statuses (documented in the man pages). */

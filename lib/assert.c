@@ -278,8 +278,11 @@ int pr_assert_run(const struct pr_devices *devs, const struct pr_credlist *creds
 		return seen_other < creds->n ? PR_ERR_CLASS : PR_ERR_NO_CREDENTIAL;
 	}
 	chosen = cand[0];
-	if (n_cand > 1 && (r = pr_select_by_touch(devs, cand, n_cand,
-	    o->timeout_ms, &chosen)) != PR_OK)
-		return r;
+	if (n_cand > 1) {
+		if (ui != NULL && ui->touch != NULL)
+			ui->touch(ui->arg);     /* first touch picks the key */
+		if ((r = pr_select_by_touch(devs, cand, n_cand, o->timeout_ms, &chosen)) != PR_OK)
+			return r;
+	}
 	return assert_on_device(devs->dev[chosen], creds, o, ui, out);
 }

@@ -7,7 +7,7 @@
 #include <security/pam_modules.h>
 
 #include "assert.h"
-#include "config.h"
+#include "conf.h"
 #include "policy.h"
 #include "store.h"
 

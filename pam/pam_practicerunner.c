@@ -33,7 +33,7 @@ static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
 	if ((r = pr_config_load(tx->opts.config != NULL ? tx->opts.config :
 	    PR_DEFAULT_CONFIG, &tx->cfg, &eb)) != PR_OK) {
 		pam_syslog(pamh, LOG_ERR, "policy not loaded, denying: %s", eb.msg);
-		return r;
+		return PR_ERR_CONFIG;   /* unsafe or invalid: a configuration error either way */
 	}
 	PR_DEBUG(tx, "%s: policy %s loaded", __func__, tx->cfg->path);
 	return PR_OK;
@@ -67,7 +67,7 @@ static int tx_load_creds(struct pam_tx *tx)
 
 	if ((r = pr_store_load(tx->cfg->state_dir, tx->user, &tx->creds, &eb)) != PR_OK) {
 		pam_syslog(tx->pamh, LOG_ERR, "credential store: %s", eb.msg);
-		return r;
+		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;   /* e.g. no state_dir */
 	}
 	if (tx->creds.n > 0 && (tx->acceptable = calloc(tx->creds.n, sizeof(bool))) == NULL)
 		return PR_ERR_NOMEM;
@@ -116,8 +116,11 @@ static int tx_assert(struct pam_tx *tx)
 	c = tx->used;
 	r = pr_store_record_use(tx->cfg->state_dir, tx->user, c->id, c->id_len,
 	    tx->outcome.sign_count, pr_now(), &eb);
-	if (r != PR_OK && r != PR_ERR_COUNTER)
+	if (r != PR_OK && r != PR_ERR_COUNTER) {
 		pam_syslog(tx->pamh, LOG_ERR, "credential store: %s", eb.msg);
+		if (r == PR_ERR_NOT_FOUND)
+			r = PR_ERR_IO;  /* removed while signing in: could not record */
+	}
 fail:
 	pr_devices_close(&devs);
 	return r;

@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <syslog.h>
@@ -65,7 +64,7 @@ int pam_tx_audit(struct pam_tx *tx, const char *event, int err, const char *note
 	ev.tty = pam_item_str(tx->pamh, PAM_TTY);
 	ev.rhost = pam_item_str(tx->pamh, PAM_RHOST);
 	ev.rp_id = tx->cfg != NULL ? tx->cfg->rp_id : NULL;
-	ev.path = geteuid() == 0 ? "direct" : "helper";
+	ev.path = "direct";
 	ev.detail = err == PR_OK ? NULL : note;
 	fill_evidence(tx, &ev, &cred_id, aaguid);
 	if (tx->cfg == NULL) {

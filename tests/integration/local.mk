@@ -23,7 +23,8 @@ CLEANFILES += tests/softkey-build/pam_practicerunner.so
 INTEGRATION_TESTS = \
 	tests/integration/module_auth.sh \
 	tests/integration/module_policy.sh \
-	tests/integration/admin_cli.sh
+	tests/integration/admin_cli.sh \
+	tests/integration/module_symbols.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh
 
