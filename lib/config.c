@@ -1,0 +1,1021 @@
+/*
+ * The policy file (libconfuse) and the module's pam.d options, loaded into
+ * struct pr_config / struct pr_modopts. Every error names the file and line
+ * and fails closed: there is no "use the defaults and carry on".
+ *
+ * libconfuse keeps its lexer state in globals and its error callback has no
+ * user pointer, so parsing runs under one process-wide lock and the callback
+ * finds the current parse through a pointer that lock guards.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <confuse.h>
+
+#include "conf.h"
+#include "err.h"
+#include "policy.h"
+#include "secure_file.h"
+#include "util.h"
+
+#define RP_ID_MAX 255
+#define COMMAND_MAX 1024
+#define SERVICE_MAX 64
+#define SHOWN_MAX 72
+#define SEEN_MAX 32
+#define DEFAULT_MAIL_COMMAND "/usr/sbin/sendmail -t"
+
+/* One parse in progress: where messages go, what was set where. */
+struct parse_ctx {
+	const char *path;
+	struct pr_errbuf *eb;
+	bool failed;            /* the first message is kept, later ones dropped */
+	int exempt_line;        /* where exempt was given, for the cross-check */
+	size_t n_seen;
+	struct {
+		char key[64];
+		int line;
+	} seen[SEEN_MAX];
+};
+
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct parse_ctx *current_parse;  /* guarded by parse_lock */
+
+/* ---- messages -------------------------------------------------------------- */
+
+/* Printable ASCII, whatever the locale of the program we are loaded into. */
+static bool ascii_print(char c)
+{
+	return c >= ' ' && c <= '~';
+}
+
+static bool ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A value as shown in a message: printable, bounded, so logs stay one line. */
+static const char *shown(const char *in, char out[SHOWN_MAX])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; in != NULL && in[i] != '\0'; i++) {
+		if (o + 4 >= SHOWN_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		out[o++] = ascii_print(in[i]) ? in[i] : '?';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* libconfuse's error callback: keep the first message, prefixed file:line. */
+__attribute__((format(printf, 2, 0)))
+static void capture_error(cfg_t *cf, const char *fmt, va_list ap)
+{
+	struct parse_ctx *ctx = current_parse;
+	char msg[400], safe[400];
+	size_t i;
+
+	if (ctx == NULL || ctx->failed)
+		return;
+	ctx->failed = true;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (i = 0; msg[i] != '\0'; i++)
+		safe[i] = ascii_print(msg[i]) ? msg[i] : '?';
+	safe[i] = '\0';
+	if (cf != NULL && cf->line > 0)
+		pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s", ctx->path, cf->line, safe);
+	else
+		pr_fail(ctx->eb, PR_ERR_CONFIG, "%s: %s", ctx->path, safe);
+}
+
+/* For validation callbacks: report through libconfuse (which adds the line). */
+__attribute__((format(printf, 2, 3)))
+static int reject(cfg_t *cf, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_error(cf, "%s", msg);
+	return -1;
+}
+
+/* ---- value rules ------------------------------------------------------------- */
+
+static bool rp_id_valid(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (s[n] == ' ' || !ascii_print(s[n]))
+			return false;
+	return n > 0 && n <= RP_ID_MAX;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static bool abs_path_valid(const char *s)
+{
+	return s[0] == '/' && strlen(s) < PATH_MAX && !has_control(s);
+}
+
+/* The program is named by absolute path, so no search path plays a part. */
+static bool command_valid(const char *s)
+{
+	return s[0] == '/' && s[1] != '\0' && s[1] != ' ' &&
+	    strlen(s) <= COMMAND_MAX && !has_control(s);
+}
+
+/* A user name or "@group"; groups follow the same rules after the '@'. */
+static bool principal_valid(const char *s)
+{
+	return pr_username_valid(s[0] == '@' ? s + 1 : s);
+}
+
+/* PAM service names as they appear in /etc/pam.d. */
+static bool service_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++) {
+		bool alnum = ascii_alnum(s[n]) || s[n] == '_';
+		if (!alnum && (n == 0 || (s[n] != '-' && s[n] != '.')))
+			return false;
+	}
+	return n > 0 && n <= SERVICE_MAX;
+}
+
+/* ---- enumerations, from policy.c's names -------------------------------------- */
+
+static const struct enum_key {
+	const char *key;
+	int count;
+	const char *expected;
+} enum_keys[] = {
+	{ "require_security_key", 2, "none or all-users" },
+	{ "require_physical_key", 3, "none, owners or all-users" },
+	{ "user_verification", 3, "required, preferred or discouraged" },
+};
+
+static const char *enum_name(const struct enum_key *ek, int v)
+{
+	if (ek == &enum_keys[0])
+		return pr_require_key_name((enum pr_require_key)v);
+	if (ek == &enum_keys[1])
+		return pr_require_physical_name((enum pr_require_physical)v);
+	return pr_uv_name((enum pr_uv)v);
+}
+
+static const struct enum_key *enum_key_find(const char *key)
+{
+	for (size_t i = 0; i < sizeof(enum_keys) / sizeof(enum_keys[0]); i++)
+		if (strcmp(enum_keys[i].key, key) == 0)
+			return &enum_keys[i];
+	return NULL;
+}
+
+static bool enum_parse(const struct enum_key *ek, const char *s, int *out)
+{
+	for (int v = 0; ek != NULL && s != NULL && v < ek->count; v++) {
+		if (strcmp(enum_name(ek, v), s) == 0) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- integer ranges -------------------------------------------------------------- */
+
+static const struct range_key {
+	const char *key;
+	long min, max;
+	const char *unit;
+} range_keys[] = {
+	{ "touch_timeout", 1, 600, " seconds" },
+	{ "ticket_lifetime", 60, 86400, " seconds" },
+	{ "codes", 1, 100, "" },
+};
+
+static const struct range_key *range_key_find(const char *key)
+{
+	for (size_t i = 0; i < sizeof(range_keys) / sizeof(range_keys[0]); i++)
+		if (strcmp(range_keys[i].key, key) == 0)
+			return &range_keys[i];
+	return NULL;
+}
+
+/*
+ * Integers are decimal only: libconfuse's own parser (strtol base 0) would
+ * read "010" as 8 and "0x1e" as 30, surprises in a security policy.
+ */
+static int parse_decimal(cfg_t *cf, cfg_opt_t *opt, const char *value, void *result)
+{
+	const struct range_key *rk = range_key_find(opt->name);
+	const char *digits = value[0] == '-' ? value + 1 : value;
+	size_t n = strspn(digits, "0123456789"), zeros = strspn(digits, "0");
+	char s[SHOWN_MAX];
+	long v = 0;
+
+	if (n == 0 || digits[n] != '\0')
+		return reject(cf, "invalid value '%s' for %s (expected a whole number "
+		    "in decimal)", shown(value, s), opt->name);
+	/* nine significant digits fit a long and exceed every range */
+	if (rk == NULL || n - zeros > 9)
+		return reject(cf, "invalid value '%s' for %s (expected %ld to %ld%s)",
+		    shown(value, s), opt->name, rk != NULL ? rk->min : 0,
+		    rk != NULL ? rk->max : 0, rk != NULL ? rk->unit : "");
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (digits[i] - '0');
+	*(long *)result = digits == value ? v : -v;
+	return 0;
+}
+
+/* ---- validation callbacks (libconfuse calls them as values are read) ---------- */
+
+/* A key or section given twice is an error: last-one-wins hides edits. */
+static int note_once(cfg_t *cf, cfg_opt_t *opt)
+{
+	struct parse_ctx *ctx = current_parse;
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s|%s", cf->name, opt->name);
+	for (size_t i = 0; i < ctx->n_seen; i++) {
+		if (strcmp(ctx->seen[i].key, key) != 0)
+			continue;
+		if (opt->type == CFGT_SEC)
+			return reject(cf, "section '%s' is given more than once", opt->name);
+		return reject(cf, "%s is set more than once (first on line %d)",
+		    opt->name, ctx->seen[i].line);
+	}
+	if (ctx->n_seen < SEEN_MAX) {
+		snprintf(ctx->seen[ctx->n_seen].key, sizeof(ctx->seen[0].key), "%s", key);
+		ctx->seen[ctx->n_seen++].line = cf->line;
+	}
+	return 0;
+}
+
+static int check_rp_id(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (v == NULL || !rp_id_valid(v))
+		return reject(cf, "invalid value '%s' for rp_id (expected 1 to %d "
+		    "printable ASCII characters without spaces)", shown(v, s), RP_ID_MAX);
+	return 0;
+}
+
+static int check_enum(cfg_t *cf, cfg_opt_t *opt)
+{
+	const struct enum_key *ek = enum_key_find(opt->name);
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[SHOWN_MAX];
+	int ignored;
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!enum_parse(ek, v, &ignored))
+		return reject(cf, "invalid value '%s' for %s (expected %s)", shown(v, s),
+		    opt->name, ek != NULL ? ek->expected : "?");
+	return 0;
+}
+
+static int check_range(cfg_t *cf, cfg_opt_t *opt)
+{
+	const struct range_key *rk = range_key_find(opt->name);
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (rk == NULL || v < rk->min || v > rk->max)
+		return reject(cf, "invalid value '%ld' for %s (expected %ld to %ld%s)", v,
+		    opt->name, rk != NULL ? rk->min : 0, rk != NULL ? rk->max : 0,
+		    rk != NULL ? rk->unit : "");
+	return 0;
+}
+
+static int check_path(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (v == NULL || !abs_path_valid(v))
+		return reject(cf, "invalid value '%s' for %s (expected an absolute path)",
+		    shown(v, s), opt->name);
+	return 0;
+}
+
+static int check_command(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (v == NULL || !command_valid(v))
+		return reject(cf, "invalid value '%s' for %s (expected a command "
+		    "starting with an absolute path)", shown(v, s), opt->name);
+	return 0;
+}
+
+/* Lists are re-checked whole on every call; the first bad entry is reported. */
+static int check_list(cfg_t *cf, cfg_opt_t *opt, bool (*valid)(const char *),
+    const char *expected)
+{
+	char s[SHOWN_MAX];
+
+	for (unsigned int i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+		if (v == NULL || !valid(v))
+			return reject(cf, "invalid entry '%s' in %s (expected %s)",
+			    shown(v, s), opt->name, expected);
+	}
+	return 0;
+}
+
+static bool aaguid_valid(const char *s)
+{
+	unsigned char aaguid[16];
+
+	return pr_aaguid_parse(s, aaguid) == PR_OK;
+}
+
+static int check_aaguids(cfg_t *cf, cfg_opt_t *opt)
+{
+	return check_list(cf, opt, aaguid_valid, "an AAGUID as 8-4-4-4-12 hex digits");
+}
+
+static int check_principals(cfg_t *cf, cfg_opt_t *opt)
+{
+	return check_list(cf, opt, principal_valid, "a user name or @group");
+}
+
+static int check_exempt(cfg_t *cf, cfg_opt_t *opt)
+{
+	current_parse->exempt_line = cf->line;
+	return check_principals(cf, opt);
+}
+
+static int check_services(cfg_t *cf, cfg_opt_t *opt)
+{
+	return check_list(cf, opt, service_valid, "a PAM service name");
+}
+
+static const struct {
+	const char *path;
+	cfg_validate_callback_t check;
+} key_checks[] = {
+	{ "rp_id", check_rp_id },
+	{ "require_security_key", check_enum },
+	{ "require_physical_key", check_enum },
+	{ "user_verification", check_enum },
+	{ "touch_timeout", check_range },
+	{ "state_dir", check_path },
+	{ "audit_log", check_path },
+	{ "trust_anchors", check_path },
+	{ "physical_aaguids", check_aaguids },
+	{ "exempt", check_exempt },
+	{ "roles", note_once },
+	{ "roles|owners", check_principals },
+	{ "roles|admins", check_principals },
+	{ "recovery", note_once },
+	{ "recovery|services", check_services },
+	{ "recovery|ticket_lifetime", check_range },
+	{ "recovery|codes", check_range },
+	{ "recovery|self_request", note_once },
+	{ "recovery|mail_command", check_command },
+};
+
+/* ---- the parser ------------------------------------------------------------------ */
+
+/* Option tables live only until cfg_init has copied them. */
+static cfg_t *parser_new(void)
+{
+	cfg_opt_t roles_opts[] = {
+		CFG_STR_LIST("owners", "{}", CFGF_NONE),
+		CFG_STR_LIST("admins", "{}", CFGF_NONE),
+		CFG_END()
+	};
+	cfg_opt_t recovery_opts[] = {
+		CFG_STR_LIST("services", "{login}", CFGF_NONE),
+		CFG_INT_CB("ticket_lifetime", 1800, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("codes", 10, CFGF_NONE, parse_decimal),
+		CFG_BOOL("self_request", cfg_false, CFGF_NONE),
+		CFG_STR("mail_command", DEFAULT_MAIL_COMMAND, CFGF_NONE),
+		CFG_END()
+	};
+	cfg_opt_t opts[] = {
+		CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
+		CFG_STR("require_security_key", "none", CFGF_NONE),
+		CFG_STR("require_physical_key", "none", CFGF_NONE),
+		CFG_STR("user_verification", "preferred", CFGF_NONE),
+		CFG_INT_CB("touch_timeout", PR_DEFAULT_TOUCH_TIMEOUT, CFGF_NONE, parse_decimal),
+		CFG_STR("state_dir", PR_DEFAULT_STATE_DIR, CFGF_NONE),
+		CFG_STR("audit_log", PR_DEFAULT_AUDIT_LOG, CFGF_NONE),
+		CFG_STR("trust_anchors", PR_DEFAULT_TRUST_ANCHORS, CFGF_NONE),
+		CFG_STR_LIST("physical_aaguids", "{}", CFGF_NONE),
+		CFG_STR_LIST("exempt", "{}", CFGF_NONE),
+		CFG_SEC("roles", roles_opts, CFGF_NONE),
+		CFG_SEC("recovery", recovery_opts, CFGF_NONE),
+		CFG_END()
+	};
+	cfg_t *cf = NULL;
+
+	/* CFGF_NONE: unknown keys are errors, names are case-sensitive. */
+	if ((cf = cfg_init(opts, CFGF_NONE)) == NULL)
+		return NULL;
+	cfg_set_error_function(cf, capture_error);
+	for (size_t i = 0; i < sizeof(key_checks) / sizeof(key_checks[0]); i++)
+		cfg_set_validate_func(cf, key_checks[i].path, key_checks[i].check);
+	return cf;
+}
+
+/* NUL bytes would end the buffer early; control characters mean binary data. */
+static int check_binary(const char *path, const char *buf, size_t len,
+    struct pr_errbuf *eb)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n')
+			line++;
+		else if (c == '\0')
+			return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: contains a NUL byte "
+			    "(binary data, not a policy file)", path, line);
+		else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+			return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: contains control "
+			    "character 0x%02x (binary data, not a policy file)", path, line, c);
+	}
+	return PR_OK;
+}
+
+/*
+ * A pass over the text with libconfuse's own lexical rules, before
+ * libconfuse sees it:
+ * - comments are blanked (newlines kept): libconfuse 3.3 counts each
+ *   comment as an extra line, so every later message would name the wrong
+ *   line, and it refuses comments inside lists;
+ * - ${VAR} is refused: libconfuse substitutes it from the environment, the
+ *   caller's in a screen locker;
+ * - \NNN and \xNN escapes are refused: a \0 silently truncates a value.
+ */
+enum lex_state { LX_GAP, LX_TOKEN, LX_DQ, LX_SQ, LX_LINE_COMMENT, LX_BLOCK_COMMENT };
+enum lex_error { LX_OK, LX_ERR_ENV, LX_ERR_ESCAPE, LX_ERR_STRAY };
+
+#define LX_DEPTH_LINES 8
+
+struct lexer {
+	char *p, *end;
+	int line;
+	int comment_line;       /* where the open block comment began */
+	enum lex_state st;
+	int depth;              /* open braces */
+	int open_line[LX_DEPTH_LINES];
+	enum lex_error err;     /* set where lx->p stops */
+};
+
+/* Characters of an unquoted word, as in libconfuse's lexer.l. */
+static bool word_char(char c)
+{
+	return c != '\0' && strchr(" #\"'\t\n\r={}()+,*", c) == NULL;
+}
+
+static char lx_next(const struct lexer *lx)
+{
+	return lx->p + 1 < lx->end ? lx->p[1] : '\0';
+}
+
+static void lx_advance(struct lexer *lx, bool blank)
+{
+	if (*lx->p == '\n')
+		lx->line++;
+	else if (blank)
+		*lx->p = ' ';
+	lx->p++;
+}
+
+/*
+ * At a '/' between words: slash-star opens a block comment; two or more
+ * slashes not followed by a word character open a line comment (flex's
+ * longest match); anything else is a word.
+ */
+static enum lex_state slash_state(const struct lexer *lx)
+{
+	const char *q = lx->p;
+
+	while (q < lx->end && *q == '/')
+		q++;
+	if (q - lx->p == 1)
+		return q < lx->end && *q == '*' ? LX_BLOCK_COMMENT : LX_TOKEN;
+	return q < lx->end && word_char(*q) ? LX_TOKEN : LX_LINE_COMMENT;
+}
+
+/*
+ * libconfuse takes end of file as the end of an open section, so a
+ * truncated file would load: count braces to refuse that. A stray closing
+ * brace is left to libconfuse, which reports it.
+ */
+static void lex_brace(struct lexer *lx, char c)
+{
+	if (c == '{') {
+		if (lx->depth < LX_DEPTH_LINES)
+			lx->open_line[lx->depth] = lx->line;
+		lx->depth++;
+	} else if (c == '}' && lx->depth > 0) {
+		lx->depth--;
+	}
+}
+
+/*
+ * Between words or inside an unquoted one. libconfuse silently drops a
+ * '+' not followed by '=' and a '*' outside comments; we refuse them.
+ */
+static bool lex_code(struct lexer *lx)
+{
+	char c = *lx->p;
+
+	if (c == '$' && lx_next(lx) == '{')
+		lx->err = LX_ERR_ENV;
+	else if (!word_char(c) && ((c == '+' && lx_next(lx) != '=') || c == '*'))
+		lx->err = LX_ERR_STRAY;
+	if (lx->err != LX_OK)
+		return false;
+	if (lx->st == LX_TOKEN && word_char(c)) {
+		lx_advance(lx, false);
+		return true;
+	}
+	lx->st = LX_GAP;
+	if (c == '#') {
+		lx->st = LX_LINE_COMMENT;
+	} else if (c == '/') {
+		lx->st = slash_state(lx);
+		if (lx->st == LX_BLOCK_COMMENT) {
+			/* blank both opener characters: its star never closes it */
+			lx->comment_line = lx->line;
+			lx_advance(lx, true);
+			lx_advance(lx, true);
+		} else if (lx->st == LX_TOKEN) {
+			lx_advance(lx, false);
+		}
+	} else {
+		lx->st = c == '"' ? LX_DQ : c == '\'' ? LX_SQ :
+		    word_char(c) ? LX_TOKEN : LX_GAP;
+		lex_brace(lx, c);
+		lx_advance(lx, false);
+	}
+	return true;
+}
+
+/* Inside quotes; "${" and numeric escapes matter in double quotes only. */
+static bool lex_string(struct lexer *lx)
+{
+	char c = *lx->p, next = lx_next(lx);
+
+	if (lx->st == LX_DQ && c == '$' && next == '{')
+		lx->err = LX_ERR_ENV;
+	else if (lx->st == LX_DQ && c == '\\' && ((next >= '0' && next <= '9') || next == 'x'))
+		lx->err = LX_ERR_ESCAPE;
+	if (lx->err != LX_OK)
+		return false;
+	if (c == '\\' && (lx->st == LX_DQ || next == '\\' || next == '\'')) {
+		lx_advance(lx, false);
+		if (lx->p < lx->end)
+			lx_advance(lx, false);
+		return true;
+	}
+	if ((lx->st == LX_DQ && c == '"') || (lx->st == LX_SQ && c == '\''))
+		lx->st = LX_GAP;
+	lx_advance(lx, false);
+	return true;
+}
+
+static void lex_comment(struct lexer *lx)
+{
+	if (lx->st == LX_LINE_COMMENT && *lx->p == '\n') {
+		lx->st = LX_GAP;  /* the newline itself is kept */
+		return;
+	}
+	if (lx->st == LX_BLOCK_COMMENT && *lx->p == '*' && lx_next(lx) == '/') {
+		lx_advance(lx, true);
+		lx->st = LX_GAP;
+	}
+	lx_advance(lx, true);
+}
+
+static int prepare_text(const char *path, char *buf, size_t len, struct pr_errbuf *eb)
+{
+	struct lexer lx = { .p = buf, .end = buf + len, .line = 1, .st = LX_GAP };
+	bool ok = true;
+
+	while (ok && lx.p < lx.end) {
+		if (lx.st == LX_GAP || lx.st == LX_TOKEN)
+			ok = lex_code(&lx);
+		else if (lx.st == LX_DQ || lx.st == LX_SQ)
+			ok = lex_string(&lx);
+		else
+			lex_comment(&lx);
+	}
+	if (lx.err == LX_ERR_ENV)
+		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: '${' is not allowed: the "
+		    "policy must not depend on the environment", path, lx.line);
+	if (lx.err == LX_ERR_ESCAPE)
+		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: numeric escapes (\\NNN, "
+		    "\\xNN) are not allowed in strings", path, lx.line);
+	if (lx.err == LX_ERR_STRAY)
+		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: unexpected '%c'", path,
+		    lx.line, *lx.p);
+	if (lx.st == LX_BLOCK_COMMENT)
+		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: comment opened with /* "
+		    "is never closed", path, lx.comment_line);
+	if (lx.depth > 0)
+		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: '{' is never closed", path,
+		    lx.open_line[lx.depth <= LX_DEPTH_LINES ? lx.depth - 1 : LX_DEPTH_LINES - 1]);
+	return PR_OK;
+}
+
+/* Parse buf; on failure eb already holds "file:line: what" (or a fallback). */
+static int parse_text(struct parse_ctx *ctx, const char *buf, cfg_t **out)
+{
+	cfg_t *cf = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((cf = parser_new()) == NULL)
+		return pr_fail(ctx->eb, PR_ERR_NOMEM, "%s: out of memory", ctx->path);
+	rc = cfg_parse_buf(cf, buf);
+	if (rc != CFG_SUCCESS || ctx->failed) {
+		if (!ctx->failed)
+			pr_fail(ctx->eb, PR_ERR_CONFIG, "%s: cannot be parsed", ctx->path);
+		cfg_free(cf);
+		return PR_ERR_CONFIG;
+	}
+	*out = cf;
+	return PR_OK;
+}
+
+/* ---- from the parse tree into struct pr_config ---------------------------------- */
+
+static void strlist_free(struct pr_strlist *l)
+{
+	for (size_t i = 0; l->v != NULL && i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* A NULL-terminated copy; l->n counts what is there so far, for cleanup. */
+static int strlist_copy(cfg_t *sec, const char *name, struct pr_strlist *l)
+{
+	unsigned int n = cfg_size(sec, name);
+
+	if ((l->v = calloc((size_t)n + 1, sizeof(char *))) == NULL)
+		return PR_ERR_NOMEM;
+	for (l->n = 0; l->n < n; l->n++)
+		if ((l->v[l->n] = strdup(cfg_getnstr(sec, name, (unsigned int)l->n))) == NULL)
+			return PR_ERR_NOMEM;
+	return PR_OK;
+}
+
+static bool strlist_has(const struct pr_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int str_copy(cfg_t *sec, const char *name, char **out)
+{
+	const char *v = cfg_getstr(sec, name);
+
+	if (v == NULL)
+		return PR_ERR_CONFIG;
+	return (*out = strdup(v)) != NULL ? PR_OK : PR_ERR_NOMEM;
+}
+
+static int aaguids_copy(cfg_t *cf, struct pr_config *c)
+{
+	unsigned int n = cfg_size(cf, "physical_aaguids");
+
+	if (n == 0)
+		return PR_OK;
+	if ((c->physical_aaguids = calloc(n, sizeof(*c->physical_aaguids))) == NULL)
+		return PR_ERR_NOMEM;
+	for (c->n_physical_aaguids = 0; c->n_physical_aaguids < n; c->n_physical_aaguids++)
+		if (pr_aaguid_parse(cfg_getnstr(cf, "physical_aaguids",
+		    (unsigned int)c->n_physical_aaguids),
+		    c->physical_aaguids[c->n_physical_aaguids]) != PR_OK)
+			return PR_ERR_CONFIG;
+	return PR_OK;
+}
+
+static int policy_copy(cfg_t *cf, struct pr_policy *p)
+{
+	int key, phys, uv;
+
+	if (!enum_parse(&enum_keys[0], cfg_getstr(cf, enum_keys[0].key), &key) ||
+	    !enum_parse(&enum_keys[1], cfg_getstr(cf, enum_keys[1].key), &phys) ||
+	    !enum_parse(&enum_keys[2], cfg_getstr(cf, enum_keys[2].key), &uv))
+		return PR_ERR_CONFIG;
+	p->require_security_key = (enum pr_require_key)key;
+	p->require_physical_key = (enum pr_require_physical)phys;
+	p->user_verification = (enum pr_uv)uv;
+	return PR_OK;
+}
+
+static int recovery_copy(cfg_t *rec, struct pr_recovery_conf *r)
+{
+	int rc;
+
+	if (rec == NULL)
+		return PR_ERR_CONFIG;
+	if ((rc = strlist_copy(rec, "services", &r->services)) != PR_OK ||
+	    (rc = str_copy(rec, "mail_command", &r->mail_command)) != PR_OK)
+		return rc;
+	r->ticket_lifetime = cfg_getint(rec, "ticket_lifetime");
+	r->codes = (int)cfg_getint(rec, "codes");
+	r->self_request = cfg_getbool(rec, "self_request") == cfg_true;
+	return PR_OK;
+}
+
+/* Everything except rp_id's presence and the exempt cross-check. */
+static int values_copy(cfg_t *cf, struct pr_config *c)
+{
+	cfg_t *roles = cfg_getsec(cf, "roles");
+	int r;
+
+	if (roles == NULL)
+		return PR_ERR_CONFIG;
+	if ((r = str_copy(cf, "rp_id", &c->rp_id)) != PR_OK ||
+	    (r = policy_copy(cf, &c->policy)) != PR_OK ||
+	    (r = str_copy(cf, "state_dir", &c->state_dir)) != PR_OK ||
+	    (r = str_copy(cf, "audit_log", &c->audit_log)) != PR_OK ||
+	    (r = str_copy(cf, "trust_anchors", &c->trust_anchors)) != PR_OK ||
+	    (r = aaguids_copy(cf, c)) != PR_OK ||
+	    (r = strlist_copy(cf, "exempt", &c->exempt)) != PR_OK ||
+	    (r = strlist_copy(roles, "owners", &c->owners)) != PR_OK ||
+	    (r = strlist_copy(roles, "admins", &c->admins)) != PR_OK ||
+	    (r = recovery_copy(cfg_getsec(cf, "recovery"), &c->recovery)) != PR_OK)
+		return r;
+	c->touch_timeout = (int)cfg_getint(cf, "touch_timeout");
+	return PR_OK;
+}
+
+/*
+ * Literal comparison of names and @groups; membership through groups is
+ * decided at sign-in, where roles.c never exempts an owner or admin.
+ */
+static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
+{
+	char s[SHOWN_MAX];
+
+	for (size_t i = 0; i < c->exempt.n; i++) {
+		const char *e = c->exempt.v[i];
+		if (!strlist_has(&c->owners, e) && !strlist_has(&c->admins, e))
+			continue;
+		return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: exempt lists '%s', who is "
+		    "an %s: owners and admins cannot be exempt", ctx->path,
+		    ctx->exempt_line, shown(e, s),
+		    strlist_has(&c->owners, e) ? "owner" : "admin");
+	}
+	return PR_OK;
+}
+
+static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config **out)
+{
+	struct pr_config *c = NULL;
+	int r;
+
+	*out = NULL;
+	if (cfg_size(cf, "rp_id") == 0 || cfg_getstr(cf, "rp_id") == NULL)
+		return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s: rp_id is not set (the "
+		    "relying party id for the whole fleet, e.g. rp_id = \"pam://clinic\")",
+		    ctx->path);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		r = pr_fail(ctx->eb, PR_ERR_NOMEM, "%s: out of memory", ctx->path);
+		goto fail;
+	}
+	if ((c->path = strdup(ctx->path)) == NULL)
+		r = PR_ERR_NOMEM;
+	else
+		r = values_copy(cf, c);
+	if (r != PR_OK) {
+		pr_fail(ctx->eb, r, "%s: %s", ctx->path, pr_strerror(r));
+		goto fail;
+	}
+	if ((r = exempt_check(ctx, c)) != PR_OK)
+		goto fail;
+	*out = c;
+	c = NULL;
+	r = PR_OK;
+fail:
+	pr_config_free(&c);
+	return r;
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
+
+static int file_error(const char *path, enum pr_file_status st, int saved_errno,
+    struct pr_errbuf *eb)
+{
+	switch (st) {
+	case PR_FILE_OK:
+		return PR_OK;
+	case PR_FILE_MISSING:
+		return pr_fail(eb, PR_ERR_CONFIG, "%s: does not exist", path);
+	case PR_FILE_SYMLINK:
+		return pr_fail(eb, PR_ERR_UNSAFE_FILE, "%s: is a symbolic link", path);
+	case PR_FILE_WRONG_TYPE:
+		return pr_fail(eb, PR_ERR_UNSAFE_FILE, "%s: is not a regular file", path);
+	case PR_FILE_BAD_OWNER:
+		return pr_fail(eb, PR_ERR_UNSAFE_FILE, "%s: is not owned by root", path);
+	case PR_FILE_BAD_MODE:
+		return pr_fail(eb, PR_ERR_UNSAFE_FILE, "%s: is writable by group or others", path);
+	case PR_FILE_TOO_BIG:
+		return pr_fail(eb, PR_ERR_CONFIG, "%s: is larger than %d bytes", path,
+		    PR_MAX_CONFIG_SIZE);
+	case PR_FILE_IO:
+		break;
+	}
+	return pr_fail(eb, PR_ERR_CONFIG, "%s: cannot be read: %s", path, strerror(saved_errno));
+}
+
+/* Parse and build under the lock: libconfuse's lexer state is global. */
+static int load_locked(const char *path, const char *buf, struct pr_config **out,
+    struct pr_errbuf *eb)
+{
+	struct parse_ctx ctx = { .path = path, .eb = eb };
+	cfg_t *cf = NULL;
+	int r;
+
+	if (pthread_mutex_lock(&parse_lock) != 0)
+		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot take the parser lock", path);
+	current_parse = &ctx;
+	if ((r = parse_text(&ctx, buf, &cf)) == PR_OK)
+		r = config_build(&ctx, cf, out);
+	if (cf != NULL)
+		cfg_free(cf);
+	current_parse = NULL;
+	pthread_mutex_unlock(&parse_lock);
+	return r;
+}
+
+int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (out == NULL)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place to load the policy into");
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return pr_fail(eb, PR_ERR_CONFIG, "no policy file given");
+	st = pr_secure_read(AT_FDCWD, path, 022, PR_MAX_CONFIG_SIZE, &buf, &len);
+	if (st != PR_FILE_OK) {
+		r = file_error(path, st, errno, eb);
+		goto fail;
+	}
+	if ((r = check_binary(path, buf, len, eb)) != PR_OK ||
+	    (r = prepare_text(path, buf, len, eb)) != PR_OK)
+		goto fail;
+	r = load_locked(path, buf, out, eb);
+fail:
+	free(buf);
+	return r;
+}
+
+void pr_config_free(struct pr_config **cfg)
+{
+	struct pr_config *c;
+
+	if (cfg == NULL || (c = *cfg) == NULL)
+		return;
+	free(c->path);
+	free(c->rp_id);
+	free(c->state_dir);
+	free(c->audit_log);
+	free(c->trust_anchors);
+	free(c->physical_aaguids);
+	strlist_free(&c->exempt);
+	strlist_free(&c->owners);
+	strlist_free(&c->admins);
+	strlist_free(&c->recovery.services);
+	free(c->recovery.mail_command);
+	free(c);
+	*cfg = NULL;
+}
+
+/* ---- module options ------------------------------------------------------------------ */
+
+static int opt_config(const char *v, struct pr_modopts *o, struct pr_errbuf *eb)
+{
+	char s[SHOWN_MAX];
+
+	if (o->config != NULL)
+		return pr_fail(eb, PR_ERR_CONFIG, "module option config= is given more than once");
+	if (!abs_path_valid(v))
+		return pr_fail(eb, PR_ERR_CONFIG, "module option config=%s: expected an "
+		    "absolute path", shown(v, s));
+	o->config = v;
+	return PR_OK;
+}
+
+/* Options may only add to the policy: uv=required is the one UV setting. */
+static int opt_uv(const char *v, struct pr_modopts *o, struct pr_errbuf *eb)
+{
+	char s[SHOWN_MAX];
+
+	if (strcmp(v, "required") != 0)
+		return pr_fail(eb, PR_ERR_CONFIG, "module option uv=%s: options can only "
+		    "make sign-in stricter (the only value is uv=required)", shown(v, s));
+	o->uv_required = true;
+	return PR_OK;
+}
+
+static int opt_timeout(const char *v, struct pr_modopts *o, struct pr_errbuf *eb)
+{
+	char s[SHOWN_MAX];
+	long n = 0;
+	size_t i;
+
+	for (i = 0; v[i] >= '0' && v[i] <= '9' && n <= 600; i++)
+		n = n * 10 + (v[i] - '0');
+	if (i == 0 || v[i] != '\0' || n < 1 || n > 600)
+		return pr_fail(eb, PR_ERR_CONFIG, "module option timeout=%s: expected "
+		    "a number of seconds from 1 to 600", shown(v, s));
+	if (o->timeout != 0)
+		return pr_fail(eb, PR_ERR_CONFIG, "module option timeout= is given more than once");
+	o->timeout = (int)n;
+	return PR_OK;
+}
+
+static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *eb)
+{
+	char s[SHOWN_MAX];
+
+	if (arg == NULL)
+		return pr_fail(eb, PR_ERR_CONFIG, "missing module option");
+	if (strcmp(arg, "debug") == 0)
+		o->debug = true;
+	else if (strcmp(arg, "cue") == 0)
+		o->cue = true;
+	else if (strcmp(arg, "opportunistic") == 0)
+		o->opportunistic = true;
+	else if (strncmp(arg, "config=", 7) == 0)
+		return opt_config(arg + 7, o, eb);
+	else if (strncmp(arg, "uv=", 3) == 0)
+		return opt_uv(arg + 3, o, eb);
+	else if (strncmp(arg, "timeout=", 8) == 0)
+		return opt_timeout(arg + 8, o, eb);
+	else
+		return pr_fail(eb, PR_ERR_CONFIG, "unknown module option '%s'", shown(arg, s));
+	return PR_OK;
+}
+
+int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
+    struct pr_errbuf *eb)
+{
+	struct pr_modopts o = { 0 };
+	int r;
+
+	if (out == NULL)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for module options");
+	memset(out, 0, sizeof(*out));
+	if (argc < 0 || (argc > 0 && argv == NULL))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "malformed module argument list");
+	for (int i = 0; i < argc; i++)
+		if ((r = modopt_one(argv[i], &o, eb)) != PR_OK)
+			return r;
+	*out = o;
+	return PR_OK;
+}

@@ -1,0 +1,142 @@
+/*
+ * Pure policy decisions: what a user must present, which credential class
+ * satisfies that, whether UV is demanded. No I/O, no allocation, so every
+ * caller (module, helpers, coverage report) decides the same way.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "policy.h"
+
+struct pr_policy pr_policy_effective(const struct pr_policy *p)
+{
+	struct pr_policy eff = *p;
+
+	/* A physical key for everyone is a security key for everyone. */
+	if (eff.require_physical_key == PR_REQ_PHYS_ALL_USERS)
+		eff.require_security_key = PR_REQ_KEY_ALL_USERS;
+	return eff;
+}
+
+/*
+ * Exemption is honoured for staff only: the accounts that can turn security
+ * off for everyone are never let off, whatever the lists say.
+ */
+enum pr_need pr_policy_need(const struct pr_policy *p, enum pr_role role, bool exempt)
+{
+	struct pr_policy eff = pr_policy_effective(p);
+
+	if (exempt && role == PR_ROLE_STAFF)
+		return PR_NEED_NONE;
+	if (eff.require_physical_key == PR_REQ_PHYS_ALL_USERS)
+		return PR_NEED_PHYSICAL;
+	if (eff.require_physical_key == PR_REQ_PHYS_OWNERS && role == PR_ROLE_OWNER)
+		return PR_NEED_PHYSICAL;
+	if (eff.require_security_key == PR_REQ_KEY_ALL_USERS)
+		return PR_NEED_ANY_KEY;
+	return PR_NEED_NONE;
+}
+
+/* Unknown enum values satisfy nothing: fail closed. */
+bool pr_policy_class_ok(enum pr_need need, enum pr_class c)
+{
+	bool known = c == PR_CLASS_PASSKEY || c == PR_CLASS_PHYSICAL;
+
+	switch (need) {
+	case PR_NEED_NONE:
+	case PR_NEED_ANY_KEY:
+		return known;
+	case PR_NEED_PHYSICAL:
+		return c == PR_CLASS_PHYSICAL;
+	}
+	return false;
+}
+
+/* The module option can only add the demand, never remove it. */
+bool pr_policy_uv_required(const struct pr_policy *p, bool option_uv_required)
+{
+	return option_uv_required || p->user_verification == PR_UV_REQUIRED;
+}
+
+/* A device-bound key plus PIN or biometric is two factors: AAL3. */
+int pr_policy_aal(enum pr_class c, bool uv_done)
+{
+	return c == PR_CLASS_PHYSICAL && uv_done ? 3 : 2;
+}
+
+/* Enum-indexed name tables; out-of-range values read "unknown". */
+static const char *name_at(const char *const *names, size_t n, int v)
+{
+	if (v < 0 || (size_t)v >= n)
+		return "unknown";
+	return names[v];
+}
+
+#define NAME_AT(table, v) name_at((table), sizeof(table) / sizeof((table)[0]), (int)(v))
+
+static const char *const role_names[] = {
+	[PR_ROLE_STAFF] = "staff", [PR_ROLE_ADMIN] = "admin", [PR_ROLE_OWNER] = "owner",
+};
+static const char *const class_names[] = {
+	[PR_CLASS_PASSKEY] = "passkey", [PR_CLASS_PHYSICAL] = "physical",
+};
+static const char *const need_names[] = {
+	[PR_NEED_NONE] = "none", [PR_NEED_ANY_KEY] = "security-key",
+	[PR_NEED_PHYSICAL] = "physical-key",
+};
+static const char *const uv_names[] = {
+	[PR_UV_DISCOURAGED] = "discouraged", [PR_UV_PREFERRED] = "preferred",
+	[PR_UV_REQUIRED] = "required",
+};
+static const char *const require_key_names[] = {
+	[PR_REQ_KEY_NONE] = "none", [PR_REQ_KEY_ALL_USERS] = "all-users",
+};
+static const char *const require_physical_names[] = {
+	[PR_REQ_PHYS_NONE] = "none", [PR_REQ_PHYS_OWNERS] = "owners",
+	[PR_REQ_PHYS_ALL_USERS] = "all-users",
+};
+
+const char *pr_role_name(enum pr_role r)
+{
+	return NAME_AT(role_names, r);
+}
+
+const char *pr_class_name(enum pr_class c)
+{
+	return NAME_AT(class_names, c);
+}
+
+const char *pr_need_name(enum pr_need n)
+{
+	return NAME_AT(need_names, n);
+}
+
+const char *pr_uv_name(enum pr_uv u)
+{
+	return NAME_AT(uv_names, u);
+}
+
+const char *pr_require_key_name(enum pr_require_key k)
+{
+	return NAME_AT(require_key_names, k);
+}
+
+const char *pr_require_physical_name(enum pr_require_physical k)
+{
+	return NAME_AT(require_physical_names, k);
+}
+
+int pr_class_parse(const char *s, enum pr_class *out)
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "physical") == 0)
+		*out = PR_CLASS_PHYSICAL;
+	else if (strcmp(s, "passkey") == 0)
+		*out = PR_CLASS_PASSKEY;
+	else
+		return -1;
+	return 0;
+}

@@ -1,0 +1,369 @@
+/*
+ * Unit tests of lib/roles.c with the real passwd and group databases:
+ * root (in group root) always; as root, also accounts created for the run
+ * (supplementary and primary group membership), removed afterwards.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "policy.h"
+#include "roles.h"
+
+#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define NO_USER "no-such-user-prck"
+#define NO_GROUP "no-such-group-prck"
+
+/* "a,@b,c" -> list (empty string: empty list). */
+static struct pr_strlist mklist(const char *csv)
+{
+	struct pr_strlist l = { NULL, 0 };
+	char *copy = strdup(csv), *save = NULL;
+
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_ptr_nonnull(l.v = calloc(8, sizeof(char *)));
+	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		ck_assert_uint_lt(l.n, 7);
+		ck_assert_ptr_nonnull(l.v[l.n++] = strdup(t));
+	}
+	free(copy);
+	return l;
+}
+
+static void freelist(struct pr_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static void mkconfig(struct pr_config *c, const char *owners, const char *admins,
+    const char *exempt)
+{
+	memset(c, 0, sizeof(*c));
+	c->owners = mklist(owners);
+	c->admins = mklist(admins);
+	c->exempt = mklist(exempt);
+}
+
+static void freeconfig(struct pr_config *c)
+{
+	freelist(&c->owners);
+	freelist(&c->admins);
+	freelist(&c->exempt);
+}
+
+/* ---- accounts that exist everywhere -------------------------------------------- */
+
+static const struct {
+	const char *user, *group;
+	bool want;
+} in_group_rows[] = {
+	{ "root", "root", true },           /* primary group */
+	{ "nobody", "nogroup", true },
+	{ "daemon", "daemon", true },
+	{ "root", "nogroup", false },
+	{ "daemon", "root", false },
+	{ "root", NO_GROUP, false },
+	{ NO_USER, "root", false },
+	{ "root", "", false },
+	{ "", "root", false },
+	{ "Root", "root", false },
+};
+
+START_TEST(in_group)
+{
+	ck_assert_int_eq(pr_user_in_group(in_group_rows[_i].user, in_group_rows[_i].group),
+	    in_group_rows[_i].want);
+}
+END_TEST
+
+START_TEST(in_group_null)
+{
+	ck_assert(!pr_user_in_group(NULL, "root"));
+	ck_assert(!pr_user_in_group("root", NULL));
+}
+END_TEST
+
+static const struct {
+	const char *list, *user;
+	bool want;
+} match_rows[] = {
+	{ "root", "root", true },
+	{ "@root", "root", true },
+	{ "daemon,@root", "root", true },
+	{ "daemon,@nogroup", "root", false },
+	{ "", "root", false },
+	{ "@" NO_GROUP, "root", false },
+	{ "@" NO_GROUP ",root", "root", true },   /* a missing group does not stop the search */
+	{ "roo", "root", false },
+	{ "root2", "root", false },
+	{ "@roo", "root", false },
+	{ "root", NO_USER, false },
+	{ NO_USER, NO_USER, false },              /* unknown users match nothing */
+};
+
+START_TEST(list_matches)
+{
+	struct pr_strlist l = mklist(match_rows[_i].list);
+
+	ck_assert_int_eq(pr_list_matches_user(&l, match_rows[_i].user), match_rows[_i].want);
+	freelist(&l);
+}
+END_TEST
+
+START_TEST(list_matches_null)
+{
+	struct pr_strlist l = mklist("root");
+
+	ck_assert(!pr_list_matches_user(&l, NULL));
+	ck_assert(!pr_list_matches_user(NULL, "root"));
+	freelist(&l);
+}
+END_TEST
+
+/* Roles for root: owner beats admin beats staff; owners and admins never exempt. */
+static const struct {
+	const char *owners, *admins, *exempt;
+	enum pr_role role;
+	bool exempt_out;
+} root_rows[] = {
+	{ "", "", "", PR_ROLE_STAFF, false },
+	{ "root", "", "", PR_ROLE_OWNER, false },
+	{ "", "root", "", PR_ROLE_ADMIN, false },
+	{ "root", "root", "", PR_ROLE_OWNER, false },
+	{ "@root", "", "", PR_ROLE_OWNER, false },
+	{ "", "@root", "", PR_ROLE_ADMIN, false },
+	{ "daemon", "@root", "", PR_ROLE_ADMIN, false },
+	{ "", "", "root", PR_ROLE_STAFF, true },
+	{ "", "", "@root", PR_ROLE_STAFF, true },
+	{ "", "", "daemon", PR_ROLE_STAFF, false },
+	{ "@root", "", "root", PR_ROLE_OWNER, false },
+	{ "root", "", "@root", PR_ROLE_OWNER, false },
+	{ "", "root", "root", PR_ROLE_ADMIN, false },
+	{ "", "@root", "@root", PR_ROLE_ADMIN, false },
+	{ "@" NO_GROUP, "", "", PR_ROLE_STAFF, false },
+};
+
+START_TEST(role_root)
+{
+	struct pr_config c;
+	enum pr_role role = (enum pr_role)-1;
+	bool exempt = !root_rows[_i].exempt_out;
+
+	mkconfig(&c, root_rows[_i].owners, root_rows[_i].admins, root_rows[_i].exempt);
+	ck_assert_int_eq(pr_role_resolve(&c, "root", &role, &exempt), PR_OK);
+	ck_assert_int_eq(role, root_rows[_i].role);
+	ck_assert_int_eq(exempt, root_rows[_i].exempt_out);
+	freeconfig(&c);
+}
+END_TEST
+
+START_TEST(role_bad_input)
+{
+	struct pr_config c;
+	enum pr_role role = PR_ROLE_OWNER;
+	enum pr_need need = PR_NEED_NONE;
+	bool exempt = true;
+
+	mkconfig(&c, "root", "", NO_USER);
+	ck_assert_int_eq(pr_role_resolve(&c, NO_USER, &role, &exempt), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(role, PR_ROLE_STAFF);
+	ck_assert(!exempt);
+	ck_assert_int_eq(pr_role_resolve(&c, NULL, &role, &exempt), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_role_resolve(&c, "", &role, &exempt), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_role_resolve(NULL, "root", &role, &exempt), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_role_resolve(&c, "root", NULL, &exempt), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_role_resolve(&c, "root", &role, NULL), PR_ERR_INVALID_ARG);
+	/* an unknown user is an error, and the need left behind is the strictest */
+	ck_assert_int_eq(pr_user_need(&c, NO_USER, &role, &need), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(need, PR_NEED_PHYSICAL);
+	ck_assert_int_eq(pr_user_need(&c, "root", &role, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_user_need(NULL, "root", &role, &need), PR_ERR_INVALID_ARG);
+	freeconfig(&c);
+}
+END_TEST
+
+/* pr_user_need = role + exemption + pr_policy_need, for root under each setting. */
+static const struct {
+	enum pr_require_key key;
+	enum pr_require_physical phys;
+	const char *owners, *exempt;
+	enum pr_role role;
+	enum pr_need need;
+} need_rows[] = {
+	{ PR_REQ_KEY_NONE, PR_REQ_PHYS_NONE, "", "", PR_ROLE_STAFF, PR_NEED_NONE },
+	{ PR_REQ_KEY_ALL_USERS, PR_REQ_PHYS_NONE, "", "", PR_ROLE_STAFF, PR_NEED_ANY_KEY },
+	{ PR_REQ_KEY_ALL_USERS, PR_REQ_PHYS_NONE, "", "root", PR_ROLE_STAFF, PR_NEED_NONE },
+	{ PR_REQ_KEY_ALL_USERS, PR_REQ_PHYS_OWNERS, "", "", PR_ROLE_STAFF, PR_NEED_ANY_KEY },
+	{ PR_REQ_KEY_ALL_USERS, PR_REQ_PHYS_OWNERS, "@root", "", PR_ROLE_OWNER, PR_NEED_PHYSICAL },
+	{ PR_REQ_KEY_NONE, PR_REQ_PHYS_OWNERS, "@root", "root", PR_ROLE_OWNER, PR_NEED_PHYSICAL },
+	{ PR_REQ_KEY_NONE, PR_REQ_PHYS_OWNERS, "", "", PR_ROLE_STAFF, PR_NEED_NONE },
+	{ PR_REQ_KEY_NONE, PR_REQ_PHYS_ALL_USERS, "", "", PR_ROLE_STAFF, PR_NEED_PHYSICAL },
+	{ PR_REQ_KEY_NONE, PR_REQ_PHYS_ALL_USERS, "", "@root", PR_ROLE_STAFF, PR_NEED_NONE },
+};
+
+START_TEST(user_need_root)
+{
+	struct pr_config c;
+	enum pr_role role = (enum pr_role)-1;
+	enum pr_need need = (enum pr_need)-1;
+
+	mkconfig(&c, need_rows[_i].owners, "", need_rows[_i].exempt);
+	c.policy.require_security_key = need_rows[_i].key;
+	c.policy.require_physical_key = need_rows[_i].phys;
+	ck_assert_int_eq(pr_user_need(&c, "root", &role, &need), PR_OK);
+	ck_assert_int_eq(role, need_rows[_i].role);
+	ck_assert_int_eq(need, need_rows[_i].need);
+	/* role is optional */
+	ck_assert_int_eq(pr_user_need(&c, "root", NULL, &need), PR_OK);
+	ck_assert_int_eq(need, need_rows[_i].need);
+	freeconfig(&c);
+}
+END_TEST
+
+/* ---- accounts created for this run (root only) ---------------------------------------- */
+
+/*
+ * owner_grp: supplementary group of u_owner; admin_grp: primary group of
+ * u_admin; u_staff: in neither.
+ */
+static char owner_grp[32], admin_grp[32], u_owner[32], u_admin[32], u_staff[32];
+static bool accounts_ready;
+
+/* Names are ours (prck<pid>...), so no quoting is needed. */
+__attribute__((format(printf, 1, 2)))
+static int run(const char *fmt, ...)
+{
+	char cmd[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void accounts_create(void)
+{
+	int pid = (int)getpid();
+
+	snprintf(owner_grp, sizeof(owner_grp), "prck%do", pid);
+	snprintf(admin_grp, sizeof(admin_grp), "prck%da", pid);
+	snprintf(u_owner, sizeof(u_owner), "prck%du1", pid);
+	snprintf(u_admin, sizeof(u_admin), "prck%du2", pid);
+	snprintf(u_staff, sizeof(u_staff), "prck%du3", pid);
+	accounts_ready =
+	    run("groupadd %s >/dev/null", owner_grp) == 0 &&
+	    run("groupadd %s >/dev/null", admin_grp) == 0 &&
+	    run("useradd -M -N -s /usr/sbin/nologin -G %s %s >/dev/null", owner_grp, u_owner) == 0 &&
+	    run("useradd -M -N -s /usr/sbin/nologin -g %s %s >/dev/null", admin_grp, u_admin) == 0 &&
+	    run("useradd -M -N -s /usr/sbin/nologin %s >/dev/null", u_staff) == 0;
+}
+
+static void accounts_remove(void)
+{
+	const char *users[] = { u_owner, u_admin, u_staff };
+
+	for (size_t i = 0; i < 3; i++)
+		(void)run("userdel %s >/dev/null 2>&1", users[i]);
+	(void)run("groupdel %s >/dev/null 2>&1", owner_grp);
+	(void)run("groupdel %s >/dev/null 2>&1", admin_grp);
+}
+
+START_TEST(accounts_created)
+{
+	ck_assert_msg(accounts_ready, "could not create test users and groups");
+}
+END_TEST
+
+START_TEST(membership_created)
+{
+	ck_assert(pr_user_in_group(u_owner, owner_grp));    /* supplementary */
+	ck_assert(!pr_user_in_group(u_owner, admin_grp));
+	ck_assert(pr_user_in_group(u_admin, admin_grp));    /* primary */
+	ck_assert(!pr_user_in_group(u_admin, owner_grp));
+	ck_assert(!pr_user_in_group(u_staff, owner_grp));
+	ck_assert(!pr_user_in_group(u_staff, admin_grp));
+}
+END_TEST
+
+/* The runtime guard: an exempt list naming the owners' and admins' groups exempts neither. */
+START_TEST(roles_created)
+{
+	const char *users[] = { u_owner, u_admin, u_staff };
+	const enum pr_role roles[] = { PR_ROLE_OWNER, PR_ROLE_ADMIN, PR_ROLE_STAFF };
+	const enum pr_need needs[] = { PR_NEED_PHYSICAL, PR_NEED_ANY_KEY, PR_NEED_NONE };
+	char owners[40], admins[40], exempt[120];
+	struct pr_config c;
+
+	snprintf(owners, sizeof(owners), "@%s", owner_grp);
+	snprintf(admins, sizeof(admins), "@%s", admin_grp);
+	snprintf(exempt, sizeof(exempt), "@%s,@%s,%s", owner_grp, admin_grp, u_staff);
+	mkconfig(&c, owners, admins, exempt);
+	c.policy.require_security_key = PR_REQ_KEY_ALL_USERS;
+	c.policy.require_physical_key = PR_REQ_PHYS_OWNERS;
+	for (int i = 0; i < 3; i++) {
+		enum pr_role role = (enum pr_role)-1;
+		enum pr_need need = (enum pr_need)-1;
+		bool ex = false;
+
+		ck_assert_int_eq(pr_role_resolve(&c, users[i], &role, &ex), PR_OK);
+		ck_assert_int_eq(role, roles[i]);
+		ck_assert_int_eq(ex, roles[i] == PR_ROLE_STAFF);
+		ck_assert_int_eq(pr_user_need(&c, users[i], &role, &need), PR_OK);
+		ck_assert_int_eq(need, needs[i]);
+	}
+	freeconfig(&c);
+}
+END_TEST
+
+static Suite *roles_suite(bool created)
+{
+	Suite *s = suite_create("roles");
+	TCase *tc = tcase_create("system accounts");
+	TCase *tn = tcase_create("created accounts");
+
+	tcase_add_loop_test(tc, in_group, 0, NROWS(in_group_rows));
+	tcase_add_test(tc, in_group_null);
+	tcase_add_loop_test(tc, list_matches, 0, NROWS(match_rows));
+	tcase_add_test(tc, list_matches_null);
+	tcase_add_loop_test(tc, role_root, 0, NROWS(root_rows));
+	tcase_add_test(tc, role_bad_input);
+	tcase_add_loop_test(tc, user_need_root, 0, NROWS(need_rows));
+	suite_add_tcase(s, tc);
+	if (created) {
+		tcase_add_test(tn, accounts_created);
+		tcase_add_test(tn, membership_created);
+		tcase_add_test(tn, roles_created);
+		suite_add_tcase(s, tn);
+	}
+	return s;
+}
+
+int main(void)
+{
+	bool root = geteuid() == 0;
+	SRunner *sr = NULL;
+	int n;
+
+	if (root)
+		accounts_create();
+	else
+		printf("# not root: tests with created accounts not run\n");
+	sr = srunner_create(roles_suite(root));
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	n = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (root)
+		accounts_remove();
+	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
