@@ -21,6 +21,7 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "config_text.h"
 #include "err.h"
 #include "policy.h"
 #include "secure_file.h"
@@ -29,7 +30,6 @@
 #define RP_ID_MAX 255
 #define COMMAND_MAX 1024
 #define SERVICE_MAX 64
-#define SHOWN_MAX 72
 #define SEEN_MAX 32
 #define DEFAULT_MAIL_COMMAND "/usr/sbin/sendmail -t"
 
@@ -51,34 +51,6 @@ static struct parse_ctx *current_parse;  /* guarded by parse_lock */
 
 /* ---- messages -------------------------------------------------------------- */
 
-/* Printable ASCII, whatever the locale of the program we are loaded into. */
-static bool ascii_print(char c)
-{
-	return c >= ' ' && c <= '~';
-}
-
-static bool ascii_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* A value as shown in a message: printable, bounded, so logs stay one line. */
-static const char *shown(const char *in, char out[SHOWN_MAX])
-{
-	size_t o = 0;
-
-	for (size_t i = 0; in != NULL && in[i] != '\0'; i++) {
-		if (o + 4 >= SHOWN_MAX) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		out[o++] = ascii_print(in[i]) ? in[i] : '?';
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* libconfuse's error callback: keep the first message, prefixed file:line. */
 __attribute__((format(printf, 2, 0)))
 static void capture_error(cfg_t *cf, const char *fmt, va_list ap)
@@ -92,7 +64,7 @@ static void capture_error(cfg_t *cf, const char *fmt, va_list ap)
 	ctx->failed = true;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	for (i = 0; msg[i] != '\0'; i++)
-		safe[i] = ascii_print(msg[i]) ? msg[i] : '?';
+		safe[i] = pr_ascii_print(msg[i]) ? msg[i] : '?';
 	safe[i] = '\0';
 	if (cf != NULL && cf->line > 0)
 		pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s", ctx->path, cf->line, safe);
@@ -121,29 +93,16 @@ static bool rp_id_valid(const char *s)
 	size_t n = 0;
 
 	for (; s[n] != '\0'; n++)
-		if (s[n] == ' ' || !ascii_print(s[n]))
+		if (s[n] == ' ' || !pr_ascii_print(s[n]))
 			return false;
 	return n > 0 && n <= RP_ID_MAX;
-}
-
-static bool has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-static bool abs_path_valid(const char *s)
-{
-	return s[0] == '/' && strlen(s) < PATH_MAX && !has_control(s);
 }
 
 /* The program is named by absolute path, so no search path plays a part. */
 static bool command_valid(const char *s)
 {
 	return s[0] == '/' && s[1] != '\0' && s[1] != ' ' &&
-	    strlen(s) <= COMMAND_MAX && !has_control(s);
+	    strlen(s) <= COMMAND_MAX && !pr_has_control(s);
 }
 
 /* A user name or "@group"; groups follow the same rules after the '@'. */
@@ -158,7 +117,7 @@ static bool service_valid(const char *s)
 	size_t n;
 
 	for (n = 0; s[n] != '\0'; n++) {
-		bool alnum = ascii_alnum(s[n]) || s[n] == '_';
+		bool alnum = pr_ascii_alnum(s[n]) || s[n] == '_';
 		if (!alnum && (n == 0 || (s[n] != '-' && s[n] != '.')))
 			return false;
 	}
@@ -234,16 +193,16 @@ static int parse_decimal(cfg_t *cf, cfg_opt_t *opt, const char *value, void *res
 	const struct range_key *rk = range_key_find(opt->name);
 	const char *digits = value[0] == '-' ? value + 1 : value;
 	size_t n = strspn(digits, "0123456789"), zeros = strspn(digits, "0");
-	char s[SHOWN_MAX];
+	char s[PR_SHOWN_MAX];
 	long v = 0;
 
 	if (n == 0 || digits[n] != '\0')
 		return reject(cf, "invalid value '%s' for %s (expected a whole number "
-		    "in decimal)", shown(value, s), opt->name);
+		    "in decimal)", pr_shown(value, s), opt->name);
 	/* nine significant digits fit a long and exceed every range */
 	if (rk == NULL || n - zeros > 9)
 		return reject(cf, "invalid value '%s' for %s (expected %ld to %ld%s)",
-		    shown(value, s), opt->name, rk != NULL ? rk->min : 0,
+		    pr_shown(value, s), opt->name, rk != NULL ? rk->min : 0,
 		    rk != NULL ? rk->max : 0, rk != NULL ? rk->unit : "");
 	for (size_t i = 0; i < n; i++)
 		v = v * 10 + (digits[i] - '0');
@@ -278,13 +237,13 @@ static int note_once(cfg_t *cf, cfg_opt_t *opt)
 static int check_rp_id(cfg_t *cf, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	char s[SHOWN_MAX];
+	char s[PR_SHOWN_MAX];
 
 	if (note_once(cf, opt) != 0)
 		return -1;
 	if (v == NULL || !rp_id_valid(v))
 		return reject(cf, "invalid value '%s' for rp_id (expected 1 to %d "
-		    "printable ASCII characters without spaces)", shown(v, s), RP_ID_MAX);
+		    "printable ASCII characters without spaces)", pr_shown(v, s), RP_ID_MAX);
 	return 0;
 }
 
@@ -292,13 +251,13 @@ static int check_enum(cfg_t *cf, cfg_opt_t *opt)
 {
 	const struct enum_key *ek = enum_key_find(opt->name);
 	const char *v = cfg_opt_getnstr(opt, 0);
-	char s[SHOWN_MAX];
+	char s[PR_SHOWN_MAX];
 	int ignored;
 
 	if (note_once(cf, opt) != 0)
 		return -1;
 	if (!enum_parse(ek, v, &ignored))
-		return reject(cf, "invalid value '%s' for %s (expected %s)", shown(v, s),
+		return reject(cf, "invalid value '%s' for %s (expected %s)", pr_shown(v, s),
 		    opt->name, ek != NULL ? ek->expected : "?");
 	return 0;
 }
@@ -320,26 +279,26 @@ static int check_range(cfg_t *cf, cfg_opt_t *opt)
 static int check_path(cfg_t *cf, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	char s[SHOWN_MAX];
+	char s[PR_SHOWN_MAX];
 
 	if (note_once(cf, opt) != 0)
 		return -1;
-	if (v == NULL || !abs_path_valid(v))
+	if (v == NULL || !pr_abs_path_valid(v))
 		return reject(cf, "invalid value '%s' for %s (expected an absolute path)",
-		    shown(v, s), opt->name);
+		    pr_shown(v, s), opt->name);
 	return 0;
 }
 
 static int check_command(cfg_t *cf, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	char s[SHOWN_MAX];
+	char s[PR_SHOWN_MAX];
 
 	if (note_once(cf, opt) != 0)
 		return -1;
 	if (v == NULL || !command_valid(v))
 		return reject(cf, "invalid value '%s' for %s (expected a command "
-		    "starting with an absolute path)", shown(v, s), opt->name);
+		    "starting with an absolute path)", pr_shown(v, s), opt->name);
 	return 0;
 }
 
@@ -347,13 +306,13 @@ static int check_command(cfg_t *cf, cfg_opt_t *opt)
 static int check_list(cfg_t *cf, cfg_opt_t *opt, bool (*valid)(const char *),
     const char *expected)
 {
-	char s[SHOWN_MAX];
+	char s[PR_SHOWN_MAX];
 
 	for (unsigned int i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
 		if (v == NULL || !valid(v))
 			return reject(cf, "invalid entry '%s' in %s (expected %s)",
-			    shown(v, s), opt->name, expected);
+			    pr_shown(v, s), opt->name, expected);
 	}
 	return 0;
 }
@@ -453,211 +412,6 @@ static cfg_t *parser_new(void)
 	for (size_t i = 0; i < sizeof(key_checks) / sizeof(key_checks[0]); i++)
 		cfg_set_validate_func(cf, key_checks[i].path, key_checks[i].check);
 	return cf;
-}
-
-/* NUL bytes would end the buffer early; control characters mean binary data. */
-static int check_binary(const char *path, const char *buf, size_t len,
-    struct pr_errbuf *eb)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c == '\n')
-			line++;
-		else if (c == '\0')
-			return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: contains a NUL byte "
-			    "(binary data, not a policy file)", path, line);
-		else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
-			return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: contains control "
-			    "character 0x%02x (binary data, not a policy file)", path, line, c);
-	}
-	return PR_OK;
-}
-
-/*
- * A pass over the text with libconfuse's own lexical rules, before
- * libconfuse sees it:
- * - comments are blanked (newlines kept): libconfuse 3.3 counts each
- *   comment as an extra line, so every later message would name the wrong
- *   line, and it refuses comments inside lists;
- * - ${VAR} is refused: libconfuse substitutes it from the environment, the
- *   caller's in a screen locker;
- * - \NNN and \xNN escapes are refused: a \0 silently truncates a value.
- */
-enum lex_state { LX_GAP, LX_TOKEN, LX_DQ, LX_SQ, LX_LINE_COMMENT, LX_BLOCK_COMMENT };
-enum lex_error { LX_OK, LX_ERR_ENV, LX_ERR_ESCAPE, LX_ERR_STRAY };
-
-#define LX_DEPTH_LINES 8
-
-struct lexer {
-	char *p, *end;
-	int line;
-	int comment_line;       /* where the open block comment began */
-	enum lex_state st;
-	int depth;              /* open braces */
-	int open_line[LX_DEPTH_LINES];
-	enum lex_error err;     /* set where lx->p stops */
-};
-
-/* Characters of an unquoted word, as in libconfuse's lexer.l. */
-static bool word_char(char c)
-{
-	return c != '\0' && strchr(" #\"'\t\n\r={}()+,*", c) == NULL;
-}
-
-static char lx_next(const struct lexer *lx)
-{
-	return lx->p + 1 < lx->end ? lx->p[1] : '\0';
-}
-
-static void lx_advance(struct lexer *lx, bool blank)
-{
-	if (*lx->p == '\n')
-		lx->line++;
-	else if (blank)
-		*lx->p = ' ';
-	lx->p++;
-}
-
-/*
- * At a '/' between words: slash-star opens a block comment; two or more
- * slashes not followed by a word character open a line comment (flex's
- * longest match); anything else is a word.
- */
-static enum lex_state slash_state(const struct lexer *lx)
-{
-	const char *q = lx->p;
-
-	while (q < lx->end && *q == '/')
-		q++;
-	if (q - lx->p == 1)
-		return q < lx->end && *q == '*' ? LX_BLOCK_COMMENT : LX_TOKEN;
-	return q < lx->end && word_char(*q) ? LX_TOKEN : LX_LINE_COMMENT;
-}
-
-/*
- * libconfuse takes end of file as the end of an open section, so a
- * truncated file would load: count braces to refuse that. A stray closing
- * brace is left to libconfuse, which reports it.
- */
-static void lex_brace(struct lexer *lx, char c)
-{
-	if (c == '{') {
-		if (lx->depth < LX_DEPTH_LINES)
-			lx->open_line[lx->depth] = lx->line;
-		lx->depth++;
-	} else if (c == '}' && lx->depth > 0) {
-		lx->depth--;
-	}
-}
-
-/*
- * Between words or inside an unquoted one. libconfuse silently drops a
- * '+' not followed by '=' and a '*' outside comments; we refuse them.
- */
-static bool lex_code(struct lexer *lx)
-{
-	char c = *lx->p;
-
-	if (c == '$' && lx_next(lx) == '{')
-		lx->err = LX_ERR_ENV;
-	else if (!word_char(c) && ((c == '+' && lx_next(lx) != '=') || c == '*'))
-		lx->err = LX_ERR_STRAY;
-	if (lx->err != LX_OK)
-		return false;
-	if (lx->st == LX_TOKEN && word_char(c)) {
-		lx_advance(lx, false);
-		return true;
-	}
-	lx->st = LX_GAP;
-	if (c == '#') {
-		lx->st = LX_LINE_COMMENT;
-	} else if (c == '/') {
-		lx->st = slash_state(lx);
-		if (lx->st == LX_BLOCK_COMMENT) {
-			/* blank both opener characters: its star never closes it */
-			lx->comment_line = lx->line;
-			lx_advance(lx, true);
-			lx_advance(lx, true);
-		} else if (lx->st == LX_TOKEN) {
-			lx_advance(lx, false);
-		}
-	} else {
-		lx->st = c == '"' ? LX_DQ : c == '\'' ? LX_SQ :
-		    word_char(c) ? LX_TOKEN : LX_GAP;
-		lex_brace(lx, c);
-		lx_advance(lx, false);
-	}
-	return true;
-}
-
-/* Inside quotes; "${" and numeric escapes matter in double quotes only. */
-static bool lex_string(struct lexer *lx)
-{
-	char c = *lx->p, next = lx_next(lx);
-
-	if (lx->st == LX_DQ && c == '$' && next == '{')
-		lx->err = LX_ERR_ENV;
-	else if (lx->st == LX_DQ && c == '\\' && ((next >= '0' && next <= '9') || next == 'x'))
-		lx->err = LX_ERR_ESCAPE;
-	if (lx->err != LX_OK)
-		return false;
-	if (c == '\\' && (lx->st == LX_DQ || next == '\\' || next == '\'')) {
-		lx_advance(lx, false);
-		if (lx->p < lx->end)
-			lx_advance(lx, false);
-		return true;
-	}
-	if ((lx->st == LX_DQ && c == '"') || (lx->st == LX_SQ && c == '\''))
-		lx->st = LX_GAP;
-	lx_advance(lx, false);
-	return true;
-}
-
-static void lex_comment(struct lexer *lx)
-{
-	if (lx->st == LX_LINE_COMMENT && *lx->p == '\n') {
-		lx->st = LX_GAP;  /* the newline itself is kept */
-		return;
-	}
-	if (lx->st == LX_BLOCK_COMMENT && *lx->p == '*' && lx_next(lx) == '/') {
-		lx_advance(lx, true);
-		lx->st = LX_GAP;
-	}
-	lx_advance(lx, true);
-}
-
-static int prepare_text(const char *path, char *buf, size_t len, struct pr_errbuf *eb)
-{
-	struct lexer lx = { .p = buf, .end = buf + len, .line = 1, .st = LX_GAP };
-	bool ok = true;
-
-	while (ok && lx.p < lx.end) {
-		if (lx.st == LX_GAP || lx.st == LX_TOKEN)
-			ok = lex_code(&lx);
-		else if (lx.st == LX_DQ || lx.st == LX_SQ)
-			ok = lex_string(&lx);
-		else
-			lex_comment(&lx);
-	}
-	if (lx.err == LX_ERR_ENV)
-		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: '${' is not allowed: the "
-		    "policy must not depend on the environment", path, lx.line);
-	if (lx.err == LX_ERR_ESCAPE)
-		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: numeric escapes (\\NNN, "
-		    "\\xNN) are not allowed in strings", path, lx.line);
-	if (lx.err == LX_ERR_STRAY)
-		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: unexpected '%c'", path,
-		    lx.line, *lx.p);
-	if (lx.st == LX_BLOCK_COMMENT)
-		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: comment opened with /* "
-		    "is never closed", path, lx.comment_line);
-	if (lx.depth > 0)
-		return pr_fail(eb, PR_ERR_CONFIG, "%s:%d: '{' is never closed", path,
-		    lx.open_line[lx.depth <= LX_DEPTH_LINES ? lx.depth - 1 : LX_DEPTH_LINES - 1]);
-	return PR_OK;
 }
 
 /* Parse buf; on failure eb already holds "file:line: what" (or a fallback). */
@@ -795,7 +549,7 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
  */
 static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
 {
-	char s[SHOWN_MAX];
+	char s[PR_SHOWN_MAX];
 
 	for (size_t i = 0; i < c->exempt.n; i++) {
 		const char *e = c->exempt.v[i];
@@ -803,7 +557,7 @@ static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
 			continue;
 		return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: exempt lists '%s', who is "
 		    "an %s: owners and admins cannot be exempt", ctx->path,
-		    ctx->exempt_line, shown(e, s),
+		    ctx->exempt_line, pr_shown(e, s),
 		    strlist_has(&c->owners, e) ? "owner" : "admin");
 	}
 	return PR_OK;
@@ -905,8 +659,7 @@ int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *e
 		r = file_error(path, st, errno, eb);
 		goto fail;
 	}
-	if ((r = check_binary(path, buf, len, eb)) != PR_OK ||
-	    (r = prepare_text(path, buf, len, eb)) != PR_OK)
+	if ((r = pr_config_text_check(path, buf, len, eb)) != PR_OK)
 		goto fail;
 	r = load_locked(path, buf, out, eb);
 fail:
@@ -933,89 +686,4 @@ void pr_config_free(struct pr_config **cfg)
 	free(c->recovery.mail_command);
 	free(c);
 	*cfg = NULL;
-}
-
-/* ---- module options ------------------------------------------------------------------ */
-
-static int opt_config(const char *v, struct pr_modopts *o, struct pr_errbuf *eb)
-{
-	char s[SHOWN_MAX];
-
-	if (o->config != NULL)
-		return pr_fail(eb, PR_ERR_CONFIG, "module option config= is given more than once");
-	if (!abs_path_valid(v))
-		return pr_fail(eb, PR_ERR_CONFIG, "module option config=%s: expected an "
-		    "absolute path", shown(v, s));
-	o->config = v;
-	return PR_OK;
-}
-
-/* Options may only add to the policy: uv=required is the one UV setting. */
-static int opt_uv(const char *v, struct pr_modopts *o, struct pr_errbuf *eb)
-{
-	char s[SHOWN_MAX];
-
-	if (strcmp(v, "required") != 0)
-		return pr_fail(eb, PR_ERR_CONFIG, "module option uv=%s: options can only "
-		    "make sign-in stricter (the only value is uv=required)", shown(v, s));
-	o->uv_required = true;
-	return PR_OK;
-}
-
-static int opt_timeout(const char *v, struct pr_modopts *o, struct pr_errbuf *eb)
-{
-	char s[SHOWN_MAX];
-	long n = 0;
-	size_t i;
-
-	for (i = 0; v[i] >= '0' && v[i] <= '9' && n <= 600; i++)
-		n = n * 10 + (v[i] - '0');
-	if (i == 0 || v[i] != '\0' || n < 1 || n > 600)
-		return pr_fail(eb, PR_ERR_CONFIG, "module option timeout=%s: expected "
-		    "a number of seconds from 1 to 600", shown(v, s));
-	if (o->timeout != 0)
-		return pr_fail(eb, PR_ERR_CONFIG, "module option timeout= is given more than once");
-	o->timeout = (int)n;
-	return PR_OK;
-}
-
-static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *eb)
-{
-	char s[SHOWN_MAX];
-
-	if (arg == NULL)
-		return pr_fail(eb, PR_ERR_CONFIG, "missing module option");
-	if (strcmp(arg, "debug") == 0)
-		o->debug = true;
-	else if (strcmp(arg, "cue") == 0)
-		o->cue = true;
-	else if (strcmp(arg, "opportunistic") == 0)
-		o->opportunistic = true;
-	else if (strncmp(arg, "config=", 7) == 0)
-		return opt_config(arg + 7, o, eb);
-	else if (strncmp(arg, "uv=", 3) == 0)
-		return opt_uv(arg + 3, o, eb);
-	else if (strncmp(arg, "timeout=", 8) == 0)
-		return opt_timeout(arg + 8, o, eb);
-	else
-		return pr_fail(eb, PR_ERR_CONFIG, "unknown module option '%s'", shown(arg, s));
-	return PR_OK;
-}
-
-int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
-    struct pr_errbuf *eb)
-{
-	struct pr_modopts o = { 0 };
-	int r;
-
-	if (out == NULL)
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for module options");
-	memset(out, 0, sizeof(*out));
-	if (argc < 0 || (argc > 0 && argv == NULL))
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "malformed module argument list");
-	for (int i = 0; i < argc; i++)
-		if ((r = modopt_one(argv[i], &o, eb)) != PR_OK)
-			return r;
-	*out = o;
-	return PR_OK;
 }
