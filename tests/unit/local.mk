@@ -1,0 +1,61 @@
+# Check unit tests of lib/: each prints TAP.
+if HAVE_CHECK
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LDADD = lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS)
+
+check_LTLIBRARIES += tests/unit/libtransport_none.la
+tests_unit_libtransport_none_la_SOURCES = tests/unit/transport_none.c
+
+UNIT_TESTS = \
+	tests/unit/check_util \
+	tests/unit/check_secure_file \
+	tests/unit/check_config \
+	tests/unit/check_policy \
+	tests/unit/check_roles \
+	tests/unit/check_store \
+	tests/unit/check_audit \
+	tests/unit/check_attest \
+	tests/unit/check_assert
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+tests_unit_check_util_SOURCES = tests/unit/check_util.c
+tests_unit_check_secure_file_SOURCES = tests/unit/check_secure_file.c
+tests_unit_check_config_SOURCES = tests/unit/check_config.c
+tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
+tests_unit_check_roles_SOURCES = tests/unit/check_roles.c
+tests_unit_check_store_SOURCES = tests/unit/check_store.c
+tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
+tests_unit_check_attest_SOURCES = tests/unit/check_attest.c tests/unit/vectors.c tests/unit/vectors.h
+tests_unit_check_assert_SOURCES = tests/unit/check_assert.c tests/unit/vectors.c tests/unit/vectors.h
+
+# One set of flags for every unit test.
+tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_util_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_util_LDADD = $(UNIT_LDADD)
+tests_unit_check_secure_file_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_secure_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_secure_file_LDADD = $(UNIT_LDADD)
+tests_unit_check_config_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_config_LDADD = $(UNIT_LDADD)
+tests_unit_check_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_policy_LDADD = $(UNIT_LDADD)
+tests_unit_check_roles_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_roles_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_roles_LDADD = $(UNIT_LDADD)
+tests_unit_check_store_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_store_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_audit_LDADD = $(UNIT_LDADD)
+tests_unit_check_attest_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_attest_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_attest_LDADD = $(UNIT_LDADD)
+tests_unit_check_assert_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_assert_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_assert_LDADD = $(UNIT_LDADD)
+endif
