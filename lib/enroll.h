@@ -6,7 +6,7 @@
 #include <openssl/x509.h>
 
 #include "assert.h"
-#include "config.h"
+#include "conf.h"
 #include "store.h"
 
 struct pr_enroll_opts {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "conf.h"
 #include "policy.h"
 
 #define PR_CRED_ID_MAX 1024
