@@ -10,6 +10,7 @@
 #include "assert.h"
 #include "attest.h"
 #include "vectors.h"
+#include "testlib.h"
 
 /* The stored credential of a registration vector, as enrollment would keep it. */
 static void cred_from_registration(const char *name, struct pr_cred *cred)
@@ -165,18 +166,11 @@ int main(void)
 {
 	Suite *s = suite_create("assert");
 	TCase *tc = tcase_create("verify");
-	SRunner *sr;
-	int failed;
 
 	fido_init(0);
 	tcase_add_loop_test(tc, test_assert_vectors, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_assert_wrong_credential);
 	tcase_add_loop_test(tc, test_counter_rule, 0, sizeof(counter_rows) / sizeof(counter_rows[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return test_run_tap(s);
 }

@@ -32,6 +32,7 @@
 #include "secure_file.h"
 #include "store.h"
 #include "vectors.h"
+#include "testlib.h"
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1478,14 +1479,6 @@ static Suite *attest_suite(void)
 
 int main(void)
 {
-	SRunner *sr = NULL;
-	int n;
-
 	fido_init(0);   /* FIDO_DEBUG=1 in the environment turns on libfido2's log */
-	sr = srunner_create(attest_suite());
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run_tap(attest_suite());
 }

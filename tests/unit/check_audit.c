@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "err.h"
 #include "secure_file.h"
+#include "testlib.h"
 
 #define NOBODY_UID 65534
 #define NOBODY_GID 65534
@@ -582,17 +583,9 @@ static Suite *audit_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int n;
-
 	if (geteuid() != 0) {
 		printf("1..0 # SKIP must run as root (wrong-owner case chowns to nobody)\n");
 		return EXIT_SUCCESS;
 	}
-	sr = srunner_create(audit_suite());
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run_tap(audit_suite());
 }

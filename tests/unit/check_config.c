@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "err.h"
 #include "policy.h"
+#include "testlib.h"
 
 #define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -34,18 +35,9 @@ static void dir_setup(void)
 	snprintf(conf_path, sizeof(conf_path), "%s/t.conf", tmpdir);
 }
 
-static void remove_tree(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
 static void dir_teardown(void)
 {
-	remove_tree(tmpdir);
+	test_rm_tree(AT_FDCWD, tmpdir);
 }
 
 static void write_file(const char *path, const char *text, size_t len, mode_t mode)
@@ -787,19 +779,14 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = NULL;
-	int n;
+	int rc;
 
 	snprintf(basedir, sizeof(basedir), "/tmp/check_config.XXXXXX");
 	if (mkdtemp(basedir) == NULL) {
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(config_suite());
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	remove_tree(basedir);
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	rc = test_run_tap(config_suite());
+	test_rm_tree(AT_FDCWD, basedir);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "testlib.h"
 
 #define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -281,12 +282,5 @@ static Suite *policy_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(policy_suite());
-	int n;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run_tap(policy_suite());
 }

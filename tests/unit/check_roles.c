@@ -16,6 +16,7 @@
 #include "err.h"
 #include "policy.h"
 #include "roles.h"
+#include "testlib.h"
 
 #define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NO_USER "no-such-user-prck"
@@ -351,19 +352,14 @@ static Suite *roles_suite(bool created)
 int main(void)
 {
 	bool root = geteuid() == 0;
-	SRunner *sr = NULL;
-	int n;
+	int rc;
 
 	if (root)
 		accounts_create();
 	else
 		printf("# not root: tests with created accounts not run\n");
-	sr = srunner_create(roles_suite(root));
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = test_run_tap(roles_suite(root));
 	if (root)
 		accounts_remove();
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "err.h"
 #include "secure_file.h"
+#include "testlib.h"
 
 #define NOBODY_UID 65534
 #define NOBODY_GID 65534
@@ -36,44 +37,9 @@ static void setup(void)
 	ck_assert_int_ge(dfd, 0);
 }
 
-static void rm_tree(int parent, const char *name);
-
-static void rm_dir_contents(int fd)
-{
-	DIR *d = fdopendir(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			rm_tree(fd, e->d_name);
-	closedir(d);
-}
-
-static void rm_tree(int parent, const char *name)
-{
-	struct stat st;
-	int fd;
-
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		fchmodat(parent, name, 0700, 0);
-		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-		if (fd >= 0) {
-			rm_dir_contents(fd);
-			close(fd);
-		}
-		unlinkat(parent, name, AT_REMOVEDIR);
-	} else {
-		unlinkat(parent, name, 0);
-	}
-}
-
 static void teardown(void)
 {
-	rm_dir_contents(dfd);
+	test_rm_dir_contents(dfd);
 	close(dfd);
 	rmdir(tmpdir);
 }
@@ -526,18 +492,10 @@ static Suite *secure_file_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int n;
-
 	if (geteuid() != 0) {
 		/* Wrong-owner cases need chown: say so rather than pass vacuously. */
 		printf("1..0 # SKIP must run as root\n");
 		return EXIT_SUCCESS;
 	}
-	sr = srunner_create(secure_file_suite());
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run_tap(secure_file_suite());
 }

@@ -19,6 +19,7 @@
 #include "secure_file.h"
 #include "store.h"
 #include "util.h"
+#include "testlib.h"
 
 #define NOBODY_UID 65534
 #define NOBODY_GID 65534
@@ -26,41 +27,6 @@
 
 static char sdir[64];
 static char upath[128];
-
-static void rm_tree(int parent, const char *name);
-
-static void rm_dir_contents(int fd)
-{
-	/* A fresh open: a dup'ed fd would share (and exhaust) the offset. */
-	DIR *d = fdopendir(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			rm_tree(fd, e->d_name);
-	closedir(d);
-}
-
-static void rm_tree(int parent, const char *name)
-{
-	struct stat st;
-	int fd;
-
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-		if (fd >= 0) {
-			rm_dir_contents(fd);
-			close(fd);
-		}
-		unlinkat(parent, name, AT_REMOVEDIR);
-	} else {
-		unlinkat(parent, name, 0);
-	}
-}
 
 static void setup(void)
 {
@@ -71,7 +37,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	rm_tree(AT_FDCWD, sdir);
+	test_rm_tree(AT_FDCWD, sdir);
 }
 
 /* A valid credential, distinct per seed. */
@@ -855,17 +821,9 @@ static Suite *store_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int n;
-
 	if (geteuid() != 0) {
 		printf("1..0 # SKIP must run as root (wrong-owner cases chown to nobody)\n");
 		return EXIT_SUCCESS;
 	}
-	sr = srunner_create(store_suite());
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run_tap(store_suite());
 }

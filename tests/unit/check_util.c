@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "util.h"
+#include "testlib.h"
 
 /* ---- hex ---------------------------------------------------------------- */
 
@@ -297,12 +298,5 @@ static Suite *util_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int n;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	n = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return n == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run_tap(util_suite());
 }

@@ -2,10 +2,14 @@
 if HAVE_CHECK
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-UNIT_LDADD = lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS)
+UNIT_LDADD = lib/libpracticerunner.la tests/unit/libtransport_none.la tests/unit/libtestlib.la $(CHECK_LIBS)
 
 check_LTLIBRARIES += tests/unit/libtransport_none.la
 tests_unit_libtransport_none_la_SOURCES = tests/unit/transport_none.c
+
+check_LTLIBRARIES += tests/unit/libtestlib.la
+tests_unit_libtestlib_la_SOURCES = tests/unit/testlib.c tests/unit/testlib.h
+tests_unit_libtestlib_la_CFLAGS = $(UNIT_CFLAGS)
 
 UNIT_TESTS = \
 	tests/unit/check_util \
