@@ -268,6 +268,7 @@ int pr_assert_run(const struct pr_devices *devs, const struct pr_credlist *creds
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	out->index = creds->n;      /* no credential seen until a device names one */
 	if (creds->n == 0)
 		return PR_ERR_NO_CREDENTIAL;
 	if (devs->n == 0)

@@ -34,7 +34,7 @@ struct pr_assert_opts {
 };
 
 struct pr_assert_outcome {
-	size_t index;          /* into creds */
+	size_t index;          /* into creds; creds->n when no credential was seen */
 	uint8_t flags;         /* signed authenticator data flags */
 	uint32_t sign_count;
 };

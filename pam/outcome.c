@@ -27,11 +27,14 @@ int pam_tx_code(int err)
 	case PR_ERR_CORRUPT:
 	case PR_ERR_AUDIT:
 	case PR_ERR_LOCK:
-	case PR_ERR_NO_DEVICE:
 	case PR_ERR_DEVICE:
 		return PAM_AUTHINFO_UNAVAIL;
 	default:
-		/* Denials: no key, wrong key, bad signature, counter, class, UV, timeout. */
+		/*
+		 * Denials: no key attached, wrong key, bad signature, counter, class,
+		 * UV, timeout. "No key attached" is the user's doing, so it is not
+		 * AUTHINFO_UNAVAIL, which stacks often ignore.
+		 */
 		return PAM_AUTH_ERR;
 	}
 }

@@ -109,7 +109,7 @@ static int tx_assert(struct pam_tx *tx)
 	if ((r = pr_devices_open(&devs)) != PR_OK)
 		goto fail;
 	r = pr_assert_run(&devs, &tx->creds, &o, &ui, &tx->outcome);
-	if (tx->outcome.index < tx->creds.n && r != PR_ERR_NO_CREDENTIAL)
+	if (tx->outcome.index < tx->creds.n)
 		tx->used = &tx->creds.v[tx->outcome.index];
 	if (r != PR_OK)
 		goto fail;

@@ -49,7 +49,8 @@ check "physical required: message names the rule" out_has "requires a physical s
 check "audit: reason class-not-allowed" test "$(audit_field reason)" = class-not-allowed
 check "credential of another user: denied" expect_pam PAM_AUTH_ERR login prstaff auth "$T/yk.key"
 check "audit: reason no-matching-key" test "$(audit_field reason)" = no-matching-key
-check "no device attached: denied" expect_pam PAM_AUTHINFO_UNAVAIL login prowner auth ""
+check "no device attached: denied" expect_pam PAM_AUTH_ERR login prowner auth ""
+check "audit: no credential named when none was presented" test -z "$(audit_field cred_id)"
 
 # counter regression: a clone replaying an old counter
 "$CTL" set --state "$T/yk.key" --counter 1 >/dev/null
