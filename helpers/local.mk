@@ -1,7 +1,7 @@
 # Administration and helper programs.
 ADMIN_SOURCES = helpers/admin.c helpers/admin.h helpers/admin_policy.c \
 	helpers/admin_keys.c helpers/admin_audit.c helpers/cli.c helpers/cli.h
-HELPER_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helpers
+HELPER_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/helpers
 
 sbin_PROGRAMS += helpers/practicerunner-admin
 helpers_practicerunner_admin_SOURCES = $(ADMIN_SOURCES)

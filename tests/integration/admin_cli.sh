@@ -42,6 +42,10 @@ check "key remove: unknown id refused" fails admin "" key remove prowner 0000000
 service login
 check "removed key no longer signs in" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk2.key"
 
+check "audit record mirrored to syslog" "$top_srcdir/tests/integration/syslog_capture.py" \
+	"$T/syslog" env PRACTICERUNNER_SOFTKEY="$T/yk2.key" "$SK/practicerunner-admin" \
+	--config "$CONF" key enroll prowner2 --label mirrored
+check "syslog: facility authpriv, the same record" grep -q "^<85>.*event=enroll .*user=prowner2" "$T/syslog"
 check "audit verify: intact chain" admin "" audit verify
 check "audit verify: counts records" out_has "records, hash chain intact"
 cp "$AUDIT" "$T/audit.orig"

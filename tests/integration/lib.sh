@@ -68,11 +68,17 @@ EOC
 	chmod 644 "$CONF"
 }
 
-# service NAME "module options"  -> pam.d/NAME using the softkey module
+# service NAME "module options"  -> pam.d/NAME using the softkey module.
+# The module's own code ends the stack (success=done, failures die); only
+# PAM_IGNORE falls through, to pam_exec running /bin/false, whose
+# PAM_SYSTEM_ERR (never returned by our module) marks "ignored".
 service() {
-	printf 'auth required %s config=%s %s\naccount required %s config=%s\n' \
-		"$SK/pam_practicerunner.so" "$CONF" "${2:-}" "$SK/pam_practicerunner.so" "$CONF" \
-		> "$T/pam.d/$1"
+	local m="$SK/pam_practicerunner.so config=$CONF ${2:-}"
+	printf '%s\n' \
+		"auth [success=done ignore=ignore default=die] $m" \
+		"auth required pam_exec.so quiet /bin/false" \
+		"account [success=done ignore=ignore default=die] $m" \
+		"account required pam_exec.so quiet /bin/false" > "$T/pam.d/$1"
 }
 
 # The preload list: a sanitizer runtime first when the build has one.
@@ -86,8 +92,10 @@ pam() {
 
 # expect_pam CODE SERVICE USER auth|account DEVICE-STATES
 expect_pam() {
+	local want=$1
+	[ "$want" = PAM_IGNORE ] && want=PAM_SYSTEM_ERR    # fell through, see service()
 	pam "$2" "$3" "$4" "$5"
-	grep -qx "result: $1" "$T/out"
+	grep -qx "result: $want" "$T/out"
 }
 
 # admin DEVICE-STATES ARGS...  (softkey-linked admin CLI with the test policy)

@@ -52,10 +52,15 @@ check "audit: reason no-matching-key" test "$(audit_field reason)" = no-matching
 check "no device attached: denied" expect_pam PAM_AUTH_ERR login prowner auth ""
 check "audit: no credential named when none was presented" test -z "$(audit_field cred_id)"
 
-# counter regression: a clone replaying an old counter
-"$CTL" set --state "$T/yk.key" --counter 1 >/dev/null
+# counter regression: a clone whose counter is behind the original's
+"$CTL" set --state "$T/yk.key" --counter 1000 >/dev/null
+check "counter well ahead: accepted" expect_pam PAM_SUCCESS login prowner auth "$T/yk.key"
+stored=$(sed -n 's/.* sign_count=\([0-9]*\) .*/\1/p' "$T/state/users/prowner" | sort -n | tail -n 1)
+check "stored counter follows the key" test "$stored" -ge 1000
+"$CTL" set --state "$T/yk.key" --counter 5 >/dev/null
 check "counter regression: denied" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk.key"
 check "audit: reason counter-regression" test "$(audit_field reason)" = counter-regression
+check "counter regression: stored counter unchanged" grep -q "sign_count=$stored " "$T/state/users/prowner"
 "$CTL" set --state "$T/yk.key" --counter 100000 >/dev/null
 check "counter grows again: accepted" expect_pam PAM_SUCCESS login prowner auth "$T/yk.key"
 
