@@ -9,6 +9,7 @@ if [ "$(id -u)" != 0 ]; then echo "make demo creates two demo accounts: run it a
 T=$(mktemp -d /tmp/pr-demo.XXXXXX); chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/pam.d" "$T/state"; chmod 700 "$T/state"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/pam.d/other"
 for u in drlee nurse-kim; do id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u"; done
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 policy() {

@@ -45,6 +45,8 @@ ensure_users
 
 mkdir -p "$T/pam.d" "$T/state" "$T/anchors"
 chmod 700 "$T/state"
+# pam_wrapper wants the fallback service too; deny everything there.
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/pam.d/other"
 CONF=$T/pr.conf
 AUDIT=$T/audit.log
 

@@ -36,6 +36,14 @@ check "staff signs in again (counter stays 0 on synced)" expect_pam PAM_SUCCESS 
 check "audit: method passkey" test "$(audit_field method)" = passkey
 check "staff2 signs in with self-attested key" expect_pam PAM_SUCCESS login prstaff2 auth "$T/sa.key"
 check "either of two attached devices works" expect_pam PAM_SUCCESS login prstaff auth "$T/yk.key:$T/sy.key"
+new_key sy2 synced
+check "staff enrolls a second passkey" admin "$T/sy2.key" key enroll prstaff --label tablet
+check "two enrolled keys attached: the touched one signs" expect_pam PAM_SUCCESS login prstaff auth "$T/sy.key:$T/sy2.key"
+check "two enrolled keys attached: touch cue before selection" test "$(grep -c 'info: Touch your security key.' "$T/out")" = 2
+"$CTL" set --state "$T/sy.key" --touch no >/dev/null
+check "two keys, only the second touched: it signs" expect_pam PAM_SUCCESS login prstaff auth "$T/sy.key:$T/sy2.key"
+check "two keys: the untouched one is not the one recorded" test "$(audit_field cred_id)" != "$(sed -n 's/^id=\([^ ]*\) .*label=phone.*/\1/p' "$T/state/users/prstaff")"
+"$CTL" set --state "$T/sy.key" --touch yes >/dev/null
 
 # --- denials ----------------------------------------------------------------
 check "no enrolled key: denied" expect_pam PAM_AUTH_ERR login pradmin auth "$T/yk.key"
