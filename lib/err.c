@@ -40,6 +40,10 @@ static const struct err_text err_table[] = {
 	{ PR_ERR_NO_PIN, "no-pin-set", "user verification requires a PIN but the security key has none set" },
 	{ PR_ERR_ALGORITHM, "unsupported-algorithm", "unsupported key algorithm" },
 	{ PR_ERR_NOT_ENROLLED, "not-enrolled", "no enrolled security key acceptable to policy" },
+	{ PR_ERR_EXPIRED, "expired", "expired" },
+	{ PR_ERR_INVITE_INVALID, "invalid-token", "the invitation token is not valid" },
+	{ PR_ERR_LAST_KEY, "last-key", "this is the last key that satisfies the policy" },
+	{ PR_ERR_PERM, "not-permitted", "not permitted" },
 };
 
 static const struct err_text *err_lookup(int err)

@@ -32,6 +32,10 @@ enum pr_err {
 	PR_ERR_NO_PIN = -24,        /* UV needs a PIN but the device has none set */
 	PR_ERR_ALGORITHM = -25,     /* unsupported COSE algorithm */
 	PR_ERR_NOT_ENROLLED = -26,  /* the user has no enrolled key acceptable to policy */
+	PR_ERR_EXPIRED = -27,       /* invitation, ticket or token past its lifetime */
+	PR_ERR_INVITE_INVALID = -28,/* wrong invitation token */
+	PR_ERR_LAST_KEY = -29,      /* removal would leave the user unable to meet policy */
+	PR_ERR_PERM = -30,          /* not allowed for this caller */
 };
 
 /* Human-readable text for an error code; never NULL. */
