@@ -4,6 +4,10 @@
  * (DESIGN.md section 1). libfido2 checks the signatures. We read authData
  * and attStmt ourselves (libcbor) only to learn what libfido2 must be told
  * (key type, extensions) and to get the whole x5c chain.
+ *
+ * libcbor's accessors assert their item's type and abort() otherwise, so
+ * every accessor here runs only after a check of type (and, for strings,
+ * arrays and maps, definiteness): cbor_isa_* first, then the accessor.
  */
 #include "config.h"
 
@@ -125,13 +129,23 @@ static bool is_uint8(const cbor_item_t *v)
 }
 
 /*
+ * true or false. libcbor 0.8's cbor_is_bool asserts (abort()) on a float
+ * (f9/fa/fb), which is a float_ctrl item too: only a width-0 item is a ctrl.
+ */
+static bool is_bool(const cbor_item_t *v)
+{
+	return cbor_isa_float_ctrl(v) && cbor_float_get_width(v) == CBOR_FLOAT_0 &&
+	    cbor_is_bool(v);
+}
+
+/*
  * One authData extension, read as libfido2 1.12 reads it: fido_cred_verify
  * demands that the extensions we request equal the ones authData reports.
  */
 static int ext_entry(const struct cbor_pair *p, struct authdata_info *ad)
 {
 	if (text_is(p->key, "hmac-secret") || text_is(p->key, "credBlob")) {
-		if (!cbor_is_bool(p->value))
+		if (!is_bool(p->value))
 			return -1;
 		if (cbor_get_bool(p->value))
 			ad->ext_mask |= text_is(p->key, "credBlob") ?

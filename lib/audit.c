@@ -14,6 +14,16 @@
  * prev is the SHA-256 (hex) of the previous record's whole line without its
  * newline (64 zeros for the first record); hash is the SHA-256 of this
  * line's text before " hash=". seq starts at 1 and grows by one.
+ *
+ * The chain alone cannot show that records were cut from its end, or that
+ * the whole log was deleted. So a head file beside the log,
+ * "<audit_log>.head", holds "<seq> <SHA-256 of that record's line>\n" for
+ * the last record, replaced atomically under the log's lock after the
+ * record is fsync'd. Append and verify require the log to end there; a log
+ * one record past its head is accepted when that record's prev= is the
+ * head's hash (a crash between the record's fsync and the head's rename).
+ * A log without a head (written before heads existed) gets one on the
+ * next append.
  */
 #include "config.h"
 
@@ -41,6 +51,10 @@
 #define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
 #define HASH_HEX_LEN (SHA256_DIGEST_LENGTH * 2)
 #define VERIFY_HINT "run 'practicerunner-admin audit verify' and repair or move the log aside"
+#define HEAD_SUFFIX ".head"
+#define HEAD_MAX 128                   /* "<seq> <64 hex>\n" and then some */
+#define HEAD_HINT "run 'practicerunner-admin audit verify'; move the log aside only " \
+	"together with its .head file"
 
 /* The fixed field order; required fields are marked. */
 static const struct {
@@ -340,7 +354,105 @@ static bool record_hash_ok(const char *line, const struct rec_info *ri)
 	return pr_ct_equal(h, ri->hash, HASH_HEX_LEN);
 }
 
+/* ---- where the chain ends, and the head file that must agree ------------------------ */
+
+/* The last record: seq (0: none), SHA-256 of its line (the next prev=), its prev=. */
+struct chain_end {
+	long long seq;
+	char hash[HASH_HEX_LEN + 1];
+	char prev[HASH_HEX_LEN + 1];
+};
+
+static void chain_start(struct chain_end *end)
+{
+	end->seq = 0;
+	memset(end->hash, '0', HASH_HEX_LEN);
+	end->hash[HASH_HEX_LEN] = '\0';
+	end->prev[0] = '\0';
+}
+
+/* After a parsed, intact record: it is the end now. */
+static void chain_advance(struct chain_end *end, const char *line, size_t len,
+    const struct rec_info *ri)
+{
+	end->seq = ri->seq;
+	sha256_hex(line, len, end->hash);
+	memcpy(end->prev, ri->prev, sizeof(end->prev));
+}
+
+static char *head_path(const char *log_path)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s" HEAD_SUFFIX, log_path) < 0 ? NULL : p;
+}
+
+/* Exactly "<seq> <64 lower-case hex>\n". */
+static bool head_parse(const char *buf, size_t len, struct chain_end *head)
+{
+	const char *sp = memchr(buf, ' ', len);
+	size_t n;
+
+	if (sp == NULL || buf[len - 1] != '\n')
+		return false;
+	n = (size_t)(sp - buf);
+	if (!seq_ok(buf, n, &head->seq) || !hash_hex_ok(sp + 1, len - n - 2))
+		return false;
+	memcpy(head->hash, sp + 1, HASH_HEX_LEN);
+	head->hash[HASH_HEX_LEN] = '\0';
+	head->prev[0] = '\0';
+	return true;
+}
+
+/* *present is false (PR_OK) when there is no head; unsafe or malformed is an error. */
+static int head_read(const char *hpath, bool *present, struct chain_end *head,
+    struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+	char *buf = NULL;
+	size_t len = 0;
+	int r = PR_OK;
+
+	*present = false;
+	st = pr_secure_read(AT_FDCWD, hpath, 022, HEAD_MAX, &buf, &len);
+	if (st == PR_FILE_MISSING)
+		return PR_OK;
+	if (st != PR_FILE_OK)
+		r = pr_fail(eb, st == PR_FILE_IO ? PR_ERR_AUDIT : pr_file_status_err(st),
+		    "%s: %s", hpath, pr_file_status_text(st));
+	else if (len == 0 || !head_parse(buf, len, head))
+		r = pr_fail(eb, PR_ERR_CORRUPT, "%s: is malformed (expected \"<seq> "
+		    "<sha-256>\"); %s", hpath, HEAD_HINT);
+	else
+		*present = true;
+	free(buf);
+	return r;
+}
+
+enum head_fit { HEAD_FITS, HEAD_SHORT, HEAD_OTHER, HEAD_STALE };
+
+/* Where the log ends against the head (see the file comment for one past it). */
+static enum head_fit head_fit(const struct chain_end *log, const struct chain_end *head)
+{
+	if (log->seq < head->seq)
+		return HEAD_SHORT;
+	if (log->seq == head->seq)
+		return strcmp(log->hash, head->hash) == 0 ? HEAD_FITS : HEAD_OTHER;
+	if (log->seq == head->seq + 1)
+		return strcmp(log->prev, head->hash) == 0 ? HEAD_FITS : HEAD_OTHER;
+	return HEAD_STALE;
+}
+
 /* ---- appending ---------------------------------------------------------------------- */
+
+static int lock_wait(int fd, int op)
+{
+	int rc;
+
+	while ((rc = flock(fd, op)) != 0 && errno == EINTR)
+		;
+	return rc;
+}
 
 static int audit_open_locked(const char *path, int *fd, struct pr_errbuf *eb)
 {
@@ -352,12 +464,10 @@ static int audit_open_locked(const char *path, int *fd, struct pr_errbuf *eb)
 		return pr_fail(eb, st == PR_FILE_IO ? PR_ERR_AUDIT : pr_file_status_err(st),
 		    "%s: %s%s%s", path, pr_file_status_text(st), st == PR_FILE_IO ? ": " : "",
 		    st == PR_FILE_IO ? strerror(errno) : "");
-	while (flock(*fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			close(*fd);
-			*fd = -1;
-			return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
-		}
+	if (lock_wait(*fd, LOCK_EX) != 0) {
+		close(*fd);
+		*fd = -1;
+		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
 	}
 	return PR_OK;
 }
@@ -396,11 +506,11 @@ static int last_line(const char *buf, size_t n, bool whole_file, const char **li
 }
 
 /*
- * seq and chain hash to continue from. A torn, unparsable or edited last
- * record stops the append: chaining onto it would bless it.
+ * Where the chain ends, to continue from. A torn, unparsable or edited
+ * last record stops the append: chaining onto it would bless it.
  */
-static int chain_tail(int fd, const char *path, long long *seq,
-    char prev[HASH_HEX_LEN + 1], off_t *size, struct pr_errbuf *eb)
+static int chain_tail(int fd, const char *path, struct chain_end *end,
+    off_t *size, struct pr_errbuf *eb)
 {
 	struct rec_info ri;
 	struct stat st;
@@ -412,9 +522,7 @@ static int chain_tail(int fd, const char *path, long long *seq,
 	if (fstat(fd, &st) != 0)
 		return pr_fail(eb, PR_ERR_AUDIT, "%s: %s", path, strerror(errno));
 	*size = st.st_size;
-	*seq = 1;
-	memset(prev, '0', HASH_HEX_LEN);
-	prev[HASH_HEX_LEN] = '\0';
+	chain_start(end);
 	if (st.st_size == 0)
 		return PR_OK;
 	n = st.st_size > AUDIT_TAIL_WINDOW ? AUDIT_TAIL_WINDOW : (size_t)st.st_size;
@@ -431,8 +539,7 @@ static int chain_tail(int fd, const char *path, long long *seq,
 		r = rec_fail(why, sizeof(why), "last record was edited");
 		goto corrupt;
 	}
-	*seq = ri.seq + 1;
-	sha256_hex(line, len, prev);
+	chain_advance(end, line, len, &ri);
 	r = PR_OK;
 	goto fail;
 corrupt:
@@ -488,6 +595,52 @@ static int write_record(int fd, const char *path, const char *line, size_t len,
 	return PR_OK;
 }
 
+/* Append goes on only where the head says the log ends. */
+static int head_check(const char *log_path, const char *hpath,
+    const struct chain_end *end, struct pr_errbuf *eb)
+{
+	struct chain_end head;
+	bool present = false;
+	int r;
+
+	if ((r = head_read(hpath, &present, &head, eb)) != PR_OK || !present)
+		return r;
+	switch (head_fit(end, &head)) {
+	case HEAD_FITS:
+		return PR_OK;
+	case HEAD_SHORT:
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s: audit log ends before record %lld "
+		    "recorded in %s: records were removed; %s", log_path, head.seq, hpath,
+		    HEAD_HINT);
+	case HEAD_OTHER:
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s: audit log does not match record "
+		    "%lld recorded in %s: records were replaced; %s", log_path, head.seq,
+		    hpath, HEAD_HINT);
+	case HEAD_STALE:
+		break;
+	}
+	return pr_fail(eb, PR_ERR_CORRUPT, "%s: audit log goes on past record %lld "
+	    "recorded in %s (to record %lld): the head file is stale; %s", log_path,
+	    head.seq, hpath, end->seq, HEAD_HINT);
+}
+
+/* The head follows the record just written (line with its newline). */
+static int head_write(const char *hpath, long long seq, const char *line, size_t len,
+    struct pr_errbuf *eb)
+{
+	char hash[HASH_HEX_LEN + 1], text[HEAD_MAX];
+	int n, r;
+
+	sha256_hex(line, len - 1, hash);
+	n = snprintf(text, sizeof(text), "%lld %s\n", seq, hash);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return pr_fail(eb, PR_ERR_AUDIT, "%s: head too long", hpath);
+	if ((r = pr_atomic_replace(AT_FDCWD, hpath, text, (size_t)n, 0600)) != PR_OK)
+		return pr_fail(eb, PR_ERR_AUDIT, "%s: cannot be replaced (%s); record %lld "
+		    "was written, the next append updates the head", hpath, pr_strerror(r), seq);
+	return PR_OK;
+}
+
 static void local_host(char *out, size_t cap)
 {
 	if (gethostname(out, cap) != 0 || out[0] == '\0')
@@ -498,9 +651,9 @@ static void local_host(char *out, size_t cap)
 int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
     struct pr_errbuf *eb)
 {
-	char host[256], prev[HASH_HEX_LEN + 1];
-	char *body = NULL, *line = NULL;
-	long long seq = 0;
+	char host[256];
+	char *body = NULL, *line = NULL, *hpath = NULL;
+	struct chain_end end;
 	size_t len = 0;
 	off_t size = 0;
 	int fd = -1, r;
@@ -512,15 +665,22 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 		pr_fail(eb, r, "audit record not written: invalid event");
 		goto fail;
 	}
-	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK ||
-	    (r = chain_tail(fd, log_path, &seq, prev, &size, eb)) != PR_OK)
+	if ((hpath = head_path(log_path)) == NULL) {
+		r = pr_fail(eb, PR_ERR_NOMEM, "audit record not written: out of memory");
 		goto fail;
-	if ((r = compose_record(seq, prev, body, &line, &len)) != PR_OK) {
+	}
+	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK ||
+	    (r = chain_tail(fd, log_path, &end, &size, eb)) != PR_OK ||
+	    (r = head_check(log_path, hpath, &end, eb)) != PR_OK)
+		goto fail;
+	if ((r = compose_record(end.seq + 1, end.hash, body, &line, &len)) != PR_OK) {
 		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);
 		goto fail;
 	}
 	if ((r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
 		goto fail;
+	/* The record stands whatever happens to the head now. */
+	r = head_write(hpath, end.seq + 1, line, len, eb);
 	close(fd);  /* drops the lock */
 	fd = -1;
 	/*
@@ -529,12 +689,12 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	 */
 	line[len - 1] = '\0';
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "practicerunner: %s", line);
-	r = PR_OK;
 fail:
 	if (fd >= 0)
 		close(fd);
 	free(body);
 	free(line);
+	free(hpath);
 	return r;
 }
 
@@ -542,8 +702,7 @@ fail:
 
 struct verify_state {
 	long line;                       /* 1-based line number */
-	long long prev_seq;              /* 0 before the first record */
-	char prev_hash[HASH_HEX_LEN + 1];
+	struct chain_end end;            /* the last good record */
 };
 
 /* Check one complete line (newline stripped) against the chain so far. */
@@ -558,30 +717,28 @@ static int verify_line(struct verify_state *vs, const char *line, size_t len,
 		return rec_fail(why, cap, "record %ld is malformed (%s)", vs->line, sub);
 	if (!record_hash_ok(line, &ri))
 		return rec_fail(why, cap, "record %ld was edited", vs->line);
-	if (ri.seq != vs->prev_seq + 1 || strcmp(ri.prev, vs->prev_hash) != 0) {
-		if (vs->prev_seq == 0)
+	if (ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0) {
+		if (vs->end.seq == 0)
 			return rec_fail(why, cap, "record %lld does not follow the start of the "
 			    "log (deleted or reordered)", ri.seq);
 		return rec_fail(why, cap, "record %lld does not follow record %lld "
-		    "(deleted or reordered)", ri.seq, vs->prev_seq);
+		    "(deleted or reordered)", ri.seq, vs->end.seq);
 	}
-	vs->prev_seq = ri.seq;
-	sha256_hex(line, len, vs->prev_hash);
+	chain_advance(&vs->end, line, len, &ri);
 	return PR_OK;
 }
 
 static int verify_stream(FILE *f, const char *path, long *bad_record,
-    long *n_records, struct pr_errbuf *eb)
+    long *n_records, struct chain_end *end, struct pr_errbuf *eb)
 {
-	struct verify_state vs = { 0, 0, "" };
+	struct verify_state vs = { .line = 0 };
 	char why[200] = "";
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int r = PR_OK;
 
-	memset(vs.prev_hash, '0', HASH_HEX_LEN);
-	vs.prev_hash[HASH_HEX_LEN] = '\0';
+	chain_start(&vs.end);
 	while ((n = getline(&line, &cap, f)) > 0) {
 		vs.line++;
 		if (line[n - 1] != '\n')
@@ -597,38 +754,104 @@ static int verify_stream(FILE *f, const char *path, long *bad_record,
 	}
 	if (ferror(f))
 		r = pr_fail(eb, PR_ERR_IO, "%s: read error", path);
+	*end = vs.end;
 fail:
 	free(line);
 	return r;
 }
 
+/* A verified chain (lines are seq numbers) ends where its head says. */
+static int verify_head(const char *path, const char *hpath, const struct chain_end *end,
+    long *bad_record, bool *present, struct pr_errbuf *eb)
+{
+	struct chain_end head;
+	int r;
+
+	if ((r = head_read(hpath, present, &head, eb)) != PR_OK || !*present)
+		return r;
+	switch (head_fit(end, &head)) {
+	case HEAD_FITS:
+		return PR_OK;
+	case HEAD_SHORT:
+		*bad_record = (long)end->seq + 1;
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s: records after %lld were removed "
+		    "(head file says %lld)", path, end->seq, head.seq);
+	case HEAD_OTHER:
+		*bad_record = (long)head.seq;
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s:%lld: record %lld does not match the "
+		    "head file (%s): records were replaced", path, head.seq, head.seq, hpath);
+	case HEAD_STALE:
+		break;
+	}
+	*bad_record = (long)end->seq;
+	return pr_fail(eb, PR_ERR_CORRUPT, "%s:%lld: the log goes on past record %lld "
+	    "recorded in the head file (%s): the head file is stale", path, end->seq,
+	    head.seq, hpath);
+}
+
+/* A missing log is only "not found" when no head says it held records. */
+static int verify_missing(const char *path, const char *hpath, long *bad_record,
+    struct pr_errbuf *eb)
+{
+	struct chain_end none;
+	bool present = false;
+	int r;
+
+	chain_start(&none);
+	if ((r = verify_head(path, hpath, &none, bad_record, &present, eb)) != PR_OK ||
+	    present)
+		return r;
+	return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: %s", path,
+	    pr_file_status_text(PR_FILE_MISSING));
+}
+
+/* The log and its head under a shared lock: appends wait, so the two agree. */
+static int verify_open(const char *path, int *fd, FILE **f, struct pr_errbuf *eb)
+{
+	enum pr_file_status st;
+
+	st = pr_secure_open(AT_FDCWD, path, O_RDONLY, 022, fd);
+	if (st != PR_FILE_OK)
+		return pr_fail(eb, pr_file_status_err(st), "%s: %s", path,
+		    pr_file_status_text(st));
+	if (lock_wait(*fd, LOCK_SH) != 0)
+		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
+	if ((*f = fdopen(*fd, "r")) == NULL)
+		return pr_fail(eb, PR_ERR_NOMEM, "%s: %s", path, strerror(errno));
+	*fd = -1;  /* owned by *f */
+	return PR_OK;
+}
+
 int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
     struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
+	struct chain_end end;
+	char *hpath = NULL;
 	FILE *f = NULL;
 	long bad = 0, n = 0;
+	bool present = false;
 	int fd = -1, r;
 
 	if (log_path == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
-	st = pr_secure_open(AT_FDCWD, log_path, O_RDONLY, 022, &fd);
-	if (st != PR_FILE_OK) {
-		r = pr_fail(eb, pr_file_status_err(st), "%s: %s", log_path,
-		    pr_file_status_text(st));
+	if ((hpath = head_path(log_path)) == NULL) {
+		r = pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", log_path);
 		goto fail;
 	}
-	if ((f = fdopen(fd, "r")) == NULL) {
-		r = pr_fail(eb, PR_ERR_NOMEM, "%s: %s", log_path, strerror(errno));
+	if ((r = verify_open(log_path, &fd, &f, eb)) == PR_ERR_NOT_FOUND) {
+		r = verify_missing(log_path, hpath, &bad, eb);
 		goto fail;
 	}
-	fd = -1;  /* owned by f */
-	r = verify_stream(f, log_path, &bad, &n, eb);
+	if (r != PR_OK)
+		goto fail;
+	if ((r = verify_stream(f, log_path, &bad, &n, &end, eb)) == PR_OK)
+		r = verify_head(log_path, hpath, &end, &bad, &present, eb);
 fail:
 	if (f != NULL)
-		fclose(f);
+		fclose(f);  /* drops the lock */
 	if (fd >= 0)
 		close(fd);
+	free(hpath);
 	if (bad_record != NULL)
 		*bad_record = bad;
 	if (n_records != NULL)

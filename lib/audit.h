@@ -36,16 +36,22 @@ struct pr_audit_event {
 
 /*
  * Append ev to log_path (created 0600 if missing; parent must exist),
- * chained to the last record, under an exclusive lock, fsync'd; and send
- * the same line to syslog. PR_OK or PR_ERR_*.
+ * chained to the last record, under an exclusive lock, fsync'd; then
+ * record where the log ends in "<log_path>.head" (0600, replaced
+ * atomically); and send the same line to syslog. PR_OK or PR_ERR_*;
+ * PR_ERR_CORRUPT when the last record is damaged or the log does not end
+ * where its head file says (records removed, log deleted or replaced).
  */
 int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
     struct pr_errbuf *eb);
 
 /*
- * Verify the chain of log_path. PR_OK, or PR_ERR_CORRUPT with *bad_record
- * (1-based line number) and eb naming the first bad record and why
- * (edited, deleted/reordered, torn last record, bad syntax).
+ * Verify the chain of log_path, and that it ends where "<log_path>.head"
+ * says (when there is one), under a shared lock. PR_OK, or PR_ERR_CORRUPT
+ * with *bad_record (1-based line number; the first missing one when
+ * records were cut from the end) and eb naming the first bad record and
+ * why (edited, deleted/reordered, torn last record, bad syntax, records
+ * removed from the end or the log deleted).
  */
 int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
     struct pr_errbuf *eb);

@@ -24,6 +24,7 @@
 #include "config_text.h"
 #include "err.h"
 #include "policy.h"
+#include "roles.h"
 #include "secure_file.h"
 #include "util.h"
 
@@ -212,7 +213,10 @@ static int parse_decimal(cfg_t *cf, cfg_opt_t *opt, const char *value, void *res
 
 /* ---- validation callbacks (libconfuse calls them as values are read) ---------- */
 
-/* A key or section given twice is an error: last-one-wins hides edits. */
+/*
+ * A key or section given twice is an error: last-one-wins hides edits.
+ * (Lists: lists_once, below.)
+ */
 static int note_once(cfg_t *cf, cfg_opt_t *opt)
 {
 	struct parse_ctx *ctx = current_parse;
@@ -434,6 +438,90 @@ static int parse_text(struct parse_ctx *ctx, const char *buf, cfg_t **out)
 	return PR_OK;
 }
 
+/* ---- lists given twice -------------------------------------------------------------- */
+
+/*
+ * A list given twice, "+=" included, is an error: libconfuse keeps the
+ * last silently, so one stray "owners = {}" would drop every owner. Its
+ * callbacks cannot tell: they run per value and never for an empty list.
+ * So the text that parsed is scanned (comments are blanked by then): a
+ * list's name, bare or quoted, followed by "=" or "+=" gives that list.
+ */
+static const char *const list_keys[] = {
+	"physical_aaguids", "exempt", "owners", "admins", "services",
+};
+#define N_LIST_KEYS (sizeof(list_keys) / sizeof(list_keys[0]))
+
+/* Characters of an unquoted word, as libconfuse's lexer reads them. */
+static bool word_char(char c)
+{
+	return c != '\0' && strchr(" #\"'\t\n\r={}()+,*", c) == NULL;
+}
+
+static int list_key_index(const char *w, size_t n)
+{
+	for (size_t i = 0; i < N_LIST_KEYS; i++)
+		if (strlen(list_keys[i]) == n && memcmp(list_keys[i], w, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Past a quoted string (a backslash takes the next character), counting lines. */
+static const char *skip_quoted(const char *s, int *line)
+{
+	char q = *s++;
+
+	for (; *s != '\0' && *s != q; s++) {
+		if (*s == '\\' && s[1] != '\0')
+			s++;
+		*line += *s == '\n';
+	}
+	return *s == q ? s + 1 : s;
+}
+
+static const char *skip_space(const char *s, int *line)
+{
+	for (; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
+		*line += *s == '\n';
+	return s;
+}
+
+static int lists_once(const struct parse_ctx *ctx, const char *s)
+{
+	int first[N_LIST_KEYS] = { 0 };
+	int line = 1, at, k;
+	size_t n;
+
+	while (*s != '\0') {
+		const char *w = s;
+
+		at = line;
+		if (*s == '"' || *s == '\'') {
+			/* a name may be quoted too: "owners" = {} */
+			s = skip_quoted(s, &line);
+			n = s - w >= 2 && s[-1] == *w ? (size_t)(s - w) - 2 : 0;
+			w++;
+		} else if (word_char(*s)) {
+			for (n = 0; word_char(s[n]); n++)
+				;
+			s += n;
+		} else {
+			line += *s++ == '\n';
+			continue;
+		}
+		k = list_key_index(w, n);
+		s = skip_space(s, &line);
+		if (k < 0 || (*s != '=' && !(*s == '+' && s[1] == '=')))
+			continue;
+		if (first[k] != 0)
+			return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s is given twice "
+			    "(line %d and line %d); give it once", ctx->path, at, list_keys[k],
+			    first[k], at);
+		first[k] = at;
+	}
+	return PR_OK;
+}
+
 /* ---- from the parse tree into struct pr_config ---------------------------------- */
 
 static void strlist_free(struct pr_strlist *l)
@@ -544,11 +632,14 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 }
 
 /*
- * Literal comparison of names and @groups; membership through groups is
- * decided at sign-in, where roles.c never exempts an owner or admin.
+ * Literal comparison of names and @groups, then (roles.c) exempt users
+ * who are owners or admins through an @group. A group lookup that fails
+ * is not an error here; at sign-in roles.c refuses it and never exempts an
+ * owner or admin.
  */
 static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
 {
+	struct pr_errbuf why = { "" };
 	char s[PR_SHOWN_MAX];
 
 	for (size_t i = 0; i < c->exempt.n; i++) {
@@ -560,6 +651,9 @@ static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
 		    ctx->exempt_line, pr_shown(e, s),
 		    strlist_has(&c->owners, e) ? "owner" : "admin");
 	}
+	if (pr_roles_check_exempt(c, &why) != PR_OK)
+		return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s: owners and admins "
+		    "cannot be exempt", ctx->path, ctx->exempt_line, why.msg);
 	return PR_OK;
 }
 
@@ -633,7 +727,8 @@ static int load_locked(const char *path, const char *buf, struct pr_config **out
 	if (pthread_mutex_lock(&parse_lock) != 0)
 		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot take the parser lock", path);
 	current_parse = &ctx;
-	if ((r = parse_text(&ctx, buf, &cf)) == PR_OK)
+	if ((r = parse_text(&ctx, buf, &cf)) == PR_OK &&
+	    (r = lists_once(&ctx, buf)) == PR_OK)
 		r = config_build(&ctx, cf, out);
 	if (cf != NULL)
 		cfg_free(cf);

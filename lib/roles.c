@@ -3,6 +3,14 @@
  * group databases (NSS). A lookup that fails (as opposed to "no such
  * group") is an error, never "not a member": an owner whose group cannot
  * be read must not drop to staff and lose the physical-key requirement.
+ *
+ * Directory services fail in ways NSS does not always report: glibc
+ * returns errno (often ENOENT) when a backend is UNAVAIL, and
+ * getgrouplist() silently skips a service that fails. So membership is
+ * read from two sources, getgrouplist() and the group's own gr_mem (from
+ * getgrnam_r, which does report failures), and each list errs on its safe
+ * side: owners and admins take either source's word (and an @group there
+ * that does not resolve is an error), exempt needs both to agree.
  */
 #include "config.h"
 
@@ -25,7 +33,8 @@
 /* One account as the databases see it. */
 struct account {
 	char *name;       /* canonical name from the passwd entry */
-	gid_t *gids;      /* primary and supplementary groups */
+	gid_t gid;        /* primary group, from the passwd entry */
+	gid_t *gids;      /* primary and supplementary groups (getgrouplist) */
 	int n_gids;
 };
 
@@ -38,10 +47,26 @@ static void account_clear(struct account *a)
 	a->n_gids = 0;
 }
 
-/* "Not found" as NSS reports it: no entry, or ENOENT from some modules. */
+/* How a list is matched: see the file comment. */
+enum match_mode {
+	MATCH_GRANT,    /* owners, admins: either source; a missing group is an error */
+	MATCH_EXEMPT,   /* exempt: both sources; a missing group matches nobody */
+};
+
+/* One @group as the group database sees it, for one account. */
+struct group_view {
+	bool exists;
+	gid_t gid;
+	bool listed;      /* gr_mem names the account */
+};
+
+/*
+ * "Not found" only as getpwnam_r(3) and getgrnam_r(3) define it: success
+ * and no entry. Any error code, ENOENT included, is a failed lookup.
+ */
 static bool nss_not_found(int rc, const void *result)
 {
-	return (rc == 0 && result == NULL) || rc == ENOENT;
+	return rc == 0 && result == NULL;
 }
 
 static int passwd_lookup(const char *user, char **name, gid_t *gid)
@@ -97,25 +122,32 @@ static int groups_lookup(const char *name, gid_t gid, struct account *a)
 
 static int account_load(const char *user, struct account *a)
 {
-	gid_t gid = 0;
 	int r;
 
 	if (user == NULL || user[0] == '\0')
 		return PR_ERR_NOT_FOUND;
-	if ((r = passwd_lookup(user, &a->name, &gid)) != PR_OK)
+	if ((r = passwd_lookup(user, &a->name, &a->gid)) != PR_OK)
 		return r;
-	return groups_lookup(a->name, gid, a);
+	return groups_lookup(a->name, a->gid, a);
 }
 
-/* *exists is false, with PR_OK, when the group is simply not there. */
-static int group_gid(const char *group, gid_t *gid, bool *exists)
+static bool name_listed(char *const *mem, const char *name)
+{
+	for (size_t i = 0; mem != NULL && mem[i] != NULL; i++)
+		if (strcmp(mem[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* g->exists is false, with PR_OK, when the group is simply not there. */
+static int group_lookup(const char *group, const char *name, struct group_view *g)
 {
 	struct group gr, *res = NULL;
 	char *buf = NULL;
 	size_t size = NSS_BUF_START;
 	int rc;
 
-	*exists = false;
+	memset(g, 0, sizeof(*g));
 	for (;;) {
 		if ((buf = malloc(size)) == NULL)
 			return PR_ERR_NOMEM;
@@ -130,42 +162,64 @@ static int group_gid(const char *group, gid_t *gid, bool *exists)
 		return PR_ERR_IO;
 	}
 	if (res != NULL) {
-		*gid = gr.gr_gid;
-		*exists = true;
+		g->exists = true;
+		g->gid = gr.gr_gid;
+		g->listed = name != NULL && name_listed(gr.gr_mem, name);
 	}
 	free(buf);
 	return PR_OK;
 }
 
-static int entry_matches(const char *entry, const char *user,
-    const struct account *a, bool *match)
+static bool gid_in(const struct account *a, gid_t gid)
 {
-	gid_t gid = 0;
-	bool exists = false;
+	for (int i = 0; i < a->n_gids; i++)
+		if (a->gids[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * getgrouplist() (a->gids, primary group included) against the group's
+ * gr_mem, which names supplementary members only: the primary group comes
+ * from the passwd entry, whose lookup reports failures.
+ */
+static int group_matches(const char *group, const struct account *a,
+    enum match_mode mode, bool *match)
+{
+	struct group_view g;
+	bool by_list, by_entry;
 	int r;
 
 	*match = false;
-	if (entry[0] != '@') {
-		/* The name as typed and as the database spells it (case-folding NSS). */
-		*match = strcmp(entry, user) == 0 || strcmp(entry, a->name) == 0;
-		return PR_OK;
-	}
-	if ((r = group_gid(entry + 1, &gid, &exists)) != PR_OK || !exists)
+	if ((r = group_lookup(group, a->name, &g)) != PR_OK)
 		return r;
-	for (int i = 0; i < a->n_gids; i++)
-		if (a->gids[i] == gid)
-			*match = true;
+	if (!g.exists)
+		return mode == MATCH_GRANT ? PR_ERR_IO : PR_OK;
+	by_list = gid_in(a, g.gid);
+	by_entry = g.listed || g.gid == a->gid;
+	*match = mode == MATCH_GRANT ? (by_list || by_entry) : (by_list && by_entry);
+	return PR_OK;
+}
+
+static int entry_matches(const char *entry, const char *user,
+    const struct account *a, enum match_mode mode, bool *match)
+{
+	*match = false;
+	if (entry[0] == '@')
+		return group_matches(entry + 1, a, mode, match);
+	/* The name as typed and as the database spells it (case-folding NSS). */
+	*match = strcmp(entry, user) == 0 || strcmp(entry, a->name) == 0;
 	return PR_OK;
 }
 
 static int list_match(const struct pr_strlist *list, const char *user,
-    const struct account *a, bool *match)
+    const struct account *a, enum match_mode mode, bool *match)
 {
 	int r;
 
 	*match = false;
 	for (size_t i = 0; list != NULL && i < list->n; i++) {
-		if ((r = entry_matches(list->v[i], user, a, match)) != PR_OK)
+		if ((r = entry_matches(list->v[i], user, a, mode, match)) != PR_OK)
 			return r;
 		if (*match)
 			return PR_OK;
@@ -176,17 +230,11 @@ static int list_match(const struct pr_strlist *list, const char *user,
 bool pr_user_in_group(const char *user, const char *group)
 {
 	struct account a = { 0 };
-	gid_t gid = 0;
-	bool exists = false, member = false;
+	bool member = false;
 
-	if (group == NULL || account_load(user, &a) != PR_OK)
-		goto done;
-	if (group_gid(group, &gid, &exists) != PR_OK || !exists)
-		goto done;
-	for (int i = 0; i < a.n_gids; i++)
-		if (a.gids[i] == gid)
-			member = true;
-done:
+	if (group == NULL || account_load(user, &a) != PR_OK ||
+	    group_matches(group, &a, MATCH_EXEMPT, &member) != PR_OK)
+		member = false;
 	account_clear(&a);
 	return member;
 }
@@ -196,7 +244,8 @@ bool pr_list_matches_user(const struct pr_strlist *list, const char *user)
 	struct account a = { 0 };
 	bool match = false;
 
-	if (account_load(user, &a) != PR_OK || list_match(list, user, &a, &match) != PR_OK)
+	if (account_load(user, &a) != PR_OK ||
+	    list_match(list, user, &a, MATCH_EXEMPT, &match) != PR_OK)
 		match = false;
 	account_clear(&a);
 	return match;
@@ -216,17 +265,18 @@ int pr_role_resolve(const struct pr_config *cfg, const char *user,
 	if ((r = account_load(user, &a)) != PR_OK)
 		goto fail;
 	/* owner beats admin beats staff */
-	if ((r = list_match(&cfg->owners, user, &a, &match)) != PR_OK)
+	if ((r = list_match(&cfg->owners, user, &a, MATCH_GRANT, &match)) != PR_OK)
 		goto fail;
 	if (match)
 		*role = PR_ROLE_OWNER;
-	if (!match && (r = list_match(&cfg->admins, user, &a, &match)) != PR_OK)
+	if (!match && (r = list_match(&cfg->admins, user, &a, MATCH_GRANT,
+	    &match)) != PR_OK)
 		goto fail;
 	if (match && *role == PR_ROLE_STAFF)
 		*role = PR_ROLE_ADMIN;
 	/* Owners and admins are never exempt, whatever the list says. */
 	if (*role == PR_ROLE_STAFF &&
-	    (r = list_match(&cfg->exempt, user, &a, exempt)) != PR_OK)
+	    (r = list_match(&cfg->exempt, user, &a, MATCH_EXEMPT, exempt)) != PR_OK)
 		goto fail;
 	r = PR_OK;
 fail:
@@ -234,6 +284,56 @@ fail:
 		*exempt = false;
 	account_clear(&a);
 	return r;
+}
+
+/*
+ * Whether user is in group by gr_mem or as its primary group (pw_gid, when
+ * the passwd lookup worked). For the load-time check: a failed lookup is
+ * "no", since sign-in refuses what cannot be resolved anyway.
+ */
+static bool member_at_load(const char *group, const char *user, const gid_t *pw_gid)
+{
+	struct group_view g;
+
+	if (group_lookup(group, user, &g) != PR_OK || !g.exists)
+		return false;
+	return g.listed || (pw_gid != NULL && *pw_gid == g.gid);
+}
+
+/* The first @group entry of list that user belongs to, or NULL. */
+static const char *member_through(const struct pr_strlist *list, const char *user,
+    const gid_t *pw_gid)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (list->v[i][0] == '@' && member_at_load(list->v[i] + 1, user, pw_gid))
+			return list->v[i];
+	return NULL;
+}
+
+int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb)
+{
+	const char *user, *via;
+	char *name = NULL;
+	gid_t gid = 0;
+	bool known;
+
+	if (cfg == NULL)
+		return PR_ERR_INVALID_ARG;
+	for (size_t i = 0; i < cfg->exempt.n; i++) {
+		user = cfg->exempt.v[i];
+		if (user[0] == '@')
+			continue;    /* the literal check's job; sign-in refuses the rest */
+		known = passwd_lookup(user, &name, &gid) == PR_OK;
+		free(name);
+		name = NULL;
+		if ((via = member_through(&cfg->owners, user, known ? &gid : NULL)) != NULL)
+			return pr_fail(eb, PR_ERR_CONFIG, "exempt lists '%s', who is an "
+			    "owner through %s", user, via);
+		if ((via = member_through(&cfg->admins, user, known ? &gid : NULL)) != NULL)
+			return pr_fail(eb, PR_ERR_CONFIG, "exempt lists '%s', who is an "
+			    "admin through %s", user, via);
+	}
+	return PR_OK;
 }
 
 int pr_user_need(const struct pr_config *cfg, const char *user,

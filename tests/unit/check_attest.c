@@ -774,6 +774,19 @@ END_TEST
 #define EXT_HMAC_FALSE "a16b686d61632d736563726574f4"
 #define EXT_UNKNOWN "a163666f6f01"
 #define EXT_PROT_TEXT "a16b6372656450726f746563746178"
+/* Values of the wrong CBOR type where a bool or a uint8 belongs (libcbor 0.8 asserts on some). */
+#define EXT_HMAC_HALF "a16b686d61632d736563726574f93c00"
+#define EXT_HMAC_SINGLE "a16b686d61632d736563726574fa3f800000"
+#define EXT_HMAC_DOUBLE "a16b686d61632d736563726574fb3ff0000000000000"
+#define EXT_HMAC_NULL "a16b686d61632d736563726574f6"
+#define EXT_HMAC_SIMPLE "a16b686d61632d736563726574f820"
+#define EXT_HMAC_ONE "a16b686d61632d73656372657401"
+#define EXT_BLOB_HALF "a16863726564426c6f62f93c00"
+#define EXT_PROT_HALF "a16b6372656450726f74656374f94000"
+#define EXT_PROT_WIDE "a16b6372656450726f74656374190002"
+#define EXT_PROT_NEG "a16b6372656450726f7465637421"
+#define EXT_INDEFINITE "bf6b686d61632d736563726574f5ff"
+#define EXT_NOT_MAP "826b686d61632d736563726574f5"
 
 enum synth_aaguid { SA_NONE, SA_SAME, SA_OTHER, SA_CRITICAL, SA_SHORT };
 
@@ -811,6 +824,18 @@ static const struct synth_case synth_cases[] = {
 	{ "credProtect not a number", 0xc1, EXT_PROT_TEXT, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
 	{ "ED flag without extensions", 0xc1, NULL, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
 	{ "extensions without ED flag", 0x41, EXT_PROT2, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "hmac-secret a half float", 0xc1, EXT_HMAC_HALF, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "hmac-secret a single float", 0xc1, EXT_HMAC_SINGLE, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "hmac-secret a double float", 0xc1, EXT_HMAC_DOUBLE, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "hmac-secret null", 0xc1, EXT_HMAC_NULL, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "hmac-secret simple value 32", 0xc1, EXT_HMAC_SIMPLE, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "hmac-secret an integer", 0xc1, EXT_HMAC_ONE, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "credBlob a half float", 0xc1, EXT_BLOB_HALF, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "credProtect a half float", 0xc1, EXT_PROT_HALF, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "credProtect a uint16", 0xc1, EXT_PROT_WIDE, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "credProtect negative", 0xc1, EXT_PROT_NEG, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "extensions an indefinite map", 0xc1, EXT_INDEFINITE, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
+	{ "extensions an array", 0xc1, EXT_NOT_MAP, SA_SAME, 0, 0, 0, 1, PR_ERR_ATTESTATION, PR_CLASS_PASSKEY, NULL },
 };
 
 static const unsigned char synth_aaguid_bytes[16] = {
@@ -1031,6 +1056,74 @@ START_TEST(synthetic_packed)
 	buf_free(&sig);
 	buf_free(&stmt);
 	synth_pki_free(&p);
+}
+END_TEST
+
+/*
+ * ---- inputs that made the parser abort ----
+ * In the fuzz harness's layout: a selector byte, then authData and attStmt
+ * as the two halves of the rest, fmt "packed", rp id "x", no anchors.
+ */
+
+static const struct {
+	const char *name;
+	const char *hex;
+} crash_cases[] = {
+	/* fz/crashes/crash-5ed983a0: "hmac-secret": f9 eaea (a half float) -> cbor_is_bool asserted */
+	{ "fuzz crash-5ed983a0",
+	  "6b296e646572415a794161236b216f6e0100000072456400bb00000000000000"
+	  "ffffbfffff8affffffffffff2d00009f852800e06000000100a200000327a232"
+	  "664c66666666666b686d61632d736563726574f9eaeaea151515151515151515"
+	  "1515151515151515151515151515151515151515151515151515153115151515"
+	  "1515151515151515151515153737373737373737373737373737373737373737"
+	  "37373737373737373737373715fffffffd151515151515150000d4692f2f2d3d"
+	  "e72b66d4d43b2c" },
+	/* hand-made: rpIdHash, flags UP|AT|ED, counter, AAGUID, a 1-byte id, {3: -7}, then extensions */
+	{ "hmac-secret a half float",
+	  "03"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "c100000000000000000000000000000000000000000001aaa10326a16b686d61"
+	  "632d736563726574f93c00"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0" },
+	{ "credBlob a double float",
+	  "03"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "c100000000000000000000000000000000000000000001aaa10326a168637265"
+	  "64426c6f62fb3ff0000000000000"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0" },
+	{ "hmac-secret a half float after credProtect",
+	  "03"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "c100000000000000000000000000000000000000000001aaa10326a26b637265"
+	  "6450726f74656374026b686d61632d736563726574f97c00"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0" },
+};
+
+START_TEST(crash_inputs)
+{
+	static const unsigned char cdh[32];
+	unsigned char *raw = NULL;
+	struct pr_attest_input in;
+	struct pr_cred c;
+	size_t len = 0, half;
+	char why[256] = "";
+
+	ck_assert_int_eq(vec_hex_decode(crash_cases[_i].hex, &raw, &len), 0);
+	ck_assert_uint_gt(len, 3);
+	half = (len - 1) / 2;
+	in = (struct pr_attest_input){ "packed", raw + 1, half, raw + 1 + half,
+	    len - 1 - half, cdh, sizeof(cdh), "x", 0 };
+	ck_assert_int_eq(pr_attest_classify_raw(&in, NULL, NULL, 0, &c, why,
+	    sizeof(why)), PR_ERR_ATTESTATION);
+	ck_assert_msg(strcmp(why, "malformed authenticator data") == 0, "%s: %s",
+	    crash_cases[_i].name, why);
+	free(raw);
 }
 END_TEST
 
@@ -1465,6 +1558,7 @@ static Suite *attest_suite(void)
 
 	tc = tcase_fixture("synthetic");
 	tcase_add_loop_test(tc, synthetic_packed, 0, nitems(synth_cases));
+	tcase_add_loop_test(tc, crash_inputs, 0, nitems(crash_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_fixture("anchors");

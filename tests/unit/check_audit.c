@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/sha.h>
 
 #include "audit.h"
 #include "err.h"
@@ -24,27 +27,23 @@
 #define NOBODY_GID 65534
 #define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define T0 1795492170  /* 2026-11-24T03:49:30Z */
+#define NPROC_MAX_LINES 1000  /* most records a test reads back line by line */
 
 static char dir[64];
 static char logp[128];
+static char headp[160];
 
 static void setup(void)
 {
 	strcpy(dir, "/tmp/check_audit.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(logp, sizeof(logp), "%s/audit.log", dir);
+	snprintf(headp, sizeof(headp), "%s.head", logp);
 }
 
 static void teardown(void)
 {
-	char p[160];
-	const char *names[] = { "audit.log", "other", "link" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	test_rm_tree(AT_FDCWD, dir);
 }
 
 static struct pr_audit_event base_event(void)
@@ -493,6 +492,266 @@ START_TEST(append_continues_after_good_tail)
 }
 END_TEST
 
+/* ---- the head file: where the log must end ------------------------------------------- */
+
+static void put_head(const char *text)
+{
+	int fd = open(headp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pr_write_all(fd, text, strlen(text)), PR_OK);
+	close(fd);
+}
+
+static char *get_head(void)
+{
+	char *buf = NULL;
+	size_t len;
+
+	ck_assert_int_eq(pr_secure_read(AT_FDCWD, headp, 077, 4096, &buf, &len), PR_FILE_OK);
+	return buf;
+}
+
+/* What the head must hold after record k: "k <SHA-256 of line k>\n". */
+static void expected_head(int k, char *out, size_t cap)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t s[NPROC_MAX_LINES], len;
+	char *buf = slurp(&len);
+	int n = split_lines(buf, len, s, NPROC_MAX_LINES);
+	size_t end;
+	int o;
+
+	ck_assert_int_ge(n, k);
+	end = k < n ? s[k] - 1 : len - 1;
+	SHA256((const unsigned char *)buf + s[k - 1], end - s[k - 1], md);
+	o = snprintf(out, cap, "%d ", k);
+	for (size_t i = 0; i < sizeof(md); i++)
+		o += snprintf(out + o, cap - (size_t)o, "%02x", md[i]);
+	snprintf(out + o, cap - (size_t)o, "\n");
+	free(buf);
+}
+
+static void assert_head_is(int k)
+{
+	char want[128], *got = get_head();
+
+	expected_head(k, want, sizeof(want));
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+static void assert_verify_fails(long want_bad, long want_n, const char *why)
+{
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	ck_assert_msg(strstr(eb.msg, why) != NULL, "'%s' lacks '%s'", eb.msg, why);
+	ck_assert(strncmp(eb.msg, logp, strlen(logp)) == 0);
+	ck_assert_int_eq(bad, want_bad);
+	ck_assert_int_eq(n, want_n);
+}
+
+/* Refused, with a message naming why and what to do; the log is left as it was. */
+static void assert_append_refused(int err, const char *why)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char *before, *after;
+	size_t len = 0, len2 = 0;
+	struct stat st;
+	bool had_log = stat(logp, &st) == 0;
+
+	before = had_log ? slurp(&len) : NULL;
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), err);
+	ck_assert_msg(strstr(eb.msg, why) != NULL, "'%s' lacks '%s'", eb.msg, why);
+	if (err == PR_ERR_CORRUPT)
+		ck_assert_msg(strstr(eb.msg, "practicerunner-admin audit verify") != NULL, "%s", eb.msg);
+	if (had_log) {
+		after = slurp(&len2);
+		ck_assert_uint_eq(len, len2);
+		ck_assert_mem_eq(before, after, len);
+		free(after);
+	}
+	free(before);
+}
+
+START_TEST(head_follows_appends)
+{
+	struct stat st;
+	DIR *d;
+	int entries = 0;
+
+	append_n(3);
+	assert_head_is(3);
+	ck_assert_int_eq(stat(headp, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	append_n(2);
+	assert_head_is(5);
+	assert_verifies(5);
+	/* nothing else left beside the log: no temp files */
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			entries++;
+	closedir(d);
+	ck_assert_int_eq(entries, 2);
+}
+END_TEST
+
+/* Whole records cut from the end: the chain alone cannot tell, the head can. */
+static const int cut_rows[] = { 1, 3, NREC };
+
+START_TEST(removed_records_detected)
+{
+	char why[320], *buf, *head, *head_after;
+	size_t s[NREC], len;
+	int cut = cut_rows[_i], keep = NREC - cut;
+
+	append_n(NREC);
+	head = get_head();
+	buf = slurp(&len);
+	ck_assert_int_eq(split_lines(buf, len, s, NREC), NREC);
+	spit(buf, keep > 0 ? s[keep] : 0);
+	free(buf);
+	snprintf(why, sizeof(why), "records after %d were removed (head file says %d)", keep, NREC);
+	assert_verify_fails(keep + 1, keep, why);
+	snprintf(why, sizeof(why), "audit log ends before record %d recorded in %s: "
+	    "records were removed", NREC, headp);
+	assert_append_refused(PR_ERR_CORRUPT, why);
+	head_after = get_head();
+	ck_assert_str_eq(head_after, head);
+	free(head);
+	free(head_after);
+}
+END_TEST
+
+START_TEST(deleted_log_detected)
+{
+	char why[320];
+
+	append_n(5);
+	ck_assert_int_eq(unlink(logp), 0);
+	assert_verify_fails(1, 0, "records after 0 were removed (head file says 5)");
+	snprintf(why, sizeof(why), "audit log ends before record 5 recorded in %s", headp);
+	assert_append_refused(PR_ERR_CORRUPT, why);
+	assert_verify_fails(1, 0, "records after 0 were removed (head file says 5)");
+}
+END_TEST
+
+/* A different log of the same length (a replaced file) does not match the head. */
+START_TEST(replaced_log_detected)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char *head;
+
+	append_n(3);
+	head = get_head();
+	ck_assert_int_eq(unlink(logp), 0);
+	ck_assert_int_eq(unlink(headp), 0);
+	ev.detail = "another log";
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
+	put_head(head);
+	free(head);
+	assert_verify_fails(3, 3, "record 3 does not match the head file");
+	assert_append_refused(PR_ERR_CORRUPT, "does not match record 3 recorded in");
+}
+END_TEST
+
+/*
+ * A crash between the record's fsync and the head's rename leaves the head
+ * one record behind: accepted (that record chains onto the head's), and
+ * the next append brings the head up to date. Further behind is refused.
+ */
+START_TEST(head_one_behind_accepted)
+{
+	char *head4, *head6;
+
+	append_n(4);
+	head4 = get_head();
+	append_n(1);
+	put_head(head4);
+	assert_verifies(5);
+	append_n(1);
+	assert_head_is(6);
+	assert_verifies(6);
+	head6 = get_head();
+	append_n(2);
+	put_head(head6);
+	assert_verify_fails(8, 8, "goes on past record 6 recorded in the head file");
+	assert_append_refused(PR_ERR_CORRUPT, "goes on past record 6 recorded in");
+	put_head(head4);
+	assert_verify_fails(8, 8, "goes on past record 4 recorded in the head file");
+	free(head4);
+	free(head6);
+}
+END_TEST
+
+/* First run after an upgrade: a log without a head is accepted, and the head is made. */
+START_TEST(missing_head_accepted)
+{
+	struct stat st;
+
+	append_n(3);
+	ck_assert_int_eq(unlink(headp), 0);
+	assert_verifies(3);
+	append_n(1);
+	assert_head_is(4);
+	assert_verifies(4);
+	/* no log and no head: a fresh start */
+	ck_assert_int_eq(unlink(logp), 0);
+	ck_assert_int_eq(unlink(headp), 0);
+	append_n(1);
+	assert_head_is(1);
+	ck_assert_int_eq(stat(headp, &st), 0);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+} bad_head_rows[] = {
+	{ "" },
+	{ "junk\n" },
+	{ "3\n" },
+	{ "3 0000\n" },
+	{ "03 0000000000000000000000000000000000000000000000000000000000000000\n" },
+	{ "3 0000000000000000000000000000000000000000000000000000000000000000" },
+	{ "3 0000000000000000000000000000000000000000000000000000000000000000\n\n" },
+	{ "3 000000000000000000000000000000000000000000000000000000000000000G\n" },
+	{ "-3 0000000000000000000000000000000000000000000000000000000000000000\n" },
+};
+
+START_TEST(bad_head_refused)
+{
+	append_n(3);
+	put_head(bad_head_rows[_i].text);
+	assert_verify_fails(0, 3, ".head: is malformed");
+	assert_append_refused(PR_ERR_CORRUPT, ".head: is malformed");
+}
+END_TEST
+
+START_TEST(unsafe_head_refused)
+{
+	char other[160];
+
+	snprintf(other, sizeof(other), "%s/other", dir);
+	append_n(2);
+	ck_assert_int_eq(rename(headp, other), 0);
+	ck_assert_int_eq(symlink(other, headp), 0);
+	assert_append_refused(PR_ERR_UNSAFE_FILE, "symbolic link");
+	ck_assert_int_eq(unlink(headp), 0);
+	ck_assert_int_eq(rename(other, headp), 0);
+	ck_assert_int_eq(chmod(headp, 0666), 0);
+	assert_append_refused(PR_ERR_UNSAFE_FILE, ".head: ");
+	ck_assert_int_eq(chmod(headp, 0600), 0);
+	append_n(1);
+	assert_head_is(3);
+}
+END_TEST
+
 /* ---- unsafe log files ---------------------------------------------------------------- */
 
 START_TEST(unsafe_log_refused)
@@ -554,6 +813,7 @@ START_TEST(concurrent_appends)
 	buf = slurp(&len);
 	ck_assert_ptr_nonnull(strstr(buf, "\nseq=800 time="));
 	free(buf);
+	assert_head_is(NPROC * PER_PROC);
 }
 END_TEST
 
@@ -575,6 +835,14 @@ static Suite *audit_suite(void)
 	tcase_add_loop_test(tc, tamper_rows_detected, 0, NROWS(tamper_rows));
 	tcase_add_loop_test(tc, damaged_tail_refuses_append, 0, NROWS(tail_rows));
 	tcase_add_test(tc, append_continues_after_good_tail);
+	tcase_add_test(tc, head_follows_appends);
+	tcase_add_loop_test(tc, removed_records_detected, 0, NROWS(cut_rows));
+	tcase_add_test(tc, deleted_log_detected);
+	tcase_add_test(tc, replaced_log_detected);
+	tcase_add_test(tc, head_one_behind_accepted);
+	tcase_add_test(tc, missing_head_accepted);
+	tcase_add_loop_test(tc, bad_head_refused, 0, NROWS(bad_head_rows));
+	tcase_add_test(tc, unsafe_head_refused);
 	tcase_add_test(tc, unsafe_log_refused);
 	tcase_add_test(tc, concurrent_appends);
 	suite_add_tcase(s, tc);

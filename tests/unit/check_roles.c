@@ -1,15 +1,19 @@
 /*
  * Unit tests of lib/roles.c with the real passwd and group databases:
  * root (in group root) always; as root, also accounts created for the run
- * (supplementary and primary group membership), removed afterwards.
+ * (supplementary and primary group membership), removed afterwards, and a
+ * failing directory service simulated in a private mount namespace.
  */
 #include "config.h"
 
 #include <check.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -150,7 +154,8 @@ static const struct {
 	{ "root", "", "@root", PR_ROLE_OWNER, false },
 	{ "", "root", "root", PR_ROLE_ADMIN, false },
 	{ "", "@root", "@root", PR_ROLE_ADMIN, false },
-	{ "@" NO_GROUP, "", "", PR_ROLE_STAFF, false },
+	{ "root,@" NO_GROUP, "", "", PR_ROLE_OWNER, false },  /* an owner already: nothing stricter to find */
+	{ "", "", "@" NO_GROUP, PR_ROLE_STAFF, false },       /* a missing exempt group exempts nobody */
 };
 
 START_TEST(role_root)
@@ -163,6 +168,67 @@ START_TEST(role_root)
 	ck_assert_int_eq(pr_role_resolve(&c, "root", &role, &exempt), PR_OK);
 	ck_assert_int_eq(role, root_rows[_i].role);
 	ck_assert_int_eq(exempt, root_rows[_i].exempt_out);
+	freeconfig(&c);
+}
+END_TEST
+
+/*
+ * An @group in owners or admins that does not resolve is an error, never
+ * "not a member": the need left behind is the strictest, whatever the policy.
+ */
+static const struct {
+	const char *owners, *admins;
+} missing_rows[] = {
+	{ "@" NO_GROUP, "" },
+	{ "", "@" NO_GROUP },
+	{ "@" NO_GROUP ",root", "" },
+	{ "daemon,@" NO_GROUP, "root" },
+	{ "daemon", "@" NO_GROUP ",@root" },
+};
+
+START_TEST(role_missing_group)
+{
+	struct pr_config c;
+	enum pr_role role = PR_ROLE_OWNER;
+	enum pr_need need = PR_NEED_NONE;
+	bool exempt = true;
+
+	mkconfig(&c, missing_rows[_i].owners, missing_rows[_i].admins, "root");
+	ck_assert_int_eq(pr_role_resolve(&c, "root", &role, &exempt), PR_ERR_IO);
+	ck_assert(!exempt);
+	ck_assert_int_eq(pr_user_need(&c, "root", &role, &need), PR_ERR_IO);
+	ck_assert_int_eq(need, PR_NEED_PHYSICAL);
+	freeconfig(&c);
+}
+END_TEST
+
+/* The load-time check: an exempt user who is an owner or admin through a group. */
+static const struct {
+	const char *owners, *admins, *exempt;
+	int err;
+	const char *msg;
+} check_exempt_rows[] = {
+	{ "@daemon", "", "daemon", PR_ERR_CONFIG, "exempt lists 'daemon', who is an owner through @daemon" },
+	{ "drlee", "@" NO_GROUP ",@root", "backup,root", PR_ERR_CONFIG, "exempt lists 'root', who is an admin through @root" },
+	{ "@root", "@daemon", "daemon", PR_ERR_CONFIG, "exempt lists 'daemon', who is an admin through @daemon" },
+	{ "@root", "", "daemon", PR_OK, "" },
+	{ "@" NO_GROUP, "@" NO_GROUP, "root", PR_OK, "" },   /* lookups that fail: sign-in refuses them */
+	{ "@daemon", "", NO_USER, PR_OK, "" },
+	{ "@root", "@daemon", "@root,@daemon", PR_OK, "" },   /* groups: the literal check's job */
+	{ "root", "daemon", "", PR_OK, "" },
+};
+
+START_TEST(check_exempt_system)
+{
+	struct pr_errbuf eb = { "" };
+	struct pr_config c;
+
+	mkconfig(&c, check_exempt_rows[_i].owners, check_exempt_rows[_i].admins,
+	    check_exempt_rows[_i].exempt);
+	ck_assert_int_eq(pr_roles_check_exempt(&c, &eb), check_exempt_rows[_i].err);
+	ck_assert_str_eq(eb.msg, check_exempt_rows[_i].msg);
+	ck_assert_int_eq(pr_roles_check_exempt(&c, NULL), check_exempt_rows[_i].err);
+	ck_assert_int_eq(pr_roles_check_exempt(NULL, &eb), PR_ERR_INVALID_ARG);
 	freeconfig(&c);
 }
 END_TEST
@@ -326,6 +392,154 @@ START_TEST(roles_created)
 }
 END_TEST
 
+/* Exemption through a group needs both sources to agree: supplementary (gr_mem) and primary. */
+START_TEST(exempt_groups_created)
+{
+	const char *users[] = { u_owner, u_admin, u_staff };
+	char exempt[80];
+	struct pr_config c;
+
+	snprintf(exempt, sizeof(exempt), "@%s,@%s", owner_grp, admin_grp);
+	mkconfig(&c, "", "", exempt);
+	for (int i = 0; i < 3; i++) {
+		enum pr_role role = (enum pr_role)-1;
+		bool ex = i == 2;
+
+		ck_assert_int_eq(pr_role_resolve(&c, users[i], &role, &ex), PR_OK);
+		ck_assert_int_eq(role, PR_ROLE_STAFF);
+		ck_assert_int_eq(ex, i != 2);
+	}
+	freeconfig(&c);
+}
+END_TEST
+
+START_TEST(check_exempt_created)
+{
+	struct pr_errbuf eb = { "" };
+	char owners[40], admins[40], exempt[120], want[160];
+	struct pr_config c;
+
+	snprintf(owners, sizeof(owners), "@%s", owner_grp);
+	snprintf(admins, sizeof(admins), "@%s", admin_grp);
+	/* supplementary: gr_mem lists the user */
+	snprintf(exempt, sizeof(exempt), "%s,%s", u_staff, u_owner);
+	mkconfig(&c, owners, admins, exempt);
+	ck_assert_int_eq(pr_roles_check_exempt(&c, &eb), PR_ERR_CONFIG);
+	snprintf(want, sizeof(want), "exempt lists '%s', who is an owner through @%s", u_owner, owner_grp);
+	ck_assert_str_eq(eb.msg, want);
+	freeconfig(&c);
+	/* primary: only the passwd entry says so */
+	mkconfig(&c, owners, admins, u_admin);
+	ck_assert_int_eq(pr_roles_check_exempt(&c, &eb), PR_ERR_CONFIG);
+	snprintf(want, sizeof(want), "exempt lists '%s', who is an admin through @%s", u_admin, admin_grp);
+	ck_assert_str_eq(eb.msg, want);
+	freeconfig(&c);
+	mkconfig(&c, owners, admins, u_staff);
+	ck_assert_int_eq(pr_roles_check_exempt(&c, &eb), PR_OK);
+	freeconfig(&c);
+}
+END_TEST
+
+/* ---- a directory service that fails (root only, in a private mount namespace) ---------- */
+
+/*
+ * A tmpfs over /etc with our own nsswitch.conf, passwd and group, in a
+ * child in its own mount namespace: nothing outside it changes. Two ways
+ * a directory fails, both seen with sssd and LDAP:
+ * - "down": the group database is unavailable (here: /etc/group missing,
+ *   so glibc's files backend answers UNAVAIL with errno ENOENT, as sssd and
+ *   nss_ldap do when their server is down); getgrouplist() skips it silently;
+ * - "no initgroups": group lookups work but membership enumeration does not
+ *   (a service that cannot be loaded), so getgrouplist() lists only the
+ *   primary group while gr_mem names the user.
+ */
+#define NSS_PASSWD "root:x:0:0:root:/root:/bin/sh\n"
+#define NSS_GROUP "root:x:0:\nprclinic:x:4242:root\n"
+
+enum nss_world { NSS_SANE, NSS_DOWN, NSS_NO_INITGROUPS };
+
+static const struct {
+	enum nss_world world;
+	const char *owners, *admins, *exempt;
+	int err;
+	enum pr_role role;
+	bool exempt_out;
+} nss_rows[] = {
+	{ NSS_SANE, "@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
+	{ NSS_SANE, "", "", "@prclinic", PR_OK, PR_ROLE_STAFF, true },
+	{ NSS_SANE, "@prnone", "", "", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "@prclinic", "", "", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "", "@prclinic", "", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "", "", "@prclinic", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "root", "@prclinic", "", PR_OK, PR_ROLE_OWNER, false },  /* names need no group database */
+	{ NSS_NO_INITGROUPS, "@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
+	{ NSS_NO_INITGROUPS, "", "@prclinic", "", PR_OK, PR_ROLE_ADMIN, false },
+	{ NSS_NO_INITGROUPS, "", "", "@prclinic", PR_OK, PR_ROLE_STAFF, false },  /* exempt: both must agree */
+};
+
+static bool put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f != NULL && fputs(text, f) >= 0;
+
+	return (f != NULL && fclose(f) == 0) && ok;
+}
+
+static bool nss_world_enter(enum nss_world w)
+{
+	const char *nss = w == NSS_NO_INITGROUPS ?
+	    "passwd: files\ngroup: files\ninitgroups: prck-no-such-service\n" :
+	    "passwd: files\ngroup: files\n";
+
+	return unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	    mount("prck", "/etc", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0 &&
+	    put_file("/etc/nsswitch.conf", nss) && put_file("/etc/passwd", NSS_PASSWD) &&
+	    (w == NSS_DOWN || put_file("/etc/group", NSS_GROUP));
+}
+
+struct nss_result {
+	int entered, err, need_err;
+	enum pr_role role;
+	enum pr_need need;
+	bool exempt;
+};
+
+/* Our own child (not Check's), so the namespace never outlives it. */
+START_TEST(nss_failures)
+{
+	struct nss_result res = { 0, 0, 0, PR_ROLE_STAFF, PR_NEED_NONE, false };
+	struct pr_config c;
+	int fds[2], status;
+	pid_t pid;
+
+	mkconfig(&c, nss_rows[_i].owners, nss_rows[_i].admins, nss_rows[_i].exempt);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if ((res.entered = nss_world_enter(nss_rows[_i].world)) != 0) {
+			res.err = pr_role_resolve(&c, "root", &res.role, &res.exempt);
+			res.need_err = pr_user_need(&c, "root", NULL, &res.need);
+		}
+		_exit(write(fds[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &res, sizeof(res)), (ssize_t)sizeof(res));
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(res.entered, "cannot set up a private /etc in a mount namespace");
+	ck_assert_int_eq(res.err, nss_rows[_i].err);
+	ck_assert_int_eq(res.need_err, nss_rows[_i].err);
+	if (res.err != PR_OK)
+		ck_assert_int_eq(res.need, PR_NEED_PHYSICAL);
+	else
+		ck_assert_int_eq(res.role, nss_rows[_i].role);
+	ck_assert_int_eq(res.exempt, nss_rows[_i].exempt_out);
+	freeconfig(&c);
+}
+END_TEST
+
 static Suite *roles_suite(bool created)
 {
 	Suite *s = suite_create("roles");
@@ -337,6 +551,8 @@ static Suite *roles_suite(bool created)
 	tcase_add_loop_test(tc, list_matches, 0, NROWS(match_rows));
 	tcase_add_test(tc, list_matches_null);
 	tcase_add_loop_test(tc, role_root, 0, NROWS(root_rows));
+	tcase_add_loop_test(tc, role_missing_group, 0, NROWS(missing_rows));
+	tcase_add_loop_test(tc, check_exempt_system, 0, NROWS(check_exempt_rows));
 	tcase_add_test(tc, role_bad_input);
 	tcase_add_loop_test(tc, user_need_root, 0, NROWS(need_rows));
 	suite_add_tcase(s, tc);
@@ -344,6 +560,9 @@ static Suite *roles_suite(bool created)
 		tcase_add_test(tn, accounts_created);
 		tcase_add_test(tn, membership_created);
 		tcase_add_test(tn, roles_created);
+		tcase_add_test(tn, exempt_groups_created);
+		tcase_add_test(tn, check_exempt_created);
+		tcase_add_loop_test(tn, nss_failures, 0, NROWS(nss_rows));
 		suite_add_tcase(s, tn);
 	}
 	return s;
