@@ -1,6 +1,7 @@
 /* practicerunner-admin policy check | show */
 #include "config.h"
 
+#include <grp.h>
 #include <stdio.h>
 
 #include "admin.h"
@@ -8,7 +9,25 @@
 #include "policy.h"
 #include "util.h"
 
-/* The policy loaded (main did that); also the anchors must load. */
+/*
+ * An owners/admins @group that does not resolve makes every sign-in fail
+ * closed (roles cannot be decided): say so before it is deployed.
+ */
+static int check_groups(struct cli *c, const char *what, const struct pr_strlist *l)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i][0] != '@' || getgrnam(l->v[i] + 1) != NULL)
+			continue;
+		cli_err(c, "%s: %s lists %s, which is not a group on this machine: every "
+		    "sign-in would be refused until it exists", c->cfg->path, what, l->v[i]);
+		bad = 1;
+	}
+	return bad;
+}
+
+/* The policy loaded (main did that); also the anchors and role groups must resolve. */
 int admin_policy_check(struct cli *c, int argc, char **argv)
 {
 	struct pr_errbuf eb = { "" };
@@ -24,6 +43,9 @@ int admin_policy_check(struct cli *c, int argc, char **argv)
 		return CLI_CONFIG;
 	}
 	X509_STORE_free(anchors);
+	if (check_groups(c, "roles.owners", &c->cfg->owners) |
+	    check_groups(c, "roles.admins", &c->cfg->admins))
+		return CLI_CONFIG;
 	printf("%s: policy is valid\n", c->cfg->path);
 	return CLI_OK;
 }

@@ -18,6 +18,8 @@ printf 'rp_id = "pam://x"\nbogus_key = 1\n' > "$T/bad.conf"; chmod 644 "$T/bad.c
 check "policy check: unknown key is an error" fails "$SK/practicerunner-admin" --config "$T/bad.conf" policy check
 printf 'rp_id = "pam://x"\nexempt = {"drlee"}\nroles {\n owners = {"drlee"}\n}\n' > "$T/bad.conf"
 check "policy check: exempt owner is an error" fails "$SK/practicerunner-admin" --config "$T/bad.conf" policy check
+printf 'rp_id = "pam://x"\nroles {\n owners = {"@no-such-group-here"}\n}\n' > "$T/bad.conf"
+check "policy check: owners group that does not exist is an error" fails "$SK/practicerunner-admin" --config "$T/bad.conf" policy check
 printf 'not a pem\n' > "$T/anchors/broken.pem"
 check "policy check: broken trust anchor is an error" fails admin "" policy check
 check "policy check: names the anchor file" out_has "broken.pem"
