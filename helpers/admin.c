@@ -22,8 +22,13 @@ static const struct admin_cmd commands[] = {
 	{ "policy", "show", admin_policy_show, "policy show" },
 	{ "key", "enroll", admin_key_enroll, "key enroll USER [--label LABEL] [--force]" },
 	{ "key", "list", admin_key_list, "key list [USER]" },
-	{ "key", "remove", admin_key_remove, "key remove USER KEYID" },
+	{ "key", "remove", admin_key_remove, "key remove USER KEYID [--force]" },
 	{ "audit", "verify", admin_audit_verify, "audit verify [FILE]" },
+	{ "invite", "list", admin_invite_list, "invite list" },
+	{ "invite", "revoke", admin_invite_revoke, "invite revoke USER" },
+	{ "invite", NULL, admin_invite, "invite USER [--expires DURATION] [--mail]" },
+	{ "coverage", NULL, admin_coverage, "coverage [--json]" },
+	{ "import-pam-u2f", NULL, admin_import_pam_u2f, "import-pam-u2f FILE [--user USER]" },
 };
 
 static void usage(FILE *f)
@@ -34,12 +39,23 @@ static void usage(FILE *f)
 	fprintf(f, "\nSee practicerunner-admin(8).\n");
 }
 
-static const struct admin_cmd *find_cmd(const char *group, const char *name)
+/*
+ * "GROUP NAME ..." names a command; a group whose entry has no name takes
+ * its arguments directly ("coverage --json", "invite alice").
+ */
+static const struct admin_cmd *find_cmd(int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].group, group) == 0 && strcmp(commands[i].name, name) == 0)
+	const struct admin_cmd *whole = NULL;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].group, argv[0]) != 0)
+			continue;
+		if (commands[i].name == NULL)
+			whole = &commands[i];
+		else if (argc > 1 && strcmp(commands[i].name, argv[1]) == 0)
 			return &commands[i];
-	return NULL;
+	}
+	return whole;
 }
 
 int main(int argc, char **argv)
@@ -70,14 +86,14 @@ int main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (argc - optind < 2 || (cmd = find_cmd(argv[optind], argv[optind + 1])) == NULL) {
+	if (argc - optind < 1 || (cmd = find_cmd(argc - optind, argv + optind)) == NULL) {
 		usage(stderr);
 		return CLI_USAGE;
 	}
 	if ((rc = cli_load_config(&c)) != CLI_OK)
 		return rc;
 	/* Handlers parse their own options, with argv[0] = the command's name. */
-	sub = optind + 1;
+	sub = cmd->name != NULL ? optind + 1 : optind;
 	optind = 0;
 	rc = cmd->run(&c, argc - sub, argv + sub);
 	pr_config_free(&c.cfg);

@@ -11,5 +11,10 @@ int admin_key_enroll(struct cli *c, int argc, char **argv);
 int admin_key_list(struct cli *c, int argc, char **argv);
 int admin_key_remove(struct cli *c, int argc, char **argv);
 int admin_audit_verify(struct cli *c, int argc, char **argv);
+int admin_invite(struct cli *c, int argc, char **argv);
+int admin_invite_list(struct cli *c, int argc, char **argv);
+int admin_invite_revoke(struct cli *c, int argc, char **argv);
+int admin_coverage(struct cli *c, int argc, char **argv);
+int admin_import_pam_u2f(struct cli *c, int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include "admin.h"
 #include "attest.h"
 #include "enroll.h"
+#include "lifecycle.h"
 #include "roles.h"
 #include "transport.h"
 #include "util.h"
@@ -59,15 +60,6 @@ static bool known_user(struct cli *c, const char *user)
 	return true;
 }
 
-static size_t count_class(const struct pr_credlist *l, enum pr_class cls)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < l->n; i++)
-		n += l->v[i].cls == cls;
-	return n;
-}
-
 /* Make the credential on the attached key and classify it. */
 static int enroll_on_device(struct cli *c, const struct enroll_args *a,
     const struct pr_credlist *existing, struct pr_cred *cred, char *why, size_t why_len)
@@ -97,6 +89,24 @@ fail:
 	return r;
 }
 
+/* Whether, with cred added to before, the user has a single physical key under a physical need. */
+static bool single_physical_after(const struct pr_credlist *before, const struct pr_cred *cred,
+    enum pr_need need)
+{
+	struct pr_credlist after = { NULL, before->n + 1 };
+	bool single;
+
+	/* A shallow view: the entries are only read. */
+	if ((after.v = calloc(after.n, sizeof(*after.v))) == NULL)
+		return false;
+	if (before->n > 0)
+		memcpy(after.v, before->v, before->n * sizeof(*after.v));
+	after.v[before->n] = *cred;
+	single = pr_lifecycle_single_physical(&after, need);
+	free(after.v);
+	return single;
+}
+
 static void enroll_report(const struct enroll_args *a, const struct pr_cred *cred,
     const char *why, const struct pr_credlist *before, enum pr_need need)
 {
@@ -106,9 +116,14 @@ static void enroll_report(const struct enroll_args *a, const struct pr_cred *cre
 	printf("Enrolled key %s for %s: %s (%s)%s%s%s\n", keyid, a->user,
 	    pr_class_name(cred->cls), why, cred->label[0] ? ", label \"" : "",
 	    cred->label, cred->label[0] ? "\"" : "");
-	if (cred->cls == PR_CLASS_PHYSICAL && count_class(before, PR_CLASS_PHYSICAL) == 0 &&
-	    need == PR_NEED_PHYSICAL)
+	if (!single_physical_after(before, cred, need))
+		return;
+	if (cred->cls == PR_CLASS_PHYSICAL)
 		printf("This is %s's only physical key. A second physical key is strongly "
+		    "recommended, kept somewhere safe, so a lost key does not lock them out.\n",
+		    a->user);
+	else
+		printf("%s still has only one physical key. A second physical key is strongly "
 		    "recommended, kept somewhere safe, so a lost key does not lock them out.\n",
 		    a->user);
 }
@@ -217,55 +232,131 @@ int admin_key_list(struct cli *c, int argc, char **argv)
 	return cli_exit_code(r);
 }
 
-/* The credential with this key id, copied out for the audit record. */
-static int find_keyid(struct cli *c, const char *user, const char *keyid, struct pr_cred *out)
+struct remove_args {
+	const char *user;
+	const char *keyid;
+	bool force;
+};
+
+static int parse_remove(struct cli *c, int argc, char **argv, struct remove_args *a)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (ch != 'f')
+			break;
+		a->force = true;
+	}
+	if (ch != -1 || optind != argc - 2) {
+		cli_err(c, "usage: key remove USER KEYID [--force]");
+		return CLI_USAGE;
+	}
+	a->user = argv[optind];
+	a->keyid = argv[optind + 1];
+	return CLI_OK;
+}
+
+/* Index of the key with this key id in l, or l->n. */
+static size_t find_keyid(const struct pr_credlist *l, const char *keyid)
+{
+	char k[PR_KEYID_LEN + 1];
+
+	for (size_t i = 0; i < l->n; i++) {
+		pr_keyid(l->v[i].id, l->v[i].id_len, k);
+		if (strcmp(k, keyid) == 0)
+			return i;
+	}
+	return l->n;
+}
+
+/*
+ * The key to remove (copied out for the audit record), and whether the
+ * lifecycle rules allow it: PR_OK, PR_ERR_LAST_KEY, or an error printed here.
+ */
+static int removal_check(struct cli *c, const struct remove_args *a, struct pr_cred *out,
+    enum pr_need *need)
 {
 	struct pr_credlist l = { NULL, 0 };
 	struct pr_errbuf eb = { "" };
-	char k[PR_KEYID_LEN + 1];
+	size_t i;
 	int r;
 
-	if ((r = pr_store_load(c->cfg->state_dir, user, &l, &eb)) != PR_OK) {
+	if ((r = pr_user_need(c->cfg, a->user, NULL, need)) != PR_OK) {
+		cli_err(c, "cannot resolve %s's role (%s); run policy check", a->user,
+		    pr_strerror(r));
+		return r;
+	}
+	if ((r = pr_store_load(c->cfg->state_dir, a->user, &l, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
-	r = PR_ERR_NOT_FOUND;
-	for (size_t i = 0; i < l.n && r == PR_ERR_NOT_FOUND; i++) {
-		pr_keyid(l.v[i].id, l.v[i].id_len, k);
-		if (strcmp(k, keyid) == 0)
-			r = pr_cred_copy(out, &l.v[i]);
+	if ((i = find_keyid(&l, a->keyid)) == l.n) {
+		cli_err(c, "%s has no key %s (see: key list %s)", a->user, a->keyid, a->user);
+		r = PR_ERR_NOT_FOUND;
+	} else if ((r = pr_cred_copy(out, &l.v[i])) == PR_OK) {
+		r = pr_lifecycle_can_remove(&l, *need, i);
 	}
-	if (r == PR_ERR_NOT_FOUND)
-		cli_err(c, "%s has no key %s (see: key list %s)", user, keyid, user);
 	pr_credlist_clear(&l);
 	return r;
 }
 
+static void refuse_last_key(struct cli *c, const struct remove_args *a, enum pr_need need)
+{
+	const char *what = need == PR_NEED_PHYSICAL ? "physical key" : "security key";
+
+	cli_err(c, "refused: this is %s's last %s, and %s's policy requires one. "
+	    "Enroll another key first, or use --force to remove it anyway (%s will then "
+	    "be unable to sign in until a new key is enrolled).", a->user, what, a->user, a->user);
+}
+
+static void removal_report(const struct remove_args *a, bool forced)
+{
+	printf("Removed key %s from %s. The credential stays on the security key itself "
+	    "until it is deleted there.\n", a->keyid, a->user);
+	if (forced)
+		printf("%s now has no key that meets their policy and cannot sign in where "
+		    "it applies until a new key is enrolled.\n", a->user);
+}
+
 int admin_key_remove(struct cli *c, int argc, char **argv)
 {
+	struct remove_args a = { NULL, NULL, false };
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
-	int r;
+	enum pr_need need;
+	bool forced = false;
+	int r, rc;
 
-	if (argc != 3) {
-		cli_err(c, "usage: key remove USER KEYID");
-		return CLI_USAGE;
-	}
-	if (!cli_require_root(c) || !known_user(c, argv[1]))
+	if ((rc = parse_remove(c, argc, argv, &a)) != CLI_OK)
+		return rc;
+	if (!cli_require_root(c) || !known_user(c, a.user))
 		return CLI_FAILED;
-	if ((r = find_keyid(c, argv[1], argv[2], &cred)) != PR_OK)
-		return cli_exit_code(r);
-	if ((r = pr_store_remove(c->cfg->state_dir, argv[1], argv[2], &eb)) != PR_OK)
+	r = removal_check(c, &a, &cred, &need);
+	if (r == PR_ERR_LAST_KEY && !a.force) {
+		refuse_last_key(c, &a, need);
+		cli_audit(c, "remove", r, a.user, &cred, NULL);
+		goto done;
+	}
+	if (r == PR_ERR_LAST_KEY)
+		forced = true;
+	else if (r != PR_OK)
+		goto done;
+	if ((r = pr_store_remove(c->cfg->state_dir, a.user, a.keyid, &eb)) != PR_OK)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	if (cli_audit(c, "remove", r, argv[1], &cred, NULL) != PR_OK && r == PR_OK) {
+	if (cli_audit(c, "remove", r, a.user, &cred, forced ? "forced" : NULL) != PR_OK &&
+	    r == PR_OK) {
 		/* No unrecorded change: put the key back. */
-		pr_store_add(c->cfg->state_dir, argv[1], &cred, &eb);
+		pr_store_add(c->cfg->state_dir, a.user, &cred, &eb);
 		cli_err(c, "removal undone because it could not be recorded");
 		r = PR_ERR_AUDIT;
 	}
 	if (r == PR_OK)
-		printf("Removed key %s from %s. The credential stays on the security key itself "
-		    "until it is deleted there.\n", argv[2], argv[1]);
+		removal_report(&a, forced);
+done:
 	pr_cred_clear(&cred);
 	return cli_exit_code(r);
 }

@@ -14,6 +14,11 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/assert.c lib/assert.h \
 	lib/enroll.c lib/enroll.h \
 	lib/select.c lib/select.h \
+	lib/invite.c lib/invite.h \
+	lib/mail.c lib/mail.h \
+	lib/lifecycle.c lib/lifecycle.h \
+	lib/coverage.c lib/coverage.h \
+	lib/pamu2f.c lib/pamu2f.h \
 	lib/transport.h
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
 

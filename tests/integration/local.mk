@@ -24,7 +24,9 @@ INTEGRATION_TESTS = \
 	tests/integration/module_auth.sh \
 	tests/integration/module_policy.sh \
 	tests/integration/admin_cli.sh \
-	tests/integration/module_symbols.sh
+	tests/integration/module_symbols.sh \
+	tests/integration/admin_invite.sh \
+	tests/integration/admin_lifecycle.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh
 

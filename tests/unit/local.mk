@@ -20,7 +20,12 @@ UNIT_TESTS = \
 	tests/unit/check_store \
 	tests/unit/check_audit \
 	tests/unit/check_attest \
-	tests/unit/check_assert
+	tests/unit/check_assert \
+	tests/unit/check_invite \
+	tests/unit/check_mail \
+	tests/unit/check_lifecycle \
+	tests/unit/check_coverage \
+	tests/unit/check_pamu2f
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -33,6 +38,11 @@ tests_unit_check_store_SOURCES = tests/unit/check_store.c
 tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
 tests_unit_check_attest_SOURCES = tests/unit/check_attest.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_check_assert_SOURCES = tests/unit/check_assert.c tests/unit/vectors.c tests/unit/vectors.h
+tests_unit_check_invite_SOURCES = tests/unit/check_invite.c
+tests_unit_check_mail_SOURCES = tests/unit/check_mail.c
+tests_unit_check_lifecycle_SOURCES = tests/unit/check_lifecycle.c
+tests_unit_check_coverage_SOURCES = tests/unit/check_coverage.c
+tests_unit_check_pamu2f_SOURCES = tests/unit/check_pamu2f.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -62,4 +72,19 @@ tests_unit_check_attest_LDADD = $(UNIT_LDADD)
 tests_unit_check_assert_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_assert_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_assert_LDADD = $(UNIT_LDADD)
+tests_unit_check_invite_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_invite_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_invite_LDADD = $(UNIT_LDADD)
+tests_unit_check_mail_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_mail_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_mail_LDADD = $(UNIT_LDADD)
+tests_unit_check_lifecycle_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_lifecycle_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_lifecycle_LDADD = $(UNIT_LDADD)
+tests_unit_check_coverage_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_coverage_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_coverage_LDADD = $(UNIT_LDADD)
+tests_unit_check_pamu2f_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_pamu2f_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_pamu2f_LDADD = $(UNIT_LDADD)
 endif

@@ -1,0 +1,206 @@
+/*
+ * practicerunner-admin coverage [--json]: every user in scope of the policy
+ * with role, requirement, keys by class, last use and status. The exit
+ * status is for cron and monitoring: 1 when anyone is out of policy
+ * (no-key, needs-physical), 4 when someone could not be checked, else 0;
+ * warnings (single-physical-key, unused-90d) are listed but do not fail.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admin.h"
+#include "coverage.h"
+#include "roles.h"
+#include "util.h"
+
+struct row {
+	const char *user;
+	enum pr_role role;
+	enum pr_need need;
+	struct pr_coverage cov;
+};
+
+/* What the whole report found, for the summary and the exit status. */
+struct tally {
+	size_t users;
+	size_t out_of_policy;
+	size_t warnings;
+	int error;          /* first error that left a user unchecked, or PR_OK */
+};
+
+static int parse_coverage(struct cli *c, int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (ch != 'j')
+			break;
+		*json = true;
+	}
+	if (ch != -1 || optind != argc) {
+		cli_err(c, "usage: coverage [--json]");
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+/* Role, requirement, keys and status of one user; errors are printed here. */
+static int user_row(struct cli *c, const char *user, int64_t now, struct row *row)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	bool exempt = false;
+	int r;
+
+	memset(row, 0, sizeof(*row));
+	row->user = user;
+	r = pr_role_resolve(c->cfg, user, &row->role, &exempt);
+	if (r == PR_ERR_NOT_FOUND) {
+		fprintf(stderr, "note: %s is named in the policy or has keys on file, but is "
+		    "not an account on this system; not listed\n", user);
+		return r;
+	}
+	if (r != PR_OK) {
+		cli_err(c, "%s: cannot resolve the role (%s): the user or group database "
+		    "cannot be read, or a group named in roles does not exist; run policy check",
+		    user, pr_strerror(r));
+		return r;
+	}
+	if ((r = pr_store_load(c->cfg->state_dir, user, &l, &eb)) != PR_OK) {
+		cli_err(c, "%s: %s", user, eb.msg[0] ? eb.msg : pr_strerror(r));
+		return r;
+	}
+	row->need = pr_policy_need(&c->cfg->policy, row->role, exempt);
+	pr_coverage_compute(row->role, row->need, exempt, &l, now, &row->cov);
+	pr_credlist_clear(&l);
+	return PR_OK;
+}
+
+static void table_header(void)
+{
+	printf("%-16s %-6s %-12s %8s %7s %-10s %s\n", "USER", "ROLE", "REQUIREMENT",
+	    "PHYSICAL", "PASSKEY", "LAST-USED", "STATUS");
+}
+
+static void table_row(const struct row *w)
+{
+	char d[32];
+
+	printf("%-16s %-6s %-12s %8zu %7zu %-10s %s\n", w->user, pr_role_name(w->role),
+	    pr_need_name(w->need), w->cov.physical, w->cov.passkey,
+	    cli_date(w->cov.last_used, d), pr_coverage_status_name(w->cov.status));
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void json_row(const struct row *w, bool first)
+{
+	char d[32];
+
+	printf("%s  {\"user\": ", first ? "" : ",\n");
+	json_string(w->user);
+	printf(", \"role\": ");
+	json_string(pr_role_name(w->role));
+	printf(", \"requirement\": ");
+	json_string(pr_need_name(w->need));
+	printf(", \"physical\": %zu, \"passkey\": %zu, \"last_used\": ", w->cov.physical,
+	    w->cov.passkey);
+	if (w->cov.last_used == 0)
+		printf("null");
+	else
+		json_string(cli_date(w->cov.last_used, d));
+	printf(", \"status\": ");
+	json_string(pr_coverage_status_name(w->cov.status));
+	putchar('}');
+}
+
+static void tally_row(struct tally *t, const struct row *w)
+{
+	t->users++;
+	if (pr_coverage_out_of_policy(w->cov.status))
+		t->out_of_policy++;
+	else if (w->cov.status == PR_COV_SINGLE_PHYSICAL || w->cov.status == PR_COV_UNUSED_90D)
+		t->warnings++;
+}
+
+/* Every user's row, as a table or a JSON array (valid even when some fail). */
+static void report(struct cli *c, const struct pr_strlist *users, bool json, struct tally *t)
+{
+	int64_t now = pr_now();
+	struct row w;
+	int r;
+
+	if (json)
+		printf("[\n");
+	else
+		table_header();
+	for (size_t i = 0; i < users->n; i++) {
+		if ((r = user_row(c, users->v[i], now, &w)) != PR_OK) {
+			if (r != PR_ERR_NOT_FOUND && t->error == PR_OK)
+				t->error = r;
+			continue;
+		}
+		if (json)
+			json_row(&w, t->users == 0);
+		else
+			table_row(&w);
+		tally_row(t, &w);
+	}
+	if (json)
+		printf("%s]\n", t->users == 0 ? "" : "\n");
+}
+
+static int exit_status(const struct tally *t)
+{
+	if (t->error != PR_OK)
+		return CLI_STATE;
+	return t->out_of_policy > 0 ? CLI_FAILED : CLI_OK;
+}
+
+int admin_coverage(struct cli *c, int argc, char **argv)
+{
+	struct pr_strlist users = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	struct tally t = { 0, 0, 0, PR_OK };
+	bool json = false;
+	size_t skipped = 0;
+	int r, rc;
+
+	if ((rc = parse_coverage(c, argc, argv, &json)) != CLI_OK)
+		return rc;
+	if (!cli_require_root(c))
+		return CLI_FAILED;
+	if ((r = pr_coverage_users(c->cfg, NULL, &users, &skipped, &eb)) != PR_OK) {
+		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		return cli_exit_code(r);
+	}
+	if (skipped > 0)
+		fprintf(stderr, "note: %zu account name(s) left out: not usable as user names "
+		    "by PracticeRunner\n", skipped);
+	report(c, &users, json, &t);
+	if (!json)
+		printf("%zu users in scope: %zu out of policy, %zu with warnings%s\n", t.users,
+		    t.out_of_policy, t.warnings, t.error != PR_OK ? "; some could not be checked" : "");
+	pr_strlist_clear(&users);
+	return exit_status(&t);
+}
