@@ -322,6 +322,14 @@ static void removal_report(const struct remove_args *a, bool forced)
 		    "it applies until a new key is enrolled.\n", a->user);
 }
 
+/* The last-key rule again, under the user's lock: a concurrent removal cannot slip past. */
+static int guard_last_key(const struct pr_credlist *l, size_t index, void *arg)
+{
+	const enum pr_need *need = arg;
+
+	return pr_lifecycle_can_remove(l, *need, index);
+}
+
 int admin_key_remove(struct cli *c, int argc, char **argv)
 {
 	struct remove_args a = { NULL, NULL, false };
@@ -345,7 +353,11 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 		forced = true;
 	else if (r != PR_OK)
 		goto done;
-	if ((r = pr_store_remove(c->cfg->state_dir, a.user, a.keyid, &eb)) != PR_OK)
+	r = pr_store_remove_if(c->cfg->state_dir, a.user, a.keyid,
+	    forced ? NULL : guard_last_key, &need, &eb);
+	if (r == PR_ERR_LAST_KEY)
+		refuse_last_key(c, &a, need);
+	else if (r != PR_OK)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	if (cli_audit(c, "remove", r, a.user, &cred, forced ? "forced" : NULL) != PR_OK &&
 	    r == PR_OK) {

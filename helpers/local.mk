@@ -8,3 +8,15 @@ sbin_PROGRAMS += helpers/practicerunner-admin
 helpers_practicerunner_admin_SOURCES = $(ADMIN_SOURCES)
 helpers_practicerunner_admin_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_admin_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
+
+# practicerunner-enroll: setuid root, acts on the calling user only.
+ENROLL_SOURCES = helpers/user_enroll.c helpers/setuid.c helpers/setuid.h \
+	helpers/cli.c helpers/cli.h
+bin_PROGRAMS += helpers/practicerunner-enroll
+helpers_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)
+helpers_practicerunner_enroll_CPPFLAGS = $(HELPER_CPPFLAGS)
+helpers_practicerunner_enroll_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
+
+# The setuid bit; packages also set the owner (root) and allow dpkg-statoverride.
+install-exec-hook:
+	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-enroll

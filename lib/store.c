@@ -788,17 +788,18 @@ static bool keyid_valid(const char *keyid)
 	return true;
 }
 
-static int mutate_remove(struct pr_credlist *l, const void *arg, struct store_ctx *x,
-    struct pr_errbuf *eb)
+/* The one credential whose key id is keyid: *index, or an error naming the file. */
+static int find_keyid(const struct pr_credlist *l, const char *keyid,
+    struct store_ctx *x, size_t *index, struct pr_errbuf *eb)
 {
-	const char *keyid = arg;
 	char kid[PR_KEYID_LEN + 1];
-	size_t found = l->n, matches = 0;
+	size_t matches = 0;
 
+	*index = l->n;
 	for (size_t i = 0; i < l->n; i++) {
 		pr_keyid(l->v[i].id, l->v[i].id_len, kid);
 		if (strcmp(kid, keyid) == 0) {
-			found = i;
+			*index = i;
 			matches++;
 		}
 	}
@@ -806,19 +807,81 @@ static int mutate_remove(struct pr_credlist *l, const void *arg, struct store_ct
 		return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: no key with id %s", x->path, keyid);
 	if (matches > 1)  /* 48-bit collision: refuse rather than guess */
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: key id %s is ambiguous", x->path, keyid);
+	return PR_OK;
+}
+
+struct remove_arg {
+	const char *keyid;
+	pr_store_guard guard;
+	void *guard_arg;
+};
+
+static int mutate_remove(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+    struct pr_errbuf *eb)
+{
+	const struct remove_arg *a = arg;
+	size_t found;
+	int r;
+
+	if ((r = find_keyid(l, a->keyid, x, &found, eb)) != PR_OK)
+		return r;
+	/* The caller's rule, on the list as it is now, under the lock. */
+	if (a->guard != NULL && (r = a->guard(l, found, a->guard_arg)) != PR_OK)
+		return pr_fail(eb, r, "%s: removing key %s refused: %s", x->path, a->keyid,
+		    pr_strerror(r));
 	pr_cred_clear(&l->v[found]);
 	memmove(&l->v[found], &l->v[found + 1], (l->n - found - 1) * sizeof(l->v[0]));
 	l->n--;
 	return PR_OK;
 }
 
-int pr_store_remove(const char *state_dir, const char *user,
-    const char *keyid, struct pr_errbuf *eb)
+int pr_store_remove_if(const char *state_dir, const char *user, const char *keyid,
+    pr_store_guard guard, void *guard_arg, struct pr_errbuf *eb)
 {
+	struct remove_arg a = { keyid, guard, guard_arg };
+
 	if (!keyid_valid(keyid))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "key id must be %d lower-case hex digits",
 		    PR_KEYID_LEN);
-	return store_modify(state_dir, user, mutate_remove, keyid, eb);
+	return store_modify(state_dir, user, mutate_remove, &a, eb);
+}
+
+int pr_store_remove(const char *state_dir, const char *user,
+    const char *keyid, struct pr_errbuf *eb)
+{
+	return pr_store_remove_if(state_dir, user, keyid, NULL, NULL, eb);
+}
+
+struct rename_arg {
+	const char *keyid;
+	const char *label;
+};
+
+static int mutate_rename(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+    struct pr_errbuf *eb)
+{
+	const struct rename_arg *a = arg;
+	size_t found;
+	int r;
+
+	if ((r = find_keyid(l, a->keyid, x, &found, eb)) != PR_OK)
+		return r;
+	memcpy(l->v[found].label, a->label, strlen(a->label) + 1);
+	return PR_OK;
+}
+
+int pr_store_rename(const char *state_dir, const char *user, const char *keyid,
+    const char *label, struct pr_errbuf *eb)
+{
+	struct rename_arg a = { keyid, label };
+
+	if (!keyid_valid(keyid))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "key id must be %d lower-case hex digits",
+		    PR_KEYID_LEN);
+	if (label == NULL || strlen(label) > PR_LABEL_MAX)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "a label is at most %d bytes",
+		    PR_LABEL_MAX);
+	return store_modify(state_dir, user, mutate_rename, &a, eb);
 }
 
 struct use_arg {

@@ -63,6 +63,27 @@ int pr_store_remove(const char *state_dir, const char *user,
     const char *keyid, struct pr_errbuf *eb);
 
 /*
+ * A rule a removal must pass at the moment of the change: called under the
+ * user's lock with the list as it is then and the index of the key to go;
+ * PR_OK lets the removal happen, any other code is returned unchanged
+ * (e.g. PR_ERR_LAST_KEY) and nothing is written.
+ */
+typedef int (*pr_store_guard)(const struct pr_credlist *l, size_t index, void *arg);
+
+/* pr_store_remove, refused unless guard (may be NULL) allows it. */
+int pr_store_remove_if(const char *state_dir, const char *user, const char *keyid,
+    pr_store_guard guard, void *guard_arg, struct pr_errbuf *eb);
+
+/*
+ * Set the label of the credential whose key id is keyid (at most
+ * PR_LABEL_MAX bytes; "" clears it), read-modify-write under the user's
+ * lock. PR_ERR_NOT_FOUND if none; PR_ERR_INVALID_ARG for a bad key id or
+ * label, or an ambiguous key id.
+ */
+int pr_store_rename(const char *state_dir, const char *user, const char *keyid,
+    const char *label, struct pr_errbuf *eb);
+
+/*
  * Record a successful use: under the lock, re-read the stored counter; if
  * new_count is non-zero and not greater than it (or the stored one is
  * non-zero and new_count is zero), return PR_ERR_COUNTER and change nothing;

@@ -14,6 +14,11 @@ tests_softkey_build_practicerunner_admin_SOURCES = $(ADMIN_SOURCES)
 tests_softkey_build_practicerunner_admin_CPPFLAGS = $(HELPER_CPPFLAGS)
 tests_softkey_build_practicerunner_admin_LDADD = $(SOFTKEY_LIBS)
 
+check_PROGRAMS += tests/softkey-build/practicerunner-enroll
+tests_softkey_build_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)
+tests_softkey_build_practicerunner_enroll_CPPFLAGS = $(HELPER_CPPFLAGS)
+tests_softkey_build_practicerunner_enroll_LDADD = $(SOFTKEY_LIBS)
+
 # The module as a plain .so at the fixed path (libtool keeps it in .libs/).
 check_DATA = tests/softkey-build/pam_practicerunner.so
 tests/softkey-build/pam_practicerunner.so: tests/softkey-build/pam_practicerunner.la
@@ -26,9 +31,11 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_cli.sh \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
-	tests/integration/admin_lifecycle.sh
+	tests/integration/admin_lifecycle.sh \
+	tests/integration/enroll_setuid.sh
 TESTS += $(INTEGRATION_TESTS)
-dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh
+dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
+	tests/integration/setuid_lib.sh
 
 # A PAM application that prints the exact result code and the messages.
 check_PROGRAMS += tests/integration/pamrun

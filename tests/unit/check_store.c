@@ -456,6 +456,8 @@ START_TEST(invalid_user_names)
 	ck_assert_int_eq(pr_store_add(sdir, bad_users[_i], &c, NULL), PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(pr_store_remove(sdir, bad_users[_i], "000000000000", NULL),
 	    PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_rename(sdir, bad_users[_i], "000000000000", "x", NULL),
+	    PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(pr_store_record_use(sdir, bad_users[_i], id, 1, 1, 1, NULL),
 	    PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(pr_store_load(sdir, NULL, &l, NULL), PR_ERR_INVALID_ARG);
@@ -619,6 +621,109 @@ START_TEST(remove_by_keyid)
 	ck_assert_int_eq(pr_store_remove(sdir, "alice", "zzzzzzzzzzzz", &eb), PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(pr_store_remove(sdir, "alice", NULL, &eb), PR_ERR_INVALID_ARG);
 	for (unsigned i = 0; i < 3; i++)
+		pr_cred_clear(&c[i]);
+}
+END_TEST
+
+/* pr_store_rename: one row per label or key id, valid or not. */
+static const struct {
+	const char *keyid;   /* NULL: the enrolled key's own id */
+	const char *label;
+	int want;
+} rename_rows[] = {
+	{ NULL, "desk drawer", PR_OK },
+	{ NULL, "", PR_OK },                                   /* clears the label */
+	{ NULL, "100% sure = yes", PR_OK },                    /* escaped on disk */
+	{ NULL, "1234567890123456789012345678901234567890123456789012345678901234", PR_OK },
+	{ NULL, "12345678901234567890123456789012345678901234567890123456789012345",
+	  PR_ERR_INVALID_ARG },                                 /* PR_LABEL_MAX + 1 */
+	{ NULL, NULL, PR_ERR_INVALID_ARG },
+	{ "000000000000", "x", PR_ERR_NOT_FOUND },
+	{ "ABCDEF012345", "x", PR_ERR_INVALID_ARG },            /* upper case */
+	{ "abc", "x", PR_ERR_INVALID_ARG },
+	{ "0123456789abc", "x", PR_ERR_INVALID_ARG },
+	{ "../../etc/xx", "x", PR_ERR_INVALID_ARG },
+};
+
+START_TEST(rename_rows_test)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	struct pr_cred c[2];
+	char kid[PR_KEYID_LEN + 1];
+	const char *keyid = rename_rows[_i].keyid;
+	bool ok = rename_rows[_i].want == PR_OK;
+
+	for (unsigned i = 0; i < 2; i++) {
+		make_cred(&c[i], i + 60);
+		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+	}
+	pr_keyid(c[1].id, c[1].id_len, kid);
+	ck_assert_int_eq(pr_store_rename(sdir, "alice", keyid != NULL ? keyid : kid,
+	    rename_rows[_i].label, &eb), rename_rows[_i].want);
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_uint_eq(l.n, 2);
+	assert_cred_eq(&l.v[0], &c[0]);   /* the other key is untouched */
+	if (ok)
+		snprintf(c[1].label, sizeof(c[1].label), "%s", rename_rows[_i].label);
+	assert_cred_eq(&l.v[1], &c[1]);   /* only the label changed, if anything */
+	pr_credlist_clear(&l);
+	/* Her key id is not found in another user's file. */
+	ck_assert_int_eq(pr_store_rename(sdir, "bob", kid, "x", &eb), PR_ERR_NOT_FOUND);
+	for (unsigned i = 0; i < 2; i++)
+		pr_cred_clear(&c[i]);
+}
+END_TEST
+
+/* A guard that allows removal only while another key of class physical remains. */
+static int guard_keep_physical(const struct pr_credlist *l, size_t index, void *arg)
+{
+	int *calls = arg;
+	size_t left = 0;
+
+	(*calls)++;
+	for (size_t i = 0; i < l->n; i++)
+		left += i != index && l->v[i].cls == PR_CLASS_PHYSICAL;
+	return left > 0 ? PR_OK : PR_ERR_LAST_KEY;
+}
+
+START_TEST(remove_if_guard)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	struct pr_cred c[2];
+	char kid[2][PR_KEYID_LEN + 1];
+	int calls = 0;
+
+	for (unsigned i = 0; i < 2; i++) {
+		make_cred(&c[i], 2 * i + 71);   /* odd seeds: physical */
+		ck_assert_int_eq(c[i].cls, PR_CLASS_PHYSICAL);
+		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+		pr_keyid(c[i].id, c[i].id_len, kid[i]);
+	}
+	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[0], guard_keep_physical,
+	    &calls, &eb), PR_OK);
+	ck_assert_int_eq(calls, 1);
+	/* The last one: refused by the guard, file unchanged. */
+	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[1], guard_keep_physical,
+	    &calls, &eb), PR_ERR_LAST_KEY);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_ptr_nonnull(strstr(eb.msg, kid[1]));
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_uint_eq(l.n, 1);
+	assert_cred_eq(&l.v[0], &c[1]);
+	pr_credlist_clear(&l);
+	/* Not found and bad ids never reach the guard. */
+	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[0], guard_keep_physical,
+	    &calls, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", "xyz", guard_keep_physical,
+	    &calls, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(calls, 2);
+	/* Without a guard it is pr_store_remove. */
+	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[1], NULL, NULL, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_uint_eq(l.n, 0);
+	for (unsigned i = 0; i < 2; i++)
 		pr_cred_clear(&c[i]);
 }
 END_TEST
@@ -811,6 +916,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tf, add_limits_and_bad_input);
 	tcase_add_loop_test(tf, damaged_store_rows, 0, NROWS(damage_rows));
 	tcase_add_test(tf, remove_by_keyid);
+	tcase_add_loop_test(tf, rename_rows_test, 0, NROWS(rename_rows));
+	tcase_add_test(tf, remove_if_guard);
 	tcase_add_loop_test(tf, counter_rule_rows, 0, NROWS(counter_rows));
 	tcase_add_test(tf, record_use_unknown_and_bad_args);
 	tcase_add_test(tf, concurrent_adds_lose_nothing);

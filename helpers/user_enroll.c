@@ -1,0 +1,909 @@
+/*
+ * practicerunner-enroll: installed setuid root, so that users can manage
+ * the security keys of their own account (DESIGN.md sections 2 and 3):
+ *
+ *   enroll [--label L]   first key: an invitation token; further keys: a
+ *                        touch of an enrolled key first
+ *   list                 the caller's keys
+ *   rename KEYID LABEL   harmless: no touch, audited
+ *   remove KEYID         a touch of a key (a remaining one or this one);
+ *                        never the last key the policy needs
+ *
+ * The privilege model is setuid.h's: suid_begin() runs first, device I/O
+ * runs with the caller's rights, state and audit with root's. Every command
+ * goes through one table (commands[]): its arguments are checked against
+ * the caller's state before any prompt, then the proof the row asks for is
+ * taken (touch or invitation), then the change is made and audited with
+ * signals blocked. A change that cannot be audited is undone.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "attest.h"
+#include "cli.h"
+#include "enroll.h"
+#include "invite.h"
+#include "lifecycle.h"
+#include "roles.h"
+#include "setuid.h"
+#include "transport.h"
+#include "util.h"
+
+#define PROG "practicerunner-enroll"
+#define TOKEN_MAX 256
+
+/* The proof a command needs before it changes anything. */
+enum confirm {
+	CONFIRM_NONE,           /* reads, or harmless (rename) */
+	CONFIRM_KEY,            /* a fresh assertion by one of the user's keys */
+	CONFIRM_KEY_OR_INVITE,  /* the same; with no acceptable key, an invitation token */
+};
+
+struct enroll_ctx {
+	struct cli cli;
+	struct suid *suid;
+	const char *user;            /* whose keys: the caller (or --user for root) */
+	enum pr_role role;
+	enum pr_need need;
+	struct pr_credlist creds;    /* as loaded before any prompt */
+	bool *confirmers;            /* per credential: may confirm with a touch */
+	const char *label;           /* enroll --label, rename LABEL */
+	char keyid[PR_KEYID_LEN + 1];/* rename, remove */
+	size_t target;               /* index of keyid in creds */
+	char *token;                 /* invitation token; wiped */
+	char proof[64];              /* audit detail of the proof taken */
+};
+
+struct command {
+	const char *name;
+	const char *usage;
+	enum confirm confirm;
+	/* Parse argv (argv[0] = the command) and check it against the state: no prompt yet. */
+	int (*check)(struct enroll_ctx *x, int argc, char **argv);
+	/* Make the change (or print), after the proof. */
+	int (*run)(struct enroll_ctx *x);
+};
+
+static void say(const struct enroll_ctx *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "practicerunner-enroll: message" on stderr. */
+static void say(const struct enroll_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", x->cli.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- audit ------------------------------------------------------------------------ */
+
+/* One record: the caller as actor, the account acted on as user. */
+static int audit(struct enroll_ctx *x, const char *event, int err,
+    const struct pr_cred *cred, const char *detail)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	struct pr_errbuf eb = { "" };
+	char tty[64], aaguid[37];
+	char *cred_id = NULL;
+	int r;
+
+	ev.event = event;
+	ev.success = err == PR_OK;
+	ev.reason = err == PR_OK ? NULL : pr_err_reason(err);
+	ev.user = x->user;
+	ev.role = pr_role_name(x->role);
+	ev.service = PROG;
+	ev.rp_id = x->cli.cfg->rp_id;
+	ev.actor = x->suid->actor;
+	ev.detail = detail;
+	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
+		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
+	if (cred != NULL) {
+		cred_id = pr_b64url_encode(cred->id, cred->id_len);
+		pr_aaguid_format(cred->aaguid, aaguid);
+		ev.cred_id = cred_id;
+		ev.aaguid = aaguid;
+		ev.flags = cred->flags;
+		ev.sign_count = cred->sign_count;
+		ev.cred_class = pr_class_name(cred->cls);
+		ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
+	}
+	if ((r = pr_audit_append(x->cli.cfg->audit_log, &ev, &eb)) != PR_OK)
+		say(x, "audit record not written: %s", eb.msg);
+	free(cred_id);
+	return r;
+}
+
+/* ---- input -------------------------------------------------------------------------- */
+
+/* A key id as printed by "list": exactly PR_KEYID_LEN hex digits, kept lower-case. */
+static bool parse_keyid(const char *in, char out[PR_KEYID_LEN + 1])
+{
+	if (strlen(in) != PR_KEYID_LEN)
+		return false;
+	for (size_t i = 0; i < PR_KEYID_LEN; i++) {
+		char c = in[i];
+
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+		out[i] = c;
+	}
+	out[PR_KEYID_LEN] = '\0';
+	return true;
+}
+
+/* Labels people type: printable ASCII (space included), at most PR_LABEL_MAX bytes. */
+static bool label_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > PR_LABEL_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * Text we did not write ourselves (labels stored by an administrator or an
+ * import, explanations quoting a certificate the key sent) may hold
+ * anything: never send raw control bytes to the user's terminal.
+ */
+static void clean_text(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+}
+
+static void print_label(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		putchar(*p >= 0x20 && *p < 0x7f ? *p : '?');
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* ^C, ^\ or a hangup while echo is off: restore the terminal first, then die of it. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+static const int prompt_signals[] = { SIGINT, SIGQUIT, SIGHUP };
+#define NPROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
+
+/* No SA_RESTART: the read returns EINTR and the loop ends. */
+static void prompt_signals_catch(struct sigaction saved[NPROMPT_SIGNALS])
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	for (size_t i = 0; i < NPROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &sa, &saved[i]);
+}
+
+static void prompt_signals_restore(const struct sigaction saved[NPROMPT_SIGNALS])
+{
+	for (size_t i = 0; i < NPROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &saved[i], NULL);
+}
+
+/*
+ * The invitation token: one line from standard input (echo off when it is
+ * a terminal), surrounding blanks trimmed. PR_ERR_CANCELLED for an empty
+ * line or end of input, PR_ERR_INVALID_ARG for a NUL byte or a line longer
+ * than TOKEN_MAX. The buffer is wiped whatever happens.
+ */
+static int read_token(char **out)
+{
+	struct sigaction saved_sa[NPROMPT_SIGNALS];
+	struct termios saved, quiet;
+	bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+	char *buf = NULL, *start;
+	size_t n = 0, len;
+	bool nul = false;
+	ssize_t got;
+	char ch;
+	int r;
+
+	*out = NULL;
+	if ((buf = calloc(1, TOKEN_MAX + 2)) == NULL)
+		return PR_ERR_NOMEM;
+	fprintf(stderr, "Enrollment invitation token: ");
+	fflush(stderr);
+	if (tty) {
+		prompt_signals_catch(saved_sa);
+		quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	/* One byte at a time: nothing past the line is consumed (a PIN may follow). */
+	while ((got = read(STDIN_FILENO, &ch, 1)) == 1 || (got < 0 && errno == EINTR)) {
+		if (interrupted)
+			break;
+		if (got != 1)
+			continue;
+		if (ch == '\n')
+			break;
+		nul |= ch == '\0';
+		if (n <= TOKEN_MAX)
+			buf[n++] = ch;   /* one byte past TOKEN_MAX marks "too long" */
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		prompt_signals_restore(saved_sa);
+	}
+	fputc('\n', stderr);   /* the line the user typed is not echoed */
+	if (interrupted) {
+		explicit_bzero(buf, TOKEN_MAX + 2);
+		raise(interrupted);    /* its default action, now that echo is back */
+	}
+	r = PR_ERR_INVALID_ARG;
+	if (n > TOKEN_MAX || nul)
+		goto fail;
+	for (start = buf; is_space(*start); start++)
+		;
+	for (len = strlen(start); len > 0 && is_space(start[len - 1]); len--)
+		;
+	r = PR_ERR_CANCELLED;
+	if (len == 0)
+		goto fail;
+	memmove(buf, start, len);
+	explicit_bzero(buf + len, TOKEN_MAX + 2 - len);
+	*out = buf;
+	buf = NULL;
+	r = PR_OK;
+fail:
+	pr_secret_free(&buf, TOKEN_MAX + 2);
+	return r;
+}
+
+/* ---- state ---------------------------------------------------------------------------- */
+
+/* Index of keyid in the loaded keys, or a message and PR_ERR_NOT_FOUND. */
+static int find_key(struct enroll_ctx *x, const char *keyid, size_t *index)
+{
+	char k[PR_KEYID_LEN + 1];
+
+	for (size_t i = 0; i < x->creds.n; i++) {
+		pr_keyid(x->creds.v[i].id, x->creds.v[i].id_len, k);
+		if (strcmp(k, keyid) == 0) {
+			*index = i;
+			return PR_OK;
+		}
+	}
+	say(x, "you have no key %s (see: %s list)", keyid, PROG);
+	return PR_ERR_NOT_FOUND;
+}
+
+/* Which keys may confirm: FIDO keys of a class the user's policy accepts (plus also, if < n). */
+static int set_confirmers(struct enroll_ctx *x, size_t also, size_t *count)
+{
+	*count = 0;
+	free(x->confirmers);
+	x->confirmers = NULL;
+	if (x->creds.n == 0)
+		return PR_OK;
+	if ((x->confirmers = calloc(x->creds.n, sizeof(bool))) == NULL)
+		return PR_ERR_NOMEM;
+	for (size_t i = 0; i < x->creds.n; i++) {
+		const struct pr_cred *c = &x->creds.v[i];
+
+		x->confirmers[i] = c->kind == PR_KIND_FIDO &&
+		    (pr_policy_class_ok(x->need, c->cls) || i == also);
+		*count += x->confirmers[i];
+	}
+	return PR_OK;
+}
+
+static const char *key_words(enum pr_need need)
+{
+	return need == PR_NEED_PHYSICAL ? "physical security key" : "security key";
+}
+
+/* What to tell the user about a failed device step, and what to do next. */
+static void explain_device(struct enroll_ctx *x, int r)
+{
+	switch (r) {
+	case PR_ERR_NO_DEVICE:
+		say(x, "no security key found. Plug it in and try again (the key must be usable "
+		    "by you: sign in at this machine's own screen and keyboard, or ask an "
+		    "administrator).");
+		break;
+	case PR_ERR_NO_CREDENTIAL:
+		say(x, "none of the attached keys is one of your enrolled keys. Attach one of "
+		    "them (as well as the new key) and try again.");
+		break;
+	case PR_ERR_CLASS:
+		say(x, "the key you used is not accepted by your sign-in policy (a %s is "
+		    "required); use one that is.", key_words(x->need));
+		break;
+	case PR_ERR_TIMEOUT:
+		say(x, "the security key was not touched in time; nothing was changed.");
+		break;
+	case PR_ERR_EXISTS:
+		say(x, "this key is already enrolled for you; use a different key.");
+		break;
+	case PR_ERR_COUNTER:
+		say(x, "the key's signature counter went backwards: it may be a copy of your key. "
+		    "Nothing was changed; tell your administrator.");
+		break;
+	default:
+		say(x, "security key: %s; nothing was changed.", pr_strerror(r));
+		break;
+	}
+}
+
+/* ---- device I/O, with the caller's rights ------------------------------------------------ */
+
+typedef int (*device_fn)(struct enroll_ctx *x, const struct pr_devices *devs, void *arg);
+
+/* Open the attached keys, run fn and close them, all as the caller. */
+static int with_devices(struct enroll_ctx *x, device_fn fn, void *arg)
+{
+	struct pr_devices devs = { .n = 0 };
+	int r;
+
+	if ((r = suid_drop(x->suid)) != PR_OK)
+		return r;
+	if ((r = pr_devices_open(&devs)) == PR_OK)
+		r = fn(x, &devs, arg);
+	pr_devices_close(&devs);
+	suid_regain(x->suid);
+	return r;
+}
+
+static int dev_assert(struct enroll_ctx *x, const struct pr_devices *devs, void *arg)
+{
+	const struct pr_config *cfg = x->cli.cfg;
+	struct pr_assert_opts o = {
+		.rp_id = cfg->rp_id,
+		.uv_required = pr_policy_uv_required(&cfg->policy, false),
+		.uv_preferred = cfg->policy.user_verification == PR_UV_PREFERRED,
+		.timeout_ms = cfg->touch_timeout * 1000,
+		.acceptable = x->confirmers,
+	};
+	struct pr_ui ui;
+
+	cli_ui(&ui);
+	return pr_assert_run(devs, &x->creds, &o, &ui, arg);
+}
+
+struct make_arg {
+	X509_STORE *anchors;
+	struct pr_cred *cred;
+	char *why;
+	size_t why_len;
+};
+
+static int dev_make(struct enroll_ctx *x, const struct pr_devices *devs, void *arg)
+{
+	struct make_arg *m = arg;
+	struct pr_enroll_opts o = {
+		.cfg = x->cli.cfg,
+		.user = x->user,
+		.label = x->label,
+		.uv_required = x->cli.cfg->policy.user_verification == PR_UV_REQUIRED,
+		.anchors = m->anchors,
+	};
+	struct pr_ui ui;
+
+	cli_ui(&ui);
+	return pr_enroll_make(devs, &o, &x->creds, &ui, m->cred, m->why, m->why_len);
+}
+
+/* ---- proofs ------------------------------------------------------------------------------- */
+
+/* A fresh assertion by one of the confirmers; its counter is stored like a sign-in's. */
+static int confirm_touch(struct enroll_ctx *x, const char *event)
+{
+	struct pr_assert_outcome out = { .index = SIZE_MAX };
+	struct pr_errbuf eb = { "" };
+	const struct pr_cred *c;
+	char kid[PR_KEYID_LEN + 1];
+	int r;
+
+	fprintf(stderr, "Touch one of your enrolled keys to confirm it is you.\n");
+	r = with_devices(x, dev_assert, &out);
+	c = out.index < x->creds.n ? &x->creds.v[out.index] : NULL;
+	if (r == PR_OK && c == NULL)
+		r = PR_ERR_SIGNATURE;   /* cannot happen: a verified assertion names its key */
+	if (r == PR_OK && (r = pr_store_record_use(x->cli.cfg->state_dir, x->user, c->id,
+	    c->id_len, out.sign_count, pr_now(), &eb)) != PR_OK && r != PR_ERR_COUNTER)
+		say(x, "%s", eb.msg);
+	if (r != PR_OK) {
+		explain_device(x, r);
+		audit(x, event, r, c, "confirmation by key failed");
+		return r;
+	}
+	pr_keyid(c->id, c->id_len, kid);
+	snprintf(x->proof, sizeof(x->proof), "confirmed with key %s", kid);
+	return PR_OK;
+}
+
+/* An invitation exists and is current; then the token, checked (not yet consumed). */
+static int confirm_invite(struct enroll_ctx *x)
+{
+	const char *dir = x->cli.cfg->state_dir;
+	struct pr_invite_info info;
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	r = pr_invite_info(dir, x->user, &info, &eb);
+	if (r == PR_OK && info.expires <= pr_now())
+		r = PR_ERR_EXPIRED;
+	if (r == PR_OK) {
+		if ((r = read_token(&x->token)) == PR_OK)
+			r = pr_invite_check(dir, x->user, x->token, pr_now(), &eb);
+		else if (r == PR_ERR_INVALID_ARG)
+			r = PR_ERR_INVITE_INVALID;
+	}
+	switch (r) {
+	case PR_OK:
+		snprintf(x->proof, sizeof(x->proof), "invitation");
+		return PR_OK;
+	case PR_ERR_NOT_FOUND:
+		say(x, "you have no enrolled %s yet, and there is no enrollment invitation for "
+		    "you. Ask an administrator for one.", key_words(x->need));
+		break;
+	case PR_ERR_EXPIRED:
+		say(x, "your enrollment invitation has expired. Ask an administrator for a new one.");
+		break;
+	case PR_ERR_INVITE_INVALID:
+		say(x, "that is not your invitation token; nothing was changed. After %d wrong "
+		    "tokens the invitation is void.", PR_INVITE_MAX_FAILURES);
+		break;
+	case PR_ERR_CANCELLED:
+		say(x, "no token entered; nothing was changed.");
+		break;
+	default:
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		break;
+	}
+	pr_secret_strfree(&x->token);
+	audit(x, "enroll", r, NULL, "invitation");
+	return r;
+}
+
+/* ---- enroll ----------------------------------------------------------------------------------- */
+
+static int check_enroll(struct enroll_ctx *x, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+l:", opts, NULL)) != -1) {
+		if (ch != 'l')
+			return PR_ERR_INVALID_ARG;
+		x->label = optarg;
+	}
+	if (optind != argc)
+		return PR_ERR_INVALID_ARG;
+	if (x->label != NULL && !label_valid(x->label)) {
+		say(x, "a label is at most %d printable characters", PR_LABEL_MAX);
+		return PR_ERR_INVALID_ARG;
+	}
+	return PR_OK;
+}
+
+/* No unrecorded change: consume the invitation, store, audit; undo the store if unaudited. */
+static int commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
+{
+	struct pr_errbuf eb = { "" };
+	char kid[PR_KEYID_LEN + 1];
+	int r;
+
+	pr_keyid(cred->id, cred->id_len, kid);
+	suid_critical_begin(x->suid);
+	if (x->token != NULL &&
+	    (r = pr_invite_consume(x->cli.cfg->state_dir, x->user, x->token, pr_now(), &eb)) != PR_OK) {
+		say(x, "the invitation could not be used (%s): it was used, withdrawn or expired "
+		    "meanwhile. The key was not enrolled.", pr_strerror(r));
+		audit(x, "enroll", r, cred, "invitation");
+		goto done;
+	}
+	pr_secret_strfree(&x->token);
+	if ((r = pr_store_add(x->cli.cfg->state_dir, x->user, cred, &eb)) != PR_OK) {
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		audit(x, "enroll", r, cred, x->proof);
+		goto done;
+	}
+	if ((r = audit(x, "enroll", PR_OK, cred, x->proof)) != PR_OK) {
+		pr_store_remove(x->cli.cfg->state_dir, x->user, kid, &eb);
+		say(x, "enrollment undone because it could not be recorded");
+	}
+done:
+	suid_critical_end(x->suid);
+	return r;
+}
+
+static void enroll_report(struct enroll_ctx *x, const struct pr_cred *cred, const char *why)
+{
+	struct pr_credlist now = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	char kid[PR_KEYID_LEN + 1];
+
+	pr_keyid(cred->id, cred->id_len, kid);
+	printf("Enrolled key %s: %s (%s)", kid, pr_class_name(cred->cls), why);
+	if (cred->label[0] != '\0') {
+		printf(", label \"");
+		print_label(cred->label);
+		printf("\"");
+	}
+	printf(".\n");
+	if (pr_store_load(x->cli.cfg->state_dir, x->user, &now, &eb) == PR_OK &&
+	    pr_lifecycle_single_physical(&now, x->need))
+		printf("This is your only physical security key. A second physical key is strongly "
+		    "recommended, kept somewhere safe: if this one is lost or broken you cannot "
+		    "sign in until an administrator helps you. Enroll it with '%s enroll'.\n", PROG);
+	pr_credlist_clear(&now);
+}
+
+static int run_enroll(struct enroll_ctx *x)
+{
+	struct pr_cred cred = { 0 };
+	struct pr_errbuf eb = { "" };
+	X509_STORE *anchors = NULL;
+	char why[256] = "";
+	struct make_arg m = { NULL, &cred, why, sizeof(why) };
+	int r;
+
+	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+		say(x, "%s", eb.msg);
+		goto done;
+	}
+	m.anchors = anchors;
+	fprintf(stderr, "Now touch the new security key to enroll it.\n");
+	r = with_devices(x, dev_make, &m);
+	clean_text(why);
+	if (r != PR_OK) {
+		explain_device(x, r);
+		audit(x, "enroll", r, NULL, x->proof);
+		goto done;
+	}
+	if (!pr_policy_class_ok(x->need, cred.cls)) {
+		r = PR_ERR_CLASS;
+		say(x, "refused: this key is a passkey (%s), but your sign-in policy requires a "
+		    "physical security key, so it could not sign you in. Enroll a physical "
+		    "security key instead.", why);
+		audit(x, "enroll", r, &cred, "refused by policy");
+		goto done;
+	}
+	if ((r = commit_enroll(x, &cred)) == PR_OK)
+		enroll_report(x, &cred, why);
+done:
+	X509_STORE_free(anchors);
+	pr_cred_clear(&cred);
+	return r;
+}
+
+/* ---- list ---------------------------------------------------------------------------------------- */
+
+static int check_none(struct enroll_ctx *x, int argc, char **argv)
+{
+	(void)x;
+	(void)argv;
+	return argc == 1 ? PR_OK : PR_ERR_INVALID_ARG;
+}
+
+static int run_list(struct enroll_ctx *x)
+{
+	char kid[PR_KEYID_LEN + 1], d1[32], d2[32];
+	bool any_unaccepted = false;
+
+	if (x->creds.n == 0) {
+		printf("You have no enrolled security keys. With an enrollment invitation from "
+		    "an administrator, run '%s enroll'.\n", PROG);
+		return PR_OK;
+	}
+	printf("%-13s %-9s %-10s %-10s %s\n", "KEYID", "CLASS", "CREATED", "LAST-USED", "LABEL");
+	for (size_t i = 0; i < x->creds.n; i++) {
+		const struct pr_cred *c = &x->creds.v[i];
+		bool ok = c->kind == PR_KIND_FIDO && pr_policy_class_ok(x->need, c->cls);
+
+		pr_keyid(c->id, c->id_len, kid);
+		printf("%s%-12s %-9s %-10s %-10s ", ok ? " " : "*", kid,
+		    c->kind == PR_KIND_SSH ? "ssh" : pr_class_name(c->cls),
+		    cli_date(c->created, d1), cli_date(c->last_used, d2));
+		print_label(c->label[0] != '\0' ? c->label : "-");
+		putchar('\n');
+		any_unaccepted |= !ok;
+	}
+	if (any_unaccepted)
+		printf("* not accepted for sign-in here by your policy (a %s is required)\n",
+		    key_words(x->need));
+	return PR_OK;
+}
+
+/* ---- rename ---------------------------------------------------------------------------------------- */
+
+static int check_keyid_arg(struct enroll_ctx *x, const char *arg)
+{
+	if (!parse_keyid(arg, x->keyid)) {
+		say(x, "a key id is %d hex digits, as shown by '%s list'", PR_KEYID_LEN, PROG);
+		return PR_ERR_INVALID_ARG;
+	}
+	return find_key(x, x->keyid, &x->target);
+}
+
+static int check_rename(struct enroll_ctx *x, int argc, char **argv)
+{
+	int r;
+
+	if (argc != 3)
+		return PR_ERR_INVALID_ARG;
+	if ((r = check_keyid_arg(x, argv[1])) != PR_OK)
+		return r;
+	if (!label_valid(argv[2])) {
+		say(x, "a label is at most %d printable characters", PR_LABEL_MAX);
+		return PR_ERR_INVALID_ARG;
+	}
+	x->label = argv[2];
+	return PR_OK;
+}
+
+static int run_rename(struct enroll_ctx *x)
+{
+	struct pr_errbuf eb = { "" };
+	const struct pr_cred *c = &x->creds.v[x->target];
+	char detail[PR_LABEL_MAX + 16];
+	int r;
+
+	snprintf(detail, sizeof(detail), "new label: %s", x->label);
+	suid_critical_begin(x->suid);
+	if ((r = pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, x->label, &eb)) != PR_OK) {
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		audit(x, "rename", r, c, detail);
+	} else if ((r = audit(x, "rename", PR_OK, c, detail)) != PR_OK) {
+		pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, c->label, &eb);
+		say(x, "renaming undone because it could not be recorded");
+	}
+	suid_critical_end(x->suid);
+	if (r == PR_OK)
+		printf("Key %s is now labelled \"%s\".\n", x->keyid, x->label);
+	return r;
+}
+
+/* ---- remove ------------------------------------------------------------------------------------------ */
+
+static int check_remove(struct enroll_ctx *x, int argc, char **argv)
+{
+	int r;
+
+	if (argc != 2)
+		return PR_ERR_INVALID_ARG;
+	if ((r = check_keyid_arg(x, argv[1])) != PR_OK)
+		return r;
+	r = pr_lifecycle_can_remove(&x->creds, x->need, x->target);
+	if (r == PR_ERR_LAST_KEY)
+		say(x, "refused: key %s is your last %s, and your sign-in policy requires one: "
+		    "without it you could not sign in. Enroll another one first ('%s enroll'), "
+		    "then remove this one.", x->keyid, key_words(x->need), PROG);
+	else if (r != PR_OK)
+		say(x, "refused: %s", pr_strerror(r));
+	if (r != PR_OK)
+		audit(x, "remove", r, &x->creds.v[x->target], "refused by policy");
+	return r;
+}
+
+/* The lifecycle rule again, under the store's lock, on the list as it is then. */
+static int guard_can_remove(const struct pr_credlist *l, size_t index, void *arg)
+{
+	const enum pr_need *need = arg;
+
+	return pr_lifecycle_can_remove(l, *need, index);
+}
+
+static int run_remove(struct enroll_ctx *x)
+{
+	struct pr_errbuf eb = { "" };
+	const struct pr_cred *c = &x->creds.v[x->target];
+	int r;
+
+	suid_critical_begin(x->suid);
+	r = pr_store_remove_if(x->cli.cfg->state_dir, x->user, x->keyid, guard_can_remove,
+	    &x->need, &eb);
+	if (r != PR_OK) {
+		if (r == PR_ERR_LAST_KEY)
+			say(x, "refused: key %s is now your last %s (another was removed meanwhile).",
+			    x->keyid, key_words(x->need));
+		else
+			say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		audit(x, "remove", r, c, x->proof);
+	} else if ((r = audit(x, "remove", PR_OK, c, x->proof)) != PR_OK) {
+		pr_store_add(x->cli.cfg->state_dir, x->user, c, &eb);
+		say(x, "removal undone because it could not be recorded");
+	}
+	suid_critical_end(x->suid);
+	if (r == PR_OK)
+		printf("Removed key %s from your account: it can no longer sign you in here. The "
+		    "credential stays on the security key itself until you delete it there "
+		    "(with the key vendor's tool).\n", x->keyid);
+	return r;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------------------ */
+
+static const struct command commands[] = {
+	{ "enroll", "enroll [--label LABEL]", CONFIRM_KEY_OR_INVITE, check_enroll, run_enroll },
+	{ "list", "list", CONFIRM_NONE, check_none, run_list },
+	{ "rename", "rename KEYID LABEL", CONFIRM_NONE, check_rename, run_rename },
+	{ "remove", "remove KEYID", CONFIRM_KEY, check_remove, run_remove },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s COMMAND\n\nCommands (your own keys):\n", PROG);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "\nRoot only: --config FILE, --user USER. See %s(1).\n", PROG);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* The proof the command's row asks for. */
+static int confirm(struct enroll_ctx *x, const struct command *cmd)
+{
+	size_t n = 0;
+	int r;
+
+	if (cmd->confirm == CONFIRM_NONE)
+		return PR_OK;
+	/* remove: the key being removed may confirm too, whatever its class. */
+	if ((r = set_confirmers(x, cmd->confirm == CONFIRM_KEY ? x->target : x->creds.n,
+	    &n)) != PR_OK)
+		return r;
+	if (n > 0)
+		return confirm_touch(x, cmd->name);
+	if (cmd->confirm == CONFIRM_KEY_OR_INVITE) {
+		if (x->creds.n > 0)
+			fprintf(stderr, "None of your enrolled keys is accepted by your sign-in "
+			    "policy, so this enrollment needs an invitation token.\n");
+		return confirm_invite(x);
+	}
+	say(x, "none of your keys can confirm this change; ask an administrator.");
+	return PR_ERR_NOT_ENROLLED;
+}
+
+/* The account to act on: the caller, or --user for root. */
+static int resolve_user(struct enroll_ctx *x, const char *opt_user)
+{
+	if (opt_user == NULL) {
+		x->user = x->suid->caller;
+		return PR_OK;
+	}
+	if (!pr_username_valid(opt_user) || getpwnam(opt_user) == NULL) {
+		say(x, "no such user: %s", pr_username_valid(opt_user) ? opt_user : "(invalid name)");
+		return PR_ERR_NOT_FOUND;
+	}
+	x->user = opt_user;
+	return PR_OK;
+}
+
+/* Load what every command needs: policy, the user's requirement, their keys. */
+static int load_state(struct enroll_ctx *x, const char *opt_user)
+{
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	if (cli_load_config(&x->cli) != CLI_OK)
+		return PR_ERR_CONFIG;
+	if ((r = resolve_user(x, opt_user)) != PR_OK)
+		return r;
+	if ((r = pr_user_need(x->cli.cfg, x->user, &x->role, &x->need)) != PR_OK) {
+		say(x, "cannot tell what your sign-in policy requires (%s); nothing done",
+		    pr_strerror(r));
+		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
+	}
+	if ((r = pr_store_load(x->cli.cfg->state_dir, x->user, &x->creds, &eb)) != PR_OK)
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+	return r;
+}
+
+static int dispatch(struct enroll_ctx *x, const struct command *cmd, const char *opt_user,
+    int argc, char **argv)
+{
+	int r;
+
+	if ((r = load_state(x, opt_user)) != PR_OK)
+		return cli_exit_code(r);
+	optind = 0;   /* each command parses its own options, argv[0] = its name */
+	if ((r = cmd->check(x, argc, argv)) == PR_ERR_INVALID_ARG)
+		fprintf(stderr, "Usage: %s %s\n", PROG, cmd->usage);
+	if (r == PR_OK && (r = confirm(x, cmd)) == PR_OK)
+		r = cmd->run(x);
+	return cli_exit_code(r);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct suid s;
+	struct enroll_ctx x = { .cli = { .prog = PROG } };
+	const struct command *cmd;
+	const char *opt_user = NULL;
+	int ch, rc;
+
+	if ((rc = suid_begin(&s, PROG, argc)) != CLI_OK)
+		return rc;
+	x.suid = &s;
+	opterr = 0;   /* getopt would name argv[0], which the caller chose */
+	while ((ch = getopt_long(argc, argv, "+c:u:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			x.cli.config_path = optarg;
+			break;
+		case 'u':
+			opt_user = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_OK;
+		case 'V':
+			printf("%s %s\n", PROG, PACKAGE_VERSION);
+			return CLI_OK;
+		default:
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (!s.trusted && (x.cli.config_path != NULL || opt_user != NULL)) {
+		say(&x, "%s is only for root: this program always uses %s and acts on your own "
+		    "account. Nothing done.", x.cli.config_path != NULL ? "--config" : "--user",
+		    PR_DEFAULT_CONFIG);
+		return CLI_USAGE;
+	}
+	if (optind >= argc || (cmd = find_command(argv[optind])) == NULL) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	rc = dispatch(&x, cmd, opt_user, argc - optind, argv + optind);
+	pr_secret_strfree(&x.token);
+	free(x.confirmers);
+	pr_credlist_clear(&x.creds);
+	pr_config_free(&x.cli.cfg);
+	return rc;
+}

@@ -1,0 +1,157 @@
+# Real setuid runs (DESIGN.md section 6), sourced after lib.sh: the helpers
+# installed setuid root at their built-in path, run by unprivileged test
+# users, each run inside its own private mount namespace (unshare -m) where
+#   /etc/practicerunner        <- $NS_ETC   (policy with the release paths,
+#                                            softkey-devices, trust anchors)
+#   /var/lib/practicerunner    <- $NS_STATE
+#   /var/log/practicerunner    <- $NS_LOG
+#   $SU_BINDIR                 <- a tmpfs holding the setuid copies
+# are bind-mounted. Nothing outside the namespace changes: where a mount
+# point does not exist on this machine, its parent directory gets an overlay
+# (upper layer in $NS) inside the namespace, and the mount point is made
+# there.
+#
+# Softkey device files live under $NS_KEYS/USER/, owned by that user (the
+# helper opens them with the user's rights), and are "attached" by listing
+# them in $NS_ETC/softkey-devices, which setuid softkey builds read instead
+# of the environment.
+
+SU_BINDIR=${SU_BINDIR:-/usr/local/bin}   # bindir of the default prefix
+NS=$T/ns
+NS_ETC=$NS/etc
+NS_STATE=$NS/state
+NS_LOG=$NS/log
+NS_KEYS=$NS/keys
+NS_ENTER=$NS/enter.sh
+AUDIT_NS=$NS_LOG/audit.log
+ENROLL=$SU_BINDIR/practicerunner-enroll
+
+bail() { echo "Bail out! $*"; exit 1; }
+
+for tool in unshare setpriv findmnt; do
+	command -v "$tool" >/dev/null || bail "$tool is needed for the setuid tests"
+done
+
+mkdir -p "$NS_ETC/trust-anchors.d" "$NS_STATE" "$NS_LOG" "$NS_KEYS" "$NS/ov"
+chmod 755 "$NS" "$NS_ETC" "$NS_ETC/trust-anchors.d" "$NS_KEYS"
+chmod 700 "$NS_STATE" "$NS_LOG"
+: > "$NS_ETC/softkey-devices"
+chmod 644 "$NS_ETC/softkey-devices"
+
+# The script every namespace starts with: mounts, setuid copies, then the
+# command as WHO ("root", a user name, or UID:GID with no groups).
+cat > "$NS_ENTER" <<EOF
+set -eu
+who=\$1; shift
+# Make \$1 exist as a mount point without changing the host: overlay its parent.
+mountpoint_here() {
+	local dir=\$1 parent=\$(dirname "\$1") tag
+	[ -d "\$dir" ] && return 0
+	tag=\$(printf '%s' "\$parent" | tr / _)
+	mkdir -p "$NS/ov/\$tag/up" "$NS/ov/\$tag/work"
+	mountpoint -q "\$parent" && findmnt -n -o FSTYPE -T "\$parent" | grep -qx overlay ||
+		mount -t overlay overlay -o "lowerdir=\$parent,upperdir=$NS/ov/\$tag/up,workdir=$NS/ov/\$tag/work" "\$parent"
+	mkdir -p "\$dir"
+}
+mountpoint_here /etc/practicerunner
+mountpoint_here /var/lib/practicerunner
+mountpoint_here /var/log/practicerunner
+mountpoint_here "$SU_BINDIR"
+mount --bind "$NS_ETC" /etc/practicerunner
+mount --bind "$NS_STATE" /var/lib/practicerunner
+mount --bind "$NS_LOG" /var/log/practicerunner
+if [ -n "\${NS_PASSWD:-}" ]; then mount --bind "\$NS_PASSWD" /etc/passwd; fi
+mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_BINDIR"
+install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
+install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"
+case \$who in
+root) exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "\$@" ;;
+*:*) exec setpriv --reuid="\${who%%:*}" --regid="\${who##*:}" --clear-groups -- \
+	env -i PATH=/usr/bin:/bin "\$@" ;;
+*) exec setpriv --reuid="\$who" --regid="\$(id -g "\$who")" --init-groups -- \
+	env -i PATH=/usr/bin:/bin "\$@" ;;
+esac
+EOF
+
+# ns WHO CMD...: run CMD in a fresh namespace as WHO (stdin passed on);
+# stdout and stderr go to $T/out.
+ns() {
+	timeout 60 unshare -m --propagation private -- bash "$NS_ENTER" "$@" > "$T/out" 2>&1
+}
+
+# run_as USER ARGS...: practicerunner-enroll ARGS as USER, stdin from /dev/null.
+run_as() { local u=$1; shift; ns "$u" "$ENROLL" "$@" </dev/null; }
+# run_as_in USER INPUT ARGS...: the same with INPUT (one line per argument) on stdin.
+run_as_in() { local u=$1 input=$2; shift 2; printf '%s\n' "$input" | ns "$u" "$ENROLL" "$@"; }
+
+# Before anything: the tmpfs and $T must allow setuid, or every test would
+# pass for the wrong reason ("must be installed setuid root" is a refusal too).
+check_setuid_possible() {
+	local opts
+	opts=$(findmnt -n -o OPTIONS -T "$T") || bail "findmnt $T failed"
+	case ",$opts," in *,nosuid,*) bail "$T is on a nosuid mount ($opts)";; esac
+	ns root findmnt -n -o OPTIONS -T "$SU_BINDIR" || { cat "$T/out"; bail "namespace setup failed"; }
+	case ",$(cat "$T/out")," in *,nosuid,*) bail "tmpfs on $SU_BINDIR is nosuid";; esac
+	ns root stat -c '%U %a' "$ENROLL"
+	[ "$(cat "$T/out")" = "root 4755" ] || bail "setuid copy is $(cat "$T/out")"
+	ns nobody "$ENROLL" --version
+	grep -q "practicerunner-enroll" "$T/out" && ! grep -q "setuid root" "$T/out" ||
+		bail "the setuid copy did not run with root rights: $(cat "$T/out")"
+}
+
+# write_ns_policy KEY_REQ PHYS_REQ [UV] [TIMEOUT]: the policy at its release path.
+write_ns_policy() {
+	cat > "$NS_ETC/practicerunner.conf" <<EOC
+rp_id = "pam://test-clinic"
+require_security_key = $1
+require_physical_key = $2
+user_verification = ${3:-discouraged}
+touch_timeout = ${4:-2}
+state_dir = "/var/lib/practicerunner"
+audit_log = "/var/log/practicerunner/audit.log"
+trust_anchors = "/etc/practicerunner/trust-anchors.d"
+exempt = {"prexempt"}
+roles {
+  owners = {"prowner", "@prowners"}
+  admins = {"@pradmins"}
+}
+EOC
+	chmod 644 "$NS_ETC/practicerunner.conf"
+}
+
+# user_key USER NAME PROFILE [softkey-ctl options]: a device file for USER,
+# owned by USER (and its directory, where the softkey puts its lock file).
+user_key() {
+	local u=$1 name=$2 profile=$3 dir=$NS_KEYS/$1; shift 3
+	mkdir -p "$dir"
+	"$CTL" add --state "$dir/$name.key" --profile "$profile" "$@" >/dev/null || return 1
+	chown -R "$u:" "$dir"
+	chmod 700 "$dir"
+}
+key_path() { echo "$NS_KEYS/$1/$2.key"; }
+
+# key_set USER NAME softkey-ctl-set-options: change a device, as its owner.
+key_set() {
+	local u=$1 name=$2; shift 2
+	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- \
+		"$CTL" set --state "$NS_KEYS/$u/$name.key" "$@" >/dev/null
+}
+
+# attach USER/NAME...: the devices plugged in (the secure list, root's 0644 file).
+attach() {
+	local list="" k
+	for k in "$@"; do list=${list:+$list:}$NS_KEYS/${k%%/*}/${k#*/}.key; done
+	printf '%s\n' "$list" > "$NS_ETC/softkey-devices"
+	chmod 644 "$NS_ETC/softkey-devices"
+}
+
+# keyids_of USER: the key ids of USER's enrolled keys (as the admin CLI lists them), one a line.
+keyids_of() { ns root "$SK/practicerunner-admin" key list "$1"; awk 'NR > 1 { print $2 }' "$T/out"; }
+
+# Everything a run could change: store, invitations, audit log and head.
+snapshot() {
+	(cd "$NS" && find state log -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+
+# audit_ns_last FIELD: that field of the last audit record (values are %-encoded).
+audit_ns_last() { tail -n 1 "$AUDIT_NS" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
