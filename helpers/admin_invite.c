@@ -8,8 +8,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -22,7 +20,6 @@
 #include "admin.h"
 #include "invite.h"
 #include "mail.h"
-#include "secure_file.h"
 #include "util.h"
 
 #define INVITE_MAX_LIFETIME (30 * 86400)   /* as lib/invite.c enforces */
@@ -247,60 +244,14 @@ done:
 
 /* ---- invite list ------------------------------------------------------------------ */
 
-static int strlist_add(struct pr_strlist *l, const char *s)
-{
-	char **v;
-
-	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
-		return PR_ERR_NOMEM;
-	l->v = v;
-	if ((l->v[l->n] = strdup(s)) == NULL)
-		return PR_ERR_NOMEM;
-	l->n++;
-	return PR_OK;
-}
-
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* Names in <state_dir>/invites, sorted; temp files (".x.tmp") are not user names. */
+/* Names in <state_dir>/invites, sorted. */
 static int invite_users(struct cli *c, struct pr_strlist *out)
 {
-	const char *dir = c->cfg->state_dir;
-	enum pr_file_status st;
-	struct dirent *de;
-	DIR *d = NULL;
-	int state_fd = -1, fd = -1, r = PR_OK;
+	struct pr_errbuf eb = { "" };
+	int r;
 
-	if ((st = pr_secure_opendir(AT_FDCWD, dir, 022, &state_fd)) != PR_FILE_OK) {
-		cli_err(c, "%s: %s", dir, pr_file_status_text(st));
-		r = pr_file_status_err(st);
-		goto done;
-	}
-	st = pr_secure_opendir(state_fd, "invites", 077, &fd);
-	if (st == PR_FILE_MISSING)
-		goto done;  /* no invitation yet */
-	if (st != PR_FILE_OK || (d = fdopendir(fd)) == NULL) {
-		cli_err(c, "%s/invites: %s", dir, st != PR_FILE_OK ?
-		    pr_file_status_text(st) : "cannot list");
-		r = st != PR_FILE_OK ? pr_file_status_err(st) : PR_ERR_IO;
-		goto done;
-	}
-	fd = -1;  /* owned by d now */
-	while (r == PR_OK && (de = readdir(d)) != NULL)
-		if (pr_username_valid(de->d_name))
-			r = strlist_add(out, de->d_name);
-	if (r == PR_OK)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
-done:
-	if (d != NULL)
-		closedir(d);
-	if (fd >= 0)
-		close(fd);
-	if (state_fd >= 0)
-		close(state_fd);
+	if ((r = pr_state_users(c->cfg->state_dir, "invites", out, &eb)) != PR_OK)
+		cli_err(c, "%s", eb.msg);
 	return r;
 }
 

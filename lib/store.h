@@ -104,6 +104,9 @@ int pr_store_parse(const char *buf, size_t len, struct pr_credlist *out,
 
 /* The users that have a credential file, sorted (store_users.c). */
 int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb);
+/* The same for any per-user subdirectory of state_dir ("invites", ...). */
+int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist *out,
+    struct pr_errbuf *eb);
 void pr_strlist_clear(struct pr_strlist *l);
 
 #endif

@@ -1,4 +1,4 @@
-/* Listing the users that have enrolled credentials (for key list, coverage). */
+/* Listing the users that have a file in a state subdirectory (credentials, invitations). */
 #include "config.h"
 
 #include <dirent.h>
@@ -40,6 +40,12 @@ static int cmp_str(const void *a, const void *b)
 
 int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb)
 {
+	return pr_state_users(state_dir, "users", out, eb);
+}
+
+int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist *out,
+    struct pr_errbuf *eb)
+{
 	enum pr_file_status st;
 	struct dirent *de;
 	DIR *d = NULL;
@@ -51,21 +57,23 @@ int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errb
 		r = pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir, pr_file_status_text(st));
 		goto fail;
 	}
-	st = pr_secure_opendir(state_fd, "users", 077, &users_fd);
+	st = pr_secure_opendir(state_fd, subdir, 077, &users_fd);
 	if (st == PR_FILE_MISSING) {
-		r = PR_OK;     /* nobody enrolled yet */
+		r = PR_OK;     /* nothing there yet */
 		goto fail;
 	}
 	if (st != PR_FILE_OK) {
-		r = pr_fail(eb, pr_file_status_err(st), "%s/users: %s", state_dir, pr_file_status_text(st));
+		r = pr_fail(eb, pr_file_status_err(st), "%s/%s: %s", state_dir, subdir,
+		    pr_file_status_text(st));
 		goto fail;
 	}
 	if ((d = fdopendir(users_fd)) == NULL) {
-		r = pr_fail(eb, PR_ERR_IO, "%s/users: cannot list", state_dir);
+		r = pr_fail(eb, PR_ERR_IO, "%s/%s: cannot list", state_dir, subdir);
 		goto fail;
 	}
 	users_fd = -1;    /* owned by d now */
 	r = PR_OK;
+	/* Temp files (".x.tmp") and anything else that is not a user name are skipped. */
 	while (r == PR_OK && (de = readdir(d)) != NULL)
 		if (pr_username_valid(de->d_name))
 			r = strlist_push(out, de->d_name);
