@@ -1,8 +1,10 @@
 /* Shared command-line plumbing for practicerunner-admin and the helpers. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,36 +71,102 @@ bool cli_require_root(const struct cli *c)
 	return false;
 }
 
-/* Read one line from fd into a secret buffer, echo off when it is a terminal. */
-static int read_secret_line(int fd, char **out)
+static volatile sig_atomic_t prompt_interrupted;
+
+static void on_prompt_signal(int sig)
 {
+	prompt_interrupted = sig;
+}
+
+static const int prompt_signals[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM };
+#define N_PROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
+
+/* No SA_RESTART: a signal ends the read with EINTR, so the loop can stop. */
+static void prompt_signals_catch(struct sigaction saved[N_PROMPT_SIGNALS])
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prompt_signal;
+	sigemptyset(&sa.sa_mask);
+	prompt_interrupted = 0;
+	for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &sa, &saved[i]);
+}
+
+static void prompt_signals_restore(const struct sigaction saved[N_PROMPT_SIGNALS])
+{
+	for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &saved[i], NULL);
+}
+
+/* Bytes up to newline or end of input; one byte at a time so nothing after the line is consumed. */
+static void read_line_bytes(int fd, char *buf, size_t max, size_t *n, bool *nul)
+{
+	ssize_t got;
+	char ch;
+
+	while ((got = read(fd, &ch, 1)) == 1 || (got < 0 && errno == EINTR)) {
+		if (prompt_interrupted)
+			break;
+		if (got != 1)
+			continue;
+		if (ch == '\n')
+			break;
+		*nul |= ch == '\0';
+		if (*n <= max)
+			buf[(*n)++] = ch;    /* one byte past max marks "too long" */
+	}
+}
+
+int cli_read_secret(int fd, size_t max, char **out)
+{
+	struct sigaction saved_sa[N_PROMPT_SIGNALS];
 	struct termios saved, quiet;
 	bool tty = tcgetattr(fd, &saved) == 0;
 	char *buf = NULL;
 	size_t n = 0;
-	char ch;
-	int r = PR_ERR_CANCELLED;
+	bool nul = false;
+	int r = PR_ERR_INVALID_ARG;
 
-	if ((buf = calloc(1, PIN_MAX + 1)) == NULL)
+	*out = NULL;
+	if ((buf = calloc(1, max + 2)) == NULL)
 		return PR_ERR_NOMEM;
 	if (tty) {
+		prompt_signals_catch(saved_sa);
 		quiet = saved;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
-	while (read(fd, &ch, 1) == 1 && ch != '\n' && n < PIN_MAX)
-		buf[n++] = ch;
+	read_line_bytes(fd, buf, max, &n, &nul);
 	if (tty) {
-		tcsetattr(fd, TCSAFLUSH, &saved);
+		tcsetattr(fd, TCSAFLUSH, &saved);   /* echo back before anything else */
+		prompt_signals_restore(saved_sa);
 		fputc('\n', stderr);
 	}
-	if (n > 0 && n < PIN_MAX) {
+	if (prompt_interrupted) {
+		explicit_bzero(buf, max + 2);
+		raise(prompt_interrupted);          /* its default action, now echo is back */
+		r = PR_ERR_CANCELLED;
+	} else if (n <= max && !nul) {
 		*out = buf;
 		buf = NULL;
 		r = PR_OK;
 	}
-	pr_secret_free(&buf, PIN_MAX + 1);
+	pr_secret_free(&buf, max + 2);
 	return r;
+}
+
+/* A PIN line: empty, too long or interrupted is a cancel. */
+static int read_secret_line(int fd, char **out)
+{
+	int r = cli_read_secret(fd, PIN_MAX - 1, out);
+
+	if (r == PR_OK && (*out)[0] == '\0') {
+		pr_secret_strfree(out);
+		r = PR_ERR_CANCELLED;
+	}
+	return r == PR_ERR_INVALID_ARG ? PR_ERR_CANCELLED : r;
 }
 
 /* The PIN from standard input when it is a pipe (scripts), else from the terminal. */

@@ -30,6 +30,14 @@ int cli_load_config(struct cli *c);
 /* Terminal UI: PIN from the controlling terminal (or a stdin line), touch cue on stderr. */
 void cli_ui(struct pr_ui *ui);
 
+/*
+ * One secret line from fd (echo off on a terminal; the terminal is restored
+ * before a ^C takes effect). PR_OK with the line (possibly empty, no
+ * newline; wipe it), PR_ERR_INVALID_ARG when longer than max or holding a
+ * NUL byte, PR_ERR_NOMEM.
+ */
+int cli_read_secret(int fd, size_t max, char **out);
+
 /* Print "prog: message" to stderr. */
 void cli_err(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

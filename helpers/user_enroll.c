@@ -185,36 +185,6 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* ^C, ^\ or a hangup while echo is off: restore the terminal first, then die of it. */
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-	interrupted = sig;
-}
-
-static const int prompt_signals[] = { SIGINT, SIGQUIT, SIGHUP };
-#define NPROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
-
-/* No SA_RESTART: the read returns EINTR and the loop ends. */
-static void prompt_signals_catch(struct sigaction saved[NPROMPT_SIGNALS])
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	interrupted = 0;
-	for (size_t i = 0; i < NPROMPT_SIGNALS; i++)
-		sigaction(prompt_signals[i], &sa, &saved[i]);
-}
-
-static void prompt_signals_restore(const struct sigaction saved[NPROMPT_SIGNALS])
-{
-	for (size_t i = 0; i < NPROMPT_SIGNALS; i++)
-		sigaction(prompt_signals[i], &saved[i], NULL);
-}
-
 /*
  * The invitation token: one line from standard input (echo off when it is
  * a terminal), surrounding blanks trimmed. PR_ERR_CANCELLED for an empty
@@ -223,51 +193,15 @@ static void prompt_signals_restore(const struct sigaction saved[NPROMPT_SIGNALS]
  */
 static int read_token(char **out)
 {
-	struct sigaction saved_sa[NPROMPT_SIGNALS];
-	struct termios saved, quiet;
-	bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
 	char *buf = NULL, *start;
-	size_t n = 0, len;
-	bool nul = false;
-	ssize_t got;
-	char ch;
+	size_t len;
 	int r;
 
 	*out = NULL;
-	if ((buf = calloc(1, TOKEN_MAX + 2)) == NULL)
-		return PR_ERR_NOMEM;
 	fprintf(stderr, "Enrollment invitation token: ");
 	fflush(stderr);
-	if (tty) {
-		prompt_signals_catch(saved_sa);
-		quiet = saved;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	/* One byte at a time: nothing past the line is consumed (a PIN may follow). */
-	while ((got = read(STDIN_FILENO, &ch, 1)) == 1 || (got < 0 && errno == EINTR)) {
-		if (interrupted)
-			break;
-		if (got != 1)
-			continue;
-		if (ch == '\n')
-			break;
-		nul |= ch == '\0';
-		if (n <= TOKEN_MAX)
-			buf[n++] = ch;   /* one byte past TOKEN_MAX marks "too long" */
-	}
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-		prompt_signals_restore(saved_sa);
-	}
-	fputc('\n', stderr);   /* the line the user typed is not echoed */
-	if (interrupted) {
-		explicit_bzero(buf, TOKEN_MAX + 2);
-		raise(interrupted);    /* its default action, now that echo is back */
-	}
-	r = PR_ERR_INVALID_ARG;
-	if (n > TOKEN_MAX || nul)
-		goto fail;
+	if ((r = cli_read_secret(STDIN_FILENO, TOKEN_MAX, &buf)) != PR_OK)
+		return r;
 	for (start = buf; is_space(*start); start++)
 		;
 	for (len = strlen(start); len > 0 && is_space(start[len - 1]); len--)
