@@ -23,26 +23,24 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/sha.h>
 
 #include "err.h"
 #include "invite.h"
-#include "secure_file.h"
+#include "user_file.h"
 #include "util.h"
 
 #define INVITE_HEADER "practicerunner-invite 1"
 #define INVITE_MAGIC "practicerunner-invite "
 #define INVITE_MAX_SIZE 4096
+#define INVITE_LOCK "+invite.lock"         /* locks/<user>+invite.lock */
 #define INVITE_MAX_LIFETIME (30 * 86400)   /* the longest an invitation may last */
 #define TOKEN_CHARS 28                     /* 28 x 5 bits = 140 bits */
 #define TOKEN_GROUP 4
@@ -64,17 +62,6 @@ struct invite_rec {
 	int64_t created;
 	int64_t expires;
 	int failures;
-};
-
-/* Descriptors of one operation; path is the user's file, for messages. */
-struct invite_ctx {
-	char path[4096];
-	const char *state_dir;
-	const char *user;
-	int state_fd;
-	int invites_fd;
-	int locks_fd;
-	int lock_fd;
 };
 
 static int parse_fail(struct parse_err *pe, const char *fmt, ...)
@@ -366,101 +353,41 @@ static int invite_format(const struct invite_rec *rec, char *out, size_t cap, si
 
 /* ---- files ----------------------------------------------------------------- */
 
-static void ctx_init(struct invite_ctx *x)
+/* PR_ERR_NOT_FOUND in the words people see. */
+static int no_invitation(const char *user, struct pr_errbuf *eb)
 {
-	x->path[0] = '\0';
-	x->state_dir = NULL;
-	x->user = NULL;
-	x->state_fd = x->invites_fd = x->locks_fd = x->lock_fd = -1;
-}
-
-static void ctx_close(struct invite_ctx *x)
-{
-	pr_unlock(&x->lock_fd);
-	if (x->locks_fd >= 0)
-		close(x->locks_fd);
-	if (x->invites_fd >= 0)
-		close(x->invites_fd);
-	if (x->state_fd >= 0)
-		close(x->state_fd);
-	ctx_init(x);
-}
-
-static int status_fail(struct pr_errbuf *eb, const char *dir, const char *name,
-    enum pr_file_status st)
-{
-	return pr_fail(eb, pr_file_status_err(st), "%s/%s: %s", dir, name,
-	    pr_file_status_text(st));
+	return pr_fail(eb, PR_ERR_NOT_FOUND, "no invitation for %s", user);
 }
 
 /*
- * Check the user name before anything touches the filesystem with it, then
- * open the state directory and invites/ (created only when create is set).
+ * Open invites/ (created only when create is set) and take the user's lock
+ * when lock is INVITE_LOCK (NULL: no lock); no invites/ is "no invitation",
+ * found before any lock is taken.
  */
 static int ctx_open(const char *state_dir, const char *user, bool create,
-    struct invite_ctx *x, struct pr_errbuf *eb)
+    const char *lock, struct pr_user_file *x, struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
-	int n, r;
-
-	if (state_dir == NULL || state_dir[0] == '\0')
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "no state directory configured");
-	if (!pr_username_valid(user))
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid user name");
-	x->state_dir = state_dir;
-	x->user = user;
-	n = snprintf(x->path, sizeof(x->path), "%s/invites/%s", state_dir, user);
-	if (n < 0 || (size_t)n >= sizeof(x->path))
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: path too long", state_dir);
-	if ((st = pr_secure_opendir(AT_FDCWD, state_dir, 022, &x->state_fd)) != PR_FILE_OK)
-		return pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir,
-		    pr_file_status_text(st));
-	if (create && (r = pr_ensure_dir(x->state_fd, "invites", 0700)) != PR_OK)
-		return pr_fail(eb, r, "%s/invites: cannot create or use: %s", state_dir,
-		    pr_strerror(r));
-	st = pr_secure_opendir(x->state_fd, "invites", 077, &x->invites_fd);
-	if (st == PR_FILE_MISSING)
-		return pr_fail(eb, PR_ERR_NOT_FOUND, "no invitation for %s", user);
-	if (st != PR_FILE_OK)
-		return status_fail(eb, state_dir, "invites", st);
-	return PR_OK;
-}
-
-static int ctx_lock(struct invite_ctx *x, struct pr_errbuf *eb)
-{
-	char lockname[USER_MAX + 16];
-	enum pr_file_status st;
 	int r;
 
-	if ((r = pr_ensure_dir(x->state_fd, "locks", 0700)) != PR_OK)
-		return pr_fail(eb, r, "%s/locks: cannot create or use: %s", x->state_dir,
-		    pr_strerror(r));
-	if ((st = pr_secure_opendir(x->state_fd, "locks", 077, &x->locks_fd)) != PR_FILE_OK)
-		return status_fail(eb, x->state_dir, "locks", st);
-	snprintf(lockname, sizeof(lockname), "%s+invite.lock", x->user);
-	if ((r = pr_lock(x->locks_fd, lockname, &x->lock_fd)) != PR_OK)
-		return pr_fail(eb, r, "%s/locks/%s: %s", x->state_dir, lockname, pr_strerror(r));
+	if ((r = pr_user_file_open(x, state_dir, "invites", user, lock, create, eb)) != PR_OK)
+		return r;
+	if (x->dir_fd < 0)
+		return no_invitation(user, eb);
 	return PR_OK;
 }
 
-static int ctx_read(struct invite_ctx *x, struct invite_rec *rec, struct pr_errbuf *eb)
+static int ctx_read(struct pr_user_file *x, struct invite_rec *rec, struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
 	struct parse_err pe;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
 	memset(rec, 0, sizeof(*rec));
-	st = pr_secure_read(x->invites_fd, x->user, 077, INVITE_MAX_SIZE, &buf, &len);
-	if (st == PR_FILE_MISSING)
-		return pr_fail(eb, PR_ERR_NOT_FOUND, "no invitation for %s", x->user);
-	if (st == PR_FILE_TOO_BIG)
-		return pr_fail(eb, PR_ERR_CORRUPT, "%s: larger than %d bytes", x->path,
-		    INVITE_MAX_SIZE);
-	if (st != PR_FILE_OK)
-		return pr_fail(eb, pr_file_status_err(st), "%s: %s", x->path,
-		    pr_file_status_text(st));
+	if ((r = pr_user_file_read(x, INVITE_MAX_SIZE, &buf, &len, eb)) != PR_OK)
+		return r;
+	if (buf == NULL)
+		return no_invitation(x->user, eb);
 	r = invite_parse(buf, len, rec, &pe);
 	if (r == PR_ERR_CORRUPT)
 		pr_fail(eb, r, "%s:%d: %s", x->path, pe.line, pe.reason);
@@ -470,31 +397,24 @@ static int ctx_read(struct invite_ctx *x, struct invite_rec *rec, struct pr_errb
 	return r;
 }
 
-static int ctx_write(struct invite_ctx *x, const struct invite_rec *rec,
+static int ctx_write(struct pr_user_file *x, const struct invite_rec *rec,
     struct pr_errbuf *eb)
 {
 	char text[512];
 	size_t len = 0;
 	int r;
 
-	if ((r = invite_format(rec, text, sizeof(text), &len)) != PR_OK ||
-	    (r = pr_atomic_replace(x->invites_fd, x->user, text, len, 0600)) != PR_OK)
+	if ((r = invite_format(rec, text, sizeof(text), &len)) != PR_OK)
 		return pr_fail(eb, r, "%s: cannot write: %s", x->path, pr_strerror(r));
-	return PR_OK;
+	return pr_user_file_replace(x, text, len, eb);
 }
 
 /* Unlink the user's file and make that durable: a used token stays used. */
-static int ctx_delete(struct invite_ctx *x, struct pr_errbuf *eb)
+static int ctx_delete(struct pr_user_file *x, struct pr_errbuf *eb)
 {
-	if (unlinkat(x->invites_fd, x->user, 0) != 0) {
-		if (errno == ENOENT)
-			return pr_fail(eb, PR_ERR_NOT_FOUND, "no invitation for %s", x->user);
-		return pr_fail(eb, PR_ERR_IO, "%s: cannot remove: %s", x->path, strerror(errno));
-	}
-	if (fsync(x->invites_fd) != 0)
-		return pr_fail(eb, PR_ERR_IO, "%s/invites: cannot sync: %s", x->state_dir,
-		    strerror(errno));
-	return PR_OK;
+	int r = pr_user_file_unlink(x, eb);
+
+	return r == PR_ERR_NOT_FOUND ? no_invitation(x->user, eb) : r;
 }
 
 /* ---- operations ------------------------------------------------------------- */
@@ -506,7 +426,7 @@ static bool lifetime_valid(int64_t lifetime, int64_t now)
 }
 
 /* Under the lock: an earlier invitation may be replaced, a damaged file may not. */
-static int check_replaceable(struct invite_ctx *x, struct pr_errbuf *eb)
+static int check_replaceable(struct pr_user_file *x, struct pr_errbuf *eb)
 {
 	struct pr_errbuf why = { "" };
 	struct invite_rec old;
@@ -523,21 +443,20 @@ static int check_replaceable(struct invite_ctx *x, struct pr_errbuf *eb)
 int pr_invite_create(const char *state_dir, const char *user, int64_t lifetime,
     int64_t now, char **token, struct pr_errbuf *eb)
 {
-	struct invite_ctx x;
+	struct pr_user_file x;
 	struct invite_rec rec = { .failures = 0 };
 	char canon[TOKEN_CHARS + 1] = "";
 	char *t = NULL;
 	int r;
 
-	ctx_init(&x);
+	pr_user_file_init(&x);
 	if (token == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for the token");
 	*token = NULL;
 	if (!lifetime_valid(lifetime, now))
 		return pr_fail(eb, PR_ERR_INVALID_ARG,
 		    "an invitation must last between 1 second and %d days", INVITE_MAX_LIFETIME / 86400);
-	if ((r = ctx_open(state_dir, user, true, &x, eb)) != PR_OK ||
-	    (r = ctx_lock(&x, eb)) != PR_OK ||
+	if ((r = ctx_open(state_dir, user, true, INVITE_LOCK, &x, eb)) != PR_OK ||
 	    (r = check_replaceable(&x, eb)) != PR_OK)
 		goto fail;
 	if ((r = token_generate(&t)) != PR_OK) {
@@ -559,12 +478,12 @@ int pr_invite_create(const char *state_dir, const char *user, int64_t lifetime,
 fail:
 	explicit_bzero(canon, sizeof(canon));
 	pr_secret_strfree(&t);
-	ctx_close(&x);
+	pr_user_file_close(&x);
 	return r;
 }
 
 /* A wrong token: count it, or void the invitation when the limit is reached. */
-static int count_failure(struct invite_ctx *x, struct invite_rec *rec,
+static int count_failure(struct pr_user_file *x, struct invite_rec *rec,
     struct pr_errbuf *eb)
 {
 	int r;
@@ -582,7 +501,7 @@ static int count_failure(struct invite_ctx *x, struct invite_rec *rec,
 	    rec->failures, PR_INVITE_MAX_FAILURES);
 }
 
-static int expired(struct invite_ctx *x, const struct invite_rec *rec,
+static int expired(struct pr_user_file *x, const struct invite_rec *rec,
     struct pr_errbuf *eb)
 {
 	char when[32] = "?";
@@ -604,15 +523,14 @@ static int redeem(const char *state_dir, const char *user, const char *token,
 	unsigned char want[HASH_LEN];
 	char canon[TOKEN_CHARS + 1] = "";
 	struct invite_rec rec = { .failures = 0 };
-	struct invite_ctx x;
+	struct pr_user_file x;
 	bool match;
 	int r;
 
-	ctx_init(&x);
+	pr_user_file_init(&x);
 	if (token == NULL || now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
-	if ((r = ctx_open(state_dir, user, false, &x, eb)) != PR_OK ||
-	    (r = ctx_lock(&x, eb)) != PR_OK ||
+	if ((r = ctx_open(state_dir, user, false, INVITE_LOCK, &x, eb)) != PR_OK ||
 	    (r = ctx_read(&x, &rec, eb)) != PR_OK)
 		goto fail;
 	if (now >= rec.expires) {
@@ -633,7 +551,7 @@ fail:
 	explicit_bzero(canon, sizeof(canon));
 	explicit_bzero(want, sizeof(want));
 	explicit_bzero(&rec, sizeof(rec));
-	ctx_close(&x);
+	pr_user_file_close(&x);
 	return r;
 }
 
@@ -654,14 +572,14 @@ int pr_invite_info(const char *state_dir, const char *user,
     struct pr_invite_info *info, struct pr_errbuf *eb)
 {
 	struct invite_rec rec;
-	struct invite_ctx x;
+	struct pr_user_file x;
 	int r;
 
-	ctx_init(&x);
+	pr_user_file_init(&x);
 	if (info == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for the result");
 	memset(info, 0, sizeof(*info));
-	if ((r = ctx_open(state_dir, user, false, &x, eb)) != PR_OK ||
+	if ((r = ctx_open(state_dir, user, false, NULL, &x, eb)) != PR_OK ||
 	    (r = ctx_read(&x, &rec, eb)) != PR_OK)
 		goto fail;
 	info->created = rec.created;
@@ -669,20 +587,19 @@ int pr_invite_info(const char *state_dir, const char *user,
 	info->failures = rec.failures;
 fail:
 	explicit_bzero(&rec, sizeof(rec));
-	ctx_close(&x);
+	pr_user_file_close(&x);
 	return r;
 }
 
 /* Removes the file whatever it holds, so a corrupt invitation can be cleared. */
 int pr_invite_revoke(const char *state_dir, const char *user, struct pr_errbuf *eb)
 {
-	struct invite_ctx x;
+	struct pr_user_file x;
 	int r;
 
-	ctx_init(&x);
-	if ((r = ctx_open(state_dir, user, false, &x, eb)) == PR_OK &&
-	    (r = ctx_lock(&x, eb)) == PR_OK)
+	pr_user_file_init(&x);
+	if ((r = ctx_open(state_dir, user, false, INVITE_LOCK, &x, eb)) == PR_OK)
 		r = ctx_delete(&x, eb);
-	ctx_close(&x);
+	pr_user_file_close(&x);
 	return r;
 }

@@ -15,23 +15,21 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
-#include "secure_file.h"
 #include "store.h"
+#include "user_file.h"
 #include "util.h"
 
 #define STORE_HEADER "practicerunner-credentials 1"
 #define STORE_MAGIC "practicerunner-credentials "
 #define STORE_MAX_SIZE (1024 * 1024)
+#define STORE_LOCK ".lock"   /* locks/<user>.lock */
 #define STORE_FMT_MAX 15
 #define COSE_ES256 (-7)
 #define COSE_EDDSA (-8)
@@ -570,92 +568,24 @@ const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
 
 /* ---- files ---------------------------------------------------------------------- */
 
-/* Descriptors of one store operation; path is the user's file, for messages. */
-struct store_ctx {
-	char path[4096];
-	const char *state_dir;
-	const char *user;
-	int state_fd;
-	int users_fd;
-	int locks_fd;
-	int lock_fd;
-};
-
-static void store_ctx_init(struct store_ctx *x)
-{
-	x->path[0] = '\0';
-	x->state_dir = NULL;
-	x->user = NULL;
-	x->state_fd = x->users_fd = x->locks_fd = x->lock_fd = -1;
-}
-
-static void store_ctx_close(struct store_ctx *x)
-{
-	pr_unlock(&x->lock_fd);
-	if (x->locks_fd >= 0)
-		close(x->locks_fd);
-	if (x->users_fd >= 0)
-		close(x->users_fd);
-	if (x->state_fd >= 0)
-		close(x->state_fd);
-	store_ctx_init(x);
-}
-
-/* Check the user name before anything touches the filesystem with it. */
-static int store_open_state(const char *state_dir, const char *user,
-    struct store_ctx *x, struct pr_errbuf *eb)
-{
-	enum pr_file_status st;
-	int n;
-
-	if (state_dir == NULL || state_dir[0] == '\0')
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "no state directory configured");
-	if (!pr_username_valid(user))
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid user name");
-	x->state_dir = state_dir;
-	x->user = user;
-	n = snprintf(x->path, sizeof(x->path), "%s/users/%s", state_dir, user);
-	if (n < 0 || (size_t)n >= sizeof(x->path))
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: path too long", state_dir);
-	st = pr_secure_opendir(AT_FDCWD, state_dir, 022, &x->state_fd);
-	if (st != PR_FILE_OK)
-		return pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir,
-		    pr_file_status_text(st));
-	return PR_OK;
-}
-
-static int subdir_fail(struct store_ctx *x, const char *name,
-    enum pr_file_status st, struct pr_errbuf *eb)
-{
-	return pr_fail(eb, pr_file_status_err(st), "%s/%s: %s", x->state_dir, name,
-	    pr_file_status_text(st));
-}
-
 /* Read and parse the user's file; a missing file is an empty list. */
-static int store_read_user(struct store_ctx *x, struct pr_credlist *out,
+static int store_read_user(struct pr_user_file *f, struct pr_credlist *out,
     struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
 	struct parse_err pe;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	st = pr_secure_read(x->users_fd, x->user, 077, STORE_MAX_SIZE, &buf, &len);
-	if (st == PR_FILE_MISSING)
-		return PR_OK;
-	if (st == PR_FILE_TOO_BIG)
-		return pr_fail(eb, PR_ERR_CORRUPT, "%s: larger than %d bytes", x->path,
-		    STORE_MAX_SIZE);
-	if (st != PR_FILE_OK)
-		return pr_fail(eb, pr_file_status_err(st), "%s: %s", x->path,
-		    pr_file_status_text(st));
+	if ((r = pr_user_file_read(f, STORE_MAX_SIZE, &buf, &len, eb)) != PR_OK ||
+	    buf == NULL)
+		return r;
 	r = parse_buffer(buf, len, out, &pe);
 	if (r == PR_ERR_CORRUPT)
-		pr_fail(eb, r, "%s:%d: %s", x->path, pe.line, pe.reason);
+		pr_fail(eb, r, "%s:%d: %s", f->path, pe.line, pe.reason);
 	else if (r != PR_OK)
-		pr_fail(eb, r, "%s: %s", x->path, pr_strerror(r));
+		pr_fail(eb, r, "%s: %s", f->path, pr_strerror(r));
 	free(buf);
 	return r;
 }
@@ -663,55 +593,22 @@ static int store_read_user(struct store_ctx *x, struct pr_credlist *out,
 int pr_store_load(const char *state_dir, const char *user,
     struct pr_credlist *out, struct pr_errbuf *eb)
 {
-	struct store_ctx x;
-	enum pr_file_status st;
+	struct pr_user_file f;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	store_ctx_init(&x);
-	if ((r = store_open_state(state_dir, user, &x, eb)) != PR_OK)
-		goto fail;
-	/* Readers take no lock: files are only ever replaced whole. */
-	st = pr_secure_opendir(x.state_fd, "users", 077, &x.users_fd);
-	if (st == PR_FILE_MISSING) {
-		r = PR_OK;  /* nobody enrolled yet */
-		goto fail;
-	}
-	if (st != PR_FILE_OK) {
-		r = subdir_fail(&x, "users", st, eb);
-		goto fail;
-	}
-	r = store_read_user(&x, out, eb);
-fail:
-	store_ctx_close(&x);
+	/*
+	 * Readers take no lock: files are only ever replaced whole. No users/
+	 * yet (nobody enrolled) reads as an empty list.
+	 */
+	if ((r = pr_user_file_open(&f, state_dir, "users", user, NULL, false, eb)) == PR_OK)
+		r = store_read_user(&f, out, eb);
+	pr_user_file_close(&f);
 	return r;
 }
 
-/* Create users/ and locks/ if missing, open them and take the user's lock. */
-static int store_lock_user(struct store_ctx *x, struct pr_errbuf *eb)
-{
-	static const char *const dirs[] = { "users", "locks" };
-	int *fds[] = { &x->users_fd, &x->locks_fd };
-	char lockname[128];  /* user names are at most 64 bytes */
-	enum pr_file_status st;
-	int r;
-
-	for (size_t i = 0; i < 2; i++) {
-		if ((r = pr_ensure_dir(x->state_fd, dirs[i], 0700)) != PR_OK)
-			return pr_fail(eb, r, "%s/%s: cannot create or use: %s",
-			    x->state_dir, dirs[i], pr_strerror(r));
-		if ((st = pr_secure_opendir(x->state_fd, dirs[i], 077, fds[i])) != PR_FILE_OK)
-			return subdir_fail(x, dirs[i], st, eb);
-	}
-	snprintf(lockname, sizeof(lockname), "%s.lock", x->user);
-	if ((r = pr_lock(x->locks_fd, lockname, &x->lock_fd)) != PR_OK)
-		return pr_fail(eb, r, "%s/locks/%s: %s", x->state_dir, lockname,
-		    pr_strerror(r));
-	return PR_OK;
-}
-
 typedef int (*store_mutator)(struct pr_credlist *l, const void *arg,
-    struct store_ctx *x, struct pr_errbuf *eb);
+    struct pr_user_file *x, struct pr_errbuf *eb);
 
 /*
  * Read-modify-write under the user's lock: the file is re-read after the
@@ -722,34 +619,30 @@ static int store_modify(const char *state_dir, const char *user,
     store_mutator fn, const void *arg, struct pr_errbuf *eb)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct store_ctx x;
+	struct pr_user_file f;
 	char *text = NULL;
 	size_t len = 0;
 	int r;
 
-	store_ctx_init(&x);
-	if ((r = store_open_state(state_dir, user, &x, eb)) != PR_OK ||
-	    (r = store_lock_user(&x, eb)) != PR_OK ||
-	    (r = store_read_user(&x, &l, eb)) != PR_OK ||
-	    (r = fn(&l, arg, &x, eb)) != PR_OK)
+	if ((r = pr_user_file_open(&f, state_dir, "users", user, STORE_LOCK, true, eb)) != PR_OK ||
+	    (r = store_read_user(&f, &l, eb)) != PR_OK ||
+	    (r = fn(&l, arg, &f, eb)) != PR_OK)
 		goto fail;
 	if ((r = pr_store_format(&l, &text, &len)) != PR_OK) {
-		pr_fail(eb, r, "%s: cannot serialise: %s", x.path, pr_strerror(r));
+		pr_fail(eb, r, "%s: cannot serialise: %s", f.path, pr_strerror(r));
 		goto fail;
 	}
-	if ((r = pr_atomic_replace(x.users_fd, user, text, len, 0600)) != PR_OK) {
-		pr_fail(eb, r, "%s: cannot write: %s", x.path, pr_strerror(r));
+	if ((r = pr_user_file_replace(&f, text, len, eb)) != PR_OK)
 		goto fail;
-	}
 	r = PR_OK;
 fail:
-	store_ctx_close(&x);
+	pr_user_file_close(&f);
 	pr_credlist_clear(&l);
 	free(text);
 	return r;
 }
 
-static int mutate_add(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+static int mutate_add(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
     struct pr_errbuf *eb)
 {
 	const struct pr_cred *c = arg;
@@ -790,7 +683,7 @@ static bool keyid_valid(const char *keyid)
 
 /* The one credential whose key id is keyid: *index, or an error naming the file. */
 static int find_keyid(const struct pr_credlist *l, const char *keyid,
-    struct store_ctx *x, size_t *index, struct pr_errbuf *eb)
+    struct pr_user_file *x, size_t *index, struct pr_errbuf *eb)
 {
 	char kid[PR_KEYID_LEN + 1];
 	size_t matches = 0;
@@ -816,7 +709,7 @@ struct remove_arg {
 	void *guard_arg;
 };
 
-static int mutate_remove(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+static int mutate_remove(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
     struct pr_errbuf *eb)
 {
 	const struct remove_arg *a = arg;
@@ -857,7 +750,7 @@ struct rename_arg {
 	const char *label;
 };
 
-static int mutate_rename(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+static int mutate_rename(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
     struct pr_errbuf *eb)
 {
 	const struct rename_arg *a = arg;
@@ -891,7 +784,7 @@ struct use_arg {
 	int64_t now;
 };
 
-static int mutate_use(struct pr_credlist *l, const void *arg, struct store_ctx *x,
+static int mutate_use(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
     struct pr_errbuf *eb)
 {
 	const struct use_arg *u = arg;

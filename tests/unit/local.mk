@@ -22,6 +22,7 @@ UNIT_TESTS = \
 	tests/unit/check_attest \
 	tests/unit/check_assert \
 	tests/unit/check_invite \
+	tests/unit/check_user_file \
 	tests/unit/check_mail \
 	tests/unit/check_lifecycle \
 	tests/unit/check_coverage \
@@ -39,6 +40,7 @@ tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
 tests_unit_check_attest_SOURCES = tests/unit/check_attest.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_check_assert_SOURCES = tests/unit/check_assert.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_check_invite_SOURCES = tests/unit/check_invite.c
+tests_unit_check_user_file_SOURCES = tests/unit/check_user_file.c
 tests_unit_check_mail_SOURCES = tests/unit/check_mail.c
 tests_unit_check_lifecycle_SOURCES = tests/unit/check_lifecycle.c
 tests_unit_check_coverage_SOURCES = tests/unit/check_coverage.c
@@ -75,6 +77,9 @@ tests_unit_check_assert_LDADD = $(UNIT_LDADD)
 tests_unit_check_invite_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_invite_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_invite_LDADD = $(UNIT_LDADD)
+tests_unit_check_user_file_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_user_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_user_file_LDADD = $(UNIT_LDADD)
 tests_unit_check_mail_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_mail_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_mail_LDADD = $(UNIT_LDADD)

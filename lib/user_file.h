@@ -1,0 +1,66 @@
+/*
+ * One user's state file: <state_dir>/<subdir>/<user> (0600, in a 0700
+ * directory), read whole without a lock and replaced atomically (or
+ * removed) under the exclusive lock <state_dir>/locks/<user><lock_suffix>.
+ * The credential store and invitations are both this; each words its own
+ * "no such thing" and parses its own text.
+ */
+#ifndef PR_USER_FILE_H
+#define PR_USER_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct pr_user_file {
+	char path[4096];           /* <state_dir>/<subdir>/<user>, for messages */
+	const char *state_dir;
+	const char *subdir;
+	const char *user;
+	int state_fd;
+	int dir_fd;                /* <subdir>; -1 after PR_OK: it does not exist */
+	int locks_fd;
+	int lock_fd;
+};
+
+/* Nothing open; pr_user_file_close is then a no-op. */
+void pr_user_file_init(struct pr_user_file *f);
+
+/*
+ * Check state_dir and user (PR_ERR_INVALID_ARG before any filesystem
+ * access), open state_dir (trusted owner, not group/other-writable) and
+ * <subdir> (created 0700 first when create is set). If lock_suffix is not
+ * NULL, then create and open locks/ (0700) and take the exclusive lock
+ * locks/<user><lock_suffix>; the suffix must not contain '/'.
+ *
+ * When create is false and <subdir> does not exist, this is PR_OK with
+ * f->dir_fd == -1 and no lock taken (nothing there to read or change).
+ * Always pair with pr_user_file_close, whatever this returned.
+ */
+int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
+    const char *subdir, const char *user, const char *lock_suffix, bool create,
+    struct pr_errbuf *eb);
+
+/*
+ * Read the user's whole file (at most max bytes; more is PR_ERR_CORRUPT).
+ * A missing file (or <subdir>) is PR_OK with *buf NULL; otherwise *buf is
+ * NUL-terminated (not counted in *len), free with free().
+ */
+int pr_user_file_read(struct pr_user_file *f, size_t max, char **buf,
+    size_t *len, struct pr_errbuf *eb);
+
+/* Replace the user's file with data (mode 0600) atomically. */
+int pr_user_file_replace(struct pr_user_file *f, const void *data, size_t len,
+    struct pr_errbuf *eb);
+
+/*
+ * Remove the user's file and fsync <subdir>, so the removal is durable.
+ * PR_ERR_NOT_FOUND if there was none (the caller may reword eb).
+ */
+int pr_user_file_unlink(struct pr_user_file *f, struct pr_errbuf *eb);
+
+/* Drop the lock and close everything; f is as after pr_user_file_init. */
+void pr_user_file_close(struct pr_user_file *f);
+
+#endif
