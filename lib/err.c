@@ -44,6 +44,9 @@ static const struct err_text err_table[] = {
 	{ PR_ERR_INVITE_INVALID, "invalid-token", "the invitation token is not valid" },
 	{ PR_ERR_LAST_KEY, "last-key", "this is the last key that satisfies the policy" },
 	{ PR_ERR_PERM, "not-permitted", "not permitted" },
+	{ PR_ERR_CODE_INVALID, "invalid-code", "the recovery code is not valid" },
+	{ PR_ERR_TICKET_INVALID, "invalid-ticket", "the recovery ticket is not valid" },
+	{ PR_ERR_LOCKED_OUT, "locked-out", "too many failed attempts; an administrator must unlock the account" },
 };
 
 static const struct err_text *err_lookup(int err)

@@ -36,6 +36,9 @@ enum pr_err {
 	PR_ERR_INVITE_INVALID = -28,/* wrong invitation token */
 	PR_ERR_LAST_KEY = -29,      /* removal would leave the user unable to meet policy */
 	PR_ERR_PERM = -30,          /* not allowed for this caller */
+	PR_ERR_CODE_INVALID = -31,  /* wrong, used or outdated recovery code */
+	PR_ERR_TICKET_INVALID = -32,/* wrong recovery ticket */
+	PR_ERR_LOCKED_OUT = -33,    /* too many failures: an administrator must unlock */
 };
 
 /* Human-readable text for an error code; never NULL. */
