@@ -16,6 +16,7 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <syslog.h>
@@ -28,6 +29,7 @@
 
 #define SUID_MAX_SAVED_ENV 16
 #define SUID_NOFILE 1024
+#define SUID_STACK (8 * 1024 * 1024)
 
 extern char **environ;
 
@@ -76,21 +78,34 @@ static bool fds_close_rest(void)
 	return true;
 }
 
-/* Step 4: limits the caller set for us. */
+/* Step 4: limits and timers the caller set for us (itimers survive exec). */
 static bool limits_reset(void)
 {
 	static const int unlimited[] = { RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_AS };
+	static const int timers[] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
 	const struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
 	const struct rlimit zero = { 0, 0 };
 	const struct rlimit files = { SUID_NOFILE, SUID_NOFILE };
+	/* A tiny stack would let the caller crash us between a commit and its audit record. */
+	const struct rlimit stack = { SUID_STACK, SUID_STACK };
+	const struct itimerval off = { { 0, 0 }, { 0, 0 } };
 
 	for (size_t i = 0; i < sizeof(unlimited) / sizeof(unlimited[0]); i++)
 		if (setrlimit(unlimited[i], &inf) != 0)
 			return false;
-	return setrlimit(RLIMIT_CORE, &zero) == 0 && setrlimit(RLIMIT_NOFILE, &files) == 0;
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
+		if (setitimer(timers[i], &off, NULL) != 0)
+			return false;
+	alarm(0);
+	return setrlimit(RLIMIT_CORE, &zero) == 0 && setrlimit(RLIMIT_NOFILE, &files) == 0 &&
+	    setrlimit(RLIMIT_STACK, &stack) == 0;
 }
 
-/* Step 4: default dispositions (ignored ones survive exec), nothing blocked. */
+/*
+ * Step 4: default dispositions (ignored ones survive exec), nothing blocked;
+ * job-control stops ignored: a stopped helper could hold the audit or store
+ * lock and freeze every sign-in (the terminal stops us whatever our uid).
+ */
 static bool signals_reset(void)
 {
 	struct sigaction sa;
@@ -101,7 +116,8 @@ static bool signals_reset(void)
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		sa.sa_handler = sig == SIGPIPE ? SIG_IGN : SIG_DFL;
+		sa.sa_handler = sig == SIGPIPE || sig == SIGTSTP || sig == SIGTTIN ||
+		    sig == SIGTTOU ? SIG_IGN : SIG_DFL;
 		/* EINVAL for numbers the C library keeps for itself: skip those. */
 		if (sigaction(sig, &sa, NULL) != 0 && errno != EINVAL)
 			return false;

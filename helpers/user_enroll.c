@@ -100,6 +100,7 @@ static int audit(struct enroll_ctx *x, const char *event, int err,
 	struct pr_errbuf eb = { "" };
 	char tty[64], aaguid[37];
 	char *cred_id = NULL;
+	bool wrap;
 	int r;
 
 	ev.event = event;
@@ -123,7 +124,14 @@ static int audit(struct enroll_ctx *x, const char *event, int err,
 		ev.cred_class = pr_class_name(cred->cls);
 		ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
 	}
-	if ((r = pr_audit_append(x->cli.cfg->audit_log, &ev, &eb)) != PR_OK)
+	/* Signals held while the audit lock is ours (see suid_critical_begin). */
+	wrap = !x->suid->critical;
+	if (wrap)
+		suid_critical_begin(x->suid);
+	r = pr_audit_append(x->cli.cfg->audit_log, &ev, &eb);
+	if (wrap)
+		suid_critical_end(x->suid);
+	if (r != PR_OK)
 		say(x, "audit record not written: %s", eb.msg);
 	free(cred_id);
 	return r;
@@ -394,8 +402,12 @@ static int confirm_invite(struct enroll_ctx *x)
 	if (r == PR_OK && info.expires <= pr_now())
 		r = PR_ERR_EXPIRED;
 	if (r == PR_OK) {
-		if ((r = read_token(&x->token)) == PR_OK)
+		if ((r = read_token(&x->token)) == PR_OK) {
+			/* Check and failure count as one: no kill in between goes uncounted. */
+			suid_critical_begin(x->suid);
 			r = pr_invite_check(dir, x->user, x->token, pr_now(), &eb);
+			suid_critical_end(x->suid);
+		}
 		else if (r == PR_ERR_INVALID_ARG)
 			r = PR_ERR_INVITE_INVALID;
 	}

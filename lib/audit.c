@@ -47,6 +47,9 @@
 #include "secure_file.h"
 #include "util.h"
 
+#define AUDIT_LOCK_WAIT_MS 10000
+#define AUDIT_LOCK_POLL_NS (10 * 1000000L)
+
 #define AUDIT_MAX_RECORD 8192          /* bytes, newline included */
 #define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
 #define HASH_HEX_LEN (SHA256_DIGEST_LENGTH * 2)
@@ -445,12 +448,19 @@ static enum head_fit head_fit(const struct chain_end *log, const struct chain_en
 
 /* ---- appending ---------------------------------------------------------------------- */
 
+/*
+ * Wait for the log's lock, but not forever: a holder that is stuck (or
+ * stopped) must not hang every sign-in. EWOULDBLOCK after the deadline.
+ */
 static int lock_wait(int fd, int op)
 {
+	const struct timespec pause = { 0, AUDIT_LOCK_POLL_NS };
+	long tries = AUDIT_LOCK_WAIT_MS * 1000000L / AUDIT_LOCK_POLL_NS;
 	int rc;
 
-	while ((rc = flock(fd, op)) != 0 && errno == EINTR)
-		;
+	while ((rc = flock(fd, op | LOCK_NB)) != 0 && (errno == EINTR || errno == EWOULDBLOCK) &&
+	    tries-- > 0)
+		nanosleep(&pause, NULL);
 	return rc;
 }
 
