@@ -28,6 +28,10 @@ static const struct admin_cmd commands[] = {
 	{ "invite", "revoke", admin_invite_revoke, "invite revoke USER" },
 	{ "invite", NULL, admin_invite, "invite USER [--expires DURATION] [--mail]" },
 	{ "coverage", NULL, admin_coverage, "coverage [--json]" },
+	{ "codes", "generate", admin_codes_generate, "codes generate USER" },
+	{ "codes", "status", admin_codes_status, "codes status USER" },
+	{ "recovery", "start", admin_recovery_start, "recovery start USER [--mail]" },
+	{ "unlock", NULL, admin_unlock, "unlock USER" },
 	{ "import-pam-u2f", NULL, admin_import_pam_u2f, "import-pam-u2f FILE [--user USER]" },
 };
 

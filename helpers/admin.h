@@ -16,5 +16,9 @@ int admin_invite_list(struct cli *c, int argc, char **argv);
 int admin_invite_revoke(struct cli *c, int argc, char **argv);
 int admin_coverage(struct cli *c, int argc, char **argv);
 int admin_import_pam_u2f(struct cli *c, int argc, char **argv);
+int admin_codes_generate(struct cli *c, int argc, char **argv);
+int admin_codes_status(struct cli *c, int argc, char **argv);
+int admin_recovery_start(struct cli *c, int argc, char **argv);
+int admin_unlock(struct cli *c, int argc, char **argv);
 
 #endif

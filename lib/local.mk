@@ -16,6 +16,10 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/enroll.c lib/enroll.h \
 	lib/select.c lib/select.h \
 	lib/invite.c lib/invite.h \
+	lib/token.c lib/token.h \
+	lib/codes.c lib/codes.h \
+	lib/ticket.c lib/ticket.h \
+	lib/lockout.c lib/lockout.h \
 	lib/mail.c lib/mail.h \
 	lib/lifecycle.c lib/lifecycle.h \
 	lib/coverage.c lib/coverage.h \

@@ -32,7 +32,10 @@ INTEGRATION_TESTS = \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
 	tests/integration/admin_lifecycle.sh \
-	tests/integration/enroll_setuid.sh
+	tests/integration/enroll_setuid.sh \
+	tests/integration/admin_recovery.sh \
+	tests/integration/admin_codes.sh \
+	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/setuid_lib.sh

@@ -26,7 +26,10 @@ UNIT_TESTS = \
 	tests/unit/check_mail \
 	tests/unit/check_lifecycle \
 	tests/unit/check_coverage \
-	tests/unit/check_pamu2f
+	tests/unit/check_pamu2f \
+	tests/unit/check_codes \
+	tests/unit/check_ticket \
+	tests/unit/check_lockout
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -45,6 +48,9 @@ tests_unit_check_mail_SOURCES = tests/unit/check_mail.c
 tests_unit_check_lifecycle_SOURCES = tests/unit/check_lifecycle.c
 tests_unit_check_coverage_SOURCES = tests/unit/check_coverage.c
 tests_unit_check_pamu2f_SOURCES = tests/unit/check_pamu2f.c
+tests_unit_check_codes_SOURCES = tests/unit/check_codes.c
+tests_unit_check_ticket_SOURCES = tests/unit/check_ticket.c
+tests_unit_check_lockout_SOURCES = tests/unit/check_lockout.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -92,4 +98,13 @@ tests_unit_check_coverage_LDADD = $(UNIT_LDADD)
 tests_unit_check_pamu2f_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_pamu2f_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_pamu2f_LDADD = $(UNIT_LDADD)
+tests_unit_check_codes_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_codes_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_codes_LDADD = $(UNIT_LDADD)
+tests_unit_check_ticket_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_ticket_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_ticket_LDADD = $(UNIT_LDADD)
+tests_unit_check_lockout_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_lockout_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_lockout_LDADD = $(UNIT_LDADD)
 endif

@@ -1,0 +1,71 @@
+/*
+ * One-time tokens kept as a hash: the mechanism shared by enrollment
+ * invitations (invite.c) and recovery tickets (ticket.c). A kind says where
+ * the token lives (<state_dir>/<subdir>/<user>, lock locks/<user><lock>),
+ * its file header, the domain its hash is bound to, its words in messages,
+ * its limits, and whether it carries one flag (e.g. code_used).
+ */
+#ifndef PR_TOKEN_H
+#define PR_TOKEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct pr_token_kind {
+	const char *subdir;        /* "invites" */
+	const char *lock;          /* "+invite.lock": must not contain '/' */
+	const char *header;        /* first line, "practicerunner-invite 1" */
+	const char *magic;         /* header up to the version, "practicerunner-invite " */
+	const char *hash_domain;   /* hashed ahead of user and token, at most 63 bytes */
+	const char *noun;          /* "invitation", in messages */
+	const char *secret;        /* "invitation token": what was wrong */
+	const char *failures_word; /* "wrong tokens": what counts towards the limit */
+	const char *flag;          /* NULL, or the flag's field name ("code_used") */
+	int max_failures;          /* the failure that reaches this voids the token */
+	int64_t max_lifetime;      /* seconds */
+	int invalid_err;           /* PR_ERR_INVITE_INVALID, PR_ERR_TICKET_INVALID */
+};
+
+struct pr_token_info {
+	int64_t created;
+	int64_t expires;
+	int failures;
+	bool flag;                 /* false for kinds without one */
+};
+
+/*
+ * Issue a token (replacing an earlier one, never a damaged file); *token is
+ * malloc'd in display form, wipe it with pr_secret_strfree.
+ */
+int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, int64_t lifetime, int64_t now, char **token, struct pr_errbuf *eb);
+
+/*
+ * Check token under the user's lock: PR_OK, PR_ERR_NOT_FOUND, PR_ERR_EXPIRED
+ * (the file is removed), k->invalid_err (counted; the failure that reaches
+ * k->max_failures removes the file). With consume, PR_OK also removes it;
+ * with set_flag, PR_OK also sets the flag. Constant-time comparison.
+ */
+int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, const char *token, int64_t now, bool consume, bool set_flag,
+    struct pr_errbuf *eb);
+
+/*
+ * Count one failure against the user's token without a token to check:
+ * PR_OK (counted; the token may now be void), PR_ERR_NOT_FOUND,
+ * PR_ERR_EXPIRED (removed).
+ */
+int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, int64_t now, struct pr_errbuf *eb);
+
+/* Dates and counts without the secret, no lock: PR_OK or PR_ERR_NOT_FOUND. */
+int pr_token_info(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, struct pr_token_info *info, struct pr_errbuf *eb);
+
+/* Remove the file whatever it holds: PR_OK or PR_ERR_NOT_FOUND. */
+int pr_token_revoke(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, struct pr_errbuf *eb);
+
+#endif
