@@ -30,7 +30,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +40,7 @@
 
 #include "codes.h"
 #include "err.h"
+#include "textfmt.h"
 #include "user_file.h"
 #include "util.h"
 
@@ -52,7 +52,6 @@
 #define CODE_GROUP 4
 #define CODE_TEXT_LEN (PR_CODE_CHARS + PR_CODE_CHARS / CODE_GROUP - 1)
 #define CODE_RANDOM_BYTES 10               /* 16 x 5 bits = 80 bits */
-#define CODE_INPUT_MAX 256                 /* longer input is not a code */
 #define SALT_LEN 16
 #define HASH_LEN 32
 
@@ -65,8 +64,6 @@
 #define SCRYPT_N_MAX ((uint64_t)1 << 20)
 #define SCRYPT_R_MAX 32
 #define SCRYPT_P_MAX 16
-
-static const char code_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 struct code_rec {
 	unsigned char hash[HASH_LEN];
@@ -82,25 +79,6 @@ struct code_set {
 	int count;
 	struct code_rec codes[PR_CODES_MAX];
 };
-
-/* Where a parse failed and why, for "<path>:<line>: <reason>". */
-struct parse_err {
-	int line;
-	char reason[160];
-};
-
-static int parse_fail(struct parse_err *pe, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int parse_fail(struct parse_err *pe, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(pe->reason, sizeof(pe->reason), fmt, ap);
-	va_end(ap);
-	return PR_ERR_CORRUPT;
-}
 
 /* ---- scrypt ------------------------------------------------------------------ */
 
@@ -162,7 +140,7 @@ static int code_generate(char **out, char canon[PR_CODE_CHARS + 1])
 
 		if (byte + 1 < sizeof(rnd))
 			v |= rnd[byte + 1];
-		canon[i] = code_alphabet[(v >> (11 - shift)) & 0x1f];
+		canon[i] = pr_crockford_alphabet[(v >> (11 - shift)) & 0x1f];
 		if (i > 0 && i % CODE_GROUP == 0)
 			t[o++] = '-';
 		t[o++] = canon[i];
@@ -172,43 +150,6 @@ static int code_generate(char **out, char canon[PR_CODE_CHARS + 1])
 	explicit_bzero(rnd, sizeof(rnd));
 	*out = t;
 	return PR_OK;
-}
-
-/* One typed character in canonical form, '\0' to skip it, or -1 if invalid. */
-static int code_char(char ch)
-{
-	if (ch == '-' || ch == ' ')
-		return '\0';
-	if (ch >= 'a' && ch <= 'z')
-		ch = (char)(ch - 'a' + 'A');
-	if (ch == 'O')
-		return '0';
-	if (ch == 'I' || ch == 'L')
-		return '1';
-	if (ch != '\0' && strchr(code_alphabet, ch) != NULL)
-		return ch;
-	return -1;
-}
-
-/* What the person typed, as the 16 characters that were generated. */
-static bool code_canonical(const char *in, char out[PR_CODE_CHARS + 1])
-{
-	size_t o = 0;
-	int ch;
-
-	if (strnlen(in, CODE_INPUT_MAX + 1) > CODE_INPUT_MAX)
-		return false;
-	for (const char *p = in; *p != '\0'; p++) {
-		if ((ch = code_char(*p)) < 0)
-			return false;
-		if (ch == '\0')
-			continue;
-		if (o == PR_CODE_CHARS)
-			return false;
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return o == PR_CODE_CHARS;
 }
 
 void pr_codes_free(char ***codes, int n)
@@ -223,195 +164,100 @@ void pr_codes_free(char ***codes, int n)
 
 /* ---- the file's text ---------------------------------------------------------- */
 
-/* Plain decimal, no sign, no leading zeros. */
-static int parse_uint(const char *s, int64_t max, int64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || v > (uint64_t)INT64_MAX / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (v > (uint64_t)max)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
-/* Exactly 2*len lower-case hex digits. */
-static bool hex_decode_exact(const char *v, unsigned char *out, size_t len)
-{
-	unsigned char *raw = NULL;
-	size_t n = 0;
-	bool ok;
-
-	for (const char *p = v; *p != '\0'; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	if (pr_hex_decode(v, &raw, &n) != PR_OK)
-		return false;
-	if ((ok = n == len))
-		memcpy(out, raw, len);
-	free(raw);
-	return ok;
-}
-
-/* "key=value" at *p, split off in place; NULL if the key is not next. */
-static const char *take_field(char **p, const char *key, struct parse_err *pe)
-{
-	char *tok, *eq;
-
-	if (*p == NULL) {
-		parse_fail(pe, "missing field '%s'", key);
-		return NULL;
-	}
-	tok = strsep(p, " ");
-	if ((eq = strchr(tok, '=')) == NULL) {
-		parse_fail(pe, "expected '%s=...', found '%.32s'", key, tok);
-		return NULL;
-	}
-	*eq = '\0';
-	if (strcmp(tok, key) != 0) {
-		parse_fail(pe, "expected field '%s', found '%.32s'", key, tok);
-		return NULL;
-	}
-	return eq + 1;
-}
-
-static int parse_cost(char **p, struct code_set *set, struct parse_err *pe)
+static int parse_cost(char **p, struct code_set *set, struct pr_parse_err *pe)
 {
 	const char *v;
 	int64_t x;
 
-	if ((v = take_field(p, "N", pe)) == NULL)
+	if ((v = pr_parse_take_field(p, "N", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (parse_uint(v, (int64_t)SCRYPT_N_MAX, &x) != 0 || (uint64_t)x < SCRYPT_N_MIN ||
+	if (!pr_parse_uint(v, (int64_t)SCRYPT_N_MAX, &x) || (uint64_t)x < SCRYPT_N_MIN ||
 	    (x & (x - 1)) != 0)
-		return parse_fail(pe, "N is not a power of 2 from 2^10 to 2^20");
+		return pr_parse_fail(pe, "N is not a power of 2 from 2^10 to 2^20");
 	set->n = (uint64_t)x;
-	if ((v = take_field(p, "r", pe)) == NULL)
+	if ((v = pr_parse_take_field(p, "r", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (parse_uint(v, SCRYPT_R_MAX, &x) != 0 || x < 1)
-		return parse_fail(pe, "r out of range (1..%d)", SCRYPT_R_MAX);
+	if (!pr_parse_uint(v, SCRYPT_R_MAX, &x) || x < 1)
+		return pr_parse_fail(pe, "r out of range (1..%d)", SCRYPT_R_MAX);
 	set->r = (uint32_t)x;
-	if ((v = take_field(p, "p", pe)) == NULL)
+	if ((v = pr_parse_take_field(p, "p", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (parse_uint(v, SCRYPT_P_MAX, &x) != 0 || x < 1)
-		return parse_fail(pe, "p out of range (1..%d)", SCRYPT_P_MAX);
+	if (!pr_parse_uint(v, SCRYPT_P_MAX, &x) || x < 1)
+		return pr_parse_fail(pe, "p out of range (1..%d)", SCRYPT_P_MAX);
 	set->p = (uint32_t)x;
 	return PR_OK;
 }
 
-static int parse_set_line(char *line, struct code_set *set, struct parse_err *pe)
+static int parse_set_line(char *line, struct code_set *set, struct pr_parse_err *pe)
 {
 	const char *v;
 	char *p = line;
 	int r;
 
-	if ((v = take_field(&p, "salt", pe)) == NULL)
+	if ((v = pr_parse_take_field(&p, "salt", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (!hex_decode_exact(v, set->salt, SALT_LEN))
-		return parse_fail(pe, "salt is not %d lower-case hex digits", 2 * SALT_LEN);
+	if (!pr_parse_hex_exact(v, set->salt, SALT_LEN))
+		return pr_parse_fail(pe, "salt is not %d lower-case hex digits", 2 * SALT_LEN);
 	if ((r = parse_cost(&p, set, pe)) != PR_OK)
 		return r;
-	if ((v = take_field(&p, "created", pe)) == NULL)
+	if ((v = pr_parse_take_field(&p, "created", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (parse_uint(v, INT64_MAX, &set->created) != 0)
-		return parse_fail(pe, "created is not a valid time");
+	if (!pr_parse_uint(v, INT64_MAX, &set->created))
+		return pr_parse_fail(pe, "created is not a valid time");
 	if (p != NULL)
-		return parse_fail(pe, "extra text after created");
+		return pr_parse_fail(pe, "extra text after created");
 	return PR_OK;
 }
 
-static int parse_code_line(char *line, struct code_rec *rec, struct parse_err *pe)
+static int parse_code_line(char *line, struct code_rec *rec, struct pr_parse_err *pe)
 {
 	const char *v;
 	char *p = line;
 
-	if ((v = take_field(&p, "hash", pe)) == NULL)
+	if ((v = pr_parse_take_field(&p, "hash", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (!hex_decode_exact(v, rec->hash, HASH_LEN))
-		return parse_fail(pe, "hash is not %d lower-case hex digits", 2 * HASH_LEN);
-	if ((v = take_field(&p, "used", pe)) == NULL)
+	if (!pr_parse_hex_exact(v, rec->hash, HASH_LEN))
+		return pr_parse_fail(pe, "hash is not %d lower-case hex digits", 2 * HASH_LEN);
+	if ((v = pr_parse_take_field(&p, "used", pe)) == NULL)
 		return PR_ERR_CORRUPT;
 	if (strcmp(v, "-") == 0)
 		rec->used = 0;
-	else if (parse_uint(v, INT64_MAX, &rec->used) != 0 || rec->used == 0)
-		return parse_fail(pe, "used is neither '-' nor a valid time");
+	else if (!pr_parse_uint(v, INT64_MAX, &rec->used) || rec->used == 0)
+		return pr_parse_fail(pe, "used is neither '-' nor a valid time");
 	if (p != NULL)
-		return parse_fail(pe, "extra text after used");
+		return pr_parse_fail(pe, "extra text after used");
 	return PR_OK;
-}
-
-static int count_lines(const char *buf, size_t len)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < len; i++)
-		line += buf[i] == '\n';
-	return line;
-}
-
-/* Whole-buffer checks before any line is looked at. */
-static int check_buffer(const char *buf, size_t len, struct parse_err *pe)
-{
-	const char *nul = memchr(buf, '\0', len);
-
-	if (nul != NULL) {
-		pe->line = count_lines(buf, (size_t)(nul - buf));
-		return parse_fail(pe, "NUL byte in file");
-	}
-	pe->line = 1;
-	if (len == 0)
-		return parse_fail(pe, "empty file (no header line)");
-	if (buf[len - 1] != '\n') {
-		pe->line = count_lines(buf, len);
-		return parse_fail(pe, "last line has no newline (torn write?)");
-	}
-	return PR_OK;
-}
-
-static int check_header(const char *line, struct parse_err *pe)
-{
-	if (strcmp(line, CODES_HEADER) == 0)
-		return PR_OK;
-	if (strncmp(line, CODES_MAGIC, strlen(CODES_MAGIC)) == 0)
-		return parse_fail(pe, "unsupported format version '%.16s'",
-		    line + strlen(CODES_MAGIC));
-	return parse_fail(pe, "missing header line '%s'", CODES_HEADER);
 }
 
 /* text is NUL-terminated, ends in '\n' and is modified in place. */
-static int parse_lines(char *text, struct code_set *set, struct parse_err *pe)
+static int parse_lines(char *text, struct code_set *set, struct pr_parse_err *pe)
 {
 	char *p = text;
 	int r;
 
 	pe->line = 1;
-	if ((r = check_header(strsep(&p, "\n"), pe)) != PR_OK)
+	if ((r = pr_parse_check_header(strsep(&p, "\n"), CODES_HEADER, CODES_MAGIC,
+	    pe)) != PR_OK)
 		return r;
 	pe->line = 2;
 	if (*p == '\0')
-		return parse_fail(pe, "missing salt line");
+		return pr_parse_fail(pe, "missing salt line");
 	if ((r = parse_set_line(strsep(&p, "\n"), set, pe)) != PR_OK)
 		return r;
 	for (pe->line = 3; *p != '\0'; pe->line++) {
 		if (set->count == PR_CODES_MAX)
-			return parse_fail(pe, "more than %d codes", PR_CODES_MAX);
+			return pr_parse_fail(pe, "more than %d codes", PR_CODES_MAX);
 		if ((r = parse_code_line(strsep(&p, "\n"), &set->codes[set->count], pe)) != PR_OK)
 			return r;
 		set->count++;
 	}
 	if (set->count == 0)
-		return parse_fail(pe, "no code lines");
+		return pr_parse_fail(pe, "no code lines");
 	return PR_OK;
 }
 
 static int codes_parse(const char *buf, size_t len, struct code_set *set,
-    struct parse_err *pe)
+    struct pr_parse_err *pe)
 {
 	char *text = NULL;
 	int r;
@@ -419,7 +265,7 @@ static int codes_parse(const char *buf, size_t len, struct code_set *set,
 	memset(set, 0, sizeof(*set));
 	pe->line = 0;
 	pe->reason[0] = '\0';
-	if ((r = check_buffer(buf, len, pe)) != PR_OK)
+	if ((r = pr_parse_check_buffer(buf, len, pe)) != PR_OK)
 		return r;
 	if ((text = strndup(buf, len)) == NULL)
 		return PR_ERR_NOMEM;
@@ -468,7 +314,7 @@ static int no_codes(const char *user, struct pr_errbuf *eb)
 
 static int ctx_read(struct pr_user_file *x, struct code_set *set, struct pr_errbuf *eb)
 {
-	struct parse_err pe;
+	struct pr_parse_err pe;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -636,7 +482,7 @@ int pr_codes_consume(const char *state_dir, const char *user, const char *code,
 		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
 	if ((r = open_set(&x, state_dir, user, CODES_LOCK, set, eb)) != PR_OK)
 		goto fail;
-	if (!code_canonical(code, canon)) {
+	if (!pr_crockford_normalise(code, canon, PR_CODE_CHARS)) {
 		r = pr_fail(eb, PR_ERR_CODE_INVALID, "that is not a recovery code "
 		    "(%d characters, such as K7QF-2M9X-TB4R-WZ8C)", PR_CODE_CHARS);
 		goto fail;

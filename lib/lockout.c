@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "lockout.h"
+#include "textfmt.h"
 #include "user_file.h"
 
 #define TALLY_HEADER "practicerunner-tally 1"
@@ -32,24 +33,11 @@
 #define TALLY_SUBDIR "tally"
 #define TALLY_LOCK "+tally.lock"
 #define TALLY_MAX_SIZE 1024
-
-/* Plain decimal, no sign, no leading zeros, at most max. */
-static bool parse_uint(const char *s, int64_t max, int64_t *out)
-{
-	int64_t v = 0;
-
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return false;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (*p - '0');
-	}
-	if (v > max)
-		return false;
-	*out = v;
-	return true;
-}
+/*
+ * The largest last= accepted, 9223372036854775799: the tally's first parser
+ * refused 9223372036854775800 and up, and a file must read as it always has.
+ */
+#define TALLY_LAST_MAX (INT64_MAX / 10 * 10 - 1)
 
 /* The second line, modified in place: "failures=N last=T". */
 static int parse_entry(char *line, struct pr_lockout *st, const char **why)
@@ -62,11 +50,12 @@ static int parse_entry(char *line, struct pr_lockout *st, const char **why)
 		return PR_ERR_CORRUPT;
 	}
 	*l++ = '\0';
-	if (strncmp(f, "failures=", 9) != 0 || !parse_uint(f + 9, PR_LOCKOUT_LIMIT, &n) || n == 0) {
+	if (strncmp(f, "failures=", 9) != 0 || !pr_parse_uint(f + 9, PR_LOCKOUT_LIMIT, &n) ||
+	    n == 0) {
 		*why = "failures is not a number from 1 to " "100";
 		return PR_ERR_CORRUPT;
 	}
-	if (strncmp(l, "last=", 5) != 0 || !parse_uint(l + 5, INT64_MAX, &t)) {
+	if (strncmp(l, "last=", 5) != 0 || !pr_parse_uint(l + 5, TALLY_LAST_MAX, &t)) {
 		*why = "last is not a valid time";
 		return PR_ERR_CORRUPT;
 	}

@@ -25,7 +25,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include <openssl/sha.h>
 
 #include "err.h"
+#include "textfmt.h"
 #include "token.h"
 #include "user_file.h"
 #include "util.h"
@@ -42,18 +42,9 @@
 #define TOKEN_CHARS 28                     /* 28 x 5 bits = 140 bits */
 #define TOKEN_GROUP 4
 #define TOKEN_TEXT_LEN (TOKEN_CHARS + TOKEN_CHARS / TOKEN_GROUP - 1)
-#define TOKEN_INPUT_MAX 256                /* longer input is not a token */
 #define HASH_LEN SHA256_DIGEST_LENGTH
 #define USER_MAX 64                        /* pr_username_valid's limit */
 #define DOMAIN_MAX 63                      /* a kind's hash_domain, at most */
-
-static const char token_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/* Where a parse failed and why, for "<path>:<line>: <reason>". */
-struct parse_err {
-	int line;
-	char reason[160];
-};
 
 struct token_rec {
 	unsigned char hash[HASH_LEN];
@@ -69,19 +60,6 @@ struct ctx {
 	struct pr_user_file x;
 	struct token_rec rec;
 };
-
-static int parse_fail(struct parse_err *pe, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int parse_fail(struct parse_err *pe, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(pe->reason, sizeof(pe->reason), fmt, ap);
-	va_end(ap);
-	return PR_ERR_CORRUPT;
-}
 
 /* ---- tokens --------------------------------------------------------------- */
 
@@ -103,49 +81,12 @@ static int token_generate(char **out)
 	for (size_t i = 0; i < TOKEN_CHARS; i++) {
 		if (i > 0 && i % TOKEN_GROUP == 0)
 			t[o++] = '-';
-		t[o++] = token_alphabet[rnd[i] & 0x1f];
+		t[o++] = pr_crockford_alphabet[rnd[i] & 0x1f];
 	}
 	t[o] = '\0';
 	explicit_bzero(rnd, sizeof(rnd));
 	*out = t;
 	return PR_OK;
-}
-
-/* One typed character in canonical form, '\0' to skip it, or -1 if invalid. */
-static int token_char(char ch)
-{
-	if (ch == '-' || ch == ' ')
-		return '\0';
-	if (ch >= 'a' && ch <= 'z')
-		ch = (char)(ch - 'a' + 'A');
-	if (ch == 'O')
-		return '0';
-	if (ch == 'I' || ch == 'L')
-		return '1';
-	if (ch != '\0' && strchr(token_alphabet, ch) != NULL)
-		return ch;
-	return -1;
-}
-
-/* What the person typed, as the 28 characters that were generated. */
-static bool token_canonical(const char *in, char out[TOKEN_CHARS + 1])
-{
-	size_t o = 0;
-	int ch;
-
-	if (strnlen(in, TOKEN_INPUT_MAX + 1) > TOKEN_INPUT_MAX)
-		return false;
-	for (const char *p = in; *p != '\0'; p++) {
-		if ((ch = token_char(*p)) < 0)
-			return false;
-		if (ch == '\0')
-			continue;
-		if (o == TOKEN_CHARS)
-			return false;
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return o == TOKEN_CHARS;
 }
 
 /* SHA-256 of domain, NUL, user, NUL, canonical token (user is <= 64 bytes). */
@@ -183,187 +124,94 @@ static const char *lifetime_text(const struct pr_token_kind *k, char buf[48])
 	return buf;
 }
 
-/* Plain decimal, no sign, no leading zeros. */
-static int parse_uint(const char *s, int64_t max, int64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || v > (uint64_t)INT64_MAX / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (v > (uint64_t)max)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
-static bool hash_decode(const char *v, unsigned char hash[HASH_LEN])
-{
-	unsigned char *raw = NULL;
-	size_t len = 0;
-	bool ok;
-
-	for (const char *p = v; *p != '\0'; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	if (pr_hex_decode(v, &raw, &len) != PR_OK)
-		return false;
-	if ((ok = len == HASH_LEN))
-		memcpy(hash, raw, HASH_LEN);
-	free(raw);
-	return ok;
-}
-
-/* "key=value" at *p, split off in place; NULL value if the key is not next. */
-static const char *take_field(char **p, const char *key, struct parse_err *pe)
-{
-	char *tok, *eq;
-
-	if (*p == NULL) {
-		parse_fail(pe, "missing field '%s'", key);
-		return NULL;
-	}
-	tok = strsep(p, " ");
-	if ((eq = strchr(tok, '=')) == NULL) {
-		parse_fail(pe, "expected '%s=...', found '%.32s'", key, tok);
-		return NULL;
-	}
-	*eq = '\0';
-	if (strcmp(tok, key) != 0) {
-		parse_fail(pe, "expected field '%s', found '%.32s'", key, tok);
-		return NULL;
-	}
-	return eq + 1;
-}
-
 static int parse_times(const struct pr_token_kind *k, char **p, struct token_rec *rec,
-    struct parse_err *pe)
+    struct pr_parse_err *pe)
 {
 	const char *v;
 	int64_t n;
 
-	if ((v = take_field(p, "created", pe)) == NULL)
+	if ((v = pr_parse_take_field(p, "created", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (parse_uint(v, INT64_MAX, &rec->created) != 0)
-		return parse_fail(pe, "created is not a valid time");
-	if ((v = take_field(p, "expires", pe)) == NULL)
+	if (!pr_parse_uint(v, INT64_MAX, &rec->created))
+		return pr_parse_fail(pe, "created is not a valid time");
+	if ((v = pr_parse_take_field(p, "expires", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (parse_uint(v, INT64_MAX, &rec->expires) != 0)
-		return parse_fail(pe, "expires is not a valid time");
+	if (!pr_parse_uint(v, INT64_MAX, &rec->expires))
+		return pr_parse_fail(pe, "expires is not a valid time");
 	if (rec->expires <= rec->created || rec->expires - rec->created > k->max_lifetime) {
 		char span[48];
-		return parse_fail(pe, "expires is not within %s after created",
+		return pr_parse_fail(pe, "expires is not within %s after created",
 		    lifetime_text(k, span));
 	}
-	if ((v = take_field(p, "failures", pe)) == NULL)
+	if ((v = pr_parse_take_field(p, "failures", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (parse_uint(v, k->max_failures - 1, &n) != 0)
-		return parse_fail(pe, "failures out of range (0..%d)", k->max_failures - 1);
+	if (!pr_parse_uint(v, k->max_failures - 1, &n))
+		return pr_parse_fail(pe, "failures out of range (0..%d)", k->max_failures - 1);
 	rec->failures = (int)n;
 	return PR_OK;
 }
 
 static int parse_flag(const struct pr_token_kind *k, char **p, struct token_rec *rec,
-    struct parse_err *pe)
+    struct pr_parse_err *pe)
 {
 	const char *v;
 
 	rec->flag = false;
 	if (k->flag == NULL)
 		return PR_OK;
-	if ((v = take_field(p, k->flag, pe)) == NULL)
+	if ((v = pr_parse_take_field(p, k->flag, pe)) == NULL)
 		return PR_ERR_CORRUPT;
 	if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
-		return parse_fail(pe, "%s is not 0 or 1", k->flag);
+		return pr_parse_fail(pe, "%s is not 0 or 1", k->flag);
 	rec->flag = v[0] == '1';
 	return PR_OK;
 }
 
 static int parse_entry(const struct pr_token_kind *k, char *line, struct token_rec *rec,
-    struct parse_err *pe)
+    struct pr_parse_err *pe)
 {
 	const char *v;
 	char *p = line;
 	int r;
 
-	if ((v = take_field(&p, "hash", pe)) == NULL)
+	if ((v = pr_parse_take_field(&p, "hash", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (!hash_decode(v, rec->hash))
-		return parse_fail(pe, "hash is not 64 lower-case hex digits");
+	if (!pr_parse_hex_exact(v, rec->hash, HASH_LEN))
+		return pr_parse_fail(pe, "hash is not 64 lower-case hex digits");
 	if ((r = parse_times(k, &p, rec, pe)) != PR_OK ||
 	    (r = parse_flag(k, &p, rec, pe)) != PR_OK)
 		return r;
 	if (p != NULL)
-		return parse_fail(pe, "extra text after %s", k->flag != NULL ? k->flag : "failures");
+		return pr_parse_fail(pe, "extra text after %s",
+		    k->flag != NULL ? k->flag : "failures");
 	return PR_OK;
-}
-
-static int count_lines(const char *buf, size_t len)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < len; i++)
-		line += buf[i] == '\n';
-	return line;
-}
-
-/* Whole-buffer checks before any line is looked at. */
-static int check_buffer(const char *buf, size_t len, struct parse_err *pe)
-{
-	const char *nul = memchr(buf, '\0', len);
-
-	if (nul != NULL) {
-		pe->line = count_lines(buf, (size_t)(nul - buf));
-		return parse_fail(pe, "NUL byte in file");
-	}
-	pe->line = 1;
-	if (len == 0)
-		return parse_fail(pe, "empty file (no header line)");
-	if (buf[len - 1] != '\n') {
-		pe->line = count_lines(buf, len);
-		return parse_fail(pe, "last line has no newline (torn write?)");
-	}
-	return PR_OK;
-}
-
-static int check_header(const struct pr_token_kind *k, const char *line, struct parse_err *pe)
-{
-	if (strcmp(line, k->header) == 0)
-		return PR_OK;
-	if (strncmp(line, k->magic, strlen(k->magic)) == 0)
-		return parse_fail(pe, "unsupported format version '%.16s'",
-		    line + strlen(k->magic));
-	return parse_fail(pe, "missing header line '%s'", k->header);
 }
 
 /* text is NUL-terminated, ends in '\n' and is modified in place. */
 static int parse_lines(const struct pr_token_kind *k, char *text, struct token_rec *rec,
-    struct parse_err *pe)
+    struct pr_parse_err *pe)
 {
 	char *p = text;
 	int r;
 
 	pe->line = 1;
-	if ((r = check_header(k, strsep(&p, "\n"), pe)) != PR_OK)
+	if ((r = pr_parse_check_header(strsep(&p, "\n"), k->header, k->magic,
+	    pe)) != PR_OK)
 		return r;
 	pe->line = 2;
 	if (*p == '\0')
-		return parse_fail(pe, "missing %s line", k->noun);
+		return pr_parse_fail(pe, "missing %s line", k->noun);
 	if ((r = parse_entry(k, strsep(&p, "\n"), rec, pe)) != PR_OK)
 		return r;
 	if (*p != '\0') {
 		pe->line = 3;
-		return parse_fail(pe, "more than one %s line", k->noun);
+		return pr_parse_fail(pe, "more than one %s line", k->noun);
 	}
 	return PR_OK;
 }
 
 static int token_parse(const struct pr_token_kind *k, const char *buf, size_t len,
-    struct token_rec *rec, struct parse_err *pe)
+    struct token_rec *rec, struct pr_parse_err *pe)
 {
 	char *text = NULL;
 	int r;
@@ -371,7 +219,7 @@ static int token_parse(const struct pr_token_kind *k, const char *buf, size_t le
 	memset(rec, 0, sizeof(*rec));
 	pe->line = 0;
 	pe->reason[0] = '\0';
-	if ((r = check_buffer(buf, len, pe)) != PR_OK)
+	if ((r = pr_parse_check_buffer(buf, len, pe)) != PR_OK)
 		return r;
 	if ((text = strndup(buf, len)) == NULL)
 		return PR_ERR_NOMEM;
@@ -438,7 +286,7 @@ static int ctx_open(struct ctx *c, const char *state_dir, const char *user, bool
 
 static int ctx_read(struct ctx *c, struct token_rec *rec, struct pr_errbuf *eb)
 {
-	struct parse_err pe;
+	struct pr_parse_err pe;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -529,7 +377,8 @@ int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
 		pr_fail(eb, r, "cannot make a token: %s", pr_strerror(r));
 		goto fail;
 	}
-	if (!token_canonical(t, canon)) {  /* cannot happen: our own output */
+	/* cannot fail: our own output */
+	if (!pr_crockford_normalise(t, canon, TOKEN_CHARS)) {
 		r = pr_fail(eb, PR_ERR_INVALID_ARG, "internal error: token form");
 		goto fail;
 	}
@@ -615,7 +464,7 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
 		r = expired(&c, eb);
 		goto fail;
 	}
-	match = token_canonical(token, canon);
+	match = pr_crockford_normalise(token, canon, TOKEN_CHARS);
 	if (match) {
 		token_hash(k, user, canon, want);
 		match = pr_ct_equal(want, c.rec.hash, HASH_LEN);
