@@ -19,17 +19,6 @@
 #include "roles.h"
 #include "util.h"
 
-/* "2026-11-27 14:05 UTC" */
-static const char *fmt_time(int64_t t, char buf[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(buf, 32, "%" PRId64, t);
-	return buf;
-}
-
 /* argv = { "generate"|"status", USER }: the user, or NULL after a usage message. */
 static const char *parse_user(struct cli *c, int argc, char **argv)
 {
@@ -130,7 +119,7 @@ int admin_codes_status(struct cli *c, int argc, char **argv)
 		return cli_exit_code(r);
 	}
 	printf("Recovery codes for %s: %d of %d remaining (set created %s).\n", user,
-	    st.remaining, st.total, fmt_time(st.created, when));
+	    st.remaining, st.total, cli_time(st.created, when));
 	if (st.remaining == 0)
 		printf("None left: generate a new set (codes generate %s).\n", user);
 	return CLI_OK;

@@ -57,17 +57,6 @@ static int parse_start(struct cli *c, int argc, char **argv, struct recovery_arg
 	return CLI_OK;
 }
 
-/* "2026-11-27 14:05 UTC" */
-static const char *fmt_time(int64_t t, char buf[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(buf, 32, "%" PRId64, t);
-	return buf;
-}
-
 /* Recovery is for accounts under a physical requirement only; says why not otherwise. */
 static bool recovery_allowed(struct cli *c, const char *user)
 {
@@ -129,7 +118,7 @@ static char *mail_body(const char *ticket, int64_t expires)
 	    "asked, then enroll your new security key. The ticket works once.\n"
 	    "\n"
 	    "If you did not ask for this, tell your administrator.\n",
-	    ticket, fmt_time(expires, when), RECOVER_COMMAND) < 0)
+	    ticket, cli_time(expires, when), RECOVER_COMMAND) < 0)
 		return NULL;
 	return body;
 }
@@ -161,7 +150,7 @@ static int ticket_by_mail(struct cli *c, const char *user, const char *ticket,
 	if ((r = cli_audit(c, "recovery-ticket", PR_OK, user, NULL, "mailed")) != PR_OK)
 		return cli_exit_code(r);
 	printf("Recovery ticket for %s mailed to %s, valid until %s.\n", user, user,
-	    fmt_time(expires, when));
+	    cli_time(expires, when));
 	return CLI_OK;
 }
 
@@ -170,7 +159,7 @@ static void print_ticket(const char *user, const char *ticket, int64_t expires)
 	char when[32];
 
 	printf("Recovery ticket for %s, valid until %s:\n\n    %s\n\n", user,
-	    fmt_time(expires, when), ticket);
+	    cli_time(expires, when), ticket);
 	printf("It is shown only this once. Hand it to %s in person or over another\n"
 	    "trusted channel. Signed in as %s, they run\n\n    %s\n\n"
 	    "and type the ticket and one of their saved recovery codes. It works once;\n"

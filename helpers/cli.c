@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -228,6 +229,16 @@ const char *cli_date(int64_t t, char buf[32])
 	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
 		return "never";
 	strftime(buf, 32, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+const char *cli_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(buf, 32, "%" PRId64, t);
 	return buf;
 }
 
