@@ -32,6 +32,7 @@
 
 #include "attest.h"
 #include "cli.h"
+#include "codes.h"
 #include "enroll.h"
 #include "invite.h"
 #include "lifecycle.h"
@@ -63,6 +64,7 @@ struct enroll_ctx {
 	size_t target;               /* index of keyid in creds */
 	char *token;                 /* invitation token; wiped */
 	char proof[64];              /* audit detail of the proof taken */
+	bool read_only;              /* this run only reads: no proof needed */
 };
 
 struct command {
@@ -698,6 +700,72 @@ static int run_remove(struct enroll_ctx *x)
 	return r;
 }
 
+/* ---- codes ------------------------------------------------------------------------------------------- */
+
+/* "codes" makes a new set (after a touch); "codes status" only counts. */
+static int check_codes(struct enroll_ctx *x, int argc, char **argv)
+{
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "status") != 0))
+		return PR_ERR_INVALID_ARG;
+	if (x->need != PR_NEED_PHYSICAL) {
+		say(x, "recovery codes are not used for your account (your policy does not "
+		    "require a physical key); if you lose your key, ask your administrator.");
+		return PR_ERR_PERM;
+	}
+	x->read_only = argc == 2;
+	x->target = x->creds.n;      /* no extra key may confirm */
+	return PR_OK;
+}
+
+static int codes_status(struct enroll_ctx *x)
+{
+	struct pr_codes_status st;
+	struct pr_errbuf eb = { "" };
+	char when[32];
+	int r;
+
+	r = pr_codes_status(x->cli.cfg->state_dir, x->user, &st, &eb);
+	if (r == PR_ERR_NOT_FOUND)
+		printf("You have no recovery codes. Run '%s codes' to make a set.\n", PROG);
+	else if (r == PR_OK)
+		printf("%d of %d recovery codes left (set made %s).\n", st.remaining, st.total,
+		    cli_time(st.created, when));
+	else
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+	return r == PR_ERR_NOT_FOUND ? PR_OK : r;
+}
+
+static void codes_print(char **codes, int n)
+{
+	printf("Your new recovery codes (the previous ones no longer work):\n\n");
+	for (int i = 0; i < n; i++)
+		printf("  %2d. %s\n", i + 1, codes[i]);
+	printf("\nKeep them somewhere safe, away from your security keys. Each code works "
+	    "once, together with a recovery ticket from your administrator.\n");
+}
+
+static int run_codes(struct enroll_ctx *x)
+{
+	struct pr_errbuf eb = { "" };
+	int n = x->cli.cfg->recovery.codes;
+	char **codes = NULL;
+	int r;
+
+	if (x->read_only)
+		return codes_status(x);
+	suid_critical_begin(x->suid);
+	r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes, &eb);
+	if (r != PR_OK)
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+	if (audit(x, "codes-generated", r, NULL, x->proof) != PR_OK && r == PR_OK)
+		r = PR_ERR_AUDIT;      /* an unrecorded set is not shown */
+	suid_critical_end(x->suid);
+	if (r == PR_OK)
+		codes_print(codes, n);
+	pr_codes_free(&codes, n);
+	return r;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------------------------ */
 
 static const struct command commands[] = {
@@ -705,6 +773,7 @@ static const struct command commands[] = {
 	{ "list", "list", CONFIRM_NONE, check_none, run_list },
 	{ "rename", "rename KEYID LABEL", CONFIRM_NONE, check_rename, run_rename },
 	{ "remove", "remove KEYID", CONFIRM_KEY, check_remove, run_remove },
+	{ "codes", "codes [status]", CONFIRM_KEY, check_codes, run_codes },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -730,7 +799,7 @@ static int confirm(struct enroll_ctx *x, const struct command *cmd)
 	size_t n = 0;
 	int r;
 
-	if (cmd->confirm == CONFIRM_NONE)
+	if (cmd->confirm == CONFIRM_NONE || x->read_only)
 		return PR_OK;
 	/* remove: the key being removed may confirm too, whatever its class. */
 	if ((r = set_confirmers(x, cmd->confirm == CONFIRM_KEY ? x->target : x->creds.n,

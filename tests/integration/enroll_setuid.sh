@@ -321,6 +321,26 @@ check "... the program died of the ^C" out_has "exit -2"
 check "... and the terminal has its echo back" out_has "echo-restored"
 check "... nothing written" same "$sum" "$(snapshot)"
 
+# --- recovery codes (owners under a physical requirement only) --------------------------------
+write_ns_policy all-users owners
+attach prowner/yk1
+check "codes: an owner makes a set after a touch" run_as prowner codes
+check "... ten codes in the XXXX-XXXX-XXXX-XXXX form" test "$(grep -cE '^ +[0-9]+\. [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$' "$T/out")" = 10
+codes_seen=$(grep -oE '[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}' "$T/out")
+check "... audited as codes-generated" test "$(audit_ns_last event)" = codes-generated
+check "... the codes are in no audit record" bash -c 'for c in $1; do grep -q -e "$c" -e "${c//-/}" "$0" && exit 1; done; exit 0' "$AUDIT_NS" "$codes_seen"
+check "codes status: counts without showing codes" run_as prowner codes status
+check "... ten of ten left" out_has "10 of 10 recovery codes left"
+check "... no code printed" bash -c '! grep -qE "[0-9A-Z]{4}-[0-9A-Z]{4}-" "$0"' "$T/out"
+key_set prowner yk1 --touch no
+sum=$(sha256sum < "$NS_STATE/codes/prowner")
+check "codes: no touch, no new set" fails run_as prowner codes
+check "... the set is unchanged" same "$sum" "$(sha256sum < "$NS_STATE/codes/prowner")"
+key_set prowner yk1 --touch yes
+attach prstaff/sy
+check "codes: staff (no physical requirement) refused" fails run_as prstaff codes
+check "... told codes are not used for the account" out_has "recovery codes are not used for your account"
+
 # --- the record ----------------------------------------------------------------------------------
 check "every enrollment is in the audit log" test "$(grep -c ' event=enroll result=success ' "$AUDIT_NS")" = "$ENROLLED"
 check "... each with user and actor the caller" bash -c '! grep " event=enroll result=success " "$0" |
