@@ -16,6 +16,7 @@
 
 #include "admin.h"
 #include "codes.h"
+#include "notify.h"
 #include "roles.h"
 #include "util.h"
 
@@ -67,6 +68,18 @@ static void print_codes(const char *user, char **codes, int n)
 	    "works once. Any earlier recovery codes for %s no longer work.\n", user, user);
 }
 
+/* The user hears of every new set (a set they did not ask for is a warning sign). */
+static void notify_new_codes(struct cli *c, const char *user)
+{
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	if ((r = pr_notify(c->cfg, user, PR_NOTICE_CODES_NEW, pr_now(), &eb)) == PR_OK)
+		return;
+	cli_err(c, "warning: %s was not notified: %s", user, eb.msg[0] ? eb.msg : pr_strerror(r));
+	cli_audit(c, "codes-generated", r, user, NULL, "notice not sent");
+}
+
 int admin_codes_generate(struct cli *c, int argc, char **argv)
 {
 	struct pr_errbuf eb = { "" };
@@ -95,6 +108,7 @@ int admin_codes_generate(struct cli *c, int argc, char **argv)
 	}
 	print_codes(user, codes, n);
 	pr_codes_free(&codes, n);
+	notify_new_codes(c, user);
 	return CLI_OK;
 }
 

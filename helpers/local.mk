@@ -18,6 +18,15 @@ helpers_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)
 helpers_practicerunner_enroll_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_enroll_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
 
-# The setuid bit; packages also set the owner (root) and allow dpkg-statoverride.
+# practicerunner-recover: setuid root, recovery of the calling user's account.
+RECOVER_SOURCES = helpers/recover.c helpers/setuid.c helpers/setuid.h \
+	helpers/cli.c helpers/cli.h
+bin_PROGRAMS += helpers/practicerunner-recover
+helpers_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)
+helpers_practicerunner_recover_CPPFLAGS = $(HELPER_CPPFLAGS)
+helpers_practicerunner_recover_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
+
+# The setuid bits; packages also set the owner (root) and allow dpkg-statoverride.
 install-exec-hook:
 	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-enroll
+	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-recover

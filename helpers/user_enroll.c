@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "codes.h"
 #include "enroll.h"
+#include "notify.h"
 #include "invite.h"
 #include "lifecycle.h"
 #include "roles.h"
@@ -744,6 +745,19 @@ static void codes_print(char **codes, int n)
 	    "once, together with a recovery ticket from your administrator.\n");
 }
 
+/* The user hears of every new set through the mail command too (a copy left behind). */
+static void codes_notify(struct enroll_ctx *x)
+{
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	if ((r = pr_notify(x->cli.cfg, x->user, PR_NOTICE_CODES_NEW, pr_now(), &eb)) == PR_OK)
+		return;
+	say(x, "warning: the notice of new codes was not sent: %s",
+	    eb.msg[0] ? eb.msg : pr_strerror(r));
+	audit(x, "codes-generated", r, NULL, "notice not sent");
+}
+
 static int run_codes(struct enroll_ctx *x)
 {
 	struct pr_errbuf eb = { "" };
@@ -763,6 +777,8 @@ static int run_codes(struct enroll_ctx *x)
 	if (r == PR_OK)
 		codes_print(codes, n);
 	pr_codes_free(&codes, n);
+	if (r == PR_OK)
+		codes_notify(x);
 	return r;
 }
 

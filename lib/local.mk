@@ -22,6 +22,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/ticket.c lib/ticket.h \
 	lib/lockout.c lib/lockout.h \
 	lib/mail.c lib/mail.h \
+	lib/notify.c lib/notify.h \
 	lib/lifecycle.c lib/lifecycle.h \
 	lib/coverage.c lib/coverage.h \
 	lib/pamu2f.c lib/pamu2f.h \

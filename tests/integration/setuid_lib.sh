@@ -25,6 +25,7 @@ NS_KEYS=$NS/keys
 NS_ENTER=$NS/enter.sh
 AUDIT_NS=$NS_LOG/audit.log
 ENROLL=$SU_BINDIR/practicerunner-enroll
+RECOVER=$SU_BINDIR/practicerunner-recover
 
 bail() { echo "Bail out! $*"; exit 1; }
 
@@ -64,6 +65,7 @@ if [ -n "\${NS_PASSWD:-}" ]; then mount --bind "\$NS_PASSWD" /etc/passwd; fi
 mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_BINDIR"
 install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
 install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"
+install -o root -g root -m 4755 "$SK/practicerunner-recover" "$RECOVER"
 case \$who in
 root) exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "\$@" ;;
 *:*) exec setpriv --reuid="\${who%%:*}" --regid="\${who##*:}" --clear-groups -- \

@@ -1,0 +1,693 @@
+/*
+ * practicerunner-recover: installed setuid root, so that a user under a
+ * physical-key requirement who lost their key can recover their own
+ * account (DESIGN.md section 3, Recovery) with a recovery ticket from an
+ * administrator and one of their saved recovery codes:
+ *
+ *   1. refused unless the account is under a physical-key requirement, or
+ *      while recovery is locked out after too many failures;
+ *   2. the ticket is read and checked (a wrong one is counted against the
+ *      ticket and the account);
+ *   3. unless a code was already consumed under this ticket, one recovery
+ *      code is read and consumed first, atomically (a code works once, even
+ *      under concurrent redemptions), and the ticket marked "code used";
+ *   4. a replacement physical key is enrolled on the spot (a passkey is
+ *      refused); if that fails, the ticket stays usable without another
+ *      code until it expires;
+ *   5. the key is stored, the ticket deleted, the failure tally reset;
+ *   6. a new code set replaces the old one and is shown once.
+ * The user gets a generic notice by mail (lib/notify.c) after a code is
+ * used, after a new code set and after the completed recovery.
+ *
+ * The privilege model is setuid.h's: suid_begin() runs first; --config,
+ * --user and the environment are honoured only for real uid 0; device I/O
+ * runs with the caller's rights (suid_drop/suid_regain); state, audit and
+ * the mail command run with root's. Every change and its audit record are
+ * made with signals blocked (suid_critical_begin). Tickets and codes come
+ * from standard input or the terminal only, are wiped after use and are
+ * never printed, logged or mailed; the new codes are printed once.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attest.h"
+#include "cli.h"
+#include "codes.h"
+#include "enroll.h"
+#include "lockout.h"
+#include "notify.h"
+#include "roles.h"
+#include "setuid.h"
+#include "ticket.h"
+#include "transport.h"
+#include "util.h"
+
+#define PROG "practicerunner-recover"
+#define SECRET_MAX 256          /* longest ticket or code line accepted */
+#define ADMIN_PROG "practicerunner-admin"
+
+struct recover_ctx {
+	struct cli cli;
+	struct suid *suid;
+	const char *user;            /* the caller (or --user for root) */
+	enum pr_role role;
+	enum pr_need need;
+	const char *label;           /* --label for the new key */
+	struct pr_credlist creds;    /* enrolled keys: excluded from the new credential */
+	char *ticket;                /* wiped */
+	char *code;                  /* wiped */
+	int64_t expires;             /* the ticket's, for messages */
+};
+
+static void say(const struct recover_ctx *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "practicerunner-recover: message" on stderr. */
+static void say(const struct recover_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", x->cli.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* "2026-11-27 14:05 UTC" */
+static const char *fmt_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(buf, 32, "%" PRId64, t);
+	return buf;
+}
+
+/* Text the key sent (attestation explanations): no raw control bytes to the terminal. */
+static void clean_text(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+}
+
+/* ---- audit ------------------------------------------------------------------------ */
+
+/*
+ * One record: the caller as actor, the account as user. method names how
+ * the step was proven (NULL: from cred, if any). Never a ticket or a code.
+ */
+static int audit(struct recover_ctx *x, const char *event, int err, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	struct pr_errbuf eb = { "" };
+	char tty[64], aaguid[37];
+	char *cred_id = NULL;
+	bool wrap;
+	int r;
+
+	ev.event = event;
+	ev.success = err == PR_OK;
+	ev.reason = err == PR_OK ? NULL : pr_err_reason(err);
+	ev.user = x->user;
+	ev.role = pr_role_name(x->role);
+	ev.method = method;
+	ev.service = PROG;
+	ev.rp_id = x->cli.cfg->rp_id;
+	ev.actor = x->suid->actor;
+	ev.detail = detail;
+	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
+		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
+	if (cred != NULL) {
+		cred_id = pr_b64url_encode(cred->id, cred->id_len);
+		pr_aaguid_format(cred->aaguid, aaguid);
+		ev.cred_id = cred_id;
+		ev.aaguid = aaguid;
+		ev.flags = cred->flags;
+		ev.sign_count = cred->sign_count;
+		ev.cred_class = pr_class_name(cred->cls);
+		if (method == NULL)
+			ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
+	}
+	wrap = !x->suid->critical;
+	if (wrap)
+		suid_critical_begin(x->suid);
+	r = pr_audit_append(x->cli.cfg->audit_log, &ev, &eb);
+	if (wrap)
+		suid_critical_end(x->suid);
+	if (r != PR_OK)
+		say(x, "audit record not written: %s", eb.msg);
+	free(cred_id);
+	return r;
+}
+
+/* ---- notices ------------------------------------------------------------------------ */
+
+/* Mail the notice; a failure is a warning and a record under event, never an undo. */
+static void notify(struct recover_ctx *x, enum pr_notice kind, const char *event)
+{
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	if ((r = pr_notify(x->cli.cfg, x->user, kind, pr_now(), &eb)) == PR_OK)
+		return;
+	say(x, "warning: the notice to your mailbox was not sent (%s); your administrator "
+	    "can see this in the audit log.", eb.msg[0] ? eb.msg : pr_strerror(r));
+	audit(x, event, r, NULL, NULL, "notice not sent");
+}
+
+/* ---- input -------------------------------------------------------------------------- */
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * One secret line after prompt, from standard input (echo off on a
+ * terminal), surrounding blanks trimmed. PR_ERR_CANCELLED for an empty line
+ * or end of input, PR_ERR_INVALID_ARG for a NUL byte or a line longer than
+ * SECRET_MAX. The buffer is wiped whatever happens.
+ */
+static int read_line_secret(const char *prompt, char **out)
+{
+	char *buf = NULL, *start;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
+	if ((r = cli_read_secret(STDIN_FILENO, SECRET_MAX, &buf)) != PR_OK)
+		return r;
+	for (start = buf; is_space(*start); start++)
+		;
+	for (len = strlen(start); len > 0 && is_space(start[len - 1]); len--)
+		;
+	r = PR_ERR_CANCELLED;
+	if (len == 0)
+		goto fail;
+	memmove(buf, start, len);
+	explicit_bzero(buf + len, SECRET_MAX + 2 - len);
+	*out = buf;
+	buf = NULL;
+	r = PR_OK;
+fail:
+	pr_secret_free(&buf, SECRET_MAX + 2);
+	return r;
+}
+
+/* ---- failures and lockout ------------------------------------------------------------------ */
+
+/* Count a failure against the account; say and record it when recovery is now locked. */
+static void count_failure(struct recover_ctx *x)
+{
+	struct pr_lockout after = { 0 };
+	struct pr_errbuf eb = { "" };
+
+	if (pr_lockout_fail(x->cli.cfg->state_dir, x->user, pr_now(), &after, &eb) != PR_OK)
+		say(x, "%s", eb.msg);
+	if (after.locked) {
+		say(x, "recovery for your account is now locked after %d failed attempts. Ask your "
+		    "administrator to check, and to run '%s unlock %s'.", after.failures,
+		    ADMIN_PROG, x->user);
+		audit(x, "lockout", PR_ERR_LOCKED_OUT, "recovery-code", NULL, "recovery locked");
+	}
+}
+
+/* Refused while locked out (a tally that cannot be read counts as locked). */
+static int check_not_locked(struct recover_ctx *x)
+{
+	struct pr_errbuf eb = { "" };
+	struct pr_lockout st;
+	int r;
+
+	if ((r = pr_lockout_get(x->cli.cfg->state_dir, x->user, &st, &eb)) != PR_OK)
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+	if (r == PR_OK && !st.locked)
+		return PR_OK;
+	say(x, "recovery for your account is locked after too many failed attempts. Ask your "
+	    "administrator to check, and to run '%s unlock %s'. Nothing was changed.",
+	    ADMIN_PROG, x->user);
+	audit(x, "recovery-ticket", PR_ERR_LOCKED_OUT, "recovery-code", NULL, "locked out");
+	return PR_ERR_LOCKED_OUT;
+}
+
+/* ---- ticket --------------------------------------------------------------------------------- */
+
+/* A ticket exists, is current; then read and checked (not used up). *code_used from its state. */
+static int redeem_ticket(struct recover_ctx *x, bool *code_used)
+{
+	const char *dir = x->cli.cfg->state_dir;
+	struct pr_ticket_info info;
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	*code_used = false;
+	r = pr_ticket_info(dir, x->user, &info, &eb);
+	if (r == PR_OK && info.expires <= pr_now())
+		r = PR_ERR_EXPIRED;
+	if (r == PR_OK) {
+		if ((r = read_line_secret("Recovery ticket: ", &x->ticket)) == PR_OK) {
+			/*
+			 * Check, failure counts and the record as one: no ^C in
+			 * between leaves a try uncounted or unrecorded (ended below).
+			 */
+			suid_critical_begin(x->suid);
+			r = pr_ticket_check(dir, x->user, x->ticket, pr_now(), &eb);
+			if (r == PR_ERR_TICKET_INVALID)
+				count_failure(x);
+		} else if (r == PR_ERR_INVALID_ARG) {
+			r = PR_ERR_TICKET_INVALID;
+			suid_critical_begin(x->suid);
+			pr_ticket_fail(dir, x->user, pr_now(), &eb);
+			count_failure(x);
+		}
+	}
+	/* The state as the check left it: was a code consumed under this ticket already? */
+	if (r == PR_OK && (r = pr_ticket_info(dir, x->user, &info, &eb)) == PR_OK) {
+		*code_used = info.code_used;
+		x->expires = info.expires;
+	}
+	switch (r) {
+	case PR_OK:
+		audit(x, "recovery-ticket", PR_OK, NULL, NULL,
+		    *code_used ? "accepted, code already used" : "accepted");
+		suid_critical_end(x->suid);
+		return PR_OK;
+	case PR_ERR_NOT_FOUND:
+		say(x, "there is no recovery ticket for you (it was never issued, was used, or "
+		    "became void after %d wrong tries). Ask your administrator for one.",
+		    PR_TICKET_MAX_FAILURES);
+		break;
+	case PR_ERR_EXPIRED:
+		say(x, "your recovery ticket has expired. Ask your administrator for a new one.");
+		break;
+	case PR_ERR_TICKET_INVALID:
+		say(x, "that is not your recovery ticket; nothing was changed (%s).",
+		    eb.msg[0] ? eb.msg : "counted as a failed try");
+		break;
+	case PR_ERR_CANCELLED:
+		say(x, "no ticket entered; nothing was changed.");
+		break;
+	default:
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		break;
+	}
+	audit(x, "recovery-ticket", r, NULL, NULL, NULL);
+	suid_critical_end(x->suid);
+	return r;
+}
+
+/* ---- code ------------------------------------------------------------------------------------ */
+
+/*
+ * One recovery code, consumed before anything else; then the ticket is
+ * marked so that a failed enrollment can be retried without another code.
+ */
+static int consume_code(struct recover_ctx *x)
+{
+	const char *dir = x->cli.cfg->state_dir;
+	struct pr_errbuf eb = { "" }, eb2 = { "" };
+	int r;
+
+	if ((r = read_line_secret("Recovery code: ", &x->code)) == PR_ERR_CANCELLED) {
+		say(x, "no code entered; nothing was changed.");
+		audit(x, "recovery-code", r, "recovery-code", NULL, NULL);
+		return r;
+	}
+	suid_critical_begin(x->suid);
+	if (r == PR_OK)
+		r = pr_codes_consume(dir, x->user, x->code, pr_now(), &eb);
+	else if (r == PR_ERR_INVALID_ARG)
+		r = PR_ERR_CODE_INVALID;
+	pr_secret_strfree(&x->code);
+	if (r == PR_ERR_CODE_INVALID || r == PR_ERR_NOT_FOUND) {
+		/* Wrong, used, from an older set, or no set at all: one failed try either way. */
+		if (pr_ticket_fail(dir, x->user, pr_now(), &eb2) != PR_OK)
+			say(x, "%s", eb2.msg);
+		count_failure(x);
+		audit(x, "recovery-code", PR_ERR_CODE_INVALID, "recovery-code", NULL,
+		    r == PR_ERR_NOT_FOUND ? "no code set" : NULL);
+		suid_critical_end(x->suid);
+		say(x, "that recovery code is not valid (wrong, already used, or from an older "
+		    "set); nothing was changed. After %d failed tries the ticket is void.",
+		    PR_TICKET_MAX_FAILURES);
+		return PR_ERR_CODE_INVALID;
+	}
+	if (r != PR_OK) {
+		/* Not a verdict on the code (state unreadable, out of memory): not counted. */
+		audit(x, "recovery-code", r, "recovery-code", NULL, NULL);
+		suid_critical_end(x->suid);
+		say(x, "%s; nothing was changed.", eb.msg[0] ? eb.msg : pr_strerror(r));
+		return r;
+	}
+	if ((r = pr_ticket_mark_code_used(dir, x->user, x->ticket, pr_now(), &eb)) != PR_OK)
+		say(x, "warning: the ticket could not note that your code was used (%s); if the "
+		    "enrollment below fails you will need another code.", eb.msg);
+	audit(x, "recovery-code", PR_OK, "recovery-code", NULL, "consumed");
+	suid_critical_end(x->suid);
+	notify(x, PR_NOTICE_CODE_USED, "recovery-code");
+	return PR_OK;
+}
+
+/* ---- the replacement key ------------------------------------------------------------------------ */
+
+struct make_arg {
+	X509_STORE *anchors;
+	struct pr_cred *cred;
+	char *why;
+	size_t why_len;
+};
+
+/* makeCredential on the attached keys, with the caller's rights. */
+static int make_with_caller_rights(struct recover_ctx *x, struct make_arg *m)
+{
+	struct pr_devices devs = { .n = 0 };
+	struct pr_enroll_opts o = {
+		.cfg = x->cli.cfg,
+		.user = x->user,
+		.label = x->label,
+		.uv_required = x->cli.cfg->policy.user_verification == PR_UV_REQUIRED,
+		.anchors = m->anchors,
+	};
+	struct pr_ui ui;
+	int r;
+
+	cli_ui(&ui);
+	if ((r = suid_drop(x->suid)) != PR_OK)
+		return r;
+	if ((r = pr_devices_open(&devs)) == PR_OK)
+		r = pr_enroll_make(&devs, &o, &x->creds, &ui, m->cred, m->why, m->why_len);
+	pr_devices_close(&devs);
+	suid_regain(x->suid);
+	return r;
+}
+
+/* What went wrong with the new key, and that the ticket still works. */
+static void explain_enroll_failure(struct recover_ctx *x, int r)
+{
+	char when[32];
+
+	switch (r) {
+	case PR_ERR_NO_DEVICE:
+		say(x, "no security key found. Plug in your new physical security key (it must "
+		    "be usable by you: sign in at this machine's own screen and keyboard).");
+		break;
+	case PR_ERR_TIMEOUT:
+		say(x, "the security key was not touched in time.");
+		break;
+	case PR_ERR_EXISTS:
+		say(x, "this key is already enrolled for you; use your new key.");
+		break;
+	default:
+		say(x, "security key: %s.", pr_strerror(r));
+		break;
+	}
+	say(x, "no key was enrolled. Your recovery code has been used, but your ticket stays "
+	    "usable until %s: run %s again with the same ticket (no code is needed) and your "
+	    "new key.", fmt_time(x->expires, when), PROG);
+}
+
+/* Store, finish the ticket, record; undo the store if either of the last two fails. */
+static int commit_key(struct recover_ctx *x, const struct pr_cred *cred)
+{
+	const char *dir = x->cli.cfg->state_dir;
+	struct pr_errbuf eb = { "" }, eb2 = { "" };
+	char kid[PR_KEYID_LEN + 1];
+	int r;
+
+	pr_keyid(cred->id, cred->id_len, kid);
+	suid_critical_begin(x->suid);
+	if ((r = pr_store_add(dir, x->user, cred, &eb)) != PR_OK) {
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		audit(x, "enroll", r, NULL, cred, "recovery");
+		goto done;
+	}
+	if ((r = pr_ticket_finish(dir, x->user, x->ticket, pr_now(), &eb)) != PR_OK) {
+		pr_store_remove(dir, x->user, kid, &eb2);
+		say(x, "the recovery ticket could not be used (%s): it expired or was withdrawn "
+		    "meanwhile. The key was not enrolled; ask your administrator for a new "
+		    "ticket.", eb.msg[0] ? eb.msg : pr_strerror(r));
+		audit(x, "enroll", r, NULL, cred, "recovery");
+		goto done;
+	}
+	if ((r = audit(x, "enroll", PR_OK, NULL, cred, "recovery")) != PR_OK) {
+		pr_store_remove(dir, x->user, kid, &eb2);
+		say(x, "enrollment undone because it could not be recorded; ask your administrator.");
+		goto done;
+	}
+	if (pr_lockout_success(dir, x->user, &eb2) != PR_OK)
+		say(x, "%s", eb2.msg);
+	audit(x, "recovery-ticket", PR_OK, NULL, NULL, "recovery completed");
+done:
+	suid_critical_end(x->suid);
+	return r;
+}
+
+/* Enroll the replacement physical key on the spot. */
+static int enroll_replacement(struct recover_ctx *x)
+{
+	struct pr_cred cred = { 0 };
+	struct pr_errbuf eb = { "" };
+	X509_STORE *anchors = NULL;
+	char why[256] = "", kid[PR_KEYID_LEN + 1];
+	struct make_arg m = { NULL, &cred, why, sizeof(why) };
+	int r;
+
+	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+		say(x, "%s", eb.msg);
+		audit(x, "enroll", r, NULL, NULL, "recovery");
+		explain_enroll_failure(x, r);
+		goto done;
+	}
+	m.anchors = anchors;
+	fprintf(stderr, "Now touch your new physical security key to enroll it.\n");
+	r = make_with_caller_rights(x, &m);
+	clean_text(why);
+	if (r != PR_OK) {
+		audit(x, "enroll", r, NULL, NULL, "recovery");
+		explain_enroll_failure(x, r);
+		goto done;
+	}
+	if (cred.cls != PR_CLASS_PHYSICAL) {
+		r = PR_ERR_CLASS;
+		audit(x, "enroll", r, NULL, &cred, "recovery, refused by policy");
+		say(x, "refused: this key is a passkey (%s). Recovery must restore a physical "
+		    "security key, as your sign-in policy requires.", why);
+		explain_enroll_failure(x, r);
+		goto done;
+	}
+	if ((r = commit_key(x, &cred)) != PR_OK)
+		goto done;
+	pr_keyid(cred.id, cred.id_len, kid);
+	printf("Recovery complete. Enrolled key %s: %s (%s).\n", kid, pr_class_name(cred.cls), why);
+	if (x->creds.n > 0)
+		printf("Your earlier keys are still enrolled. If one was lost or stolen, ask your "
+		    "administrator to remove it now.\n");
+	notify(x, PR_NOTICE_RECOVERY_DONE, "recovery-ticket");
+done:
+	X509_STORE_free(anchors);
+	pr_cred_clear(&cred);
+	return r;
+}
+
+/* ---- new codes ---------------------------------------------------------------------------------- */
+
+/* A fresh set replacing the old one, recorded, then shown once. */
+static int new_codes(struct recover_ctx *x)
+{
+	struct pr_errbuf eb = { "" };
+	char **codes = NULL, detail[32];
+	int n = x->cli.cfg->recovery.codes, r;
+
+	suid_critical_begin(x->suid);
+	if ((r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes,
+	    &eb)) != PR_OK) {
+		audit(x, "codes-generated", r, NULL, NULL, "generate failed");
+		suid_critical_end(x->suid);
+		say(x, "your new key is enrolled, but new recovery codes could not be made (%s). "
+		    "Ask your administrator for new codes.", eb.msg[0] ? eb.msg : pr_strerror(r));
+		return r;
+	}
+	snprintf(detail, sizeof(detail), "%d-codes", n);
+	r = audit(x, "codes-generated", PR_OK, NULL, NULL, detail);
+	suid_critical_end(x->suid);
+	if (r != PR_OK) {
+		/* The set is in place but unrecorded: do not hand it out. */
+		say(x, "the new recovery codes were not shown because they could not be recorded; "
+		    "ask your administrator for new codes.");
+		pr_codes_free(&codes, n);
+		return r;
+	}
+	printf("\nYour new recovery codes:\n\n");
+	for (int i = 0; i < n; i++)
+		printf("    %2d. %s\n", i + 1, codes[i]);
+	printf("\nThey are shown only this once. Store them safely, apart from your security\n"
+	    "key (on paper, or in a password manager). Each code works once. Your earlier\n"
+	    "recovery codes no longer work.\n");
+	fflush(stdout);
+	pr_codes_free(&codes, n);
+	notify(x, PR_NOTICE_CODES_NEW, "recovery-code");
+	return PR_OK;
+}
+
+/* ---- the flow ------------------------------------------------------------------------------------- */
+
+/* The account to act on: the caller, or --user for root. */
+static int resolve_user(struct recover_ctx *x, const char *opt_user)
+{
+	if (opt_user == NULL) {
+		x->user = x->suid->caller;
+		return PR_OK;
+	}
+	if (!pr_username_valid(opt_user) || getpwnam(opt_user) == NULL) {
+		say(x, "no such user: %s", pr_username_valid(opt_user) ? opt_user : "(invalid name)");
+		return PR_ERR_NOT_FOUND;
+	}
+	x->user = opt_user;
+	return PR_OK;
+}
+
+/* Policy, the user's requirement (physical only), not locked, their keys. */
+static int load_state(struct recover_ctx *x, const char *opt_user)
+{
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	if (cli_load_config(&x->cli) != CLI_OK)
+		return PR_ERR_CONFIG;
+	if ((r = resolve_user(x, opt_user)) != PR_OK)
+		return r;
+	if ((r = pr_user_need(x->cli.cfg, x->user, &x->role, &x->need)) != PR_OK) {
+		say(x, "cannot tell what your sign-in policy requires (%s); nothing done",
+		    pr_strerror(r));
+		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
+	}
+	if (x->need != PR_NEED_PHYSICAL) {
+		say(x, "recovery codes are not used for your account; ask your administrator.");
+		return PR_ERR_PERM;
+	}
+	if ((r = check_not_locked(x)) != PR_OK)
+		return r;
+	if ((r = pr_store_load(x->cli.cfg->state_dir, x->user, &x->creds, &eb)) != PR_OK)
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+	return r;
+}
+
+static int recover(struct recover_ctx *x, const char *opt_user)
+{
+	bool code_used = false;
+	int r;
+
+	if ((r = load_state(x, opt_user)) != PR_OK)
+		return r;
+	if ((r = redeem_ticket(x, &code_used)) != PR_OK)
+		return r;
+	if (code_used)
+		fprintf(stderr, "A recovery code was already used with this ticket: no code is "
+		    "needed now.\n");
+	else if ((r = consume_code(x)) != PR_OK)
+		return r;
+	if ((r = enroll_replacement(x)) != PR_OK)
+		return r;
+	pr_secret_strfree(&x->ticket);
+	return new_codes(x);
+}
+
+/* Labels people type: printable ASCII (space included), at most PR_LABEL_MAX bytes. */
+static bool label_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > PR_LABEL_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s [--label LABEL]\n\n"
+	    "Recover your own account with a recovery ticket from your administrator and\n"
+	    "one of your saved recovery codes, then enroll a new physical security key.\n"
+	    "\nRoot only: --config FILE, --user USER. See %s(1).\n", PROG, PROG);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct suid s;
+	struct recover_ctx x = { .cli = { .prog = PROG } };
+	const char *opt_user = NULL;
+	int ch, rc;
+
+	if ((rc = suid_begin(&s, PROG, argc)) != CLI_OK)
+		return rc;
+	x.suid = &s;
+	opterr = 0;   /* getopt would name argv[0], which the caller chose */
+	while ((ch = getopt_long(argc, argv, "+c:u:l:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			x.cli.config_path = optarg;
+			break;
+		case 'u':
+			opt_user = optarg;
+			break;
+		case 'l':
+			x.label = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_OK;
+		case 'V':
+			printf("%s %s\n", PROG, PACKAGE_VERSION);
+			return CLI_OK;
+		default:
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (!s.trusted && (x.cli.config_path != NULL || opt_user != NULL)) {
+		say(&x, "%s is only for root: this program always uses %s and acts on your own "
+		    "account. Nothing done.", x.cli.config_path != NULL ? "--config" : "--user",
+		    PR_DEFAULT_CONFIG);
+		return CLI_USAGE;
+	}
+	if (x.label != NULL && !label_valid(x.label)) {
+		say(&x, "a label is at most %d printable characters", PR_LABEL_MAX);
+		return CLI_USAGE;
+	}
+	rc = cli_exit_code(recover(&x, opt_user));
+	pr_secret_strfree(&x.ticket);
+	pr_secret_strfree(&x.code);
+	pr_credlist_clear(&x.creds);
+	pr_config_free(&x.cli.cfg);
+	return rc;
+}
