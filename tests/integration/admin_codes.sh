@@ -17,7 +17,16 @@ no_code_in() {
 	return 0
 }
 
-write_policy all-users owners   # owners need a physical key, staff any key
+# A fake mail command keeping every message: the user is told of each new set.
+printf '#!/bin/sh\ncat >> "%s"\n' "$T/mails" > "$T/fakemail"
+chmod 755 "$T/fakemail"
+# policy_mail KEY PHYS [extra recovery lines]: the policy with the fake mail command.
+policy_mail() {
+	write_policy "$1" "$2"
+	printf 'recovery {\n  mail_command = "%s -t"\n%b}\n' "$T/fakemail" "${3:-}" >> "$CONF"
+}
+
+policy_mail all-users owners   # owners need a physical key, staff any key
 OWNER_CODES=
 
 check "codes status: none yet (status 1)" status 1 admin "" codes status prowner
@@ -53,13 +62,15 @@ check "codes generate again: a different set" test "$NEW_CODES" != "$OWNER_CODES
 check "codes generate again: says earlier codes stop working" out_has "no longer work"
 
 # The number of codes comes from the policy.
-printf 'recovery {\n  codes = 3\n}\n' >> "$CONF"
+policy_mail all-users owners '  codes = 3\n'
 check "codes generate: recovery.codes = 3" admin "" codes generate prowner2
 check "codes generate: 3 codes" test "$(codes_in "$T/out" | wc -l)" = 3
 GROUP_CODES="$GROUP_CODES $(codes_in "$T/out")"
 check "codes status: 3 of 3" admin "" codes status prowner2
 check "codes status: says 3 of 3" out_has "3 of 3 remaining"
-write_policy all-users owners
+check "notice: the user is told of the new set" grep -q "^New recovery codes were created at .* UTC\.$" "$T/mails"
+check "notice: addressed to the user" grep -q "^To: prowner2$" "$T/mails"
+policy_mail all-users owners
 
 records=$(wc -l < "$AUDIT")
 check "codes generate: staff refused (status 1)" status 1 admin "" codes generate prstaff

@@ -49,9 +49,10 @@ mountpoint_here() {
 	local dir=\$1 parent=\$(dirname "\$1") tag
 	[ -d "\$dir" ] && return 0
 	tag=\$(printf '%s' "\$parent" | tr / _)
-	mkdir -p "$NS/ov/\$tag/up" "$NS/ov/\$tag/work"
+	# One upper/work pair per namespace: overlayfs refuses a workdir another mount uses.
+	mkdir -p "$NS/ov/\$\$/\$tag/up" "$NS/ov/\$\$/\$tag/work"
 	mountpoint -q "\$parent" && findmnt -n -o FSTYPE -T "\$parent" | grep -qx overlay ||
-		mount -t overlay overlay -o "lowerdir=\$parent,upperdir=$NS/ov/\$tag/up,workdir=$NS/ov/\$tag/work" "\$parent"
+		mount -t overlay overlay -o "lowerdir=\$parent,upperdir=$NS/ov/\$\$/\$tag/up,workdir=$NS/ov/\$\$/\$tag/work" "\$parent"
 	mkdir -p "\$dir"
 }
 mountpoint_here /etc/practicerunner
