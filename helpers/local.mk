@@ -11,7 +11,7 @@ helpers_practicerunner_admin_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_admin_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
 
 # practicerunner-enroll: setuid root, acts on the calling user only.
-ENROLL_SOURCES = helpers/user_enroll.c helpers/setuid.c helpers/setuid.h \
+ENROLL_SOURCES = helpers/user_enroll.c helpers/selfservice.c helpers/selfservice.h helpers/setuid.c helpers/setuid.h \
 	helpers/cli.c helpers/cli.h
 bin_PROGRAMS += helpers/practicerunner-enroll
 helpers_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)
@@ -19,7 +19,7 @@ helpers_practicerunner_enroll_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_enroll_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
 
 # practicerunner-recover: setuid root, recovery of the calling user's account.
-RECOVER_SOURCES = helpers/recover.c helpers/setuid.c helpers/setuid.h \
+RECOVER_SOURCES = helpers/recover.c helpers/selfservice.c helpers/selfservice.h helpers/setuid.c helpers/setuid.h \
 	helpers/cli.c helpers/cli.h
 bin_PROGRAMS += helpers/practicerunner-recover
 helpers_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)

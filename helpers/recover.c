@@ -30,14 +30,10 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <inttypes.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "attest.h"
@@ -47,6 +43,7 @@
 #include "lockout.h"
 #include "notify.h"
 #include "roles.h"
+#include "selfservice.h"
 #include "setuid.h"
 #include "ticket.h"
 #include "transport.h"
@@ -55,6 +52,9 @@
 #define PROG "practicerunner-recover"
 #define SECRET_MAX 256          /* longest ticket or code line accepted */
 #define ADMIN_PROG "practicerunner-admin"
+
+/* "practicerunner-recover: message" on stderr. */
+#define say(x, ...) cli_err(&(x)->cli, __VA_ARGS__)
 
 struct recover_ctx {
 	struct cli cli;
@@ -69,40 +69,6 @@ struct recover_ctx {
 	int64_t expires;             /* the ticket's, for messages */
 };
 
-static void say(const struct recover_ctx *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* "practicerunner-recover: message" on stderr. */
-static void say(const struct recover_ctx *x, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", x->cli.prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* "2026-11-27 14:05 UTC" */
-static const char *fmt_time(int64_t t, char buf[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(buf, 32, "%" PRId64, t);
-	return buf;
-}
-
-/* Text the key sent (attestation explanations): no raw control bytes to the terminal. */
-static void clean_text(char *s)
-{
-	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p >= 0x7f)
-			*p = '?';
-}
-
 /* ---- audit ------------------------------------------------------------------------ */
 
 /*
@@ -112,46 +78,9 @@ static void clean_text(char *s)
 static int audit(struct recover_ctx *x, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *detail)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
-	struct pr_errbuf eb = { "" };
-	char tty[64], aaguid[37];
-	char *cred_id = NULL;
-	bool wrap;
-	int r;
+	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
 
-	ev.event = event;
-	ev.success = err == PR_OK;
-	ev.reason = err == PR_OK ? NULL : pr_err_reason(err);
-	ev.user = x->user;
-	ev.role = pr_role_name(x->role);
-	ev.method = method;
-	ev.service = PROG;
-	ev.rp_id = x->cli.cfg->rp_id;
-	ev.actor = x->suid->actor;
-	ev.detail = detail;
-	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
-		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
-	if (cred != NULL) {
-		cred_id = pr_b64url_encode(cred->id, cred->id_len);
-		pr_aaguid_format(cred->aaguid, aaguid);
-		ev.cred_id = cred_id;
-		ev.aaguid = aaguid;
-		ev.flags = cred->flags;
-		ev.sign_count = cred->sign_count;
-		ev.cred_class = pr_class_name(cred->cls);
-		if (method == NULL)
-			ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
-	}
-	wrap = !x->suid->critical;
-	if (wrap)
-		suid_critical_begin(x->suid);
-	r = pr_audit_append(x->cli.cfg->audit_log, &ev, &eb);
-	if (wrap)
-		suid_critical_end(x->suid);
-	if (r != PR_OK)
-		say(x, "audit record not written: %s", eb.msg);
-	free(cred_id);
-	return r;
+	return ss_audit(&w, event, err, method, cred, detail);
 }
 
 /* ---- notices ------------------------------------------------------------------------ */
@@ -171,43 +100,10 @@ static void notify(struct recover_ctx *x, enum pr_notice kind, const char *event
 
 /* ---- input -------------------------------------------------------------------------- */
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/*
- * One secret line after prompt, from standard input (echo off on a
- * terminal), surrounding blanks trimmed. PR_ERR_CANCELLED for an empty line
- * or end of input, PR_ERR_INVALID_ARG for a NUL byte or a line longer than
- * SECRET_MAX. The buffer is wiped whatever happens.
- */
+/* One secret line after prompt (see ss_read_secret_line), at most SECRET_MAX bytes. */
 static int read_line_secret(const char *prompt, char **out)
 {
-	char *buf = NULL, *start;
-	size_t len;
-	int r;
-
-	*out = NULL;
-	fprintf(stderr, "%s", prompt);
-	fflush(stderr);
-	if ((r = cli_read_secret(STDIN_FILENO, SECRET_MAX, &buf)) != PR_OK)
-		return r;
-	for (start = buf; is_space(*start); start++)
-		;
-	for (len = strlen(start); len > 0 && is_space(start[len - 1]); len--)
-		;
-	r = PR_ERR_CANCELLED;
-	if (len == 0)
-		goto fail;
-	memmove(buf, start, len);
-	explicit_bzero(buf + len, SECRET_MAX + 2 - len);
-	*out = buf;
-	buf = NULL;
-	r = PR_OK;
-fail:
-	pr_secret_free(&buf, SECRET_MAX + 2);
-	return r;
+	return ss_read_secret_line(prompt, SECRET_MAX, out);
 }
 
 /* ---- failures and lockout ------------------------------------------------------------------ */
@@ -366,37 +262,6 @@ static int consume_code(struct recover_ctx *x)
 
 /* ---- the replacement key ------------------------------------------------------------------------ */
 
-struct make_arg {
-	X509_STORE *anchors;
-	struct pr_cred *cred;
-	char *why;
-	size_t why_len;
-};
-
-/* makeCredential on the attached keys, with the caller's rights. */
-static int make_with_caller_rights(struct recover_ctx *x, struct make_arg *m)
-{
-	struct pr_devices devs = { .n = 0 };
-	struct pr_enroll_opts o = {
-		.cfg = x->cli.cfg,
-		.user = x->user,
-		.label = x->label,
-		.uv_required = x->cli.cfg->policy.user_verification == PR_UV_REQUIRED,
-		.anchors = m->anchors,
-	};
-	struct pr_ui ui;
-	int r;
-
-	cli_ui(&ui);
-	if ((r = suid_drop(x->suid)) != PR_OK)
-		return r;
-	if ((r = pr_devices_open(&devs)) == PR_OK)
-		r = pr_enroll_make(&devs, &o, &x->creds, &ui, m->cred, m->why, m->why_len);
-	pr_devices_close(&devs);
-	suid_regain(x->suid);
-	return r;
-}
-
 /* What went wrong with the new key, and that the ticket still works. */
 static void explain_enroll_failure(struct recover_ctx *x, int r)
 {
@@ -419,7 +284,7 @@ static void explain_enroll_failure(struct recover_ctx *x, int r)
 	}
 	say(x, "no key was enrolled. Your recovery code has been used, but your ticket stays "
 	    "usable until %s: run %s again with the same ticket (no code is needed) and your "
-	    "new key.", fmt_time(x->expires, when), PROG);
+	    "new key.", cli_time(x->expires, when), PROG);
 }
 
 /* Store, finish the ticket, record; undo the store if either of the last two fails. */
@@ -465,7 +330,10 @@ static int enroll_replacement(struct recover_ctx *x)
 	struct pr_errbuf eb = { "" };
 	X509_STORE *anchors = NULL;
 	char why[256] = "", kid[PR_KEYID_LEN + 1];
-	struct make_arg m = { NULL, &cred, why, sizeof(why) };
+	struct ss_make m = {
+		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
+		.cred = &cred, .why = why, .why_len = sizeof(why),
+	};
 	int r;
 
 	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
@@ -476,8 +344,8 @@ static int enroll_replacement(struct recover_ctx *x)
 	}
 	m.anchors = anchors;
 	fprintf(stderr, "Now touch your new physical security key to enroll it.\n");
-	r = make_with_caller_rights(x, &m);
-	clean_text(why);
+	r = ss_make_credential(x->suid, &m);
+	ss_clean_text(why);
 	if (r != PR_OK) {
 		audit(x, "enroll", r, NULL, NULL, "recovery");
 		explain_enroll_failure(x, r);
@@ -547,36 +415,14 @@ static int new_codes(struct recover_ctx *x)
 
 /* ---- the flow ------------------------------------------------------------------------------------- */
 
-/* The account to act on: the caller, or --user for root. */
-static int resolve_user(struct recover_ctx *x, const char *opt_user)
-{
-	if (opt_user == NULL) {
-		x->user = x->suid->caller;
-		return PR_OK;
-	}
-	if (!pr_username_valid(opt_user) || getpwnam(opt_user) == NULL) {
-		say(x, "no such user: %s", pr_username_valid(opt_user) ? opt_user : "(invalid name)");
-		return PR_ERR_NOT_FOUND;
-	}
-	x->user = opt_user;
-	return PR_OK;
-}
-
 /* Policy, the user's requirement (physical only), not locked, their keys. */
 static int load_state(struct recover_ctx *x, const char *opt_user)
 {
 	struct pr_errbuf eb = { "" };
 	int r;
 
-	if (cli_load_config(&x->cli) != CLI_OK)
-		return PR_ERR_CONFIG;
-	if ((r = resolve_user(x, opt_user)) != PR_OK)
+	if ((r = ss_load_user(&x->cli, x->suid, opt_user, &x->user, &x->role, &x->need)) != PR_OK)
 		return r;
-	if ((r = pr_user_need(x->cli.cfg, x->user, &x->role, &x->need)) != PR_OK) {
-		say(x, "cannot tell what your sign-in policy requires (%s); nothing done",
-		    pr_strerror(r));
-		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
-	}
 	if (x->need != PR_NEED_PHYSICAL) {
 		say(x, "recovery codes are not used for your account; ask your administrator.");
 		return PR_ERR_PERM;
@@ -606,19 +452,6 @@ static int recover(struct recover_ctx *x, const char *opt_user)
 		return r;
 	pr_secret_strfree(&x->ticket);
 	return new_codes(x);
-}
-
-/* Labels people type: printable ASCII (space included), at most PR_LABEL_MAX bytes. */
-static bool label_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > PR_LABEL_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			return false;
-	return true;
 }
 
 static void usage(FILE *f)
@@ -674,13 +507,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_USAGE;
 	}
-	if (!s.trusted && (x.cli.config_path != NULL || opt_user != NULL)) {
-		say(&x, "%s is only for root: this program always uses %s and acts on your own "
-		    "account. Nothing done.", x.cli.config_path != NULL ? "--config" : "--user",
-		    PR_DEFAULT_CONFIG);
-		return CLI_USAGE;
-	}
-	if (x.label != NULL && !label_valid(x.label)) {
+	if ((rc = ss_check_trusted(&x.cli, &s, opt_user)) != CLI_OK)
+		return rc;
+	if (x.label != NULL && !ss_label_valid(x.label)) {
 		say(&x, "a label is at most %d printable characters", PR_LABEL_MAX);
 		return CLI_USAGE;
 	}

@@ -20,9 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +36,16 @@
 #include "invite.h"
 #include "lifecycle.h"
 #include "roles.h"
+#include "selfservice.h"
 #include "setuid.h"
 #include "transport.h"
 #include "util.h"
 
 #define PROG "practicerunner-enroll"
 #define TOKEN_MAX 256
+
+/* "practicerunner-enroll: message" on stderr. */
+#define say(x, ...) cli_err(&(x)->cli, __VA_ARGS__)
 
 /* The proof a command needs before it changes anything. */
 enum confirm {
@@ -78,66 +80,15 @@ struct command {
 	int (*run)(struct enroll_ctx *x);
 };
 
-static void say(const struct enroll_ctx *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* "practicerunner-enroll: message" on stderr. */
-static void say(const struct enroll_ctx *x, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", x->cli.prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* ---- audit ------------------------------------------------------------------------ */
 
 /* One record: the caller as actor, the account acted on as user. */
 static int audit(struct enroll_ctx *x, const char *event, int err,
     const struct pr_cred *cred, const char *detail)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
-	struct pr_errbuf eb = { "" };
-	char tty[64], aaguid[37];
-	char *cred_id = NULL;
-	bool wrap;
-	int r;
+	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
 
-	ev.event = event;
-	ev.success = err == PR_OK;
-	ev.reason = err == PR_OK ? NULL : pr_err_reason(err);
-	ev.user = x->user;
-	ev.role = pr_role_name(x->role);
-	ev.service = PROG;
-	ev.rp_id = x->cli.cfg->rp_id;
-	ev.actor = x->suid->actor;
-	ev.detail = detail;
-	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
-		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
-	if (cred != NULL) {
-		cred_id = pr_b64url_encode(cred->id, cred->id_len);
-		pr_aaguid_format(cred->aaguid, aaguid);
-		ev.cred_id = cred_id;
-		ev.aaguid = aaguid;
-		ev.flags = cred->flags;
-		ev.sign_count = cred->sign_count;
-		ev.cred_class = pr_class_name(cred->cls);
-		ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
-	}
-	/* Signals held while the audit lock is ours (see suid_critical_begin). */
-	wrap = !x->suid->critical;
-	if (wrap)
-		suid_critical_begin(x->suid);
-	r = pr_audit_append(x->cli.cfg->audit_log, &ev, &eb);
-	if (wrap)
-		suid_critical_end(x->suid);
-	if (r != PR_OK)
-		say(x, "audit record not written: %s", eb.msg);
-	free(cred_id);
-	return r;
+	return ss_audit(&w, event, err, NULL, cred, detail);
 }
 
 /* ---- input -------------------------------------------------------------------------- */
@@ -160,74 +111,16 @@ static bool parse_keyid(const char *in, char out[PR_KEYID_LEN + 1])
 	return true;
 }
 
-/* Labels people type: printable ASCII (space included), at most PR_LABEL_MAX bytes. */
-static bool label_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > PR_LABEL_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			return false;
-	return true;
-}
-
-/*
- * Text we did not write ourselves (labels stored by an administrator or an
- * import, explanations quoting a certificate the key sent) may hold
- * anything: never send raw control bytes to the user's terminal.
- */
-static void clean_text(char *s)
-{
-	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p >= 0x7f)
-			*p = '?';
-}
-
 static void print_label(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
 		putchar(*p >= 0x20 && *p < 0x7f ? *p : '?');
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/*
- * The invitation token: one line from standard input (echo off when it is
- * a terminal), surrounding blanks trimmed. PR_ERR_CANCELLED for an empty
- * line or end of input, PR_ERR_INVALID_ARG for a NUL byte or a line longer
- * than TOKEN_MAX. The buffer is wiped whatever happens.
- */
+/* The invitation token (see ss_read_secret_line), at most TOKEN_MAX bytes. */
 static int read_token(char **out)
 {
-	char *buf = NULL, *start;
-	size_t len;
-	int r;
-
-	*out = NULL;
-	fprintf(stderr, "Enrollment invitation token: ");
-	fflush(stderr);
-	if ((r = cli_read_secret(STDIN_FILENO, TOKEN_MAX, &buf)) != PR_OK)
-		return r;
-	for (start = buf; is_space(*start); start++)
-		;
-	for (len = strlen(start); len > 0 && is_space(start[len - 1]); len--)
-		;
-	r = PR_ERR_CANCELLED;
-	if (len == 0)
-		goto fail;
-	memmove(buf, start, len);
-	explicit_bzero(buf + len, TOKEN_MAX + 2 - len);
-	*out = buf;
-	buf = NULL;
-	r = PR_OK;
-fail:
-	pr_secret_free(&buf, TOKEN_MAX + 2);
-	return r;
+	return ss_read_secret_line("Enrollment invitation token: ", TOKEN_MAX, out);
 }
 
 /* ---- state ---------------------------------------------------------------------------- */
@@ -308,25 +201,15 @@ static void explain_device(struct enroll_ctx *x, int r)
 
 /* ---- device I/O, with the caller's rights ------------------------------------------------ */
 
-typedef int (*device_fn)(struct enroll_ctx *x, const struct pr_devices *devs, void *arg);
+struct assert_arg {
+	struct enroll_ctx *x;
+	struct pr_assert_outcome *out;
+};
 
-/* Open the attached keys, run fn and close them, all as the caller. */
-static int with_devices(struct enroll_ctx *x, device_fn fn, void *arg)
+static int dev_assert(const struct pr_devices *devs, void *arg)
 {
-	struct pr_devices devs = { .n = 0 };
-	int r;
-
-	if ((r = suid_drop(x->suid)) != PR_OK)
-		return r;
-	if ((r = pr_devices_open(&devs)) == PR_OK)
-		r = fn(x, &devs, arg);
-	pr_devices_close(&devs);
-	suid_regain(x->suid);
-	return r;
-}
-
-static int dev_assert(struct enroll_ctx *x, const struct pr_devices *devs, void *arg)
-{
+	const struct assert_arg *a = arg;
+	struct enroll_ctx *x = a->x;
 	const struct pr_config *cfg = x->cli.cfg;
 	struct pr_assert_opts o = {
 		.rp_id = cfg->rp_id,
@@ -338,30 +221,7 @@ static int dev_assert(struct enroll_ctx *x, const struct pr_devices *devs, void 
 	struct pr_ui ui;
 
 	cli_ui(&ui);
-	return pr_assert_run(devs, &x->creds, &o, &ui, arg);
-}
-
-struct make_arg {
-	X509_STORE *anchors;
-	struct pr_cred *cred;
-	char *why;
-	size_t why_len;
-};
-
-static int dev_make(struct enroll_ctx *x, const struct pr_devices *devs, void *arg)
-{
-	struct make_arg *m = arg;
-	struct pr_enroll_opts o = {
-		.cfg = x->cli.cfg,
-		.user = x->user,
-		.label = x->label,
-		.uv_required = x->cli.cfg->policy.user_verification == PR_UV_REQUIRED,
-		.anchors = m->anchors,
-	};
-	struct pr_ui ui;
-
-	cli_ui(&ui);
-	return pr_enroll_make(devs, &o, &x->creds, &ui, m->cred, m->why, m->why_len);
+	return pr_assert_run(devs, &x->creds, &o, &ui, a->out);
 }
 
 /* ---- proofs ------------------------------------------------------------------------------- */
@@ -372,11 +232,12 @@ static int confirm_touch(struct enroll_ctx *x, const char *event)
 	struct pr_assert_outcome out = { .index = SIZE_MAX };
 	struct pr_errbuf eb = { "" };
 	const struct pr_cred *c;
+	struct assert_arg a = { x, &out };
 	char kid[PR_KEYID_LEN + 1];
 	int r;
 
 	fprintf(stderr, "Touch one of your enrolled keys to confirm it is you.\n");
-	r = with_devices(x, dev_assert, &out);
+	r = ss_with_devices(x->suid, dev_assert, &a);
 	c = out.index < x->creds.n ? &x->creds.v[out.index] : NULL;
 	if (r == PR_OK && c == NULL)
 		r = PR_ERR_SIGNATURE;   /* cannot happen: a verified assertion names its key */
@@ -458,7 +319,7 @@ static int check_enroll(struct enroll_ctx *x, int argc, char **argv)
 	}
 	if (optind != argc)
 		return PR_ERR_INVALID_ARG;
-	if (x->label != NULL && !label_valid(x->label)) {
+	if (x->label != NULL && !ss_label_valid(x->label)) {
 		say(x, "a label is at most %d printable characters", PR_LABEL_MAX);
 		return PR_ERR_INVALID_ARG;
 	}
@@ -524,7 +385,10 @@ static int run_enroll(struct enroll_ctx *x)
 	struct pr_errbuf eb = { "" };
 	X509_STORE *anchors = NULL;
 	char why[256] = "";
-	struct make_arg m = { NULL, &cred, why, sizeof(why) };
+	struct ss_make m = {
+		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
+		.cred = &cred, .why = why, .why_len = sizeof(why),
+	};
 	int r;
 
 	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
@@ -533,8 +397,8 @@ static int run_enroll(struct enroll_ctx *x)
 	}
 	m.anchors = anchors;
 	fprintf(stderr, "Now touch the new security key to enroll it.\n");
-	r = with_devices(x, dev_make, &m);
-	clean_text(why);
+	r = ss_make_credential(x->suid, &m);
+	ss_clean_text(why);
 	if (r != PR_OK) {
 		explain_device(x, r);
 		audit(x, "enroll", r, NULL, x->proof);
@@ -613,7 +477,7 @@ static int check_rename(struct enroll_ctx *x, int argc, char **argv)
 		return PR_ERR_INVALID_ARG;
 	if ((r = check_keyid_arg(x, argv[1])) != PR_OK)
 		return r;
-	if (!label_valid(argv[2])) {
+	if (!ss_label_valid(argv[2])) {
 		say(x, "a label is at most %d printable characters", PR_LABEL_MAX);
 		return PR_ERR_INVALID_ARG;
 	}
@@ -833,36 +697,14 @@ static int confirm(struct enroll_ctx *x, const struct command *cmd)
 	return PR_ERR_NOT_ENROLLED;
 }
 
-/* The account to act on: the caller, or --user for root. */
-static int resolve_user(struct enroll_ctx *x, const char *opt_user)
-{
-	if (opt_user == NULL) {
-		x->user = x->suid->caller;
-		return PR_OK;
-	}
-	if (!pr_username_valid(opt_user) || getpwnam(opt_user) == NULL) {
-		say(x, "no such user: %s", pr_username_valid(opt_user) ? opt_user : "(invalid name)");
-		return PR_ERR_NOT_FOUND;
-	}
-	x->user = opt_user;
-	return PR_OK;
-}
-
 /* Load what every command needs: policy, the user's requirement, their keys. */
 static int load_state(struct enroll_ctx *x, const char *opt_user)
 {
 	struct pr_errbuf eb = { "" };
 	int r;
 
-	if (cli_load_config(&x->cli) != CLI_OK)
-		return PR_ERR_CONFIG;
-	if ((r = resolve_user(x, opt_user)) != PR_OK)
+	if ((r = ss_load_user(&x->cli, x->suid, opt_user, &x->user, &x->role, &x->need)) != PR_OK)
 		return r;
-	if ((r = pr_user_need(x->cli.cfg, x->user, &x->role, &x->need)) != PR_OK) {
-		say(x, "cannot tell what your sign-in policy requires (%s); nothing done",
-		    pr_strerror(r));
-		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
-	}
 	if ((r = pr_store_load(x->cli.cfg->state_dir, x->user, &x->creds, &eb)) != PR_OK)
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	return r;
@@ -921,12 +763,8 @@ int main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (!s.trusted && (x.cli.config_path != NULL || opt_user != NULL)) {
-		say(&x, "%s is only for root: this program always uses %s and acts on your own "
-		    "account. Nothing done.", x.cli.config_path != NULL ? "--config" : "--user",
-		    PR_DEFAULT_CONFIG);
-		return CLI_USAGE;
-	}
+	if ((rc = ss_check_trusted(&x.cli, &s, opt_user)) != CLI_OK)
+		return rc;
 	if (optind >= argc || (cmd = find_command(argv[optind])) == NULL) {
 		usage(stderr);
 		return CLI_USAGE;

@@ -1,0 +1,188 @@
+/* What the self-service setuid helpers share (selfservice.h). */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "selfservice.h"
+#include "util.h"
+
+int ss_audit(const struct ss_who *w, const char *event, int err, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	struct pr_errbuf eb = { "" };
+	char tty[64], aaguid[37];
+	char *cred_id = NULL;
+	bool wrap;
+	int r;
+
+	ev.event = event;
+	ev.success = err == PR_OK;
+	ev.reason = err == PR_OK ? NULL : pr_err_reason(err);
+	ev.user = w->user;
+	ev.role = pr_role_name(w->role);
+	ev.method = method;
+	ev.service = w->cli->prog;
+	ev.rp_id = w->cli->cfg->rp_id;
+	ev.actor = w->suid->actor;
+	ev.detail = detail;
+	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
+		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
+	if (cred != NULL) {
+		cred_id = pr_b64url_encode(cred->id, cred->id_len);
+		pr_aaguid_format(cred->aaguid, aaguid);
+		ev.cred_id = cred_id;
+		ev.aaguid = aaguid;
+		ev.flags = cred->flags;
+		ev.sign_count = cred->sign_count;
+		ev.cred_class = pr_class_name(cred->cls);
+		if (method == NULL)
+			ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
+	}
+	/* Signals held while the audit lock is ours (see suid_critical_begin). */
+	wrap = !w->suid->critical;
+	if (wrap)
+		suid_critical_begin(w->suid);
+	r = pr_audit_append(w->cli->cfg->audit_log, &ev, &eb);
+	if (wrap)
+		suid_critical_end(w->suid);
+	if (r != PR_OK)
+		cli_err(w->cli, "audit record not written: %s", eb.msg);
+	free(cred_id);
+	return r;
+}
+
+/* The account to act on: the caller, or --user for root. */
+static int resolve_user(const struct cli *c, const struct suid *s, const char *opt_user,
+    const char **user)
+{
+	if (opt_user == NULL) {
+		*user = s->caller;
+		return PR_OK;
+	}
+	if (!pr_username_valid(opt_user) || getpwnam(opt_user) == NULL) {
+		cli_err(c, "no such user: %s",
+		    pr_username_valid(opt_user) ? opt_user : "(invalid name)");
+		return PR_ERR_NOT_FOUND;
+	}
+	*user = opt_user;
+	return PR_OK;
+}
+
+int ss_load_user(struct cli *c, const struct suid *s, const char *opt_user, const char **user,
+    enum pr_role *role, enum pr_need *need)
+{
+	int r;
+
+	if (cli_load_config(c) != CLI_OK)
+		return PR_ERR_CONFIG;
+	if ((r = resolve_user(c, s, opt_user, user)) != PR_OK)
+		return r;
+	if ((r = pr_user_need(c->cfg, *user, role, need)) != PR_OK) {
+		cli_err(c, "cannot tell what your sign-in policy requires (%s); nothing done",
+		    pr_strerror(r));
+		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
+	}
+	return PR_OK;
+}
+
+int ss_check_trusted(const struct cli *c, const struct suid *s, const char *opt_user)
+{
+	if (s->trusted || (c->config_path == NULL && opt_user == NULL))
+		return CLI_OK;
+	cli_err(c, "%s is only for root: this program always uses %s and acts on your own "
+	    "account. Nothing done.", c->config_path != NULL ? "--config" : "--user",
+	    PR_DEFAULT_CONFIG);
+	return CLI_USAGE;
+}
+
+bool ss_label_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > PR_LABEL_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+void ss_clean_text(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+int ss_read_secret_line(const char *prompt, size_t max, char **out)
+{
+	char *buf = NULL, *start;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
+	if ((r = cli_read_secret(STDIN_FILENO, max, &buf)) != PR_OK)
+		return r;
+	for (start = buf; is_space(*start); start++)
+		;
+	for (len = strlen(start); len > 0 && is_space(start[len - 1]); len--)
+		;
+	r = PR_ERR_CANCELLED;
+	if (len == 0)
+		goto fail;
+	memmove(buf, start, len);
+	explicit_bzero(buf + len, max + 2 - len);
+	*out = buf;
+	buf = NULL;
+	r = PR_OK;
+fail:
+	pr_secret_free(&buf, max + 2);
+	return r;
+}
+
+int ss_with_devices(struct suid *s, ss_device_fn fn, void *arg)
+{
+	struct pr_devices devs = { .n = 0 };
+	int r;
+
+	if ((r = suid_drop(s)) != PR_OK)
+		return r;
+	if ((r = pr_devices_open(&devs)) == PR_OK)
+		r = fn(&devs, arg);
+	pr_devices_close(&devs);
+	suid_regain(s);
+	return r;
+}
+
+static int dev_make(const struct pr_devices *devs, void *arg)
+{
+	const struct ss_make *m = arg;
+	struct pr_enroll_opts o = {
+		.cfg = m->cfg,
+		.user = m->user,
+		.label = m->label,
+		.uv_required = m->cfg->policy.user_verification == PR_UV_REQUIRED,
+		.anchors = m->anchors,
+	};
+	struct pr_ui ui;
+
+	cli_ui(&ui);
+	return pr_enroll_make(devs, &o, m->creds, &ui, m->cred, m->why, m->why_len);
+}
+
+int ss_make_credential(struct suid *s, struct ss_make *m)
+{
+	return ss_with_devices(s, dev_make, m);
+}
