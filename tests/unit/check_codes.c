@@ -70,40 +70,14 @@ static int remaining(void)
 	return st.remaining;
 }
 
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	ck_assert_int_eq(pr_secure_read(AT_FDCWD, path, 0, 65536, &buf, &len), PR_FILE_OK);
-	return buf;
-}
-
-static void write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pr_write_all(fd, data, len), PR_OK);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-}
-
 /* codes/ (0700) and codes/alice (0600) with the given text. */
 static void put_codes_file(const char *data, size_t len)
 {
 	char p[160];
 
 	snprintf(p, sizeof(p), "%s/codes", sdir);
-	ck_assert(mkdir(p, 0700) == 0 || exists(p));
-	write_file(cpath, data, len, 0600);
+	ck_assert(mkdir(p, 0700) == 0 || test_exists(p));
+	test_write_file(cpath, data, len, 0600);
 }
 
 /* The 16 characters without dashes. */
@@ -143,9 +117,9 @@ START_TEST(form_alphabet_and_file)
 	ck_assert_int_eq(stat(p, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
 	snprintf(p, sizeof(p), "%s/locks/alice+codes.lock", sdir);
-	ck_assert(exists(p));
+	ck_assert(test_exists(p));
 	/* Only hashes are stored. */
-	text = slurp(cpath);
+	text = test_slurp(cpath);
 	ck_assert_ptr_eq(strstr(text, "practicerunner-codes 1\nsalt="), text);
 	ck_assert_ptr_nonnull(strstr(text, " N=32768 r=8 p=1 created=1700000000\nhash="));
 	for (int i = 0; i < PR_CODES_DEFAULT; i++) {
@@ -180,7 +154,7 @@ START_TEST(consume_each_once)
 	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, NULL), PR_OK);
 	ck_assert_int_eq(st.total, 4);
 	ck_assert_int_eq(st.remaining, 0);
-	text = slurp(cpath);
+	text = test_slurp(cpath);
 	ck_assert_ptr_null(strstr(text, "used=-"));
 	ck_assert_ptr_nonnull(strstr(text, " used=1700000060\n"));
 	free(text);
@@ -316,12 +290,12 @@ START_TEST(rejected_forms)
 	struct stat s1, s2;
 
 	bad_form((enum bad)_i, codes[0], typed, sizeof(typed));
-	before = slurp(cpath);
+	before = test_slurp(cpath);
 	ck_assert_int_eq(lstat(cpath, &s1), 0);
 	ck_assert_msg(pr_codes_consume(sdir, "alice", typed, NOW, &eb) == PR_ERR_CODE_INVALID,
 	    "row %d: %s", _i, eb.msg);
 	ck_assert_ptr_null(strstr(eb.msg, codes[0]));
-	after = slurp(cpath);
+	after = test_slurp(cpath);
 	ck_assert_int_eq(lstat(cpath, &s2), 0);
 	ck_assert_str_eq(before, after);
 	ck_assert_int_eq(s1.st_ino, s2.st_ino);
@@ -367,7 +341,7 @@ START_TEST(invalid_arguments)
 	    PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(pr_codes_status(sdir, "alice", NULL, NULL), PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(pr_codes_status(sdir, "..", &st, NULL), PR_ERR_INVALID_ARG);
-	ck_assert(!exists(cpath));
+	ck_assert(!test_exists(cpath));
 	pr_codes_free(&codes, 3);   /* NULL: nothing to do */
 }
 END_TEST
@@ -396,7 +370,7 @@ START_TEST(known_answer_file)
 	ck_assert_int_eq(st.created, NOW);
 	ck_assert_int_eq(consume("0000-1111-2222-3333"), PR_ERR_CODE_INVALID);  /* used */
 	ck_assert_int_eq(consume("k7qf 2m9x tb4r wz8c"), PR_OK);
-	text = slurp(cpath);
+	text = test_slurp(cpath);
 	ck_assert_str_eq(text, HDR SALT_LINE "hash=" H_K7QF " used=1700000060\n" CODE2);
 	ck_assert_int_eq(remaining(), 0);
 	free(text);

@@ -65,32 +65,6 @@ static int failures(const char *user)
 	return info.failures;
 }
 
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	ck_assert_int_eq(pr_secure_read(AT_FDCWD, path, 0, 65536, &buf, &len), PR_FILE_OK);
-	return buf;
-}
-
-static void write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pr_write_all(fd, data, len), PR_OK);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-}
-
 /* ---- the token ------------------------------------------------------------------ */
 
 START_TEST(token_form_and_files)
@@ -119,9 +93,9 @@ START_TEST(token_form_and_files)
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
 	snprintf(p, sizeof(p), "%s/locks/alice+invite.lock", sdir);
-	ck_assert(exists(p));
+	ck_assert(test_exists(p));
 	/* Only the hash is stored. */
-	text = slurp(ipath);
+	text = test_slurp(ipath);
 	ck_assert_ptr_null(strstr(text, t));
 	ck_assert_ptr_null(strstr(text, canon));
 	ck_assert_ptr_null(strstr(text, lower));
@@ -162,9 +136,9 @@ START_TEST(check_then_consume_once)
 
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 10, &eb), PR_OK);
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 20, &eb), PR_OK);
-	ck_assert(exists(ipath));
+	ck_assert(test_exists(ipath));
 	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 30, &eb), PR_OK);
-	ck_assert(!exists(ipath));
+	ck_assert(!test_exists(ipath));
 	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 40, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "no invitation for alice"));
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 40, &eb), PR_ERR_NOT_FOUND);
@@ -290,7 +264,7 @@ START_TEST(failure_limit_voids)
 	ck_assert_int_eq(failures("alice"), PR_INVITE_MAX_FAILURES - 1);
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", wrong, NOW, &eb), PR_ERR_INVITE_INVALID);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "void"));
-	ck_assert(!exists(ipath));
+	ck_assert(!test_exists(ipath));
 	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
@@ -305,12 +279,12 @@ START_TEST(expiry)
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 3599, &eb), PR_OK);
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", "wrong", NOW + 3600, &eb), PR_ERR_EXPIRED);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "expired at 2023-11-14 23:13 UTC"));
-	ck_assert(!exists(ipath));
+	ck_assert(!test_exists(ipath));
 	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 3600, &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 	t = invite("alice", 60);
 	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 86400, &eb), PR_ERR_EXPIRED);
-	ck_assert(!exists(ipath));
+	ck_assert(!test_exists(ipath));
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -323,7 +297,7 @@ START_TEST(revoke_removes)
 
 	ck_assert_int_eq(pr_invite_revoke(sdir, "bob", &eb), PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", &eb), PR_OK);
-	ck_assert(!exists(ipath));
+	ck_assert(!test_exists(ipath));
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", &eb), PR_ERR_NOT_FOUND);
@@ -342,20 +316,20 @@ START_TEST(nothing_there)
 	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, NULL), PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", NULL), PR_ERR_NOT_FOUND);
 	snprintf(p, sizeof(p), "%s/invites", sdir);
-	ck_assert(!exists(p));
+	ck_assert(!test_exists(p));
 	snprintf(missing, sizeof(missing), "%s/nonexistent", sdir);
 	ck_assert_int_eq(pr_invite_check(missing, "alice", "x", NOW, NULL), PR_ERR_NOT_FOUND);
-	ck_assert(!exists(missing));
+	ck_assert(!test_exists(missing));
 }
 END_TEST
 
 /* The stored hash is bound to the user: a file copied to another name matches nothing. */
 START_TEST(hash_bound_to_user)
 {
-	char *t = invite("alice", 3600), *text = slurp(ipath), bobpath[160];
+	char *t = invite("alice", 3600), *text = test_slurp(ipath), bobpath[160];
 
 	snprintf(bobpath, sizeof(bobpath), "%s/invites/bob", sdir);
-	write_file(bobpath, text, strlen(text), 0600);
+	test_write_file(bobpath, text, strlen(text), 0600);
 	ck_assert_int_eq(pr_invite_check(sdir, "bob", t, NOW, NULL), PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW, NULL), PR_OK);
 	free(text);
@@ -414,7 +388,7 @@ START_TEST(lifetime_limits)
 	ck_assert_int_eq(pr_invite_create(sdir, "alice", lifetime_rows[_i].lifetime,
 	    lifetime_rows[_i].now, &t, NULL), lifetime_rows[_i].want);
 	ck_assert(lifetime_rows[_i].want == PR_OK ? t != NULL : t == NULL);
-	ck_assert(exists(ipath) == (lifetime_rows[_i].want == PR_OK));
+	ck_assert(test_exists(ipath) == (lifetime_rows[_i].want == PR_OK));
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -492,7 +466,7 @@ static void put_invite_file(const char *text, size_t len)
 	char *t = invite("bob", 3600);
 
 	pr_secret_strfree(&t);
-	write_file(ipath, text, len, 0600);
+	test_write_file(ipath, text, len, 0600);
 }
 
 START_TEST(parse_bad_file_rows)
@@ -525,11 +499,11 @@ START_TEST(parse_bad_file_rows)
 	ck_assert_int_eq(lstat(ipath, &after), 0);
 	ck_assert_int_eq(before.st_ino, after.st_ino);
 	ck_assert_int_eq(before.st_size, after.st_size);
-	text = slurp(ipath);
+	text = test_slurp(ipath);
 	ck_assert_mem_eq(text, bad_files[_i].text, _i == NROWS(bad_files) - 2 ? strlen(HDR) : len);
 	free(text);
 	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", &eb), PR_OK);
-	ck_assert(!exists(ipath));
+	ck_assert(!test_exists(ipath));
 }
 END_TEST
 
@@ -594,7 +568,7 @@ static void apply_damage(enum damage d)
 	case D_TOO_BIG:
 		memset(big, '\n', sizeof(big));
 		memcpy(big, HDR, strlen(HDR));
-		write_file(ipath, big, sizeof(big), 0600);
+		test_write_file(ipath, big, sizeof(big), 0600);
 		break;
 	}
 }
@@ -676,7 +650,7 @@ START_TEST(concurrent_consume_one_wins)
 		ck_assert_int_eq(counts[0], 1);
 		ck_assert_int_eq(counts[1], RACERS - 1);
 		ck_assert_int_eq(counts[2], 0);
-		ck_assert(!exists(ipath));
+		ck_assert(!test_exists(ipath));
 		pr_secret_strfree(&t);
 	}
 }

@@ -41,13 +41,6 @@ static void teardown(void)
 	test_rm_tree(AT_FDCWD, sdir);
 }
 
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
 static struct pr_lockout get(const char *user)
 {
 	struct pr_errbuf eb = { "" };
@@ -73,7 +66,7 @@ START_TEST(counts_and_file)
 	st = get("alice");
 	ck_assert_int_eq(st.failures, 0);
 	ck_assert(!st.locked);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	ck_assert_int_eq(pr_lockout_fail(sdir, "alice", NOW, &after, NULL), PR_OK);
 	ck_assert_int_eq(after.failures, 1);
 	ck_assert_int_eq(after.last_failure, NOW);
@@ -115,7 +108,7 @@ START_TEST(success_resets)
 	fail_n("alice", 7);
 	ck_assert_int_eq(pr_lockout_success(sdir, "alice", NULL), PR_OK);
 	ck_assert_int_eq(get("alice").failures, 0);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	fail_n("alice", 1);
 	ck_assert_int_eq(get("alice").failures, 1);
 }
@@ -129,7 +122,7 @@ START_TEST(clear_unlocks)
 	ck_assert_int_eq(pr_lockout_clear(sdir, "alice", NULL), PR_OK);
 	ck_assert(!get("alice").locked);
 	ck_assert_int_eq(get("alice").failures, 0);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 }
 END_TEST
 

@@ -87,16 +87,6 @@ static void assert_cred_eq(const struct pr_cred *a, const struct pr_cred *b)
 	ck_assert_int_eq(a->last_used, b->last_used);
 }
 
-static void write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pr_write_all(fd, data, len), PR_OK);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-}
-
 /* Make users/ by enrolling bob, then put raw text in as alice's file. */
 static void put_user_file(const char *text, size_t len)
 {
@@ -105,7 +95,7 @@ static void put_user_file(const char *text, size_t len)
 	make_cred(&c, 999);
 	ck_assert_int_eq(pr_store_add(sdir, "bob", &c, NULL), PR_OK);
 	pr_cred_clear(&c);
-	write_file(upath, text, len, 0600);
+	test_write_file(upath, text, len, 0600);
 }
 
 /* ---- format / parse round trip ---------------------------------------------- */
@@ -537,15 +527,15 @@ static void apply_damage(enum damage d, char *state, size_t cap)
 		ck_assert_int_eq(unlink(upath), 0);
 		ck_assert_int_eq(mkfifo(upath, 0600), 0);
 		break;
-	case D_TORN: write_file(upath, HDR GOOD "id=BAUG alg=-7", strlen(HDR GOOD) + 14, 0600); break;
+	case D_TORN: test_write_file(upath, HDR GOOD "id=BAUG alg=-7", strlen(HDR GOOD) + 14, 0600); break;
 	case D_TOO_BIG:
 		big = malloc(1024 * 1024 + 1);
 		memset(big, '\n', 1024 * 1024 + 1);
 		memcpy(big, HDR, strlen(HDR));
-		write_file(upath, big, 1024 * 1024 + 1, 0600);
+		test_write_file(upath, big, 1024 * 1024 + 1, 0600);
 		free(big);
 		break;
-	case D_GARBAGE: write_file(upath, HDR "garbage\n", strlen(HDR "garbage\n"), 0600); break;
+	case D_GARBAGE: test_write_file(upath, HDR "garbage\n", strlen(HDR "garbage\n"), 0600); break;
 	case D_STATE_GW: ck_assert_int_eq(chmod(sdir, 0770), 0); break;
 	case D_STATE_NOBODY: ck_assert_int_eq(chown(sdir, NOBODY_UID, NOBODY_GID), 0); break;
 	case D_STATE_MISSING: snprintf(state, cap, "%s/nonexistent", sdir); return;

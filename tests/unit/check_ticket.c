@@ -60,22 +60,6 @@ static struct pr_ticket_info info_of(const char *user)
 	return info;
 }
 
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	ck_assert_int_eq(pr_secure_read(AT_FDCWD, path, 0, 65536, &buf, &len), PR_FILE_OK);
-	return buf;
-}
-
 static void write_file(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -100,8 +84,8 @@ START_TEST(create_and_file)
 	ck_assert_int_eq(stat(tpath, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	snprintf(p, sizeof(p), "%s/locks/alice+ticket.lock", sdir);
-	ck_assert(exists(p));
-	text = slurp(tpath);
+	ck_assert(test_exists(p));
+	text = test_slurp(tpath);
 	ck_assert_ptr_null(strstr(text, t));
 	ck_assert_ptr_null(strstr(text, undashed));
 	ck_assert_ptr_eq(strstr(text, "practicerunner-ticket 1\nhash="), text);
@@ -148,13 +132,13 @@ START_TEST(expired)
 	ck_assert(!pr_ticket_active(sdir, "alice", NOW + 1800));
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW + 1800, &eb), PR_ERR_EXPIRED);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "the recovery ticket for alice expired at"));
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "no recovery ticket for alice"));
 	pr_secret_strfree(&t);
 	t = ticket("alice", 60);
 	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW + 60, NULL), PR_ERR_EXPIRED);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -178,7 +162,7 @@ START_TEST(wrong_and_limit)
 	ck_assert(pr_ticket_active(sdir, "alice", NOW));
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", WRONG, NOW, &eb), PR_ERR_TICKET_INVALID);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "void"));
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	ck_assert(!pr_ticket_active(sdir, "alice", NOW));
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
@@ -194,7 +178,7 @@ START_TEST(fail_voids_at_limit)
 		ck_assert_int_eq(info_of("alice").failures, i);
 	}
 	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, NULL), PR_OK);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, NULL), PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
@@ -208,7 +192,7 @@ START_TEST(code_used_then_finish)
 
 	ck_assert_int_eq(pr_ticket_mark_code_used(sdir, "alice", t, NOW, &eb), PR_OK);
 	ck_assert(info_of("alice").code_used);
-	text = slurp(tpath);
+	text = test_slurp(tpath);
 	ck_assert_ptr_nonnull(strstr(text, " failures=0 code_used=1\n"));
 	free(text);
 	/* Idempotent, and the ticket still checks (enrollment may be retried). */
@@ -218,7 +202,7 @@ START_TEST(code_used_then_finish)
 	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, &eb), PR_OK);
 	ck_assert(info_of("alice").code_used);
 	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", t, NOW + 10, &eb), PR_OK);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", t, NOW + 10, &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
@@ -237,7 +221,7 @@ START_TEST(revoke_and_nothing_there)
 	t = ticket("alice", 1800);
 	ck_assert_int_eq(pr_ticket_revoke(sdir, "bob", NULL), PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(pr_ticket_revoke(sdir, "alice", NULL), PR_OK);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
@@ -246,7 +230,7 @@ END_TEST
 /* A ticket is not an invitation: the hash domain and the directory differ. */
 START_TEST(not_an_invitation)
 {
-	char *t = ticket("alice", 1800), *text = slurp(tpath), ipath[192], p[160], *cut;
+	char *t = ticket("alice", 1800), *text = test_slurp(tpath), ipath[192], p[160], *cut;
 
 	snprintf(p, sizeof(p), "%s/invites", sdir);
 	ck_assert_int_eq(mkdir(p, 0700), 0);
@@ -332,11 +316,11 @@ START_TEST(parse_bad_file_rows)
 	ck_assert_int_eq(pr_ticket_create(sdir, "alice", 1800, NOW, &t, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "revoke the recovery ticket"));
 	ck_assert_ptr_null(t);
-	text = slurp(tpath);
+	text = test_slurp(tpath);
 	ck_assert_str_eq(text, bad_files[_i].text);
 	free(text);
 	ck_assert_int_eq(pr_ticket_revoke(sdir, "alice", NULL), PR_OK);
-	ck_assert(!exists(tpath));
+	ck_assert(!test_exists(tpath));
 }
 END_TEST
 
@@ -392,7 +376,7 @@ START_TEST(concurrent_finish_one_wins)
 		race(RACERS, do_finish, t, counts);
 		ck_assert_int_eq(counts[0], 1);
 		ck_assert_int_eq(counts[1], RACERS - 1);
-		ck_assert(!exists(tpath));
+		ck_assert(!test_exists(tpath));
 		pr_secret_strfree(&t);
 	}
 }

@@ -2,7 +2,8 @@
 if HAVE_CHECK
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-UNIT_LDADD = lib/libpracticerunner.la tests/unit/libtransport_none.la tests/unit/libtestlib.la $(CHECK_LIBS)
+# testlib first: it calls into lib/, and static archives resolve left to right.
+UNIT_LDADD = tests/unit/libtestlib.la lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS)
 
 check_LTLIBRARIES += tests/unit/libtransport_none.la
 tests_unit_libtransport_none_la_SOURCES = tests/unit/transport_none.c

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "err.h"
+#include "secure_file.h"
 #include "testlib.h"
 
 int test_run_tap(Suite *s)
@@ -54,4 +56,30 @@ void test_rm_tree(int parent, const char *name)
 		close(fd);
 	}
 	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+bool test_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+char *test_slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(pr_secure_read(AT_FDCWD, path, 0, 65536, &buf, &len), PR_FILE_OK);
+	return buf;
+}
+
+void test_write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pr_write_all(fd, data, len), PR_OK);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
 }

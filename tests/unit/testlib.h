@@ -2,6 +2,10 @@
 #ifndef PR_TESTLIB_H
 #define PR_TESTLIB_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
 #include <check.h>
 
 /* Run every test of s, TAP on stdout; the process exit status. */
@@ -11,5 +15,12 @@ int test_run_tap(Suite *s);
 void test_rm_tree(int parent, const char *name);
 /* Remove everything inside the open directory fd. */
 void test_rm_dir_contents(int fd);
+
+/* Whether path exists (a link counts, it is not followed). */
+bool test_exists(const char *path);
+/* The whole file, read through pr_secure_read (so it must be a safe file); free() it. */
+char *test_slurp(const char *path);
+/* Write data to path (no links followed) and give it mode. */
+void test_write_file(const char *path, const char *data, size_t len, mode_t mode);
 
 #endif
