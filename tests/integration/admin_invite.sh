@@ -111,7 +111,8 @@ check "mail: says it is an enrollment invitation for the sign-in" \
 check "mail: says what to run" grep -q "practicerunner-enroll enroll" "$T/mail.out"
 check "mail: says until when" grep -q "^Valid until: .* UTC$" "$T/mail.out"
 check "mail: nothing about the practice (rp id, host, specialty)" \
-	fails grep -qiE "test-clinic|pam://|$(hostname)|clinic|patient|appointment|health|medical|doctor" "$T/mail.out"
+	fails grep -qiE "test-clinic|pam://|$(hostname)|clinic|patient|appointment|health|medical|doctor" \
+	<(grep -v "^Invitation code:" "$T/mail.out")   # the random secret could spell a host name
 check "mail: exactly the expected headers" \
 	test "$(sed '/^$/q' "$T/mail.out" | cut -d: -f1 | tr '\n' ' ')" = \
 	"To Subject MIME-Version Content-Type Content-Transfer-Encoding Auto-Submitted  "

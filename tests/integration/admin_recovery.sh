@@ -56,7 +56,8 @@ check "mail: says until when" grep -q "^Valid until: .* UTC$" "$T/mail.out"
 check "mail: says what to run" grep -q "practicerunner-recover" "$T/mail.out"
 check "mail: if you did not ask" grep -q "If you did not ask for this, tell your administrator" "$T/mail.out"
 check "mail: nothing about the practice" \
-	fails grep -qiE "test-clinic|pam://|$(hostname)|clinic|patient|appointment|health|medical|doctor" "$T/mail.out"
+	fails grep -qiE "test-clinic|pam://|$(hostname)|clinic|patient|appointment|health|medical|doctor" \
+	<(grep -v "^Recovery ticket:" "$T/mail.out")   # the random secret could spell a host name
 check "audit: detail mailed" test "$(audit_field detail)" = mailed
 
 # Lockout: the tally file in its documented format, by hand (no CLI fails yet).
