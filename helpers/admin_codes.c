@@ -133,7 +133,7 @@ int admin_codes_status(struct cli *c, int argc, char **argv)
 		return cli_exit_code(r);
 	}
 	printf("Recovery codes for %s: %d of %d remaining (set created %s).\n", user,
-	    st.remaining, st.total, cli_time(st.created, when));
+	    st.remaining, st.total, pr_time_utc(st.created, when));
 	if (st.remaining == 0)
 		printf("None left: generate a new set (codes generate %s).\n", user);
 	return CLI_OK;

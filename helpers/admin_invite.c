@@ -119,7 +119,7 @@ static char *mail_body(const char *token, int64_t expires)
 	    "when told. The code works once.\n"
 	    "\n"
 	    "If you did not expect this message, tell your administrator.\n",
-	    token, cli_time(expires, when), ENROLL_COMMAND) < 0)
+	    token, pr_time_utc(expires, when), ENROLL_COMMAND) < 0)
 		return NULL;
 	return body;
 }
@@ -164,7 +164,7 @@ static int invite_by_mail(struct cli *c, const struct invite_args *a,
 	if ((r = cli_audit(c, "invite", PR_OK, a->user, NULL, "mailed")) != PR_OK)
 		return cli_exit_code(r);
 	printf("Invitation for %s mailed to %s, valid until %s.\n", a->user, a->user,
-	    cli_time(expires, when));
+	    pr_time_utc(expires, when));
 	return CLI_OK;
 }
 
@@ -173,7 +173,7 @@ static void print_token(const struct invite_args *a, const char *token, int64_t 
 	char when[32];
 
 	printf("Invitation for %s, valid until %s:\n\n    %s\n\n", a->user,
-	    cli_time(expires, when), token);
+	    pr_time_utc(expires, when), token);
 	printf("It is shown only this once. Hand it to %s in person or over another\n"
 	    "trusted channel. Signed in as %s, they run\n\n    %s\n\n"
 	    "and type the code when asked. It works once; %d wrong codes void it.\n",
@@ -255,8 +255,8 @@ static int list_one(struct cli *c, const char *user, int64_t now)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
-	printf("%-16s %-20s %-20s %-8d %s\n", user, cli_time(info.created, d1),
-	    cli_time(info.expires, d2), info.failures, now >= info.expires ? "expired" : "active");
+	printf("%-16s %-20s %-20s %-8d %s\n", user, pr_time_utc(info.created, d1),
+	    pr_time_utc(info.expires, d2), info.failures, now >= info.expires ? "expired" : "active");
 	return PR_OK;
 }
 

@@ -20,14 +20,13 @@
 
 #include "admin.h"
 #include "lockout.h"
-#include "mail.h"
+#include "notify.h"
 #include "policy.h"
 #include "roles.h"
 #include "ticket.h"
 #include "util.h"
 
 #define RECOVER_COMMAND "practicerunner-recover"
-#define MAIL_SUBJECT "Recovery of your sign-in"
 
 struct recovery_args {
 	const char *user;
@@ -99,47 +98,16 @@ static int check_not_locked(struct cli *c, const char *user)
 	return PR_OK;
 }
 
-/* The generic message: a recovery was started, the ticket, until when, what to run. */
-static char *mail_body(const char *ticket, int64_t expires)
-{
-	char when[32], *body = NULL;
-
-	if (asprintf(&body,
-	    "A recovery of your sign-in was started.\n"
-	    "\n"
-	    "Recovery ticket: %s\n"
-	    "Valid until:     %s\n"
-	    "\n"
-	    "To use it, sign in to your account and run:\n"
-	    "\n"
-	    "    %s\n"
-	    "\n"
-	    "Type the recovery ticket and one of your saved recovery codes when\n"
-	    "asked, then enroll your new security key. The ticket works once.\n"
-	    "\n"
-	    "If you did not ask for this, tell your administrator.\n",
-	    ticket, cli_time(expires, when), RECOVER_COMMAND) < 0)
-		return NULL;
-	return body;
-}
-
 /* --mail: send it; a ticket nobody received is withdrawn. Returns an exit status. */
 static int ticket_by_mail(struct cli *c, const char *user, const char *ticket,
     int64_t expires)
 {
 	struct pr_errbuf eb = { "" };
-	char when[32], *body = mail_body(ticket, expires);
+	char when[32];
 	int r;
 
-	if (body == NULL) {
-		r = PR_ERR_NOMEM;
-		cli_err(c, "recovery ticket not sent: out of memory");
-	} else if ((r = pr_mail_send(c->cfg->recovery.mail_command, user, MAIL_SUBJECT, body,
-	    &eb)) != PR_OK) {
+	if ((r = pr_notify_ticket(c->cfg, user, ticket, expires, &eb)) != PR_OK) {
 		cli_err(c, "recovery ticket not sent: %s", eb.msg);
-	}
-	pr_secret_strfree(&body);
-	if (r != PR_OK) {
 		if (pr_ticket_revoke(c->cfg->state_dir, user, &eb) == PR_OK)
 			cli_err(c, "the recovery ticket for %s was withdrawn", user);
 		else
@@ -150,7 +118,7 @@ static int ticket_by_mail(struct cli *c, const char *user, const char *ticket,
 	if ((r = cli_audit(c, "recovery-ticket", PR_OK, user, NULL, "mailed")) != PR_OK)
 		return cli_exit_code(r);
 	printf("Recovery ticket for %s mailed to %s, valid until %s.\n", user, user,
-	    cli_time(expires, when));
+	    pr_time_utc(expires, when));
 	return CLI_OK;
 }
 
@@ -159,7 +127,7 @@ static void print_ticket(const char *user, const char *ticket, int64_t expires)
 	char when[32];
 
 	printf("Recovery ticket for %s, valid until %s:\n\n    %s\n\n", user,
-	    cli_time(expires, when), ticket);
+	    pr_time_utc(expires, when), ticket);
 	printf("It is shown only this once. Hand it to %s in person or over another\n"
 	    "trusted channel. Signed in as %s, they run\n\n    %s\n\n"
 	    "and type the ticket and one of their saved recovery codes. It works once;\n"

@@ -52,8 +52,6 @@ const char *cli_actor(void);
 int cli_audit(const struct cli *c, const char *event, int err, const char *user,
     const struct pr_cred *cred, const char *detail);
 
-/* A timestamp as "2026-11-27 14:05 UTC". */
-const char *cli_time(int64_t t, char buf[32]);
 
 /* Date of a timestamp as YYYY-MM-DD, or "never" for 0. */
 const char *cli_date(int64_t t, char buf[32]);

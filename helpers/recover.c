@@ -16,6 +16,7 @@
  *      code until it expires;
  *   5. the key is stored, the ticket deleted, the failure tally reset;
  *   6. a new code set replaces the old one and is shown once.
+ * The steps themselves are lib/recovery.c's, shared with the module.
  * The user gets a generic notice by mail (lib/notify.c) after a code is
  * used, after a new code set and after the completed recovery.
  *
@@ -40,7 +41,7 @@
 #include "cli.h"
 #include "codes.h"
 #include "enroll.h"
-#include "lockout.h"
+#include "recovery.h"
 #include "notify.h"
 #include "roles.h"
 #include "selfservice.h"
@@ -66,7 +67,7 @@ struct recover_ctx {
 	struct pr_credlist creds;    /* enrolled keys: excluded from the new credential */
 	char *ticket;                /* wiped */
 	char *code;                  /* wiped */
-	int64_t expires;             /* the ticket's, for messages */
+	struct pr_recovery rc;       /* the steps' state (lib/recovery.h) */
 };
 
 /* ---- audit ------------------------------------------------------------------------ */
@@ -108,33 +109,26 @@ static int read_line_secret(const char *prompt, char **out)
 
 /* ---- failures and lockout ------------------------------------------------------------------ */
 
-/* Count a failure against the account; say and record it when recovery is now locked. */
-static void count_failure(struct recover_ctx *x)
+/* After a counted failure: say and record it when recovery is now locked. */
+static void said_if_locked(struct recover_ctx *x)
 {
-	struct pr_lockout after = { 0 };
-	struct pr_errbuf eb = { "" };
-
-	if (pr_lockout_fail(x->cli.cfg->state_dir, x->user, pr_now(), &after, &eb) != PR_OK)
-		say(x, "%s", eb.msg);
-	if (after.locked) {
-		say(x, "recovery for your account is now locked after %d failed attempts. Ask your "
-		    "administrator to check, and to run '%s unlock %s'.", after.failures,
-		    ADMIN_PROG, x->user);
-		audit(x, "lockout", PR_ERR_LOCKED_OUT, "recovery-code", NULL, "recovery locked");
-	}
+	if (!x->rc.tally.locked)
+		return;
+	say(x, "recovery for your account is now locked after %d failed attempts. Ask your "
+	    "administrator to check, and to run '%s unlock %s'.", x->rc.tally.failures,
+	    ADMIN_PROG, x->user);
+	audit(x, "lockout", PR_ERR_LOCKED_OUT, "recovery-code", NULL, "recovery locked");
 }
 
 /* Refused while locked out (a tally that cannot be read counts as locked). */
 static int check_not_locked(struct recover_ctx *x)
 {
 	struct pr_errbuf eb = { "" };
-	struct pr_lockout st;
-	int r;
 
-	if ((r = pr_lockout_get(x->cli.cfg->state_dir, x->user, &st, &eb)) != PR_OK)
-		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	if (r == PR_OK && !st.locked)
+	if (pr_recovery_begin(&x->rc, x->cli.cfg, x->user, &eb) == PR_OK)
 		return PR_OK;
+	if (eb.msg[0])
+		say(x, "%s", eb.msg);
 	say(x, "recovery for your account is locked after too many failed attempts. Ask your "
 	    "administrator to check, and to run '%s unlock %s'. Nothing was changed.",
 	    ADMIN_PROG, x->user);
@@ -144,44 +138,29 @@ static int check_not_locked(struct recover_ctx *x)
 
 /* ---- ticket --------------------------------------------------------------------------------- */
 
-/* A ticket exists, is current; then read and checked (not used up). *code_used from its state. */
-static int redeem_ticket(struct recover_ctx *x, bool *code_used)
+/* A ticket is waiting; then read and checked (not used up). */
+static int redeem_ticket(struct recover_ctx *x)
 {
-	const char *dir = x->cli.cfg->state_dir;
-	struct pr_ticket_info info;
 	struct pr_errbuf eb = { "" };
 	int r;
 
-	*code_used = false;
-	r = pr_ticket_info(dir, x->user, &info, &eb);
-	if (r == PR_OK && info.expires <= pr_now())
-		r = PR_ERR_EXPIRED;
-	if (r == PR_OK) {
-		if ((r = read_line_secret("Recovery ticket: ", &x->ticket)) == PR_OK) {
+	if ((r = pr_recovery_pending(&x->rc, pr_now(), &eb)) == PR_OK) {
+		r = read_line_secret("Recovery ticket: ", &x->ticket);
+		if (r == PR_OK || r == PR_ERR_INVALID_ARG) {
 			/*
 			 * Check, failure counts and the record as one: no ^C in
 			 * between leaves a try uncounted or unrecorded (ended below).
 			 */
 			suid_critical_begin(x->suid);
-			r = pr_ticket_check(dir, x->user, x->ticket, pr_now(), &eb);
+			r = pr_recovery_ticket(&x->rc, r == PR_OK ? x->ticket : NULL, pr_now(), &eb);
 			if (r == PR_ERR_TICKET_INVALID)
-				count_failure(x);
-		} else if (r == PR_ERR_INVALID_ARG) {
-			r = PR_ERR_TICKET_INVALID;
-			suid_critical_begin(x->suid);
-			pr_ticket_fail(dir, x->user, pr_now(), &eb);
-			count_failure(x);
+				said_if_locked(x);
 		}
-	}
-	/* The state as the check left it: was a code consumed under this ticket already? */
-	if (r == PR_OK && (r = pr_ticket_info(dir, x->user, &info, &eb)) == PR_OK) {
-		*code_used = info.code_used;
-		x->expires = info.expires;
 	}
 	switch (r) {
 	case PR_OK:
 		audit(x, "recovery-ticket", PR_OK, NULL, NULL,
-		    *code_used ? "accepted, code already used" : "accepted");
+		    x->rc.code_used ? "accepted, code already used" : "accepted");
 		suid_critical_end(x->suid);
 		return PR_OK;
 	case PR_ERR_NOT_FOUND:
@@ -216,8 +195,7 @@ static int redeem_ticket(struct recover_ctx *x, bool *code_used)
  */
 static int consume_code(struct recover_ctx *x)
 {
-	const char *dir = x->cli.cfg->state_dir;
-	struct pr_errbuf eb = { "" }, eb2 = { "" };
+	struct pr_errbuf eb = { "" };
 	int r;
 
 	if ((r = read_line_secret("Recovery code: ", &x->code)) == PR_ERR_CANCELLED) {
@@ -226,23 +204,17 @@ static int consume_code(struct recover_ctx *x)
 		return r;
 	}
 	suid_critical_begin(x->suid);
-	if (r == PR_OK)
-		r = pr_codes_consume(dir, x->user, x->code, pr_now(), &eb);
-	else if (r == PR_ERR_INVALID_ARG)
-		r = PR_ERR_CODE_INVALID;
+	r = pr_recovery_code(&x->rc, x->ticket, r == PR_OK ? x->code : NULL, pr_now(), &eb);
 	pr_secret_strfree(&x->code);
-	if (r == PR_ERR_CODE_INVALID || r == PR_ERR_NOT_FOUND) {
-		/* Wrong, used, from an older set, or no set at all: one failed try either way. */
-		if (pr_ticket_fail(dir, x->user, pr_now(), &eb2) != PR_OK)
-			say(x, "%s", eb2.msg);
-		count_failure(x);
-		audit(x, "recovery-code", PR_ERR_CODE_INVALID, "recovery-code", NULL,
-		    r == PR_ERR_NOT_FOUND ? "no code set" : NULL);
+	if (r == PR_ERR_CODE_INVALID) {
+		said_if_locked(x);
+		audit(x, "recovery-code", r, "recovery-code", NULL,
+		    x->rc.no_code_set ? "no code set" : NULL);
 		suid_critical_end(x->suid);
 		say(x, "that recovery code is not valid (wrong, already used, or from an older "
 		    "set); nothing was changed. After %d failed tries the ticket is void.",
 		    PR_TICKET_MAX_FAILURES);
-		return PR_ERR_CODE_INVALID;
+		return r;
 	}
 	if (r != PR_OK) {
 		/* Not a verdict on the code (state unreadable, out of memory): not counted. */
@@ -251,9 +223,9 @@ static int consume_code(struct recover_ctx *x)
 		say(x, "%s; nothing was changed.", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
-	if ((r = pr_ticket_mark_code_used(dir, x->user, x->ticket, pr_now(), &eb)) != PR_OK)
-		say(x, "warning: the ticket could not note that your code was used (%s); if the "
-		    "enrollment below fails you will need another code.", eb.msg);
+	if (x->rc.mark_failed)
+		say(x, "warning: the ticket could not note that your code was used; if the "
+		    "enrollment below fails you will need another code.");
 	audit(x, "recovery-code", PR_OK, "recovery-code", NULL, "consumed");
 	suid_critical_end(x->suid);
 	notify(x, PR_NOTICE_CODE_USED, "recovery-code");
@@ -284,39 +256,36 @@ static void explain_enroll_failure(struct recover_ctx *x, int r)
 	}
 	say(x, "no key was enrolled. Your recovery code has been used, but your ticket stays "
 	    "usable until %s: run %s again with the same ticket (no code is needed) and your "
-	    "new key.", cli_time(x->expires, when), PROG);
+	    "new key.", pr_time_utc(x->rc.expires, when), PROG);
 }
 
 /* Store, finish the ticket, record; undo the store if either of the last two fails. */
 static int commit_key(struct recover_ctx *x, const struct pr_cred *cred)
 {
-	const char *dir = x->cli.cfg->state_dir;
-	struct pr_errbuf eb = { "" }, eb2 = { "" };
-	char kid[PR_KEYID_LEN + 1];
+	struct pr_errbuf eb = { "" };
 	int r;
 
-	pr_keyid(cred->id, cred->id_len, kid);
 	suid_critical_begin(x->suid);
-	if ((r = pr_store_add(dir, x->user, cred, &eb)) != PR_OK) {
-		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		audit(x, "enroll", r, NULL, cred, "recovery");
-		goto done;
-	}
-	if ((r = pr_ticket_finish(dir, x->user, x->ticket, pr_now(), &eb)) != PR_OK) {
-		pr_store_remove(dir, x->user, kid, &eb2);
+	r = pr_recovery_commit(&x->rc, x->ticket, cred, pr_now(), &eb);
+	if (r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED || r == PR_ERR_TICKET_INVALID) {
 		say(x, "the recovery ticket could not be used (%s): it expired or was withdrawn "
 		    "meanwhile. The key was not enrolled; ask your administrator for a new "
 		    "ticket.", eb.msg[0] ? eb.msg : pr_strerror(r));
 		audit(x, "enroll", r, NULL, cred, "recovery");
 		goto done;
 	}
+	if (r != PR_OK) {
+		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		audit(x, "enroll", r, NULL, cred, "recovery");
+		goto done;
+	}
 	if ((r = audit(x, "enroll", PR_OK, NULL, cred, "recovery")) != PR_OK) {
-		pr_store_remove(dir, x->user, kid, &eb2);
+		pr_recovery_undo(&x->rc, cred);
 		say(x, "enrollment undone because it could not be recorded; ask your administrator.");
 		goto done;
 	}
-	if (pr_lockout_success(dir, x->user, &eb2) != PR_OK)
-		say(x, "%s", eb2.msg);
+	if (pr_recovery_done(&x->rc, &eb) != PR_OK)
+		say(x, "%s", eb.msg);
 	audit(x, "recovery-ticket", PR_OK, NULL, NULL, "recovery completed");
 done:
 	suid_critical_end(x->suid);
@@ -436,14 +405,13 @@ static int load_state(struct recover_ctx *x, const char *opt_user)
 
 static int recover(struct recover_ctx *x, const char *opt_user)
 {
-	bool code_used = false;
 	int r;
 
 	if ((r = load_state(x, opt_user)) != PR_OK)
 		return r;
-	if ((r = redeem_ticket(x, &code_used)) != PR_OK)
+	if ((r = redeem_ticket(x)) != PR_OK)
 		return r;
-	if (code_used)
+	if (x->rc.code_used)
 		fprintf(stderr, "A recovery code was already used with this ticket: no code is "
 		    "needed now.\n");
 	else if ((r = consume_code(x)) != PR_OK)

@@ -594,7 +594,7 @@ static int codes_status(struct enroll_ctx *x)
 		printf("You have no recovery codes. Run '%s codes' to make a set.\n", PROG);
 	else if (r == PR_OK)
 		printf("%d of %d recovery codes left (set made %s).\n", st.remaining, st.total,
-		    cli_time(st.created, when));
+		    pr_time_utc(st.created, when));
 	else
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	return r == PR_ERR_NOT_FOUND ? PR_OK : r;

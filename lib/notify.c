@@ -13,8 +13,11 @@
 
 #include "mail.h"
 #include "notify.h"
+#include "util.h"
 
 #define NOTIFY_SUBJECT "Security notice for your sign-in"
+#define TICKET_SUBJECT "Recovery of your sign-in"
+#define RECOVER_COMMAND "practicerunner-recover"
 
 /* What happened, by kind; NULL for a kind we do not know. */
 static const char *notice_what(enum pr_notice kind)
@@ -30,16 +33,6 @@ static const char *notice_what(enum pr_notice kind)
 	return NULL;
 }
 
-/* "2026-11-27 14:05 UTC" */
-static void notice_time(int64_t t, char buf[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(buf, 32, "%" PRId64, t);
-}
-
 int pr_notify(const struct pr_config *cfg, const char *user, enum pr_notice kind,
     int64_t when, struct pr_errbuf *eb)
 {
@@ -49,7 +42,7 @@ int pr_notify(const struct pr_config *cfg, const char *user, enum pr_notice kind
 
 	if (cfg == NULL || user == NULL || what == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no such notice");
-	notice_time(when, at);
+	pr_time_utc(when, at);
 	if (asprintf(&body,
 	    "%s at %s.\n"
 	    "\n"
@@ -58,5 +51,33 @@ int pr_notify(const struct pr_config *cfg, const char *user, enum pr_notice kind
 		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
 	r = pr_mail_send(cfg->recovery.mail_command, user, NOTIFY_SUBJECT, body, eb);
 	free(body);
+	return r;
+}
+
+int pr_notify_ticket(const struct pr_config *cfg, const char *user, const char *ticket,
+    int64_t expires, struct pr_errbuf *eb)
+{
+	char until[32], *body = NULL;
+	int r;
+
+	if (cfg == NULL || user == NULL || ticket == NULL)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no ticket to send");
+	if (asprintf(&body,
+	    "A recovery of your sign-in was started.\n"
+	    "\n"
+	    "Recovery ticket: %s\n"
+	    "Valid until:     %s\n"
+	    "\n"
+	    "To use it, sign in as usual where your administrator allows recovery:\n"
+	    "when no security key answers, you are asked for this ticket and one of\n"
+	    "your saved recovery codes, then you enroll your new security key.\n"
+	    "If you are already signed in, run %s instead.\n"
+	    "The ticket works once.\n"
+	    "\n"
+	    "If you did not ask for this, tell your administrator.\n",
+	    ticket, pr_time_utc(expires, until), RECOVER_COMMAND) < 0)
+		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
+	r = pr_mail_send(cfg->recovery.mail_command, user, TICKET_SUBJECT, body, eb);
+	pr_secret_strfree(&body);
 	return r;
 }

@@ -30,4 +30,12 @@ enum pr_notice {
 int pr_notify(const struct pr_config *cfg, const char *user, enum pr_notice kind,
     int64_t when, struct pr_errbuf *eb);
 
+/*
+ * Mail user their recovery ticket (an administrator's --mail, or the user's
+ * own request): the ticket, until when it is valid and how to use it, in
+ * the same generic words. PR_OK or pr_mail_send's error.
+ */
+int pr_notify_ticket(const struct pr_config *cfg, const char *user, const char *ticket,
+    int64_t expires, struct pr_errbuf *eb);
+
 #endif

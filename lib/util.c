@@ -1,7 +1,9 @@
 /* Small encodings and secret handling shared across lib/. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -304,4 +306,14 @@ int pr_random(void *buf, size_t len)
 int64_t pr_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+const char *pr_time_utc(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(buf, 32, "%" PRId64, t);
+	return buf;
 }

@@ -42,4 +42,7 @@ int pr_random(void *buf, size_t len);
 /* Seconds since the epoch. */
 int64_t pr_now(void);
 
+/* t as "2026-11-27 14:05 UTC" (the number itself if it cannot be shown); returns buf. */
+const char *pr_time_utc(int64_t t, char buf[32]);
+
 #endif

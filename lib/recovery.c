@@ -1,0 +1,171 @@
+/*
+ * Recovery steps over the ticket, code and tally files (ticket.c, codes.c,
+ * lockout.c). Each step's file change happens under that file's own lock;
+ * the order (code consumed before the key is enrolled, the ticket finished
+ * with the key) is what makes a recovery no weaker than the sign-in.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "codes.h"
+#include "notify.h"
+#include "recovery.h"
+#include "ticket.h"
+#include "util.h"
+
+int pr_recovery_begin(struct pr_recovery *rc, const struct pr_config *cfg,
+    const char *user, struct pr_errbuf *eb)
+{
+	int r;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->cfg = cfg;
+	rc->user = user;
+	if ((r = pr_lockout_get(cfg->state_dir, user, &rc->tally, eb)) != PR_OK)
+		return PR_ERR_LOCKED_OUT;   /* an unreadable tally may hide a lockout */
+	return rc->tally.locked ? PR_ERR_LOCKED_OUT : PR_OK;
+}
+
+int pr_recovery_pending(struct pr_recovery *rc, int64_t now, struct pr_errbuf *eb)
+{
+	struct pr_ticket_info info;
+	int r;
+
+	if ((r = pr_ticket_info(rc->cfg->state_dir, rc->user, &info, eb)) != PR_OK)
+		return r;
+	rc->expires = info.expires;
+	return info.expires <= now ? PR_ERR_EXPIRED : PR_OK;
+}
+
+/* One failed try against the account; rc->tally tells whether it is now locked. */
+static void count_account_failure(struct pr_recovery *rc, int64_t now)
+{
+	/* A tally that cannot be written is said by the next begin (it fails closed). */
+	pr_lockout_fail(rc->cfg->state_dir, rc->user, now, &rc->tally, NULL);
+}
+
+int pr_recovery_ticket(struct pr_recovery *rc, const char *ticket, int64_t now,
+    struct pr_errbuf *eb)
+{
+	const char *dir = rc->cfg->state_dir;
+	struct pr_ticket_info info;
+	int r;
+
+	if (ticket == NULL) {
+		pr_ticket_fail(dir, rc->user, now, NULL);
+		r = PR_ERR_TICKET_INVALID;
+		pr_fail(eb, r, "not a recovery ticket");
+	} else {
+		r = pr_ticket_check(dir, rc->user, ticket, now, eb);
+	}
+	if (r == PR_ERR_TICKET_INVALID)
+		count_account_failure(rc, now);
+	if (r != PR_OK)
+		return r;
+	/* The state as the check left it: was a code consumed under it already? */
+	if ((r = pr_ticket_info(dir, rc->user, &info, eb)) != PR_OK)
+		return r;
+	rc->expires = info.expires;
+	rc->code_used = info.code_used;
+	return PR_OK;
+}
+
+int pr_recovery_code(struct pr_recovery *rc, const char *ticket, const char *code,
+    int64_t now, struct pr_errbuf *eb)
+{
+	const char *dir = rc->cfg->state_dir;
+	int r;
+
+	rc->no_code_set = false;
+	rc->mark_failed = false;
+	r = code != NULL ? pr_codes_consume(dir, rc->user, code, now, eb) : PR_ERR_CODE_INVALID;
+	if (r == PR_ERR_CODE_INVALID || r == PR_ERR_NOT_FOUND) {
+		/* Wrong, used, from an older set, or no set at all: one failed try either way. */
+		rc->no_code_set = r == PR_ERR_NOT_FOUND;
+		pr_ticket_fail(dir, rc->user, now, NULL);
+		count_account_failure(rc, now);
+		return pr_fail(eb, PR_ERR_CODE_INVALID, "not a valid recovery code");
+	}
+	if (r != PR_OK)
+		return r;
+	rc->code_used = true;
+	rc->mark_failed = pr_ticket_mark_code_used(dir, rc->user, ticket, now, NULL) != PR_OK;
+	return PR_OK;
+}
+
+int pr_recovery_commit(struct pr_recovery *rc, const char *ticket,
+    const struct pr_cred *cred, int64_t now, struct pr_errbuf *eb)
+{
+	const char *dir = rc->cfg->state_dir;
+	int r;
+
+	if ((r = pr_store_add(dir, rc->user, cred, eb)) != PR_OK)
+		return r;
+	if ((r = pr_ticket_finish(dir, rc->user, ticket, now, eb)) != PR_OK)
+		pr_recovery_undo(rc, cred);
+	return r;
+}
+
+void pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred)
+{
+	char kid[PR_KEYID_LEN + 1];
+
+	pr_keyid(cred->id, cred->id_len, kid);
+	pr_store_remove(rc->cfg->state_dir, rc->user, kid, NULL);
+}
+
+int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb)
+{
+	return pr_lockout_success(rc->cfg->state_dir, rc->user, eb);
+}
+
+bool pr_recovery_offered(const struct pr_config *cfg, const char *service,
+    const char *user, int64_t now)
+{
+	struct pr_recovery rc;
+	bool listed = false;
+
+	if (service == NULL)
+		return false;
+	for (size_t i = 0; i < cfg->recovery.services.n && !listed; i++)
+		listed = strcmp(cfg->recovery.services.v[i], service) == 0;
+	return listed && pr_recovery_begin(&rc, cfg, user, NULL) == PR_OK &&
+	    pr_ticket_active(cfg->state_dir, user, now);
+}
+
+/* One request per ticket lifetime: an earlier ticket, used or not, still counts. */
+static bool requested_recently(const struct pr_config *cfg, const char *user, int64_t now)
+{
+	struct pr_ticket_info info;
+
+	return pr_ticket_info(cfg->state_dir, user, &info, NULL) == PR_OK &&
+	    now < info.created + cfg->recovery.ticket_lifetime;
+}
+
+int pr_recovery_request(const struct pr_config *cfg, const char *user, int64_t now,
+    int64_t *expires, struct pr_errbuf *eb)
+{
+	struct pr_recovery rc;
+	char *ticket = NULL;
+	int r;
+
+	if (!cfg->recovery.self_request)
+		return pr_fail(eb, PR_ERR_PERM, "requesting a recovery ticket yourself is not "
+		    "enabled");
+	if ((r = pr_recovery_begin(&rc, cfg, user, eb)) != PR_OK)
+		return r;
+	if (requested_recently(cfg, user, now))
+		return pr_fail(eb, PR_ERR_EXISTS, "a recovery ticket was issued recently");
+	if ((r = pr_ticket_create(cfg->state_dir, user, cfg->recovery.ticket_lifetime, now,
+	    &ticket, eb)) != PR_OK)
+		return r;
+	*expires = now + cfg->recovery.ticket_lifetime;
+	if ((r = pr_notify_ticket(cfg, user, ticket, *expires, eb)) != PR_OK) {
+		/* A ticket nobody received is withdrawn. */
+		pr_ticket_revoke(cfg->state_dir, user, NULL);
+		r = PR_ERR_IO;
+	}
+	pr_secret_strfree(&ticket);
+	return r;
+}
