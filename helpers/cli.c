@@ -253,16 +253,8 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
 	ev.rp_id = c->cfg->rp_id;
 	ev.actor = cli_actor();
 	ev.detail = detail;
-	if (cred != NULL) {
-		cred_id = pr_b64url_encode(cred->id, cred->id_len);
-		pr_aaguid_format(cred->aaguid, aaguid);
-		ev.cred_id = cred_id;
-		ev.aaguid = aaguid;
-		ev.flags = cred->flags;
-		ev.sign_count = cred->sign_count;
-		ev.cred_class = pr_class_name(cred->cls);
-		ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
-	}
+	if (cred != NULL)
+		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
 	if ((r = pr_audit_append(c->cfg->audit_log, &ev, &eb)) != PR_OK)
 		cli_err(c, "audit record not written: %s", eb.msg);
 	free(cred_id);

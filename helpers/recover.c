@@ -422,12 +422,60 @@ static int recover(struct recover_ctx *x, const char *opt_user)
 	return new_codes(x);
 }
 
+/*
+ * --request (recovery.self_request): a ticket mailed to the user's own
+ * address, never shown; the user then runs this program again with it.
+ */
+static int request_ticket(struct recover_ctx *x, const char *opt_user)
+{
+	struct pr_errbuf eb = { "" };
+	int64_t expires = 0;
+	char until[32];
+	int r;
+
+	if ((r = ss_load_user(&x->cli, x->suid, opt_user, &x->user, &x->role, &x->need)) != PR_OK)
+		return r;
+	if (x->need != PR_NEED_PHYSICAL) {
+		say(x, "recovery codes are not used for your account; ask your administrator.");
+		return PR_ERR_PERM;
+	}
+	suid_critical_begin(x->suid);
+	r = pr_recovery_request(x->cli.cfg, x->user, pr_now(), &expires, &eb);
+	audit(x, "recovery-ticket", r, NULL, NULL, r == PR_OK ? "requested, mailed" : "requested");
+	suid_critical_end(x->suid);
+	switch (r) {
+	case PR_OK:
+		printf("A recovery ticket was mailed to you, valid until %s. Run %s with it and "
+		    "one of your saved recovery codes.\n", pr_time_utc(expires, until), PROG);
+		break;
+	case PR_ERR_PERM:
+		say(x, "requesting a recovery ticket yourself is not enabled here; ask your "
+		    "administrator for one.");
+		break;
+	case PR_ERR_EXISTS:
+		say(x, "a recovery ticket was mailed to you recently; use that one, or ask your "
+		    "administrator.");
+		break;
+	case PR_ERR_LOCKED_OUT:
+		say(x, "recovery for your account is locked after too many failed attempts. Ask "
+		    "your administrator to check, and to run '%s unlock %s'.", ADMIN_PROG, x->user);
+		break;
+	default:
+		say(x, "the recovery ticket could not be sent (%s); ask your administrator.",
+		    eb.msg[0] ? eb.msg : pr_strerror(r));
+		break;
+	}
+	return r;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s [--label LABEL]\n\n"
+	fprintf(f, "Usage: %s [--label LABEL]\n"
+	    "       %s --request\n\n"
 	    "Recover your own account with a recovery ticket from your administrator and\n"
 	    "one of your saved recovery codes, then enroll a new physical security key.\n"
-	    "\nRoot only: --config FILE, --user USER. See %s(1).\n", PROG, PROG);
+	    "--request mails you a ticket, where the policy allows it.\n"
+	    "\nRoot only: --config FILE, --user USER. See %s(1).\n", PROG, PROG, PROG);
 }
 
 int main(int argc, char **argv)
@@ -436,6 +484,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "request", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -443,13 +492,14 @@ int main(int argc, char **argv)
 	struct suid s;
 	struct recover_ctx x = { .cli = { .prog = PROG } };
 	const char *opt_user = NULL;
+	bool request = false;
 	int ch, rc;
 
 	if ((rc = suid_begin(&s, PROG, argc)) != CLI_OK)
 		return rc;
 	x.suid = &s;
 	opterr = 0;   /* getopt would name argv[0], which the caller chose */
-	while ((ch = getopt_long(argc, argv, "+c:u:l:hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:u:l:rhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			x.cli.config_path = optarg;
@@ -459,6 +509,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			x.label = optarg;
+			break;
+		case 'r':
+			request = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -471,7 +524,7 @@ int main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (request && x.label != NULL)) {
 		usage(stderr);
 		return CLI_USAGE;
 	}
@@ -481,7 +534,7 @@ int main(int argc, char **argv)
 		say(&x, "a label is at most %d printable characters", PR_LABEL_MAX);
 		return CLI_USAGE;
 	}
-	rc = cli_exit_code(recover(&x, opt_user));
+	rc = cli_exit_code(request ? request_ticket(&x, opt_user) : recover(&x, opt_user));
 	pr_secret_strfree(&x.ticket);
 	pr_secret_strfree(&x.code);
 	pr_credlist_clear(&x.creds);

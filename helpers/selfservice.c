@@ -32,17 +32,8 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
 	ev.detail = detail;
 	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
 		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
-	if (cred != NULL) {
-		cred_id = pr_b64url_encode(cred->id, cred->id_len);
-		pr_aaguid_format(cred->aaguid, aaguid);
-		ev.cred_id = cred_id;
-		ev.aaguid = aaguid;
-		ev.flags = cred->flags;
-		ev.sign_count = cred->sign_count;
-		ev.cred_class = pr_class_name(cred->cls);
-		if (method == NULL)
-			ev.method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
-	}
+	if (cred != NULL)
+		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
 	/* Signals held while the audit lock is ours (see suid_critical_begin). */
 	wrap = !w->suid->critical;
 	if (wrap)

@@ -45,6 +45,7 @@
 #include "audit.h"
 #include "err.h"
 #include "secure_file.h"
+#include "store.h"
 #include "util.h"
 
 #define AUDIT_LOCK_WAIT_MS 10000
@@ -867,4 +868,18 @@ fail:
 	if (n_records != NULL)
 		*n_records = n;
 	return r;
+}
+
+void pr_audit_set_cred(struct pr_audit_event *ev, const struct pr_cred *cred,
+    char **cred_id, char aaguid[37])
+{
+	*cred_id = pr_b64url_encode(cred->id, cred->id_len);
+	pr_aaguid_format(cred->aaguid, aaguid);
+	ev->cred_id = *cred_id;
+	ev->aaguid = aaguid;
+	ev->flags = cred->flags;
+	ev->sign_count = cred->sign_count;
+	ev->cred_class = pr_class_name(cred->cls);
+	if (ev->method == NULL)
+		ev->method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
 }

@@ -120,17 +120,23 @@ int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb)
 	return pr_lockout_success(rc->cfg->state_dir, rc->user, eb);
 }
 
+bool pr_recovery_service_listed(const struct pr_config *cfg, const char *service)
+{
+	if (service == NULL)
+		return false;
+	for (size_t i = 0; i < cfg->recovery.services.n; i++)
+		if (strcmp(cfg->recovery.services.v[i], service) == 0)
+			return true;
+	return false;
+}
+
 bool pr_recovery_offered(const struct pr_config *cfg, const char *service,
     const char *user, int64_t now)
 {
 	struct pr_recovery rc;
-	bool listed = false;
 
-	if (service == NULL)
-		return false;
-	for (size_t i = 0; i < cfg->recovery.services.n && !listed; i++)
-		listed = strcmp(cfg->recovery.services.v[i], service) == 0;
-	return listed && pr_recovery_begin(&rc, cfg, user, NULL) == PR_OK &&
+	return pr_recovery_service_listed(cfg, service) &&
+	    pr_recovery_begin(&rc, cfg, user, NULL) == PR_OK &&
 	    pr_ticket_active(cfg->state_dir, user, now);
 }
 

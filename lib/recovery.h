@@ -81,6 +81,9 @@ void pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred);
 /* Completed: the account's consecutive failures back to zero. */
 int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb);
 
+/* Whether service is listed in recovery.services (NULL: no). */
+bool pr_recovery_service_listed(const struct pr_config *cfg, const char *service);
+
 /*
  * Whether a sign-in on service may offer recovery to user: the service is
  * listed in recovery.services, a ticket is active and recovery is not

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <security/pam_ext.h>
 
@@ -74,4 +75,47 @@ void pam_tx_ui(struct pam_tx *tx, struct pr_ui *ui)
 	ui->pin = ui_pin;
 	ui->touch = ui_touch;
 	ui->arg = tx;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int pam_tx_secret(struct pam_tx *tx, const char *prompt, size_t max, char **out)
+{
+	char *answer = NULL, *start;
+	size_t len;
+
+	*out = NULL;
+	if (pam_prompt(tx->pamh, PAM_PROMPT_ECHO_OFF, &answer, "%s", prompt) != PAM_SUCCESS ||
+	    answer == NULL) {
+		pr_secret_strfree(&answer);
+		return PR_ERR_CANCELLED;
+	}
+	for (start = answer; is_blank(*start); start++)
+		;
+	for (len = strlen(start); len > 0 && is_blank(start[len - 1]); len--)
+		;
+	if (len == 0 || len > max) {
+		pr_secret_strfree(&answer);
+		return len == 0 ? PR_ERR_CANCELLED : PR_ERR_INVALID_ARG;
+	}
+	memmove(answer, start, len);
+	answer[len] = '\0';
+	*out = answer;
+	return PR_OK;
+}
+
+bool pam_tx_yes(struct pam_tx *tx, const char *prompt)
+{
+	char *answer = NULL;
+	bool yes;
+
+	if (pam_prompt(tx->pamh, PAM_PROMPT_ECHO_ON, &answer, "%s", prompt) != PAM_SUCCESS ||
+	    answer == NULL)
+		return false;
+	yes = strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
+	free(answer);
+	return yes;
 }

@@ -24,6 +24,8 @@ struct pam_tx {
 	bool *acceptable;          /* per credential, allowed by policy */
 	const struct pr_cred *used;  /* the credential verified or seen */
 	struct pr_assert_outcome outcome;
+	const char *method;        /* how the user got in when not by tx->used (recovery-code) */
+	bool explained;            /* the user was already told why this failed */
 };
 
 /* conv.c: messages and the PIN prompt through the PAM conversation. */
@@ -32,13 +34,35 @@ void pam_tx_info(struct pam_tx *tx, const char *fmt, ...)
 void pam_tx_error(struct pam_tx *tx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void pam_tx_ui(struct pam_tx *tx, struct pr_ui *ui);
+/*
+ * A secret answer (echo off), surrounding blanks trimmed: PR_OK with *out
+ * (wipe it), PR_ERR_CANCELLED for an empty answer or a broken conversation,
+ * PR_ERR_INVALID_ARG when longer than max.
+ */
+int pam_tx_secret(struct pam_tx *tx, const char *prompt, size_t max, char **out);
+/* A yes/no question; anything but "y" or "yes" is no. */
+bool pam_tx_yes(struct pam_tx *tx, const char *prompt);
 
 /* outcome.c: PAM code for a project error, and the words the user sees. */
 int pam_tx_code(int err);
 void pam_tx_explain(struct pam_tx *tx, int err);
 
-/* record.c: the audit record of this transaction (and syslog on failure to write it). */
+/*
+ * record.c: the audit record of this transaction (and syslog on failure to
+ * write it). note is the success note or the failure's detail.
+ */
 int pam_tx_audit(struct pam_tx *tx, const char *event, int err, const char *note);
+/* A record of one recovery step: method, cred (may be NULL) and detail as given. */
+int pam_tx_audit_step(struct pam_tx *tx, const char *event, int err, const char *method,
+    const struct pr_cred *cred, const char *note);
+
+/*
+ * recover.c: after failure (no enrolled key answered), recovery on a
+ * service listed for it: PR_OK when the user recovered (signed in with a
+ * replacement key enrolled), else the error to report (failure itself
+ * when recovery was not offered or the user declined).
+ */
+int pam_tx_recover(struct pam_tx *tx, int failure);
 
 /* debug.c-style logging goes through pam_syslog directly. */
 #define PR_DEBUG(tx, ...) \

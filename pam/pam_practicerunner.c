@@ -141,7 +141,7 @@ static int tx_finish(struct pam_tx *tx, int r, const char *note)
 
 	if (r == PR_OK && audited != PR_OK)
 		r = PR_ERR_AUDIT;   /* an unrecorded success is no success */
-	if (r != PR_OK)
+	if (r != PR_OK && !tx->explained)
 		pam_tx_explain(tx, r);
 	return pam_tx_code(r);
 }
@@ -185,6 +185,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	}
 	if ((r = tx_load_creds(&tx)) == PR_OK)
 		r = tx_assert(&tx);
+	if (r != PR_OK && (r = pam_tx_recover(&tx, r)) == PR_OK) {
+		rc = tx_finish(&tx, r, "recovery");
+		goto done;
+	}
 	rc = tx_finish(&tx, r, pr_need_name(tx.need));
 done:
 	tx_end(&tx);

@@ -41,6 +41,7 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_recovery.sh \
 	tests/integration/admin_codes.sh \
 	tests/integration/recover_setuid.sh \
+	tests/integration/module_recovery.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \

@@ -1,8 +1,10 @@
 /*
  * pamrun: run one PAM service for one user and print the exact result code
  * (PAM_SUCCESS, PAM_IGNORE, ...) and every message the modules showed.
- * Runs under pam_wrapper like pamtester. The PIN prompt is answered from
- * PAMRUN_PIN; without it the conversation fails, as Esc would.
+ * Runs under pam_wrapper like pamtester. A prompt is answered from the
+ * file PAMRUN_ANSWERS when one of its lines, "PROMPT-START<TAB>ANSWER",
+ * matches the prompt's start; otherwise from PAMRUN_PIN; without either
+ * the conversation fails, as Esc would.
  *
  * usage: pamrun SERVICE USER auth|account
  */
@@ -32,6 +34,27 @@ static const char *code_name(int rc)
 	return "PAM_OTHER";
 }
 
+/* The answer PAMRUN_ANSWERS gives to prompt (malloc'd), or NULL. */
+static char *scripted_answer(const char *prompt)
+{
+	const char *path = getenv("PAMRUN_ANSWERS");
+	char line[1024], *tab, *found = NULL;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return NULL;
+	while (found == NULL && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab = '\0';
+		if (strncmp(prompt, line, strlen(line)) == 0)
+			found = strdup(tab + 1);
+	}
+	fclose(f);
+	return found;
+}
+
 static int answer(const struct pam_message *m, struct pam_response *r)
 {
 	const char *pin = getenv("PAMRUN_PIN");
@@ -40,6 +63,8 @@ static int answer(const struct pam_message *m, struct pam_response *r)
 	case PAM_PROMPT_ECHO_OFF:
 	case PAM_PROMPT_ECHO_ON:
 		printf("prompt: %s\n", m->msg);
+		if ((r->resp = scripted_answer(m->msg)) != NULL)
+			return PAM_SUCCESS;
 		if (pin == NULL)
 			return PAM_CONV_ERR;
 		r->resp = strdup(pin);

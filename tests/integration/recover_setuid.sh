@@ -290,4 +290,31 @@ check "no code or ticket in any notice" no_secret_in "$T"/mail/* /dev/null
 check "no code or ticket in the audit log" no_secret_in "$AUDIT_NS"
 check "no code or ticket in the state files" no_secret_in $(find "$NS_STATE" -type f)
 check "audit chain verifies" ns root "$SK/practicerunner-admin" audit verify
+
+# --- --request (recovery.self_request): mailed to the user only ------------------------------------
+rm -f "$NS_STATE/tickets/prowner2"
+n=$(nmails)
+check "--request, self requests off: refused" exit_is 1 ns prowner2 "$RECOVER" --request </dev/null
+check "... says it is not enabled" out_has "not enabled here"
+check "... nothing mailed" test "$(nmails)" = "$n"
+check "... no ticket" test ! -e "$NS_STATE/tickets/prowner2"
+policy "$T/fakemail"
+sed -i 's/^recovery {$/recovery {\n  self_request = true/' "$NS_ETC/practicerunner.conf"
+check "--request with --label: usage error" exit_is 2 ns prowner2 "$RECOVER" --request --label x </dev/null
+check "--request: staff refused" exit_is 1 ns prstaff "$RECOVER" --request </dev/null
+check "... told codes are not used for them" out_has "not used for your account"
+check "--request: mailed" ns prowner2 "$RECOVER" --request </dev/null
+check "... says so" out_has "A recovery ticket was mailed to you"
+check "... one mail" test "$(nmails)" = "$((n + 1))"
+MT=$(cat $(ls -t "$T"/mail/msg.* | head -n 1) | grep -oE "$TICKET_RE" | head -n 1)
+check "... the mail holds the ticket" test -n "$MT"
+check "... the ticket is not shown" fails grep -qF -- "$MT" "$T/out"
+check "... a ticket file (hash only)" fails grep -qF -- "$MT" "$NS_STATE/tickets/prowner2"
+check "... audit: requested, mailed" test "$(audit_ns_last detail)" = "requested,%20mailed"
+check "... audit: no ticket" fails grep -qF -- "$MT" "$AUDIT_NS"
+check "--request again: refused as too soon" exit_is 1 ns prowner2 "$RECOVER" --request </dev/null
+check "... says one was mailed recently" out_has "mailed to you recently"
+check "... no second mail" test "$(nmails)" = "$((n + 1))"
+check "the mailed ticket is accepted" exit_is 1 recover prowner2 "$MT" ""
+check "... (then no code given: nothing changed)" out_has "no code entered"
 done_testing
