@@ -53,9 +53,9 @@ int pr_recovery_ticket(struct pr_recovery *rc, const char *ticket, int64_t now,
 	int r;
 
 	if (ticket == NULL) {
-		pr_ticket_fail(dir, rc->user, now, NULL);
-		r = PR_ERR_TICKET_INVALID;
-		pr_fail(eb, r, "not a recovery ticket");
+		/* As a wrong ticket: counted only when there is a ticket to count it against. */
+		if ((r = pr_ticket_fail(dir, rc->user, now, eb)) == PR_OK)
+			r = pr_fail(eb, PR_ERR_TICKET_INVALID, "not a recovery ticket");
 	} else {
 		r = pr_ticket_check(dir, rc->user, ticket, now, eb);
 	}

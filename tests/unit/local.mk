@@ -30,6 +30,7 @@ UNIT_TESTS = \
 	tests/unit/check_pamu2f \
 	tests/unit/check_codes \
 	tests/unit/check_ticket \
+	tests/unit/check_recovery \
 	tests/unit/check_lockout
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -51,6 +52,7 @@ tests_unit_check_coverage_SOURCES = tests/unit/check_coverage.c
 tests_unit_check_pamu2f_SOURCES = tests/unit/check_pamu2f.c
 tests_unit_check_codes_SOURCES = tests/unit/check_codes.c
 tests_unit_check_ticket_SOURCES = tests/unit/check_ticket.c
+tests_unit_check_recovery_SOURCES = tests/unit/check_recovery.c
 tests_unit_check_lockout_SOURCES = tests/unit/check_lockout.c
 
 # One set of flags for every unit test.
@@ -105,6 +107,9 @@ tests_unit_check_codes_LDADD = $(UNIT_LDADD)
 tests_unit_check_ticket_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_ticket_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_ticket_LDADD = $(UNIT_LDADD)
+tests_unit_check_recovery_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_recovery_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_recovery_LDADD = $(UNIT_LDADD)
 tests_unit_check_lockout_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_lockout_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_lockout_LDADD = $(UNIT_LDADD)
