@@ -140,7 +140,13 @@ bool pr_recovery_offered(const struct pr_config *cfg, const char *service,
 	    pr_ticket_active(cfg->state_dir, user, now);
 }
 
-/* One request per ticket lifetime: an earlier ticket, used or not, still counts. */
+/*
+ * One request per ticket lifetime while the earlier ticket is on file (active
+ * or expired). A used ticket is gone (that user has recovered), and voiding
+ * one costs five failures against the account, so flooding ends in lockout.
+ * Two requests at the same instant may both mail (the check and the create
+ * take the lock separately); the second ticket replaces the first.
+ */
 static bool requested_recently(const struct pr_config *cfg, const char *user, int64_t now)
 {
 	struct pr_ticket_info info;
