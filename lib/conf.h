@@ -63,6 +63,7 @@ struct pr_modopts {
 	bool uv_required;          /* uv=required: stricter than policy */
 	int timeout;               /* timeout=N seconds, 0 = policy's */
 	bool opportunistic;
+	bool step_up;              /* step_up: a fresh touch with UV whatever the requirement */
 };
 
 /* Parse pam.d arguments; an unknown or malformed option is an error. */

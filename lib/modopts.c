@@ -63,6 +63,8 @@ static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *e
 		o->cue = true;
 	else if (strcmp(arg, "opportunistic") == 0)
 		o->opportunistic = true;
+	else if (strcmp(arg, "step_up") == 0)
+		o->step_up = true;
 	else if (strncmp(arg, "config=", 7) == 0)
 		return opt_config(arg + 7, o, eb);
 	else if (strncmp(arg, "uv=", 3) == 0)
@@ -88,6 +90,10 @@ int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
 	for (int i = 0; i < argc; i++)
 		if ((r = modopt_one(argv[i], &o, eb)) != PR_OK)
 			return r;
+	/* opportunistic lets a missing key pass; step_up never does. */
+	if (o.step_up && o.opportunistic)
+		return pr_fail(eb, PR_ERR_CONFIG, "module options step_up and opportunistic "
+		    "cannot be combined");
 	*out = o;
 	return PR_OK;
 }
