@@ -26,7 +26,15 @@ helpers_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)
 helpers_practicerunner_recover_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_recover_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
 
+# practicerunner-verify: setuid root, the module's backend as an ordinary user.
+VERIFY_SOURCES = helpers/verify.c helpers/setuid.c helpers/setuid.h helpers/cli.c helpers/cli.h
+sbin_PROGRAMS += helpers/practicerunner-verify
+helpers_practicerunner_verify_SOURCES = $(VERIFY_SOURCES)
+helpers_practicerunner_verify_CPPFLAGS = $(HELPER_CPPFLAGS)
+helpers_practicerunner_verify_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
+
 # The setuid bits; packages also set the owner (root) and allow dpkg-statoverride.
 install-exec-hook:
 	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-enroll
 	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-recover
+	chmod 4755 $(DESTDIR)$(sbindir)/practicerunner-verify

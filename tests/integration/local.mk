@@ -6,6 +6,7 @@ SOFTKEY_LIBS = lib/libpracticerunner.la tests/softkey/libpr_softkey.la
 check_LTLIBRARIES += tests/softkey-build/pam_practicerunner.la
 tests_softkey_build_pam_practicerunner_la_SOURCES = $(PAM_MODULE_SOURCES)
 tests_softkey_build_pam_practicerunner_la_CFLAGS = $(AM_CFLAGS)
+tests_softkey_build_pam_practicerunner_la_CPPFLAGS = $(PAM_MODULE_CPPFLAGS)
 tests_softkey_build_pam_practicerunner_la_LDFLAGS = $(PAM_MODULE_LDFLAGS) -rpath /nowhere
 tests_softkey_build_pam_practicerunner_la_LIBADD = $(SOFTKEY_LIBS) $(PAM_LIBS)
 
@@ -18,6 +19,11 @@ check_PROGRAMS += tests/softkey-build/practicerunner-enroll
 tests_softkey_build_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)
 tests_softkey_build_practicerunner_enroll_CPPFLAGS = $(HELPER_CPPFLAGS)
 tests_softkey_build_practicerunner_enroll_LDADD = $(SOFTKEY_LIBS)
+
+check_PROGRAMS += tests/softkey-build/practicerunner-verify
+tests_softkey_build_practicerunner_verify_SOURCES = $(VERIFY_SOURCES)
+tests_softkey_build_practicerunner_verify_CPPFLAGS = $(HELPER_CPPFLAGS)
+tests_softkey_build_practicerunner_verify_LDADD = $(SOFTKEY_LIBS)
 
 check_PROGRAMS += tests/softkey-build/practicerunner-recover
 tests_softkey_build_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)
@@ -43,6 +49,7 @@ INTEGRATION_TESTS = \
 	tests/integration/recover_setuid.sh \
 	tests/integration/module_recovery.sh \
 	tests/integration/module_stepup.sh \
+	tests/integration/verify_setuid.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
