@@ -96,6 +96,17 @@ check "the module is in the multiarch PAM directory" test -f "/usr/lib/$(dpkg-ar
 
 for h in $SETUID_HELPERS; do check "$(basename "$h") is setuid root (4755 root root)" mode_is "4755 root root" "$h"; done
 check "practicerunner-admin is 755 root, not setuid" mode_is "755 root root" "$ADMIN"
+# Every other program the packages ship is 755 root, and nothing else is
+# setuid or setgid (a new setuid helper must be added to SETUID_HELPERS).
+for f in $(dpkg -L $PKGS | grep -E '^/usr/(s?bin|libexec)/.' | sort -u); do
+	[ -f "$f" ] || continue
+	case " $SETUID_HELPERS $ADMIN " in *" $f "*) continue ;; esac
+	check "$(basename "$f") is 755 root, not setuid" mode_is "755 root root" "$f"
+done
+dpkg -L $PKGS | while read -r f; do [ -f "$f" ] && [ ! -L "$f" ] && echo "$f"; done |
+	xargs -r find 2>/dev/null -maxdepth 0 \( -perm -4000 -o -perm -2000 \) | sort > "$T/suid"
+check "the setuid/setgid files are exactly SETUID_HELPERS" sh -c \
+	"printf '%s\n' $SETUID_HELPERS | sort | cmp - '$T/suid' || cat '$T/suid'"
 check "the module is 644 root" mode_is "644 root root" "$MOD"
 check "/var/lib/practicerunner is 700 root" mode_is "700 root root" /var/lib/practicerunner
 check "/var/log/practicerunner is 700 root" mode_is "700 root root" /var/log/practicerunner
@@ -104,8 +115,11 @@ check "the policy file is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' pr
 check "the pam-auth-update profile is installed" test -f /usr/share/pam-configs/practicerunner
 check "no softkey code in the installed module and helpers" \
 	sh -c "! grep -il softkey '$MOD' '$ADMIN' $SETUID_HELPERS"
-for page in pam_practicerunner.8 practicerunner.conf.5 practicerunner-admin.8 \
-	practicerunner-enroll.1 practicerunner-recover.1; do
+# The pages named in the contract, and any other page the packages ship.
+PAGES=$( (printf '%s\n' pam_practicerunner.8 practicerunner.conf.5 practicerunner-admin.8 \
+	practicerunner-enroll.1 practicerunner-recover.1
+	dpkg -L $PKGS | sed -n 's|^/usr/share/man/man[1-8]/\(.*\)\.gz$|\1|p') | sort -u)
+for page in $PAGES; do
 	check "man -w ${page%.*}(${page##*.}) finds the installed page" \
 		sh -c "man -w ${page##*.} ${page%.*} | grep -q '^/usr/share/man/'"
 done
