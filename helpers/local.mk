@@ -33,8 +33,13 @@ helpers_practicerunner_verify_SOURCES = $(VERIFY_SOURCES)
 helpers_practicerunner_verify_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_verify_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
 
-# The setuid bits; packages also set the owner (root) and allow dpkg-statoverride.
+# Programs installed setuid root: the one list for `make install`. Packages
+# keep their own explicit lists (debian/rules SETUID_HELPERS, the %attr lines
+# in rpm/practicerunner.spec) and debian/rules checks it matches this one.
+# The hook only sets the mode (it works unprivileged, under fakeroot and
+# DESTDIR); the owner is the installer's: packages make it root, and dpkg
+# applies any dpkg-statoverride entry when it unpacks the files.
+SETUID_INSTALLED = $(bindir)/practicerunner-enroll $(bindir)/practicerunner-recover \
+	$(sbindir)/practicerunner-verify
 install-exec-hook:
-	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-enroll
-	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-recover
-	chmod 4755 $(DESTDIR)$(sbindir)/practicerunner-verify
+	for f in $(SETUID_INSTALLED); do chmod 4755 "$(DESTDIR)$$f" || exit 1; done
