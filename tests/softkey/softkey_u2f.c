@@ -141,7 +141,7 @@ static int do_register(struct sk_session *s, const struct apdu *a, struct sk_rep
 		goto fail;
 	}
 	t.st.creds_made++;
-	if ((r = sk_cred_create(&t.st, a->data + SK_HASH_LEN, &c)) != SK_OK ||
+	if ((r = sk_cred_create(&t.st, a->data + SK_HASH_LEN, SK_COSE_ES256, &c)) != SK_OK ||
 	    (r = sk_txn_commit(&t)) != SK_OK)
 		goto fail;
 	r = register_reply(&t.st, a->data, a->data + SK_HASH_LEN, &c, out);
@@ -208,8 +208,9 @@ static int do_authenticate(struct sk_session *s, const struct apdu *a,
 		return reply_sw(out, SW_WRONG_LENGTH);
 	if ((r = sk_txn_begin(s->path, &t)) != SK_OK)
 		return r;
+	/* U2F signs with P-256 only: an EdDSA credential is not a U2F key handle. */
 	if (!sk_cred_open(&t.st, a->data + SK_HASH_LEN, a->data + 2 * SK_HASH_LEN + 1,
-	    kh_len, &key))
+	    kh_len, &key) || sk_key_alg(key) != SK_COSE_ES256)
 		r = reply_sw(out, SW_WRONG_DATA);  /* not ours, or not for this app */
 	else if (a->p1 == AUTH_CHECK_ONLY)
 		r = reply_sw(out, SW_CONDITIONS_NOT_SATISFIED);  /* "yes, it is ours" */
