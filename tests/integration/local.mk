@@ -30,6 +30,13 @@ tests/softkey-build/pam_practicerunner.so: tests/softkey-build/pam_practicerunne
 	$(AM_V_GEN)cp tests/softkey-build/.libs/pam_practicerunner.so $@
 CLEANFILES += tests/softkey-build/pam_practicerunner.so
 
+# The OpenSSH security-key provider at a fixed path, beside the programs.
+check_DATA += tests/softkey-build/libsk-softkey.so
+tests/softkey-build/libsk-softkey.so: tests/softkey/libsk-softkey.la
+	$(AM_V_GEN)$(MKDIR_P) tests/softkey-build && \
+		cp tests/softkey/.libs/libsk-softkey.so $@
+CLEANFILES += tests/softkey-build/libsk-softkey.so
+
 INTEGRATION_TESTS = \
 	tests/integration/module_auth.sh \
 	tests/integration/module_policy.sh \

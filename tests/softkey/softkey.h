@@ -209,7 +209,7 @@ int sk_key_from_der(const unsigned char *der, size_t len, EVP_PKEY **out);
  * ECDSA-SHA256 (DER signature) or Ed25519 (64 bytes, PureEdDSA over the
  * whole message) over the concatenated parts; free with free().
  */
-int sk_sign(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
+int sk_sign_parts(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
     unsigned char **sig, size_t *sig_len);
 /* PIN protocol 1: SHA-256 of the x coordinate of the ECDH shared point. */
 int sk_ecdh_secret(EVP_PKEY *mine, EVP_PKEY *peer, unsigned char out[SK_HASH_LEN]);

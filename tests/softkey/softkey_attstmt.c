@@ -57,7 +57,7 @@ static int packed_stmt(const struct sk_state *st, EVP_PKEY *key, bool with_x5c,
 	*out = NULL;
 	if (alg == 0)
 		return SK_EINVAL;
-	if ((r = sk_sign(key, signed_data, 2, &sig, &sig_len)) != SK_OK)
+	if ((r = sk_sign_parts(key, signed_data, 2, &sig, &sig_len)) != SK_OK)
 		return r;
 	r = SK_ENOMEM;
 	if ((m = cbor_new_definite_map(with_x5c ? 3 : 2)) == NULL ||

@@ -237,7 +237,7 @@ fail:
 	return r;
 }
 
-int sk_sign(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
+int sk_sign_parts(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
     unsigned char **sig, size_t *sig_len)
 {
 	EVP_MD_CTX *ctx = NULL;

@@ -100,7 +100,7 @@ static int register_reply(const struct sk_state *st, const unsigned char *chal,
 	int r;
 
 	if ((r = sk_att_key(st, &att)) != SK_OK ||
-	    (r = sk_sign(att, (const struct sk_iov[]){ { &zero, 1 }, { app, SK_HASH_LEN },
+	    (r = sk_sign_parts(att, (const struct sk_iov[]){ { &zero, 1 }, { app, SK_HASH_LEN },
 	    { chal, SK_HASH_LEN }, { c->id, c->id_len }, { c->point, SK_EC_POINT_LEN } },
 	    5, &sig, &sig_len)) != SK_OK)
 		goto fail;
@@ -162,7 +162,7 @@ static int auth_reply(const struct sk_state *st, EVP_PKEY *key, uint8_t flags,
 	size_t sig_len = 0;
 	int r;
 
-	if ((r = sk_sign(key, (const struct sk_iov[]){ { app, SK_HASH_LEN },
+	if ((r = sk_sign_parts(key, (const struct sk_iov[]){ { app, SK_HASH_LEN },
 	    { head, sizeof(head) }, { chal, SK_HASH_LEN } }, 3, &sig, &sig_len)) != SK_OK)
 		return r;
 	if ((body = malloc(sizeof(head) + sig_len)) == NULL) {
