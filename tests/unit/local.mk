@@ -30,7 +30,8 @@ UNIT_TESTS = \
 	tests/unit/check_pamu2f \
 	tests/unit/check_codes \
 	tests/unit/check_ticket \
-	tests/unit/check_lockout
+	tests/unit/check_lockout \
+	tests/unit/check_sshkey
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -52,6 +53,7 @@ tests_unit_check_pamu2f_SOURCES = tests/unit/check_pamu2f.c
 tests_unit_check_codes_SOURCES = tests/unit/check_codes.c
 tests_unit_check_ticket_SOURCES = tests/unit/check_ticket.c
 tests_unit_check_lockout_SOURCES = tests/unit/check_lockout.c
+tests_unit_check_sshkey_SOURCES = tests/unit/check_sshkey.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -108,4 +110,7 @@ tests_unit_check_ticket_LDADD = $(UNIT_LDADD)
 tests_unit_check_lockout_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_lockout_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_lockout_LDADD = $(UNIT_LDADD)
+tests_unit_check_sshkey_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_sshkey_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_sshkey_LDADD = $(UNIT_LDADD)
 endif
