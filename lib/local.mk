@@ -27,6 +27,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/coverage.c lib/coverage.h \
 	lib/pamu2f.c lib/pamu2f.h \
 	lib/sshkey.c lib/sshkey.h \
+	lib/sshattest.c lib/sshattest.h \
 	lib/transport.h
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
 
