@@ -24,6 +24,11 @@ tests_softkey_build_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)
 tests_softkey_build_practicerunner_recover_CPPFLAGS = $(HELPER_CPPFLAGS)
 tests_softkey_build_practicerunner_recover_LDADD = $(SOFTKEY_LIBS)
 
+check_PROGRAMS += tests/softkey-build/practicerunner-authorized-keys
+tests_softkey_build_practicerunner_authorized_keys_SOURCES = $(AUTHKEYS_SOURCES)
+tests_softkey_build_practicerunner_authorized_keys_CPPFLAGS = $(HELPER_CPPFLAGS)
+tests_softkey_build_practicerunner_authorized_keys_LDADD = $(SOFTKEY_LIBS)
+
 # The module as a plain .so at the fixed path (libtool keeps it in .libs/).
 check_DATA = tests/softkey-build/pam_practicerunner.so
 tests/softkey-build/pam_practicerunner.so: tests/softkey-build/pam_practicerunner.la
@@ -48,6 +53,7 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_recovery.sh \
 	tests/integration/admin_codes.sh \
 	tests/integration/recover_setuid.sh \
+	tests/integration/ssh_keys.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
