@@ -128,7 +128,6 @@ check "missing arguments are a usage error" rc_is 2 admin "" key enroll-ssh prst
 ch=$(challenge prstaff)
 printf 'ssh-sk-attest-v01' > "$T/junk.att"
 check "a junk attestation file is refused" rc_is 1 admin "" key enroll-ssh prstaff "$T/own1.pub" --attestation "$T/junk.att"
-check "key remove works for SSH keys" admin "" key list prstaff
 
 # --- PIN (UV) keys -------------------------------------------------------------------------
 ch=$(challenge prstaff2)
@@ -189,5 +188,14 @@ grep -- "$(blob own1)" "$T/ak.out" | sed 's/^/prowner /' > "$T/allowed"
 echo msg > "$T/msg"
 check "the enrolled key signs with the provider" sshkeygen "$T/yk.key" -Y sign -f "$T/own1" -n file "$T/msg"
 check "its printed line verifies the signature" ssh-keygen -Y verify -f "$T/allowed" -I prowner -n file -s "$T/msg.sig" < "$T/msg"
+
+# --- removal ---------------------------------------------------------------------------------
+admin "" key list prowner
+own1_id=$(grep -- "$(fp own1)" "$T/out" | awk '{print $2}')
+check "key remove takes an SSH key by its key id" admin "" key remove prowner "$own1_id"
+check "removal audited with method ssh-sk" test "$(audit_field event)/$(audit_field method)" = remove/ssh-sk
+check "the removed key is no longer printed" ak prowner
+check "... three keys left" test "$(wc -l < "$T/ak.out")" = 3
+check "... and not the removed one" fails grep -q -- "$(blob own1)" "$T/ak.out"
 
 done_testing
