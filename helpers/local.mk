@@ -2,7 +2,7 @@
 ADMIN_SOURCES = helpers/admin.c helpers/admin.h helpers/admin_policy.c \
 	helpers/admin_keys.c helpers/admin_audit.c helpers/admin_invite.c \
 	helpers/admin_coverage.c helpers/admin_import.c helpers/admin_codes.c \
-	helpers/admin_recovery.c helpers/cli.c helpers/cli.h
+	helpers/admin_recovery.c helpers/admin_ssh.c helpers/cli.c helpers/cli.h
 HELPER_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/helpers
 
 sbin_PROGRAMS += helpers/practicerunner-admin
@@ -43,3 +43,11 @@ SETUID_INSTALLED = $(bindir)/practicerunner-enroll $(bindir)/practicerunner-reco
 	$(sbindir)/practicerunner-verify
 install-exec-hook:
 	for f in $(SETUID_INSTALLED); do chmod 4755 "$(DESTDIR)$$f" || exit 1; done
+
+# practicerunner-authorized-keys: sshd's AuthorizedKeysCommand (run as root,
+# not setuid; see the header of authorized_keys.c).
+AUTHKEYS_SOURCES = helpers/authorized_keys.c
+sbin_PROGRAMS += helpers/practicerunner-authorized-keys
+helpers_practicerunner_authorized_keys_SOURCES = $(AUTHKEYS_SOURCES)
+helpers_practicerunner_authorized_keys_CPPFLAGS = $(HELPER_CPPFLAGS)
+helpers_practicerunner_authorized_keys_LDADD = lib/libpracticerunner.la lib/libpr_hid.la

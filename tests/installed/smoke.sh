@@ -117,7 +117,8 @@ check "no softkey code in the installed module and helpers" \
 	sh -c "! grep -il softkey '$MOD' '$ADMIN' $SETUID_HELPERS"
 # The pages named in the contract, and any other page the packages ship.
 PAGES=$( (printf '%s\n' pam_practicerunner.8 practicerunner.conf.5 practicerunner-admin.8 \
-	practicerunner-enroll.1 practicerunner-recover.1 practicerunner-verify.8
+	practicerunner-enroll.1 practicerunner-recover.1 practicerunner-verify.8 \
+	practicerunner-authorized-keys.8
 	dpkg -L $PKGS | sed -n 's|^/usr/share/man/man[1-8]/\(.*\)\.gz$|\1|p') | sort -u)
 for page in $PAGES; do
 	check "man -w ${page%.*}(${page##*.}) finds the installed page" \

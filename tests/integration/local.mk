@@ -30,11 +30,23 @@ tests_softkey_build_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)
 tests_softkey_build_practicerunner_recover_CPPFLAGS = $(HELPER_CPPFLAGS)
 tests_softkey_build_practicerunner_recover_LDADD = $(SOFTKEY_LIBS)
 
+check_PROGRAMS += tests/softkey-build/practicerunner-authorized-keys
+tests_softkey_build_practicerunner_authorized_keys_SOURCES = $(AUTHKEYS_SOURCES)
+tests_softkey_build_practicerunner_authorized_keys_CPPFLAGS = $(HELPER_CPPFLAGS)
+tests_softkey_build_practicerunner_authorized_keys_LDADD = $(SOFTKEY_LIBS)
+
 # The module as a plain .so at the fixed path (libtool keeps it in .libs/).
 check_DATA = tests/softkey-build/pam_practicerunner.so
 tests/softkey-build/pam_practicerunner.so: tests/softkey-build/pam_practicerunner.la
 	$(AM_V_GEN)cp tests/softkey-build/.libs/pam_practicerunner.so $@
 CLEANFILES += tests/softkey-build/pam_practicerunner.so
+
+# The OpenSSH security-key provider at a fixed path, beside the programs.
+check_DATA += tests/softkey-build/libsk-softkey.so
+tests/softkey-build/libsk-softkey.so: tests/softkey/libsk-softkey.la
+	$(AM_V_GEN)$(MKDIR_P) tests/softkey-build && \
+		cp tests/softkey/.libs/libsk-softkey.so $@
+CLEANFILES += tests/softkey-build/libsk-softkey.so
 
 INTEGRATION_TESTS = \
 	tests/integration/module_auth.sh \
@@ -50,6 +62,7 @@ INTEGRATION_TESTS = \
 	tests/integration/module_recovery.sh \
 	tests/integration/module_stepup.sh \
 	tests/integration/verify_setuid.sh \
+	tests/integration/ssh_keys.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
