@@ -384,10 +384,9 @@ static int new_codes(struct recover_ctx *x)
 
 /* ---- the flow ------------------------------------------------------------------------------------- */
 
-/* Policy, the user's requirement (physical only), not locked, their keys. */
-static int load_state(struct recover_ctx *x, const char *opt_user)
+/* Policy and the account, which must be under a physical requirement. */
+static int load_physical_user(struct recover_ctx *x, const char *opt_user)
 {
-	struct pr_errbuf eb = { "" };
 	int r;
 
 	if ((r = ss_load_user(&x->cli, x->suid, opt_user, &x->user, &x->role, &x->need)) != PR_OK)
@@ -396,6 +395,17 @@ static int load_state(struct recover_ctx *x, const char *opt_user)
 		say(x, "recovery codes are not used for your account; ask your administrator.");
 		return PR_ERR_PERM;
 	}
+	return PR_OK;
+}
+
+/* Policy, the user's requirement (physical only), not locked, their keys. */
+static int load_state(struct recover_ctx *x, const char *opt_user)
+{
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	if ((r = load_physical_user(x, opt_user)) != PR_OK)
+		return r;
 	if ((r = check_not_locked(x)) != PR_OK)
 		return r;
 	if ((r = pr_store_load(x->cli.cfg->state_dir, x->user, &x->creds, &eb)) != PR_OK)
@@ -433,12 +443,8 @@ static int request_ticket(struct recover_ctx *x, const char *opt_user)
 	char until[32];
 	int r;
 
-	if ((r = ss_load_user(&x->cli, x->suid, opt_user, &x->user, &x->role, &x->need)) != PR_OK)
+	if ((r = load_physical_user(x, opt_user)) != PR_OK)
 		return r;
-	if (x->need != PR_NEED_PHYSICAL) {
-		say(x, "recovery codes are not used for your account; ask your administrator.");
-		return PR_ERR_PERM;
-	}
 	suid_critical_begin(x->suid);
 	r = pr_recovery_request(x->cli.cfg, x->user, pr_now(), &expires, &eb);
 	audit(x, "recovery-ticket", r, NULL, NULL, r == PR_OK ? "requested, mailed" : "requested");

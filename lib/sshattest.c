@@ -30,21 +30,6 @@
 #define HASH_LEN 32
 #define NO_ATTESTATION_FMT "unattested"
 
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && why_len > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 void pr_sshattest_clear(struct pr_sshattest *a)
 {
 	if (a == NULL)
@@ -133,28 +118,28 @@ int pr_sshattest_parse(const unsigned char *buf, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (buf == NULL || len == 0 || len > PR_SSHATTEST_MAX)
-		return fail(why, why_len, PR_ERR_CORRUPT, "attestation is empty or too large");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "attestation is empty or too large");
 	if (!read_string(&r, &magic, &magic_len) || magic_len != strlen(ATTEST_MAGIC) ||
 	    memcmp(magic, ATTEST_MAGIC, magic_len) != 0)
-		return fail(why, why_len, PR_ERR_CORRUPT, "not an %s attestation file",
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "not an %s attestation file",
 		    ATTEST_MAGIC);
 	if (!read_string(&r, &cert, &cert_len) || !read_string(&r, &sig, &sig_len) ||
 	    !read_string(&r, &ad, &ad_len) || !read_u32(&r, &flags) ||
 	    !read_string(&r, &reserved, &reserved_len))
-		return fail(why, why_len, PR_ERR_CORRUPT, "attestation file is truncated");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "attestation file is truncated");
 	/* Unknown extensions could change the meaning: refuse rather than guess. */
 	if (flags != 0 || reserved_len != 0)
-		return fail(why, why_len, PR_ERR_CORRUPT, "attestation uses reserved fields");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "attestation uses reserved fields");
 	if (r.left != 0)
-		return fail(why, why_len, PR_ERR_CORRUPT, "extra bytes after the attestation");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "extra bytes after the attestation");
 	if (cert_len > 0 && sig_len == 0)
-		return fail(why, why_len, PR_ERR_CORRUPT,
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT,
 		    "attestation has a certificate but no signature");
 	if ((rc = dup_field(cert, cert_len, &out->cert, &out->cert_len)) != PR_OK ||
 	    (rc = dup_field(sig, sig_len, &out->sig, &out->sig_len)) != PR_OK ||
 	    (rc = unwrap_authdata(ad, ad_len, out)) != PR_OK) {
 		pr_sshattest_clear(out);
-		return rc == PR_ERR_NOMEM ? rc : fail(why, why_len, rc,
+		return rc == PR_ERR_NOMEM ? rc : pr_fail_why(why, why_len, rc,
 		    "authenticator data is not a CBOR byte string");
 	}
 	return PR_OK;
@@ -307,7 +292,7 @@ static int try_stmt(const struct classify_ctx *x, enum stmt_kind kind,
 	int r;
 
 	if ((r = build_stmt(kind, x->att, x->key->cose_alg, &stmt, &stmt_len)) != PR_OK)
-		return fail(why, why_len, r, "attestation certificate is not usable");
+		return pr_fail_why(why, why_len, r, "attestation certificate is not usable");
 	in.fmt = stmt_fmt(kind);
 	in.authdata = x->att->authdata;
 	in.authdata_len = x->att->authdata_len;
@@ -375,7 +360,7 @@ static int unattested(const struct pr_sshkey *key, struct pr_cred *out, char *wh
 	memset(out, 0, sizeof(*out));
 	out->cls = PR_CLASS_PASSKEY;
 	snprintf(out->fmt, sizeof(out->fmt), "%s", NO_ATTESTATION_FMT);
-	fail(why, why_len, PR_OK, "no attestation");
+	pr_fail_why(why, why_len, PR_OK, "no attestation");
 	return ssh_identity(key, out);
 }
 
@@ -398,14 +383,14 @@ int pr_sshattest_classify(const struct pr_sshattest *att,
 		return r;
 	}
 	if (challenge == NULL || challenge_len == 0 || att->authdata == NULL)
-		return fail(why, why_len, PR_ERR_INVALID_ARG, "no challenge to verify against");
+		return pr_fail_why(why, why_len, PR_ERR_INVALID_ARG, "no challenge to verify against");
 	if (EVP_Digest(challenge, challenge_len, x.cdh, &n, EVP_sha256(), NULL) != 1 ||
 	    n != HASH_LEN)
 		return PR_ERR_NOMEM;
 	if ((r = verify_statement(&x, out, why, why_len)) != PR_OK)
 		goto fail;
 	if (!same_key(out, key)) {
-		r = fail(why, why_len, PR_ERR_ATTESTATION,
+		r = pr_fail_why(why, why_len, PR_ERR_ATTESTATION,
 		    "the attested credential is not this SSH key");
 		goto fail;
 	}

@@ -28,21 +28,6 @@
 #define CURVE_NAME "nistp256"
 #define BLOB_MAX 4096
 
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && why_len > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 const char *pr_sshkey_type_name(enum pr_sshkey_type t)
 {
 	return t == PR_SSHKEY_ECDSA_SK ? PR_SSHKEY_ECDSA_NAME : PR_SSHKEY_ED25519_NAME;
@@ -173,19 +158,19 @@ static int parse_key(struct reader *r, struct pr_sshkey *k, char *why, size_t wh
 
 	if (k->type == PR_SSHKEY_ED25519_SK) {
 		if (!read_string(r, &s, &len) || len != ED25519_LEN)
-			return fail(why, why_len, PR_ERR_CORRUPT, "Ed25519 key is not 32 bytes");
+			return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "Ed25519 key is not 32 bytes");
 		memcpy(k->pubkey, s, len);
 		k->pubkey_len = len;
 		k->cose_alg = COSE_EDDSA;
 		return PR_OK;
 	}
 	if (!read_string(r, &s, &len) || !str_is(s, len, CURVE_NAME))
-		return fail(why, why_len, PR_ERR_CORRUPT, "curve is not nistp256");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "curve is not nistp256");
 	if (!read_string(r, &s, &len) || len != P256_POINT_LEN || s[0] != 0x04)
-		return fail(why, why_len, PR_ERR_CORRUPT,
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT,
 		    "ECDSA key is not an uncompressed P-256 point");
 	if (!p256_point_valid(s))
-		return fail(why, why_len, PR_ERR_CORRUPT, "ECDSA key is not on P-256");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "ECDSA key is not on P-256");
 	memcpy(k->pubkey, s + 1, 2 * P256_COORD_LEN);
 	k->pubkey_len = 2 * P256_COORD_LEN;
 	k->cose_alg = COSE_ES256;
@@ -200,7 +185,7 @@ static int parse_type(const unsigned char *s, size_t len, enum pr_sshkey_type *t
 	else if (str_is(s, len, PR_SSHKEY_ECDSA_NAME))
 		*t = PR_SSHKEY_ECDSA_SK;
 	else
-		return fail(why, why_len, PR_ERR_ALGORITHM, "not a FIDO security key "
+		return pr_fail_why(why, why_len, PR_ERR_ALGORITHM, "not a FIDO security key "
 		    "type (only %s and %s are accepted)", PR_SSHKEY_ED25519_NAME,
 		    PR_SSHKEY_ECDSA_NAME);
 	return PR_OK;
@@ -216,18 +201,18 @@ int pr_sshkey_parse_blob(const unsigned char *blob, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (blob == NULL || len == 0 || len > BLOB_MAX)
-		return fail(why, why_len, PR_ERR_CORRUPT, "key blob is empty or too long");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key blob is empty or too long");
 	if (!read_string(&r, &s, &n))
-		return fail(why, why_len, PR_ERR_CORRUPT, "key blob is truncated");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key blob is truncated");
 	if ((rc = parse_type(s, n, &out->type, why, why_len)) != PR_OK ||
 	    (rc = parse_key(&r, out, why, why_len)) != PR_OK)
 		goto fail;
-	rc = fail(why, why_len, PR_ERR_CORRUPT, "application is missing or invalid");
+	rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT, "application is missing or invalid");
 	if (!read_string(&r, &s, &n) || !app_valid(s, n))
 		goto fail;
 	memcpy(out->application, s, n);
 	out->application[n] = '\0';
-	rc = fail(why, why_len, PR_ERR_CORRUPT, "extra bytes after the key");
+	rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT, "extra bytes after the key");
 	if (r.left != 0)
 		goto fail;
 	rc = PR_ERR_NOMEM;
@@ -265,14 +250,14 @@ static int check_line(const char *line, char *why, size_t why_len)
 	const char *nl;
 
 	if (n > PR_SSH_LINE_MAX)
-		return fail(why, why_len, PR_ERR_CORRUPT, "key line longer than %d bytes",
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key line longer than %d bytes",
 		    PR_SSH_LINE_MAX);
 	if ((nl = strpbrk(line, "\r\n")) != NULL && !(nl[0] == '\n' && nl[1] == '\0'))
-		return fail(why, why_len, PR_ERR_CORRUPT,
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT,
 		    "more than one line (give exactly one public key)");
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 && line[i] != '\t' && line[i] != '\n')
-			return fail(why, why_len, PR_ERR_CORRUPT, "control character in key line");
+			return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "control character in key line");
 	return PR_OK;
 }
 
@@ -286,11 +271,11 @@ static int decode_canonical(const char *s, size_t n, unsigned char **blob,
 	if ((rc = b64_decode(s, n, blob, len)) == PR_ERR_NOMEM)
 		return rc;
 	if (rc != PR_OK)
-		return fail(why, why_len, PR_ERR_CORRUPT, "key is not valid base64");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key is not valid base64");
 	if ((again = b64_encode(*blob, *len)) == NULL) {
 		rc = PR_ERR_NOMEM;
 	} else if (strlen(again) != n || memcmp(again, s, n) != 0) {
-		rc = fail(why, why_len, PR_ERR_CORRUPT, "key is not canonical base64");
+		rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key is not canonical base64");
 	}
 	free(again);
 	if (rc != PR_OK) {
@@ -310,18 +295,18 @@ int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, char *why,
 
 	memset(out, 0, sizeof(*out));
 	if (line == NULL)
-		return fail(why, why_len, PR_ERR_CORRUPT, "no key line");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "no key line");
 	if ((rc = check_line(line, why, why_len)) != PR_OK)
 		return rc;
 	next_word(&p, &ts, &te);
 	next_word(&p, &bs, &be);
 	if (ts == te)
-		return fail(why, why_len, PR_ERR_CORRUPT, "empty key line");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "empty key line");
 	if ((rc = parse_type((const unsigned char *)ts, (size_t)(te - ts), &out->type,
 	    why, why_len)) != PR_OK)
 		return rc;
 	if (bs == be)
-		return fail(why, why_len, PR_ERR_CORRUPT, "key line has no key after the type");
+		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key line has no key after the type");
 	if ((rc = decode_canonical(bs, (size_t)(be - bs), &blob, &blob_len, why,
 	    why_len)) != PR_OK)
 		return rc;
@@ -329,7 +314,7 @@ int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, char *why,
 	if (rc == PR_OK && strncmp(pr_sshkey_type_name(out->type), ts,
 	    (size_t)(te - ts)) != 0) {
 		pr_sshkey_clear(out);
-		rc = fail(why, why_len, PR_ERR_CORRUPT,
+		rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT,
 		    "key type in the line does not match the key");
 	}
 	free(blob);
