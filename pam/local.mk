@@ -1,6 +1,6 @@
 # The PAM module: only pam_sm_* are exported.
 PAM_MODULE_SOURCES = pam/pam_practicerunner.c pam/module.h pam/conv.c \
-	pam/outcome.c pam/record.c pam/recover.c
+	pam/outcome.c pam/record.c pam/recover.c pam/session.c
 PAM_MODULE_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^pam_sm_'
 
 pammod_LTLIBRARIES += pam/pam_practicerunner.la
