@@ -42,6 +42,7 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_codes.sh \
 	tests/integration/recover_setuid.sh \
 	tests/integration/module_recovery.sh \
+	tests/integration/module_session.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
