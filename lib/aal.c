@@ -20,20 +20,20 @@
 
 #include "aal.h"
 
-enum pr_aal pr_aal_of(const struct pr_signin *s)
+enum pr_aal pr_aal_of(const struct pr_aal_evidence *e)
 {
 	bool uv;
 
-	if (s == NULL)
+	if (e == NULL)
 		return PR_AAL_NONE;
-	if (s->recovery)
+	if (e->recovery)
 		return PR_AAL2;
-	if (!s->key)
+	if (!e->key)
 		return PR_AAL_NONE;
-	uv = (s->flags & PR_AUTHDATA_UV) != 0;
+	uv = (e->flags & PR_AUTHDATA_UV) != 0;
 	if (!uv)
 		return PR_AAL1;
-	return s->cls == PR_CLASS_PHYSICAL ? PR_AAL3 : PR_AAL2;
+	return e->cls == PR_CLASS_PHYSICAL ? PR_AAL3 : PR_AAL2;
 }
 
 const char *pr_aal_name(enum pr_aal a)

@@ -17,7 +17,7 @@
 enum pr_aal { PR_AAL_NONE = 0, PR_AAL1, PR_AAL2, PR_AAL3 };
 
 /* What one successful sign-in verified. */
-struct pr_signin {
+struct pr_aal_evidence {
 	bool key;            /* an enrolled credential's assertion verified */
 	enum pr_class cls;   /* its class, decided at enrollment */
 	uint8_t flags;       /* the signed authenticator data flags */
@@ -30,7 +30,7 @@ struct pr_signin {
  * UV and a recovery are AAL2; any key without UV is one factor, AAL1.
  * PR_AAL_NONE when nothing was verified.
  */
-enum pr_aal pr_aal_of(const struct pr_signin *s);
+enum pr_aal pr_aal_of(const struct pr_aal_evidence *e);
 
 /* "aal1", "aal2", "aal3"; "none" for PR_AAL_NONE and unknown values. */
 const char *pr_aal_name(enum pr_aal a);

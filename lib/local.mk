@@ -23,6 +23,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/ticket.c lib/ticket.h \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
+	lib/signin.c lib/signin.h \
 	lib/mail.c lib/mail.h \
 	lib/notify.c lib/notify.h \
 	lib/lifecycle.c lib/lifecycle.h \

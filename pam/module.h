@@ -9,6 +9,7 @@
 #include "assert.h"
 #include "conf.h"
 #include "policy.h"
+#include "signin.h"
 #include "store.h"
 
 struct pam_tx {
@@ -16,15 +17,7 @@ struct pam_tx {
 	bool silent;               /* PAM_SILENT: no info or error lines */
 	struct pr_modopts opts;
 	struct pr_config *cfg;
-	const char *user;          /* PAM_USER, valid and known once set */
-	bool user_known;
-	enum pr_role role;
-	enum pr_need need;
-	struct pr_credlist creds;
-	bool *acceptable;          /* per credential, allowed by policy */
-	const struct pr_cred *used;  /* the credential verified or seen */
-	struct pr_assert_outcome outcome;
-	const char *method;        /* how the user got in when not by tx->used (recovery-code) */
+	struct pr_signin s;        /* the attempt: user, requirement, keys, evidence */
 	bool explained;            /* the user was already told why this failed */
 };
 

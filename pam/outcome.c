@@ -42,11 +42,11 @@ int pam_tx_code(int err)
 /* What the user reads: what happened and what to do next. No internals. */
 void pam_tx_explain(struct pam_tx *tx, int err)
 {
-	const char *u = tx->user_known ? tx->user : "this account";
+	const char *u = tx->s.user_known ? tx->s.user : "this account";
 
 	switch (err) {
 	case PR_ERR_NOT_ENROLLED:
-		if (tx->need == PR_NEED_PHYSICAL && tx->creds.n > 0)
+		if (tx->s.need == PR_NEED_PHYSICAL && tx->s.creds.n > 0)
 			pam_tx_error(tx, "No physical security key is enrolled for %s, and policy requires one. Ask your administrator to enroll a physical key.", u);
 		else
 			pam_tx_error(tx, "No enrolled security key for %s; ask your administrator for an enrollment invitation.", u);

@@ -17,6 +17,13 @@
 #include "transport.h"
 #include "util.h"
 
+static const char *pam_item_str(pam_handle_t *pamh, int item)
+{
+	const void *v = NULL;
+
+	return pam_get_item(pamh, item, &v) == PAM_SUCCESS ? v : NULL;
+}
+
 /* Options and policy file; any error fails closed with a log line naming it. */
 static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
     const char **argv)
@@ -26,15 +33,25 @@ static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
 
 	tx->pamh = pamh;
 	tx->silent = (flags & PAM_SILENT) != 0;
+	tx->s.service = pam_item_str(pamh, PAM_SERVICE);
+	tx->s.tty = pam_item_str(pamh, PAM_TTY);
+	tx->s.rhost = pam_item_str(pamh, PAM_RHOST);
+	tx->s.path = "direct";
 	if ((r = pr_modopts_parse(argc, argv, &tx->opts, &eb)) != PR_OK) {
 		pam_syslog(pamh, LOG_ERR, "bad module option: %s", eb.msg);
 		return PR_ERR_CONFIG;
 	}
+	tx->s.uv_required = tx->opts.uv_required;
+	tx->s.step_up = tx->opts.step_up;
+	tx->s.opportunistic = tx->opts.opportunistic;
+	tx->s.timeout = tx->opts.timeout;
+	pam_tx_ui(tx, &tx->s.ui);
 	if ((r = pr_config_load(tx->opts.config != NULL ? tx->opts.config :
 	    PR_DEFAULT_CONFIG, &tx->cfg, &eb)) != PR_OK) {
 		pam_syslog(pamh, LOG_ERR, "policy not loaded, denying: %s", eb.msg);
 		return PR_ERR_CONFIG;   /* unsafe or invalid: a configuration error either way */
 	}
+	tx->s.cfg = tx->cfg;
 	PR_DEBUG(tx, "%s: policy %s loaded", __func__, tx->cfg->path);
 	return PR_OK;
 }
@@ -47,91 +64,27 @@ static int tx_user(struct pam_tx *tx)
 
 	if (pam_get_user(tx->pamh, &user, NULL) != PAM_SUCCESS || user == NULL)
 		return PR_ERR_CANCELLED;
-	if (!pr_username_valid(user))
-		return PR_ERR_NOT_FOUND;
-	if ((r = pr_user_need(tx->cfg, user, &tx->role, &tx->need)) != PR_OK)
+	tx->s.user = user;
+	if ((r = pr_signin_user(&tx->s)) != PR_OK)
 		return r;
-	tx->user = user;
-	tx->user_known = true;
-	PR_DEBUG(tx, "%s: role %s, need %s", __func__, pr_role_name(tx->role),
-	    pr_need_name(tx->need));
+	PR_DEBUG(tx, "%s: role %s, need %s", __func__, pr_role_name(tx->s.role),
+	    pr_need_name(tx->s.need));
 	return PR_OK;
 }
 
-/* Enrolled credentials and which of them policy accepts for this user. */
-static int tx_load_creds(struct pam_tx *tx)
+/* What went wrong inside, for the administrator (never to the user). */
+static void tx_log_internal(struct pam_tx *tx, int r)
 {
-	struct pr_errbuf eb = { "" };
-	size_t usable = 0;
-	int r;
-
-	if ((r = pr_store_load(tx->cfg->state_dir, tx->user, &tx->creds, &eb)) != PR_OK) {
-		pam_syslog(tx->pamh, LOG_ERR, "credential store: %s", eb.msg);
-		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;   /* e.g. no state_dir */
-	}
-	if (tx->creds.n > 0 && (tx->acceptable = calloc(tx->creds.n, sizeof(bool))) == NULL)
-		return PR_ERR_NOMEM;
-	for (size_t i = 0; i < tx->creds.n; i++) {
-		tx->acceptable[i] = tx->creds.v[i].kind == PR_KIND_FIDO &&
-		    pr_policy_class_ok(tx->need, tx->creds.v[i].cls);
-		usable += tx->acceptable[i];
-	}
-	return usable > 0 ? PR_OK : PR_ERR_NOT_ENROLLED;
-}
-
-static int tx_timeout_ms(const struct pam_tx *tx)
-{
-	int s = tx->cfg->touch_timeout;
-
-	/* The option may shorten the wait, never lengthen it. */
-	if (tx->opts.timeout > 0 && tx->opts.timeout < s)
-		s = tx->opts.timeout;
-	return s * 1000;
-}
-
-/* Assert on the attached devices, then store the counter under the lock. */
-static int tx_assert(struct pam_tx *tx)
-{
-	struct pr_devices devs = { .n = 0 };
-	struct pr_errbuf eb = { "" };
-	struct pr_ui ui;
-	struct pr_assert_opts o = {
-		.rp_id = tx->cfg->rp_id,
-		.uv_required = pr_policy_uv_required(&tx->cfg->policy, tx->opts.uv_required),
-		.uv_preferred = tx->cfg->policy.user_verification == PR_UV_PREFERRED,
-		.timeout_ms = tx_timeout_ms(tx),
-		.acceptable = tx->acceptable,
-	};
-	const struct pr_cred *c;
-	int r;
-
-	pam_tx_ui(tx, &ui);
-	if ((r = pr_devices_open(&devs)) != PR_OK)
-		goto fail;
-	r = pr_assert_run(&devs, &tx->creds, &o, &ui, &tx->outcome);
-	if (tx->outcome.index < tx->creds.n)
-		tx->used = &tx->creds.v[tx->outcome.index];
-	if (r != PR_OK)
-		goto fail;
-	c = tx->used;
-	r = pr_store_record_use(tx->cfg->state_dir, tx->user, c->id, c->id_len,
-	    tx->outcome.sign_count, pr_now(), &eb);
-	if (r != PR_OK && r != PR_ERR_COUNTER) {
-		pam_syslog(tx->pamh, LOG_ERR, "credential store: %s", eb.msg);
-		if (r == PR_ERR_NOT_FOUND)
-			r = PR_ERR_IO;  /* removed while signing in: could not record */
-	}
-fail:
-	pr_devices_close(&devs);
-	return r;
+	if (tx->s.eb.msg[0] != '\0' && r != PR_OK && r != PR_ERR_COUNTER)
+		pam_syslog(tx->pamh, LOG_ERR, "credential store: %s", tx->s.eb.msg);
+	tx->s.eb.msg[0] = '\0';
 }
 
 static void tx_end(struct pam_tx *tx)
 {
-	pr_credlist_clear(&tx->creds);
-	free(tx->acceptable);
-	tx->acceptable = NULL;
+	pr_signin_clear(&tx->s);
 	pr_config_free(&tx->cfg);
+	tx->s.cfg = NULL;
 }
 
 /* Decide and record the result of a failed or completed step. */
@@ -141,7 +94,7 @@ static int tx_finish(struct pam_tx *tx, int r, const char *note)
 
 	if (r == PR_OK)
 		r = pam_tx_session_note(tx);   /* session.c: the level open_session exports */
-	audited = pam_tx_audit(tx, "auth", r, note);
+	audited = pam_tx_audit(tx, pr_signin_event(&tx->s), r, note);
 	if (r == PR_OK && audited != PR_OK) {
 		r = PR_ERR_AUDIT;   /* an unrecorded success is no success */
 		pam_tx_session_forget(tx->pamh);
@@ -151,32 +104,12 @@ static int tx_finish(struct pam_tx *tx, int r, const char *note)
 	return pam_tx_code(r);
 }
 
-/*
- * No requirement: the rest of the stack decides. With "opportunistic", an
- * attached enrolled key still signs the user in.
- */
-static int tx_no_requirement(struct pam_tx *tx)
-{
-	int r;
-
-	if (!tx->opts.opportunistic) {
-		pam_tx_audit(tx, "auth", PR_OK, "no-requirement");
-		return PAM_IGNORE;
-	}
-	r = tx_load_creds(tx);
-	if (r == PR_OK)
-		r = tx_assert(tx);
-	if (r == PR_ERR_NOT_ENROLLED || r == PR_ERR_NO_DEVICE || r == PR_ERR_NO_CREDENTIAL) {
-		pam_tx_audit(tx, "auth", PR_OK, "no-requirement");
-		return PAM_IGNORE;
-	}
-	return tx_finish(tx, r, r == PR_OK ? "opportunistic" : NULL);
-}
-
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
 	struct pam_tx tx = { .pamh = pamh };
+	const char *note = NULL;
+	bool ignore = false;
 	int rc, r;
 
 	pam_tx_session_forget(pamh);   /* only this attempt's level may reach the session */
@@ -185,17 +118,16 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		rc = tx_finish(&tx, r, NULL);
 		goto done;
 	}
-	if (tx.need == PR_NEED_NONE) {
-		rc = tx_no_requirement(&tx);
+	r = pr_signin_auth(&tx.s, &ignore, &note);
+	tx_log_internal(&tx, r);
+	if (r == PR_OK && ignore) {
+		pam_tx_audit(&tx, "auth", PR_OK, note);
+		rc = PAM_IGNORE;
 		goto done;
 	}
-	if ((r = tx_load_creds(&tx)) == PR_OK)
-		r = tx_assert(&tx);
-	if (r != PR_OK && (r = pam_tx_recover(&tx, r)) == PR_OK) {
-		rc = tx_finish(&tx, r, "recovery");
-		goto done;
-	}
-	rc = tx_finish(&tx, r, pr_need_name(tx.need));
+	if (r != PR_OK && (r = pam_tx_recover(&tx, r)) == PR_OK)
+		note = "recovery";
+	rc = tx_finish(&tx, r, note);
 done:
 	tx_end(&tx);
 	return rc;
@@ -216,6 +148,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
 	struct pam_tx tx = { .pamh = pamh };
+	bool ignore = false;
 	int rc, r;
 
 	if ((r = tx_begin(&tx, pamh, flags, argc, argv)) != PR_OK ||
@@ -223,12 +156,10 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		rc = tx_finish(&tx, r, "account");
 		goto done;
 	}
-	if (tx.need == PR_NEED_NONE) {
-		rc = PAM_IGNORE;
-		goto done;
-	}
-	if ((r = tx_load_creds(&tx)) == PR_OK) {
-		rc = PAM_SUCCESS;
+	r = pr_signin_account(&tx.s, &ignore);
+	tx_log_internal(&tx, r);
+	if (r == PR_OK) {
+		rc = ignore ? PAM_IGNORE : PAM_SUCCESS;
 		goto done;
 	}
 	rc = tx_finish(&tx, r, "account");

@@ -61,7 +61,7 @@ static void notify(struct rec *x, enum pr_notice kind, const char *event)
 	struct pr_errbuf eb = { "" };
 	int r;
 
-	if ((r = pr_notify(x->tx->cfg, x->tx->user, kind, pr_now(), &eb)) == PR_OK)
+	if ((r = pr_notify(x->tx->cfg, x->tx->s.user, kind, pr_now(), &eb)) == PR_OK)
 		return;
 	pam_syslog(x->tx->pamh, LOG_WARNING, "recovery notice not sent: %s", eb.msg);
 	pam_tx_audit_step(x->tx, event, r, NULL, NULL, "notice not sent");
@@ -78,7 +78,7 @@ static void record_if_locked(struct rec *x)
 static void say_locked(struct pam_tx *tx)
 {
 	pam_tx_error(tx, "Recovery for %s is locked after too many failed attempts. Ask your "
-	    "administrator to check and unlock it.", tx->user);
+	    "administrator to check and unlock it.", tx->s.user);
 }
 
 /* ---- ticket and code ------------------------------------------------------------------- */
@@ -172,7 +172,7 @@ static int rec_make(struct rec *x, struct pr_cred *cred)
 	char why[256] = "";
 	struct pr_enroll_opts o = {
 		.cfg = tx->cfg,
-		.user = tx->user,
+		.user = tx->s.user,
 		.label = NULL,          /* the default label, as practicerunner-recover gives */
 		.uv_required = tx->cfg->policy.user_verification == PR_UV_REQUIRED,
 	};
@@ -186,7 +186,7 @@ static int rec_make(struct rec *x, struct pr_cred *cred)
 	pam_tx_ui(tx, &ui);
 	pam_tx_info(tx, "Now touch your new physical security key to enroll it.");
 	if ((r = pr_devices_open(&devs)) == PR_OK)
-		r = pr_enroll_make(&devs, &o, &tx->creds, &ui, cred, why, sizeof(why));
+		r = pr_enroll_make(&devs, &o, &tx->s.creds, &ui, cred, why, sizeof(why));
 	pr_devices_close(&devs);
 	X509_STORE_free(anchors);
 	if (r == PR_OK && cred->cls != PR_CLASS_PHYSICAL) {
@@ -274,7 +274,7 @@ static void rec_new_codes(struct rec *x)
 	char **codes = NULL, detail[32];
 	int n = tx->cfg->recovery.codes, r;
 
-	if ((r = pr_codes_generate(tx->cfg->state_dir, tx->user, n, pr_now(), &codes,
+	if ((r = pr_codes_generate(tx->cfg->state_dir, tx->s.user, n, pr_now(), &codes,
 	    &eb)) != PR_OK) {
 		pam_syslog(tx->pamh, LOG_ERR, "recovery codes: %s", eb.msg);
 		pam_tx_audit_step(tx, "codes-generated", r, NULL, NULL, "generate failed");
@@ -310,7 +310,7 @@ static int rec_run(struct rec *x)
 	if ((r = rec_commit(x, &cred)) != PR_OK)
 		goto done;
 	pam_tx_info(x->tx, "Recovery complete: your new security key is enrolled.%s",
-	    x->tx->creds.n > 0 ? " Your earlier keys are still enrolled; if one was lost or "
+	    x->tx->s.creds.n > 0 ? " Your earlier keys are still enrolled; if one was lost or "
 	    "stolen, ask your administrator to remove it now." : "");
 	rec_new_codes(x);
 done:
@@ -328,7 +328,7 @@ static void rec_request(struct pam_tx *tx)
 
 	if (!pam_tx_yes(tx, "No security key answered. Mail yourself a recovery ticket? [y/N] "))
 		return;
-	r = pr_recovery_request(tx->cfg, tx->user, pr_now(), &expires, &eb);
+	r = pr_recovery_request(tx->cfg, tx->s.user, pr_now(), &expires, &eb);
 	pam_tx_audit_step(tx, "recovery-ticket", r, NULL, NULL,
 	    r == PR_OK ? "requested, mailed" : "requested");
 	tx->explained = true;
@@ -353,24 +353,24 @@ int pam_tx_recover(struct pam_tx *tx, int failure)
 	int r;
 
 	/* Recovery needs prompts and shows codes: never on a silent call. */
-	if (!no_key_answered(failure) || tx->need != PR_NEED_PHYSICAL || tx->silent ||
+	if (!no_key_answered(failure) || tx->s.need != PR_NEED_PHYSICAL || tx->silent ||
 	    !pr_recovery_service_listed(tx->cfg, tx_service(tx)))
 		return failure;
-	if (!pr_recovery_offered(tx->cfg, tx_service(tx), tx->user, pr_now())) {
+	if (!pr_recovery_offered(tx->cfg, tx_service(tx), tx->s.user, pr_now())) {
 		if (tx->cfg->recovery.self_request)
 			rec_request(tx);
 		return failure;
 	}
-	if ((r = pr_recovery_begin(&x.rc, tx->cfg, tx->user, &eb)) != PR_OK ||
+	if ((r = pr_recovery_begin(&x.rc, tx->cfg, tx->s.user, &eb)) != PR_OK ||
 	    (r = pr_recovery_pending(&x.rc, pr_now(), &eb)) != PR_OK)
 		return failure;     /* changed since offered: as if never offered */
-	tx->used = NULL;        /* the failed attempt's key is not this sign-in's evidence */
+	tx->s.used = NULL;        /* the failed attempt's key is not this sign-in's evidence */
 	r = rec_run(&x);
 	pr_secret_strfree(&x.ticket);
 	if (r == PR_ERR_CANCELLED)
 		return failure;
 	tx->explained = true;
 	if (r == PR_OK)
-		tx->method = "recovery-code";
+		tx->s.method = "recovery-code";
 	return r;
 }

@@ -58,16 +58,16 @@ void pam_tx_session_forget(pam_handle_t *pamh)
 /* What this transaction verified, in lib/aal.c's terms. */
 static enum pr_aal tx_aal(const struct pam_tx *tx)
 {
-	struct pr_signin s = {
-		.recovery = tx->method != NULL && strcmp(tx->method, "recovery-code") == 0,
+	struct pr_aal_evidence e = {
+		.recovery = tx->s.method != NULL && strcmp(tx->s.method, "recovery-code") == 0,
 	};
 
-	if (tx->used != NULL) {
-		s.key = true;
-		s.cls = tx->used->cls;
-		s.flags = tx->outcome.flags;
+	if (tx->s.used != NULL) {
+		e.key = true;
+		e.cls = tx->s.used->cls;
+		e.flags = tx->s.outcome.flags;
 	}
-	return pr_aal_of(&s);
+	return pr_aal_of(&e);
 }
 
 int pam_tx_session_note(struct pam_tx *tx)
@@ -77,10 +77,10 @@ int pam_tx_session_note(struct pam_tx *tx)
 	enum pr_aal aal = tx_aal(tx);
 
 	pam_tx_session_forget(tx->pamh);
-	if (aal == PR_AAL_NONE || tx->user == NULL ||
+	if (aal == PR_AAL_NONE || !tx->s.user_known || tx->s.user == NULL ||
 	    (lim = pr_aal_limits(&tx->cfg->session, aal)) == NULL)
 		return PR_OK;   /* nothing verified that has a level: claim nothing */
-	if ((n = calloc(1, sizeof(*n))) == NULL || (n->user = strdup(tx->user)) == NULL)
+	if ((n = calloc(1, sizeof(*n))) == NULL || (n->user = strdup(tx->s.user)) == NULL)
 		goto nomem;
 	n->aal = aal;
 	n->lim = *lim;

@@ -70,6 +70,13 @@ write_policy none none discouraged
 session prstaff "$T/sy.key" login
 check "no requirement: auth ignored" grep -qx "result: PAM_SYSTEM_ERR" "$T/out"
 check "no requirement: the session gets nothing" nothing_exported
+session_service stepup "step_up"
+PAMRUN_PIN=2468 session prstaff "$T/sy.key" stepup
+check "no requirement, step_up: passkey + PIN gives aal2" exported aal2 1800 86400
+PAMRUN_PIN=4711 session prowner "$T/yk.key" stepup
+check "no requirement, step_up: physical key + PIN gives aal3" exported aal3 900 43200
+session prstaff2 "$T/plain.key" stepup
+check "step_up, key without a PIN: refused, nothing exported" nothing_exported
 session_service opp opportunistic
 session prstaff2 "$T/plain.key" opp
 check "opportunistic sign-in with an enrolled key: aal1 exported" exported aal1 1800 86400

@@ -20,7 +20,7 @@
 #define BS 0x10
 
 static const struct {
-	struct pr_signin in;
+	struct pr_aal_evidence in;
 	enum pr_aal want;
 	const char *name;
 } rows[] = {

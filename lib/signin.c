@@ -1,0 +1,208 @@
+/*
+ * The sign-in decision shared by the module and practicerunner-verify.
+ * Every error is a refusal; only "no requirement" lets the stack decide.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "roles.h"
+#include "signin.h"
+#include "transport.h"
+#include "util.h"
+
+int pr_signin_user(struct pr_signin *s)
+{
+	int r;
+
+	if (s->user == NULL || !pr_username_valid(s->user))
+		return PR_ERR_NOT_FOUND;
+	if ((r = pr_user_need(s->cfg, s->user, &s->role, &s->need)) != PR_OK)
+		return r;
+	s->user_known = true;
+	/* A step-up asks every user for a key, whatever their requirement. */
+	if (s->step_up && s->need == PR_NEED_NONE)
+		s->need = PR_NEED_ANY_KEY;
+	return PR_OK;
+}
+
+/* Enrolled credentials and which of them policy accepts for this user. */
+static int load_creds(struct pr_signin *s)
+{
+	size_t usable = 0;
+	int r;
+
+	if ((r = pr_store_load(s->cfg->state_dir, s->user, &s->creds, &s->eb)) != PR_OK)
+		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;   /* e.g. no state_dir */
+	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
+		return PR_ERR_NOMEM;
+	for (size_t i = 0; i < s->creds.n; i++) {
+		s->acceptable[i] = s->creds.v[i].kind == PR_KIND_FIDO &&
+		    pr_policy_class_ok(s->need, s->creds.v[i].cls);
+		usable += s->acceptable[i];
+	}
+	return usable > 0 ? PR_OK : PR_ERR_NOT_ENROLLED;
+}
+
+static int timeout_ms(const struct pr_signin *s)
+{
+	int t = s->cfg->touch_timeout;
+
+	/* The option may shorten the wait, never lengthen it. */
+	if (s->timeout > 0 && s->timeout < t)
+		t = s->timeout;
+	return t * 1000;
+}
+
+/* Assert on the attached devices, then store the counter under the lock. */
+static int assert_and_record_use(struct pr_signin *s)
+{
+	struct pr_devices devs = { .n = 0 };
+	struct pr_assert_opts o = {
+		.rp_id = s->cfg->rp_id,
+		/* A step-up always asks for the PIN or fingerprint. */
+		.uv_required = s->step_up ||
+		    pr_policy_uv_required(&s->cfg->policy, s->uv_required),
+		.uv_preferred = s->cfg->policy.user_verification == PR_UV_PREFERRED,
+		.timeout_ms = timeout_ms(s),
+		.acceptable = s->acceptable,
+	};
+	const struct pr_cred *c;
+	int r;
+
+	if ((r = pr_devices_open(&devs)) != PR_OK)
+		goto done;
+	r = pr_assert_run(&devs, &s->creds, &o, &s->ui, &s->outcome);
+	if (s->outcome.index < s->creds.n)
+		s->used = &s->creds.v[s->outcome.index];
+	if (r != PR_OK)
+		goto done;
+	c = s->used;
+	r = pr_store_record_use(s->cfg->state_dir, s->user, c->id, c->id_len,
+	    s->outcome.sign_count, pr_now(), &s->eb);
+	if (r == PR_ERR_NOT_FOUND)
+		r = PR_ERR_IO;  /* removed while signing in: could not record */
+done:
+	pr_devices_close(&devs);
+	return r;
+}
+
+/* No requirement: with opportunistic, an attached enrolled key still signs the user in. */
+static int no_requirement(struct pr_signin *s, bool *ignore, const char **note)
+{
+	int r;
+
+	*ignore = true;
+	*note = "no-requirement";
+	if (!s->opportunistic)
+		return PR_OK;
+	if ((r = load_creds(s)) == PR_OK)
+		r = assert_and_record_use(s);
+	if (r == PR_ERR_NOT_ENROLLED || r == PR_ERR_NO_DEVICE || r == PR_ERR_NO_CREDENTIAL)
+		return PR_OK;
+	*ignore = false;
+	*note = "opportunistic";
+	return r;
+}
+
+int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note)
+{
+	int r;
+
+	*ignore = false;
+	*note = NULL;
+	if (s->need == PR_NEED_NONE)
+		return no_requirement(s, ignore, note);
+	if ((r = load_creds(s)) == PR_OK)
+		r = assert_and_record_use(s);
+	*note = s->step_up ? "step-up" : pr_need_name(s->need);
+	return r;
+}
+
+int pr_signin_account(struct pr_signin *s, bool *ignore)
+{
+	*ignore = s->need == PR_NEED_NONE;
+	return *ignore ? PR_OK : load_creds(s);
+}
+
+const char *pr_signin_event(const struct pr_signin *s)
+{
+	return s->step_up ? "step-up" : "auth";
+}
+
+/* The fields every record of this attempt has. */
+static void base_event(const struct pr_signin *s, struct pr_audit_event *ev,
+    const char *event, int err)
+{
+	ev->event = event;
+	ev->success = err == PR_OK;
+	ev->reason = err == PR_OK ? NULL : pr_err_reason(err);
+	/* A name that is not an account may be a mistyped password: never record it. */
+	ev->user = s->user_known ? s->user : "(unknown)";
+	ev->role = s->user_known ? pr_role_name(s->role) : NULL;
+	ev->service = s->service;
+	ev->tty = s->tty;
+	ev->rhost = s->rhost;
+	ev->rp_id = s->cfg != NULL ? s->cfg->rp_id : NULL;
+	ev->path = s->path;
+}
+
+static int append(const struct pr_signin *s, const struct pr_audit_event *ev,
+    struct pr_errbuf *eb)
+{
+	if (s->cfg == NULL)
+		return pr_fail(eb, PR_ERR_CONFIG, "no policy, so no audit log");
+	return pr_audit_append(s->cfg->audit_log, ev, eb);
+}
+
+int pr_signin_record(struct pr_signin *s, const char *event, int err, const char *note)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char *cred_id = NULL;
+	char aaguid[37];
+	int r;
+
+	base_event(s, &ev, event, err);
+	if (err == PR_OK)
+		ev.reason = note;
+	else
+		ev.detail = note;
+	ev.method = s->method;
+	if (s->used != NULL) {
+		pr_audit_set_cred(&ev, s->used, &cred_id, aaguid);
+		/* This attempt's flags and counter, not the enrollment's. */
+		ev.flags = s->outcome.flags != 0 ? s->outcome.flags : -1;
+		ev.sign_count = s->outcome.flags != 0 ? (int64_t)s->outcome.sign_count : -1;
+	}
+	r = append(s, &ev, &s->eb);
+	free(cred_id);
+	return r;
+}
+
+int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
+    const char *method, const struct pr_cred *cred, const char *note)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char *cred_id = NULL;
+	char aaguid[37];
+	int r;
+
+	base_event(s, &ev, event, err);
+	ev.detail = note;
+	ev.method = method;
+	if (cred != NULL)
+		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
+	r = append(s, &ev, &s->eb);
+	free(cred_id);
+	return r;
+}
+
+void pr_signin_clear(struct pr_signin *s)
+{
+	pr_credlist_clear(&s->creds);
+	free(s->acceptable);
+	s->acceptable = NULL;
+	s->used = NULL;
+}

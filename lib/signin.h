@@ -1,0 +1,78 @@
+/*
+ * One sign-in attempt, wherever it runs: in the module as root (path
+ * "direct") or in practicerunner-verify for a module running as the user
+ * (path "helper"). The requirement, the credentials policy accepts, the
+ * assertion, the counter update and the audit record are decided here
+ * only, so both paths decide and record alike; the words the user reads
+ * are the caller's, from the result.
+ */
+#ifndef PR_SIGNIN_H
+#define PR_SIGNIN_H
+
+#include <stdbool.h>
+
+#include "assert.h"
+#include "conf.h"
+#include "err.h"
+#include "policy.h"
+#include "store.h"
+
+struct pr_signin {
+	/* Set by the caller. */
+	const struct pr_config *cfg;
+	const char *user;              /* as given; recorded only once known */
+	const char *service;           /* for the record (may be NULL) */
+	const char *tty;
+	const char *rhost;
+	const char *path;              /* "direct" or "helper" */
+	bool uv_required;              /* module option uv=required */
+	bool step_up;                  /* module option step_up */
+	bool opportunistic;            /* module option opportunistic */
+	int timeout;                   /* module option timeout=, 0: the policy's */
+	struct pr_ui ui;
+	/* Decided here. */
+	bool user_known;               /* a valid name policy could place */
+	enum pr_role role;
+	enum pr_need need;             /* with step_up: at least any key */
+	struct pr_credlist creds;
+	bool *acceptable;              /* per credential, allowed by policy */
+	const struct pr_cred *used;    /* the credential verified or seen */
+	struct pr_assert_outcome outcome;
+	const char *method;            /* how the user got in when not by used */
+	struct pr_errbuf eb;           /* an internal failure, for the caller's log */
+};
+
+/* The user's role and requirement: PR_OK, PR_ERR_NOT_FOUND, or the lookup's error. */
+int pr_signin_user(struct pr_signin *s);
+
+/*
+ * The auth decision, after pr_signin_user. PR_OK: signed in, *note says
+ * how (the requirement met, "opportunistic", "step-up"). PR_OK with
+ * *ignore: no requirement applies, the rest of the stack decides.
+ * Otherwise the refusal. Records nothing: see pr_signin_record.
+ */
+int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note);
+
+/*
+ * The account decision, after pr_signin_user: PR_OK with *ignore when no
+ * requirement applies, PR_OK when an acceptable key is enrolled,
+ * PR_ERR_NOT_ENROLLED or the error loading them.
+ */
+int pr_signin_account(struct pr_signin *s, bool *ignore);
+
+/* The event a sign-in is recorded as: "step-up" with step_up, else "auth". */
+const char *pr_signin_event(const struct pr_signin *s);
+
+/*
+ * The record of the attempt (note: the success note or the failure's
+ * detail), with the evidence of s->used. PR_OK or the append's error.
+ */
+int pr_signin_record(struct pr_signin *s, const char *event, int err, const char *note);
+
+/* The record of one recovery step: method, cred (may be NULL) and detail as given. */
+int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
+    const char *method, const struct pr_cred *cred, const char *note);
+
+void pr_signin_clear(struct pr_signin *s);
+
+#endif
