@@ -43,6 +43,7 @@ INTEGRATION_TESTS = \
 	tests/integration/recover_setuid.sh \
 	tests/integration/module_recovery.sh \
 	tests/integration/module_session.sh \
+	tests/integration/conf_examples.sh \
 	tests/integration/module_stepup.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
