@@ -131,17 +131,29 @@ static int export_note(pam_handle_t *pamh, const struct session_note *n)
 	return PAM_SUCCESS;
 }
 
-/* Only what auth recorded in this handle, for the user the session is for. */
+static bool item_is(pam_handle_t *pamh, int item, const char *want)
+{
+	const void *v = NULL;
+
+	return pam_get_item(pamh, item, &v) == PAM_SUCCESS && v != NULL &&
+	    strcmp(v, want) == 0;
+}
+
+/*
+ * Only what auth recorded in this handle, and only for a session of the
+ * user who signed in (PAM_USER) or opened by them (PAM_RUSER: sudo and su
+ * set PAM_USER to the target account before the session, and the level is
+ * that of the person who asked).
+ */
 static const struct session_note *recorded_note(pam_handle_t *pamh)
 {
 	const struct session_note *n;
-	const void *data = NULL, *user = NULL;
+	const void *data = NULL;
 
 	if (pam_get_data(pamh, SESSION_DATA, &data) != PAM_SUCCESS || data == NULL)
 		return NULL;
 	n = data;
-	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS || user == NULL ||
-	    strcmp(user, n->user) != 0)
+	if (!item_is(pamh, PAM_USER, n->user) && !item_is(pamh, PAM_RUSER, n->user))
 		return NULL;
 	return n;
 }
