@@ -45,6 +45,7 @@ INTEGRATION_TESTS = \
 	tests/integration/module_session.sh \
 	tests/integration/conf_examples.sh \
 	tests/integration/module_stepup.sh \
+	tests/integration/sudo_stepup.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
