@@ -25,3 +25,8 @@ uninstall-local:
 	-rmdir $(DESTDIR)$(prconfdir)/trust-anchors.d $(DESTDIR)$(prconfdir) \
 		$(DESTDIR)$(localstatedir)/lib/practicerunner \
 		$(DESTDIR)$(localstatedir)/log/practicerunner
+
+# Distribution integration, installed by the packages rather than by make
+# install: the Debian pam-auth-update profile (libpam-practicerunner puts it
+# in /usr/share/pam-configs/) and how to add the module with authselect.
+EXTRA_DIST += conf/pam-configs/practicerunner conf/authselect/README.authselect

@@ -9,6 +9,8 @@ int admin_policy_check(struct cli *c, int argc, char **argv);
 int admin_policy_show(struct cli *c, int argc, char **argv);
 int admin_key_enroll(struct cli *c, int argc, char **argv);
 int admin_key_list(struct cli *c, int argc, char **argv);
+int admin_key_ssh_challenge(struct cli *c, int argc, char **argv);
+int admin_key_enroll_ssh(struct cli *c, int argc, char **argv);
 int admin_key_remove(struct cli *c, int argc, char **argv);
 int admin_audit_verify(struct cli *c, int argc, char **argv);
 int admin_invite(struct cli *c, int argc, char **argv);

@@ -12,6 +12,7 @@
 #include "enroll.h"
 #include "lifecycle.h"
 #include "roles.h"
+#include "sshkey.h"
 #include "transport.h"
 #include "util.h"
 
@@ -180,6 +181,24 @@ done:
 	return cli_exit_code(r);
 }
 
+/* SSH keys end their line with "ssh TYPE SHA256:..." (their ssh-keygen -l fingerprint). */
+static void print_ssh(const struct pr_cred *k)
+{
+	char fp[PR_SSH_FP_LEN + 1] = "";
+	struct pr_sshkey key;
+
+	if (k->kind != PR_KIND_SSH)
+		return;
+	if (pr_sshkey_from_parts(k->cose_alg, k->pubkey, k->pubkey_len, k->app,
+	    &key) != PR_OK) {
+		printf(" ssh (unreadable key)");
+		return;
+	}
+	pr_sshkey_fingerprint(&key, fp);
+	printf(" ssh %s %s", pr_sshkey_type_name(key.type), fp);
+	pr_sshkey_clear(&key);
+}
+
 static int list_user(struct cli *c, const char *user)
 {
 	struct pr_credlist l = { NULL, 0 };
@@ -196,9 +215,11 @@ static int list_user(struct cli *c, const char *user)
 
 		pr_keyid(k->id, k->id_len, keyid);
 		pr_aaguid_format(k->aaguid, aaguid);
-		printf("%-16s %-12s %-8s %-20s %-36s %-10s %s\n", user, keyid,
+		printf("%-16s %-12s %-8s %-20s %-36s %-10s %s", user, keyid,
 		    pr_class_name(k->cls), k->label[0] ? k->label : "-", aaguid,
 		    cli_date(k->created, d1), cli_date(k->last_used, d2));
+		print_ssh(k);
+		putchar('\n');
 	}
 	pr_credlist_clear(&l);
 	return PR_OK;

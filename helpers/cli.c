@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "err.h"
 #include "roles.h"
+#include "sshkey.h"
 #include "util.h"
 
 #define PIN_MAX 256
@@ -239,8 +240,9 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
 	struct pr_errbuf eb = { "" };
 	enum pr_role role;
 	enum pr_need need;
-	char *cred_id = NULL;
-	char aaguid[37];
+	char *cred_id = NULL, *ssh_detail = NULL;
+	char aaguid[37], fp[PR_SSH_FP_LEN + 1] = "";
+	struct pr_sshkey k;
 	int r;
 
 	ev.event = event;
@@ -255,8 +257,23 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
 	ev.detail = detail;
 	if (cred != NULL)
 		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
+	/* SSH keys: method ssh-sk, and the fingerprint people see in ssh-keygen -l. */
+	if (cred != NULL && cred->kind == PR_KIND_SSH) {
+		ev.method = "ssh-sk";
+		if (pr_sshkey_from_parts(cred->cose_alg, cred->pubkey, cred->pubkey_len,
+		    cred->app, &k) == PR_OK) {
+			pr_sshkey_fingerprint(&k, fp);
+			pr_sshkey_clear(&k);
+		}
+		if (asprintf(&ssh_detail, "ssh-key %s%s%s", fp[0] ? fp : "(unknown)",
+		    detail != NULL ? "; " : "", detail != NULL ? detail : "") < 0)
+			ssh_detail = NULL;
+		if (ssh_detail != NULL)
+			ev.detail = ssh_detail;
+	}
 	if ((r = pr_audit_append(c->cfg->audit_log, &ev, &eb)) != PR_OK)
 		cli_err(c, "audit record not written: %s", eb.msg);
 	free(cred_id);
+	free(ssh_detail);
 	return r;
 }

@@ -2,7 +2,7 @@
 ADMIN_SOURCES = helpers/admin.c helpers/admin.h helpers/admin_policy.c \
 	helpers/admin_keys.c helpers/admin_audit.c helpers/admin_invite.c \
 	helpers/admin_coverage.c helpers/admin_import.c helpers/admin_codes.c \
-	helpers/admin_recovery.c helpers/cli.c helpers/cli.h
+	helpers/admin_recovery.c helpers/admin_ssh.c helpers/cli.c helpers/cli.h
 HELPER_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/helpers
 
 sbin_PROGRAMS += helpers/practicerunner-admin
@@ -26,7 +26,28 @@ helpers_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)
 helpers_practicerunner_recover_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_recover_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
 
-# The setuid bits; packages also set the owner (root) and allow dpkg-statoverride.
+# practicerunner-verify: setuid root, the module's backend as an ordinary user.
+VERIFY_SOURCES = helpers/verify.c helpers/setuid.c helpers/setuid.h helpers/cli.c helpers/cli.h
+sbin_PROGRAMS += helpers/practicerunner-verify
+helpers_practicerunner_verify_SOURCES = $(VERIFY_SOURCES)
+helpers_practicerunner_verify_CPPFLAGS = $(HELPER_CPPFLAGS)
+helpers_practicerunner_verify_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
+
+# Programs installed setuid root: the one list for `make install`. Packages
+# keep their own explicit lists (debian/rules SETUID_HELPERS, the %attr lines
+# in rpm/practicerunner.spec) and debian/rules checks it matches this one.
+# The hook only sets the mode (it works unprivileged, under fakeroot and
+# DESTDIR); the owner is the installer's: packages make it root, and dpkg
+# applies any dpkg-statoverride entry when it unpacks the files.
+SETUID_INSTALLED = $(bindir)/practicerunner-enroll $(bindir)/practicerunner-recover \
+	$(sbindir)/practicerunner-verify
 install-exec-hook:
-	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-enroll
-	chmod 4755 $(DESTDIR)$(bindir)/practicerunner-recover
+	for f in $(SETUID_INSTALLED); do chmod 4755 "$(DESTDIR)$$f" || exit 1; done
+
+# practicerunner-authorized-keys: sshd's AuthorizedKeysCommand (run as root,
+# not setuid; see the header of authorized_keys.c).
+AUTHKEYS_SOURCES = helpers/authorized_keys.c
+sbin_PROGRAMS += helpers/practicerunner-authorized-keys
+helpers_practicerunner_authorized_keys_SOURCES = $(AUTHKEYS_SOURCES)
+helpers_practicerunner_authorized_keys_CPPFLAGS = $(HELPER_CPPFLAGS)
+helpers_practicerunner_authorized_keys_LDADD = lib/libpracticerunner.la lib/libpr_hid.la

@@ -89,7 +89,7 @@ int pr_assert_verify(fido_assert_t *a, size_t idx, const struct pr_cred *c,
 }
 
 /* Map a libfido2 status from a device request to our codes. */
-static int map_fido_err(int fr, long long started_ms, int timeout_ms)
+static int map_fido_err(int fr, int64_t started_ms, int timeout_ms)
 {
 	switch (fr) {
 	case FIDO_OK:
@@ -227,7 +227,7 @@ static int assert_on_device(fido_dev_t *dev, const struct pr_credlist *creds,
 	fido_assert_t *a = NULL;
 	char *pin = NULL;
 	bool builtin_uv = false;
-	long long started;
+	int64_t started;
 	size_t idx;
 	int r;
 

@@ -880,6 +880,8 @@ void pr_audit_set_cred(struct pr_audit_event *ev, const struct pr_cred *cred,
 	ev->flags = cred->flags;
 	ev->sign_count = cred->sign_count;
 	ev->cred_class = pr_class_name(cred->cls);
-	if (ev->method == NULL)
+	if (ev->method == NULL && cred->kind == PR_KIND_SSH)
+		ev->method = "ssh-sk";
+	else if (ev->method == NULL)
 		ev->method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
 }

@@ -1,6 +1,8 @@
 /* Error codes, their messages and their audit reason tokens. */
 #include "config.h"
 
+#include <string.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -79,4 +81,16 @@ int pr_fail(struct pr_errbuf *eb, int err, const char *fmt, ...)
 	vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+int pr_err_from_reason(const char *reason)
+{
+	if (reason == NULL)
+		return PR_ERR_IO;
+	if (strcmp(reason, "ok") == 0)
+		return PR_OK;
+	for (size_t i = 0; i < sizeof(err_table) / sizeof(err_table[0]); i++)
+		if (strcmp(err_table[i].reason, reason) == 0)
+			return err_table[i].code;
+	return PR_ERR_IO;   /* not something we can vouch for: could not check */
 }

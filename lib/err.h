@@ -46,6 +46,8 @@ const char *pr_strerror(int err);
 
 /* Short stable token for audit records ("counter-regression", ...); never NULL. */
 const char *pr_err_reason(int err);
+/* The error whose reason token is reason (PR_OK for "ok"); PR_ERR_IO for a token we do not know. */
+int pr_err_from_reason(const char *reason);
 
 /* A place for a one-line explanation that names file and line where there is one. */
 struct pr_errbuf {

@@ -24,11 +24,15 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
 	lib/signin.c lib/signin.h \
+	lib/verify_proto.c lib/verify_proto.h \
 	lib/mail.c lib/mail.h \
 	lib/notify.c lib/notify.h \
 	lib/lifecycle.c lib/lifecycle.h \
 	lib/coverage.c lib/coverage.h \
 	lib/pamu2f.c lib/pamu2f.h \
+	lib/sshkey.c lib/sshkey.h \
+	lib/sshattest.c lib/sshattest.h \
+	lib/sshchallenge.c lib/sshchallenge.h \
 	lib/transport.h
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
 

@@ -6,16 +6,9 @@
 
 #include "err.h"
 #include "select.h"
+#include "util.h"
 
 #define TOUCH_POLL_MS 50
-
-long long pr_monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Cancel the pending touch request on every candidate but keep. */
 static void cancel_others(const struct pr_devices *devs, const size_t *cand,
@@ -54,7 +47,7 @@ int pr_select_by_touch(const struct pr_devices *devs, const size_t *cand,
     size_t n, int timeout_ms, size_t *chosen)
 {
 	bool started[PR_MAX_DEVICES] = { false };
-	long long deadline = pr_monotonic_ms() + timeout_ms;
+	int64_t deadline = pr_monotonic_ms() + timeout_ms;
 	int r = PR_ERR_TIMEOUT;
 	int p;
 

@@ -14,7 +14,5 @@
 int pr_select_by_touch(const struct pr_devices *devs, const size_t *candidates,
     size_t n_candidates, int timeout_ms, size_t *chosen);
 
-/* Milliseconds on a monotonic clock, for deadlines. */
-long long pr_monotonic_ms(void);
 
 #endif

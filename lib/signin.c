@@ -72,20 +72,23 @@ static int assert_and_record_use(struct pr_signin *s)
 	const struct pr_cred *c;
 	int r;
 
-	if ((r = pr_devices_open(&devs)) != PR_OK)
-		goto done;
-	r = pr_assert_run(&devs, &s->creds, &o, &s->ui, &s->outcome);
+	s->outcome.index = s->creds.n;     /* no key seen yet */
+	if (s->devices_begin != NULL && (r = s->devices_begin(s->devices_arg)) != PR_OK)
+		return r;
+	if ((r = pr_devices_open(&devs)) == PR_OK)
+		r = pr_assert_run(&devs, &s->creds, &o, &s->ui, &s->outcome);
+	pr_devices_close(&devs);
+	if (s->devices_end != NULL)
+		s->devices_end(s->devices_arg);
 	if (s->outcome.index < s->creds.n)
 		s->used = &s->creds.v[s->outcome.index];
 	if (r != PR_OK)
-		goto done;
+		return r;
 	c = s->used;
 	r = pr_store_record_use(s->cfg->state_dir, s->user, c->id, c->id_len,
 	    s->outcome.sign_count, pr_now(), &s->eb);
 	if (r == PR_ERR_NOT_FOUND)
 		r = PR_ERR_IO;  /* removed while signing in: could not record */
-done:
-	pr_devices_close(&devs);
 	return r;
 }
 

@@ -30,6 +30,13 @@ struct pr_signin {
 	bool opportunistic;            /* module option opportunistic */
 	int timeout;                   /* module option timeout=, 0: the policy's */
 	struct pr_ui ui;
+	/*
+	 * Around device I/O (may be NULL): practicerunner-verify runs it with
+	 * the caller's rights, the store update and the record with root's.
+	 */
+	int (*devices_begin)(void *arg);
+	void (*devices_end)(void *arg);
+	void *devices_arg;
 	/* Decided here. */
 	bool user_known;               /* a valid name policy could place */
 	enum pr_role role;

@@ -12,6 +12,12 @@
  * (one line per credential; fields in exactly this order, separated by one
  * space). The parser is strict: anything else is PR_ERR_CORRUPT with the
  * line number, and a corrupt file is never rewritten.
+ *
+ * Version 2 adds SSH security keys: a kind=ssh line ends with one more
+ * field, app=<percent-encoded application>, which kind=fido lines never
+ * have. Files without SSH keys are still written as version 1, so older
+ * programs keep reading them; a version 2 file is refused by them (fail
+ * closed) rather than misread.
  */
 #include "config.h"
 
@@ -27,6 +33,7 @@
 #include "util.h"
 
 #define STORE_HEADER "practicerunner-credentials 1"
+#define STORE_HEADER_V2 "practicerunner-credentials 2"
 #define STORE_MAGIC "practicerunner-credentials "
 #define STORE_MAX_SIZE (1024 * 1024)
 #define STORE_LOCK ".lock"   /* locks/<user>.lock */
@@ -309,8 +316,58 @@ static const struct {
 
 /* ---- lines and files ----------------------------------------------------------- */
 
+/*
+ * The application of an SSH key, as label_encode wrote it: printable ASCII
+ * without blanks once decoded (sshkey.c allows no other), 1..PR_APP_MAX.
+ */
+static int field_app(const char *v, struct pr_cred *c, struct parse_err *pe)
+{
+	size_t n = 0;
+	int ch, hi, lo;
+
+	for (const char *p = v; *p != '\0'; c->app[n++] = (char)ch) {
+		if (n == PR_APP_MAX)
+			return parse_fail(pe, "app longer than %d bytes", PR_APP_MAX);
+		if (*p != '%') {
+			if (!label_char_plain((unsigned char)*p))
+				return parse_fail(pe, "app has an unescaped character");
+			ch = (unsigned char)*p++;
+			continue;
+		}
+		if ((hi = hex_nibble(p[1])) < 0 || (lo = hex_nibble(p[2])) < 0)
+			return parse_fail(pe, "app has a bad %%-escape");
+		if ((ch = hi << 4 | lo) <= 0x20 || ch >= 0x7f)
+			return parse_fail(pe, "app has a control or blank character");
+		p += 3;
+	}
+	c->app[n] = '\0';
+	return n > 0 ? PR_OK : parse_fail(pe, "app is empty");
+}
+
+/* Version 2: kind=ssh lines carry app=, kind=fido lines must not. */
+static int parse_app_field(char *p, int version, struct pr_cred *c, struct parse_err *pe)
+{
+	char *eq;
+
+	if (version < 2 || c->kind != PR_KIND_SSH) {
+		if (p != NULL)
+			return parse_fail(pe, "extra text after last_used");
+		return version >= 2 || c->kind != PR_KIND_SSH ? PR_OK :
+		    parse_fail(pe, "ssh credential in a version 1 file");
+	}
+	if (p == NULL)
+		return parse_fail(pe, "missing field 'app'");
+	if ((eq = strchr(p, '=')) == NULL || (size_t)(eq - p) != 3 ||
+	    strncmp(p, "app", 3) != 0)
+		return parse_fail(pe, "expected field 'app', found '%.32s'", p);
+	if (strchr(eq + 1, ' ') != NULL)
+		return parse_fail(pe, "extra text after app");
+	return field_app(eq + 1, c, pe);
+}
+
 /* Parse one credential line (modified in place). */
-static int parse_cred_line(char *line, struct pr_cred *c, struct parse_err *pe)
+static int parse_cred_line(char *line, int version, struct pr_cred *c,
+    struct parse_err *pe)
 {
 	char *p = line, *tok, *eq;
 	int r;
@@ -328,9 +385,7 @@ static int parse_cred_line(char *line, struct pr_cred *c, struct parse_err *pe)
 		if ((r = fields[i].parse(eq + 1, c, pe)) != PR_OK)
 			return r;
 	}
-	if (p != NULL)
-		return parse_fail(pe, "extra text after last_used");
-	return PR_OK;
+	return parse_app_field(p, version, c, pe);
 }
 
 static int credlist_push(struct pr_credlist *l, struct pr_cred *c)
@@ -370,9 +425,11 @@ static int check_buffer(const char *buf, size_t len, struct parse_err *pe)
 	return PR_OK;
 }
 
-static int check_header(const char *line, struct parse_err *pe)
+static int check_header(const char *line, int *version, struct parse_err *pe)
 {
-	if (strcmp(line, STORE_HEADER) == 0)
+	*version = strcmp(line, STORE_HEADER) == 0 ? 1 :
+	    strcmp(line, STORE_HEADER_V2) == 0 ? 2 : 0;
+	if (*version != 0)
 		return PR_OK;
 	if (strncmp(line, STORE_MAGIC, strlen(STORE_MAGIC)) == 0)
 		return parse_fail(pe, "unsupported format version '%.16s'",
@@ -384,11 +441,11 @@ static int parse_lines(char *text, struct pr_credlist *out, struct parse_err *pe
 {
 	struct pr_cred c = { 0 };
 	char *p = text, *line;
-	int r;
+	int r, version;
 
 	pe->line = 1;
 	line = strsep(&p, "\n");
-	if ((r = check_header(line, pe)) != PR_OK)
+	if ((r = check_header(line, &version, pe)) != PR_OK)
 		return r;
 	/* text ends in '\n', so the last strsep yields an empty remainder. */
 	while (p != NULL && *p != '\0') {
@@ -396,7 +453,7 @@ static int parse_lines(char *text, struct pr_credlist *out, struct parse_err *pe
 		line = strsep(&p, "\n");
 		if (out->n == PR_MAX_CREDS_PER_USER)
 			return parse_fail(pe, "more than %d credentials", PR_MAX_CREDS_PER_USER);
-		if ((r = parse_cred_line(line, &c, pe)) != PR_OK)
+		if ((r = parse_cred_line(line, version, &c, pe)) != PR_OK)
 			goto fail;
 		if (pr_credlist_find(out, c.id, c.id_len) != NULL) {
 			r = parse_fail(pe, "duplicate credential id");
@@ -457,6 +514,8 @@ static bool cred_writable(const struct pr_cred *c)
 	    (c->kind == PR_KIND_FIDO || c->kind == PR_KIND_SSH) &&
 	    memchr(c->fmt, '\0', sizeof(c->fmt)) != NULL && fmt_valid(c->fmt) &&
 	    memchr(c->label, '\0', sizeof(c->label)) != NULL &&
+	    memchr(c->app, '\0', sizeof(c->app)) != NULL &&
+	    (c->kind == PR_KIND_SSH) == (c->app[0] != '\0') &&
 	    c->created >= 0 && c->last_used >= 0;
 }
 
@@ -476,11 +535,25 @@ static int format_cred(FILE *f, const struct pr_cred *c)
 	    class_word(c->cls), kind_word(c->kind), aaguid, (unsigned)c->flags,
 	    c->sign_count, c->fmt);
 	label_encode(f, c->label);
-	fprintf(f, " created=%" PRId64 " last_used=%" PRId64 "\n", c->created,
+	fprintf(f, " created=%" PRId64 " last_used=%" PRId64, c->created,
 	    c->last_used);
+	if (c->kind == PR_KIND_SSH) {
+		fputs(" app=", f);
+		label_encode(f, c->app);
+	}
+	fputc('\n', f);
 	free(id);
 	free(pk);
 	return PR_OK;
+}
+
+/* Version 1 while there is no SSH key, so older readers keep working. */
+static bool any_ssh(const struct pr_credlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].kind == PR_KIND_SSH)
+			return true;
+	return false;
 }
 
 int pr_store_format(const struct pr_credlist *l, char **out, size_t *out_len)
@@ -499,7 +572,7 @@ int pr_store_format(const struct pr_credlist *l, char **out, size_t *out_len)
 			return PR_ERR_INVALID_ARG;
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return PR_ERR_NOMEM;
-	fprintf(f, "%s\n", STORE_HEADER);
+	fprintf(f, "%s\n", any_ssh(l) ? STORE_HEADER_V2 : STORE_HEADER);
 	r = PR_OK;
 	for (size_t i = 0; i < l->n && r == PR_OK; i++)
 		r = format_cred(f, &l->v[i]);

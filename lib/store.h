@@ -16,9 +16,15 @@
 #define PR_PUBKEY_MAX 1024
 #define PR_LABEL_MAX 64
 #define PR_MAX_CREDS_PER_USER 64
+#define PR_APP_MAX 255              /* an SSH key's application ("ssh:") */
 
 enum pr_cred_kind { PR_KIND_FIDO = 0, PR_KIND_SSH };
 
+/*
+ * For PR_KIND_SSH the id is the SHA-256 of the OpenSSH public key blob (the
+ * bytes of its SHA256 fingerprint), and cose_alg, pubkey and app rebuild the
+ * key (sshkey.h).
+ */
 struct pr_cred {
 	unsigned char *id;          /* credential id */
 	size_t id_len;
@@ -34,6 +40,7 @@ struct pr_cred {
 	char label[PR_LABEL_MAX + 1];
 	int64_t created;
 	int64_t last_used;          /* 0: never */
+	char app[PR_APP_MAX + 1];   /* PR_KIND_SSH: the key's application; "" for FIDO */
 };
 
 struct pr_credlist {

@@ -308,6 +308,14 @@ int64_t pr_now(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t pr_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 const char *pr_time_utc(int64_t t, char buf[32])
 {
 	time_t tt = (time_t)t;

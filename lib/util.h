@@ -42,6 +42,9 @@ int pr_random(void *buf, size_t len);
 /* Seconds since the epoch. */
 int64_t pr_now(void);
 
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+int64_t pr_monotonic_ms(void);
+
 /* t as "2026-11-27 14:05 UTC" (the number itself if it cannot be shown); returns buf. */
 const char *pr_time_utc(int64_t t, char buf[32]);
 

@@ -3,6 +3,8 @@
 #define PR_PAM_MODULE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <security/pam_modules.h>
 
@@ -19,6 +21,11 @@ struct pam_tx {
 	struct pr_config *cfg;
 	struct pr_signin s;        /* the attempt: user, requirement, keys, evidence */
 	bool explained;            /* the user was already told why this failed */
+	/* Running as the user: practicerunner-verify decides (helper.c). */
+	bool via_helper;
+	size_t enrolled;           /* keys on file, as the helper saw them */
+	int helper_cls;            /* class of the key used, -1: none */
+	uint8_t helper_flags;      /* its signed flags, 0: none */
 };
 
 /* conv.c: messages and the PIN prompt through the PAM conversation. */
@@ -48,6 +55,14 @@ int pam_tx_audit(struct pam_tx *tx, const char *event, int err, const char *note
 /* A record of one recovery step: method, cred (may be NULL) and detail as given. */
 int pam_tx_audit_step(struct pam_tx *tx, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *note);
+
+/*
+ * helper.c: the decision by practicerunner-verify when the module runs as
+ * the user; fills tx->s.need, user_known and tx->enrolled for the messages.
+ * PR_OK (with *ignore when no requirement applies) or the reason refused;
+ * PR_ERR_IO when the helper could not be run or did not answer.
+ */
+int pam_tx_helper(struct pam_tx *tx, bool account, bool *ignore);
 
 /*
  * recover.c: after failure (no enrolled key answered), recovery on a

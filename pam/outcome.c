@@ -46,7 +46,7 @@ void pam_tx_explain(struct pam_tx *tx, int err)
 
 	switch (err) {
 	case PR_ERR_NOT_ENROLLED:
-		if (tx->s.need == PR_NEED_PHYSICAL && tx->s.creds.n > 0)
+		if (tx->s.need == PR_NEED_PHYSICAL && (tx->s.creds.n > 0 || tx->enrolled > 0))
 			pam_tx_error(tx, "No physical security key is enrolled for %s, and policy requires one. Ask your administrator to enroll a physical key.", u);
 		else
 			pam_tx_error(tx, "No enrolled security key for %s; ask your administrator for an enrollment invitation.", u);

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -46,6 +47,13 @@ static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
 	tx->s.opportunistic = tx->opts.opportunistic;
 	tx->s.timeout = tx->opts.timeout;
 	pam_tx_ui(tx, &tx->s.ui);
+	/* As the user the store is out of reach: practicerunner-verify decides. */
+	if ((tx->via_helper = geteuid() != 0)) {
+		if (tx->opts.config != NULL)
+			PR_DEBUG(tx, "%s: config= is not used as an ordinary user; "
+			    "practicerunner-verify reads %s", __func__, PR_DEFAULT_CONFIG);
+		return PR_OK;
+	}
 	if ((r = pr_config_load(tx->opts.config != NULL ? tx->opts.config :
 	    PR_DEFAULT_CONFIG, &tx->cfg, &eb)) != PR_OK) {
 		pam_syslog(pamh, LOG_ERR, "policy not loaded, denying: %s", eb.msg);
@@ -65,6 +73,8 @@ static int tx_user(struct pam_tx *tx)
 	if (pam_get_user(tx->pamh, &user, NULL) != PAM_SUCCESS || user == NULL)
 		return PR_ERR_CANCELLED;
 	tx->s.user = user;
+	if (tx->via_helper)
+		return pr_username_valid(user) ? PR_OK : PR_ERR_NOT_FOUND;
 	if ((r = pr_signin_user(&tx->s)) != PR_OK)
 		return r;
 	PR_DEBUG(tx, "%s: role %s, need %s", __func__, pr_role_name(tx->s.role),
@@ -94,7 +104,8 @@ static int tx_finish(struct pam_tx *tx, int r, const char *note)
 
 	if (r == PR_OK)
 		r = pam_tx_session_note(tx);   /* session.c: the level open_session exports */
-	audited = pam_tx_audit(tx, pr_signin_event(&tx->s), r, note);
+	/* On the helper path the helper has recorded it. */
+	audited = tx->via_helper ? PR_OK : pam_tx_audit(tx, pr_signin_event(&tx->s), r, note);
 	if (r == PR_OK && audited != PR_OK) {
 		r = PR_ERR_AUDIT;   /* an unrecorded success is no success */
 		pam_tx_session_forget(tx->pamh);
@@ -118,14 +129,20 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		rc = tx_finish(&tx, r, NULL);
 		goto done;
 	}
-	r = pr_signin_auth(&tx.s, &ignore, &note);
-	tx_log_internal(&tx, r);
+	if (tx.via_helper) {
+		r = pam_tx_helper(&tx, false, &ignore);
+	} else {
+		r = pr_signin_auth(&tx.s, &ignore, &note);
+		tx_log_internal(&tx, r);
+	}
 	if (r == PR_OK && ignore) {
-		pam_tx_audit(&tx, "auth", PR_OK, note);
+		if (!tx.via_helper)
+			pam_tx_audit(&tx, "auth", PR_OK, note);
 		rc = PAM_IGNORE;
 		goto done;
 	}
-	if (r != PR_OK && (r = pam_tx_recover(&tx, r)) == PR_OK)
+	/* Recovery needs the store and shows codes: the direct path only. */
+	if (r != PR_OK && !tx.via_helper && (r = pam_tx_recover(&tx, r)) == PR_OK)
 		note = "recovery";
 	rc = tx_finish(&tx, r, note);
 done:
@@ -156,8 +173,12 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		rc = tx_finish(&tx, r, "account");
 		goto done;
 	}
-	r = pr_signin_account(&tx.s, &ignore);
-	tx_log_internal(&tx, r);
+	if (tx.via_helper) {
+		r = pam_tx_helper(&tx, true, &ignore);
+	} else {
+		r = pr_signin_account(&tx.s, &ignore);
+		tx_log_internal(&tx, r);
+	}
 	if (r == PR_OK) {
 		rc = ignore ? PAM_IGNORE : PAM_SUCCESS;
 		goto done;

@@ -62,7 +62,12 @@ static enum pr_aal tx_aal(const struct pam_tx *tx)
 		.recovery = tx->s.method != NULL && strcmp(tx->s.method, "recovery-code") == 0,
 	};
 
-	if (tx->s.used != NULL) {
+	if (tx->via_helper && tx->helper_cls >= 0) {
+		/* practicerunner-verify verified it and says with what */
+		e.key = true;
+		e.cls = (enum pr_class)tx->helper_cls;
+		e.flags = tx->helper_flags;
+	} else if (!tx->via_helper && tx->s.used != NULL) {
 		e.key = true;
 		e.cls = tx->s.used->cls;
 		e.flags = tx->s.outcome.flags;
@@ -77,6 +82,13 @@ int pam_tx_session_note(struct pam_tx *tx)
 	enum pr_aal aal = tx_aal(tx);
 
 	pam_tx_session_forget(tx->pamh);
+	/*
+	 * As an ordinary user (practicerunner-verify decided) the module has
+	 * not read the policy, so it knows no limits: it claims nothing. Screen
+	 * lockers, the users of that path, open no session.
+	 */
+	if (tx->cfg == NULL)
+		return PR_OK;
 	if (aal == PR_AAL_NONE || !tx->s.user_known || tx->s.user == NULL ||
 	    (lim = pr_aal_limits(&tx->cfg->session, aal)) == NULL)
 		return PR_OK;   /* nothing verified that has a level: claim nothing */

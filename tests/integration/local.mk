@@ -6,6 +6,7 @@ SOFTKEY_LIBS = lib/libpracticerunner.la tests/softkey/libpr_softkey.la
 check_LTLIBRARIES += tests/softkey-build/pam_practicerunner.la
 tests_softkey_build_pam_practicerunner_la_SOURCES = $(PAM_MODULE_SOURCES)
 tests_softkey_build_pam_practicerunner_la_CFLAGS = $(AM_CFLAGS)
+tests_softkey_build_pam_practicerunner_la_CPPFLAGS = $(PAM_MODULE_CPPFLAGS)
 tests_softkey_build_pam_practicerunner_la_LDFLAGS = $(PAM_MODULE_LDFLAGS) -rpath /nowhere
 tests_softkey_build_pam_practicerunner_la_LIBADD = $(SOFTKEY_LIBS) $(PAM_LIBS)
 
@@ -19,16 +20,33 @@ tests_softkey_build_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)
 tests_softkey_build_practicerunner_enroll_CPPFLAGS = $(HELPER_CPPFLAGS)
 tests_softkey_build_practicerunner_enroll_LDADD = $(SOFTKEY_LIBS)
 
+check_PROGRAMS += tests/softkey-build/practicerunner-verify
+tests_softkey_build_practicerunner_verify_SOURCES = $(VERIFY_SOURCES)
+tests_softkey_build_practicerunner_verify_CPPFLAGS = $(HELPER_CPPFLAGS)
+tests_softkey_build_practicerunner_verify_LDADD = $(SOFTKEY_LIBS)
+
 check_PROGRAMS += tests/softkey-build/practicerunner-recover
 tests_softkey_build_practicerunner_recover_SOURCES = $(RECOVER_SOURCES)
 tests_softkey_build_practicerunner_recover_CPPFLAGS = $(HELPER_CPPFLAGS)
 tests_softkey_build_practicerunner_recover_LDADD = $(SOFTKEY_LIBS)
+
+check_PROGRAMS += tests/softkey-build/practicerunner-authorized-keys
+tests_softkey_build_practicerunner_authorized_keys_SOURCES = $(AUTHKEYS_SOURCES)
+tests_softkey_build_practicerunner_authorized_keys_CPPFLAGS = $(HELPER_CPPFLAGS)
+tests_softkey_build_practicerunner_authorized_keys_LDADD = $(SOFTKEY_LIBS)
 
 # The module as a plain .so at the fixed path (libtool keeps it in .libs/).
 check_DATA = tests/softkey-build/pam_practicerunner.so
 tests/softkey-build/pam_practicerunner.so: tests/softkey-build/pam_practicerunner.la
 	$(AM_V_GEN)cp tests/softkey-build/.libs/pam_practicerunner.so $@
 CLEANFILES += tests/softkey-build/pam_practicerunner.so
+
+# The OpenSSH security-key provider at a fixed path, beside the programs.
+check_DATA += tests/softkey-build/libsk-softkey.so
+tests/softkey-build/libsk-softkey.so: tests/softkey/libsk-softkey.la
+	$(AM_V_GEN)$(MKDIR_P) tests/softkey-build && \
+		cp tests/softkey/.libs/libsk-softkey.so $@
+CLEANFILES += tests/softkey-build/libsk-softkey.so
 
 INTEGRATION_TESTS = \
 	tests/integration/module_auth.sh \
@@ -46,6 +64,8 @@ INTEGRATION_TESTS = \
 	tests/integration/conf_examples.sh \
 	tests/integration/module_stepup.sh \
 	tests/integration/sudo_stepup.sh \
+	tests/integration/verify_setuid.sh \
+	tests/integration/ssh_keys.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \

@@ -5,7 +5,7 @@
 #                                            softkey-devices, trust anchors)
 #   /var/lib/practicerunner    <- $NS_STATE
 #   /var/log/practicerunner    <- $NS_LOG
-#   $SU_BINDIR                 <- a tmpfs holding the setuid copies
+#   $SU_BINDIR, $SU_SBINDIR    <- tmpfs holding the setuid copies
 # are bind-mounted. Nothing outside the namespace changes: where a mount
 # point does not exist on this machine, its parent directory gets an overlay
 # (upper layer in $NS) inside the namespace, and the mount point is made
@@ -23,7 +23,8 @@
 # them in $NS_ETC/softkey-devices, which setuid softkey builds read instead
 # of the environment.
 
-SU_BINDIR=${SU_BINDIR:-/usr/local/bin}   # bindir of the default prefix
+SU_BINDIR=${PR_BINDIR:-/usr/local/bin}     # the configured bindir and sbindir:
+SU_SBINDIR=${PR_SBINDIR:-/usr/local/sbin}  # the module runs the verify helper there
 NS=$T/ns
 NS_ETC=$NS/etc
 NS_STATE=$NS/state
@@ -33,6 +34,7 @@ NS_ENTER=$NS/enter.sh
 AUDIT_NS=$NS_LOG/audit.log
 ENROLL=$SU_BINDIR/practicerunner-enroll
 RECOVER=$SU_BINDIR/practicerunner-recover
+VERIFY=$SU_SBINDIR/practicerunner-verify
 
 bail() { echo "Bail out! $*"; exit 1; }
 
@@ -66,6 +68,7 @@ mountpoint_here /etc/practicerunner
 mountpoint_here /var/lib/practicerunner
 mountpoint_here /var/log/practicerunner
 mountpoint_here "$SU_BINDIR"
+mountpoint_here "$SU_SBINDIR"
 mount --bind "$NS_ETC" /etc/practicerunner
 mount --bind "$NS_STATE" /var/lib/practicerunner
 mount --bind "$NS_LOG" /var/log/practicerunner
@@ -82,6 +85,8 @@ mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_BINDIR"
 install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
 install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"
 install -o root -g root -m 4755 "$SK/practicerunner-recover" "$RECOVER"
+mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_SBINDIR"
+install -o root -g root -m 4755 "$SK/practicerunner-verify" "$VERIFY"
 case \$who in
 root) exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "\$@" ;;
 *:*) exec setpriv --reuid="\${who%%:*}" --regid="\${who##*:}" --clear-groups -- \

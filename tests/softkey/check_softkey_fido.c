@@ -14,6 +14,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <fido/eddsa.h>
+
 #include "check_softkey.h"
 #include "softkey.h"
 
@@ -284,6 +286,44 @@ START_TEST(yubikey5_u2f_uses_ctap2_credential)
 }
 END_TEST
 
+/* An EdDSA credential on every CTAP2 profile: attested, then it signs. */
+START_TEST(eddsa_credential)
+{
+	static const unsigned char user_id[] = { 'u' };
+	const char *profile = ctap2_profiles[_i];
+	struct test_dev t;
+	char *path = test_new_device(profile, NULL);
+	unsigned char cdh[32] = { 1 };
+	fido_assert_t *a = NULL;
+	fido_cred_t *c = fido_cred_new();
+	eddsa_pk_t *pk = eddsa_pk_new();
+
+	test_open(&t, path);
+	ck_assert_int_eq(fido_cred_set_type(c, COSE_EDDSA), FIDO_OK);
+	ck_assert_int_eq(fido_cred_set_clientdata_hash(c, cdh, sizeof(cdh)), FIDO_OK);
+	ck_assert_int_eq(fido_cred_set_rp(c, RP, NULL), FIDO_OK);
+	ck_assert_int_eq(fido_cred_set_user(c, user_id, sizeof(user_id), "u", NULL,
+	    NULL), FIDO_OK);
+	ck_assert_int_eq(fido_dev_make_cred(t.dev, c, NULL), FIDO_OK);
+	ck_assert_int_eq(fido_cred_type(c), COSE_EDDSA);
+	ck_assert_uint_eq(fido_cred_pubkey_len(c), 32);
+	if (fido_cred_x5c_ptr(c) != NULL)
+		ck_assert_int_eq(fido_cred_verify(c), FIDO_OK);
+	else if (strcmp(fido_cred_fmt(c), "packed") == 0)
+		ck_assert_int_eq(fido_cred_verify_self(c), FIDO_OK);
+	ck_assert_int_eq(test_assert(t.dev, RP, c, FIDO_OPT_TRUE, FIDO_OPT_OMIT,
+	    NULL, &a), FIDO_OK);
+	ck_assert_int_eq(eddsa_pk_from_ptr(pk, fido_cred_pubkey_ptr(c),
+	    fido_cred_pubkey_len(c)), FIDO_OK);
+	ck_assert_int_eq(fido_assert_verify(a, 0, COSE_EDDSA, pk), FIDO_OK);
+	eddsa_pk_free(&pk);
+	fido_assert_free(&a);
+	fido_cred_free(&c);
+	test_close(&t);
+	free(path);
+}
+END_TEST
+
 static const char *const all_profiles[] = { "yubikey5", "synced", "selfattested", "u2f" };
 
 START_TEST(credential_of_other_device)
@@ -508,6 +548,7 @@ Suite *suite_fido(void)
 	tcase_add_test(tc, synced_none_backup_zero_counter);
 	tcase_add_test(tc, selfattested_packed_self);
 	tcase_add_test(tc, u2f_register_and_authenticate);
+	tcase_add_loop_test(tc, eddsa_credential, 0, 3);
 	tcase_add_test(tc, yubikey5_u2f_uses_ctap2_credential);
 	tcase_add_loop_test(tc, credential_of_other_device, 0, 4);
 	tcase_add_loop_test(tc, credential_of_other_rp, 0, 4);

@@ -299,7 +299,7 @@ START_TEST(credential_id_binding)
 
 	ck_assert_int_eq(sk_txn_begin(p1, &t1), SK_OK);
 	ck_assert_int_eq(sk_txn_begin(p2, &t2), SK_OK);
-	ck_assert_int_eq(sk_cred_create(&t1.st, rp, &c), SK_OK);
+	ck_assert_int_eq(sk_cred_create(&t1.st, rp, SK_COSE_ES256, &c), SK_OK);
 	ck_assert(sk_cred_open(&t1.st, rp, c.id, c.id_len, &key));
 	EVP_PKEY_free(key);
 	ck_assert(!sk_cred_open(&t1.st, other_rp, c.id, c.id_len, &key));

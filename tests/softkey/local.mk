@@ -68,3 +68,15 @@ EXTRA_DIST += \
 	tests/softkey/test-ca.pem \
 	tests/softkey/test-ca.key \
 	tests/softkey/make-test-ca.sh
+
+# libsk-softkey.so: an OpenSSH SecurityKeyProvider over softkey devices, so
+# real ssh-keygen/ssh make and use FIDO SSH keys (-w / SecurityKeyProvider).
+# Only the four sk_* entry points are exported.
+check_LTLIBRARIES += tests/softkey/libsk-softkey.la
+tests_softkey_libsk_softkey_la_SOURCES = tests/softkey/sk_provider.c \
+	tests/softkey/sk_api.h tests/softkey/softkey.h
+tests_softkey_libsk_softkey_la_CPPFLAGS = $(AM_CPPFLAGS) $(SOFTKEY_CA_FLAGS)
+tests_softkey_libsk_softkey_la_CFLAGS = $(AM_CFLAGS) $(LIBCBOR_CFLAGS)
+tests_softkey_libsk_softkey_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere \
+	-export-symbols-regex '^sk_(api_version|enroll|sign|load_resident_keys)$$'
+tests_softkey_libsk_softkey_la_LIBADD = tests/softkey/libpr_softkey.la

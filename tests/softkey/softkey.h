@@ -67,6 +67,11 @@ const char *sk_strerror(int r);
 #define SK_PIN_MAX_LEN 63
 #define SK_EC_COORD_LEN 32      /* P-256 coordinate */
 #define SK_EC_POINT_LEN 65      /* 0x04 || x || y */
+#define SK_ED25519_LEN 32       /* Ed25519 public key */
+
+/* COSE algorithms of credentials the softkey makes. */
+#define SK_COSE_ES256 (-7)
+#define SK_COSE_EDDSA (-8)
 
 /* CTAP status codes the softkey returns (CTAP 2.0, section 6.3). */
 enum sk_ctap_status {
@@ -190,13 +195,21 @@ bool sk_ct_equal(const void *a, const void *b, size_t len);
 void sk_wipe_free(void *pp, size_t len);
 
 int sk_ec_generate(EVP_PKEY **out);
+int sk_ed25519_generate(EVP_PKEY **out);
+int sk_ed25519_public(EVP_PKEY *key, unsigned char out[SK_ED25519_LEN]);
+/* SK_COSE_ES256 for a P-256 key, SK_COSE_EDDSA for Ed25519, 0 otherwise. */
+int sk_key_alg(EVP_PKEY *key);
 int sk_ec_public_point(EVP_PKEY *key, unsigned char out[SK_EC_POINT_LEN]);
 int sk_ec_from_point(const unsigned char x[SK_EC_COORD_LEN],
     const unsigned char y[SK_EC_COORD_LEN], EVP_PKEY **out);
 int sk_key_to_der(EVP_PKEY *key, unsigned char **der, size_t *len);
+/* A P-256 or Ed25519 private key (nothing else); see sk_key_alg. */
 int sk_key_from_der(const unsigned char *der, size_t len, EVP_PKEY **out);
-/* ECDSA-SHA256 over the concatenated parts; DER signature, free with free(). */
-int sk_sign(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
+/*
+ * ECDSA-SHA256 (DER signature) or Ed25519 (64 bytes, PureEdDSA over the
+ * whole message) over the concatenated parts; free with free().
+ */
+int sk_sign_parts(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
     unsigned char **sig, size_t *sig_len);
 /* PIN protocol 1: SHA-256 of the x coordinate of the ECDH shared point. */
 int sk_ecdh_secret(EVP_PKEY *mine, EVP_PKEY *peer, unsigned char out[SK_HASH_LEN]);
@@ -253,12 +266,15 @@ int sk_provision(const char *path, const char *profile, const char *pin,
 struct sk_newcred {
 	unsigned char id[SK_CRED_ID_MAX];
 	size_t id_len;
-	unsigned char point[SK_EC_POINT_LEN];
+	int alg;                                 /* SK_COSE_ES256 or SK_COSE_EDDSA */
+	unsigned char point[SK_EC_POINT_LEN];    /* ES256 */
+	unsigned char ed_pub[SK_ED25519_LEN];    /* EdDSA */
 	EVP_PKEY *key;
 };
 
+/* A new credential of COSE algorithm alg (SK_COSE_ES256 or SK_COSE_EDDSA). */
 int sk_cred_create(const struct sk_state *st, const unsigned char rp_hash[SK_HASH_LEN],
-    struct sk_newcred *out);
+    int alg, struct sk_newcred *out);
 void sk_newcred_clear(struct sk_newcred *c);
 /* The credential's key if id belongs to this device and relying party. */
 bool sk_cred_open(const struct sk_state *st, const unsigned char rp_hash[SK_HASH_LEN],
@@ -292,6 +308,8 @@ bool sk_map_put_uint(cbor_item_t *map, uint8_t key, cbor_item_t *value);
 bool sk_map_put_str(cbor_item_t *map, const char *key, cbor_item_t *value);
 /* COSE_Key for a P-256 point with the given alg (-7 ES256, -25 ECDH). */
 cbor_item_t *sk_cose_p256(const unsigned char point[SK_EC_POINT_LEN], int alg);
+/* COSE_Key for an Ed25519 public key (OKP, alg -8). */
+cbor_item_t *sk_cose_ed25519(const unsigned char pub[SK_ED25519_LEN]);
 /*
  * A definite map whose keys are integers (CTAP parameters, COSE labels),
  * each at most once: SK_CTAP2_OK or a CTAP status.

@@ -2,7 +2,7 @@
  * Attestation statements of new CTAP2 credentials, by profile:
  *   packed (x5c)  {alg: -7, sig, x5c: [attestation cert]}, signed by the
  *                 device's attestation key (issued by the test CA);
- *   packed (self) {alg: -7, sig}, signed by the credential key itself;
+ *   packed (self) {alg: -7 or -8, sig}, signed by the credential key itself;
  *   none          {}.
  * The signature covers authData || clientDataHash (WebAuthn 8.2).
  */
@@ -14,10 +14,19 @@
 
 int sk_att_key(const struct sk_state *st, EVP_PKEY **key)
 {
+	int r;
+
 	*key = NULL;
 	if (st->att_key == NULL)
 		return SK_EINVAL;
-	return sk_key_from_der(st->att_key, st->att_key_len, key);
+	if ((r = sk_key_from_der(st->att_key, st->att_key_len, key)) != SK_OK)
+		return r;
+	if (sk_key_alg(*key) != SK_COSE_ES256) {   /* the certificate is for P-256 */
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return SK_ECORRUPT;
+	}
+	return SK_OK;
 }
 
 static cbor_item_t *x5c_array(const struct sk_state *st)
@@ -34,7 +43,7 @@ static cbor_item_t *x5c_array(const struct sk_state *st)
 	return a;
 }
 
-/* {alg, sig[, x5c]}: keys in canonical CTAP2 order. */
+/* {alg, sig[, x5c]}: keys in canonical CTAP2 order; alg is the signing key's. */
 static int packed_stmt(const struct sk_state *st, EVP_PKEY *key, bool with_x5c,
     const struct sk_iov signed_data[2], cbor_item_t **out)
 {
@@ -43,12 +52,16 @@ static int packed_stmt(const struct sk_state *st, EVP_PKEY *key, bool with_x5c,
 	cbor_item_t *m = NULL;
 	int r;
 
+	int alg = sk_key_alg(key);
+
 	*out = NULL;
-	if ((r = sk_sign(key, signed_data, 2, &sig, &sig_len)) != SK_OK)
+	if (alg == 0)
+		return SK_EINVAL;
+	if ((r = sk_sign_parts(key, signed_data, 2, &sig, &sig_len)) != SK_OK)
 		return r;
 	r = SK_ENOMEM;
 	if ((m = cbor_new_definite_map(with_x5c ? 3 : 2)) == NULL ||
-	    !sk_map_put_str(m, "alg", cbor_build_negint8(6)) ||
+	    !sk_map_put_str(m, "alg", cbor_build_negint8((uint8_t)(-1 - alg))) ||
 	    !sk_map_put_str(m, "sig", cbor_build_bytestring(sig, sig_len)) ||
 	    (with_x5c && !sk_map_put_str(m, "x5c", x5c_array(st))))
 		goto fail;

@@ -60,6 +60,21 @@ cbor_item_t *sk_cose_p256(const unsigned char point[SK_EC_POINT_LEN], int alg)
 	return map;
 }
 
+/* Canonical order: 1 (kty OKP), 3 (alg EdDSA), -1 (crv Ed25519), -2 (x). */
+cbor_item_t *sk_cose_ed25519(const unsigned char pub[SK_ED25519_LEN])
+{
+	cbor_item_t *map = NULL;
+
+	if ((map = cbor_new_definite_map(4)) == NULL)
+		return NULL;
+	if (!sk_map_put(map, cbor_build_uint8(1), cbor_build_uint8(1)) ||
+	    !sk_map_put(map, cbor_build_uint8(3), build_neg(SK_COSE_EDDSA)) ||
+	    !sk_map_put(map, build_neg(-1), cbor_build_uint8(6)) ||
+	    !sk_map_put(map, build_neg(-2), cbor_build_bytestring(pub, SK_ED25519_LEN)))
+		cbor_decref(&map);
+	return map;
+}
+
 bool sk_cbor_is_bytes(const cbor_item_t *item)
 {
 	return item != NULL && cbor_isa_bytestring(item) &&

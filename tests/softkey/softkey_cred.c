@@ -43,16 +43,34 @@ static int seal_key(const struct sk_state *st,
 	return SK_OK;
 }
 
+/* The key pair of a new credential and its public half. */
+static int new_key(int alg, struct sk_newcred *out)
+{
+	int r;
+
+	out->alg = alg;
+	if (alg == SK_COSE_ES256) {
+		if ((r = sk_ec_generate(&out->key)) != SK_OK)
+			return r;
+		return sk_ec_public_point(out->key, out->point);
+	}
+	if (alg == SK_COSE_EDDSA) {
+		if ((r = sk_ed25519_generate(&out->key)) != SK_OK)
+			return r;
+		return sk_ed25519_public(out->key, out->ed_pub);
+	}
+	return SK_EINVAL;
+}
+
 int sk_cred_create(const struct sk_state *st, const unsigned char rp_hash[SK_HASH_LEN],
-    struct sk_newcred *out)
+    int alg, struct sk_newcred *out)
 {
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = sk_ec_generate(&out->key)) != SK_OK ||
-	    (r = sk_ec_public_point(out->key, out->point)) != SK_OK ||
+	if ((r = new_key(alg, out)) != SK_OK ||
 	    (r = sk_key_to_der(out->key, &der, &der_len)) != SK_OK ||
 	    (r = seal_key(st, rp_hash, der, der_len, out)) != SK_OK)
 		sk_newcred_clear(out);
@@ -158,7 +176,9 @@ static int cose_bytes(const struct sk_newcred *cred, unsigned char **out, size_t
 
 	*out = NULL;
 	*len = 0;
-	if ((cose = sk_cose_p256(cred->point, -7)) == NULL)
+	cose = cred->alg == SK_COSE_EDDSA ? sk_cose_ed25519(cred->ed_pub) :
+	    sk_cose_p256(cred->point, SK_COSE_ES256);
+	if (cose == NULL)
 		return SK_ENOMEM;
 	*len = cbor_serialize_alloc(cose, out, &cap);
 	cbor_decref(&cose);

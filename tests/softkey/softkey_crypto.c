@@ -100,7 +100,23 @@ int sk_ec_public_point(EVP_PKEY *key, unsigned char out[SK_EC_POINT_LEN])
 	return SK_OK;
 }
 
-/* Only P-256 keys: anything else in a state file or from the host is refused. */
+int sk_ed25519_generate(EVP_PKEY **out)
+{
+	*out = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	return *out != NULL ? SK_OK : SK_ECRYPTO;
+}
+
+int sk_ed25519_public(EVP_PKEY *key, unsigned char out[SK_ED25519_LEN])
+{
+	size_t len = SK_ED25519_LEN;
+
+	if (!EVP_PKEY_is_a(key, "ED25519") ||
+	    EVP_PKEY_get_raw_public_key(key, out, &len) != 1 || len != SK_ED25519_LEN)
+		return SK_ECRYPTO;
+	return SK_OK;
+}
+
+/* Only P-256 and Ed25519 keys: anything else in a state file or from the host is refused. */
 static bool is_p256(EVP_PKEY *key)
 {
 	char group[32];
@@ -111,6 +127,15 @@ static bool is_p256(EVP_PKEY *key)
 	    group, sizeof(group), &len) != 1)
 		return false;
 	return strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0;
+}
+
+int sk_key_alg(EVP_PKEY *key)
+{
+	if (key == NULL)
+		return 0;
+	if (is_p256(key))
+		return SK_COSE_ES256;
+	return EVP_PKEY_is_a(key, "ED25519") ? SK_COSE_EDDSA : 0;
 }
 
 /* Importing the point checks that it lies on the curve (invalid-curve attacks). */
@@ -171,7 +196,7 @@ int sk_key_from_der(const unsigned char *der, size_t len, EVP_PKEY **out)
 	if (len == 0 || len > LONG_MAX)
 		return SK_EINVAL;
 	key = d2i_AutoPrivateKey(NULL, &p, (long)len);
-	if (key == NULL || p != der + len || !is_p256(key)) {
+	if (key == NULL || p != der + len || sk_key_alg(key) == 0) {
 		EVP_PKEY_free(key);
 		return SK_ECORRUPT;
 	}
@@ -179,7 +204,40 @@ int sk_key_from_der(const unsigned char *der, size_t len, EVP_PKEY **out)
 	return SK_OK;
 }
 
-int sk_sign(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
+/* PureEdDSA has no streaming interface: sign the parts joined in one buffer. */
+static int sign_ed25519(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
+    unsigned char **sig, size_t *sig_len)
+{
+	EVP_MD_CTX *ctx = NULL;
+	unsigned char *msg = NULL, *buf = NULL;
+	size_t len = 0, off = 0, sl = 64;
+	int r = SK_ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		len += parts[i].len;
+	if ((msg = malloc(len > 0 ? len : 1)) == NULL || (buf = malloc(sl)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(msg + off, parts[i].ptr, parts[i].len);
+		off += parts[i].len;
+	}
+	r = SK_ECRYPTO;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) != 1 ||
+	    EVP_DigestSign(ctx, buf, &sl, msg, len) != 1)
+		goto fail;
+	*sig = buf;
+	*sig_len = sl;
+	buf = NULL;
+	r = SK_OK;
+fail:
+	free(msg);
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+int sk_sign_parts(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
     unsigned char **sig, size_t *sig_len)
 {
 	EVP_MD_CTX *ctx = NULL;
@@ -189,6 +247,8 @@ int sk_sign(EVP_PKEY *key, const struct sk_iov *parts, size_t n,
 
 	*sig = NULL;
 	*sig_len = 0;
+	if (sk_key_alg(key) == SK_COSE_EDDSA)
+		return sign_ed25519(key, parts, n, sig, sig_len);
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1)
 		goto fail;

@@ -99,7 +99,7 @@ static int build_reply(const struct sk_state *st, const struct ga_req *q,
 
 	if ((r = sk_authdata(q->rp_hash, flags, sk_counter_value(st), NULL, NULL,
 	    &ad, &ad_len)) != SK_OK ||
-	    (r = sk_sign(key, (const struct sk_iov[]){ { ad, ad_len },
+	    (r = sk_sign_parts(key, (const struct sk_iov[]){ { ad, ad_len },
 	    { q->cdh, SK_HASH_LEN } }, 2, &sig, &sig_len)) != SK_OK)
 		goto fail;
 	r = SK_ENOMEM;

@@ -1,5 +1,5 @@
 /*
- * authenticatorMakeCredential (CTAP 2.0 section 5.1): ES256 only,
+ * authenticatorMakeCredential (CTAP 2.0 section 5.1): ES256 or EdDSA,
  * non-resident only. Steps in the order of the specification: parameters,
  * excludeList, options, PIN, user presence, then the credential.
  */
@@ -11,7 +11,6 @@
 #include "softkey.h"
 
 #define USER_ID_MAX 64
-#define ALG_ES256 (-7)
 
 enum mc_param {
 	MC_CDH = 1,
@@ -28,6 +27,7 @@ struct mc_req {
 	const unsigned char *cdh;
 	unsigned char rp_hash[SK_HASH_LEN];
 	const cbor_item_t *exclude;     /* NULL when absent */
+	int alg;                        /* the first offered algorithm we make */
 	int rk, uv, up;                 /* options: -1 absent, 0, 1 */
 	struct sk_pin_auth pa;
 };
@@ -77,14 +77,29 @@ static int parse_user(const cbor_item_t *user)
 	return SK_CTAP2_OK;
 }
 
-/* pubKeyCredParams must offer {"type": "public-key", "alg": -7}. */
-static int parse_algs(const cbor_item_t *algs)
+/* A COSE algorithm the softkey makes keys for, or 0. */
+static int alg_supported(const cbor_item_t *alg)
+{
+	if (!cbor_isa_negint(alg))
+		return 0;
+	if (cbor_get_int(alg) == (uint64_t)(-1 - SK_COSE_ES256))
+		return SK_COSE_ES256;
+	if (cbor_get_int(alg) == (uint64_t)(-1 - SK_COSE_EDDSA))
+		return SK_COSE_EDDSA;
+	return 0;
+}
+
+/*
+ * pubKeyCredParams must offer {"type": "public-key", "alg": -7 or -8}; the
+ * host lists them in its order of preference, so the first one we make wins.
+ */
+static int parse_algs(const cbor_item_t *algs, int *chosen)
 {
 	cbor_item_t **items;
 	const cbor_item_t *alg, *type;
-	bool es256 = false;
 	int st;
 
+	*chosen = 0;
 	if (!cbor_isa_array(algs) || !cbor_array_is_definite(algs))
 		return SK_CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
 	items = cbor_array_handle(algs);
@@ -97,11 +112,10 @@ static int parse_algs(const cbor_item_t *algs)
 			return SK_CTAP2_ERR_MISSING_PARAMETER;
 		if (!sk_cbor_is_text(type) || (!cbor_isa_negint(alg) && !cbor_isa_uint(alg)))
 			return SK_CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
-		if (sk_cbor_text_eq(type, "public-key") && cbor_isa_negint(alg) &&
-		    cbor_get_int(alg) == (uint64_t)(-1 - ALG_ES256))
-			es256 = true;
+		if (*chosen == 0 && sk_cbor_text_eq(type, "public-key"))
+			*chosen = alg_supported(alg);
 	}
-	return es256 ? SK_CTAP2_OK : SK_CTAP2_ERR_UNSUPPORTED_ALGORITHM;
+	return *chosen != 0 ? SK_CTAP2_OK : SK_CTAP2_ERR_UNSUPPORTED_ALGORITHM;
 }
 
 static int parse_options(const cbor_item_t *opts, struct mc_req *q)
@@ -144,7 +158,7 @@ static int parse_request(const cbor_item_t *args, struct mc_req *q)
 	q->pa.protocol = sk_cbor_param(args, MC_PIN_PROTOCOL);
 	if ((st = parse_rp(rp, q)) != SK_CTAP2_OK ||
 	    (st = parse_user(user)) != SK_CTAP2_OK ||
-	    (st = parse_algs(algs)) != SK_CTAP2_OK ||
+	    (st = parse_algs(algs, &q->alg)) != SK_CTAP2_OK ||
 	    (q->exclude != NULL &&
 	    (st = sk_cbor_check_descriptors(q->exclude)) != SK_CTAP2_OK))
 		return st;
@@ -222,7 +236,7 @@ int sk_ctap2_make_credential(struct sk_session *s, const cbor_item_t *args,
 		goto fail;
 	}
 	t.st.creds_made++;
-	if ((r = sk_cred_create(&t.st, q.rp_hash, &c)) != SK_OK ||
+	if ((r = sk_cred_create(&t.st, q.rp_hash, q.alg, &c)) != SK_OK ||
 	    (r = sk_txn_commit(&t)) != SK_OK)
 		goto fail;
 	r = build_reply(&t.st, &q, &c, uv, out);

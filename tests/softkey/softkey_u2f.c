@@ -100,7 +100,7 @@ static int register_reply(const struct sk_state *st, const unsigned char *chal,
 	int r;
 
 	if ((r = sk_att_key(st, &att)) != SK_OK ||
-	    (r = sk_sign(att, (const struct sk_iov[]){ { &zero, 1 }, { app, SK_HASH_LEN },
+	    (r = sk_sign_parts(att, (const struct sk_iov[]){ { &zero, 1 }, { app, SK_HASH_LEN },
 	    { chal, SK_HASH_LEN }, { c->id, c->id_len }, { c->point, SK_EC_POINT_LEN } },
 	    5, &sig, &sig_len)) != SK_OK)
 		goto fail;
@@ -141,7 +141,7 @@ static int do_register(struct sk_session *s, const struct apdu *a, struct sk_rep
 		goto fail;
 	}
 	t.st.creds_made++;
-	if ((r = sk_cred_create(&t.st, a->data + SK_HASH_LEN, &c)) != SK_OK ||
+	if ((r = sk_cred_create(&t.st, a->data + SK_HASH_LEN, SK_COSE_ES256, &c)) != SK_OK ||
 	    (r = sk_txn_commit(&t)) != SK_OK)
 		goto fail;
 	r = register_reply(&t.st, a->data, a->data + SK_HASH_LEN, &c, out);
@@ -162,7 +162,7 @@ static int auth_reply(const struct sk_state *st, EVP_PKEY *key, uint8_t flags,
 	size_t sig_len = 0;
 	int r;
 
-	if ((r = sk_sign(key, (const struct sk_iov[]){ { app, SK_HASH_LEN },
+	if ((r = sk_sign_parts(key, (const struct sk_iov[]){ { app, SK_HASH_LEN },
 	    { head, sizeof(head) }, { chal, SK_HASH_LEN } }, 3, &sig, &sig_len)) != SK_OK)
 		return r;
 	if ((body = malloc(sizeof(head) + sig_len)) == NULL) {
@@ -208,8 +208,9 @@ static int do_authenticate(struct sk_session *s, const struct apdu *a,
 		return reply_sw(out, SW_WRONG_LENGTH);
 	if ((r = sk_txn_begin(s->path, &t)) != SK_OK)
 		return r;
+	/* U2F signs with P-256 only: an EdDSA credential is not a U2F key handle. */
 	if (!sk_cred_open(&t.st, a->data + SK_HASH_LEN, a->data + 2 * SK_HASH_LEN + 1,
-	    kh_len, &key))
+	    kh_len, &key) || sk_key_alg(key) != SK_COSE_ES256)
 		r = reply_sw(out, SW_WRONG_DATA);  /* not ours, or not for this app */
 	else if (a->p1 == AUTH_CHECK_ONLY)
 		r = reply_sw(out, SW_CONDITIONS_NOT_SATISFIED);  /* "yes, it is ours" */

@@ -67,6 +67,8 @@ static void make_cred(struct pr_cred *c, unsigned seed)
 	snprintf(c->label, sizeof(c->label), "key %u", seed);
 	c->created = 1700000000 + seed;
 	c->last_used = seed % 2 ? 0 : 1700000100 + seed;
+	if (c->kind == PR_KIND_SSH)
+		snprintf(c->app, sizeof(c->app), "ssh:%u%%x", seed);
 }
 
 static void assert_cred_eq(const struct pr_cred *a, const struct pr_cred *b)
@@ -85,6 +87,7 @@ static void assert_cred_eq(const struct pr_cred *a, const struct pr_cred *b)
 	ck_assert_str_eq(a->label, b->label);
 	ck_assert_int_eq(a->created, b->created);
 	ck_assert_int_eq(a->last_used, b->last_used);
+	ck_assert_str_eq(a->app, b->app);
 }
 
 /* Make users/ by enrolling bob, then put raw text in as alice's file. */
@@ -207,6 +210,59 @@ END_TEST
 #define LINE(id) "id=" id " alg=-7 pubkey=0a0b class=physical kind=fido " AAG \
 	" flags=69 sign_count=5 fmt=packed label=my%20key created=1700000000 last_used=0\n"
 #define GOOD LINE("AQID")
+/* Version 2: SSH keys, whose lines end in app=. */
+#define HDR2 "practicerunner-credentials 2\n"
+#define SSHLINE_NOAPP "id=BAUG alg=-8 pubkey=0a0b class=passkey kind=ssh " AAG \
+	" flags=1 sign_count=0 fmt=unattested label= created=1700000000 last_used=0\n"
+#define SSHLINE(app) "id=BAUG alg=-8 pubkey=0a0b class=passkey kind=ssh " AAG \
+	" flags=1 sign_count=0 fmt=unattested label= created=1700000000 last_used=0 app=" app "\n"
+
+/* A version 2 file holds FIDO and SSH keys; the application is decoded. */
+START_TEST(parse_good_v2)
+{
+	struct pr_credlist l = { NULL, 0 };
+	const char *text = HDR2 GOOD SSHLINE("ssh:%25x");
+
+	ck_assert_int_eq(pr_store_parse(text, strlen(text), &l, NULL), PR_OK);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.v[0].app, "");
+	ck_assert_int_eq(l.v[1].kind, PR_KIND_SSH);
+	ck_assert_str_eq(l.v[1].app, "ssh:%x");
+	pr_credlist_clear(&l);
+}
+END_TEST
+
+/* Written as version 1 until there is an SSH key, then as version 2. */
+START_TEST(format_version_follows_ssh)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_cred c[2];
+	char *out = NULL;
+	size_t len = 0;
+
+	make_cred(&c[0], 1);   /* fido */
+	make_cred(&c[1], 4);   /* ssh */
+	ck_assert_int_eq(c[1].kind, PR_KIND_SSH);
+	l.v = c;
+	l.n = 1;
+	ck_assert_int_eq(pr_store_format(&l, &out, &len), PR_OK);
+	ck_assert(strncmp(out, HDR, strlen(HDR)) == 0);
+	free(out);
+	l.n = 2;
+	ck_assert_int_eq(pr_store_format(&l, &out, &len), PR_OK);
+	ck_assert(strncmp(out, HDR2, strlen(HDR2)) == 0);
+	ck_assert_ptr_nonnull(strstr(out, " app=ssh:4%25x\n"));
+	free(out);
+	/* An SSH key without an application, or a FIDO key with one, is not written. */
+	c[1].app[0] = '\0';
+	ck_assert_int_eq(pr_store_format(&l, &out, &len), PR_ERR_INVALID_ARG);
+	snprintf(c[0].app, sizeof(c[0].app), "ssh:");
+	l.n = 1;
+	ck_assert_int_eq(pr_store_format(&l, &out, &len), PR_ERR_INVALID_ARG);
+	pr_cred_clear(&c[0]);
+	pr_cred_clear(&c[1]);
+}
+END_TEST
 
 START_TEST(parse_good_reference)
 {
@@ -287,7 +343,20 @@ static const struct {
 	int line;
 } bad_files[] = {
 	{ "", 1 },
-	{ "practicerunner-credentials 2\n" GOOD, 1 },
+	{ "practicerunner-credentials 3\n" GOOD, 1 },
+	{ HDR SSHLINE("ssh:"), 2 },                               /* ssh key in version 1 */
+	{ HDR2 SSHLINE_NOAPP, 2 },                                /* version 2 ssh without app */
+	{ HDR2 SSHLINE("ssh:") SSHLINE("ssh:"), 3 },              /* duplicate */
+	{ HDR2 SSHLINE(""), 2 },                                  /* empty app */
+	{ HDR2 SSHLINE("ssh:%20x"), 2 },                          /* blank in app */
+	{ HDR2 SSHLINE("ssh:%0a"), 2 },                           /* newline in app */
+	{ HDR2 SSHLINE("ssh: x"), 2 },
+	{ HDR2 SSHLINE("ssh:%zz"), 2 },
+	{ HDR2 SSHLINE("ssh:") "x\n", 3 },
+	{ HDR2 "id=AQID alg=-7 pubkey=0a0b class=physical kind=fido " AAG
+	  " flags=69 sign_count=5 fmt=packed label= created=1 last_used=0 app=ssh:\n", 2 },
+	{ HDR2 "id=AQID alg=-7 pubkey=0a0b class=physical kind=ssh " AAG
+	  " flags=69 sign_count=5 fmt=packed label= created=1 last_used=0 ap=ssh:\n", 2 },
 	{ "practicerunner-credentials 1 \n" GOOD, 1 },
 	{ "practicerunner-credentials\n", 1 },
 	{ "# comment\n" HDR GOOD, 1 },
@@ -894,6 +963,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, parse_good_reference);
 	tcase_add_loop_test(tc, parse_bad_field_rows, 0, NROWS(bad_fields));
 	tcase_add_loop_test(tc, parse_bad_file_rows, 0, NROWS(bad_files));
+	tcase_add_test(tc, parse_good_v2);
+	tcase_add_test(tc, format_version_follows_ssh);
 	tcase_add_test(tc, parse_nul_byte);
 	tcase_add_test(tc, parse_too_many_entries);
 	tcase_add_test(tc, copy_is_deep);

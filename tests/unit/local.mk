@@ -32,7 +32,9 @@ UNIT_TESTS = \
 	tests/unit/check_codes \
 	tests/unit/check_ticket \
 	tests/unit/check_recovery \
-	tests/unit/check_lockout
+	tests/unit/check_lockout \
+	tests/unit/check_sshkey \
+	tests/unit/check_sshattest
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -56,6 +58,8 @@ tests_unit_check_codes_SOURCES = tests/unit/check_codes.c
 tests_unit_check_ticket_SOURCES = tests/unit/check_ticket.c
 tests_unit_check_recovery_SOURCES = tests/unit/check_recovery.c
 tests_unit_check_lockout_SOURCES = tests/unit/check_lockout.c
+tests_unit_check_sshkey_SOURCES = tests/unit/check_sshkey.c
+tests_unit_check_sshattest_SOURCES = tests/unit/check_sshattest.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -118,4 +122,10 @@ tests_unit_check_recovery_LDADD = $(UNIT_LDADD)
 tests_unit_check_lockout_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_lockout_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_lockout_LDADD = $(UNIT_LDADD)
+tests_unit_check_sshkey_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_sshkey_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_sshkey_LDADD = $(UNIT_LDADD)
+tests_unit_check_sshattest_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_sshattest_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_sshattest_LDADD = $(UNIT_LDADD)
 endif

@@ -1,0 +1,1 @@
+SHA256:dSBi5I4eYdb4xnGViaxb8jj7oVlrH8iPkAvJ7aLXbb4

@@ -1,0 +1,1 @@
+SHA256:X+MaOBp9xoXMEpLdlp1I2+kFlI1tcLJ0tJvETdKtMjc

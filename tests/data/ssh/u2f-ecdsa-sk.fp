@@ -1,0 +1,1 @@
+SHA256:mk5e6jVjeXwGenYzLL1PCAx4LVDZ/DvlwgEWjuRyJrs

@@ -1,0 +1,1 @@
+SHA256:b3xGXaArtPbuh5qSUC+1yhoq6hD1mNmZmOskMDtvcSw

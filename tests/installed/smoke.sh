@@ -1,0 +1,253 @@
+#!/bin/bash
+# Installed smoke test: checks the INSTALLED Debian packages (practicerunner,
+# libpam-practicerunner), then purges them and checks what is left.
+#
+#     CI=true tests/installed/smoke.sh [DEBDIR]
+#     tests/installed/smoke.sh --yes-change-this-system [DEBDIR]
+#
+# Not part of `make check`: it changes the machine. It creates two test
+# accounts and a PAM service file in /etc/pam.d, enables the pam-auth-update
+# profile (common-auth, common-account), and finally runs
+# `apt-get purge -y libpam-practicerunner practicerunner`. CI runs it on a
+# throwaway machine after `apt-get install ./*.deb`. With DEBDIR (where the
+# .debs are), it also reinstalls practicerunner under a dpkg-statoverride.
+#
+# Release builds have no software authenticator, so it checks what works
+# without a key: PAM_IGNORE for a user with no requirement, the refusal and
+# its message for a user under a requirement who has no key, the account
+# phase, policy check, audit verify, modes and owners, manual pages, the
+# pam-auth-update profile (su and a common-auth service still work for
+# users without keys under the shipped policy), and a clean purge.
+# Output: TAP, then "N passed, N failed".
+set -u
+export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+
+ALLOW=no
+[ "${CI:-}" = true ] && ALLOW=yes
+if [ "${1:-}" = --yes-change-this-system ]; then ALLOW=yes; shift; fi
+if [ "$ALLOW" != yes ]; then
+	echo "smoke.sh changes this system (users, /etc/pam.d, apt-get purge)." >&2
+	echo "Run it on a throwaway machine with CI=true or --yes-change-this-system." >&2
+	exit 2
+fi
+if [ "$(id -u)" != 0 ]; then echo "smoke.sh must run as root" >&2; exit 2; fi
+DEBDIR=${1:-}
+
+N=0; PASS=0; FAIL=0
+T=$(mktemp -d /tmp/pr-smoke.XXXXXX)
+chmod 755 "$T"
+OUT=$T/out
+ok() { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $*"; }
+not_ok() {
+	N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"
+	[ -s "$OUT" ] && sed 's/^/# /' "$OUT" | head -n 20
+}
+check() { local name=$1; shift; if "$@" > "$OUT" 2>&1; then ok "$name"; else not_ok "$name"; fi; : > "$OUT"; }
+skip() { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - # SKIP $*"; }
+finish() {
+	echo "1..$N"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ]
+	exit $?
+}
+
+PKGS="libpam-practicerunner practicerunner"
+SVC=pr-smoke-$$
+USTAFF=prsmokestaff
+UOWNER=prsmokeowner
+SBIN=/usr/sbin
+BIN=/usr/bin
+ADMIN=$SBIN/practicerunner-admin
+SETUID_HELPERS="$BIN/practicerunner-enroll $BIN/practicerunner-recover $SBIN/practicerunner-verify"
+PROFILE_ENABLED=no
+# An audit log from before this test is real evidence: never delete it.
+AUDIT_BEFORE=no
+[ -e /var/log/practicerunner/audit.log ] && AUDIT_BEFORE=yes
+
+cleanup() {
+	rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC-common"
+	if [ "$PROFILE_ENABLED" = yes ] && [ -f /usr/share/pam-configs/practicerunner ]; then
+		pam-auth-update --package --remove practicerunner >/dev/null 2>&1
+	fi
+	for u in $USTAFF $UOWNER; do id "$u" >/dev/null 2>&1 && userdel "$u" >/dev/null 2>&1; done
+	getent group prsmoke >/dev/null && groupdel prsmoke
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
+gone() { ! dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qv '^not-installed$'; }
+mode_is() { [ "$(stat -c '%a %U %G' "$2" 2>&1)" = "$1" ] || { stat -c '%a %U %G %n' "$2"; false; }; }
+contains() { grep -qF -- "$2" "$1" || { echo "no \"$2\" in:"; cat "$1"; false; }; }
+lacks() { ! grep -qF -- "$2" "$1" || { echo "unexpected \"$2\" in:"; cat "$1"; false; }; }
+# pt LOG ARGS...: run pamtester (no terminal: empty answers), keep output.
+pt() { local log=$1; shift; pamtester -v "$@" < /dev/null > "$log" 2>&1; }
+pt_ok() { pt "$@" || { cat "$1"; false; }; }
+pt_fails() { ! pt "$@" || { cat "$1"; false; }; }
+
+# --- the packages and their files --------------------------------------------
+for p in $PKGS; do check "package $p is installed" installed "$p"; done
+if ! installed libpam-practicerunner || ! installed practicerunner; then
+	echo "Bail out! install the packages first (apt-get install ./*.deb)"
+	finish
+fi
+MOD=$(dpkg -L libpam-practicerunner | grep '/security/pam_practicerunner\.so$' | head -n 1)
+check "the module is in the multiarch PAM directory" test -f "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)/security/pam_practicerunner.so"
+
+for h in $SETUID_HELPERS; do check "$(basename "$h") is setuid root (4755 root root)" mode_is "4755 root root" "$h"; done
+check "practicerunner-admin is 755 root, not setuid" mode_is "755 root root" "$ADMIN"
+# Every other program the packages ship is 755 root, and nothing else is
+# setuid or setgid (a new setuid helper must be added to SETUID_HELPERS).
+for f in $(dpkg -L $PKGS | grep -E '^/usr/(s?bin|libexec)/.' | sort -u); do
+	[ -f "$f" ] || continue
+	case " $SETUID_HELPERS $ADMIN " in *" $f "*) continue ;; esac
+	check "$(basename "$f") is 755 root, not setuid" mode_is "755 root root" "$f"
+done
+dpkg -L $PKGS | while read -r f; do [ -f "$f" ] && [ ! -L "$f" ] && echo "$f"; done |
+	xargs -r find 2>/dev/null -maxdepth 0 \( -perm -4000 -o -perm -2000 \) | sort > "$T/suid"
+check "the setuid/setgid files are exactly SETUID_HELPERS" sh -c \
+	"printf '%s\n' $SETUID_HELPERS | sort | cmp - '$T/suid' || cat '$T/suid'"
+check "the module is 644 root" mode_is "644 root root" "$MOD"
+check "/var/lib/practicerunner is 700 root" mode_is "700 root root" /var/lib/practicerunner
+check "/var/log/practicerunner is 700 root" mode_is "700 root root" /var/log/practicerunner
+check "the policy file is 644 root" mode_is "644 root root" /etc/practicerunner/practicerunner.conf
+check "the policy file is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' practicerunner | grep -q ' /etc/practicerunner/practicerunner.conf '"
+check "the pam-auth-update profile is installed" test -f /usr/share/pam-configs/practicerunner
+check "no softkey code in the installed module and helpers" \
+	sh -c "! grep -il softkey '$MOD' '$ADMIN' $SETUID_HELPERS"
+# The pages named in the contract, and any other page the packages ship.
+PAGES=$( (printf '%s\n' pam_practicerunner.8 practicerunner.conf.5 practicerunner-admin.8 \
+	practicerunner-enroll.1 practicerunner-recover.1 practicerunner-verify.8 \
+	practicerunner-authorized-keys.8
+	dpkg -L $PKGS | sed -n 's|^/usr/share/man/man[1-8]/\(.*\)\.gz$|\1|p') | sort -u)
+for page in $PAGES; do
+	check "man -w ${page%.*}(${page##*.}) finds the installed page" \
+		sh -c "man -w ${page##*.} ${page%.*} | grep -q '^/usr/share/man/'"
+done
+check "the shipped policy passes policy check" "$ADMIN" policy check
+
+# --- a test policy and PAM service using the installed module ---------------
+getent group prsmoke >/dev/null || groupadd prsmoke
+for u in $USTAFF $UOWNER; do id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u"; done
+mkdir -p "$T/state" "$T/anchors"
+chmod 700 "$T/state"
+CONF=$T/pr.conf
+cat > "$CONF" <<EOF
+rp_id = "pam://smoke-test"
+require_security_key = none
+require_physical_key = owners
+user_verification = discouraged
+touch_timeout = 5
+state_dir = "$T/state"
+audit_log = "$T/audit.log"
+trust_anchors = "$T/anchors"
+roles {
+  owners = {"$UOWNER"}
+  admins = {}
+}
+EOF
+chmod 644 "$CONF"
+check "policy check accepts the test policy" "$ADMIN" --config "$CONF" policy check
+printf 'require_physical_key = sometimes\n' > "$T/bad.conf"; chmod 644 "$T/bad.conf"
+check "policy check refuses a broken policy" sh -c "! '$ADMIN' --config '$T/bad.conf' policy check"
+
+# The module ends the stack on its own success or failure; only PAM_IGNORE
+# goes on, to pam_echo (prints the marker) and pam_permit.
+M="$MOD config=$CONF"
+cat > "/etc/pam.d/$SVC" <<EOF
+auth    [success=done ignore=ignore default=die] $M cue
+auth    requisite pam_echo.so pr-smoke: module ignored
+auth    required  pam_permit.so
+account [success=done ignore=ignore default=die] $M
+account requisite pam_echo.so pr-smoke: module ignored
+account required  pam_permit.so
+EOF
+
+L=$T/staff.log
+check "no requirement: authenticate succeeds" pt_ok "$L" "$SVC" "$USTAFF" authenticate
+check "no requirement: the module returned PAM_IGNORE (stack fell through)" contains "$L" "pr-smoke: module ignored"
+check "no requirement: the user is not asked for a key" lacks "$L" "Touch your security key"
+L=$T/staff-acct.log
+check "no requirement: account phase succeeds" pt_ok "$L" "$SVC" "$USTAFF" acct_mgmt
+check "no requirement: account phase returned PAM_IGNORE" contains "$L" "pr-smoke: module ignored"
+
+L=$T/owner.log
+check "owner without a key: authenticate is refused" pt_fails "$L" "$SVC" "$UOWNER" authenticate
+check "owner without a key: told what is wrong and what to do" contains "$L" \
+	"No enrolled security key for $UOWNER; ask your administrator for an enrollment invitation."
+check "owner without a key: PAM says authentication failure" contains "$L" "Authentication failure"
+check "owner without a key: the stack did not fall through" lacks "$L" "pr-smoke: module ignored"
+L=$T/owner-acct.log
+check "owner without a key: account phase denies (PAM_PERM_DENIED)" pt_fails "$L" "$SVC" "$UOWNER" acct_mgmt
+check "owner without a key: account denial is 'Permission denied'" contains "$L" "Permission denied"
+
+check "the attempts are in the test audit log" sh -c "[ \$(grep -c 'event=auth' '$T/audit.log') -ge 3 ]"
+check "the refusal is recorded with its reason" sh -c "grep 'user=$UOWNER' '$T/audit.log' | grep -q 'reason=not-enrolled'"
+check "audit verify accepts the test audit log" "$ADMIN" --config "$CONF" audit verify "$T/audit.log"
+
+# --- the pam-auth-update profile, on this machine ----------------------------
+cp /etc/pam.d/common-auth "$T/common-auth.before"
+cp /etc/pam.d/common-account "$T/common-account.before"
+check "installing did not enable the profile (Default: no)" lacks /etc/pam.d/common-auth pam_practicerunner
+PROFILE_ENABLED=yes
+check "pam-auth-update --enable practicerunner" pam-auth-update --enable practicerunner
+check "common-auth has the module, required, after the password" sh -c \
+	"grep -v '^#' /etc/pam.d/common-auth | grep -A99 pam_unix.so | grep -qE '^auth[[:space:]]+required[[:space:]]+pam_practicerunner.so'"
+check "common-account has the module" sh -c \
+	"grep -qE '^account[[:space:]]+required[[:space:]]+pam_practicerunner.so' /etc/pam.d/common-account"
+# Under the shipped policy nobody has a requirement: users without keys sign
+# in as before. A passwordless test account lets pam_unix (nullok) pass.
+passwd -d "$USTAFF" >/dev/null
+printf '@include common-auth\n@include common-account\n' > "/etc/pam.d/$SVC-common"
+L=$T/common.log
+check "common-auth + common-account: a user without keys still signs in" \
+	pt_ok "$L" "$SVC-common" "$USTAFF" authenticate acct_mgmt
+check "the module ran there (audited no-requirement)" sh -c \
+	"grep 'service=$SVC-common' /var/log/practicerunner/audit.log | grep -q 'reason=no-requirement'"
+check "su (root to a user without keys) still works" sh -c \
+	"su -s /bin/sh -c 'id -un' $USTAFF | grep -qx $USTAFF"
+if command -v sudo >/dev/null; then
+	check "sudo -u (root, user without keys) still works" sh -c "sudo -n -u $USTAFF id -un | grep -qx $USTAFF"
+else
+	skip "sudo is not installed"
+fi
+check "an unprivileged caller (screen-locker case) is not blocked by the module" sh -c \
+	"setpriv --reuid=$USTAFF --regid=$USTAFF --clear-groups pamtester '$SVC' '$USTAFF' authenticate </dev/null 2>&1 | grep -qF 'pr-smoke: module ignored'"
+
+# --- dpkg-statoverride is respected -------------------------------------------
+DEB=
+[ -n "$DEBDIR" ] && DEB=$(ls "$DEBDIR"/practicerunner_*.deb 2>/dev/null | head -n 1)
+if [ -n "$DEB" ]; then
+	dpkg-statoverride --update --add root prsmoke 4750 "$BIN/practicerunner-recover"
+	check "statoverride applied (4750 root prsmoke)" mode_is "4750 root prsmoke" "$BIN/practicerunner-recover"
+	check "reinstalling the package" dpkg -i "$DEB"
+	check "the statoverride survives a reinstall" mode_is "4750 root prsmoke" "$BIN/practicerunner-recover"
+	dpkg-statoverride --remove "$BIN/practicerunner-recover"
+	check "reinstalling without the override restores 4755 root" sh -c \
+		"dpkg -i '$DEB' && [ \"\$(stat -c '%a %U %G' $BIN/practicerunner-recover)\" = '4755 root root' ]"
+else
+	skip "statoverride reinstall (no DEBDIR given)"
+fi
+
+# --- purge ----------------------------------------------------------------------
+check "apt-get purge -y $PKGS" apt-get purge -y $PKGS
+PROFILE_ENABLED=no
+for p in $PKGS; do check "$p is purged" gone "$p"; done
+check "the module is gone" test ! -e "$MOD"
+check "the helpers and the admin tool are gone" sh -c "! ls $SETUID_HELPERS $ADMIN 2>/dev/null | grep -q ."
+check "the profile is gone" test ! -e /usr/share/pam-configs/practicerunner
+check "common-auth is as before the profile was enabled" cmp /etc/pam.d/common-auth "$T/common-auth.before"
+check "common-account is as before the profile was enabled" cmp /etc/pam.d/common-account "$T/common-account.before"
+check "no PAM file names the module" sh -c "! grep -rl pam_practicerunner /etc/pam.d --exclude='$SVC' --exclude='$SVC-common'"
+check "/etc/practicerunner is gone" test ! -e /etc/practicerunner
+check "/var/lib/practicerunner (state) is gone" test ! -e /var/lib/practicerunner
+check "the audit log is kept (evidence)" test -s /var/log/practicerunner/audit.log
+check "no statoverride left for our files" sh -c "! dpkg-statoverride --list | grep -q practicerunner"
+# Anything else on the system with our name is left behind by mistake.
+find /etc /usr /var -xdev \( -path /var/log/practicerunner -o -path /var/cache/apt \) -prune \
+	-o -name '*practicerunner*' -print > "$T/left" 2>/dev/null
+check "nothing else named practicerunner left in /etc /usr /var" sh -c "! grep . '$T/left'"
+[ -s "$T/left" ] && sed 's/^/# left: /' "$T/left"
+# The kept audit log came from this test (unless one was there before).
+[ "$AUDIT_BEFORE" = no ] && rm -rf /var/log/practicerunner
+finish
