@@ -56,16 +56,16 @@ attempts=0
 # attempt: count an attempt that must leave one record
 attempt() { attempts=$((attempts + 1)); "$@"; }
 
-dev_key yk yubikey5 --pin 4711
-dev_key sy synced --pin 2468
+dev_key yk yubikey5 --pin Pin#4711
+dev_key sy synced --pin Pin#2468
 dev_key nopin synced
-check "owner's physical key with a PIN enrolled" enroll prowner yk 4711 desk
-check "staff's synced passkey with a PIN enrolled" enroll prstaff sy 2468 phone
+check "owner's physical key with a PIN enrolled" enroll prowner yk Pin#4711 desk
+check "staff's synced passkey with a PIN enrolled" enroll prstaff sy Pin#2468 phone
 check "staff2's passkey without a PIN enrolled" enroll prstaff2 nopin "" tablet
 
 # --- step-up stack: uv=required step_up, owner with a physical key --------------------
 attach dev/yk
-check "owner, physical key, right PIN: sudo runs the command" attempt sudo_as prowner 4711 /usr/bin/id
+check "owner, physical key, right PIN: sudo runs the command" attempt sudo_as prowner Pin#4711 /usr/bin/id
 check "... as root" ran_as_root
 check "... after asking for the PIN" out_has "PIN for your security key"
 # (sudo 1.9.13 authenticates with PAM_SILENT: the PIN prompt shows, the
@@ -74,40 +74,40 @@ check "... audited for sudo" test "$(last service)" = sudo
 check "... as a step-up success" test "$(last event)/$(last result)" = step-up/success
 check "... by the owner with the physical key" test "$(last user)/$(last class)" = prowner/physical
 check "... with UV in the signed flags" grep -q UV <<<"$(last flags)"
-check "owner, step-up: the command sees aal3 and its limits" attempt sudo_as prowner 4711 /usr/bin/env
+check "owner, step-up: the command sees aal3 and its limits" attempt sudo_as prowner Pin#4711 /usr/bin/env
 check "... PRACTICERUNNER_AAL=aal3" out_has "^PRACTICERUNNER_AAL=aal3$"
 check "... PRACTICERUNNER_IDLE_LIMIT=900" out_has "^PRACTICERUNNER_IDLE_LIMIT=900$"
 check "... PRACTICERUNNER_SESSION_LIMIT=43200" out_has "^PRACTICERUNNER_SESSION_LIMIT=43200$"
-check "owner, wrong PIN: refused" fails attempt sudo_as prowner 1111 /usr/bin/id
+check "owner, wrong PIN: refused" fails attempt sudo_as prowner Pin#1111 /usr/bin/id
 check "... the command did not run" fails ran_as_root
 check "... audited for sudo as a failure" test "$(last service)/$(last result)" = sudo/failure
 check "... reason pin-invalid" test "$(last reason)" = pin-invalid
 attach
-check "owner, no key attached: refused" fails attempt sudo_as prowner 4711 /usr/bin/id
+check "owner, no key attached: refused" fails attempt sudo_as prowner Pin#4711 /usr/bin/id
 check "... the command did not run" fails ran_as_root
 check "... audited for sudo as a failure" test "$(last service)/$(last result)" = sudo/failure
 attach dev/yk
 dev_set yk --touch no
 start=$(date +%s)
-check "owner, key not touched: refused" fails attempt sudo_as prowner 4711 /usr/bin/id
+check "owner, key not touched: refused" fails attempt sudo_as prowner Pin#4711 /usr/bin/id
 check "... within the touch timeout (2 s, bounded at 15)" test $(( $(date +%s) - start )) -lt 15
 check "... the command did not run" fails ran_as_root
 check "... audited for sudo as a timeout" test "$(last service)/$(last reason)" = sudo/timeout
 dev_set yk --touch yes
-check "owner, touched again: sudo runs" attempt sudo_as prowner 4711 /usr/bin/id
+check "owner, touched again: sudo runs" attempt sudo_as prowner Pin#4711 /usr/bin/id
 check "... as root" ran_as_root
 
 # --- uv=required alone: a staff user with a synced passkey ----------------------------
 pam_stack "uv=required"
 attach dev/sy
-check "staff, passkey + right PIN: sudo runs the command" attempt sudo_as prstaff 2468 /usr/bin/id
+check "staff, passkey + right PIN: sudo runs the command" attempt sudo_as prstaff Pin#2468 /usr/bin/id
 check "... as root" ran_as_root
 check "... asked for the PIN" out_has "PIN for your security key"
 check "... audited for sudo as auth success" test "$(last service)/$(last event)/$(last result)" = sudo/auth/success
 check "... with the passkey" test "$(last method)/$(last class)" = passkey/passkey
-check "staff, passkey + PIN: the command sees aal2" attempt sudo_as prstaff 2468 /usr/bin/env
+check "staff, passkey + PIN: the command sees aal2" attempt sudo_as prstaff Pin#2468 /usr/bin/env
 check "... PRACTICERUNNER_AAL=aal2" out_has "^PRACTICERUNNER_AAL=aal2$"
-check "staff, wrong PIN: refused" fails attempt sudo_as prstaff 0000 /usr/bin/id
+check "staff, wrong PIN: refused" fails attempt sudo_as prstaff Pin#0000 /usr/bin/id
 check "... the command did not run" fails ran_as_root
 check "... audited for sudo as a failure" test "$(last service)/$(last result)" = sudo/failure
 attach dev/nopin
@@ -123,7 +123,8 @@ check "... audited for sudo as a failure" test "$(last service)/$(last result)" 
 # --------------------------------------------------------------------------------------
 
 check "every attempt left exactly one sudo record ($attempts)" test "$(sudo_records)" = "$attempts"
-check "no PIN in the audit log" fails grep -q -e 4711 -e 2468 "$AUDIT_NS"
+# ("#" is in no hash, id or base64: a match can only be a PIN)
+check "no PIN in the audit log" fails grep -q -e Pin# -e "Pin%23" "$AUDIT_NS"
 check "the host's /etc/pam.d/sudo and /etc/sudoers are unchanged" test "$(host_files)" = "$HOST_BEFORE"
 check "the host has no sudo timestamp from these runs" fails test -e "/run/sudo/ts/prowner"
 
