@@ -4,7 +4,15 @@
 prconfdir = $(sysconfdir)/practicerunner
 dist_prconf_DATA = conf/practicerunner.conf
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
-	conf/pam.d/sudo.example
+	conf/pam.d/sudo.example conf/pam.d/session.example
+
+# Locking sessions at the assurance level's limits (pam_practicerunner(8),
+# "Session limits"): copied by hand to the paths in their first lines.
+EXTRA_DIST += conf/session/dconf/profile/user \
+	conf/session/dconf/db/local.d/00-practicerunner-lock \
+	conf/session/dconf/db/local.d/locks/00-practicerunner-lock \
+	conf/session/logind.conf.d/practicerunner.conf \
+	conf/session/profile.d/practicerunner-tmout.sh
 
 install-data-local:
 	$(MKDIR_P) $(DESTDIR)$(prconfdir)/trust-anchors.d

@@ -18,6 +18,18 @@
 #define PR_DEFAULT_TOUCH_TIMEOUT 30
 #define PR_MAX_CONFIG_SIZE (256 * 1024)
 
+/*
+ * Session limits per assurance level (seconds). The defaults follow the
+ * clinic's guidance; the AAL2 and AAL3 ceilings the loader enforces are
+ * SP 800-63B-4's (AAL3: 15 min idle, 12 h; AAL2: 1 h idle, 24 h).
+ */
+#define PR_DEFAULT_AAL3_IDLE 900
+#define PR_DEFAULT_AAL3_SESSION 43200
+#define PR_DEFAULT_AAL2_IDLE 1800
+#define PR_DEFAULT_AAL2_SESSION 86400
+#define PR_DEFAULT_AAL1_IDLE 1800      /* no laxer than AAL2 on a shared workstation */
+#define PR_DEFAULT_AAL1_SESSION 86400
+
 struct pr_strlist {
 	char **v;
 	size_t n;
@@ -29,6 +41,18 @@ struct pr_recovery_conf {
 	int codes;                 /* codes per set */
 	bool self_request;
 	char *mail_command;
+};
+
+/* One assurance level's limits, in seconds; idle <= session. */
+struct pr_session_limits {
+	long idle;                 /* inactivity before the session must lock */
+	long session;              /* overall, before the user must sign in again */
+};
+
+/* The policy file's session section. */
+struct pr_session_conf {
+	struct pr_session_limits aal1, aal2, aal3;
+	bool set_tmout;            /* also export TMOUT (the idle limit) for shells */
 };
 
 struct pr_config {
@@ -45,6 +69,7 @@ struct pr_config {
 	struct pr_strlist owners;  /* user names and "@group" entries */
 	struct pr_strlist admins;
 	struct pr_recovery_conf recovery;
+	struct pr_session_conf session;
 };
 
 /*

@@ -175,6 +175,13 @@ static const struct range_key {
 	{ "touch_timeout", 1, 600, " seconds" },
 	{ "ticket_lifetime", 60, 86400, " seconds" },
 	{ "codes", 1, 100, "" },
+	/* A level's name is a promise: its limits may not exceed SP 800-63B-4's. */
+	{ "aal3_idle_limit", 60, 900, " seconds; SP 800-63B-4 allows at most 15 minutes at AAL3" },
+	{ "aal3_session_limit", 60, 43200, " seconds; SP 800-63B-4 allows at most 12 hours at AAL3" },
+	{ "aal2_idle_limit", 60, 3600, " seconds; SP 800-63B-4 allows at most 1 hour at AAL2" },
+	{ "aal2_session_limit", 60, 86400, " seconds; SP 800-63B-4 allows at most 24 hours at AAL2" },
+	{ "aal1_idle_limit", 60, 86400, " seconds" },
+	{ "aal1_session_limit", 60, 2592000, " seconds; SP 800-63B-4 allows at most 30 days at AAL1" },
 };
 
 static const struct range_key *range_key_find(const char *key)
@@ -372,6 +379,14 @@ static const struct {
 	{ "recovery|codes", check_range },
 	{ "recovery|self_request", note_once },
 	{ "recovery|mail_command", check_command },
+	{ "session", note_once },
+	{ "session|aal3_idle_limit", check_range },
+	{ "session|aal3_session_limit", check_range },
+	{ "session|aal2_idle_limit", check_range },
+	{ "session|aal2_session_limit", check_range },
+	{ "session|aal1_idle_limit", check_range },
+	{ "session|aal1_session_limit", check_range },
+	{ "session|set_tmout", note_once },
 };
 
 /* ---- the parser ------------------------------------------------------------------ */
@@ -392,6 +407,16 @@ static cfg_t *parser_new(void)
 		CFG_STR("mail_command", DEFAULT_MAIL_COMMAND, CFGF_NONE),
 		CFG_END()
 	};
+	cfg_opt_t session_opts[] = {
+		CFG_INT_CB("aal3_idle_limit", PR_DEFAULT_AAL3_IDLE, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("aal3_session_limit", PR_DEFAULT_AAL3_SESSION, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("aal2_idle_limit", PR_DEFAULT_AAL2_IDLE, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("aal2_session_limit", PR_DEFAULT_AAL2_SESSION, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("aal1_idle_limit", PR_DEFAULT_AAL1_IDLE, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("aal1_session_limit", PR_DEFAULT_AAL1_SESSION, CFGF_NONE, parse_decimal),
+		CFG_BOOL("set_tmout", cfg_false, CFGF_NONE),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
 		CFG_STR("require_security_key", "none", CFGF_NONE),
@@ -405,6 +430,7 @@ static cfg_t *parser_new(void)
 		CFG_STR_LIST("exempt", "{}", CFGF_NONE),
 		CFG_SEC("roles", roles_opts, CFGF_NONE),
 		CFG_SEC("recovery", recovery_opts, CFGF_NONE),
+		CFG_SEC("session", session_opts, CFGF_NONE),
 		CFG_END()
 	};
 	cfg_t *cf = NULL;
@@ -608,7 +634,21 @@ static int recovery_copy(cfg_t *rec, struct pr_recovery_conf *r)
 	return PR_OK;
 }
 
-/* Everything except rp_id's presence and the exempt cross-check. */
+static int session_copy(cfg_t *sec, struct pr_session_conf *s)
+{
+	if (sec == NULL)
+		return PR_ERR_CONFIG;
+	s->aal3.idle = cfg_getint(sec, "aal3_idle_limit");
+	s->aal3.session = cfg_getint(sec, "aal3_session_limit");
+	s->aal2.idle = cfg_getint(sec, "aal2_idle_limit");
+	s->aal2.session = cfg_getint(sec, "aal2_session_limit");
+	s->aal1.idle = cfg_getint(sec, "aal1_idle_limit");
+	s->aal1.session = cfg_getint(sec, "aal1_session_limit");
+	s->set_tmout = cfg_getbool(sec, "set_tmout") == cfg_true;
+	return PR_OK;
+}
+
+/* Everything except rp_id's presence and the cross-checks. */
 static int values_copy(cfg_t *cf, struct pr_config *c)
 {
 	cfg_t *roles = cfg_getsec(cf, "roles");
@@ -625,7 +665,8 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 	    (r = strlist_copy(cf, "exempt", &c->exempt)) != PR_OK ||
 	    (r = strlist_copy(roles, "owners", &c->owners)) != PR_OK ||
 	    (r = strlist_copy(roles, "admins", &c->admins)) != PR_OK ||
-	    (r = recovery_copy(cfg_getsec(cf, "recovery"), &c->recovery)) != PR_OK)
+	    (r = recovery_copy(cfg_getsec(cf, "recovery"), &c->recovery)) != PR_OK ||
+	    (r = session_copy(cfg_getsec(cf, "session"), &c->session)) != PR_OK)
 		return r;
 	c->touch_timeout = (int)cfg_getint(cf, "touch_timeout");
 	return PR_OK;
@@ -657,6 +698,42 @@ static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
 	return PR_OK;
 }
 
+/* The line a key was set on (note_once recorded it); 0 when left at its default. */
+static int seen_line(const struct parse_ctx *ctx, const char *key)
+{
+	for (size_t i = 0; i < ctx->n_seen; i++)
+		if (strcmp(ctx->seen[i].key, key) == 0)
+			return ctx->seen[i].line;
+	return 0;
+}
+
+/*
+ * An inactivity limit longer than the whole session can never apply: the
+ * edit that made it so was a mistake, so say which level and where.
+ */
+static int session_check(const struct parse_ctx *ctx, const struct pr_session_conf *s)
+{
+	static const char *const levels[] = { "aal1", "aal2", "aal3" };
+	const struct pr_session_limits *lim[] = { &s->aal1, &s->aal2, &s->aal3 };
+	char idle_key[48], session_key[48];
+	int line, l2;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (lim[i]->idle <= lim[i]->session)
+			continue;
+		snprintf(idle_key, sizeof(idle_key), "session|%s_idle_limit", levels[i]);
+		snprintf(session_key, sizeof(session_key), "session|%s_session_limit", levels[i]);
+		line = seen_line(ctx, idle_key);
+		if ((l2 = seen_line(ctx, session_key)) > line)
+			line = l2;
+		return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s_idle_limit (%ld seconds) is "
+		    "longer than %s_session_limit (%ld seconds); the inactivity limit must "
+		    "fit in the session", ctx->path, line, levels[i], lim[i]->idle, levels[i],
+		    lim[i]->session);
+	}
+	return PR_OK;
+}
+
 static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config **out)
 {
 	struct pr_config *c = NULL;
@@ -679,7 +756,8 @@ static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config
 		pr_fail(ctx->eb, r, "%s: %s", ctx->path, pr_strerror(r));
 		goto fail;
 	}
-	if ((r = exempt_check(ctx, c)) != PR_OK)
+	if ((r = exempt_check(ctx, c)) != PR_OK ||
+	    (r = session_check(ctx, &c->session)) != PR_OK)
 		goto fail;
 	*out = c;
 	c = NULL;

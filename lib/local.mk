@@ -8,6 +8,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/user_file.c lib/user_file.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h lib/modopts.c \
 	lib/policy.c lib/policy.h \
+	lib/aal.c lib/aal.h \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c \
 	lib/audit.c lib/audit.h \

@@ -60,12 +60,6 @@ bool pr_policy_uv_required(const struct pr_policy *p, bool option_uv_required)
 	return option_uv_required || p->user_verification == PR_UV_REQUIRED;
 }
 
-/* A device-bound key plus PIN or biometric is two factors: AAL3. */
-int pr_policy_aal(enum pr_class c, bool uv_done)
-{
-	return c == PR_CLASS_PHYSICAL && uv_done ? 3 : 2;
-}
-
 /* Enum-indexed name tables; out-of-range values read "unknown". */
 static const char *name_at(const char *const *names, size_t n, int v)
 {

@@ -43,9 +43,6 @@ bool pr_policy_class_ok(enum pr_need need, enum pr_class c);
 /* Whether UV is demanded, from the policy and a stricter module option. */
 bool pr_policy_uv_required(const struct pr_policy *p, bool option_uv_required);
 
-/* NIST AAL reached by a sign-in with this need, class and UV: 1, 2 or 3. */
-int pr_policy_aal(enum pr_class c, bool uv_done);
-
 const char *pr_role_name(enum pr_role r);
 const char *pr_class_name(enum pr_class c);
 const char *pr_need_name(enum pr_need n);

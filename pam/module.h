@@ -72,6 +72,15 @@ int pam_tx_helper(struct pam_tx *tx, bool account, bool *ignore);
  */
 int pam_tx_recover(struct pam_tx *tx, int failure);
 
+/*
+ * session.c: after a successful auth, record the assurance level and its
+ * limits for pam_sm_open_session (PR_OK, or PR_ERR_NOMEM: fail the sign-in
+ * rather than open a session without them); forget what an earlier auth in
+ * this handle recorded.
+ */
+int pam_tx_session_note(struct pam_tx *tx);
+void pam_tx_session_forget(pam_handle_t *pamh);
+
 /* debug.c-style logging goes through pam_syslog directly. */
 #define PR_DEBUG(tx, ...) \
 	do { if ((tx)->opts.debug) pam_syslog((tx)->pamh, LOG_DEBUG, __VA_ARGS__); } while (0)

@@ -100,11 +100,16 @@ static void tx_end(struct pam_tx *tx)
 /* Decide and record the result of a failed or completed step. */
 static int tx_finish(struct pam_tx *tx, int r, const char *note)
 {
-	/* On the helper path the helper has recorded it. */
-	int audited = tx->via_helper ? PR_OK : pam_tx_audit(tx, pr_signin_event(&tx->s), r, note);
+	int audited;
 
-	if (r == PR_OK && audited != PR_OK)
+	if (r == PR_OK)
+		r = pam_tx_session_note(tx);   /* session.c: the level open_session exports */
+	/* On the helper path the helper has recorded it. */
+	audited = tx->via_helper ? PR_OK : pam_tx_audit(tx, pr_signin_event(&tx->s), r, note);
+	if (r == PR_OK && audited != PR_OK) {
 		r = PR_ERR_AUDIT;   /* an unrecorded success is no success */
+		pam_tx_session_forget(tx->pamh);
+	}
 	if (r != PR_OK && !tx->explained)
 		pam_tx_explain(tx, r);
 	return pam_tx_code(r);
@@ -118,6 +123,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	bool ignore = false;
 	int rc, r;
 
+	pam_tx_session_forget(pamh);   /* only this attempt's level may reach the session */
 	if ((r = tx_begin(&tx, pamh, flags, argc, argv)) != PR_OK ||
 	    (r = tx_user(&tx)) != PR_OK) {
 		rc = tx_finish(&tx, r, NULL);

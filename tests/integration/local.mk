@@ -60,7 +60,10 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_codes.sh \
 	tests/integration/recover_setuid.sh \
 	tests/integration/module_recovery.sh \
+	tests/integration/module_session.sh \
+	tests/integration/conf_examples.sh \
 	tests/integration/module_stepup.sh \
+	tests/integration/sudo_stepup.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/man_lint.sh

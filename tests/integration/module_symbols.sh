@@ -7,7 +7,7 @@ n=0; failed=0
 t() { n=$((n + 1)); if "${@:2}"; then echo "ok $n - $1"; else failed=$((failed + 1)); echo "not ok $n - $1"; fi; }
 exports=$(nm -D --defined-only "$MOD" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ')
 t "release module exists" test -f "$MOD"
-t "only pam_sm_* exported (got: $exports)" test "$exports" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred "
+t "only pam_sm_* exported (got: $exports)" test "$exports" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred "
 # Every linked object leaves its file symbol; none may be the softkey's.
 no_softkey() { ! nm -a "$1" 2>/dev/null | grep -qi -e 'softkey_' -e 'transport_softkey' && ! grep -qa PRACTICERUNNER_SOFTKEY "$1"; }
 t "release module has no softkey code" no_softkey "$MOD"

@@ -6,7 +6,11 @@
  * matches the prompt's start; otherwise from PAMRUN_PIN; without either
  * the conversation fails, as Esc would.
  *
- * usage: pamrun SERVICE USER auth|account
+ * With "session": auth, then open_session whatever auth said (so a test
+ * sees what a session after a failed sign-in would get), then the PAM
+ * environment the session ends up with, one "env: NAME=VALUE" line each.
+ *
+ * usage: pamrun SERVICE USER auth|account|session
  */
 #include "config.h"
 
@@ -26,6 +30,7 @@ static const char *code_name(int rc)
 		{ PAM_BUF_ERR, "PAM_BUF_ERR" }, { PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR" },
 		{ PAM_CRED_INSUFFICIENT, "PAM_CRED_INSUFFICIENT" }, { PAM_MAXTRIES, "PAM_MAXTRIES" },
 		{ PAM_ABORT, "PAM_ABORT" }, { PAM_ACCT_EXPIRED, "PAM_ACCT_EXPIRED" },
+		{ PAM_SESSION_ERR, "PAM_SESSION_ERR" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -98,14 +103,34 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 	return PAM_SUCCESS;
 }
 
+/* open_session after auth, then the environment the session was given. */
+static int run_session(pam_handle_t *pamh, int auth_rc)
+{
+	char **env;
+	int rc = pam_open_session(pamh, 0);
+
+	printf("session: %s\n", code_name(rc));
+	if ((env = pam_getenvlist(pamh)) != NULL) {
+		for (size_t i = 0; env[i] != NULL; i++) {
+			printf("env: %s\n", env[i]);
+			free(env[i]);
+		}
+		free(env);
+	}
+	if (rc == PAM_SUCCESS)
+		pam_close_session(pamh, 0);
+	return auth_rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct pam_conv pc = { conv, NULL };
 	pam_handle_t *pamh = NULL;
 	int rc;
 
-	if (argc != 4 || (strcmp(argv[3], "auth") != 0 && strcmp(argv[3], "account") != 0)) {
-		fprintf(stderr, "usage: pamrun SERVICE USER auth|account\n");
+	if (argc != 4 || (strcmp(argv[3], "auth") != 0 && strcmp(argv[3], "account") != 0 &&
+	    strcmp(argv[3], "session") != 0)) {
+		fprintf(stderr, "usage: pamrun SERVICE USER auth|account|session\n");
 		return 2;
 	}
 	if ((rc = pam_start(argv[1], argv[2], &pc, &pamh)) != PAM_SUCCESS) {
@@ -114,8 +139,10 @@ int main(int argc, char **argv)
 	}
 	pam_set_item(pamh, PAM_RHOST, "192.0.2.10");
 	pam_set_item(pamh, PAM_TTY, "pts/7");
-	rc = strcmp(argv[3], "auth") == 0 ? pam_authenticate(pamh, 0) : pam_acct_mgmt(pamh, 0);
+	rc = strcmp(argv[3], "account") != 0 ? pam_authenticate(pamh, 0) : pam_acct_mgmt(pamh, 0);
 	printf("result: %s\n", code_name(rc));
+	if (strcmp(argv[3], "session") == 0)
+		rc = run_session(pamh, rc);
 	pam_end(pamh, rc);
 	return rc == PAM_SUCCESS ? 0 : 1;
 }

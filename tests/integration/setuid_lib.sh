@@ -11,6 +11,13 @@
 # (upper layer in $NS) inside the namespace, and the mount point is made
 # there.
 #
+# Tests may ask for more, through the environment of ns():
+#   NS_BINDS="SRC:DST ..."  bind mount each file or directory SRC over DST,
+#                           which must exist (e.g. a test /etc/pam.d/sudo
+#                           and /etc/sudoers); no spaces or colons in paths
+#   NS_TMPFS="DIR ..."      an empty tmpfs over each DIR (e.g. /run/sudo, so
+#                           a real sudo's timestamps stay in the namespace)
+#
 # Softkey device files live under $NS_KEYS/USER/, owned by that user (the
 # helper opens them with the user's rights), and are "attached" by listing
 # them in $NS_ETC/softkey-devices, which setuid softkey builds read instead
@@ -66,6 +73,14 @@ mount --bind "$NS_ETC" /etc/practicerunner
 mount --bind "$NS_STATE" /var/lib/practicerunner
 mount --bind "$NS_LOG" /var/log/practicerunner
 if [ -n "\${NS_PASSWD:-}" ]; then mount --bind "\$NS_PASSWD" /etc/passwd; fi
+for b in \${NS_BINDS:-}; do
+	[ -e "\${b#*:}" ] || { echo "ns: \${b#*:} does not exist to bind over" >&2; exit 125; }
+	mount --bind "\${b%%:*}" "\${b#*:}"
+done
+for d in \${NS_TMPFS:-}; do
+	mountpoint_here "\$d"
+	mount -t tmpfs -o mode=0711 tmpfs "\$d"
+done
 mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_BINDIR"
 install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
 install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"

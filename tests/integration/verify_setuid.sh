@@ -124,6 +124,16 @@ attach prstaff/sy
 check "step_up: success alike (event step-up)" same_both unlock-stepup prstaff auth PAM_SUCCESS 2468
 check "... recorded as step-up" test "$(audit_ns_last event)" = step-up
 
+# --- the session phase: the helper path signs in but, not reading the policy, claims no level ---
+printf '%s\n' "auth [success=done ignore=ignore default=die] $M uv=required" \
+	"auth required pam_exec.so quiet /bin/false" \
+	"session required pam_permit.so" "session required $M" > "$T/pam.d/unlock-session"
+pam_as prstaff unlock-session prstaff session 2468
+check "helper path, passkey + PIN: signed in" grep -qx "result: PAM_SUCCESS" "$T/out"
+check "... the session opens and gets no level" bash -c 'grep -qx "session: PAM_SUCCESS" "$0" && ! grep -q "^env: PRACTICERUNNER_" "$0"' "$T/out"
+pam_as root unlock-session prstaff session 2468
+check "direct path, passkey + PIN: the session gets aal2" grep -qx "env: PRACTICERUNNER_AAL=aal2" "$T/out"
+
 # --- another account --------------------------------------------------------------------------
 attach prowner/yk
 before=$(snapshot)

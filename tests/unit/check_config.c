@@ -241,6 +241,40 @@ static const struct {
 	{ RP "recovery {\n  mail_command = \"/ sendmail\"\n}\n", 0, "t.conf:3: invalid value '/ sendmail' for mail_command" },
 	{ RP "recovery {\n  mail_command = \"/usr/sbin/sendmail\\n-t\"\n}\n", 0, "t.conf:3: invalid value '/usr/sbin/sendmail?-t' for mail_command" },
 	{ RP "recovery {\n  ticket_lifetime = 600\n}\nrecovery {\n}\n", 0, "t.conf:6: section 'recovery' is given more than once" },
+	/* session: SP 800-63B-4's ceilings per level, a floor, idle within the session */
+	{ RP "session {\n  aal3_idle_limit = 901\n}\n", 0,
+	  "t.conf:3: invalid value '901' for aal3_idle_limit (expected 60 to 900 seconds; SP 800-63B-4 allows at most 15 minutes at AAL3)" },
+	{ RP "session {\n  aal3_session_limit = 43201\n}\n", 0,
+	  "t.conf:3: invalid value '43201' for aal3_session_limit (expected 60 to 43200 seconds; SP 800-63B-4 allows at most 12 hours at AAL3)" },
+	{ RP "session {\n  aal2_idle_limit = 3601\n}\n", 0,
+	  "t.conf:3: invalid value '3601' for aal2_idle_limit (expected 60 to 3600 seconds; SP 800-63B-4 allows at most 1 hour at AAL2)" },
+	{ RP "session {\n  aal2_session_limit = 86401\n}\n", 0,
+	  "t.conf:3: invalid value '86401' for aal2_session_limit (expected 60 to 86400 seconds; SP 800-63B-4 allows at most 24 hours at AAL2)" },
+	{ RP "session {\n  aal1_idle_limit = 86401\n}\n", 0,
+	  "t.conf:3: invalid value '86401' for aal1_idle_limit (expected 60 to 86400 seconds)" },
+	{ RP "session {\n  aal1_session_limit = 2592001\n}\n", 0,
+	  "t.conf:3: invalid value '2592001' for aal1_session_limit (expected 60 to 2592000 seconds; SP 800-63B-4 allows at most 30 days at AAL1)" },
+	{ RP "session {\n  aal3_idle_limit = 59\n}\n", 0, "t.conf:3: invalid value '59' for aal3_idle_limit (expected 60 to 900" },
+	{ RP "session {\n  aal2_idle_limit = 0\n}\n", 0, "t.conf:3: invalid value '0' for aal2_idle_limit" },
+	{ RP "session {\n  aal2_idle_limit = -1800\n}\n", 0, "t.conf:3: invalid value '-1800' for aal2_idle_limit" },
+	{ RP "session {\n  aal2_idle_limit = 30m\n}\n", 0, "t.conf:3: invalid value '30m' for aal2_idle_limit (expected a whole number in decimal)" },
+	{ RP "session {\n  aal3_idle_limit = 0x384\n}\n", 0, "t.conf:3: invalid value '0x384' for aal3_idle_limit (expected a whole number" },
+	{ RP "session {\n  aal3_idle_limit = 600\n  aal3_idle_limit = 900\n}\n", 0,
+	  "t.conf:4: aal3_idle_limit is set more than once (first on line 3)" },
+	{ RP "session {\n  set_tmout = sometimes\n}\n", 0, "t.conf:3: invalid boolean value for option 'set_tmout'" },
+	{ RP "session {\n  set_tmout = true\n  set_tmout = false\n}\n", 0, "t.conf:4: set_tmout is set more than once (first on line 3)" },
+	{ RP "session {\n  aal4_idle_limit = 60\n}\n", 0, "t.conf:3: no such option 'aal4_idle_limit'" },
+	{ RP "session {\n  tmout = 600\n}\n", 0, "t.conf:3: no such option 'tmout'" },
+	{ RP "aal3_idle_limit = 600\n", 0, "t.conf:2: no such option 'aal3_idle_limit'" },
+	{ RP "session {\n}\nsession {\n}\n", 0, "t.conf:5: section 'session' is given more than once" },
+	{ RP "session {\n  aal3_session_limit = 600\n}\n", 0,
+	  "t.conf:3: aal3_idle_limit (900 seconds) is longer than aal3_session_limit (600 seconds); the inactivity limit must fit in the session" },
+	{ RP "session {\n  aal2_session_limit = 3600\n\n  aal2_idle_limit = 3601\n}\n", 0,
+	  "t.conf:5: invalid value '3601' for aal2_idle_limit" },
+	{ RP "session {\n  aal1_idle_limit = 7200\n\n  aal1_session_limit = 3600\n}\n", 0,
+	  "t.conf:5: aal1_idle_limit (7200 seconds) is longer than aal1_session_limit (3600 seconds)" },
+	{ RP "session {\n  aal2_idle_limit = 3600\n  aal2_session_limit = 1800\n}\n", 0,
+	  "t.conf:4: aal2_idle_limit (3600 seconds) is longer than aal2_session_limit (1800 seconds)" },
 };
 
 START_TEST(bad_file)
@@ -306,6 +340,15 @@ static const char full_file[] =
     "  codes           = 12\n"
     "  self_request    = true\n"
     "  mail_command    = \"/usr/local/bin/mailer --to-admins\"\n"
+    "}\n"
+    "session {\n"
+    "  aal3_idle_limit    = 600\n"
+    "  aal3_session_limit = 28800\n"
+    "  aal2_idle_limit    = 1200\n"
+    "  aal2_session_limit = 43200\n"
+    "  aal1_idle_limit    = 300\n"
+    "  aal1_session_limit = 3600\n"
+    "  set_tmout          = true\n"
     "}\n";
 
 static void assert_list(const struct pr_strlist *l, const char *const *want, size_t n)
@@ -351,6 +394,13 @@ START_TEST(every_key)
 	ck_assert_int_eq(cfg->recovery.codes, 12);
 	ck_assert(cfg->recovery.self_request);
 	ck_assert_str_eq(cfg->recovery.mail_command, "/usr/local/bin/mailer --to-admins");
+	ck_assert_int_eq(cfg->session.aal3.idle, 600);
+	ck_assert_int_eq(cfg->session.aal3.session, 28800);
+	ck_assert_int_eq(cfg->session.aal2.idle, 1200);
+	ck_assert_int_eq(cfg->session.aal2.session, 43200);
+	ck_assert_int_eq(cfg->session.aal1.idle, 300);
+	ck_assert_int_eq(cfg->session.aal1.session, 3600);
+	ck_assert(cfg->session.set_tmout);
 	pr_config_free(&cfg);
 	ck_assert_ptr_null(cfg);
 }
@@ -377,6 +427,14 @@ static void assert_defaults(const struct pr_config *cfg)
 	ck_assert_int_eq(cfg->recovery.codes, 10);
 	ck_assert(!cfg->recovery.self_request);
 	ck_assert_str_eq(cfg->recovery.mail_command, "/usr/sbin/sendmail -t");
+	/* the clinic's guidance: AAL3 15 min / 12 h, AAL2 30 min / 24 h, AAL1 as AAL2 */
+	ck_assert_int_eq(cfg->session.aal3.idle, 900);
+	ck_assert_int_eq(cfg->session.aal3.session, 43200);
+	ck_assert_int_eq(cfg->session.aal2.idle, 1800);
+	ck_assert_int_eq(cfg->session.aal2.session, 86400);
+	ck_assert_int_eq(cfg->session.aal1.idle, 1800);
+	ck_assert_int_eq(cfg->session.aal1.session, 86400);
+	ck_assert(!cfg->session.set_tmout);
 }
 
 START_TEST(defaults)
@@ -396,7 +454,7 @@ START_TEST(defaults_empty_sections)
 {
 	struct pr_config *cfg;
 
-	write_conf("rp_id = pam:x\nroles {\n}\nrecovery {}\n");
+	write_conf("rp_id = pam:x\nroles {\n}\nrecovery {}\nsession {\n}\n");
 	cfg = load_ok();
 	ck_assert_str_eq(cfg->rp_id, "pam:x");
 	assert_defaults(cfg);
@@ -444,6 +502,17 @@ static const struct {
 	{ "recovery {\n ticket_lifetime = 86400\n}\n", "ticket_lifetime", 86400 },
 	{ "recovery {\n codes = 1\n}\n", "codes", 1 },
 	{ "recovery {\n codes = 100\n}\n", "codes", 100 },
+	{ "session {\n aal3_idle_limit = 60\n aal3_session_limit = 60\n}\n", "aal3_session", 60 },
+	{ "session {\n aal3_idle_limit = 900\n}\n", "aal3_idle", 900 },
+	{ "session {\n aal3_session_limit = 43200\n}\n", "aal3_session", 43200 },
+	{ "session {\n aal2_idle_limit = 3600\n}\n", "aal2_idle", 3600 },
+	{ "session {\n aal2_session_limit = 86400\n}\n", "aal2_session", 86400 },
+	{ "session {\n aal2_idle_limit = 60\n aal2_session_limit = 60\n}\n", "aal2_idle", 60 },
+	{ "session {\n aal1_idle_limit = 86400\n}\n", "aal1_idle", 86400 },
+	{ "session {\n aal1_idle_limit = 600\n aal1_session_limit = 2592000\n}\n", "aal1_session", 2592000 },
+	{ "session {\n aal3_idle_limit = 0900\n}\n", "aal3_idle", 900 },   /* decimal */
+	{ "session {\n set_tmout = yes\n}\n", "set_tmout", 1 },
+	{ "session {\n set_tmout = false\n}\n", "set_tmout", 0 },
 	{ "recovery {\n self_request = yes\n}\n", "self_request", 1 },
 	{ "recovery {\n self_request = off\n}\n", "self_request", 0 },
 	{ "require_security_key = none\n", "require_security_key", PR_REQ_KEY_NONE },
@@ -475,6 +544,13 @@ static long edge_value(const struct pr_config *c, const char *key)
 	if (strcmp(key, "touch_timeout") == 0) return c->touch_timeout;
 	if (strcmp(key, "ticket_lifetime") == 0) return c->recovery.ticket_lifetime;
 	if (strcmp(key, "codes") == 0) return c->recovery.codes;
+	if (strcmp(key, "aal3_idle") == 0) return c->session.aal3.idle;
+	if (strcmp(key, "aal3_session") == 0) return c->session.aal3.session;
+	if (strcmp(key, "aal2_idle") == 0) return c->session.aal2.idle;
+	if (strcmp(key, "aal2_session") == 0) return c->session.aal2.session;
+	if (strcmp(key, "aal1_idle") == 0) return c->session.aal1.idle;
+	if (strcmp(key, "aal1_session") == 0) return c->session.aal1.session;
+	if (strcmp(key, "set_tmout") == 0) return c->session.set_tmout;
 	if (strcmp(key, "self_request") == 0) return c->recovery.self_request;
 	if (strcmp(key, "require_security_key") == 0) return c->policy.require_security_key;
 	if (strcmp(key, "require_physical_key") == 0) return c->policy.require_physical_key;

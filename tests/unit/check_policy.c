@@ -183,23 +183,6 @@ START_TEST(uv_required)
 }
 END_TEST
 
-static const struct {
-	enum pr_class cls;
-	bool uv;
-	int aal;
-} aal_rows[] = {
-	{ PR_CLASS_PHYSICAL, true, 3 },
-	{ PR_CLASS_PHYSICAL, false, 2 },
-	{ PR_CLASS_PASSKEY, true, 2 },
-	{ PR_CLASS_PASSKEY, false, 2 },
-};
-
-START_TEST(aal)
-{
-	ck_assert_int_eq(pr_policy_aal(aal_rows[_i].cls, aal_rows[_i].uv), aal_rows[_i].aal);
-}
-END_TEST
-
 /* Names as they appear in the policy file, audit records and reports. */
 START_TEST(names)
 {
@@ -271,7 +254,6 @@ static Suite *policy_suite(void)
 	tcase_add_loop_test(tc, effective, 0, NROWS(effective_rows));
 	tcase_add_test(tc, class_ok_unknown_values);
 	tcase_add_loop_test(tc, uv_required, 0, NROWS(uv_rows));
-	tcase_add_loop_test(tc, aal, 0, NROWS(aal_rows));
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, names_out_of_range);
 	tcase_add_test(tc, class_parse_good);

@@ -17,6 +17,7 @@ UNIT_TESTS = \
 	tests/unit/check_secure_file \
 	tests/unit/check_config \
 	tests/unit/check_policy \
+	tests/unit/check_aal \
 	tests/unit/check_roles \
 	tests/unit/check_store \
 	tests/unit/check_audit \
@@ -41,6 +42,7 @@ tests_unit_check_util_SOURCES = tests/unit/check_util.c
 tests_unit_check_secure_file_SOURCES = tests/unit/check_secure_file.c
 tests_unit_check_config_SOURCES = tests/unit/check_config.c
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
+tests_unit_check_aal_SOURCES = tests/unit/check_aal.c
 tests_unit_check_roles_SOURCES = tests/unit/check_roles.c
 tests_unit_check_store_SOURCES = tests/unit/check_store.c
 tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
@@ -72,6 +74,9 @@ tests_unit_check_config_LDADD = $(UNIT_LDADD)
 tests_unit_check_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_policy_LDADD = $(UNIT_LDADD)
+tests_unit_check_aal_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_aal_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_aal_LDADD = $(UNIT_LDADD)
 tests_unit_check_roles_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_roles_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_roles_LDADD = $(UNIT_LDADD)
