@@ -116,11 +116,25 @@ check "... the command did not run" fails ran_as_root
 check "... audited for sudo as a failure" test "$(last service)/$(last result)" = sudo/failure
 
 # --- step_up-specific cases -----------------------------------------------------------
-# STEP-UP CASES GO HERE (owner of step_up semantics): e.g. with the
-# policy requiring nothing of staff, pam_stack "uv=required step_up" must
-# still ask prstaff for the key (never PAM_IGNORE), refuse prstaff2 whose
-# key has no PIN, and record event=step-up.
-# --------------------------------------------------------------------------------------
+# Staff under no requirement at all: step_up still asks for the key with its
+# PIN (never PAM_IGNORE), refuses a key without a PIN, records event step-up.
+write_ns_policy none owners discouraged 2
+pam_stack "uv=required step_up"
+attach dev/sy
+check "no requirement, step_up: staff passkey + right PIN runs the command" attempt sudo_as prstaff Pin#2468 /usr/bin/id
+check "... as root" ran_as_root
+check "... asked for the PIN" out_has "PIN for your security key"
+check "... audited as a step-up success" test "$(last service)/$(last event)/$(last result)/$(last reason)" = sudo/step-up/success/step-up
+check "no requirement, step_up: wrong PIN refused" fails attempt sudo_as prstaff Pin#0000 /usr/bin/id
+check "... the command did not run" fails ran_as_root
+check "... audited as a step-up failure" test "$(last event)/$(last reason)" = step-up/pin-invalid
+attach dev/nopin
+check "no requirement, step_up: a key without a PIN refused" fails attempt sudo_as prstaff2 "" /usr/bin/id
+check "... the command did not run" fails ran_as_root
+check "... audited as a step-up failure (no PIN set)" test "$(last event)/$(last reason)" = step-up/no-pin-set
+attach
+check "no requirement, step_up, no key attached: refused (not ignored)" fails attempt sudo_as prstaff Pin#2468 /usr/bin/id
+check "... the command did not run" fails ran_as_root
 
 check "every attempt left exactly one sudo record ($attempts)" test "$(sudo_records)" = "$attempts"
 # ("#" is in no hash, id or base64: a match can only be a PIN)
