@@ -5,7 +5,8 @@
 #                                            softkey-devices, trust anchors)
 #   /var/lib/practicerunner    <- $NS_STATE
 #   /var/log/practicerunner    <- $NS_LOG
-#   $SU_BINDIR, $SU_SBINDIR    <- tmpfs holding the setuid copies
+#   $SU_BINDIR, $SU_SBINDIR    <- overlays whose upper layer, a suid tmpfs,
+#                                 holds the setuid copies
 # are bind-mounted. Nothing outside the namespace changes: where a mount
 # point does not exist on this machine, its parent directory gets an overlay
 # (upper layer in $NS) inside the namespace, and the mount point is made
@@ -81,11 +82,22 @@ for d in \${NS_TMPFS:-}; do
 	mountpoint_here "\$d"
 	mount -t tmpfs -o mode=0711 tmpfs "\$d"
 done
-mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_BINDIR"
+# The setuid copies go into the install directories through an overlay whose
+# upper layer is a suid tmpfs, so the host's programs there stay visible
+# (with prefix /usr, bindir is /usr/bin itself).
+suid_overlay() {
+	local dir=\$1 tag=\$(printf '%s' "\$1" | tr / _)
+	mkdir -p "$NS/suid/\$\$/\$tag"
+	mount -t tmpfs -o mode=0755,suid,exec tmpfs "$NS/suid/\$\$/\$tag"
+	mkdir "$NS/suid/\$\$/\$tag/up" "$NS/suid/\$\$/\$tag/work"
+	chmod 755 "$NS/suid/\$\$/\$tag/up"
+	mount -t overlay overlay -o "lowerdir=\$dir,upperdir=$NS/suid/\$\$/\$tag/up,workdir=$NS/suid/\$\$/\$tag/work" "\$dir"
+}
+suid_overlay "$SU_BINDIR"
+[ "$SU_SBINDIR" = "$SU_BINDIR" ] || suid_overlay "$SU_SBINDIR"
 install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
 install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"
 install -o root -g root -m 4755 "$SK/practicerunner-recover" "$RECOVER"
-mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_SBINDIR"
 install -o root -g root -m 4755 "$SK/practicerunner-verify" "$VERIFY"
 case \$who in
 root) exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "\$@" ;;
