@@ -238,7 +238,7 @@ int ss_read_named(const struct cli *c, const struct suid *s, const char *what,
 	else if (st == PR_FILE_WRONG_TYPE)
 		cli_err(c, "the %s %s is not a regular file", what, path);
 	else if (st == PR_FILE_TOO_BIG)
-		cli_err(c, "the %s %s is larger than %zu bytes: not one ssh-keygen wrote", what,
+		cli_err(c, "the %s %s is larger than %zu bytes, too large to be one", what,
 		    path, max);
 	else
 		cli_err(c, "cannot read the %s %s: it %s", what, path, pr_file_status_text(st));
