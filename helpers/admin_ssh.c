@@ -17,9 +17,7 @@
 #include "lifecycle.h"
 #include "roles.h"
 #include "secure_file.h"
-#include "sshattest.h"
-#include "sshchallenge.h"
-#include "sshkey.h"
+#include "sshenroll.h"
 #include "transport.h"
 #include "util.h"
 
@@ -141,26 +139,17 @@ static int parse_enroll_ssh(struct cli *c, int argc, char **argv,
 	return CLI_OK;
 }
 
-/* A file named on the command line: no links, a regular file, bounded. */
+/* A file named on the command line: no final link, a regular file, bounded. */
 static int read_input(struct cli *c, const char *path, size_t max, char **buf,
     size_t *len)
 {
 	enum pr_file_status st;
-	int fd;
 
-	*buf = NULL;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-		cli_err(c, "cannot open %s: %s", path, errno == ELOOP ?
-		    "it is a symbolic link" : strerror(errno));
-		return PR_ERR_INVALID_ARG;
-	}
-	st = pr_read_all(fd, max, buf, len);
-	close(fd);
-	if (st != PR_FILE_OK) {
-		cli_err(c, "cannot read %s: %s", path, pr_file_status_text(st));
-		return PR_ERR_INVALID_ARG;
-	}
-	return PR_OK;
+	if ((st = pr_read_named(path, max, buf, len)) == PR_FILE_OK)
+		return PR_OK;
+	cli_err(c, "cannot read %s: %s", path, st == PR_FILE_IO ? strerror(errno) :
+	    pr_file_status_text(st));
+	return PR_ERR_INVALID_ARG;
 }
 
 static int load_key(struct cli *c, const char *path, struct pr_sshkey *k)
@@ -170,16 +159,10 @@ static int load_key(struct cli *c, const char *path, struct pr_sshkey *k)
 	size_t len;
 	int r;
 
-	if ((r = read_input(c, path, PR_SSH_LINE_MAX, &buf, &len)) != PR_OK)
+	if ((r = read_input(c, path, PR_SSHENROLL_KEY_MAX, &buf, &len)) != PR_OK)
 		return r;
-	if ((r = pr_sshkey_parse_line(buf, k, why, sizeof(why))) != PR_OK)
+	if ((r = pr_sshenroll_parse_key(buf, len, k, why, sizeof(why))) != PR_OK)
 		cli_err(c, "%s: %s", path, why);
-	else if (strncmp(k->application, "ssh:", 4) != 0) {
-		cli_err(c, "%s: application \"%s\" does not start with \"ssh:\"", path,
-		    k->application);
-		pr_sshkey_clear(k);
-		r = PR_ERR_INVALID_ARG;
-	}
 	free(buf);
 	return r;
 }
@@ -196,12 +179,11 @@ static int classify_attested(struct cli *c, const struct ssh_enroll_args *a,
 	size_t len;
 	int r;
 
-	if ((r = read_input(c, a->att_file, PR_SSHATTEST_MAX, &buf, &len)) != PR_OK)
+	if ((r = read_input(c, a->att_file, PR_SSHENROLL_ATT_MAX, &buf, &len)) != PR_OK)
 		return r;
-	if ((r = pr_sshattest_parse((unsigned char *)buf, len, &att, why, why_len)) != PR_OK) {
+	if ((r = pr_sshenroll_parse_attestation((unsigned char *)buf, len, &att, why,
+	    why_len)) != PR_OK) {
 		cli_err(c, "%s: %s", a->att_file, why);
-		if (r != PR_ERR_NOMEM)
-			r = PR_ERR_ATTESTATION;   /* a bad input file, not bad state */
 		goto out;
 	}
 	if ((r = pr_sshchallenge_take(c->cfg->state_dir, a->user, pr_now(), ch,
@@ -209,9 +191,8 @@ static int classify_attested(struct cli *c, const struct ssh_enroll_args *a,
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		goto out;
 	}
-	r = pr_sshattest_classify(&att, k, ch, sizeof(ch), anchors,
-	    (const unsigned char (*)[16])c->cfg->physical_aaguids,
-	    c->cfg->n_physical_aaguids, cred, why, why_len);
+	r = pr_sshenroll_credential(c->cfg, k, &att, ch, anchors, a->label, pr_now(), cred,
+	    why, why_len);
 	if (r != PR_OK)
 		cli_err(c, "attestation refused: %s", why);
 	OPENSSL_cleanse(ch, sizeof(ch));
@@ -229,8 +210,8 @@ static int classify_key(struct cli *c, const struct ssh_enroll_args *a,
 	int r;
 
 	if (a->att_file == NULL)
-		return pr_sshattest_classify(NULL, k, NULL, 0, NULL, NULL, 0, cred, why,
-		    why_len);
+		return pr_sshenroll_credential(c->cfg, k, NULL, NULL, NULL, a->label, pr_now(),
+		    cred, why, why_len);
 	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		return r;
@@ -277,9 +258,6 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, NULL, "ssh-sk: attestation refused");
 		goto done;
 	}
-	snprintf(cred.app, sizeof(cred.app), "%s", k.application);
-	snprintf(cred.label, sizeof(cred.label), "%s", a.label != NULL ? a.label : "");
-	cred.created = pr_now();
 	if (!pr_policy_class_ok(need, cred.cls) && !a.force) {
 		r = PR_ERR_CLASS;
 		cli_err(c, "refused: this SSH key is a passkey (%s), but policy requires a "

@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "err.h"
 #include "roles.h"
-#include "sshkey.h"
+#include "sshenroll.h"
 #include "util.h"
 
 #define PIN_MAX 256
@@ -242,7 +242,6 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
 	enum pr_need need;
 	char *cred_id = NULL, *ssh_detail = NULL;
 	char aaguid[37], fp[PR_SSH_FP_LEN + 1] = "";
-	struct pr_sshkey k;
 	int r;
 
 	ev.event = event;
@@ -260,15 +259,8 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
 	/* SSH keys: method ssh-sk, and the fingerprint people see in ssh-keygen -l. */
 	if (cred != NULL && cred->kind == PR_KIND_SSH) {
 		ev.method = "ssh-sk";
-		if (pr_sshkey_from_parts(cred->cose_alg, cred->pubkey, cred->pubkey_len,
-		    cred->app, &k) == PR_OK) {
-			pr_sshkey_fingerprint(&k, fp);
-			pr_sshkey_clear(&k);
-		}
-		if (asprintf(&ssh_detail, "ssh-key %s%s%s", fp[0] ? fp : "(unknown)",
-		    detail != NULL ? "; " : "", detail != NULL ? detail : "") < 0)
-			ssh_detail = NULL;
-		if (ssh_detail != NULL)
+		pr_sshenroll_cred_fingerprint(cred, fp);
+		if ((ssh_detail = pr_sshenroll_audit_detail(fp, detail)) != NULL)
 			ev.detail = ssh_detail;
 	}
 	if ((r = pr_audit_append(c->cfg->audit_log, &ev, &eb)) != PR_OK)

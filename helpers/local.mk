@@ -11,7 +11,8 @@ helpers_practicerunner_admin_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_admin_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
 
 # practicerunner-enroll: setuid root, acts on the calling user only.
-ENROLL_SOURCES = helpers/user_enroll.c helpers/selfservice.c helpers/selfservice.h helpers/setuid.c helpers/setuid.h \
+ENROLL_SOURCES = helpers/user_enroll.c helpers/user_enroll.h helpers/user_enroll_ssh.c \
+	helpers/selfservice.c helpers/selfservice.h helpers/setuid.c helpers/setuid.h \
 	helpers/cli.c helpers/cli.h
 bin_PROGRAMS += helpers/practicerunner-enroll
 helpers_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)

@@ -1,22 +1,28 @@
 /* What the self-service setuid helpers share (selfservice.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "secure_file.h"
 #include "selfservice.h"
+#include "sshenroll.h"
 #include "util.h"
+
+#define TEMP_TEMPLATE "/tmp/practicerunner-ssh-challenge.XXXXXX"
 
 int ss_audit(const struct ss_who *w, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *detail)
 {
 	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
 	struct pr_errbuf eb = { "" };
-	char tty[64], aaguid[37];
-	char *cred_id = NULL;
+	char tty[64], aaguid[37], fp[PR_SSH_FP_LEN + 1] = "";
+	char *cred_id = NULL, *ssh_detail = NULL;
 	bool wrap;
 	int r;
 
@@ -30,6 +36,12 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
 	ev.rp_id = w->cli->cfg->rp_id;
 	ev.actor = w->suid->actor;
 	ev.detail = detail;
+	/* SSH keys: records name them by the fingerprint people see in ssh-keygen -l. */
+	if (cred != NULL && cred->kind == PR_KIND_SSH) {
+		pr_sshenroll_cred_fingerprint(cred, fp);
+		if ((ssh_detail = pr_sshenroll_audit_detail(fp, detail)) != NULL)
+			ev.detail = ssh_detail;
+	}
 	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
 		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
 	if (cred != NULL)
@@ -44,6 +56,7 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
 	if (r != PR_OK)
 		cli_err(w->cli, "audit record not written: %s", eb.msg);
 	free(cred_id);
+	free(ssh_detail);
 	return r;
 }
 
@@ -176,4 +189,100 @@ static int dev_make(const struct pr_devices *devs, void *arg)
 int ss_make_credential(struct suid *s, struct ss_make *m)
 {
 	return ss_with_devices(s, dev_make, m);
+}
+
+int ss_as_caller(struct suid *s, ss_caller_fn fn, void *arg)
+{
+	int r;
+
+	if ((r = suid_drop(s)) != PR_OK)
+		return r;
+	r = fn(arg);
+	suid_regain(s);
+	return r;
+}
+
+/* Files the caller names are opened with their rights, never root's: refuse otherwise. */
+static bool as_caller(const struct cli *c, const struct suid *s)
+{
+	if (s->dropped || s->trusted)
+		return true;
+	cli_err(c, "internal error: a file you named was about to be opened with root's "
+	    "rights; nothing done");
+	return false;
+}
+
+static bool absolute(const struct cli *c, const char *what, const char *path)
+{
+	if (path[0] == '/')
+		return true;
+	cli_err(c, "give the %s as a full path (for example \"$PWD/%s\"): this program "
+	    "does not work in your current directory", what, path);
+	return false;
+}
+
+int ss_read_named(const struct cli *c, const struct suid *s, const char *what,
+    const char *path, size_t max, char **buf, size_t *len)
+{
+	enum pr_file_status st;
+
+	*buf = NULL;
+	if (!as_caller(c, s))
+		return PR_ERR_PERM;
+	if (!absolute(c, what, path))
+		return PR_ERR_INVALID_ARG;
+	if ((st = pr_read_named(path, max, buf, len)) == PR_FILE_OK)
+		return PR_OK;
+	if (st == PR_FILE_IO)
+		cli_err(c, "cannot read the %s %s: %s", what, path, strerror(errno));
+	else if (st == PR_FILE_WRONG_TYPE)
+		cli_err(c, "the %s %s is not a regular file", what, path);
+	else if (st == PR_FILE_TOO_BIG)
+		cli_err(c, "the %s %s is larger than %zu bytes, too large to be one", what,
+		    path, max);
+	else
+		cli_err(c, "cannot read the %s %s: it %s", what, path, pr_file_status_text(st));
+	return PR_ERR_INVALID_ARG;
+}
+
+int ss_create_named(const struct cli *c, const struct suid *s, const char *path,
+    char *made, size_t made_len, int *fd)
+{
+	*fd = -1;
+	if (!as_caller(c, s))
+		return PR_ERR_PERM;
+	if (path == NULL) {
+		snprintf(made, made_len, "%s", TEMP_TEMPLATE);
+		if ((*fd = mkostemp(made, O_CLOEXEC)) < 0) {
+			cli_err(c, "cannot create a file in /tmp: %s", strerror(errno));
+			return PR_ERR_PERM;
+		}
+		return PR_OK;
+	}
+	if (!absolute(c, "output file", path))
+		return PR_ERR_INVALID_ARG;
+	if (snprintf(made, made_len, "%s", path) >= (int)made_len) {
+		cli_err(c, "the output file name is too long");
+		return PR_ERR_INVALID_ARG;
+	}
+	if ((*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+	    0600)) < 0) {
+		int err = errno;
+
+		cli_err(c, "cannot create %s: %s", path, err == EEXIST ?
+		    "it exists already (choose a new name: nothing is overwritten)" :
+		    strerror(err));
+		return PR_ERR_PERM;     /* the caller's name, the caller's problem: refused */
+	}
+	return PR_OK;
+}
+
+static int unlink_fn(void *arg)
+{
+	return unlink(arg) == 0 ? PR_OK : PR_ERR_IO;
+}
+
+void ss_unlink_named(struct suid *s, const char *path)
+{
+	ss_as_caller(s, unlink_fn, (void *)path);
 }

@@ -82,4 +82,35 @@ int ss_with_devices(struct suid *s, ss_device_fn fn, void *arg);
 /* ss_with_devices for a struct ss_make. */
 int ss_make_credential(struct suid *s, struct ss_make *m);
 
+/*
+ * Run fn with the caller's rights (suid_drop ... suid_regain): for files
+ * the caller names and for parsing what they contain. PR_ERR_PERM when the
+ * drop fails (said), else fn's result.
+ */
+typedef int (*ss_caller_fn)(void *arg);
+int ss_as_caller(struct suid *s, ss_caller_fn fn, void *arg);
+
+/*
+ * Inside ss_as_caller only (refused otherwise, PR_ERR_PERM): read the file
+ * the caller named as what ("public key file") with pr_read_named, at most
+ * max bytes. The path must be absolute: the helper runs in "/", not in the
+ * caller's directory, and must not guess. PR_OK, or said and
+ * PR_ERR_INVALID_ARG.
+ */
+int ss_read_named(const struct cli *c, const struct suid *s, const char *what,
+    const char *path, size_t max, char **buf, size_t *len);
+
+/*
+ * Inside ss_as_caller only: a new file of the caller's, mode 0600, at the
+ * absolute path (O_CREAT|O_EXCL|O_NOFOLLOW: never an existing file, never
+ * through a link), or with path NULL a fresh mkstemp file under /tmp. The
+ * name used goes to made. PR_OK with *fd open, or said and
+ * PR_ERR_INVALID_ARG (not an absolute path) or PR_ERR_PERM (not created).
+ */
+int ss_create_named(const struct cli *c, const struct suid *s, const char *path,
+    char *made, size_t made_len, int *fd);
+
+/* Remove a file ss_create_named made, with the caller's rights (never root's). */
+void ss_unlink_named(struct suid *s, const char *path);
+
 #endif

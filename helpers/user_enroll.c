@@ -8,6 +8,9 @@
  *   rename KEYID LABEL   harmless: no touch, audited
  *   remove KEYID         a touch of a key (a remaining one or this one);
  *                        never the last key the policy needs
+ *   ssh-challenge, enroll-ssh PUBKEY_FILE
+ *                        OpenSSH FIDO keys, with the same proofs as enroll
+ *                        (user_enroll_ssh.c)
  *
  * The privilege model is setuid.h's: suid_begin() runs first, device I/O
  * runs with the caller's rights, state and audit with root's. Every command
@@ -39,56 +42,27 @@
 #include "selfservice.h"
 #include "setuid.h"
 #include "transport.h"
+#include "user_enroll.h"
 #include "util.h"
 
-#define PROG "practicerunner-enroll"
 #define TOKEN_MAX 256
-
-/* "practicerunner-enroll: message" on stderr. */
-#define say(x, ...) cli_err(&(x)->cli, __VA_ARGS__)
-
-/* The proof a command needs before it changes anything. */
-enum confirm {
-	CONFIRM_NONE,           /* reads, or harmless (rename) */
-	CONFIRM_KEY,            /* a fresh assertion by one of the user's keys */
-	CONFIRM_KEY_OR_INVITE,  /* the same; with no acceptable key, an invitation token */
-};
-
-struct enroll_ctx {
-	struct cli cli;
-	struct suid *suid;
-	const char *user;            /* whose keys: the caller (or --user for root) */
-	enum pr_role role;
-	enum pr_need need;
-	struct pr_credlist creds;    /* as loaded before any prompt */
-	bool *confirmers;            /* per credential: may confirm with a touch */
-	const char *label;           /* enroll --label, rename LABEL */
-	char keyid[PR_KEYID_LEN + 1];/* rename, remove */
-	size_t target;               /* index of keyid in creds */
-	char *token;                 /* invitation token; wiped */
-	char proof[64];              /* audit detail of the proof taken */
-	bool read_only;              /* this run only reads: no proof needed */
-};
-
-struct command {
-	const char *name;
-	const char *usage;
-	enum confirm confirm;
-	/* Parse argv (argv[0] = the command) and check it against the state: no prompt yet. */
-	int (*check)(struct enroll_ctx *x, int argc, char **argv);
-	/* Make the change (or print), after the proof. */
-	int (*run)(struct enroll_ctx *x);
-};
 
 /* ---- audit ------------------------------------------------------------------------ */
 
-/* One record: the caller as actor, the account acted on as user. */
-static int audit(struct enroll_ctx *x, const char *event, int err,
+int ue_audit(struct enroll_ctx *x, const char *event, int err,
     const struct pr_cred *cred, const char *detail)
 {
 	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
+	char *d;
+	int r;
 
-	return ss_audit(&w, event, err, NULL, cred, detail);
+	/* An SSH credential names itself (ss_audit); before there is one, the key does. */
+	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
+		return ss_audit(&w, event, err, NULL, cred, detail);
+	d = pr_sshenroll_audit_detail(x->ssh_fp, detail);
+	r = ss_audit(&w, event, err, "ssh-sk", cred, d != NULL ? d : detail);
+	free(d);
+	return r;
 }
 
 /* ---- input -------------------------------------------------------------------------- */
@@ -111,7 +85,7 @@ static bool parse_keyid(const char *in, char out[PR_KEYID_LEN + 1])
 	return true;
 }
 
-static void print_label(const char *s)
+void ue_print_label(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
 		putchar(*p >= 0x20 && *p < 0x7f ? *p : '?');
@@ -161,7 +135,7 @@ static int set_confirmers(struct enroll_ctx *x, size_t also, size_t *count)
 	return PR_OK;
 }
 
-static const char *key_words(enum pr_need need)
+const char *ue_key_words(enum pr_need need)
 {
 	return need == PR_NEED_PHYSICAL ? "physical security key" : "security key";
 }
@@ -181,7 +155,7 @@ static void explain_device(struct enroll_ctx *x, int r)
 		break;
 	case PR_ERR_CLASS:
 		say(x, "the key you used is not accepted by your sign-in policy (a %s is "
-		    "required); use one that is.", key_words(x->need));
+		    "required); use one that is.", ue_key_words(x->need));
 		break;
 	case PR_ERR_TIMEOUT:
 		say(x, "the security key was not touched in time; nothing was changed.");
@@ -246,7 +220,7 @@ static int confirm_touch(struct enroll_ctx *x, const char *event)
 		say(x, "%s", eb.msg);
 	if (r != PR_OK) {
 		explain_device(x, r);
-		audit(x, event, r, c, "confirmation by key failed");
+		ue_audit(x, event, r, c, "confirmation by key failed");
 		return r;
 	}
 	pr_keyid(c->id, c->id_len, kid);
@@ -281,7 +255,7 @@ static int confirm_invite(struct enroll_ctx *x)
 		return PR_OK;
 	case PR_ERR_NOT_FOUND:
 		say(x, "you have no enrolled %s yet, and there is no enrollment invitation for "
-		    "you. Ask an administrator for one.", key_words(x->need));
+		    "you. Ask an administrator for one.", ue_key_words(x->need));
 		break;
 	case PR_ERR_EXPIRED:
 		say(x, "your enrollment invitation has expired. Ask an administrator for a new one.");
@@ -298,7 +272,7 @@ static int confirm_invite(struct enroll_ctx *x)
 		break;
 	}
 	pr_secret_strfree(&x->token);
-	audit(x, "enroll", r, NULL, "invitation");
+	ue_audit(x, "enroll", r, NULL, "invitation");
 	return r;
 }
 
@@ -327,7 +301,7 @@ static int check_enroll(struct enroll_ctx *x, int argc, char **argv)
 }
 
 /* No unrecorded change: consume the invitation, store, audit; undo the store if unaudited. */
-static int commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
+int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
 {
 	struct pr_errbuf eb = { "" };
 	char kid[PR_KEYID_LEN + 1];
@@ -339,16 +313,16 @@ static int commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
 	    (r = pr_invite_consume(x->cli.cfg->state_dir, x->user, x->token, pr_now(), &eb)) != PR_OK) {
 		say(x, "the invitation could not be used (%s): it was used, withdrawn or expired "
 		    "meanwhile. The key was not enrolled.", pr_strerror(r));
-		audit(x, "enroll", r, cred, "invitation");
+		ue_audit(x, "enroll", r, cred, "invitation");
 		goto done;
 	}
 	pr_secret_strfree(&x->token);
 	if ((r = pr_store_add(x->cli.cfg->state_dir, x->user, cred, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		audit(x, "enroll", r, cred, x->proof);
+		ue_audit(x, "enroll", r, cred, x->proof);
 		goto done;
 	}
-	if ((r = audit(x, "enroll", PR_OK, cred, x->proof)) != PR_OK) {
+	if ((r = ue_audit(x, "enroll", PR_OK, cred, x->proof)) != PR_OK) {
 		pr_store_remove(x->cli.cfg->state_dir, x->user, kid, &eb);
 		say(x, "enrollment undone because it could not be recorded");
 	}
@@ -367,7 +341,7 @@ static void enroll_report(struct enroll_ctx *x, const struct pr_cred *cred, cons
 	printf("Enrolled key %s: %s (%s)", kid, pr_class_name(cred->cls), why);
 	if (cred->label[0] != '\0') {
 		printf(", label \"");
-		print_label(cred->label);
+		ue_print_label(cred->label);
 		printf("\"");
 	}
 	printf(".\n");
@@ -401,7 +375,7 @@ static int run_enroll(struct enroll_ctx *x)
 	ss_clean_text(why);
 	if (r != PR_OK) {
 		explain_device(x, r);
-		audit(x, "enroll", r, NULL, x->proof);
+		ue_audit(x, "enroll", r, NULL, x->proof);
 		goto done;
 	}
 	if (!pr_policy_class_ok(x->need, cred.cls)) {
@@ -409,10 +383,10 @@ static int run_enroll(struct enroll_ctx *x)
 		say(x, "refused: this key is a passkey (%s), but your sign-in policy requires a "
 		    "physical security key, so it could not sign you in. Enroll a physical "
 		    "security key instead.", why);
-		audit(x, "enroll", r, &cred, "refused by policy");
+		ue_audit(x, "enroll", r, &cred, "refused by policy");
 		goto done;
 	}
-	if ((r = commit_enroll(x, &cred)) == PR_OK)
+	if ((r = ue_commit_enroll(x, &cred)) == PR_OK)
 		enroll_report(x, &cred, why);
 done:
 	X509_STORE_free(anchors);
@@ -429,6 +403,29 @@ static int check_none(struct enroll_ctx *x, int argc, char **argv)
 	return argc == 1 ? PR_OK : PR_ERR_INVALID_ARG;
 }
 
+/* SSH keys end their line as in the admin tool's list: "ssh TYPE SHA256:...". */
+static void print_ssh(const struct pr_cred *c)
+{
+	char fp[PR_SSH_FP_LEN + 1];
+	struct pr_sshkey k;
+
+	if (c->kind != PR_KIND_SSH)
+		return;
+	if (pr_sshkey_from_parts(c->cose_alg, c->pubkey, c->pubkey_len, c->app, &k) != PR_OK) {
+		printf(" ssh (unreadable key)");
+		return;
+	}
+	pr_sshenroll_cred_fingerprint(c, fp);
+	printf(" ssh %s %s", pr_sshkey_type_name(k.type), fp);
+	pr_sshkey_clear(&k);
+}
+
+/* Whether the policy accepts c: FIDO keys at sign-in, SSH keys at the SSH gateway. */
+static bool accepted(const struct enroll_ctx *x, const struct pr_cred *c)
+{
+	return pr_policy_class_ok(x->need, c->cls);
+}
+
 static int run_list(struct enroll_ctx *x)
 {
 	char kid[PR_KEYID_LEN + 1], d1[32], d2[32];
@@ -442,19 +439,19 @@ static int run_list(struct enroll_ctx *x)
 	printf("%-13s %-9s %-10s %-10s %s\n", "KEYID", "CLASS", "CREATED", "LAST-USED", "LABEL");
 	for (size_t i = 0; i < x->creds.n; i++) {
 		const struct pr_cred *c = &x->creds.v[i];
-		bool ok = c->kind == PR_KIND_FIDO && pr_policy_class_ok(x->need, c->cls);
+		bool ok = accepted(x, c);
 
 		pr_keyid(c->id, c->id_len, kid);
-		printf("%s%-12s %-9s %-10s %-10s ", ok ? " " : "*", kid,
-		    c->kind == PR_KIND_SSH ? "ssh" : pr_class_name(c->cls),
+		printf("%s%-12s %-9s %-10s %-10s ", ok ? " " : "*", kid, pr_class_name(c->cls),
 		    cli_date(c->created, d1), cli_date(c->last_used, d2));
-		print_label(c->label[0] != '\0' ? c->label : "-");
+		ue_print_label(c->label[0] != '\0' ? c->label : "-");
+		print_ssh(c);
 		putchar('\n');
 		any_unaccepted |= !ok;
 	}
 	if (any_unaccepted)
 		printf("* not accepted for sign-in here by your policy (a %s is required)\n",
-		    key_words(x->need));
+		    ue_key_words(x->need));
 	return PR_OK;
 }
 
@@ -496,8 +493,8 @@ static int run_rename(struct enroll_ctx *x)
 	suid_critical_begin(x->suid);
 	if ((r = pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, x->label, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		audit(x, "rename", r, c, detail);
-	} else if ((r = audit(x, "rename", PR_OK, c, detail)) != PR_OK) {
+		ue_audit(x, "rename", r, c, detail);
+	} else if ((r = ue_audit(x, "rename", PR_OK, c, detail)) != PR_OK) {
 		pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, c->label, &eb);
 		say(x, "renaming undone because it could not be recorded");
 	}
@@ -521,11 +518,11 @@ static int check_remove(struct enroll_ctx *x, int argc, char **argv)
 	if (r == PR_ERR_LAST_KEY)
 		say(x, "refused: key %s is your last %s, and your sign-in policy requires one: "
 		    "without it you could not sign in. Enroll another one first ('%s enroll'), "
-		    "then remove this one.", x->keyid, key_words(x->need), PROG);
+		    "then remove this one.", x->keyid, ue_key_words(x->need), PROG);
 	else if (r != PR_OK)
 		say(x, "refused: %s", pr_strerror(r));
 	if (r != PR_OK)
-		audit(x, "remove", r, &x->creds.v[x->target], "refused by policy");
+		ue_audit(x, "remove", r, &x->creds.v[x->target], "refused by policy");
 	return r;
 }
 
@@ -549,16 +546,20 @@ static int run_remove(struct enroll_ctx *x)
 	if (r != PR_OK) {
 		if (r == PR_ERR_LAST_KEY)
 			say(x, "refused: key %s is now your last %s (another was removed meanwhile).",
-			    x->keyid, key_words(x->need));
+			    x->keyid, ue_key_words(x->need));
 		else
 			say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		audit(x, "remove", r, c, x->proof);
-	} else if ((r = audit(x, "remove", PR_OK, c, x->proof)) != PR_OK) {
+		ue_audit(x, "remove", r, c, x->proof);
+	} else if ((r = ue_audit(x, "remove", PR_OK, c, x->proof)) != PR_OK) {
 		pr_store_add(x->cli.cfg->state_dir, x->user, c, &eb);
 		say(x, "removal undone because it could not be recorded");
 	}
 	suid_critical_end(x->suid);
-	if (r == PR_OK)
+	if (r == PR_OK && c->kind == PR_KIND_SSH)
+		printf("Removed SSH key %s from your account: it can no longer sign you in over "
+		    "SSH here. Its files (and the credential on the security key) stay until you "
+		    "delete them.\n", x->keyid);
+	else if (r == PR_OK)
 		printf("Removed key %s from your account: it can no longer sign you in here. The "
 		    "credential stays on the security key itself until you delete it there "
 		    "(with the key vendor's tool).\n", x->keyid);
@@ -619,7 +620,7 @@ static void codes_notify(struct enroll_ctx *x)
 		return;
 	say(x, "warning: the notice of new codes was not sent: %s",
 	    eb.msg[0] ? eb.msg : pr_strerror(r));
-	audit(x, "codes-generated", r, NULL, "notice not sent");
+	ue_audit(x, "codes-generated", r, NULL, "notice not sent");
 }
 
 static int run_codes(struct enroll_ctx *x)
@@ -635,7 +636,7 @@ static int run_codes(struct enroll_ctx *x)
 	r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes, &eb);
 	if (r != PR_OK)
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	if (audit(x, "codes-generated", r, NULL, x->proof) != PR_OK && r == PR_OK)
+	if (ue_audit(x, "codes-generated", r, NULL, x->proof) != PR_OK && r == PR_OK)
 		r = PR_ERR_AUDIT;      /* an unrecorded set is not shown */
 	suid_critical_end(x->suid);
 	if (r == PR_OK)
@@ -650,6 +651,10 @@ static int run_codes(struct enroll_ctx *x)
 
 static const struct command commands[] = {
 	{ "enroll", "enroll [--label LABEL]", CONFIRM_KEY_OR_INVITE, check_enroll, run_enroll },
+	{ "ssh-challenge", "ssh-challenge [--output FILE]", CONFIRM_NONE, ue_check_ssh_challenge,
+	  ue_run_ssh_challenge },
+	{ "enroll-ssh", "enroll-ssh PUBKEY_FILE [--attestation FILE] [--label LABEL]",
+	  CONFIRM_KEY_OR_INVITE, ue_check_enroll_ssh, ue_run_enroll_ssh },
 	{ "list", "list", CONFIRM_NONE, check_none, run_list },
 	{ "rename", "rename KEYID LABEL", CONFIRM_NONE, check_rename, run_rename },
 	{ "remove", "remove KEYID", CONFIRM_KEY, check_remove, run_remove },
@@ -689,8 +694,9 @@ static int confirm(struct enroll_ctx *x, const struct command *cmd)
 		return confirm_touch(x, cmd->name);
 	if (cmd->confirm == CONFIRM_KEY_OR_INVITE) {
 		if (x->creds.n > 0)
-			fprintf(stderr, "None of your enrolled keys is accepted by your sign-in "
-			    "policy, so this enrollment needs an invitation token.\n");
+			fprintf(stderr, "None of your enrolled keys can confirm it is you (SSH keys "
+			    "cannot, nor keys your sign-in policy does not accept), so this "
+			    "enrollment needs an invitation token.\n");
 		return confirm_invite(x);
 	}
 	say(x, "none of your keys can confirm this change; ask an administrator.");
@@ -771,6 +777,7 @@ int main(int argc, char **argv)
 	}
 	rc = dispatch(&x, cmd, opt_user, argc - optind, argv + optind);
 	pr_secret_strfree(&x.token);
+	ue_clear_ssh(&x);
 	free(x.confirmers);
 	pr_credlist_clear(&x.creds);
 	pr_config_free(&x.cli.cfg);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,37 @@ enum pr_file_status pr_secure_read(int dirfd, const char *name,
 	if ((st = pr_secure_open(dirfd, name, O_RDONLY, forbidden_mode, &fd)) != PR_FILE_OK)
 		return st;
 	st = pr_read_all(fd, max_size, buf, len);
+	close(fd);
+	return st;
+}
+
+enum pr_file_status pr_read_named(const char *path, size_t max_size, char **buf,
+    size_t *len)
+{
+	enum pr_file_status st;
+	struct stat sb;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if (path == NULL || path[0] == '\0') {
+		errno = EINVAL;
+		return PR_FILE_IO;
+	}
+	do {
+		fd = open(path, O_RDONLY | OPEN_BASE_FLAGS);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return classify_open_error(AT_FDCWD, path, errno, false);
+	/* What is open, not what the name is now: a FIFO or device stops here. */
+	if (fstat(fd, &sb) != 0)
+		st = PR_FILE_IO;
+	else if (!S_ISREG(sb.st_mode))
+		st = PR_FILE_WRONG_TYPE;
+	else if ((uintmax_t)sb.st_size > (uintmax_t)max_size)
+		st = PR_FILE_TOO_BIG;
+	else
+		st = pr_read_all(fd, max_size, buf, len);
 	close(fd);
 	return st;
 }

@@ -56,6 +56,16 @@ enum pr_file_status pr_secure_read(int dirfd, const char *name,
     mode_t forbidden_mode, size_t max_size, char **buf, size_t *len);
 
 /*
+ * Read a file a person named on a command line (a public key, an
+ * attestation): no final symbolic link, a regular file, at most max_size
+ * bytes, with whatever rights the process has at the time (a setuid helper
+ * calls it with the caller's). Owner and mode are not checked: the file is
+ * input, not state. PR_FILE_IO keeps errno (EACCES: not readable).
+ */
+enum pr_file_status pr_read_named(const char *path, size_t max_size, char **buf,
+    size_t *len);
+
+/*
  * Replace dirfd/name atomically: umask 077, temp file beside the target,
  * write, fchmod(mode), fsync, rename, fsync the directory; the temp file is
  * unlinked on failure. Returns PR_OK or a PR_ERR_* code.

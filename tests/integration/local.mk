@@ -56,6 +56,7 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_invite.sh \
 	tests/integration/admin_lifecycle.sh \
 	tests/integration/enroll_setuid.sh \
+	tests/integration/enroll_ssh_setuid.sh \
 	tests/integration/admin_recovery.sh \
 	tests/integration/admin_codes.sh \
 	tests/integration/recover_setuid.sh \

@@ -222,6 +222,73 @@ START_TEST(secure_read_refuses_symlink)
 }
 END_TEST
 
+/* ---- pr_read_named: files people name, with any owner and mode ---------- */
+
+static const struct {
+	enum kind kind;
+	size_t cap;
+	enum pr_file_status want;
+} named_rows[] = {
+	{ K_FILE, 100, PR_FILE_OK },
+	{ K_NOBODY, 100, PR_FILE_OK },       /* input, not state: any owner */
+	{ K_MODE666, 100, PR_FILE_OK },      /* and any mode */
+	{ K_FILE, 4, PR_FILE_TOO_BIG },      /* "data\n" is 5 bytes */
+	{ K_FILE, 5, PR_FILE_OK },
+	{ K_SYMLINK, 100, PR_FILE_SYMLINK },
+	{ K_FIFO, 100, PR_FILE_WRONG_TYPE }, /* must not block either */
+	{ K_DIR, 100, PR_FILE_WRONG_TYPE },
+	{ K_MISSING, 100, PR_FILE_MISSING },
+};
+
+START_TEST(read_named_rows)
+{
+	char path[128], *buf = (char *)1;
+	size_t len = 99;
+	enum pr_file_status st;
+
+	make_kind(named_rows[_i].kind, "f");
+	snprintf(path, sizeof(path), "%s/f", tmpdir);
+	st = pr_read_named(path, named_rows[_i].cap, &buf, &len);
+	ck_assert_int_eq(st, named_rows[_i].want);
+	if (st == PR_FILE_OK) {
+		ck_assert_str_eq(buf, "data\n");
+		ck_assert_uint_eq(len, 5);
+	} else {
+		ck_assert_ptr_null(buf);
+		ck_assert_uint_eq(len, 0);
+	}
+	free(buf);
+}
+END_TEST
+
+/* With the rights of a user who may not read it (the setuid helper after its drop). */
+START_TEST(read_named_unreadable)
+{
+	char path[128], *buf = NULL;
+	size_t len = 0;
+	pid_t pid;
+	int status;
+
+	make_file("f", "data\n", 0600);
+	snprintf(path, sizeof(path), "%s/f", tmpdir);
+	ck_assert_int_eq(chmod(tmpdir, 0755), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		enum pr_file_status st;
+
+		if (setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) != 0 ||
+		    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) != 0)
+			_exit(2);
+		st = pr_read_named(path, 100, &buf, &len);
+		_exit(st == PR_FILE_IO && errno == EACCES && buf == NULL ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(pr_read_named("", 100, &buf, &len), PR_FILE_IO);
+}
+END_TEST
+
 /* ---- atomic replace ----------------------------------------------------------- */
 
 static void assert_content(const char *name, const char *want, mode_t mode)
@@ -476,6 +543,8 @@ static Suite *secure_file_suite(void)
 	tcase_add_test(tc, secure_opendir_cases);
 	tcase_add_loop_test(tc, read_cap_rows, 0, NROWS(read_rows));
 	tcase_add_test(tc, secure_read_refuses_symlink);
+	tcase_add_loop_test(tc, read_named_rows, 0, NROWS(named_rows));
+	tcase_add_test(tc, read_named_unreadable);
 	tcase_add_test(tc, atomic_replace_new_and_existing);
 	tcase_add_test(tc, atomic_replace_path_and_symlink);
 	tcase_add_test(tc, atomic_replace_rename_fails_no_temp);
