@@ -26,7 +26,13 @@ not_ok() {
 }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 fails() { ! "$@"; }
-done_testing() { echo "1..$TAP_N"; [ "$TAP_FAILED" = 0 ]; exit $?; }
+done_testing() {
+	if [ -n "${VG:-}" ]; then
+		check "valgrind: no errors, leaks or open descriptors in any run" test ! -s "$T/vg.findings"
+		[ -s "$T/vg.findings" ] && sed 's/^/# /' "$T/vg.findings" | head -n 60
+	fi
+	echo "1..$TAP_N"; [ "$TAP_FAILED" = 0 ]; exit $?
+}
 
 # Test accounts (created once per machine, under a lock: tests may run in parallel).
 ensure_users() {
@@ -86,10 +92,47 @@ service() {
 # The preload list: a sanitizer runtime first when the build has one.
 PRELOAD="${PR_SANITIZER_PRELOAD:+$PR_SANITIZER_PRELOAD }libpam_wrapper.so"
 
+# With PR_VALGRIND=1 (CI's valgrind stage), pamrun and the admin CLI run
+# under memcheck: any error, definite or indirect leak, or a descriptor left
+# open beyond what a run of a PAM stack without our module leaves, adds a
+# "valgrind:" line to $T/out, which makes expect_pam and vg_ok fail.
+VG=
+if [ "${PR_VALGRIND:-0}" = 1 ]; then
+	VG="valgrind --quiet --log-file=$T/vg.%p --leak-check=full --show-leak-kinds=definite,indirect
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=yes
+		--suppressions=$top_srcdir/tests/valgrind.supp"
+fi
+vg_fds() { grep -c 'Open file descriptor' "$1"; }
+# After a run under valgrind: its findings into $T/out; the logs removed.
+vg_collect() {
+	local log
+	[ -n "$VG" ] || return 0
+	for log in "$T"/vg.*; do
+		[ -e "$log" ] || continue
+		grep -q 'ERROR SUMMARY: [1-9]' "$log" && { echo "valgrind: errors"; sed 's/^/valgrind:   /' "$log"; } >> "$T/out"
+		[ "$(vg_fds "$log")" -le "$VG_FDS" ] || { echo "valgrind: descriptors left open"; grep -A1 'Open file' "$log" | sed 's/^/valgrind:   /'; } >> "$T/out"
+		rm -f "$log"
+		# Also for the end of the test: a refusal expected by "fails" must not hide one.
+		grep '^valgrind:' "$T/out" >> "$T/vg.findings"
+	done
+}
+vg_ok() { ! grep -q '^valgrind:' "$T/out"; }
+# The descriptors a run without our module leaves open (inherited ones, valgrind's log).
+if [ -n "$VG" ]; then
+	printf 'auth required pam_permit.so\n' > "$T/pam.d/vg-baseline"
+	PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d LD_PRELOAD=$PRELOAD $VG "$PAMRUN" vg-baseline root auth >/dev/null 2>&1 </dev/null
+	VG_FDS=$(vg_fds "$(ls "$T"/vg.* | head -n 1)")
+	rm -f "$T"/vg.*
+fi
+
 # pam SERVICE USER auth|account DEVICE-STATES  -> prints pamrun output to $T/out
 pam() {
+	local rc
 	PRACTICERUNNER_SOFTKEY=$4 PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
-		LD_PRELOAD=$PRELOAD timeout 60 "$PAMRUN" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
+		LD_PRELOAD=$PRELOAD timeout 600 $VG "$PAMRUN" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
+	rc=$?
+	vg_collect
+	return $rc
 }
 
 # expect_pam CODE SERVICE USER auth|account DEVICE-STATES
@@ -97,14 +140,18 @@ expect_pam() {
 	local want=$1
 	[ "$want" = PAM_IGNORE ] && want=PAM_SYSTEM_ERR    # fell through, see service()
 	pam "$2" "$3" "$4" "$5"
-	grep -qx "result: $want" "$T/out"
+	grep -qx "result: $want" "$T/out" && vg_ok
 }
 
 # admin DEVICE-STATES ARGS...  (softkey-linked admin CLI with the test policy)
 admin() {
-	local dev=$1; shift
-	PRACTICERUNNER_SOFTKEY=$dev timeout 60 "$SK/practicerunner-admin" --config "$CONF" "$@" \
+	local dev=$1 rc; shift
+	PRACTICERUNNER_SOFTKEY=$dev timeout 600 $VG "$SK/practicerunner-admin" --config "$CONF" "$@" \
 		> "$T/out" 2>&1 </dev/null
+	rc=$?
+	vg_collect
+	vg_ok && return $rc
+	return 99
 }
 
 # new_key NAME PROFILE [--pin PIN]  -> state file path in $T
