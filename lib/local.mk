@@ -32,6 +32,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/sshkey.c lib/sshkey.h \
 	lib/sshattest.c lib/sshattest.h \
 	lib/sshchallenge.c lib/sshchallenge.h \
+	lib/sshauthinfo.c lib/sshauthinfo.h \
 	lib/transport.h
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
 

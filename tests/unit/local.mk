@@ -33,7 +33,8 @@ UNIT_TESTS = \
 	tests/unit/check_recovery \
 	tests/unit/check_lockout \
 	tests/unit/check_sshkey \
-	tests/unit/check_sshattest
+	tests/unit/check_sshattest \
+	tests/unit/check_sshauthinfo
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -58,6 +59,7 @@ tests_unit_check_recovery_SOURCES = tests/unit/check_recovery.c
 tests_unit_check_lockout_SOURCES = tests/unit/check_lockout.c
 tests_unit_check_sshkey_SOURCES = tests/unit/check_sshkey.c
 tests_unit_check_sshattest_SOURCES = tests/unit/check_sshattest.c
+tests_unit_check_sshauthinfo_SOURCES = tests/unit/check_sshauthinfo.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -123,4 +125,7 @@ tests_unit_check_sshkey_LDADD = $(UNIT_LDADD)
 tests_unit_check_sshattest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_sshattest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_sshattest_LDADD = $(UNIT_LDADD)
+tests_unit_check_sshauthinfo_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_sshauthinfo_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_sshauthinfo_LDADD = $(UNIT_LDADD)
 endif
