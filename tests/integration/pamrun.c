@@ -6,6 +6,10 @@
  * matches the prompt's start; otherwise from PAMRUN_PIN; without either
  * the conversation fails, as Esc would.
  *
+ * With PAMRUN_PUTENV naming a file, its whole content ("NAME=value", may
+ * span lines) goes into the PAM environment first, as sshd puts
+ * SSH_AUTH_INFO_0 there.
+ *
  * usage: pamrun SERVICE USER auth|account
  */
 #include "config.h"
@@ -98,6 +102,24 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 	return PAM_SUCCESS;
 }
 
+/* PAMRUN_PUTENV: PAM_SUCCESS when unset, else pam_putenv's result. */
+static int putenv_from_file(pam_handle_t *pamh)
+{
+	const char *path = getenv("PAMRUN_PUTENV");
+	char buf[70000];
+	size_t n;
+	FILE *f;
+
+	if (path == NULL)
+		return PAM_SUCCESS;
+	if ((f = fopen(path, "r")) == NULL)
+		return PAM_SYSTEM_ERR;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return pam_putenv(pamh, buf);
+}
+
 int main(int argc, char **argv)
 {
 	struct pam_conv pc = { conv, NULL };
@@ -114,6 +136,11 @@ int main(int argc, char **argv)
 	}
 	pam_set_item(pamh, PAM_RHOST, "192.0.2.10");
 	pam_set_item(pamh, PAM_TTY, "pts/7");
+	if ((rc = putenv_from_file(pamh)) != PAM_SUCCESS) {
+		printf("putenv: %s\n", code_name(rc));
+		pam_end(pamh, rc);
+		return 1;
+	}
 	rc = strcmp(argv[3], "auth") == 0 ? pam_authenticate(pamh, 0) : pam_acct_mgmt(pamh, 0);
 	printf("result: %s\n", code_name(rc));
 	pam_end(pamh, rc);
