@@ -4,7 +4,8 @@
 prconfdir = $(sysconfdir)/practicerunner
 dist_prconf_DATA = conf/practicerunner.conf
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
-	conf/pam.d/sudo.example
+	conf/pam.d/sudo.example conf/pam.d/sshd-gateway.example \
+	conf/sshd_config.d/practicerunner.conf
 
 install-data-local:
 	$(MKDIR_P) $(DESTDIR)$(prconfdir)/trust-anchors.d
