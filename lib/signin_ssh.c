@@ -6,9 +6,10 @@
  * its blob, which is the credential id) of a class the user's policy
  * accepts. User presence and verification are sshd's to check
  * (verify-required in what practicerunner-authorized-keys prints): the
- * variable does not carry the signature's flags. Its signature counter is
- * recorded as evidence, not enforced: sshd shows the same line again when
- * keyboard-interactive is retried within one connection.
+ * variable does not carry the signature's flags. A signature counter, when
+ * sshd gives one, is recorded as evidence, not enforced: sshd shows the
+ * same line again when keyboard-interactive is retried within one
+ * connection, and a privilege-separated sshd (as shipped) gives none.
  */
 #include "config.h"
 

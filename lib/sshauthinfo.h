@@ -7,8 +7,10 @@
  *   METHOD[/SUBMETHOD][ KEYTYPE BASE64][ INFO]\n
  *
  * The key is present for "publickey" and "hostbased". For a publickey step
- * with a FIDO key, OpenSSH adds INFO "signature count = N" (auth2-pubkey.c);
- * the signature's UP/UV flags are not exposed, which is why user
+ * with a FIDO key, an sshd without privilege separation adds INFO
+ * "signature count = N" (auth2-pubkey.c); OpenSSH 9.2 as it runs (the
+ * monitor records the key) adds nothing. The signature's UP/UV flags are
+ * never exposed, which is why user
  * verification is enforced by sshd itself (verify-required in the
  * authorized keys) and not here.
  *
