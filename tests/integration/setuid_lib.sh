@@ -6,6 +6,8 @@
 #   /var/lib/practicerunner    <- $NS_STATE
 #   /var/log/practicerunner    <- $NS_LOG
 #   $SU_BINDIR, $SU_SBINDIR    <- tmpfs holding the setuid copies
+# and on request /etc/passwd <- $NS_PASSWD, /etc/pam.d <- $NS_PAMD, and a
+# tmpfs on /run/sshd (NS_SSHD=1, for a private sshd).
 # are bind-mounted. Nothing outside the namespace changes: where a mount
 # point does not exist on this machine, its parent directory gets an overlay
 # (upper layer in $NS) inside the namespace, and the mount point is made
@@ -66,6 +68,12 @@ mount --bind "$NS_ETC" /etc/practicerunner
 mount --bind "$NS_STATE" /var/lib/practicerunner
 mount --bind "$NS_LOG" /var/log/practicerunner
 if [ -n "\${NS_PASSWD:-}" ]; then mount --bind "\$NS_PASSWD" /etc/passwd; fi
+# For a private sshd: its PAM services, and the privilege separation directory.
+if [ -n "\${NS_PAMD:-}" ]; then mount --bind "\$NS_PAMD" /etc/pam.d; fi
+if [ -n "\${NS_SSHD:-}" ]; then
+	mountpoint_here /run/sshd
+	mount -t tmpfs -o mode=0755 tmpfs /run/sshd
+fi
 mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_BINDIR"
 install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
 install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"
