@@ -7,7 +7,9 @@
 #   /var/log/practicerunner    <- $NS_LOG
 #   $SU_BINDIR, $SU_SBINDIR    <- tmpfs holding the setuid copies
 # and on request /etc/passwd <- $NS_PASSWD, /etc/pam.d <- $NS_PAMD, and a
-# tmpfs on /run/sshd (NS_SSHD=1, for a private sshd).
+# tmpfs on /run/sshd and one on $NS_SSHD_BIN (NS_SSHD=1, for a private sshd:
+# its AuthorizedKeysCommand must sit where only root can write, every
+# directory up to / included, which the configured sbindir need not be).
 # are bind-mounted. Nothing outside the namespace changes: where a mount
 # point does not exist on this machine, its parent directory gets an overlay
 # (upper layer in $NS) inside the namespace, and the mount point is made
@@ -26,6 +28,7 @@ NS_STATE=$NS/state
 NS_LOG=$NS/log
 NS_KEYS=$NS/keys
 NS_ENTER=$NS/enter.sh
+NS_SSHD_BIN=/run/practicerunner-test-sshd
 AUDIT_NS=$NS_LOG/audit.log
 ENROLL=$SU_BINDIR/practicerunner-enroll
 RECOVER=$SU_BINDIR/practicerunner-recover
@@ -73,6 +76,8 @@ if [ -n "\${NS_PAMD:-}" ]; then mount --bind "\$NS_PAMD" /etc/pam.d; fi
 if [ -n "\${NS_SSHD:-}" ]; then
 	mountpoint_here /run/sshd
 	mount -t tmpfs -o mode=0755 tmpfs /run/sshd
+	mountpoint_here "$NS_SSHD_BIN"
+	mount -t tmpfs -o mode=0755 tmpfs "$NS_SSHD_BIN"
 fi
 mount -t tmpfs -o mode=0755,suid,exec tmpfs "$SU_BINDIR"
 install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"

@@ -10,8 +10,9 @@
 # policy, state and log over /etc/practicerunner, /var/lib/practicerunner
 # and /var/log/practicerunner, a test pam.d over /etc/pam.d (sshd reads
 # /etc/pam.d/sshd), a test passwd giving the test users /bin/sh and homes
-# here, and the helper copied root-owned into a private tmpfs, since sshd
-# runs an AuthorizedKeysCommand only from a path no one but root can write.
+# here, and the helper copied root-owned into a private tmpfs under /run,
+# since sshd runs an AuthorizedKeysCommand only from a path no one but root
+# can write (the configured sbindir may be under /tmp, as in distcheck).
 #
 # Two configurations: the gateway as shipped, where sshd itself refuses
 # every key the helper does not print; and a second line of defence, an
@@ -26,7 +27,7 @@ if [ -n "${PR_SANITIZER_PRELOAD:-}" ]; then
 fi
 
 PROVIDER=$SK/libsk-softkey.so
-AK_NS=$SU_SBINDIR/practicerunner-authorized-keys
+AK_NS=$NS_SSHD_BIN/practicerunner-authorized-keys
 SSHD_DIR=$T/sshd
 SSHD_PID=
 SSHD_LOG=
