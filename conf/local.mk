@@ -4,7 +4,8 @@
 prconfdir = $(sysconfdir)/practicerunner
 dist_prconf_DATA = conf/practicerunner.conf
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
-	conf/pam.d/sudo.example conf/pam.d/session.example
+	conf/pam.d/sudo.example conf/pam.d/session.example conf/pam.d/sshd-gateway.example \
+	conf/sshd_config.d/practicerunner.conf
 
 # Locking sessions at the assurance level's limits (pam_practicerunner(8),
 # "Session limits"): copied by hand to the paths in their first lines.

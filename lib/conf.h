@@ -89,6 +89,7 @@ struct pr_modopts {
 	int timeout;               /* timeout=N seconds, 0 = policy's */
 	bool opportunistic;
 	bool step_up;              /* step_up: a fresh touch with UV whatever the requirement */
+	bool ssh;                  /* ssh: sshd's gateway, the key from SSH_AUTH_INFO_0 */
 };
 
 /* Parse pam.d arguments; an unknown or malformed option is an error. */

@@ -23,7 +23,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/ticket.c lib/ticket.h \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
-	lib/signin.c lib/signin.h \
+	lib/signin.c lib/signin.h lib/signin_ssh.c \
 	lib/verify_proto.c lib/verify_proto.h \
 	lib/mail.c lib/mail.h \
 	lib/notify.c lib/notify.h \
@@ -34,6 +34,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/sshattest.c lib/sshattest.h \
 	lib/sshchallenge.c lib/sshchallenge.h \
 	lib/sshenroll.c lib/sshenroll.h \
+	lib/sshauthinfo.c lib/sshauthinfo.h \
 	lib/transport.h
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
 

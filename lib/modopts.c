@@ -51,6 +51,24 @@ static int opt_timeout(const char *v, struct pr_modopts *o, struct pr_errbuf *eb
 	return PR_OK;
 }
 
+/*
+ * In ssh mode the key was used by sshd, not here: what sshd cannot be
+ * asked to check from the module would be a silent weakening, so refuse it.
+ */
+static int ssh_combination(const struct pr_modopts *o, struct pr_errbuf *eb)
+{
+	if (!o->ssh)
+		return PR_OK;
+	if (o->uv_required)
+		return pr_fail(eb, PR_ERR_CONFIG, "module options ssh and uv=required cannot be "
+		    "combined: in ssh mode sshd checks user verification (verify-required, "
+		    "from user_verification = required in the policy file)");
+	if (o->step_up)
+		return pr_fail(eb, PR_ERR_CONFIG, "module options ssh and step_up cannot be "
+		    "combined: a step-up needs a security key attached to this machine");
+	return PR_OK;
+}
+
 static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *eb)
 {
 	char s[PR_SHOWN_MAX];
@@ -65,6 +83,8 @@ static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *e
 		o->opportunistic = true;
 	else if (strcmp(arg, "step_up") == 0)
 		o->step_up = true;
+	else if (strcmp(arg, "ssh") == 0)
+		o->ssh = true;
 	else if (strncmp(arg, "config=", 7) == 0)
 		return opt_config(arg + 7, o, eb);
 	else if (strncmp(arg, "uv=", 3) == 0)
@@ -94,6 +114,8 @@ int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
 	if (o.step_up && o.opportunistic)
 		return pr_fail(eb, PR_ERR_CONFIG, "module options step_up and opportunistic "
 		    "cannot be combined");
+	if ((r = ssh_combination(&o, eb)) != PR_OK)
+		return r;
 	*out = o;
 	return PR_OK;
 }

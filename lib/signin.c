@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,9 +161,20 @@ static int append(const struct pr_signin *s, const struct pr_audit_event *ev,
 	return pr_audit_append(s->cfg->audit_log, ev, eb);
 }
 
+/* The SSH key sshd verified, after the failure's detail when there is one. */
+static const char *ssh_detail(const struct pr_audit_event *ev, const char *key,
+    char *buf, size_t len)
+{
+	if (ev->detail == NULL)
+		return key;
+	snprintf(buf, len, "%s; %s", ev->detail, key);
+	return buf;
+}
+
 int pr_signin_record(struct pr_signin *s, const char *event, int err, const char *note)
 {
 	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char detail[256];
 	char *cred_id = NULL;
 	char aaguid[37];
 	int r;
@@ -177,8 +189,11 @@ int pr_signin_record(struct pr_signin *s, const char *event, int err, const char
 		pr_audit_set_cred(&ev, s->used, &cred_id, aaguid);
 		/* This attempt's flags and counter, not the enrollment's. */
 		ev.flags = s->outcome.flags != 0 ? s->outcome.flags : -1;
-		ev.sign_count = s->outcome.flags != 0 ? (int64_t)s->outcome.sign_count : -1;
+		ev.sign_count = s->outcome.flags != 0 || s->counted ?
+		    (int64_t)s->outcome.sign_count : -1;
 	}
+	if (s->ssh_detail[0] != '\0')
+		ev.detail = ssh_detail(&ev, s->ssh_detail, detail, sizeof(detail));
 	r = append(s, &ev, &s->eb);
 	free(cred_id);
 	return r;

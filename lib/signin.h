@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "err.h"
 #include "policy.h"
+#include "sshkey.h"
 #include "store.h"
 
 struct pr_signin {
@@ -46,6 +47,9 @@ struct pr_signin {
 	const struct pr_cred *used;    /* the credential verified or seen */
 	struct pr_assert_outcome outcome;
 	const char *method;            /* how the user got in when not by used */
+	bool counted;                  /* outcome.sign_count holds a counter without flags */
+	/* The SSH gateway (signin_ssh.c): the key sshd verified, for the record. */
+	char ssh_detail[80 + PR_SSH_FP_LEN];
 	struct pr_errbuf eb;           /* an internal failure, for the caller's log */
 };
 
@@ -66,6 +70,21 @@ int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note);
  * PR_ERR_NOT_ENROLLED or the error loading them.
  */
 int pr_signin_account(struct pr_signin *s, bool *ignore);
+
+/*
+ * The SSH gateway decision (module option ssh), after pr_signin_user:
+ * info is SSH_AUTH_INFO_0 as sshd set it (NULL: not set). PR_OK when a
+ * publickey step of this connection used one of the user's enrolled SSH
+ * security keys that policy accepts (*note: the requirement met, or
+ * "opportunistic"); PR_OK with *ignore when no requirement applies.
+ * Otherwise the refusal: PR_ERR_NOT_ENROLLED (no acceptable SSH key on
+ * file), PR_ERR_CLASS (an enrolled key of a class policy refuses),
+ * PR_ERR_NO_CREDENTIAL (a security key not enrolled for this user, or no
+ * publickey step at all: ssh_detail says which), PR_ERR_ALGORITHM (a key
+ * that is no security key), PR_ERR_CORRUPT (SSH_AUTH_INFO_0 malformed; eb
+ * says how) or a store error. Records nothing: see pr_signin_record.
+ */
+int pr_signin_ssh(struct pr_signin *s, const char *info, bool *ignore, const char **note);
 
 /* The event a sign-in is recorded as: "step-up" with step_up, else "auth". */
 const char *pr_signin_event(const struct pr_signin *s);

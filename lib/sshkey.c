@@ -285,6 +285,27 @@ static int decode_canonical(const char *s, size_t n, unsigned char **blob,
 	return rc;
 }
 
+int pr_ssh_b64_decode(const char *s, size_t n, unsigned char **blob, size_t *len)
+{
+	*blob = NULL;
+	*len = 0;
+	if (s == NULL)
+		return PR_ERR_CORRUPT;
+	return decode_canonical(s, n, blob, len, NULL, 0);
+}
+
+int pr_ssh_blob_type(const unsigned char *blob, size_t len, const char **type,
+    size_t *type_len)
+{
+	struct reader r = { blob, len };
+	const unsigned char *s;
+
+	if (blob == NULL || !read_string(&r, &s, type_len) || *type_len == 0)
+		return PR_ERR_CORRUPT;
+	*type = (const char *)s;
+	return PR_OK;
+}
+
 int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, char *why,
     size_t why_len)
 {
@@ -384,14 +405,24 @@ int pr_sshkey_hash(const struct pr_sshkey *k, unsigned char out[32])
 
 int pr_sshkey_fingerprint(const struct pr_sshkey *k, char out[PR_SSH_FP_LEN + 1])
 {
+	out[0] = '\0';
+	if (k == NULL || k->blob == NULL)
+		return PR_ERR_INVALID_ARG;
+	return pr_ssh_blob_fingerprint(k->blob, k->blob_len, out);
+}
+
+int pr_ssh_blob_fingerprint(const unsigned char *blob, size_t len,
+    char out[PR_SSH_FP_LEN + 1])
+{
 	unsigned char h[32];
+	unsigned int hn = 0;
 	char *b = NULL;
 	char *eq;
-	int rc;
 
 	out[0] = '\0';
-	if ((rc = pr_sshkey_hash(k, h)) != PR_OK)
-		return rc;
+	if (blob == NULL || len == 0 ||
+	    EVP_Digest(blob, len, h, &hn, EVP_sha256(), NULL) != 1 || hn != sizeof(h))
+		return PR_ERR_INVALID_ARG;
 	if ((b = b64_encode(h, sizeof(h))) == NULL)
 		return PR_ERR_NOMEM;
 	if ((eq = strchr(b, '=')) != NULL)

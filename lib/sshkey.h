@@ -61,6 +61,20 @@ int pr_sshkey_hash(const struct pr_sshkey *k, unsigned char out[32]);
 /* "SHA256:<unpadded base64>", exactly as ssh-keygen -l prints it. */
 int pr_sshkey_fingerprint(const struct pr_sshkey *k, char out[PR_SSH_FP_LEN + 1]);
 
+/* The same for any key blob (of any type): SHA256:<unpadded base64> of its bytes. */
+int pr_ssh_blob_fingerprint(const unsigned char *blob, size_t len,
+    char out[PR_SSH_FP_LEN + 1]);
+
+/*
+ * Canonical padded base64 of n bytes of s (the spelling OpenSSH writes),
+ * into a new buffer: PR_OK, PR_ERR_CORRUPT, PR_ERR_NOMEM.
+ */
+int pr_ssh_b64_decode(const char *s, size_t n, unsigned char **blob, size_t *len);
+
+/* The key type a blob of any type names (its first string, not NUL-terminated). */
+int pr_ssh_blob_type(const unsigned char *blob, size_t len, const char **type,
+    size_t *type_len);
+
 /*
  * An authorized_keys line "[OPTIONS ]TYPE BASE64[ COMMENT]" without a
  * newline; options and comment may be NULL or "" and must not contain

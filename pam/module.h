@@ -81,6 +81,14 @@ int pam_tx_recover(struct pam_tx *tx, int failure);
 int pam_tx_session_note(struct pam_tx *tx);
 void pam_tx_session_forget(pam_handle_t *pamh);
 
+/*
+ * ssh.c: module option ssh, the decision on an SSH gateway from the key
+ * sshd verified (SSH_AUTH_INFO_0), for auth and account alike. PR_OK
+ * (with *ignore when no requirement applies) or the refusal, already
+ * explained to the user.
+ */
+int pam_tx_ssh(struct pam_tx *tx, bool *ignore, const char **note);
+
 /* debug.c-style logging goes through pam_syslog directly. */
 #define PR_DEBUG(tx, ...) \
 	do { if ((tx)->opts.debug) pam_syslog((tx)->pamh, LOG_DEBUG, __VA_ARGS__); } while (0)

@@ -129,7 +129,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		rc = tx_finish(&tx, r, NULL);
 		goto done;
 	}
-	if (tx.via_helper) {
+	if (tx.opts.ssh) {
+		r = pam_tx_ssh(&tx, &ignore, &note);
+	} else if (tx.via_helper) {
 		r = pam_tx_helper(&tx, false, &ignore);
 	} else {
 		r = pr_signin_auth(&tx.s, &ignore, &note);
@@ -142,7 +144,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		goto done;
 	}
 	/* Recovery needs the store and shows codes: the direct path only. */
-	if (r != PR_OK && !tx.via_helper && (r = pam_tx_recover(&tx, r)) == PR_OK)
+	if (r != PR_OK && !tx.via_helper && !tx.opts.ssh && (r = pam_tx_recover(&tx, r)) == PR_OK)
 		note = "recovery";
 	rc = tx_finish(&tx, r, note);
 done:
@@ -165,6 +167,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
 	struct pam_tx tx = { .pamh = pamh };
+	const char *note = NULL;
 	bool ignore = false;
 	int rc, r;
 
@@ -173,7 +176,9 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		rc = tx_finish(&tx, r, "account");
 		goto done;
 	}
-	if (tx.via_helper) {
+	if (tx.opts.ssh) {
+		r = pam_tx_ssh(&tx, &ignore, &note);
+	} else if (tx.via_helper) {
 		r = pam_tx_helper(&tx, true, &ignore);
 	} else {
 		r = pr_signin_account(&tx.s, &ignore);
@@ -184,7 +189,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		goto done;
 	}
 	rc = tx_finish(&tx, r, "account");
-	if (r == PR_ERR_NOT_ENROLLED)
+	if (r == PR_ERR_NOT_ENROLLED || (tx.opts.ssh && rc == PAM_AUTH_ERR))
 		rc = PAM_PERM_DENIED;
 done:
 	tx_end(&tx);

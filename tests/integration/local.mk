@@ -67,6 +67,8 @@ INTEGRATION_TESTS = \
 	tests/integration/sudo_stepup.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/ssh_keys.sh \
+	tests/integration/module_ssh.sh \
+	tests/integration/sshd_gateway.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \

@@ -10,6 +10,10 @@
  * sees what a session after a failed sign-in would get), then the PAM
  * environment the session ends up with, one "env: NAME=VALUE" line each.
  *
+ * With PAMRUN_PUTENV naming a file, its whole content ("NAME=value", may
+ * span lines) goes into the PAM environment first, as sshd puts
+ * SSH_AUTH_INFO_0 there.
+ *
  * usage: pamrun SERVICE USER auth|account|session
  */
 #include "config.h"
@@ -122,6 +126,24 @@ static int run_session(pam_handle_t *pamh, int auth_rc)
 	return auth_rc;
 }
 
+/* PAMRUN_PUTENV: PAM_SUCCESS when unset, else pam_putenv's result. */
+static int putenv_from_file(pam_handle_t *pamh)
+{
+	const char *path = getenv("PAMRUN_PUTENV");
+	char buf[70000];
+	size_t n;
+	FILE *f;
+
+	if (path == NULL)
+		return PAM_SUCCESS;
+	if ((f = fopen(path, "r")) == NULL)
+		return PAM_SYSTEM_ERR;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return pam_putenv(pamh, buf);
+}
+
 int main(int argc, char **argv)
 {
 	struct pam_conv pc = { conv, NULL };
@@ -139,6 +161,11 @@ int main(int argc, char **argv)
 	}
 	pam_set_item(pamh, PAM_RHOST, "192.0.2.10");
 	pam_set_item(pamh, PAM_TTY, "pts/7");
+	if ((rc = putenv_from_file(pamh)) != PAM_SUCCESS) {
+		printf("putenv: %s\n", code_name(rc));
+		pam_end(pamh, rc);
+		return 1;
+	}
 	rc = strcmp(argv[3], "account") != 0 ? pam_authenticate(pamh, 0) : pam_acct_mgmt(pamh, 0);
 	printf("result: %s\n", code_name(rc));
 	if (strcmp(argv[3], "session") == 0)

@@ -7,6 +7,10 @@
 #   /var/log/practicerunner    <- $NS_LOG
 #   $SU_BINDIR, $SU_SBINDIR    <- overlays whose upper layer, a suid tmpfs,
 #                                 holds the setuid copies
+# and on request /etc/passwd <- $NS_PASSWD, /etc/pam.d <- $NS_PAMD, and a
+# tmpfs on /run/sshd and one on $NS_SSHD_BIN (NS_SSHD=1, for a private sshd:
+# its AuthorizedKeysCommand must sit where only root can write, every
+# directory up to / included, which the configured sbindir need not be).
 # are bind-mounted. Nothing outside the namespace changes: where a mount
 # point does not exist on this machine, its parent directory gets an overlay
 # (upper layer in $NS) inside the namespace, and the mount point is made
@@ -32,6 +36,7 @@ NS_STATE=$NS/state
 NS_LOG=$NS/log
 NS_KEYS=$NS/keys
 NS_ENTER=$NS/enter.sh
+NS_SSHD_BIN=/run/practicerunner-test-sshd
 AUDIT_NS=$NS_LOG/audit.log
 ENROLL=$SU_BINDIR/practicerunner-enroll
 RECOVER=$SU_BINDIR/practicerunner-recover
@@ -82,6 +87,14 @@ for d in \${NS_TMPFS:-}; do
 	mountpoint_here "\$d"
 	mount -t tmpfs -o mode=0711 tmpfs "\$d"
 done
+# For a private sshd: its PAM services, and the privilege separation directory.
+if [ -n "\${NS_PAMD:-}" ]; then mount --bind "\$NS_PAMD" /etc/pam.d; fi
+if [ -n "\${NS_SSHD:-}" ]; then
+	mountpoint_here /run/sshd
+	mount -t tmpfs -o mode=0755 tmpfs /run/sshd
+	mountpoint_here "$NS_SSHD_BIN"
+	mount -t tmpfs -o mode=0755 tmpfs "$NS_SSHD_BIN"
+fi
 # The setuid copies go into the install directories through an overlay whose
 # upper layer is a suid tmpfs, so the host's programs there stay visible
 # (with prefix /usr, bindir is /usr/bin itself).

@@ -753,7 +753,7 @@ static const struct {
 	const char *expect;  /* error: a substring of the message */
 	const char *config;
 	int timeout;
-	const char *flags;   /* letters: d(ebug) q(cue) u(v) o(pportunistic) */
+	const char *flags;   /* letters: d(ebug) q(cue) u(v) o(pportunistic) s(sh) */
 } opt_rows[] = {
 	{ { NULL }, 0, PR_OK, NULL, NULL, 0, "" },
 	{ { "debug" }, 1, PR_OK, NULL, NULL, 0, "d" },
@@ -767,6 +767,13 @@ static const struct {
 	{ { "debug", "cue", "uv=required", "timeout=10", "config=/x.conf", "opportunistic" }, 6,
 	  PR_OK, NULL, "/x.conf", 10, "dquo" },
 	{ { "debug", "debug" }, 2, PR_OK, NULL, NULL, 0, "d" },
+	{ { "ssh" }, 1, PR_OK, NULL, NULL, 0, "s" },
+	{ { "ssh", "opportunistic", "debug" }, 3, PR_OK, NULL, NULL, 0, "sod" },
+	{ { "ssh", "uv=required" }, 2, PR_ERR_CONFIG, "ssh and uv=required cannot be combined: in ssh mode sshd checks user verification", NULL, 0, "" },
+	{ { "uv=required", "ssh" }, 2, PR_ERR_CONFIG, "ssh and uv=required cannot be combined", NULL, 0, "" },
+	{ { "ssh", "step_up" }, 2, PR_ERR_CONFIG, "ssh and step_up cannot be combined", NULL, 0, "" },
+	{ { "SSH" }, 1, PR_ERR_CONFIG, "unknown module option 'SSH'", NULL, 0, "" },
+	{ { "ssh=yes" }, 1, PR_ERR_CONFIG, "unknown module option 'ssh=yes'", NULL, 0, "" },
 	{ { "uv=preferred" }, 1, PR_ERR_CONFIG, "uv=preferred: options can only make sign-in stricter", NULL, 0, "" },
 	{ { "uv=discouraged" }, 1, PR_ERR_CONFIG, "options can only make sign-in stricter", NULL, 0, "" },
 	{ { "uv=" }, 1, PR_ERR_CONFIG, "options can only make sign-in stricter", NULL, 0, "" },
@@ -818,6 +825,7 @@ START_TEST(modopts)
 	ck_assert_int_eq(o.cue, strchr(flags, 'q') != NULL);
 	ck_assert_int_eq(o.uv_required, strchr(flags, 'u') != NULL);
 	ck_assert_int_eq(o.opportunistic, strchr(flags, 'o') != NULL);
+	ck_assert_int_eq(o.ssh, strchr(flags, 's') != NULL);
 }
 END_TEST
 

@@ -35,7 +35,8 @@ UNIT_TESTS = \
 	tests/unit/check_lockout \
 	tests/unit/check_sshkey \
 	tests/unit/check_sshattest \
-	tests/unit/check_sshenroll
+	tests/unit/check_sshenroll \
+	tests/unit/check_sshauthinfo
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -62,6 +63,7 @@ tests_unit_check_lockout_SOURCES = tests/unit/check_lockout.c
 tests_unit_check_sshkey_SOURCES = tests/unit/check_sshkey.c
 tests_unit_check_sshattest_SOURCES = tests/unit/check_sshattest.c
 tests_unit_check_sshenroll_SOURCES = tests/unit/check_sshenroll.c
+tests_unit_check_sshauthinfo_SOURCES = tests/unit/check_sshauthinfo.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -133,4 +135,7 @@ tests_unit_check_sshattest_LDADD = $(UNIT_LDADD)
 tests_unit_check_sshenroll_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_sshenroll_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_sshenroll_LDADD = $(UNIT_LDADD)
+tests_unit_check_sshauthinfo_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_sshauthinfo_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_sshauthinfo_LDADD = $(UNIT_LDADD)
 endif

@@ -1,0 +1,181 @@
+/*
+ * The SSH gateway decision (DESIGN.md section 3, module option ssh). sshd
+ * has verified a signature in a publickey step of this connection and says
+ * with which key in SSH_AUTH_INFO_0; here that key must be one of the
+ * user's enrolled SSH security keys (PR_KIND_SSH, matched by the SHA-256 of
+ * its blob, which is the credential id) of a class the user's policy
+ * accepts. User presence and verification are sshd's to check
+ * (verify-required in what practicerunner-authorized-keys prints): the
+ * variable does not carry the signature's flags. A signature counter, when
+ * sshd gives one, is recorded as evidence, not enforced: sshd shows the
+ * same line again when keyboard-interactive is retried within one
+ * connection, and a privilege-separated sshd (as shipped) gives none.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signin.h"
+#include "sshauthinfo.h"
+#include "sshkey.h"
+
+#define SSH_ID_LEN 32
+
+/* The user's credentials and which SSH keys among them policy accepts. */
+static int load_ssh_creds(struct pr_signin *s)
+{
+	size_t usable = 0;
+	int r;
+
+	if ((r = pr_store_load(s->cfg->state_dir, s->user, &s->creds, &s->eb)) != PR_OK)
+		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
+	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
+		return PR_ERR_NOMEM;
+	for (size_t i = 0; i < s->creds.n; i++) {
+		s->acceptable[i] = s->creds.v[i].kind == PR_KIND_SSH &&
+		    pr_policy_class_ok(s->need, s->creds.v[i].cls);
+		usable += s->acceptable[i];
+	}
+	return usable > 0 ? PR_OK : PR_ERR_NOT_ENROLLED;
+}
+
+/*
+ * What one publickey step's key is to this user: PR_OK (acceptable),
+ * PR_ERR_CLASS (enrolled, refused by policy), PR_ERR_NO_CREDENTIAL (a
+ * security key not enrolled for them), PR_ERR_ALGORITHM (no security key),
+ * or an error. *idx: the enrolled credential, s->creds.n when none.
+ */
+static int step_verdict(const struct pr_signin *s, const struct pr_sshauth_step *st,
+    size_t *idx)
+{
+	unsigned char h[SSH_ID_LEN];
+	struct pr_sshkey k;
+	int r;
+
+	*idx = s->creds.n;
+	if ((r = pr_sshkey_parse_blob(st->blob, st->blob_len, &k, NULL, 0)) != PR_OK)
+		return r == PR_ERR_CORRUPT ? PR_ERR_ALGORITHM : r;
+	r = pr_sshkey_hash(&k, h);
+	pr_sshkey_clear(&k);
+	if (r != PR_OK)
+		return r;
+	for (size_t i = 0; i < s->creds.n; i++) {
+		const struct pr_cred *c = &s->creds.v[i];
+
+		if (c->kind == PR_KIND_SSH && c->id_len == SSH_ID_LEN &&
+		    memcmp(c->id, h, SSH_ID_LEN) == 0) {
+			*idx = i;
+			return s->acceptable[i] ? PR_OK : PR_ERR_CLASS;
+		}
+	}
+	return PR_ERR_NO_CREDENTIAL;
+}
+
+/* Which verdict tells the most: a success, then the nearest miss. */
+static int verdict_rank(int r)
+{
+	switch (r) {
+	case PR_OK:
+		return 4;
+	case PR_ERR_CLASS:
+		return 3;
+	case PR_ERR_NO_CREDENTIAL:
+		return 2;
+	default:
+		return 1;    /* PR_ERR_ALGORITHM */
+	}
+}
+
+/* Remember step st (verdict r, credential idx) as the one recorded. */
+static void keep_step(struct pr_signin *s, const struct pr_sshauth_step *st, size_t idx)
+{
+	char fp[PR_SSH_FP_LEN + 1];
+
+	if (pr_ssh_blob_fingerprint(st->blob, st->blob_len, fp) != PR_OK)
+		snprintf(fp, sizeof(fp), "(none)");
+	snprintf(s->ssh_detail, sizeof(s->ssh_detail), "key %s %s", st->key_type, fp);
+	s->used = idx < s->creds.n ? &s->creds.v[idx] : NULL;
+	s->counted = st->has_count;
+	s->outcome.sign_count = st->sign_count;
+}
+
+/* The best publickey step of the connection: its verdict, and it kept for the record. */
+static int match_steps(struct pr_signin *s, const struct pr_sshauth *a)
+{
+	int best = PR_ERR_NO_CREDENTIAL, r;
+	bool any = false;
+	size_t idx;
+
+	for (size_t i = 0; i < a->n; i++) {
+		if (!pr_sshauth_is_publickey(&a->v[i]))
+			continue;
+		r = step_verdict(s, &a->v[i], &idx);
+		if (r != PR_OK && r != PR_ERR_CLASS && r != PR_ERR_NO_CREDENTIAL &&
+		    r != PR_ERR_ALGORITHM)
+			return r;    /* e.g. no memory: refuse */
+		if (!any || verdict_rank(r) > verdict_rank(best)) {
+			best = r;
+			keep_step(s, &a->v[i], idx);
+		}
+		any = true;
+	}
+	if (!any)
+		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "no publickey step");
+	return best;
+}
+
+/* Parse, load and match: the verdict for a user under any need. */
+static int ssh_verdict(struct pr_signin *s, const char *info)
+{
+	struct pr_sshauth a = { NULL, 0 };
+	char why[256] = "";
+	int r;
+
+	if (info == NULL) {
+		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "no SSH_AUTH_INFO_0");
+		return PR_ERR_NO_CREDENTIAL;
+	}
+	if ((r = pr_sshauth_parse(info, strlen(info), &a, why, sizeof(why))) != PR_OK) {
+		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "bad SSH_AUTH_INFO_0");
+		return pr_fail(&s->eb, r, "%s", why[0] != '\0' ? why : pr_strerror(r));
+	}
+	if ((r = load_ssh_creds(s)) == PR_OK || r == PR_ERR_NOT_ENROLLED) {
+		int m = match_steps(s, &a);
+
+		/* A key of a class policy refuses tells more than "none enrolled". */
+		if (r == PR_OK || m == PR_ERR_CLASS)
+			r = m;
+	}
+	pr_sshauth_clear(&a);
+	return r;
+}
+
+int pr_signin_ssh(struct pr_signin *s, const char *info, bool *ignore, const char **note)
+{
+	int r;
+
+	*ignore = false;
+	*note = NULL;
+	s->method = "ssh-sk";
+	if (s->need == PR_NEED_NONE && !s->opportunistic) {
+		*ignore = true;
+		*note = "no-requirement";
+		return PR_OK;
+	}
+	r = ssh_verdict(s, info);
+	if (s->need != PR_NEED_NONE) {
+		*note = pr_need_name(s->need);
+		return r;
+	}
+	/* opportunistic: an enrolled key signs in; no such key lets the stack decide. */
+	if (r == PR_ERR_NOT_ENROLLED || r == PR_ERR_NO_CREDENTIAL || r == PR_ERR_ALGORITHM ||
+	    r == PR_ERR_CLASS) {
+		*ignore = true;
+		*note = "no-requirement";
+		return PR_OK;
+	}
+	*note = "opportunistic";
+	return r;
+}
