@@ -606,18 +606,20 @@ static int write_record(int fd, const char *path, const char *line, size_t len,
 	return PR_OK;
 }
 
-/* Append goes on only where the head says the log ends. */
+/* Append goes on only where the head says the log ends; *behind: one record past it. */
 static int head_check(const char *log_path, const char *hpath,
-    const struct chain_end *end, struct pr_errbuf *eb)
+    const struct chain_end *end, bool *behind, struct pr_errbuf *eb)
 {
 	struct chain_end head;
 	bool present = false;
 	int r;
 
+	*behind = false;
 	if ((r = head_read(hpath, &present, &head, eb)) != PR_OK || !present)
 		return r;
 	switch (head_fit(end, &head)) {
 	case HEAD_FITS:
+		*behind = end->seq == head.seq + 1;
 		return PR_OK;
 	case HEAD_SHORT:
 		return pr_fail(eb, PR_ERR_CORRUPT, "%s: audit log ends before record %lld "
@@ -635,14 +637,13 @@ static int head_check(const char *log_path, const char *hpath,
 	    head.seq, hpath, end->seq, HEAD_HINT);
 }
 
-/* The head follows the record just written (line with its newline). */
-static int head_write(const char *hpath, long long seq, const char *line, size_t len,
+/* The head says the log ends at record seq, whose line hashes to hash. */
+static int head_store(const char *hpath, long long seq, const char *hash,
     struct pr_errbuf *eb)
 {
-	char hash[HASH_HEX_LEN + 1], text[HEAD_MAX];
+	char text[HEAD_MAX];
 	int n, r;
 
-	sha256_hex(line, len - 1, hash);
 	n = snprintf(text, sizeof(text), "%lld %s\n", seq, hash);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return pr_fail(eb, PR_ERR_AUDIT, "%s: head too long", hpath);
@@ -650,6 +651,16 @@ static int head_write(const char *hpath, long long seq, const char *line, size_t
 		return pr_fail(eb, PR_ERR_AUDIT, "%s: cannot be replaced (%s); record %lld "
 		    "was written, the next append updates the head", hpath, pr_strerror(r), seq);
 	return PR_OK;
+}
+
+/* The head follows the record just written (line with its newline). */
+static int head_write(const char *hpath, long long seq, const char *line, size_t len,
+    struct pr_errbuf *eb)
+{
+	char hash[HASH_HEX_LEN + 1];
+
+	sha256_hex(line, len - 1, hash);
+	return head_store(hpath, seq, hash, eb);
 }
 
 static void local_host(char *out, size_t cap)
@@ -667,6 +678,7 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	struct chain_end end;
 	size_t len = 0;
 	off_t size = 0;
+	bool behind = false;
 	int fd = -1, r;
 
 	if (log_path == NULL || log_path[0] == '\0')
@@ -682,7 +694,14 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	}
 	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK ||
 	    (r = chain_tail(fd, log_path, &end, &size, eb)) != PR_OK ||
-	    (r = head_check(log_path, hpath, &end, eb)) != PR_OK)
+	    (r = head_check(log_path, hpath, &end, &behind, eb)) != PR_OK)
+		goto fail;
+	/*
+	 * A crash left the head one record behind: bring it up before our own
+	 * record, so that a crash after ours leaves it one behind again, never
+	 * two (which every later append and verify would refuse).
+	 */
+	if (behind && (r = head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
 		goto fail;
 	if ((r = compose_record(end.seq + 1, end.hash, body, &line, &len)) != PR_OK) {
 		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);

@@ -12,7 +12,10 @@
 #include "roles.h"
 #include "signin.h"
 #include "transport.h"
+#include "user_file.h"
 #include "util.h"
+
+#define SIGNIN_LOCK "+signin.lock"   /* locks/<user>+signin.lock */
 
 int pr_signin_user(struct pr_signin *s)
 {
@@ -58,7 +61,7 @@ static int timeout_ms(const struct pr_signin *s)
 }
 
 /* Assert on the attached devices, then store the counter under the lock. */
-static int assert_and_record_use(struct pr_signin *s)
+static int assert_and_record_locked(struct pr_signin *s)
 {
 	struct pr_devices devs = { .n = 0 };
 	struct pr_assert_opts o = {
@@ -90,6 +93,26 @@ static int assert_and_record_use(struct pr_signin *s)
 	    s->outcome.sign_count, pr_now(), &s->eb);
 	if (r == PR_ERR_NOT_FOUND)
 		r = PR_ERR_IO;  /* removed while signing in: could not record */
+	return r;
+}
+
+/*
+ * One sign-in per user at a time, from the assertion until its counter is
+ * stored: two sign-ins with the same key must store their counters in the
+ * order the key gave them, or the one stored second would look like a
+ * cloned key (counter-regression) and be refused. Taken before the devices
+ * are opened (the helper drops privileges for device I/O) and held at most
+ * as long as the holder waits for a touch.
+ */
+static int assert_and_record_use(struct pr_signin *s)
+{
+	struct pr_user_file serial;
+	int r;
+
+	if ((r = pr_user_file_open(&serial, s->cfg->state_dir, "users", s->user,
+	    SIGNIN_LOCK, false, &s->eb)) == PR_OK)
+		r = assert_and_record_locked(s);
+	pr_user_file_close(&serial);
 	return r;
 }
 

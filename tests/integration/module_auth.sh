@@ -104,5 +104,24 @@ write_policy all-users owners discouraged
 service sudo "uv=required"
 check "uv=required on a service is stricter than policy" expect_pam PAM_AUTH_ERR sudo prstaff auth "$T/sy.key"
 
+# --- two sign-ins of one user at once -------------------------------------------
+# Each stores its counter before the next asks the key (locks/USER+signin.lock),
+# or the one stored second would be refused as a cloned key.
+new_key conc yubikey5
+check "staff2 enrolls a key for concurrent sign-ins" admin "$T/conc.key" key enroll prstaff2 --label conc
+conc_counter() { "$CTL" show --state "$T/conc.key" | sed -n 's/^counter: //p'; }
+c0=$(conc_counter)
+n0=$(wc -l < "$AUDIT")
+exec 8> "$T/state/locks/prstaff2+signin.lock"
+flock -x 8
+PRACTICERUNNER_SOFTKEY=$T/conc.key PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
+	LD_PRELOAD=$PRELOAD timeout 2 "$PAMRUN" login prstaff2 auth > "$T/out" 2>&1 </dev/null
+rc=$?
+exec 8>&-
+check "a sign-in waits while another of the same user is under way" test "$rc" = 124
+check "... without asking the key meanwhile" test "$(conc_counter)" = "$c0"
+check "... and without a record" test "$(wc -l < "$AUDIT")" = "$n0"
+check "once the other is done, it signs in" expect_pam PAM_SUCCESS login prstaff2 auth "$T/conc.key"
+
 check "audit chain verifies after all of this" admin "" audit verify
 done_testing

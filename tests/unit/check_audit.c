@@ -690,6 +690,38 @@ START_TEST(head_one_behind_accepted)
 }
 END_TEST
 
+/*
+ * Two crashes in a row at the same point: an append onto a log one past its
+ * head brings the head up before writing its own record, so a crash right
+ * after that record leaves the log one past again, never two (found by
+ * tests/stress/crash.sh). The append here dies after the head check, as a
+ * crash would, by being too long.
+ */
+START_TEST(head_caught_up_before_append)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	char *head2, *big = malloc(9000);
+
+	ck_assert_ptr_nonnull(big);
+	append_n(2);
+	head2 = get_head();
+	append_n(1);
+	put_head(head2);
+	memset(big, 'x', 8999);
+	big[8999] = '\0';
+	ev.detail = big;
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_INVALID_ARG);
+	assert_head_is(3);
+	assert_verifies(3);
+	append_n(1);
+	assert_head_is(4);
+	assert_verifies(4);
+	free(head2);
+	free(big);
+}
+END_TEST
+
 /* First run after an upgrade: a log without a head is accepted, and the head is made. */
 START_TEST(missing_head_accepted)
 {
@@ -840,6 +872,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, deleted_log_detected);
 	tcase_add_test(tc, replaced_log_detected);
 	tcase_add_test(tc, head_one_behind_accepted);
+	tcase_add_test(tc, head_caught_up_before_append);
 	tcase_add_test(tc, missing_head_accepted);
 	tcase_add_loop_test(tc, bad_head_refused, 0, NROWS(bad_head_rows));
 	tcase_add_test(tc, unsafe_head_refused);
