@@ -647,7 +647,8 @@ static int head_store(const char *hpath, long long seq, const char *hash,
 	n = snprintf(text, sizeof(text), "%lld %s\n", seq, hash);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return pr_fail(eb, PR_ERR_AUDIT, "%s: head too long", hpath);
-	if ((r = pr_atomic_replace(AT_FDCWD, hpath, text, (size_t)n, 0600)) != PR_OK)
+	/* Written under the log's exclusive lock. */
+	if ((r = pr_atomic_replace_locked(AT_FDCWD, hpath, text, (size_t)n, 0600)) != PR_OK)
 		return pr_fail(eb, PR_ERR_AUDIT, "%s: cannot be replaced (%s); record %lld "
 		    "was written, the next append updates the head", hpath, pr_strerror(r), seq);
 	return PR_OK;

@@ -321,11 +321,29 @@ static int create_temp(int pfd, const char *base, char tmp[NAME_MAX + 1], int *f
 }
 
 /*
+ * Under the target's lock only one writer runs, so its temp file can have a
+ * fixed name: one that a killed writer left behind is removed and the name
+ * reused, instead of piling up (no directory scan on the sign-in path).
+ */
+static int create_fixed_temp(int pfd, const char *base, char tmp[NAME_MAX + 1], int *fd)
+{
+	int n = snprintf(tmp, NAME_MAX + 1, ".%s.tmp", base);
+
+	if (n < 0 || n > NAME_MAX)
+		return PR_ERR_INVALID_ARG;
+	if (unlinkat(pfd, tmp, 0) != 0 && errno != ENOENT)
+		return PR_ERR_IO;
+	*fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY, 0600);
+	return *fd >= 0 ? PR_OK : PR_ERR_IO;
+}
+
+/*
  * The temp file is created 0600 and then fchmod'ed to mode, so the process
  * umask (which a PAM module must not change under its host) plays no part.
  */
-int pr_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
-    mode_t mode)
+static int atomic_replace(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode, bool locked)
 {
 	char tmp[NAME_MAX + 1] = "";
 	const char *base = NULL;
@@ -335,7 +353,8 @@ int pr_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
 		return PR_ERR_INVALID_ARG;
 	if ((r = open_parent(dirfd, name, &pfd, &base)) != PR_OK)
 		goto fail;
-	if ((r = create_temp(pfd, base, tmp, &fd)) != PR_OK) {
+	r = locked ? create_fixed_temp(pfd, base, tmp, &fd) : create_temp(pfd, base, tmp, &fd);
+	if (r != PR_OK) {
 		tmp[0] = '\0';  /* nothing of ours to unlink */
 		goto fail;
 	}
@@ -364,6 +383,18 @@ fail:
 	if (pfd >= 0)
 		close(pfd);
 	return r;
+}
+
+int pr_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode)
+{
+	return atomic_replace(dirfd, name, data, len, mode, false);
+}
+
+int pr_atomic_replace_locked(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode)
+{
+	return atomic_replace(dirfd, name, data, len, mode, true);
 }
 
 int pr_lock(int dirfd, const char *name, int *lock_fd)

@@ -74,6 +74,14 @@ int pr_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode);
 
 /*
+ * pr_atomic_replace for a caller holding the target's exclusive lock: the
+ * temp file has the fixed name ".<name>.tmp", so a writer killed halfway
+ * leaves at most that one behind, which the next write removes.
+ */
+int pr_atomic_replace_locked(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode);
+
+/*
  * Take an exclusive flock on dirfd/name (created 0600 if missing, never
  * through a link). *lock_fd is released with pr_unlock(). Blocks.
  */

@@ -145,7 +145,10 @@ int pr_user_file_replace(struct pr_user_file *f, const void *data, size_t len,
 
 	if (f->dir_fd < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: not opened for writing", f->path);
-	if ((r = pr_atomic_replace(f->dir_fd, f->user, data, len, 0600)) != PR_OK)
+	/* Writers hold the user's lock (pr_user_file_open with a lock suffix). */
+	r = f->lock_fd >= 0 ? pr_atomic_replace_locked(f->dir_fd, f->user, data, len, 0600) :
+	    pr_atomic_replace(f->dir_fd, f->user, data, len, 0600);
+	if (r != PR_OK)
 		return pr_fail(eb, r, "%s: cannot write: %s", f->path, pr_strerror(r));
 	return PR_OK;
 }

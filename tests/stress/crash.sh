@@ -83,6 +83,9 @@ check "the chain verifies at the end" admin "" audit verify
 check "the counter went on across kills" test "$(grep '^use ' "$ACKS" | tail -n 1 | cut -d' ' -f2)" -ge "$CRASH_KILLS"
 leftover=$(find "$T/state" "$(dirname "$AUDIT")" -maxdepth 2 -name '.*.tmp' | wc -l)
 echo "# temp files left by killed writers (never read, never a user): $leftover"
+# Writers under a lock use one fixed temp name per file, reused by the next:
+# at most one per state file (store, codes, tally, audit head) whatever the kills.
+check "killed writers leave at most one temp file per state file" test "$leftover" -le 4
 check "no temp file is taken for a user" fails grep -q '^\.' <(ls "$T/state/users")
 admin "" key list "$U"
 check "key list parses the store after the kills" out_has " main "

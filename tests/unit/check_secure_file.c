@@ -320,6 +320,22 @@ START_TEST(atomic_replace_new_and_existing)
 }
 END_TEST
 
+START_TEST(atomic_replace_locked_reuses_stale_temp)
+{
+	/* A writer killed halfway left its fixed-name temp file (even a link there). */
+	make_file(".a.tmp", "torn", 0600);
+	ck_assert_int_eq(pr_atomic_replace_locked(dfd, "a", "one\n", 4, 0600), PR_OK);
+	assert_content("a", "one\n", 0600);
+	ck_assert_int_eq(count_entries(dfd), 1);
+	ck_assert_int_eq(symlinkat("a", dfd, ".a.tmp"), 0);
+	ck_assert_int_eq(pr_atomic_replace_locked(dfd, "a", "two\n", 4, 0600), PR_OK);
+	assert_content("a", "two\n", 0600);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(pr_atomic_replace_locked(dfd, "a", "n\n", 2, 0600), PR_OK);
+	ck_assert_int_eq(count_entries(dfd), 1);
+}
+END_TEST
+
 START_TEST(atomic_replace_path_and_symlink)
 {
 	char path[PATH_MAX];
@@ -547,6 +563,7 @@ static Suite *secure_file_suite(void)
 	tcase_add_test(tc, read_named_unreadable);
 	tcase_add_test(tc, atomic_replace_new_and_existing);
 	tcase_add_test(tc, atomic_replace_path_and_symlink);
+	tcase_add_test(tc, atomic_replace_locked_reuses_stale_temp);
 	tcase_add_test(tc, atomic_replace_rename_fails_no_temp);
 	tcase_add_test(tc, atomic_replace_write_fails_no_temp);
 	tcase_add_test(tc, atomic_replace_readonly_dir);
