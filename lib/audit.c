@@ -500,14 +500,28 @@ static int pread_all(int fd, char *buf, size_t len, off_t off)
 	return PR_OK;
 }
 
-/* Locate the last line in the tail window [buf, buf+n) that ends in '\n'. */
+/*
+ * Locate the last line in the tail window [buf, buf+n) that ends in '\n'.
+ * Bytes after it (a record cut short: no newline) are *torn bytes long;
+ * with no whole line before them, *line is NULL.
+ */
 static int last_line(const char *buf, size_t n, bool whole_file, const char **line,
-    size_t *len, char *why, size_t cap)
+    size_t *len, size_t *torn, char *why, size_t cap)
 {
 	const char *nl;
 
-	if (buf[n - 1] != '\n')
-		return rec_fail(why, cap, "last record is torn (no newline)");
+	*line = NULL;
+	*len = 0;
+	*torn = 0;
+	if (buf[n - 1] != '\n') {
+		nl = memrchr(buf, '\n', n);
+		*torn = nl != NULL ? (size_t)(buf + n - (nl + 1)) : n;
+		if (*torn >= AUDIT_MAX_RECORD || (nl == NULL && !whole_file))
+			return rec_fail(why, cap, "last record is torn (no newline)");
+		if (nl == NULL)
+			return PR_OK;
+		n -= *torn;
+	}
 	nl = n > 1 ? memrchr(buf, '\n', n - 1) : NULL;
 	if (nl == NULL && !whole_file)
 		return rec_fail(why, cap, "last record is longer than %d bytes", AUDIT_TAIL_WINDOW);
@@ -521,7 +535,7 @@ static int last_line(const char *buf, size_t n, bool whole_file, const char **li
  * last record stops the append: chaining onto it would bless it.
  */
 static int chain_tail(int fd, const char *path, struct chain_end *end,
-    off_t *size, struct pr_errbuf *eb)
+    off_t *size, size_t *torn, struct pr_errbuf *eb)
 {
 	struct rec_info ri;
 	struct stat st;
@@ -543,8 +557,14 @@ static int chain_tail(int fd, const char *path, struct chain_end *end,
 		pr_fail(eb, r, "%s: cannot read the last record", path);
 		goto fail;
 	}
-	if ((r = last_line(buf, n, (off_t)n == st.st_size, &line, &len, why, sizeof(why))) != PR_OK ||
-	    (r = parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
+	if ((r = last_line(buf, n, (off_t)n == st.st_size, &line, &len, torn, why,
+	    sizeof(why))) != PR_OK)
+		goto corrupt;
+	if (line == NULL) {
+		r = PR_OK;       /* only a torn first record: the chain starts afresh */
+		goto fail;
+	}
+	if ((r = parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
 		goto corrupt;
 	if (!record_hash_ok(line, &ri)) {
 		r = rec_fail(why, sizeof(why), "last record was edited");
@@ -608,14 +628,14 @@ static int write_record(int fd, const char *path, const char *line, size_t len,
 
 /* Append goes on only where the head says the log ends; *behind: one record past it. */
 static int head_check(const char *log_path, const char *hpath,
-    const struct chain_end *end, bool *behind, struct pr_errbuf *eb)
+    const struct chain_end *end, bool *behind, bool *present, struct pr_errbuf *eb)
 {
 	struct chain_end head;
-	bool present = false;
 	int r;
 
 	*behind = false;
-	if ((r = head_read(hpath, &present, &head, eb)) != PR_OK || !present)
+	*present = false;
+	if ((r = head_read(hpath, present, &head, eb)) != PR_OK || !*present)
 		return r;
 	switch (head_fit(end, &head)) {
 	case HEAD_FITS:
@@ -671,6 +691,64 @@ static void local_host(char *out, size_t cap)
 	out[cap - 1] = '\0';
 }
 
+/*
+ * A record cut short (a crash or power loss during its write: no newline)
+ * was never acknowledged when the head file says the log ends before it.
+ * Then it is cut off and the cut is itself recorded (event audit-repair,
+ * with how many bytes after which record), so one crash cannot stop every
+ * sign-in that needs a record, and nothing is removed unseen. Without a
+ * head file nothing proves that, and the append stays refused.
+ */
+static int cut_torn_tail(int fd, const char *log_path, const char *hpath,
+    struct chain_end *end, off_t *size, size_t torn, struct pr_errbuf *eb)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char host[256], detail[128], *body = NULL, *line = NULL;
+	size_t len = 0;
+	int r;
+
+	if (ftruncate(fd, *size - (off_t)torn) != 0 || fsync(fd) != 0)
+		return pr_fail(eb, PR_ERR_AUDIT, "%s: cannot cut off the torn last record: %s",
+		    log_path, strerror(errno));
+	*size -= (off_t)torn;
+	snprintf(detail, sizeof(detail), "removed %zu bytes of a record cut short after "
+	    "record %lld", torn, end->seq);
+	ev.event = "audit-repair";
+	ev.reason = "torn-record";
+	ev.detail = detail;
+	local_host(host, sizeof(host));
+	if ((r = pr_audit_format(&ev, pr_now(), host, &body)) == PR_OK &&
+	    (r = compose_record(end->seq + 1, end->hash, body, &line, &len)) == PR_OK &&
+	    (r = write_record(fd, log_path, line, len, *size, eb)) == PR_OK)
+		r = head_write(hpath, end->seq + 1, line, len, eb);
+	free(body);
+	free(line);
+	return r;
+}
+
+/* Where to append: the chain's end, checked against the head; a torn tail cut off. */
+static int open_tail(int fd, const char *log_path, const char *hpath, struct chain_end *end,
+    off_t *size, bool *behind, struct pr_errbuf *eb)
+{
+	bool present = false;
+	size_t torn = 0;
+	int r;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if ((r = chain_tail(fd, log_path, end, size, &torn, eb)) != PR_OK ||
+		    (r = head_check(log_path, hpath, end, behind, &present, eb)) != PR_OK)
+			return r;
+		if (torn == 0)
+			return PR_OK;
+		if (!present || pass > 0)
+			break;
+		if ((r = cut_torn_tail(fd, log_path, hpath, end, size, torn, eb)) != PR_OK)
+			return r;
+	}
+	return pr_fail(eb, PR_ERR_CORRUPT, "%s: last record is torn (no newline) and no head "
+	    "file shows it was never finished; refusing to append: %s", log_path, VERIFY_HINT);
+}
+
 int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
     struct pr_errbuf *eb)
 {
@@ -694,8 +772,7 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 		goto fail;
 	}
 	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK ||
-	    (r = chain_tail(fd, log_path, &end, &size, eb)) != PR_OK ||
-	    (r = head_check(log_path, hpath, &end, &behind, eb)) != PR_OK)
+	    (r = open_tail(fd, log_path, hpath, &end, &size, &behind, eb)) != PR_OK)
 		goto fail;
 	/*
 	 * A crash left the head one record behind: bring it up before our own

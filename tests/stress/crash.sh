@@ -97,12 +97,22 @@ tail -n 1 "$AUDIT" | head -c 100 >> "$AUDIT"       # a record cut short: no newl
 check "torn record: audit verify fails" fails admin "" audit verify
 check "torn record: reported as torn, on the line after the last whole one" \
 	out_has "$(( $(wc -l < "$T/audit.good") + 1 )): last record is torn"
-check "torn record: the next writer refuses to chain onto it" fails cw append 2> "$T/out"
-check "torn record: and says why" out_has "torn"
-cp "$T/audit.good" "$AUDIT"
-check "torn record cut off: verify passes" admin "" audit verify
-check "torn record cut off: appends go on" cw append
-check "torn record cut off: and verify" admin "" audit verify
+# The head still names the record before it, so it was never acknowledged:
+# the next writer cuts it off, records the cut, and goes on.
+check "torn record after the head: the next writer goes on" cw append
+check "... after recording the cut (audit-repair, torn-record)" \
+	grep -q "event=audit-repair result=failure reason=torn-record" "$AUDIT"
+check "... and verify passes" admin "" audit verify
+# Without a head file nothing proves it unacknowledged: refused.
+cp "$T/audit.good" "$AUDIT"; cp "$T/audit.head.good" "$AUDIT.head"
+tail -n 1 "$AUDIT" | head -c 100 >> "$AUDIT"
+rm -f "$AUDIT.head"
+check "torn record, no head file: the next writer refuses to chain onto it" fails cw append 2> "$T/out"
+check "... and says why" out_has "torn"
+cp "$T/audit.good" "$AUDIT"; cp "$T/audit.head.good" "$AUDIT.head"
+check "torn record cut off by hand: verify passes" admin "" audit verify
+check "torn record cut off by hand: appends go on" cw append
+check "... and verify" admin "" audit verify
 
 # --- one record past the head: the crash between record and head ---------------------
 cp "$AUDIT.head" "$T/head.before"

@@ -477,6 +477,54 @@ START_TEST(damaged_tail_refuses_append)
 }
 END_TEST
 
+/*
+ * A record cut short after the last acknowledged one (a crash while writing
+ * it: the head still names the record before) is cut off by the next append,
+ * which records the cut (event audit-repair) and goes on; verify reported it
+ * as torn before and passes after. Without a head file nothing proves it was
+ * never acknowledged, and the append stays refused.
+ */
+START_TEST(torn_tail_after_head_cut_and_recorded)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+	char *buf, *partial, hpath[600];
+	size_t len, len2;
+
+	append_n(NREC);
+	buf = slurp(&len);
+	partial = malloc(len + 60);
+	memcpy(partial, buf, len);
+	memcpy(partial + len, "seq=99 time=2026-11-24T00:00:00Z host=h event=auth res", 55);
+	spit(partial, len + 55);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "torn"));
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_OK);
+	ck_assert_int_eq(n, NREC + 2);       /* the repair record, then ours */
+	free(buf);
+	buf = slurp(&len);
+	ck_assert_ptr_nonnull(strstr(buf, "event=audit-repair result=failure reason=torn-record"));
+	ck_assert_ptr_nonnull(strstr(buf, "detail=removed%2055%20bytes"));
+	ck_assert_ptr_null(strstr(buf, "seq=99 "));
+	/* Without a head file: refused, nothing cut. */
+	spit(partial, len + 55);
+	free(partial);
+	snprintf(hpath, sizeof(hpath), "%s.head", logp);
+	ck_assert_int_eq(unlink(hpath), 0);
+	free(buf);
+	buf = slurp(&len);
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "torn"));
+	partial = slurp(&len2);
+	ck_assert_uint_eq(len2, len);       /* nothing cut */
+	ck_assert_mem_eq(partial, buf, len);
+	free(partial);
+	free(buf);
+}
+END_TEST
+
 /* An edit in the middle does not stop appends (only verify sees it); the chain goes on. */
 START_TEST(append_continues_after_good_tail)
 {
@@ -866,6 +914,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, empty_log_verifies);
 	tcase_add_loop_test(tc, tamper_rows_detected, 0, NROWS(tamper_rows));
 	tcase_add_loop_test(tc, damaged_tail_refuses_append, 0, NROWS(tail_rows));
+	tcase_add_test(tc, torn_tail_after_head_cut_and_recorded);
 	tcase_add_test(tc, append_continues_after_good_tail);
 	tcase_add_test(tc, head_follows_appends);
 	tcase_add_loop_test(tc, removed_records_detected, 0, NROWS(cut_rows));
