@@ -561,14 +561,16 @@ fail:
 }
 
 /* "seq=N <body> prev=P hash=H\n" */
-static int compose_record(long long seq, const char *prev, const char *body,
-    char **out, size_t *out_len)
+int pr_audit_chain(long long seq, const char *prev, const char *body,
+    char **out, size_t *out_len, char next[65])
 {
 	char hash[HASH_HEX_LEN + 1];
 	char *line = NULL;
 	int n;
 
 	*out = NULL;
+	if (seq < 1 || prev == NULL || body == NULL || !hash_hex_ok(prev, strlen(prev)))
+		return PR_ERR_INVALID_ARG;
 	n = asprintf(&line, "seq=%lld %s prev=%s hash=%0*d\n", seq, body, prev,
 	    HASH_HEX_LEN, 0);
 	if (n < 0)
@@ -580,6 +582,8 @@ static int compose_record(long long seq, const char *prev, const char *body,
 	/* Hash the text before " hash=", then write the hash into its slot. */
 	sha256_hex(line, (size_t)n - strlen(" hash=") - HASH_HEX_LEN - 1, hash);
 	memcpy(line + n - 1 - HASH_HEX_LEN, hash, HASH_HEX_LEN);
+	if (next != NULL)
+		sha256_hex(line, (size_t)n - 1, next);
 	*out = line;
 	*out_len = (size_t)n;
 	return PR_OK;
@@ -684,7 +688,7 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	    (r = chain_tail(fd, log_path, &end, &size, eb)) != PR_OK ||
 	    (r = head_check(log_path, hpath, &end, eb)) != PR_OK)
 		goto fail;
-	if ((r = compose_record(end.seq + 1, end.hash, body, &line, &len)) != PR_OK) {
+	if ((r = pr_audit_chain(end.seq + 1, end.hash, body, &line, &len, NULL)) != PR_OK) {
 		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);
 		goto fail;
 	}

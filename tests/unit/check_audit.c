@@ -600,6 +600,41 @@ START_TEST(head_follows_appends)
 }
 END_TEST
 
+/* A log built with pr_audit_chain (as bench/ does) is the appender's: it verifies and grows. */
+START_TEST(chained_log_verifies_and_grows)
+{
+	struct pr_audit_event ev = base_event();
+	char prev[65], next[65], head[128], *body = NULL, *line = NULL;
+	size_t len = 0, total = 0;
+	int fd;
+
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	ck_assert_int_ge(fd = open(logp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0);
+	for (long long seq = 1; seq <= 3; seq++) {
+		ck_assert_int_eq(pr_audit_format(&ev, T0, "h", &body), PR_OK);
+		ck_assert_int_eq(pr_audit_chain(seq, prev, body, &line, &len, next), PR_OK);
+		ck_assert_int_eq(pr_write_all(fd, line, len), PR_OK);
+		total += len;
+		memcpy(prev, next, sizeof(prev));
+		free(body);
+		free(line);
+	}
+	close(fd);
+	snprintf(head, sizeof(head), "3 %s\n", prev);
+	test_write_file(headp, head, strlen(head), 0600);
+	assert_verifies(3);
+	append_n(1);
+	assert_head_is(4);
+	assert_verifies(4);
+	/* bad arguments: no sequence 0, prev must be a hash */
+	ck_assert_int_eq(pr_audit_chain(0, prev, "x", &line, &len, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_chain(1, "00", "x", &line, &len, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_ptr_null(line);
+	ck_assert_uint_gt(total, 0);
+}
+END_TEST
+
 /* Whole records cut from the end: the chain alone cannot tell, the head can. */
 static const int cut_rows[] = { 1, 3, NREC };
 
@@ -836,6 +871,7 @@ static Suite *audit_suite(void)
 	tcase_add_loop_test(tc, damaged_tail_refuses_append, 0, NROWS(tail_rows));
 	tcase_add_test(tc, append_continues_after_good_tail);
 	tcase_add_test(tc, head_follows_appends);
+	tcase_add_test(tc, chained_log_verifies_and_grows);
 	tcase_add_loop_test(tc, removed_records_detected, 0, NROWS(cut_rows));
 	tcase_add_test(tc, deleted_log_detected);
 	tcase_add_test(tc, replaced_log_detected);
