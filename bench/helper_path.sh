@@ -51,3 +51,9 @@ printf '%-40s %10s %10s\n' "helper path (practicerunner-verify)" "$hm" "$hp"
 printf '%-40s %10s\n' "helper path overhead (target < 5 ms)" "$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a - b}')"
 printf '%-40s %10s\n' "ratio helper / direct" "$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a / b}')"
 echo "($RUNS runs of each path, alternating; each is one whole pamrun process started through setpriv)"
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+	over=$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a - b}')
+	printf '%s|%s|%s|%s\n' "helper path overhead (difference of medians)" \
+		"$over ms (direct $dm ms, helper $hm ms)" "< 5 ms" \
+		"$(awk -v o="$over" 'BEGIN {print (o < 5 ? "met" : "MISSED")}')" >> "$BENCH_SUMMARY"
+fi

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "audit.h"
@@ -61,18 +62,31 @@
 	"together with its .head file"
 
 /* The fixed field order; required fields are marked. */
+enum audit_key {
+	K_SEQ, K_TIME, K_HOST, K_EVENT, K_RESULT, K_REASON, K_USER, K_ROLE, K_METHOD,
+	K_SERVICE, K_TTY, K_RHOST, K_RP_ID, K_CRED_ID, K_AAGUID, K_FLAGS, K_SIGN_COUNT,
+	K_CLASS, K_PATH, K_ACTOR, K_DETAIL, K_PREV, K_HASH, NKEYS
+};
+#define KEY(name, req) { name, sizeof(name) - 1, req }
 static const struct {
 	const char *key;
+	size_t len;
 	bool required;
-} audit_keys[] = {
-	{ "seq", true }, { "time", true }, { "host", true }, { "event", true },
-	{ "result", true }, { "reason", false }, { "user", false }, { "role", false },
-	{ "method", false }, { "service", false }, { "tty", false }, { "rhost", false },
-	{ "rp_id", false }, { "cred_id", false }, { "aaguid", false }, { "flags", false },
-	{ "sign_count", false }, { "class", false }, { "path", false }, { "actor", false },
-	{ "detail", false }, { "prev", true }, { "hash", true },
+} audit_keys[NKEYS] = {
+	[K_SEQ] = KEY("seq", true), [K_TIME] = KEY("time", true),
+	[K_HOST] = KEY("host", true), [K_EVENT] = KEY("event", true),
+	[K_RESULT] = KEY("result", true), [K_REASON] = KEY("reason", false),
+	[K_USER] = KEY("user", false), [K_ROLE] = KEY("role", false),
+	[K_METHOD] = KEY("method", false), [K_SERVICE] = KEY("service", false),
+	[K_TTY] = KEY("tty", false), [K_RHOST] = KEY("rhost", false),
+	[K_RP_ID] = KEY("rp_id", false), [K_CRED_ID] = KEY("cred_id", false),
+	[K_AAGUID] = KEY("aaguid", false), [K_FLAGS] = KEY("flags", false),
+	[K_SIGN_COUNT] = KEY("sign_count", false), [K_CLASS] = KEY("class", false),
+	[K_PATH] = KEY("path", false), [K_ACTOR] = KEY("actor", false),
+	[K_DETAIL] = KEY("detail", false), [K_PREV] = KEY("prev", true),
+	[K_HASH] = KEY("hash", true),
 };
-#define NKEYS (sizeof(audit_keys) / sizeof(audit_keys[0]))
+#undef KEY
 
 /* ---- escaping ------------------------------------------------------------------ */
 
@@ -234,14 +248,19 @@ static bool value_escaped_ok(const char *v, size_t n)
 	return true;
 }
 
+/* Branch-free: hex digits are random, so a branch per digit mispredicts. */
 static bool hash_hex_ok(const char *v, size_t n)
 {
+	unsigned bad = 0;
+
 	if (n != HASH_HEX_LEN)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-			return false;
-	return true;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		bad |= (unsigned)((unsigned char)(c - '0') > 9) &
+		    (unsigned)((unsigned char)(c - 'a') > 5);
+	}
+	return bad == 0;
 }
 
 static bool seq_ok(const char *v, size_t n, long long *out)
@@ -259,11 +278,18 @@ static bool seq_ok(const char *v, size_t n, long long *out)
 	return true;
 }
 
-static int key_index(const char *k, size_t n)
+/*
+ * The index of key k[0..n), or -1. Fields come in table order, so the
+ * search starts after the previous field's (from) and wraps round: a
+ * well-formed record costs one comparison per field.
+ */
+static int key_index(const char *k, size_t n, int from)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strlen(audit_keys[i].key) == n && memcmp(audit_keys[i].key, k, n) == 0)
+	for (size_t j = 0; j < NKEYS; j++) {
+		size_t i = ((size_t)from + j) % NKEYS;
+		if (audit_keys[i].len == n && memcmp(audit_keys[i].key, k, n) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 
@@ -275,18 +301,29 @@ static int check_value(struct rec_info *ri, size_t idx, const char *v, size_t n,
 
 	if (!value_escaped_ok(v, n))
 		return rec_fail(why, cap, "badly escaped value of %s", key);
-	if (strcmp(key, "seq") == 0 && !seq_ok(v, n, &ri->seq))
-		return rec_fail(why, cap, "bad seq");
-	if (strcmp(key, "result") == 0 &&
-	    !(n == 7 && memcmp(v, "success", 7) == 0) && !(n == 7 && memcmp(v, "failure", 7) == 0))
-		return rec_fail(why, cap, "result is neither success nor failure");
-	if (strcmp(key, "time") == 0 && n != 20)
-		return rec_fail(why, cap, "bad time");
-	if (strcmp(key, "prev") == 0 || strcmp(key, "hash") == 0) {
+	switch (idx) {
+	case K_SEQ:
+		if (!seq_ok(v, n, &ri->seq))
+			return rec_fail(why, cap, "bad seq");
+		break;
+	case K_RESULT:
+		if (!(n == 7 && memcmp(v, "success", 7) == 0) &&
+		    !(n == 7 && memcmp(v, "failure", 7) == 0))
+			return rec_fail(why, cap, "result is neither success nor failure");
+		break;
+	case K_TIME:
+		if (n != 20)
+			return rec_fail(why, cap, "bad time");
+		break;
+	case K_PREV:
+	case K_HASH:
 		if (!hash_hex_ok(v, n))
 			return rec_fail(why, cap, "bad %s", key);
-		memcpy(key[0] == 'p' ? ri->prev : ri->hash, v, n);
-		(key[0] == 'p' ? ri->prev : ri->hash)[n] = '\0';
+		memcpy(idx == K_PREV ? ri->prev : ri->hash, v, n);
+		(idx == K_PREV ? ri->prev : ri->hash)[n] = '\0';
+		break;
+	default:
+		break;
 	}
 	return PR_OK;
 }
@@ -303,14 +340,14 @@ static int parse_field(const char *line, size_t len, size_t *pos, int *last,
 	tlen = end != NULL ? (size_t)(end - tok) : len - *pos;
 	if ((eq = memchr(tok, '=', tlen)) == NULL)
 		return rec_fail(why, cap, "field without '='");
-	if ((idx = key_index(tok, (size_t)(eq - tok))) < 0)
+	if ((idx = key_index(tok, (size_t)(eq - tok), *last + 1)) < 0)
 		return rec_fail(why, cap, "unknown field '%.*s'", (int)(eq - tok > 32 ? 32 : eq - tok), tok);
 	if (idx <= *last)
 		return rec_fail(why, cap, "field %s out of order or repeated", audit_keys[idx].key);
 	for (int k = *last + 1; k < idx; k++)
 		if (audit_keys[k].required)
 			return rec_fail(why, cap, "missing field %s", audit_keys[k].key);
-	if (strcmp(audit_keys[idx].key, "hash") == 0)
+	if (idx == K_HASH)
 		ri->hashed_len = *pos - 1;
 	*last = idx;
 	*pos += tlen + (end != NULL ? 1 : 0);
@@ -581,14 +618,16 @@ fail:
 }
 
 /* "seq=N <body> prev=P hash=H\n" */
-static int compose_record(long long seq, const char *prev, const char *body,
-    char **out, size_t *out_len)
+int pr_audit_chain(long long seq, const char *prev, const char *body,
+    char **out, size_t *out_len, char next[65])
 {
 	char hash[HASH_HEX_LEN + 1];
 	char *line = NULL;
 	int n;
 
 	*out = NULL;
+	if (seq < 1 || prev == NULL || body == NULL || !hash_hex_ok(prev, strlen(prev)))
+		return PR_ERR_INVALID_ARG;
 	n = asprintf(&line, "seq=%lld %s prev=%s hash=%0*d\n", seq, body, prev,
 	    HASH_HEX_LEN, 0);
 	if (n < 0)
@@ -600,6 +639,8 @@ static int compose_record(long long seq, const char *prev, const char *body,
 	/* Hash the text before " hash=", then write the hash into its slot. */
 	sha256_hex(line, (size_t)n - strlen(" hash=") - HASH_HEX_LEN - 1, hash);
 	memcpy(line + n - 1 - HASH_HEX_LEN, hash, HASH_HEX_LEN);
+	if (next != NULL)
+		sha256_hex(line, (size_t)n - 1, next);
 	*out = line;
 	*out_len = (size_t)n;
 	return PR_OK;
@@ -781,7 +822,7 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	 */
 	if (behind && (r = head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
 		goto fail;
-	if ((r = compose_record(end.seq + 1, end.hash, body, &line, &len)) != PR_OK) {
+	if ((r = pr_audit_chain(end.seq + 1, end.hash, body, &line, &len, NULL)) != PR_OK) {
 		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);
 		goto fail;
 	}
@@ -808,22 +849,76 @@ fail:
 
 /* ---- verifying ---------------------------------------------------------------------- */
 
+/*
+ * Both hashes of a line in one pass: the record's own (the text before
+ * " hash=") and the whole line's (the next record's prev=). A verify of a
+ * long log spends most of its time here, so the digest is fetched once
+ * and the shared prefix hashed once.
+ */
+struct line_hasher {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx, *prefix;
+};
+
+static void hasher_free(struct line_hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_CTX_free(h->prefix);
+	EVP_MD_free(h->md);
+	memset(h, 0, sizeof(*h));
+}
+
+static int hasher_init(struct line_hasher *h)
+{
+	memset(h, 0, sizeof(*h));
+	if ((h->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (h->ctx = EVP_MD_CTX_new()) == NULL || (h->prefix = EVP_MD_CTX_new()) == NULL) {
+		hasher_free(h);
+		return PR_ERR_NOMEM;
+	}
+	return PR_OK;
+}
+
+static int hasher_line(struct line_hasher *h, const char *line, size_t hashed_len,
+    size_t len, char rec[HASH_HEX_LEN + 1], char whole[HASH_HEX_LEN + 1])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, line, hashed_len) != 1 ||
+	    EVP_MD_CTX_copy_ex(h->prefix, h->ctx) != 1 ||
+	    EVP_DigestFinal_ex(h->prefix, md, NULL) != 1)
+		return PR_ERR_NOMEM;
+	pr_hex_encode(md, sizeof(md), rec);
+	if (EVP_DigestUpdate(h->ctx, line + hashed_len, len - hashed_len) != 1 ||
+	    EVP_DigestFinal_ex(h->ctx, md, NULL) != 1)
+		return PR_ERR_NOMEM;
+	pr_hex_encode(md, sizeof(md), whole);
+	return PR_OK;
+}
+
 struct verify_state {
 	long line;                       /* 1-based line number */
 	struct chain_end end;            /* the last good record */
+	struct line_hasher hasher;
 };
 
 /* Check one complete line (newline stripped) against the chain so far. */
 static int verify_line(struct verify_state *vs, const char *line, size_t len,
     char *why, size_t cap)
 {
+	char rec[HASH_HEX_LEN + 1], whole[HASH_HEX_LEN + 1];
 	struct rec_info ri;
 	char sub[120];
 	int r;
 
 	if ((r = parse_record(line, len, &ri, sub, sizeof(sub))) != PR_OK)
 		return rec_fail(why, cap, "record %ld is malformed (%s)", vs->line, sub);
-	if (!record_hash_ok(line, &ri))
+	if ((r = hasher_line(&vs->hasher, line, ri.hashed_len, len, rec, whole)) != PR_OK) {
+		snprintf(why, cap, "record %ld: cannot hash it", vs->line);
+		return r;
+	}
+	if (!pr_ct_equal(rec, ri.hash, HASH_HEX_LEN))
 		return rec_fail(why, cap, "record %ld was edited", vs->line);
 	if (ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0) {
 		if (vs->end.seq == 0)
@@ -832,7 +927,10 @@ static int verify_line(struct verify_state *vs, const char *line, size_t len,
 		return rec_fail(why, cap, "record %lld does not follow record %lld "
 		    "(deleted or reordered)", ri.seq, vs->end.seq);
 	}
-	chain_advance(&vs->end, line, len, &ri);
+	/* chain_advance, with the hash already made */
+	vs->end.seq = ri.seq;
+	memcpy(vs->end.hash, whole, sizeof(vs->end.hash));
+	memcpy(vs->end.prev, ri.prev, sizeof(vs->end.prev));
 	return PR_OK;
 }
 
@@ -847,6 +945,8 @@ static int verify_stream(FILE *f, const char *path, long *bad_record,
 	int r = PR_OK;
 
 	chain_start(&vs.end);
+	if (hasher_init(&vs.hasher) != PR_OK)
+		return pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", path);
 	while ((n = getline(&line, &cap, f)) > 0) {
 		vs.line++;
 		if (line[n - 1] != '\n')
@@ -854,7 +954,8 @@ static int verify_stream(FILE *f, const char *path, long *bad_record,
 		else
 			r = verify_line(&vs, line, (size_t)n - 1, why, sizeof(why));
 		if (r != PR_OK) {
-			*bad_record = vs.line;
+			if (r == PR_ERR_CORRUPT)
+				*bad_record = vs.line;
 			pr_fail(eb, r, "%s:%ld: %s", path, vs.line, why);
 			goto fail;
 		}
@@ -864,6 +965,7 @@ static int verify_stream(FILE *f, const char *path, long *bad_record,
 		r = pr_fail(eb, PR_ERR_IO, "%s: read error", path);
 	*end = vs.end;
 fail:
+	hasher_free(&vs.hasher);
 	free(line);
 	return r;
 }

@@ -70,4 +70,17 @@ void pr_audit_set_cred(struct pr_audit_event *ev, const struct pr_cred *cred,
 int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
     const char *host, char **out);
 
+/*
+ * Chain one record: body (from pr_audit_format) becomes the line
+ * "seq=<seq> <body> prev=<prev> hash=<hash>\n" in *out (malloc'd, length
+ * *out_len), exactly as pr_audit_append writes it; prev is the previous
+ * record's line hash (64 lower-case hex; 64 zeros before record 1). next
+ * (may be NULL) gets this line's hash: the next record's prev, and what
+ * the head file holds after it. For tools that build a log without the
+ * appender's lock, fsync and syslog (tests, benchmarks); PR_ERR_INVALID_ARG
+ * for a bad seq or prev, or a line longer than a record may be.
+ */
+int pr_audit_chain(long long seq, const char *prev, const char *body,
+    char **out, size_t *out_len, char next[65]);
+
 #endif

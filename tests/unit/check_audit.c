@@ -440,6 +440,54 @@ START_TEST(tamper_rows_detected)
 }
 END_TEST
 
+/*
+ * Each syntax rule of a record, broken in the only record of a log: verify
+ * names the rule. (The parser looks fields up from where the last one was,
+ * and checks hashes without branching: these rows pin what it refuses.)
+ */
+static const struct {
+	const char *from, *to, *why;
+} syntax_rows[] = {
+	{ " role=staff", " role=staff user=bob", "(field user out of order or repeated)" },
+	{ " role=staff", " role=staff role=admin", "(field role out of order or repeated)" },
+	{ " role=staff", " colour=red role=staff", "(unknown field 'colour')" },
+	{ " result=failure", "", "(missing field result)" },
+	{ "result=failure", "result=maybe", "(result is neither success nor failure)" },
+	{ " prev=0", " prev=g", "(bad prev)" },
+	{ " prev=0", " prev=A", "(bad prev)" },
+	{ " hash=", " hash=0", "(bad hash)" },
+	{ "user=alice", "user=al=ice", "(badly escaped value of user)" },
+	{ "user=alice", "user=al%2xice", "(badly escaped value of user)" },
+	{ " hash=", " detail=x hash=", "(field detail out of order or repeated)" },
+	{ "\n", " \n", "(trailing space)" },
+	{ " hash=", "\n", "(does not end with hash=)" },
+	{ "seq=1 ", "seq=01 ", "(bad seq)" },
+};
+
+START_TEST(syntax_rows_named)
+{
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+	char *buf, *at, *out;
+	size_t len, cut;
+
+	append_n(1);
+	buf = slurp(&len);
+	ck_assert_ptr_nonnull(at = strstr(buf, syntax_rows[_i].from));
+	/* replace from by to; for " hash=" -> "\n" the rest of the line goes too */
+	cut = strcmp(syntax_rows[_i].to, "\n") == 0 ? strlen(at) : strlen(syntax_rows[_i].from);
+	ck_assert_int_ge(asprintf(&out, "%.*s%s%s", (int)(at - buf), buf, syntax_rows[_i].to,
+	    at + cut), 0);
+	spit(out, strlen(out));
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(bad, 1);
+	ck_assert_msg(strstr(eb.msg, "record 1 is malformed") != NULL &&
+	    strstr(eb.msg, syntax_rows[_i].why) != NULL, "row %d: %s", _i, eb.msg);
+	free(out);
+	free(buf);
+}
+END_TEST
+
 /* A damaged last record stops appends (fail closed) and says what to do. */
 static const enum tamper tail_rows[] = { T_TRUNCATE_LAST, T_JUNK_LINE, T_EDIT_VALUE, T_EMPTY_LINE };
 
@@ -645,6 +693,41 @@ START_TEST(head_follows_appends)
 			entries++;
 	closedir(d);
 	ck_assert_int_eq(entries, 2);
+}
+END_TEST
+
+/* A log built with pr_audit_chain (as bench/ does) is the appender's: it verifies and grows. */
+START_TEST(chained_log_verifies_and_grows)
+{
+	struct pr_audit_event ev = base_event();
+	char prev[65], next[65], head[128], *body = NULL, *line = NULL;
+	size_t len = 0, total = 0;
+	int fd;
+
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	ck_assert_int_ge(fd = open(logp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0);
+	for (long long seq = 1; seq <= 3; seq++) {
+		ck_assert_int_eq(pr_audit_format(&ev, T0, "h", &body), PR_OK);
+		ck_assert_int_eq(pr_audit_chain(seq, prev, body, &line, &len, next), PR_OK);
+		ck_assert_int_eq(pr_write_all(fd, line, len), PR_OK);
+		total += len;
+		memcpy(prev, next, sizeof(prev));
+		free(body);
+		free(line);
+	}
+	close(fd);
+	snprintf(head, sizeof(head), "3 %s\n", prev);
+	test_write_file(headp, head, strlen(head), 0600);
+	assert_verifies(3);
+	append_n(1);
+	assert_head_is(4);
+	assert_verifies(4);
+	/* bad arguments: no sequence 0, prev must be a hash */
+	ck_assert_int_eq(pr_audit_chain(0, prev, "x", &line, &len, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_audit_chain(1, "00", "x", &line, &len, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_ptr_null(line);
+	ck_assert_uint_gt(total, 0);
 }
 END_TEST
 
@@ -913,10 +996,12 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, append_and_verify);
 	tcase_add_test(tc, empty_log_verifies);
 	tcase_add_loop_test(tc, tamper_rows_detected, 0, NROWS(tamper_rows));
+	tcase_add_loop_test(tc, syntax_rows_named, 0, NROWS(syntax_rows));
 	tcase_add_loop_test(tc, damaged_tail_refuses_append, 0, NROWS(tail_rows));
 	tcase_add_test(tc, torn_tail_after_head_cut_and_recorded);
 	tcase_add_test(tc, append_continues_after_good_tail);
 	tcase_add_test(tc, head_follows_appends);
+	tcase_add_test(tc, chained_log_verifies_and_grows);
 	tcase_add_loop_test(tc, removed_records_detected, 0, NROWS(cut_rows));
 	tcase_add_test(tc, deleted_log_detected);
 	tcase_add_test(tc, replaced_log_detected);
