@@ -759,7 +759,7 @@ static int cut_torn_tail(int fd, const char *log_path, const char *hpath,
 	ev.detail = detail;
 	local_host(host, sizeof(host));
 	if ((r = pr_audit_format(&ev, pr_now(), host, &body)) == PR_OK &&
-	    (r = compose_record(end->seq + 1, end->hash, body, &line, &len)) == PR_OK &&
+	    (r = pr_audit_chain(end->seq + 1, end->hash, body, &line, &len, NULL)) == PR_OK &&
 	    (r = write_record(fd, log_path, line, len, *size, eb)) == PR_OK)
 		r = head_write(hpath, end->seq + 1, line, len, eb);
 	free(body);
