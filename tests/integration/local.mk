@@ -67,6 +67,7 @@ INTEGRATION_TESTS = \
 	tests/integration/sudo_stepup.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/ssh_keys.sh \
+	tests/integration/bad_input.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
