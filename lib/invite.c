@@ -27,6 +27,7 @@ static const struct pr_token_kind invite_kind = {
 	.magic = "practicerunner-invite ",
 	.hash_domain = "practicerunner-invite 1",
 	.noun = "invitation",
+	.remedy = "revoke the invitation to remove it",
 	.secret = "invitation token",
 	.failures_word = "wrong tokens",
 	.flag = NULL,

@@ -29,6 +29,8 @@ static const struct pr_token_kind ticket_kind = {
 	.magic = "practicerunner-ticket ",
 	.hash_domain = "practicerunner-ticket 1",
 	.noun = "recovery ticket",
+	/* No command revokes a ticket: say what does clear it. */
+	.remedy = "move that file aside to clear it, then start the recovery again",
 	.secret = "recovery ticket",
 	.failures_word = "failures",
 	.flag = "code_used",

@@ -343,7 +343,7 @@ static int check_replaceable(struct ctx *c, struct pr_errbuf *eb)
 	if (r == PR_OK || r == PR_ERR_NOT_FOUND)
 		return PR_OK;
 	if (r == PR_ERR_CORRUPT || r == PR_ERR_UNSAFE_FILE)
-		return pr_fail(eb, r, "%s (revoke the %s to remove it)", why.msg, c->k->noun);
+		return pr_fail(eb, r, "%s (%s)", why.msg, c->k->remedy);
 	return pr_fail(eb, r, "%s", why.msg);
 }
 

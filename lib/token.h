@@ -20,6 +20,7 @@ struct pr_token_kind {
 	const char *magic;         /* header up to the version, "practicerunner-invite " */
 	const char *hash_domain;   /* hashed ahead of user and token, at most 63 bytes */
 	const char *noun;          /* "invitation", in messages */
+	const char *remedy;        /* how an administrator clears a damaged file */
 	const char *secret;        /* "invitation token": what was wrong */
 	const char *failures_word; /* "wrong tokens": what counts towards the limit */
 	const char *flag;          /* NULL, or the flag's field name ("code_used") */

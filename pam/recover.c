@@ -27,6 +27,7 @@
 #include "codes.h"
 #include "enroll.h"
 #include "err.h"
+#include "lockout.h"
 #include "module.h"
 #include "notify.h"
 #include "recovery.h"
@@ -346,6 +347,23 @@ static void rec_request(struct pam_tx *tx)
 	}
 }
 
+/*
+ * Not offered because the user's ticket or failure tally cannot be read:
+ * still a refusal (fail closed), but the administrator hears which file.
+ */
+static void log_unreadable(struct pam_tx *tx)
+{
+	struct pr_errbuf eb = { "" };
+	struct pr_ticket_info info;
+	struct pr_lockout tally;
+	int r;
+
+	if ((r = pr_lockout_get(tx->cfg->state_dir, tx->s.user, &tally, &eb)) == PR_OK)
+		r = pr_ticket_info(tx->cfg->state_dir, tx->s.user, &info, &eb);
+	if (r != PR_OK && r != PR_ERR_NOT_FOUND)
+		pam_syslog(tx->pamh, LOG_ERR, "recovery not offered: %s", eb.msg);
+}
+
 int pam_tx_recover(struct pam_tx *tx, int failure)
 {
 	struct pr_errbuf eb = { "" };
@@ -357,6 +375,7 @@ int pam_tx_recover(struct pam_tx *tx, int failure)
 	    !pr_recovery_service_listed(tx->cfg, tx_service(tx)))
 		return failure;
 	if (!pr_recovery_offered(tx->cfg, tx_service(tx), tx->s.user, pr_now())) {
+		log_unreadable(tx);
 		if (tx->cfg->recovery.self_request)
 			rec_request(tx);
 		return failure;

@@ -69,6 +69,7 @@ INTEGRATION_TESTS = \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
+	tests/integration/bad_input.sh \
 	tests/integration/man_lint.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \

@@ -27,7 +27,7 @@ answers() {
 	printf 'Recovery ticket: \t%s\nRecovery code: \t%s\nNo security key answered. Mail yourself\t%s\n' \
 		"$1" "$2" "${3:-no}" > "$T/answers"
 }
-no_prompt() { ! grep -q '^prompt:' "$T/out" && ! grep -qi 'recovery' "$T/out"; }
+no_prompt() { ! grep -q '^prompt:' "$T/out" && ! grep -v '^PWRAP' "$T/out" | grep -qi 'recovery'; }  # what the user sees
 ticket_for() { admin "" recovery start "$1" && grep -oE "$TOKEN_RE" "$T/out" | head -n 1; }
 codes_for() { admin "" codes generate "$1" && grep -oE "$CODE_RE" "$T/out"; }
 has_record() { grep -q "event=$1 .*result=$2.*$3" "$AUDIT"; }
@@ -209,5 +209,12 @@ check "request a third time: refused as too soon" expect_pam PAM_AUTH_ERR login 
 check "too soon: says one was mailed recently" out_has "mailed to you recently"
 check "too soon: no new mail" test "$(mails)" = "$n"
 check "audit: repeated request recorded" has_record recovery-ticket failure "detail=requested"
+
+# A damaged ticket is not offered (fail closed), and the log says which file.
+policy false
+printf 'practicerunner-ticket 1\ngarbage\n' > "$T/state/tickets/prowner"
+check "damaged ticket: refused" expect_pam PAM_AUTH_ERR login prowner auth ""
+check "damaged ticket: no recovery offered" no_prompt
+check "damaged ticket: the log names the file and line" out_has "recovery not offered: $T/state/tickets/prowner:2:"
 
 done_testing
