@@ -34,6 +34,7 @@ static const struct admin_cmd commands[] = {
 	{ "codes", "generate", admin_codes_generate, "codes generate USER" },
 	{ "codes", "status", admin_codes_status, "codes status USER" },
 	{ "recovery", "start", admin_recovery_start, "recovery start USER [--mail]" },
+	{ "recovery", "revoke", admin_recovery_revoke, "recovery revoke USER" },
 	{ "unlock", NULL, admin_unlock, "unlock USER" },
 	{ "import-pam-u2f", NULL, admin_import_pam_u2f, "import-pam-u2f FILE [--user USER]" },
 };

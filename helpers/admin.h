@@ -21,6 +21,17 @@ int admin_import_pam_u2f(struct cli *c, int argc, char **argv);
 int admin_codes_generate(struct cli *c, int argc, char **argv);
 int admin_codes_status(struct cli *c, int argc, char **argv);
 int admin_recovery_start(struct cli *c, int argc, char **argv);
+int admin_recovery_revoke(struct cli *c, int argc, char **argv);
 int admin_unlock(struct cli *c, int argc, char **argv);
+
+/* Withdrawing a user's one-time token (an invitation, a recovery ticket). */
+struct admin_revoke {
+	const char *usage;           /* "invite revoke USER" */
+	const char *event;           /* audit event */
+	const char *noun;            /* "Invitation", for "... for USER revoked." */
+	const char *none;            /* "has no invitation (see: invite list)" */
+	int (*revoke)(const char *state_dir, const char *user, struct pr_errbuf *eb);
+};
+int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k);
 
 #endif

@@ -290,31 +290,10 @@ int admin_invite_list(struct cli *c, int argc, char **argv)
 
 int admin_invite_revoke(struct cli *c, int argc, char **argv)
 {
-	struct pr_errbuf eb = { "" };
-	const char *user;
-	int r;
+	static const struct admin_revoke kind = {
+		"invite revoke USER", "invite", "Invitation", "has no invitation (see: invite list)",
+		pr_invite_revoke,
+	};
 
-	if (argc != 2) {
-		cli_err(c, "usage: invite revoke USER");
-		return CLI_USAGE;
-	}
-	user = argv[1];
-	if (!cli_require_root(c))
-		return CLI_FAILED;
-	if (!pr_username_valid(user)) {
-		cli_err(c, "invalid user name");
-		return CLI_USAGE;
-	}
-	if ((r = pr_invite_revoke(c->cfg->state_dir, user, &eb)) == PR_ERR_NOT_FOUND) {
-		cli_err(c, "%s has no invitation (see: invite list)", user);
-		return CLI_FAILED;
-	}
-	if (r != PR_OK) {
-		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		cli_audit(c, "invite", r, user, NULL, "revoke failed");
-		return cli_exit_code(r);
-	}
-	r = cli_audit(c, "invite", PR_OK, user, NULL, "revoked");
-	printf("Invitation for %s revoked.\n", user);
-	return cli_exit_code(r);
+	return admin_revoke(c, argc, argv, &kind);
 }

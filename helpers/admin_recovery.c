@@ -1,5 +1,6 @@
 /*
  * practicerunner-admin recovery start USER [--mail]
+ * practicerunner-admin recovery revoke USER
  * practicerunner-admin unlock USER
  *
  * A recovery ticket is only for accounts under a physical-key requirement
@@ -173,6 +174,18 @@ done:
 }
 
 /* ---- unlock USER ---------------------------------------------------------------- */
+
+/* A ticket issued in error, or to someone who no longer needs it. */
+int admin_recovery_revoke(struct cli *c, int argc, char **argv)
+{
+	static const struct admin_revoke kind = {
+		"recovery revoke USER", "recovery-ticket", "Recovery ticket",
+		"has no recovery ticket (it was never issued, was used, or became void)",
+		pr_ticket_revoke,
+	};
+
+	return admin_revoke(c, argc, argv, &kind);
+}
 
 int admin_unlock(struct cli *c, int argc, char **argv)
 {

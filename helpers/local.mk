@@ -2,7 +2,7 @@
 ADMIN_SOURCES = helpers/admin.c helpers/admin.h helpers/admin_policy.c \
 	helpers/admin_keys.c helpers/admin_audit.c helpers/admin_invite.c \
 	helpers/admin_coverage.c helpers/admin_import.c helpers/admin_codes.c \
-	helpers/admin_recovery.c helpers/admin_ssh.c helpers/cli.c helpers/cli.h
+	helpers/admin_recovery.c helpers/admin_revoke.c helpers/admin_ssh.c helpers/cli.c helpers/cli.h
 HELPER_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/helpers
 
 sbin_PROGRAMS += helpers/practicerunner-admin

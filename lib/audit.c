@@ -734,7 +734,8 @@ static void local_host(char *out, size_t cap)
 
 /*
  * A record cut short (a crash or power loss during its write: no newline)
- * was never acknowledged when the head file says the log ends before it.
+ * was never acknowledged when the head file says the log ends before it
+ * and its bytes are the start of the next record (torn_is_next_record).
  * Then it is cut off and the cut is itself recorded (event audit-repair,
  * with how many bytes after which record), so one crash cannot stop every
  * sign-in that needs a record, and nothing is removed unseen. Without a
@@ -767,6 +768,27 @@ static int cut_torn_tail(int fd, const char *log_path, const char *hpath,
 	return r;
 }
 
+/*
+ * Whether the torn bytes at the end of the log look like the start of the
+ * next record, as a crash leaves it: "seq=<next> ..." (or a prefix of that)
+ * in printable ASCII. Anything else (binary junk) is damage to keep as
+ * evidence, not a torn write to cut.
+ */
+static bool torn_is_next_record(int fd, off_t size, size_t torn, long long next)
+{
+	char want[40], buf[AUDIT_MAX_RECORD];
+	int n = snprintf(want, sizeof(want), "seq=%lld ", next);
+
+	if (torn == 0 || torn > sizeof(buf) || pread_all(fd, buf, torn, size - (off_t)torn) != PR_OK)
+		return false;
+	if (memcmp(buf, want, torn < (size_t)n ? torn : (size_t)n) != 0)
+		return false;
+	for (size_t i = 0; i < torn; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			return false;
+	return true;
+}
+
 /* Where to append: the chain's end, checked against the head; a torn tail cut off. */
 static int open_tail(int fd, const char *log_path, const char *hpath, struct chain_end *end,
     off_t *size, bool *behind, struct pr_errbuf *eb)
@@ -781,13 +803,14 @@ static int open_tail(int fd, const char *log_path, const char *hpath, struct cha
 			return r;
 		if (torn == 0)
 			return PR_OK;
-		if (!present || pass > 0)
+		if (!present || pass > 0 || !torn_is_next_record(fd, *size, torn, end->seq + 1))
 			break;
 		if ((r = cut_torn_tail(fd, log_path, hpath, end, size, torn, eb)) != PR_OK)
 			return r;
 	}
-	return pr_fail(eb, PR_ERR_CORRUPT, "%s: last record is torn (no newline) and no head "
-	    "file shows it was never finished; refusing to append: %s", log_path, VERIFY_HINT);
+	return pr_fail(eb, PR_ERR_CORRUPT, "%s: last record is torn (no newline), and it is "
+	    "not a record the head file shows was never finished; refusing to append: %s",
+	    log_path, VERIFY_HINT);
 }
 
 int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,

@@ -94,4 +94,14 @@ check "non-root cannot start recovery" fails setpriv --reuid=65534 --regid=65534
 	"$SK/practicerunner-admin" --config "$CONF" recovery start prowner
 check "non-root cannot unlock" fails setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$SK/practicerunner-admin" --config "$CONF" unlock prowner
+# --- recovery revoke -------------------------------------------------------------
+check "recovery start before a revoke" admin "" recovery start prowner2
+check "recovery revoke" admin "" recovery revoke prowner2
+check "recovery revoke: says so" out_has "Recovery ticket for prowner2 revoked."
+check "recovery revoke: the ticket is gone" test ! -e "$T/state/tickets/prowner2"
+check "audit: revoked" test "$(audit_field event)/$(audit_field detail)" = recovery-ticket/revoked
+check "recovery revoke with none: status 1" status 1 admin "" recovery revoke prowner2
+check "... says there is none" out_has "prowner2 has no recovery ticket"
+check "recovery revoke, bad name: status 2" status 2 admin "" recovery revoke "../x"
+check "recovery revoke, no user: status 2" status 2 admin "" recovery revoke
 done_testing

@@ -542,9 +542,12 @@ START_TEST(torn_tail_after_head_cut_and_recorded)
 
 	append_n(NREC);
 	buf = slurp(&len);
-	partial = malloc(len + 60);
+	partial = malloc(len + 80);
 	memcpy(partial, buf, len);
-	memcpy(partial + len, "seq=99 time=2026-11-24T00:00:00Z host=h event=auth res", 55);
+	/* Exactly 55 bytes: the next record's start, as a crash would leave it. */
+	snprintf(partial + len, 80, "seq=%-5d time=2026-11-24T00:00:00Z host=h event=auth r",
+	    NREC + 1);
+	ck_assert_uint_eq(strlen(partial + len), 55);
 	spit(partial, len + 55);
 	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "torn"));
@@ -555,7 +558,7 @@ START_TEST(torn_tail_after_head_cut_and_recorded)
 	buf = slurp(&len);
 	ck_assert_ptr_nonnull(strstr(buf, "event=audit-repair result=failure reason=torn-record"));
 	ck_assert_ptr_nonnull(strstr(buf, "detail=removed%2055%20bytes"));
-	ck_assert_ptr_null(strstr(buf, "seq=99 "));
+	ck_assert_ptr_null(strstr(buf, "host=h event=auth r"));
 	/* Without a head file: refused, nothing cut. */
 	spit(partial, len + 55);
 	free(partial);
@@ -569,6 +572,33 @@ START_TEST(torn_tail_after_head_cut_and_recorded)
 	ck_assert_uint_eq(len2, len);       /* nothing cut */
 	ck_assert_mem_eq(partial, buf, len);
 	free(partial);
+	free(buf);
+}
+END_TEST
+
+/* Bytes after the head's last record that are not the next record's start: kept, refused. */
+START_TEST(junk_tail_after_head_refused)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { "" };
+	static const char *const junk[] = { "\x01\x02binary", "seq=1 time=x", "hello" };
+	char *buf, *after, *bad;
+	size_t len, len2;
+
+	append_n(NREC);
+	buf = slurp(&len);
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		bad = malloc(len + 32);
+		memcpy(bad, buf, len);
+		memcpy(bad + len, junk[i], strlen(junk[i]));
+		spit(bad, len + strlen(junk[i]));
+		ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_CORRUPT);
+		ck_assert_ptr_nonnull(strstr(eb.msg, "torn"));
+		after = slurp(&len2);
+		ck_assert_uint_eq(len2, len + strlen(junk[i]));   /* nothing cut */
+		free(after);
+		free(bad);
+	}
 	free(buf);
 }
 END_TEST
@@ -999,6 +1029,7 @@ static Suite *audit_suite(void)
 	tcase_add_loop_test(tc, syntax_rows_named, 0, NROWS(syntax_rows));
 	tcase_add_loop_test(tc, damaged_tail_refuses_append, 0, NROWS(tail_rows));
 	tcase_add_test(tc, torn_tail_after_head_cut_and_recorded);
+	tcase_add_test(tc, junk_tail_after_head_refused);
 	tcase_add_test(tc, append_continues_after_good_tail);
 	tcase_add_test(tc, head_follows_appends);
 	tcase_add_test(tc, chained_log_verifies_and_grows);

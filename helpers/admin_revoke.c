@@ -1,0 +1,41 @@
+/*
+ * invite revoke USER, recovery revoke USER: withdraw the user's one-time
+ * token (its file under the state directory), recorded, or say there is none.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "admin.h"
+#include "util.h"
+
+int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k)
+{
+	struct pr_errbuf eb = { "" };
+	const char *user;
+	int r;
+
+	if (argc != 2) {
+		cli_err(c, "usage: %s", k->usage);
+		return CLI_USAGE;
+	}
+	user = argv[1];
+	if (!cli_require_root(c))
+		return CLI_FAILED;
+	if (!pr_username_valid(user)) {
+		cli_err(c, "invalid user name");
+		return CLI_USAGE;
+	}
+	if ((r = k->revoke(c->cfg->state_dir, user, &eb)) == PR_ERR_NOT_FOUND) {
+		cli_err(c, "%s %s", user, k->none);
+		return CLI_FAILED;
+	}
+	if (r != PR_OK) {
+		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		cli_audit(c, k->event, r, user, NULL, "revoke failed");
+		return cli_exit_code(r);
+	}
+	r = cli_audit(c, k->event, PR_OK, user, NULL, "revoked");
+	printf("%s for %s revoked.\n", k->noun, user);
+	return cli_exit_code(r);
+}
