@@ -96,6 +96,8 @@ static int unwrap_authdata(const unsigned char *s, size_t len,
 
 	if (len == 0)
 		return PR_ERR_CORRUPT;
+	if (!pr_cbor_fits(s, len))
+		return PR_ERR_CORRUPT;
 	item = cbor_load(s, len, &res);
 	if (item != NULL && res.error.code == CBOR_ERR_NONE && res.read == len &&
 	    cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item) &&
