@@ -209,7 +209,7 @@ START_TEST(key_mismatch)
 }
 END_TEST
 
-enum tamper { T_SIG, T_AUTHDATA_COUNTER, T_CERT, T_CHALLENGE, T_EMPTY_CHALLENGE };
+enum tamper { T_SIG, T_AUTHDATA_COUNTER, T_CERT, T_CERT_KEY, T_CHALLENGE, T_EMPTY_CHALLENGE };
 
 START_TEST(tampered)
 {
@@ -220,7 +220,7 @@ START_TEST(tampered)
 	struct pr_sshkey k;
 	struct pr_cred c;
 	X509_STORE *anchors = test_anchors();
-	unsigned char *ch;
+	unsigned char *ch, *pt;
 	size_t ch_len;
 	int r;
 
@@ -242,6 +242,19 @@ START_TEST(tampered)
 				break;
 			}
 			a.cert[a.cert_len - 5] ^= 0x01;   /* the certificate's signature */
+			break;
+		case T_CERT_KEY:
+			/*
+			 * The certificate's P-256 point off the curve: OpenSSL parses
+			 * the certificate but cannot load its key (fuzz_sshattest
+			 * found a NULL dereference here).
+			 */
+			if (a.cert == NULL) {
+				a.sig[a.sig_len - 1] ^= 0x01;
+				break;
+			}
+			ck_assert_ptr_nonnull(pt = memmem(a.cert, a.cert_len, "\x03\x42\x00\x04", 4));
+			pt[4 + 63] ^= 0x01;
 			break;
 		case T_CHALLENGE:
 			ch[0] ^= 0x01;
