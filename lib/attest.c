@@ -91,6 +91,63 @@ static void say(char *why, size_t why_len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The size of the CBOR item at b (at most len bytes), or 0 when a length
+ * or count does not fit in the bytes left (every item takes at least one
+ * byte), a length is indefinite (CTAP2's canonical CBOR has none), or it
+ * nests deeper than CBOR_DEPTH_MAX. Runs before cbor_load: libcbor 0.8
+ * allocates and clears a definite array's or map's item table from the
+ * declared count before reading any item, so a five-byte header claiming
+ * 2^31 items costs 16 GiB.
+ */
+#define CBOR_DEPTH_MAX 16
+
+static size_t cbor_item_size(const unsigned char *b, size_t len, int depth)
+{
+	unsigned mt, ai;
+	uint64_t arg;
+	size_t off = 1, n, s;
+
+	if (len == 0 || depth > CBOR_DEPTH_MAX)
+		return 0;
+	mt = b[0] >> 5;
+	ai = b[0] & 0x1f;
+	if (ai < 24) {
+		arg = ai;
+	} else if (ai <= 27) {  /* 1, 2, 4 or 8 argument bytes follow */
+		off += (size_t)1 << (ai - 24);
+		if (len < off)
+			return 0;
+		arg = 0;
+		for (size_t i = 1; i < off; i++)
+			arg = arg << 8 | b[i];
+	} else {
+		return 0;           /* reserved, or indefinite length */
+	}
+	switch (mt) {
+	case 2: case 3:         /* byte and text strings */
+		return arg > len - off ? 0 : off + (size_t)arg;
+	case 4: case 5:         /* arrays, maps (two items an entry) */
+		if (arg > (len - off) / (mt == 5 ? 2 : 1))
+			return 0;
+		n = (size_t)arg * (mt == 5 ? 2 : 1);
+		for (size_t i = 0; i < n; i++, off += s)
+			if ((s = cbor_item_size(b + off, len - off, depth + 1)) == 0)
+				return 0;
+		return off;
+	case 6:                 /* a tag, then its item */
+		s = cbor_item_size(b + off, len - off, depth + 1);
+		return s == 0 ? 0 : off + s;
+	default:                /* integers, simple values, floats */
+		return off;
+	}
+}
+
+bool pr_cbor_fits(const unsigned char *buf, size_t len)
+{
+	return buf != NULL && cbor_item_size(buf, len, 0) != 0;
+}
+
 static bool text_is(const cbor_item_t *item, const char *s)
 {
 	size_t len = strlen(s);
@@ -200,13 +257,15 @@ static int authdata_walk(const unsigned char *b, size_t len,
 	if (id_len == 0 || id_len > PR_CRED_ID_MAX || len - off < id_len)
 		goto fail;
 	off += id_len;
-	if ((key = cbor_load(b + off, len - off, &res)) == NULL)
+	if (!pr_cbor_fits(b + off, len - off) ||
+	    (key = cbor_load(b + off, len - off, &res)) == NULL)
 		goto fail;
 	off += res.read;
 	if ((ad->key_alg = cose_key_alg(key)) == 0)
 		goto fail;
 	if (ad->flags & AD_FLAG_ED) {
-		if (off >= len || (ext = cbor_load(b + off, len - off, &res)) == NULL)
+		if (off >= len || !pr_cbor_fits(b + off, len - off) ||
+		    (ext = cbor_load(b + off, len - off, &res)) == NULL)
 			goto fail;
 		off += res.read;
 		if (ext_parse(ext, ad) != 0)
@@ -307,7 +366,8 @@ static int attstmt_parse(const unsigned char *buf, size_t len,
 	int r = PR_ERR_ATTESTATION;
 
 	memset(st, 0, sizeof(*st));
-	if ((item = cbor_load(buf, len, &res)) == NULL || res.read != len ||
+	if (!pr_cbor_fits(buf, len) ||
+	    (item = cbor_load(buf, len, &res)) == NULL || res.read != len ||
 	    !cbor_isa_map(item) || !cbor_map_is_definite(item))
 		goto fail;
 	p = cbor_map_handle(item);

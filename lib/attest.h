@@ -5,6 +5,7 @@
 #ifndef PR_ATTEST_H
 #define PR_ATTEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <fido.h>
@@ -64,5 +65,13 @@ struct pr_attest_input {
 int pr_attest_classify_raw(const struct pr_attest_input *in,
     X509_STORE *anchors, const unsigned char (*aaguids)[16], size_t n_aaguids,
     struct pr_cred *out, char *why, size_t why_len);
+
+/*
+ * Whether the CBOR item at the start of buf fits in its len bytes: every
+ * definite length and count within the bytes left, no indefinite lengths,
+ * bounded nesting. Call before cbor_load on outside input (libcbor 0.8
+ * allocates from the declared count first).
+ */
+bool pr_cbor_fits(const unsigned char *buf, size_t len);
 
 #endif

@@ -78,6 +78,14 @@ struct pr_config {
  * an owner or admin listed in exempt are errors; eb names file and line.
  */
 int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb);
+
+/*
+ * The same parse on text already in memory (len bytes, name in messages),
+ * without the file checks: for the fuzz harness and tests only. Everything
+ * that enforces a policy loads it with pr_config_load.
+ */
+int pr_config_parse(const char *name, const char *text, size_t len,
+    struct pr_config **out, struct pr_errbuf *eb);
 void pr_config_free(struct pr_config **cfg);
 
 /* The module's pam.d options. */

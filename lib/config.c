@@ -815,6 +815,17 @@ static int load_locked(const char *path, const char *buf, struct pr_config **out
 	return r;
 }
 
+/* Text check, parse and build on buf (NUL-terminated; blanked in place). */
+static int parse_owned(const char *path, char *buf, size_t len, struct pr_config **out,
+    struct pr_errbuf *eb)
+{
+	int r;
+
+	if ((r = pr_config_text_check(path, buf, len, eb)) != PR_OK)
+		return r;
+	return load_locked(path, buf, out, eb);
+}
+
 int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb)
 {
 	enum pr_file_status st;
@@ -832,10 +843,31 @@ int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *e
 		r = file_error(path, st, errno, eb);
 		goto fail;
 	}
-	if ((r = pr_config_text_check(path, buf, len, eb)) != PR_OK)
-		goto fail;
-	r = load_locked(path, buf, out, eb);
+	r = parse_owned(path, buf, len, out, eb);
 fail:
+	free(buf);
+	return r;
+}
+
+int pr_config_parse(const char *name, const char *text, size_t len,
+    struct pr_config **out, struct pr_errbuf *eb)
+{
+	char *buf = NULL;
+	int r;
+
+	if (out == NULL || name == NULL || (text == NULL && len > 0))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no policy text or no place to load it into");
+	*out = NULL;
+	if (len > PR_MAX_CONFIG_SIZE)
+		return pr_fail(eb, PR_ERR_CONFIG, "%s: is larger than %d bytes", name,
+		    PR_MAX_CONFIG_SIZE);
+	/* A private copy: the text check blanks comments in place. */
+	if ((buf = malloc(len + 1)) == NULL)
+		return pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", name);
+	if (len > 0)
+		memcpy(buf, text, len);
+	buf[len] = '\0';
+	r = parse_owned(name, buf, len, out, eb);
 	free(buf);
 	return r;
 }

@@ -36,6 +36,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/sshenroll.c lib/sshenroll.h \
 	lib/sshauthinfo.c lib/sshauthinfo.h \
 	lib/transport.h
+# Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
+lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
 
 # Release transport: HID devices through libfido2.

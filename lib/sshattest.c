@@ -96,6 +96,8 @@ static int unwrap_authdata(const unsigned char *s, size_t len,
 
 	if (len == 0)
 		return PR_ERR_CORRUPT;
+	if (!pr_cbor_fits(s, len))
+		return PR_ERR_CORRUPT;
 	item = cbor_load(s, len, &res);
 	if (item != NULL && res.error.code == CBOR_ERR_NONE && res.read == len &&
 	    cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item) &&
@@ -151,12 +153,15 @@ int pr_sshattest_parse(const unsigned char *buf, size_t len,
 static int cert_alg(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
+	EVP_PKEY *pk;
 	X509 *x = NULL;
 	int alg = 0;
 
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
+	/* d2i_X509 decodes the key lazily: a key OpenSSL cannot read is NULL here. */
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len ||
+	    (pk = X509_get0_pubkey(x)) == NULL)
 		goto out;
-	switch (EVP_PKEY_get_base_id(X509_get0_pubkey(x))) {
+	switch (EVP_PKEY_get_base_id(pk)) {
 	case EVP_PKEY_EC:
 		alg = COSE_ES256;
 		break;

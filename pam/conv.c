@@ -13,6 +13,7 @@
 #include "module.h"
 #include "util.h"
 
+__attribute__((format(printf, 3, 0)))
 static void tx_message(struct pam_tx *tx, int style, const char *fmt, va_list ap)
 {
 	char line[512];

@@ -1095,6 +1095,19 @@ static const struct {
 	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
 	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
 	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0" },
+	/* fuzz_attest: libcbor 0.8 allocated the item table of a claimed count first. */
+	{ "credential key an array claiming 2^31 items",
+	  "03"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "4100000000000000000000000000000000000000000001aa9a80000000"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0" },
+	{ "extensions a map claiming 2^30 entries",
+	  "03"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "c100000000000000000000000000000000000000000001aaa10326ba40000000"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
+	  "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0" },
 	{ "hmac-secret a half float after credProtect",
 	  "03"
 	  "0000000000000000000000000000000000000000000000000000000000000000"
@@ -1123,6 +1136,30 @@ START_TEST(crash_inputs)
 	    sizeof(why)), PR_ERR_ATTESTATION);
 	ck_assert_msg(strcmp(why, "malformed authenticator data") == 0, "%s: %s",
 	    crash_cases[_i].name, why);
+	free(raw);
+}
+END_TEST
+
+/* pr_cbor_fits: what may go to cbor_load (hex; 1 = fits). */
+static const struct { const char *hex; int fits; } cbor_fit_cases[] = {
+	{ "00", 1 }, { "a10326", 1 }, { "f93c00", 1 }, { "fb3ff0000000000000", 1 },
+	{ "80", 1 }, { "a0", 1 }, { "43010203", 1 }, { "d8184301020300", 1 },
+	{ "8181818181818181818181818181818100", 1 },     /* 16 levels deep */
+	{ "", 0 }, { "9a80000000", 0 }, { "ba40000000", 0 }, { "9b0000000100000000", 0 },
+	{ "5b0000000100000000", 0 }, { "7a00010000", 0 }, { "8201", 0 }, { "a101", 0 },
+	{ "9f00ff", 0 }, { "bfff", 0 }, { "5f40ff", 0 }, { "7f60ff", 0 }, { "ff", 0 },
+	{ "1c", 0 }, { "18", 0 }, { "19ab", 0 }, { "d8", 0 }, { "c6", 0 },
+	{ "818181818181818181818181818181818100", 0 },   /* 17 levels */
+};
+
+START_TEST(cbor_fits)
+{
+	unsigned char *raw = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(vec_hex_decode(cbor_fit_cases[_i].hex, &raw, &len), 0);
+	ck_assert_msg(pr_cbor_fits(raw, len) == (cbor_fit_cases[_i].fits != 0), "%s",
+	    cbor_fit_cases[_i].hex);
 	free(raw);
 }
 END_TEST
@@ -1559,6 +1596,7 @@ static Suite *attest_suite(void)
 	tc = tcase_fixture("synthetic");
 	tcase_add_loop_test(tc, synthetic_packed, 0, nitems(synth_cases));
 	tcase_add_loop_test(tc, crash_inputs, 0, nitems(crash_cases));
+	tcase_add_loop_test(tc, cbor_fits, 0, nitems(cbor_fit_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_fixture("anchors");

@@ -209,7 +209,7 @@ START_TEST(key_mismatch)
 }
 END_TEST
 
-enum tamper { T_SIG, T_AUTHDATA_COUNTER, T_CERT, T_CHALLENGE, T_EMPTY_CHALLENGE };
+enum tamper { T_SIG, T_AUTHDATA_COUNTER, T_CERT, T_CERT_KEY, T_CHALLENGE, T_EMPTY_CHALLENGE };
 
 START_TEST(tampered)
 {
@@ -220,7 +220,7 @@ START_TEST(tampered)
 	struct pr_sshkey k;
 	struct pr_cred c;
 	X509_STORE *anchors = test_anchors();
-	unsigned char *ch;
+	unsigned char *ch, *pt;
 	size_t ch_len;
 	int r;
 
@@ -242,6 +242,19 @@ START_TEST(tampered)
 				break;
 			}
 			a.cert[a.cert_len - 5] ^= 0x01;   /* the certificate's signature */
+			break;
+		case T_CERT_KEY:
+			/*
+			 * The certificate's P-256 point off the curve: OpenSSL parses
+			 * the certificate but cannot load its key (fuzz_sshattest
+			 * found a NULL dereference here).
+			 */
+			if (a.cert == NULL) {
+				a.sig[a.sig_len - 1] ^= 0x01;
+				break;
+			}
+			ck_assert_ptr_nonnull(pt = memmem(a.cert, a.cert_len, "\x03\x42\x00\x04", 4));
+			pt[4 + 63] ^= 0x01;
 			break;
 		case T_CHALLENGE:
 			ch[0] ^= 0x01;
@@ -320,13 +333,15 @@ static void put_string(unsigned char *b, size_t *n, const void *s, size_t len)
 }
 
 enum bad_file { BF_MAGIC, BF_EXTRA, BF_FLAGS, BF_RESERVED, BF_AD_NOT_CBOR,
-	BF_AD_NOT_BYTES, BF_AD_TRAILING, BF_CERT_NO_SIG, BF_AD_EMPTY };
+	BF_AD_NOT_BYTES, BF_AD_TRAILING, BF_CERT_NO_SIG, BF_AD_HUGE_ARRAY, BF_AD_EMPTY };
 
 START_TEST(bad_file)
 {
 	static const unsigned char ad_bytes[] = { 0x43, 1, 2, 3 };     /* CBOR bstr(3) */
 	static const unsigned char ad_text[] = { 0x63, 'a', 'b', 'c' }; /* CBOR tstr */
 	static const unsigned char ad_trail[] = { 0x41, 1, 0 };
+	/* An array claiming 2^31 items (fuzz_sshattest: libcbor allocated 16 GiB for it). */
+	static const unsigned char ad_huge[] = { 0x9a, 0x80, 0, 0, 0, 0 };
 	unsigned char b[512], zero4[4] = { 0 }, one4[4] = { 0, 0, 0, 1 };
 	const char *magic = "ssh-sk-attest-v01";
 	char why[256] = "";
@@ -348,6 +363,9 @@ START_TEST(bad_file)
 		break;
 	case BF_AD_EMPTY:
 		put_string(b, &n, "", 0);
+		break;
+	case BF_AD_HUGE_ARRAY:
+		put_string(b, &n, ad_huge, sizeof(ad_huge));
 		break;
 	default:
 		put_string(b, &n, ad_bytes, sizeof(ad_bytes));
