@@ -2,7 +2,7 @@
 # --enable-fuzzing, CC=clang). `make fuzz` runs each for FUZZ_SECONDS on a
 # scratch copy of its seed corpus (tests/fuzz/corpus/NAME) and fails on a
 # crash, leak, timeout or sanitizer report; `make fuzz-ci` is the short run.
-FUZZ_NAMES = config store audit attest sshkey sshattest pamu2f verify_proto token
+FUZZ_NAMES = config store audit attest sshkey sshattest pamu2f verify_proto token sshauthinfo
 FUZZ_SECONDS = 300
 FUZZ_CI_SECONDS = 30
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/dict tests/fuzz/mkseeds.py tests/fuzz/run.sh
@@ -10,7 +10,8 @@ EXTRA_DIST += tests/fuzz/corpus tests/fuzz/dict tests/fuzz/mkseeds.py tests/fuzz
 if ENABLE_FUZZING
 FUZZ_HARNESSES = tests/fuzz/fuzz_config tests/fuzz/fuzz_store tests/fuzz/fuzz_audit \
 	tests/fuzz/fuzz_attest tests/fuzz/fuzz_sshkey tests/fuzz/fuzz_sshattest \
-	tests/fuzz/fuzz_pamu2f tests/fuzz/fuzz_verify_proto tests/fuzz/fuzz_token
+	tests/fuzz/fuzz_pamu2f tests/fuzz/fuzz_verify_proto tests/fuzz/fuzz_token \
+	tests/fuzz/fuzz_sshauthinfo
 noinst_PROGRAMS += $(FUZZ_HARNESSES)
 
 # Scratch directory, trust anchors, source directory (fuzz.h).
@@ -36,6 +37,10 @@ tests_fuzz_fuzz_sshattest_SOURCES = tests/fuzz/fuzz_sshattest.c
 tests_fuzz_fuzz_pamu2f_SOURCES = tests/fuzz/fuzz_pamu2f.c
 tests_fuzz_fuzz_verify_proto_SOURCES = tests/fuzz/fuzz_verify_proto.c
 tests_fuzz_fuzz_token_SOURCES = tests/fuzz/fuzz_token.c
+tests_fuzz_fuzz_sshauthinfo_SOURCES = tests/fuzz/fuzz_sshauthinfo.c
+tests_fuzz_fuzz_sshauthinfo_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_sshauthinfo_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_sshauthinfo_LDADD = $(FUZZ_LDADD)
 # libFuzzer's main and the sanitizers for the harnesses only (FUZZ_CFLAGS).
 tests_fuzz_fuzz_config_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
