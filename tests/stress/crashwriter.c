@@ -122,7 +122,9 @@ static const struct pr_cred *find_tag(const struct pr_credlist *l, long tag)
 
 static void code_text(int i, char out[PR_CODE_CHARS + 1])
 {
-	snprintf(out, PR_CODE_CHARS + 1, "0000000000000%03d", i);
+	unsigned n = (unsigned)i % 1000u;    /* sets are far smaller; keeps the width exact */
+
+	snprintf(out, PR_CODE_CHARS + 1, "0000000000000%03u", n);
 }
 
 static int scrypt_hash(const char *code, const unsigned char salt[16], unsigned char out[32])
