@@ -34,4 +34,8 @@ struct admin_revoke {
 };
 int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k);
 
+/* "COMMAND USER" for root only: CLI_OK with *user (a valid name), or the status, said. */
+int admin_user_arg(struct cli *c, int argc, char **argv, const char *usage,
+    const char **user);
+
 #endif

@@ -194,17 +194,8 @@ int admin_unlock(struct cli *c, int argc, char **argv)
 	const char *user;
 	int r, before;
 
-	if (argc != 2) {
-		cli_err(c, "usage: unlock USER");
-		return CLI_USAGE;
-	}
-	user = argv[1];
-	if (!cli_require_root(c))
-		return CLI_FAILED;
-	if (!pr_username_valid(user)) {
-		cli_err(c, "invalid user name");
-		return CLI_USAGE;
-	}
+	if ((r = admin_user_arg(c, argc, argv, "unlock USER", &user)) != CLI_OK)
+		return r;
 	/* A damaged tally is reported, then cleared all the same. */
 	if ((r = pr_lockout_get(c->cfg->state_dir, user, &st, &eb)) != PR_OK)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));

@@ -1,6 +1,7 @@
 /*
  * invite revoke USER, recovery revoke USER: withdraw the user's one-time
  * token (its file under the state directory), recorded, or say there is none.
+ * Also the one USER argument such root-only commands take.
  */
 #include "config.h"
 
@@ -9,23 +10,31 @@
 #include "admin.h"
 #include "util.h"
 
-int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k)
+int admin_user_arg(struct cli *c, int argc, char **argv, const char *usage,
+    const char **user)
 {
-	struct pr_errbuf eb = { "" };
-	const char *user;
-	int r;
-
 	if (argc != 2) {
-		cli_err(c, "usage: %s", k->usage);
+		cli_err(c, "usage: %s", usage);
 		return CLI_USAGE;
 	}
-	user = argv[1];
+	*user = argv[1];
 	if (!cli_require_root(c))
 		return CLI_FAILED;
-	if (!pr_username_valid(user)) {
+	if (!pr_username_valid(*user)) {
 		cli_err(c, "invalid user name");
 		return CLI_USAGE;
 	}
+	return CLI_OK;
+}
+
+int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k)
+{
+	struct pr_errbuf eb = { "" };
+	const char *user = NULL;
+	int r;
+
+	if ((r = admin_user_arg(c, argc, argv, k->usage, &user)) != CLI_OK)
+		return r;
 	if ((r = k->revoke(c->cfg->state_dir, user, &eb)) == PR_ERR_NOT_FOUND) {
 		cli_err(c, "%s %s", user, k->none);
 		return CLI_FAILED;
