@@ -86,6 +86,25 @@ int pr_signin_account(struct pr_signin *s, bool *ignore);
  */
 int pr_signin_ssh(struct pr_signin *s, const char *info, bool *ignore, const char **note);
 
+/*
+ * The SSH gateway's AuthorizedKeysCommand, after pr_signin_user: load the
+ * user's credentials; s->acceptable marks the SSH keys policy accepts,
+ * which are the keys practicerunner-authorized-keys prints. PR_OK,
+ * PR_ERR_NOT_ENROLLED (none acceptable) or the store's error.
+ */
+int pr_signin_ssh_keys(struct pr_signin *s);
+
+/*
+ * The verdict on a key sshd offers (AuthorizedKeysCommand %t %k: its type
+ * name and decoded blob), loaded being what pr_signin_ssh_keys or
+ * pr_signin_user returned: the same verdict pr_signin_ssh gives for a
+ * publickey step with this key (PR_OK when it is an acceptable key, so
+ * printed), or loaded when that is an error. Sets s->ssh_detail (the key
+ * and its fingerprint) and s->used, for pr_signin_record, in every case.
+ */
+int pr_signin_ssh_offer(struct pr_signin *s, int loaded, const char *key_type,
+    const unsigned char *blob, size_t len);
+
 /* The event a sign-in is recorded as: "step-up" with step_up, else "auth". */
 const char *pr_signin_event(const struct pr_signin *s);
 

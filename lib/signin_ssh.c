@@ -10,6 +10,10 @@
  * sshd gives one, is recorded as evidence, not enforced: sshd shows the
  * same line again when keyboard-interactive is retried within one
  * connection, and a privilege-separated sshd (as shipped) gives none.
+ *
+ * practicerunner-authorized-keys asks the same question of a key sshd is
+ * offered (pr_signin_ssh_offer), before any signature, to record the
+ * offers it does not print: one verdict for the module and the helper.
  */
 #include "config.h"
 
@@ -126,6 +130,21 @@ static int match_steps(struct pr_signin *s, const struct pr_sshauth *a)
 	return best;
 }
 
+/*
+ * The verdict on the publickey steps of a for a user whose SSH keys
+ * load_ssh_creds gave (loaded): the module's and the offer record's alike.
+ */
+static int verdict_for(struct pr_signin *s, int loaded, const struct pr_sshauth *a)
+{
+	int m;
+
+	if (loaded != PR_OK && loaded != PR_ERR_NOT_ENROLLED)
+		return loaded;
+	m = match_steps(s, a);
+	/* A key of a class policy refuses tells more than "none enrolled". */
+	return loaded == PR_OK || m == PR_ERR_CLASS ? m : loaded;
+}
+
 /* Parse, load and match: the verdict for a user under any need. */
 static int ssh_verdict(struct pr_signin *s, const char *info)
 {
@@ -141,13 +160,7 @@ static int ssh_verdict(struct pr_signin *s, const char *info)
 		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "bad SSH_AUTH_INFO_0");
 		return pr_fail(&s->eb, r, "%s", why[0] != '\0' ? why : pr_strerror(r));
 	}
-	if ((r = load_ssh_creds(s)) == PR_OK || r == PR_ERR_NOT_ENROLLED) {
-		int m = match_steps(s, &a);
-
-		/* A key of a class policy refuses tells more than "none enrolled". */
-		if (r == PR_OK || m == PR_ERR_CLASS)
-			r = m;
-	}
+	r = verdict_for(s, load_ssh_creds(s), &a);
 	pr_sshauth_clear(&a);
 	return r;
 }
@@ -177,5 +190,33 @@ int pr_signin_ssh(struct pr_signin *s, const char *info, bool *ignore, const cha
 		return PR_OK;
 	}
 	*note = "opportunistic";
+	return r;
+}
+
+int pr_signin_ssh_keys(struct pr_signin *s)
+{
+	s->method = "ssh-sk";
+	return load_ssh_creds(s);
+}
+
+int pr_signin_ssh_offer(struct pr_signin *s, int loaded, const char *key_type,
+    const unsigned char *blob, size_t len)
+{
+	struct pr_sshauth_step st = { .method = "publickey", .blob_len = len };
+	struct pr_sshauth a = { &st, 1 };
+	int r;
+
+	s->method = "ssh-sk";
+	if (key_type == NULL || blob == NULL || strlen(key_type) > PR_SSHAUTH_NAME_MAX)
+		return PR_ERR_INVALID_ARG;
+	snprintf(st.key_type, sizeof(st.key_type), "%s", key_type);
+	/* A step's blob is its own (not const): a copy. */
+	if ((st.blob = malloc(len > 0 ? len : 1)) == NULL)
+		return PR_ERR_NOMEM;
+	memcpy(st.blob, blob, len);
+	/* The key goes into the record whatever the verdict, even with no credentials read. */
+	keep_step(s, &st, s->creds.n);
+	r = verdict_for(s, loaded, &a);
+	free(st.blob);
 	return r;
 }

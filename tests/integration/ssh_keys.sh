@@ -183,6 +183,97 @@ check "an invalid policy: nothing on stdout" test ! -s "$T/ak.out"
 write_policy none none
 check "restored: keys again" ak prowner
 check "restored: four keys" test "$(wc -l < "$T/ak.out")" = 4
+
+# --- the offered key (%t %k): the same output, a record when it is not printed ---------------
+ktype() { awk '{print $1}' "$T/$1.pub"; }
+# ak_offer USER KEY: the helper as sshd runs it, with KEY's type and base64
+ak_offer() { timeout 30 "$AK" --config "$CONF" "$1" "$(ktype "$2")" "$(blob "$2")" > "$T/ako.out" 2> "$T/ako.err"; }
+n_audit() { if [ -f "$AUDIT" ]; then wc -l < "$AUDIT"; else echo 0; fi; }
+write_policy all-users owners
+ak prowner
+n=$(n_audit)
+check "an offered printed key: exit 0" ak_offer prowner own2
+check "... exactly the lines printed without it" cmp "$T/ak.out" "$T/ako.out"
+check "... nothing on stderr" test ! -s "$T/ako.err"
+check "... no record (the PAM step records the sign-in)" test "$(n_audit)" = "$n"
+check "the owner's passkey offered: exit 0" ak_offer prowner syn
+check "... the same lines" cmp "$T/ak.out" "$T/ako.out"
+check "... one record" test "$(n_audit)" = $((n + 1))
+check "... ssh-key-offer failure class-not-allowed" \
+	test "$(audit_field event)/$(audit_field result)/$(audit_field reason)" = ssh-key-offer/failure/class-not-allowed
+check "... user, service sshd, method ssh-sk, class passkey" \
+	test "$(audit_field user)/$(audit_field service)/$(audit_field method)/$(audit_field class)" = prowner/sshd/ssh-sk/passkey
+check "... the key's fingerprint" grep -q -- "$(fp syn)" <(tail -n 1 "$AUDIT")
+check "... a parent with no TCP connection: no rhost" test -z "$(audit_field rhost)"
+check "a plain key offered: the same lines" ak_offer prowner plain
+check "... identical" cmp "$T/ak.out" "$T/ako.out"
+check "... unsupported-algorithm" test "$(audit_field reason)" = unsupported-algorithm
+check "staff's passkey offered for prstaff2: no-matching-key" ak_offer prstaff2 syn
+check "... no-matching-key" test "$(audit_field user)/$(audit_field reason)" = prstaff2/no-matching-key
+check "offered for a user without keys: not-enrolled" ak_offer pradmin own2
+check "... not-enrolled, nothing printed" \
+	test "$(audit_field user)/$(audit_field reason)/$(wc -c < "$T/ako.out")" = pradmin/not-enrolled/0
+n=$(n_audit)
+check "offered for an unknown user: exit 0" ak_offer no-such-user-x own2
+check "... nothing printed" test ! -s "$T/ako.out"
+check "... recorded as (unknown), not-found" \
+	test "$(audit_field user)/$(audit_field reason)/$(audit_field role)" = "(unknown)/not-found/"
+check "... the name is never recorded" fails grep -q no-such-user-x "$AUDIT"
+check "... one record" test "$(n_audit)" = $((n + 1))
+
+# The client's address: the helper as the child of a process holding a TCP
+# connection, as sshd's monitor is; run_under_tcp SRC ARGS...: a Python
+# parent connected to itself from SRC (both ends: peers SRC and 127.0.0.1).
+run_under_tcp() {
+	local src=$1; shift
+	python3 - "$src" "$@" > "$T/ako.out" 2> "$T/ako.err" <<'PY'
+import socket, subprocess, sys
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(1)
+cli = socket.socket(); cli.bind((sys.argv[1], 0)); cli.connect(lst.getsockname())
+acc, _ = lst.accept()
+sys.exit(subprocess.run(sys.argv[2:]).returncode)
+PY
+}
+check "under a TCP connection 127.0.0.1 <-> 127.0.0.1: exit 0" \
+	run_under_tcp 127.0.0.1 "$AK" --config "$CONF" prowner "$(ktype syn)" "$(blob syn)"
+check "... the same lines" cmp "$T/ak.out" "$T/ako.out"
+check "... rhost 127.0.0.1" test "$(audit_field rhost)/$(audit_field reason)" = 127.0.0.1/class-not-allowed
+check "two peers (127.0.0.9 and 127.0.0.1): exit 0" \
+	run_under_tcp 127.0.0.9 "$AK" --config "$CONF" prowner "$(ktype syn)" "$(blob syn)"
+check "... which is the client cannot be told: no rhost" test -z "$(audit_field rhost)"
+check "... still recorded" test "$(audit_field event)/$(audit_field user)" = ssh-key-offer/prowner
+
+# Strict arguments: anything sshd would not pass is a usage error, nothing printed or recorded.
+n=$(n_audit)
+b=$(blob own2)
+long=$(head -c 6600 /dev/zero | base64 -w0)
+bad_offer() { rc_is 2 timeout 30 "$AK" --config "$CONF" prowner "$@" > "$T/ako.out" 2> "$T/ako.err" && test ! -s "$T/ako.out"; }
+check "only the type: usage error" bad_offer "$(ktype own2)"
+check "four arguments: usage error" bad_offer "$(ktype own2)" "$b" extra
+check "an empty type" bad_offer "" "$b"
+check "a type with a blank" bad_offer "sk-ssh-ed25519@openssh.com x" "$b"
+check "a type with a shell character" bad_offer 'ssh-ed25519;id' "$b"
+check "a type of 65 characters" bad_offer "$(printf 'a%.0s' $(seq 65))" "$b"
+check "a type the key does not have" bad_offer ssh-ed25519 "$b"
+check "a type that is a prefix of the key's" bad_offer sk-ssh-ed25519 "$b"
+check "empty base64" bad_offer "$(ktype own2)" ""
+check "base64 with a bad character" bad_offer "$(ktype own2)" "${b%?}*"
+check "(the sk key's base64 ends in padding)" test "${b%=}" != "$b"
+check "non-canonical base64 (no padding)" bad_offer "$(ktype own2)" "${b%%=*}"
+check "truncated base64" bad_offer "$(ktype own2)" "${b:0:40}"
+check "base64 over 8192 characters" bad_offer "$(ktype own2)" "$long"
+check "a blob that is no SSH key" bad_offer ssh-ed25519 "$(printf 'junkjunk' | base64)"
+check "... none of them recorded" test "$(n_audit)" = "$n"
+check "... and each one logged (syslog), not on stdout" test ! -s "$T/ako.out"
+cp "$T/state/users/prowner" "$T/prowner.saved2"
+printf 'practicerunner-credentials 2\nbroken\n' > "$T/state/users/prowner"
+check "an offered key with a corrupt store: non-zero exit" rc_is 1 ak_offer prowner own2
+check "... nothing on stdout" test ! -s "$T/ako.out"
+check "... the offer recorded with the store's error" \
+	test "$(audit_field event)/$(audit_field reason)/$(audit_field user)" = ssh-key-offer/corrupt-state/prowner
+cp "$T/prowner.saved2" "$T/state/users/prowner"
+check "the audit chain verifies" admin "" audit verify
+write_policy none none
 # A softkey-signed login check without sshd: the printed line verifies a signature.
 grep -- "$(blob own1)" "$T/ak.out" | sed 's/^/prowner /' > "$T/allowed"
 echo msg > "$T/msg"

@@ -15,7 +15,9 @@
 # can write (the configured sbindir may be under /tmp, as in distcheck).
 #
 # Two configurations: the gateway as shipped, where sshd itself refuses
-# every key the helper does not print; and a second line of defence, an
+# every key the helper does not print, and the helper records each such
+# offer (event ssh-key-offer, with the address of sshd's connection read
+# from /proc); and a second line of defence, an
 # sshd that also reads ~/.ssh/authorized_keys and any key type, where the
 # module must refuse (and record) what sshd let through.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -44,7 +46,7 @@ stop_sshd() {
 trap 'stop_sshd; rm -rf "$T"' EXIT
 
 # --- users: /bin/sh and a home here (a test passwd, only inside the namespace) ---------
-USERS="prowner prstaff prstaff2"
+USERS="prowner prstaff prstaff2 pradmin"
 cp /etc/passwd "$T/passwd"
 for u in $USERS; do
 	mkdir -p "$T/home/$u/.ssh"
@@ -79,7 +81,7 @@ sshd_config() {
 	{
 		printf '%s\n' "Port $PORT" "ListenAddress 127.0.0.1" \
 			"HostKey $SSHD_DIR/host_ed25519" "PidFile $SSHD_DIR/sshd.pid" \
-			"AuthorizedKeysCommand $AK_NS %u" "UseDNS no" "PermitRootLogin no" \
+			"AuthorizedKeysCommand $AK_NS %u %t %k" "UseDNS no" "PermitRootLogin no" \
 			"LogLevel VERBOSE" "MaxAuthTries 10"
 		if [ "$1" = second-line ]; then
 			# What the module must catch: sshd trusting more than the enrollment.
@@ -146,6 +148,18 @@ fp() { ssh-keygen -l -f "$T/$1.pub" | awk '{print $2}'; }
 n_records() { if [ -f "$AUDIT_NS" ]; then wc -l < "$AUDIT_NS"; else echo 0; fi; }
 # last_is FIELD VALUE: the last audit record has it.
 last_is() { test "$(audit_ns_last "$1")" = "$2"; }
+# new_offers BEFORE: the ssh-key-offer records after record BEFORE.
+new_offers() { tail -n +$(($1 + 1)) "$AUDIT_NS" | grep -c ' event=ssh-key-offer '; }
+# offered BEFORE USER REASON KEY: exactly one record since BEFORE, the
+# refused offer of KEY by USER from 127.0.0.1, with KEY's fingerprint.
+offered() {
+	test "$(n_records)" = $(($1 + 1)) &&
+	test "$(audit_ns_last event)/$(audit_ns_last result)/$(audit_ns_last reason)" = \
+		"ssh-key-offer/failure/$3" &&
+	test "$(audit_ns_last user)/$(audit_ns_last rhost)/$(audit_ns_last method)/$(audit_ns_last service)" = \
+		"$2/127.0.0.1/ssh-sk/sshd" &&
+	grep -q -- "$(fp "$4")" <(tail -n 1 "$AUDIT_NS")
+}
 
 write_ns_policy all-users owners
 "$CTL" add --state "$T/yk.key" --profile yubikey5 >/dev/null
@@ -182,21 +196,57 @@ check "audit: service sshd" last_is service sshd
 check "audit: remote host 127.0.0.1" last_is rhost 127.0.0.1
 check "audit: class physical" last_is class physical
 check "audit: the key's fingerprint" grep -q -- "$(fp own)" <(tail -n 1 "$AUDIT_NS")
+check "a printed key: no ssh-key-offer record (the PAM step records the sign-in)" \
+	test "$(new_offers "$before")" = 0
 check "staff, own enrolled key: logged in" logs_in prstaff stf "$T/yk2.key"
 check "audit: staff, rhost 127.0.0.1, ssh-sk" \
 	test "$(audit_ns_last user)/$(audit_ns_last rhost)/$(audit_ns_last method)" = prstaff/127.0.0.1/ssh-sk
 
+# Withheld keys: sshd refuses them before PAM; the helper records each offer.
 before=$(n_records)
-check "owner, synced passkey: refused (sshd is not offered it)" refused prowner syn "$T/sy.key"
+check "owner, synced passkey: refused (not printed)" refused prowner syn "$T/sy.key"
+check "... one ssh-key-offer record: prowner, class-not-allowed, 127.0.0.1, its fingerprint" \
+	offered "$before" prowner class-not-allowed syn
+check "... with the enrolled key's class" last_is class passkey
+before=$(n_records)
 check "owner, ordinary ed25519 key: refused" refused prowner plain ""
+check "... one ssh-key-offer record: unsupported-algorithm" \
+	offered "$before" prowner unsupported-algorithm plain
+check "... the key type in its detail" grep -q "detail=key%20ssh-ed25519%20SHA256:" <(tail -n 1 "$AUDIT_NS")
+before=$(n_records)
 check "owner, staff's key: refused" refused prowner stf "$T/yk2.key"
+check "... one ssh-key-offer record: no-matching-key" \
+	offered "$before" prowner no-matching-key stf
+before=$(n_records)
+check "staff (no physical requirement), the owner's key: refused" refused prstaff own "$T/yk.key"
+check "... one ssh-key-offer record: prstaff, no-matching-key" \
+	offered "$before" prstaff no-matching-key own
+before=$(n_records)
+check "admin without SSH keys, the owner's key: refused" refused pradmin own "$T/yk.key"
+check "... one ssh-key-offer record: pradmin, not-enrolled" \
+	offered "$before" pradmin not-enrolled own
+# One record per offer: a plain key, then the enrolled one, in one connection.
+before=$(n_records)
+check "a plain key then the enrolled key in one connection: logged in" \
+	logs_in prowner plain "$T/yk.key" -o IdentityFile="$T/own"
+check "... two records: the plain key's offer, then the sign-in" test "$(n_records)" = $((before + 2))
+check "... the first: ssh-key-offer for the plain key, 127.0.0.1" \
+	grep -q "event=ssh-key-offer result=failure reason=unsupported-algorithm user=prowner .*rhost=127.0.0.1 .*$(fp plain)" \
+	<(tail -n 2 "$AUDIT_NS" | head -n 1)
+check "... the last: auth success" test "$(audit_ns_last event)/$(audit_ns_last result)" = auth/success
+# A printed key whose signature sshd refuses is sshd's to log (its own log): no record of ours.
+before=$(n_records)
 check "staff2 (UV required by the key), no PIN: refused" refused prstaff2 uv "$T/pin.key"
-check "sshd refused them before PAM: no audit records" test "$(n_records)" = "$before"
+check "... printed, so no offer record; sshd (or the client) refused the signature" \
+	test "$(n_records)" = "$before"
 
 # --- UV: user_verification = required prints verify-required ---------------------------------------
 write_ns_policy all-users owners required
+before=$(n_records)
 check "UV required: the owner's key without a PIN is refused" refused prowner own "$T/yk.key"
 check "... sshd says why" grep -q "user verification requirement not met" "$SSHD_LOG"
+check "... in its own log only: the key was printed, so no offer record" \
+	test "$(new_offers "$before")" = 0
 pin_login() { SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none logs_in "$@"; }
 check "UV required: staff2's PIN key with its PIN: logged in" pin_login prstaff2 uv "$T/pin.key"
 check "audit: staff2, success, rhost 127.0.0.1" \

@@ -36,7 +36,8 @@ UNIT_TESTS = \
 	tests/unit/check_sshkey \
 	tests/unit/check_sshattest \
 	tests/unit/check_sshenroll \
-	tests/unit/check_sshauthinfo
+	tests/unit/check_sshauthinfo \
+	tests/unit/check_procpeer
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -64,6 +65,7 @@ tests_unit_check_sshkey_SOURCES = tests/unit/check_sshkey.c
 tests_unit_check_sshattest_SOURCES = tests/unit/check_sshattest.c
 tests_unit_check_sshenroll_SOURCES = tests/unit/check_sshenroll.c
 tests_unit_check_sshauthinfo_SOURCES = tests/unit/check_sshauthinfo.c
+tests_unit_check_procpeer_SOURCES = tests/unit/check_procpeer.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -138,4 +140,7 @@ tests_unit_check_sshenroll_LDADD = $(UNIT_LDADD)
 tests_unit_check_sshauthinfo_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_sshauthinfo_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_sshauthinfo_LDADD = $(UNIT_LDADD)
+tests_unit_check_procpeer_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_procpeer_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_procpeer_LDADD = $(UNIT_LDADD)
 endif
