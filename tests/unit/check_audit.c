@@ -538,7 +538,7 @@ START_TEST(torn_tail_after_head_cut_and_recorded)
 	struct pr_errbuf eb = { "" };
 	long bad = -1, n = -1;
 	char *buf, *partial, hpath[600];
-	size_t len, len2;
+	size_t len, len2, orig;
 
 	append_n(NREC);
 	buf = slurp(&len);
@@ -548,7 +548,8 @@ START_TEST(torn_tail_after_head_cut_and_recorded)
 	snprintf(partial + len, 80, "seq=%-5d time=2026-11-24T00:00:00Z host=h event=auth r",
 	    NREC + 1);
 	ck_assert_uint_eq(strlen(partial + len), 55);
-	spit(partial, len + 55);
+	orig = len;
+	spit(partial, orig + 55);
 	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "torn"));
 	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
@@ -560,7 +561,7 @@ START_TEST(torn_tail_after_head_cut_and_recorded)
 	ck_assert_ptr_nonnull(strstr(buf, "detail=removed%2055%20bytes"));
 	ck_assert_ptr_null(strstr(buf, "host=h event=auth r"));
 	/* Without a head file: refused, nothing cut. */
-	spit(partial, len + 55);
+	spit(partial, orig + 55);
 	free(partial);
 	snprintf(hpath, sizeof(hpath), "%s.head", logp);
 	ck_assert_int_eq(unlink(hpath), 0);
