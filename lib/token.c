@@ -428,17 +428,25 @@ static int wrong_token(struct ctx *c, struct pr_errbuf *eb)
 
 static int expired(struct ctx *c, struct pr_errbuf *eb)
 {
-	char when[32] = "?";
-	time_t t = (time_t)c->rec.expires;
-	struct tm tm;
+	char when[32];
 	int r;
 
 	if ((r = ctx_delete(c, eb)) != PR_OK)
 		return r;
-	if (gmtime_r(&t, &tm) != NULL)
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 	return pr_fail(eb, PR_ERR_EXPIRED, "the %s for %s expired at %s", c->k->noun,
-	    c->x.user, when);
+	    c->x.user, pr_time_utc(c->rec.expires, when));
+}
+
+/* The user's token, locked for a change, and not expired (an expired one is deleted). */
+static int ctx_open_current(struct ctx *c, const char *state_dir, const char *user,
+    int64_t now, struct pr_errbuf *eb)
+{
+	int r;
+
+	if ((r = ctx_open(c, state_dir, user, false, true, eb)) != PR_OK ||
+	    (r = ctx_read(c, &c->rec, eb)) != PR_OK)
+		return r;
+	return now >= c->rec.expires ? expired(c, eb) : PR_OK;
 }
 
 int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
@@ -457,13 +465,8 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
 	if (set_flag && k->flag == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "a %s has no flag", k->noun);
-	if ((r = ctx_open(&c, state_dir, user, false, true, eb)) != PR_OK ||
-	    (r = ctx_read(&c, &c.rec, eb)) != PR_OK)
+	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
 		goto fail;
-	if (now >= c.rec.expires) {
-		r = expired(&c, eb);
-		goto fail;
-	}
 	match = pr_crockford_normalise(token, canon, TOKEN_CHARS);
 	if (match) {
 		token_hash(k, user, canon, want);
@@ -498,13 +501,8 @@ int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
 	ctx_init(&c, k);
 	if (now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
-	if ((r = ctx_open(&c, state_dir, user, false, true, eb)) != PR_OK ||
-	    (r = ctx_read(&c, &c.rec, eb)) != PR_OK)
+	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
 		goto fail;
-	if (now >= c.rec.expires) {
-		r = expired(&c, eb);
-		goto fail;
-	}
 	r = count_failure(&c, &voided, eb);
 fail:
 	ctx_close(&c);
