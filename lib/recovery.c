@@ -130,14 +130,30 @@ bool pr_recovery_service_listed(const struct pr_config *cfg, const char *service
 	return false;
 }
 
+int pr_recovery_open(struct pr_recovery *rc, const struct pr_config *cfg,
+    const char *service, const char *user, int64_t now, struct pr_errbuf *eb)
+{
+	struct pr_errbuf teb = { "" };
+	int r, t;
+
+	if (!pr_recovery_service_listed(cfg, service))
+		return PR_ERR_PERM;
+	r = pr_recovery_begin(rc, cfg, user, eb);
+	if (r != PR_OK && eb != NULL && eb->msg[0] != '\0')
+		return r;       /* the tally could not be read */
+	/* The ticket is read even while locked, so a damaged one is reported. */
+	t = pr_recovery_pending(rc, now, &teb);
+	if (t != PR_OK && t != PR_ERR_NOT_FOUND && t != PR_ERR_EXPIRED)
+		pr_fail(eb, t, "%s", teb.msg);
+	return r != PR_OK ? r : t;
+}
+
 bool pr_recovery_offered(const struct pr_config *cfg, const char *service,
     const char *user, int64_t now)
 {
 	struct pr_recovery rc;
 
-	return pr_recovery_service_listed(cfg, service) &&
-	    pr_recovery_begin(&rc, cfg, user, NULL) == PR_OK &&
-	    pr_ticket_active(cfg->state_dir, user, now);
+	return pr_recovery_open(&rc, cfg, service, user, now, NULL) == PR_OK;
 }
 
 /*

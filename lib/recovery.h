@@ -85,10 +85,16 @@ int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb);
 bool pr_recovery_service_listed(const struct pr_config *cfg, const char *service);
 
 /*
- * Whether a sign-in on service may offer recovery to user: the service is
- * listed in recovery.services, a ticket is active and recovery is not
- * locked. Anything unreadable means no.
+ * Recovery on service for user, with one read of the tally and the ticket:
+ * PR_OK when the service is listed in recovery.services, recovery is not
+ * locked and a ticket is active (rc is then ready for pr_recovery_ticket);
+ * otherwise why not (PR_ERR_PERM: not listed), with eb set only when a
+ * file could not be read. Anything unreadable means no.
  */
+int pr_recovery_open(struct pr_recovery *rc, const struct pr_config *cfg,
+    const char *service, const char *user, int64_t now, struct pr_errbuf *eb);
+
+/* pr_recovery_open as a yes or no. */
 bool pr_recovery_offered(const struct pr_config *cfg, const char *service,
     const char *user, int64_t now);
 

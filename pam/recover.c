@@ -347,23 +347,6 @@ static void rec_request(struct pam_tx *tx)
 	}
 }
 
-/*
- * Not offered because the user's ticket or failure tally cannot be read:
- * still a refusal (fail closed), but the administrator hears which file.
- */
-static void log_unreadable(struct pam_tx *tx)
-{
-	struct pr_errbuf eb = { "" };
-	struct pr_ticket_info info;
-	struct pr_lockout tally;
-	int r;
-
-	if ((r = pr_lockout_get(tx->cfg->state_dir, tx->s.user, &tally, &eb)) == PR_OK)
-		r = pr_ticket_info(tx->cfg->state_dir, tx->s.user, &info, &eb);
-	if (r != PR_OK && r != PR_ERR_NOT_FOUND)
-		pam_syslog(tx->pamh, LOG_ERR, "recovery not offered: %s", eb.msg);
-}
-
 int pam_tx_recover(struct pam_tx *tx, int failure)
 {
 	struct pr_errbuf eb = { "" };
@@ -374,15 +357,14 @@ int pam_tx_recover(struct pam_tx *tx, int failure)
 	if (!no_key_answered(failure) || tx->s.need != PR_NEED_PHYSICAL || tx->silent ||
 	    !pr_recovery_service_listed(tx->cfg, tx_service(tx)))
 		return failure;
-	if (!pr_recovery_offered(tx->cfg, tx_service(tx), tx->s.user, pr_now())) {
-		log_unreadable(tx);
+	if (pr_recovery_open(&x.rc, tx->cfg, tx_service(tx), tx->s.user, pr_now(), &eb) != PR_OK) {
+		/* An admin promised a ticket that never shows: say why. */
+		if (eb.msg[0] != '\0')
+			pam_syslog(tx->pamh, LOG_ERR, "recovery not offered: %s", eb.msg);
 		if (tx->cfg->recovery.self_request)
 			rec_request(tx);
 		return failure;
 	}
-	if ((r = pr_recovery_begin(&x.rc, tx->cfg, tx->s.user, &eb)) != PR_OK ||
-	    (r = pr_recovery_pending(&x.rc, pr_now(), &eb)) != PR_OK)
-		return failure;     /* changed since offered: as if never offered */
 	tx->s.used = NULL;        /* the failed attempt's key is not this sign-in's evidence */
 	r = rec_run(&x);
 	pr_secret_strfree(&x.ticket);
