@@ -1,0 +1,91 @@
+#!/bin/bash
+# The include graph of lib/, pam/ and helpers/ from their #include "..."
+# lines, as Markdown for doc/ARCHITECTURE.md §11: each file's layer, what
+# it includes, and every include that points up a layer. Run from the top
+# of the tree: bash doc/include-graph.sh
+#
+# Layers (doc/ARCHITECTURE.md §3), bottom up:
+#   0 vocabulary and primitives   1 storage and records
+#   2 decisions                   3 front ends (pam/, helpers/)
+set -u
+cd "${top_srcdir:-.}" || exit 1
+
+layer_of() {
+	case ${1#lib/} in
+	err.[ch] | util.[ch] | textfmt.[ch] | secure_file.[ch] | config_text.[ch] | \
+	transport.h | transport_hid.c | select.[ch] | assert.[ch] | attest.[ch] | \
+	anchors.c | sshkey.[ch] | sshattest.[ch] | sshauthinfo.[ch] | verify_proto.[ch] | \
+	pamu2f.[ch] | procpeer.[ch] | mail.[ch])
+		echo 0 ;;
+	user_file.[ch] | store.[ch] | store_users.c | token.[ch] | invite.[ch] | \
+	ticket.[ch] | codes.[ch] | lockout.[ch] | sshchallenge.[ch] | audit.[ch] | \
+	conf.h | config.c | modopts.c)
+		echo 1 ;;
+	policy.[ch] | aal.[ch] | roles.[ch] | lifecycle.[ch] | coverage.[ch] | \
+	enroll.[ch] | sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
+	signin_ssh.c)
+		echo 2 ;;
+	pam/* | helpers/*)
+		echo 3 ;;
+	*)
+		echo "?" ;;
+	esac
+}
+
+# Where an included name lives: the including file's own directory first
+# (helpers/ and pam/ headers), then lib/, as -iquote searches.
+resolve() {
+	if [ -f "${1%/*}/$2" ]; then echo "${1%/*}/$2"
+	elif [ -f "lib/$2" ]; then echo "lib/$2"
+	else echo "?/$2"; fi
+}
+
+includes() {
+	sed -n 's/^#include "\(.*\)"/\1/p' "$1" | grep -v -x 'config.h'
+}
+
+files=$(ls lib/*.h lib/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c)
+for f in $files; do
+	[ "$(layer_of "$f")" = "?" ] && echo "include-graph.sh: $f has no layer: add it" >&2
+done
+
+table() {
+	echo "| file | layer | includes |"
+	echo "|---|---|---|"
+	for f in "$@"; do
+		echo "| \`$f\` | $(layer_of "$f") | $(includes "$f" | tr '\n' ' ' | sed 's/ $//') |"
+	done
+}
+
+echo "Includes that point up a layer:"
+echo
+up=0
+for f in $files; do
+	lf=$(layer_of "$f")
+	for inc in $(includes "$f"); do
+		t=$(resolve "$f" "$inc")
+		lt=$(layer_of "$t")
+		if [ "$lt" = "?" ] || [ "$lt" -gt "$lf" ]; then
+			echo "- \`$f\` (layer $lf) includes \`$t\` (layer $lt)"
+			up=$((up + 1))
+		fi
+	done
+done
+[ "$up" = 0 ] && echo "- none"
+# Two files that include each other.
+for f in $files; do
+	for inc in $(includes "$f"); do
+		t=$(resolve "$f" "$inc")
+		[ -f "$t" ] && includes "$t" | grep -q -x "${f##*/}" && [ "$f" \< "$t" ] &&
+			echo "- \`$f\` and \`$t\` include each other"
+	done
+done
+echo
+echo "The headers of lib/:"
+echo
+table $(ls lib/*.h)
+echo
+echo "The other files (what each .c and each front-end header includes):"
+echo
+table $(ls lib/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c)
+exit 0
