@@ -1,6 +1,7 @@
 # Configuration shipped with the package, and the directories the product
-# needs with safe modes. The programs use the contract's fixed paths under
-# /etc and /var; distributions configure --sysconfdir=/etc --localstatedir=/var.
+# needs with safe modes. The programs use fixed paths under /etc and /var
+# (doc/ARCHITECTURE.md §1); distributions configure --sysconfdir=/etc
+# --localstatedir=/var.
 prconfdir = $(sysconfdir)/practicerunner
 dist_prconf_DATA = conf/practicerunner.conf
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \

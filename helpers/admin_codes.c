@@ -2,7 +2,7 @@
  * practicerunner-admin codes generate USER | codes status USER
  *
  * Recovery codes exist only for accounts under a physical-key requirement
- * (DESIGN.md §3); others are re-enrolled by an administrator. A new set is
+ * (doc/ARCHITECTURE.md §6.2); others are re-enrolled by an administrator. A new set is
  * printed once and replaces the previous one; the codes are never stored,
  * listed or audited, and status shows only counts.
  */

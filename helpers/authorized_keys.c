@@ -1,6 +1,6 @@
 /*
  * practicerunner-authorized-keys USER [KEYTYPE BASE64]: sshd's
- * AuthorizedKeysCommand (DESIGN.md section 3, "SSH gateway"), run as
+ * AuthorizedKeysCommand (doc/ARCHITECTURE.md §4.4, the SSH gateway), run as
  * "practicerunner-authorized-keys %u %t %k". Prints the user's enrolled
  * FIDO SSH keys whose class satisfies the user's policy, one
  * authorized_keys line each, with verify-required where the policy
@@ -27,8 +27,8 @@
  * neither the output nor the exit status.
  *
  * Privilege model: run as root (AuthorizedKeysCommandUser root), not
- * setuid. The credential store is root-only (0700/0600, DESIGN.md section
- * 5) and stays so: an unprivileged AuthorizedKeysCommandUser could only
+ * setuid. The credential store is root-only (0700/0600, doc/ARCHITECTURE.md
+ * §7.1 and §9.1) and stays so: an unprivileged AuthorizedKeysCommandUser could only
  * read it through a setuid/setgid helper or a second, readable copy of
  * every user's keys, each a larger and longer-lived exposure than this
  * program, whose only input is what sshd passes (%u %t %k; validated; a

@@ -1,7 +1,7 @@
 /*
  * practicerunner-recover: installed setuid root, so that a user under a
  * physical-key requirement who lost their key can recover their own
- * account (DESIGN.md section 3, Recovery) with a recovery ticket from an
+ * account (doc/ARCHITECTURE.md §6.2) with a recovery ticket from an
  * administrator and one of their saved recovery codes:
  *
  *   1. refused unless the account is under a physical-key requirement, or

@@ -1,6 +1,6 @@
 /*
  * The privilege model of the setuid-root helpers (practicerunner-enroll,
- * later practicerunner-recover and practicerunner-verify).
+ * practicerunner-recover and practicerunner-verify; doc/ARCHITECTURE.md §9).
  *
  * Who may ask for what:
  *   - The caller is the real uid at exec time. It must have a passwd entry

@@ -1,6 +1,6 @@
 /*
  * practicerunner-enroll: installed setuid root, so that users can manage
- * the security keys of their own account (DESIGN.md sections 2 and 3):
+ * the security keys of their own account (doc/ARCHITECTURE.md §6.1, §9):
  *
  *   enroll [--label L]   first key: an invitation token; further keys: a
  *                        touch of an enrolled key first

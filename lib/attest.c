@@ -1,7 +1,7 @@
 /*
  * Attestation: verify a new credential's statement (libfido2) and its
  * certificate chain (OpenSSL), then classify it physical or passkey
- * (DESIGN.md section 1). libfido2 checks the signatures. We read authData
+ * (doc/ARCHITECTURE.md §2.2). libfido2 checks the signatures. We read authData
  * and attStmt ourselves (libcbor) only to learn what libfido2 must be told
  * (key type, extensions) and to get the whole x5c chain.
  *

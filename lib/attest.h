@@ -1,6 +1,6 @@
 /*
  * Attestation verification (libfido2 + OpenSSL) and the physical/passkey
- * classification of DESIGN.md section 1.
+ * classification of doc/ARCHITECTURE.md §2.2.
  */
 #ifndef PR_ATTEST_H
 #define PR_ATTEST_H

@@ -12,7 +12,7 @@
 
 #include "err.h"
 
-/* Fields of DESIGN.md section 4; NULL (or -1 for numbers) means absent. */
+/* Fields of doc/ARCHITECTURE.md §8.1; NULL (or -1 for numbers) means absent. */
 struct pr_audit_event {
 	const char *event;      /* auth, enroll, remove, invite, recovery-ticket, recovery-code, codes-generated, policy-error, lockout */
 	bool success;

@@ -1,6 +1,6 @@
 /*
- * Notices to a user about their own account's recovery (DESIGN.md section
- * 3, NIST SP 800-63B-4: a subscriber is notified of every recovery), sent
+ * Notices to a user about their own account's recovery (doc/ARCHITECTURE.md
+ * §6.3, NIST SP 800-63B-4: a subscriber is notified of every recovery), sent
  * through the configured mail command (recovery.mail_command). The text is
  * generic: what happened, when, on which machine, and what to do if it was
  * not them. It never holds a code, a ticket, the relying party or anything

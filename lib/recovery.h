@@ -1,5 +1,5 @@
 /*
- * The steps of an account recovery (DESIGN.md section 3), shared by
+ * The steps of an account recovery (doc/ARCHITECTURE.md §6.2), shared by
  * practicerunner-recover and the module on recovery services, so both
  * count failures, consume codes and commit the replacement key alike:
  *

@@ -1,5 +1,5 @@
 /*
- * The SSH gateway decision (DESIGN.md section 3, module option ssh). sshd
+ * The SSH gateway decision (doc/ARCHITECTURE.md §4.4, module option ssh). sshd
  * has verified a signature in a publickey step of this connection and says
  * with which key in SSH_AUTH_INFO_0; here that key must be one of the
  * user's enrolled SSH security keys (PR_KIND_SSH, matched by the SHA-256 of

@@ -1,7 +1,7 @@
 /*
  * OpenSSH FIDO public keys: one line of "sk-ssh-ed25519@openssh.com" or
- * "sk-ecdsa-sha2-nistp256@openssh.com" (the key types of DESIGN.md
- * section 3). Every other key type and anything malformed is refused.
+ * "sk-ecdsa-sha2-nistp256@openssh.com" (the key types of
+ * doc/ARCHITECTURE.md §4.4). Every other key type and anything malformed is refused.
  *
  * Wire form of the base64 blob (RFC 4251 strings):
  *   ed25519: string type, string key (32), string application

@@ -89,7 +89,7 @@ void pam_tx_session_forget(pam_handle_t *pamh);
  */
 int pam_tx_ssh(struct pam_tx *tx, bool *ignore, const char **note);
 
-/* debug.c-style logging goes through pam_syslog directly. */
+/* Module option debug: lines at LOG_DEBUG through pam_syslog, never a secret. */
 #define PR_DEBUG(tx, ...) \
 	do { if ((tx)->opts.debug) pam_syslog((tx)->pamh, LOG_DEBUG, __VA_ARGS__); } while (0)
 

@@ -1,5 +1,5 @@
 /*
- * Recovery at the sign-in prompt (DESIGN.md section 3, Recovery): what
+ * Recovery at the sign-in prompt (doc/ARCHITECTURE.md §4.5, §6.2): what
  * practicerunner-recover does, through the same steps (lib/recovery.c).
  * Offered only when no enrolled key answered, on a service listed in
  * recovery.services, to an account under a physical-key requirement, and

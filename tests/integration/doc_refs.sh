@@ -1,7 +1,7 @@
 #!/bin/bash
 # What the sources cite is in the tree (doc/ARCHITECTURE.md §10.8):
 #   0. doc/ARCHITECTURE.md exists, its sections numbered in order;
-#   1. every Markdown document a file names (NAME.md, dir/NAME.md) exists;
+#   1. every Markdown document a file names (by name, or by path) exists;
 #   2. every "ARCHITECTURE.md §N" names a numbered section of
 #      doc/ARCHITECTURE.md, and the document's own "§N" do too;
 #   3. every .c or .h file a comment names is one of ours, or one of the

@@ -1,5 +1,5 @@
-# Softkey-linked builds of the module and programs, at the fixed paths the
-# contract names (tests/softkey-build/), and the integration tests that
+# Softkey-linked builds of the module and programs, at the fixed paths of
+# doc/ARCHITECTURE.md §10.2 (tests/softkey-build/), and the integration tests that
 # drive them through real PAM stacks (pam_wrapper + pamtester).
 SOFTKEY_LIBS = lib/libpracticerunner.la tests/softkey/libpr_softkey.la
 

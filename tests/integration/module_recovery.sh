@@ -1,5 +1,5 @@
 #!/bin/bash
-# Recovery through the module (DESIGN.md section 3): offered only on the
+# Recovery through the module (doc/ARCHITECTURE.md §4.5): offered only on the
 # services in recovery.services, only to accounts under a physical-key
 # requirement, only when no enrolled key answered and only while a ticket
 # is active (or, with self_request, to mail one). Ordinary sign-ins never

@@ -1,4 +1,4 @@
-# Real setuid runs (DESIGN.md section 6), sourced after lib.sh: the helpers
+# Real setuid runs (doc/ARCHITECTURE.md §10.5), sourced after lib.sh: the helpers
 # installed setuid root at their built-in path, run by unprivileged test
 # users, each run inside its own private mount namespace (unshare -m) where
 #   /etc/practicerunner        <- $NS_ETC   (policy with the release paths,

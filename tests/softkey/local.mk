@@ -1,5 +1,5 @@
-# The softkey: a software FIDO2 authenticator for tests (DESIGN.md section
-# 6), its control program and its own tests. Test builds only: nothing here
+# The softkey: a software FIDO2 authenticator for tests (doc/ARCHITECTURE.md
+# §10.2), its control program and its own tests. Test builds only: nothing here
 # is installed, and no release target links it.
 
 # Where the test CA lives; compiled into test programs only.

@@ -1,6 +1,6 @@
 /*
- * The softkey: a software FIDO2 authenticator for tests only (DESIGN.md
- * section 6). It speaks CTAPHID (64-byte reports), CTAP2 and CTAP1/U2F to
+ * The softkey: a software FIDO2 authenticator for tests only
+ * (doc/ARCHITECTURE.md §10.2). It speaks CTAPHID (64-byte reports), CTAP2 and CTAP1/U2F to
  * libfido2 through fido_dev_set_io_functions(); its persistent state (sign
  * counter, PIN, keys, touch switch) lives in a state file that several
  * processes may share. Nothing here is ever linked into a release build.
