@@ -212,51 +212,6 @@ static void enroll_pool_user(const struct pr_config *cfg, const char *user, cons
 	X509_STORE_free(anchors);
 }
 
-/*
- * n generated users "bu<i>", one physical ES256 credential each, no fsync.
- * Every USERS_PER_FILE users share one file through hard links: the
- * directory still has n entries, each a valid store file, which is what a
- * lookup sees, but set-up and removal write and free few blocks (on a disk
- * mounted with discard, freeing 100,000 files' blocks takes minutes).
- */
-#define USERS_PER_FILE 100
-
-static void generate_users(const char *state_dir, long n)
-{
-	unsigned char id[64], pub[64];
-	struct pr_cred c;
-	struct pr_credlist l = { &c, 1 };
-	char path[4096], name[32], first[32] = "", *text = NULL;
-	size_t len = 0;
-	int dfd, fd;
-
-	snprintf(path, sizeof(path), "%s/users", state_dir);
-	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		bench_die("%s: cannot open", path);
-	c = (struct pr_cred){ .id = id, .id_len = sizeof(id), .cose_alg = -7,
-	    .pubkey = pub, .pubkey_len = sizeof(pub), .cls = PR_CLASS_PHYSICAL,
-	    .kind = PR_KIND_FIDO, .flags = 0x41, .fmt = "packed", .created = pr_now() };
-	for (long i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "bu%07ld", i);
-		if (i % USERS_PER_FILE != 0) {
-			if (linkat(dfd, first, dfd, name, 0) != 0)
-				bench_die("%s/%s: cannot link", path, name);
-			continue;
-		}
-		if (pr_random(id, sizeof(id)) != PR_OK || pr_random(pub, sizeof(pub)) != PR_OK ||
-		    pr_random(c.aaguid, sizeof(c.aaguid)) != PR_OK ||
-		    pr_store_format(&l, &text, &len) != PR_OK)
-			bench_die("cannot make a credential");
-		if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600)) < 0 || write(fd, text, len) != (ssize_t)len || close(fd) != 0)
-			bench_die("%s/%s: cannot write", path, name);
-		free(text);
-		text = NULL;
-		snprintf(first, sizeof(first), "%s", name);
-	}
-	close(dfd);
-}
-
 static void population_make(struct population *p, long users, size_t logins)
 {
 	struct pr_config *cfg = NULL;
@@ -274,7 +229,7 @@ static void population_make(struct population *p, long users, size_t logins)
 		snprintf(p->key[i], sizeof(p->key[i]), "%s/key-%s", p->dir, pool[i]);
 		enroll_pool_user(cfg, pool[i], p->key[i]);
 	}
-	generate_users(cfg->state_dir, users - k);
+	bench_generate_users(cfg->state_dir, "bu", users - k);
 	pr_config_free(&cfg);
 	if ((p->whole = calloc(logins, sizeof(double))) == NULL ||
 	    (p->device = calloc(logins, sizeof(double))) == NULL ||

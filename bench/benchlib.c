@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "benchlib.h"
+#include "store.h"
+#include "util.h"
 
 double bench_now_us(void)
 {
@@ -130,4 +132,66 @@ void bench_summary(const char *figure, const char *value, const char *target,
 		return;
 	fprintf(f, "%s|%s|%s|%s\n", figure, value, target, verdict);
 	fclose(f);
+}
+
+#define USERS_PER_FILE 100
+
+/* A new store file dir/name holding one random physical ES256 credential. */
+static void write_generated(int dfd, const char *dir, const char *name)
+{
+	unsigned char id[64], pub[64];
+	struct pr_cred c;
+	struct pr_credlist l = { &c, 1 };
+	char *text = NULL;
+	size_t len = 0;
+	int fd;
+
+	c = (struct pr_cred){ .id = id, .id_len = sizeof(id), .cose_alg = -7,
+	    .pubkey = pub, .pubkey_len = sizeof(pub), .cls = PR_CLASS_PHYSICAL,
+	    .kind = PR_KIND_FIDO, .flags = 0x41, .fmt = "packed", .created = pr_now() };
+	if (pr_random(id, sizeof(id)) != PR_OK || pr_random(pub, sizeof(pub)) != PR_OK ||
+	    pr_random(c.aaguid, sizeof(c.aaguid)) != PR_OK ||
+	    pr_store_format(&l, &text, &len) != PR_OK)
+		bench_die("cannot make a credential");
+	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0 || write(fd, text, len) != (ssize_t)len || close(fd) != 0)
+		bench_die("%s/%s: cannot write", dir, name);
+	free(text);
+}
+
+static int open_users_dir(const char *state_dir, char *path, size_t cap)
+{
+	int dfd;
+
+	snprintf(path, cap, "%s/users", state_dir);
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		bench_die("%s: cannot open", path);
+	return dfd;
+}
+
+void bench_generate_users(const char *state_dir, const char *prefix, long n)
+{
+	char path[4096], name[64], first[64] = "";
+	int dfd = open_users_dir(state_dir, path, sizeof(path));
+
+	for (long i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%07ld", prefix, i);
+		if (i % USERS_PER_FILE != 0) {
+			if (linkat(dfd, first, dfd, name, 0) != 0)
+				bench_die("%s/%s: cannot link", path, name);
+			continue;
+		}
+		write_generated(dfd, path, name);
+		snprintf(first, sizeof(first), "%s", name);
+	}
+	close(dfd);
+}
+
+void bench_generate_user(const char *state_dir, const char *user)
+{
+	char path[4096];
+	int dfd = open_users_dir(state_dir, path, sizeof(path));
+
+	write_generated(dfd, path, user);
+	close(dfd);
 }

@@ -35,6 +35,19 @@ void bench_rm_tree(const char *path);
 void bench_write_policy(const char *dir, char *conf_path, size_t cap);
 
 /*
+ * n generated users "<prefix><7 digits>" in the store under state_dir
+ * (users/ must exist), one physical ES256 credential each, no fsync.
+ * Every 100 users share one file through hard links: the directory still
+ * has n entries, each a valid store file, which is what a lookup sees, but
+ * set-up and removal write and free few blocks (on a disk mounted with
+ * discard, freeing 100,000 files' blocks takes minutes). Exits on failure.
+ */
+void bench_generate_users(const char *state_dir, const char *prefix, long n);
+
+/* One such user, named user, in a file of its own. Exits on failure. */
+void bench_generate_user(const char *state_dir, const char *user);
+
+/*
  * One row for the summary table `make bench` prints at the end, appended
  * to the file named by $BENCH_SUMMARY (nothing when unset):
  * "figure|value|target|verdict".

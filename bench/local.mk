@@ -2,7 +2,7 @@
 # and run.sh a summary at the end. Timings never live in `make check`; the
 # C programs are check programs only so that `make check` keeps them
 # compiling.
-BENCH_PROGS = bench/bench_signin bench/bench_audit bench/bench_codes
+BENCH_PROGS = bench/bench_signin bench/bench_audit bench/bench_codes bench/bench_nokey
 check_PROGRAMS += $(BENCH_PROGS)
 BENCH_SOURCES = bench/benchlib.c bench/benchlib.h
 BENCH_LDADD = lib/libpracticerunner.la tests/softkey/libpr_softkey.la
@@ -27,5 +27,10 @@ bench_bench_audit_LDADD = $(BENCH_LDADD)
 bench_bench_codes_SOURCES = bench/bench_codes.c $(BENCH_SOURCES)
 bench_bench_codes_LDADD = $(BENCH_LDADD)
 
+# A failed sign-in with no key attached, the release module beside pam_u2f:
+# populations in both formats, and whole pamrun processes timed (wait4).
+bench_bench_nokey_SOURCES = bench/bench_nokey.c $(BENCH_SOURCES)
+bench_bench_nokey_LDADD = $(BENCH_LDADD)
+
 EXTRA_DIST += bench/run.sh bench/helper_path.sh bench/signin.sh bench/scaling.sh \
-	bench/audit.sh bench/codes.sh bench/RESULTS.md
+	bench/audit.sh bench/codes.sh bench/nokey.sh bench/RESULTS.md
