@@ -40,10 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "audit.h"
+#include "digest.h"
 #include "err.h"
 #include "secure_file.h"
 #include "store.h"
@@ -54,7 +53,7 @@
 
 #define AUDIT_MAX_RECORD 8192          /* bytes, newline included */
 #define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
-#define HASH_HEX_LEN (SHA256_DIGEST_LENGTH * 2)
+#define HASH_HEX_LEN (PR_SHA256_LEN * 2)
 #define VERIFY_HINT "run 'practicerunner-admin audit verify' and repair or move the log aside"
 #define HEAD_SUFFIX ".head"
 #define HEAD_MAX 128                   /* "<seq> <64 hex>\n" and then some */
@@ -380,10 +379,15 @@ static int parse_record(const char *line, size_t len, struct rec_info *ri,
 
 static void sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned char md[PR_SHA256_LEN];
 
-	SHA256(data, len, md);
-	pr_hex_encode(md, sizeof(md), out);
+	if (pr_sha256(data, len, md) == PR_OK) {
+		pr_hex_encode(md, sizeof(md), out);
+		return;
+	}
+	/* Only the EVP fallback can fail (no memory): a value no record can match. */
+	memset(out, 'x', HASH_HEX_LEN);
+	out[HASH_HEX_LEN] = '\0';
 }
 
 /* The record's own hash matches its text. */
@@ -875,46 +879,32 @@ fail:
 /*
  * Both hashes of a line in one pass: the record's own (the text before
  * " hash=") and the whole line's (the next record's prev=). A verify of a
- * long log spends most of its time here, so the digest is fetched once
- * and the shared prefix hashed once.
+ * long log spends most of its time here, so the shared prefix is hashed
+ * once and its state copied for the record's own hash.
  */
-struct line_hasher {
-	EVP_MD *md;
-	EVP_MD_CTX *ctx, *prefix;
-};
-
-static void hasher_free(struct line_hasher *h)
+static int hasher_line(const char *line, size_t hashed_len, size_t len,
+    char rec[HASH_HEX_LEN + 1], char whole[HASH_HEX_LEN + 1])
 {
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_CTX_free(h->prefix);
-	EVP_MD_free(h->md);
-	memset(h, 0, sizeof(*h));
-}
+	unsigned char md[PR_SHA256_LEN];
+	struct pr_sha256 h, prefix;
 
-static int hasher_init(struct line_hasher *h)
-{
-	memset(h, 0, sizeof(*h));
-	if ((h->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
-	    (h->ctx = EVP_MD_CTX_new()) == NULL || (h->prefix = EVP_MD_CTX_new()) == NULL) {
-		hasher_free(h);
+	if (pr_sha256_init(&h) != PR_OK)
+		return PR_ERR_NOMEM;
+	if (pr_sha256_update(&h, line, hashed_len) != PR_OK ||
+	    pr_sha256_copy(&prefix, &h) != PR_OK) {
+		pr_sha256_clear(&h);
 		return PR_ERR_NOMEM;
 	}
-	return PR_OK;
-}
-
-static int hasher_line(struct line_hasher *h, const char *line, size_t hashed_len,
-    size_t len, char rec[HASH_HEX_LEN + 1], char whole[HASH_HEX_LEN + 1])
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-
-	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
-	    EVP_DigestUpdate(h->ctx, line, hashed_len) != 1 ||
-	    EVP_MD_CTX_copy_ex(h->prefix, h->ctx) != 1 ||
-	    EVP_DigestFinal_ex(h->prefix, md, NULL) != 1)
+	if (pr_sha256_final(&prefix, md) != PR_OK) {
+		pr_sha256_clear(&h);
 		return PR_ERR_NOMEM;
+	}
 	pr_hex_encode(md, sizeof(md), rec);
-	if (EVP_DigestUpdate(h->ctx, line + hashed_len, len - hashed_len) != 1 ||
-	    EVP_DigestFinal_ex(h->ctx, md, NULL) != 1)
+	if (pr_sha256_update(&h, line + hashed_len, len - hashed_len) != PR_OK) {
+		pr_sha256_clear(&h);
+		return PR_ERR_NOMEM;
+	}
+	if (pr_sha256_final(&h, md) != PR_OK)
 		return PR_ERR_NOMEM;
 	pr_hex_encode(md, sizeof(md), whole);
 	return PR_OK;
@@ -923,7 +913,6 @@ static int hasher_line(struct line_hasher *h, const char *line, size_t hashed_le
 struct verify_state {
 	long line;                       /* 1-based line number */
 	struct chain_end end;            /* the last good record */
-	struct line_hasher hasher;
 };
 
 /* Check one complete line (newline stripped) against the chain so far. */
@@ -937,7 +926,7 @@ static int verify_line(struct verify_state *vs, const char *line, size_t len,
 
 	if ((r = parse_record(line, len, &ri, sub, sizeof(sub))) != PR_OK)
 		return rec_fail(why, cap, "record %ld is malformed (%s)", vs->line, sub);
-	if ((r = hasher_line(&vs->hasher, line, ri.hashed_len, len, rec, whole)) != PR_OK) {
+	if ((r = hasher_line(line, ri.hashed_len, len, rec, whole)) != PR_OK) {
 		snprintf(why, cap, "record %ld: cannot hash it", vs->line);
 		return r;
 	}
@@ -968,8 +957,6 @@ static int verify_stream(FILE *f, const char *path, long *bad_record,
 	int r = PR_OK;
 
 	chain_start(&vs.end);
-	if (hasher_init(&vs.hasher) != PR_OK)
-		return pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", path);
 	while ((n = getline(&line, &cap, f)) > 0) {
 		vs.line++;
 		if (line[n - 1] != '\n')
@@ -988,7 +975,6 @@ static int verify_stream(FILE *f, const char *path, long *bad_record,
 		r = pr_fail(eb, PR_ERR_IO, "%s: read error", path);
 	*end = vs.end;
 fail:
-	hasher_free(&vs.hasher);
 	free(line);
 	return r;
 }

@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += lib/libpracticerunner.la
 lib_libpracticerunner_la_SOURCES = \
 	lib/err.c lib/err.h \
 	lib/util.c lib/util.h \
+	lib/digest.c lib/digest.h \
 	lib/textfmt.c lib/textfmt.h \
 	lib/secure_file.c lib/secure_file.h \
 	lib/user_file.c lib/user_file.h \

@@ -10,8 +10,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
+#include "digest.h"
 #include "err.h"
 #include "util.h"
 
@@ -290,9 +290,11 @@ int pr_aaguid_parse(const char *text, unsigned char aaguid[16])
 
 void pr_keyid(const unsigned char *cred_id, size_t len, char out[PR_KEYID_LEN + 1])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned char md[PR_SHA256_LEN];
 
-	SHA256(cred_id, len, md);
+	/* digest.c: no EVP set-up for a key id in a process that needs no other crypto */
+	if (pr_sha256(cred_id, len, md) != PR_OK)
+		memset(md, 0, sizeof(md));
 	pr_hex_encode(md, PR_KEYID_LEN / 2, out);
 }
 

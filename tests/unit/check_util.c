@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "err.h"
 #include "util.h"
 #include "testlib.h"
@@ -233,6 +234,41 @@ START_TEST(keyid_known)
 }
 END_TEST
 
+/* FIPS 180-2 vectors, in one piece and fed in parts, and a copied state. */
+START_TEST(sha256_vectors)
+{
+	static const struct { const char *in, *hex; } v[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	unsigned char md[PR_SHA256_LEN];
+	char hex[2 * PR_SHA256_LEN + 1];
+	struct pr_sha256 h, fork;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_t n = strlen(v[i].in);
+
+		ck_assert_int_eq(pr_sha256(v[i].in, n, md), PR_OK);
+		pr_hex_encode(md, sizeof(md), hex);
+		ck_assert_str_eq(hex, v[i].hex);
+		ck_assert_int_eq(pr_sha256_init(&h), PR_OK);
+		ck_assert_int_eq(pr_sha256_update(&h, v[i].in, n / 2), PR_OK);
+		ck_assert_int_eq(pr_sha256_copy(&fork, &h), PR_OK);
+		ck_assert_int_eq(pr_sha256_update(&h, v[i].in + n / 2, n - n / 2), PR_OK);
+		ck_assert_int_eq(pr_sha256_final(&h, md), PR_OK);
+		pr_hex_encode(md, sizeof(md), hex);
+		ck_assert_str_eq(hex, v[i].hex);
+		/* The copy goes on from the half, untouched by the original's second part. */
+		ck_assert_int_eq(pr_sha256_update(&fork, v[i].in + n / 2, n - n / 2), PR_OK);
+		ck_assert_int_eq(pr_sha256_final(&fork, md), PR_OK);
+		pr_hex_encode(md, sizeof(md), hex);
+		ck_assert_str_eq(hex, v[i].hex);
+	}
+}
+END_TEST
+
 START_TEST(ct_equal)
 {
 	ck_assert(pr_ct_equal("abcd", "abcd", 4));
@@ -289,6 +325,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, aaguid_round_trip);
 	tcase_add_loop_test(tc, aaguid_bad, 0, NROWS(bad_aaguids));
 	tcase_add_test(tc, keyid_known);
+	tcase_add_test(tc, sha256_vectors);
 	tcase_add_test(tc, ct_equal);
 	tcase_add_test(tc, secret_free_nulls);
 	tcase_add_test(tc, random_differs);
