@@ -23,6 +23,11 @@
  * time (CLOCK_PROCESS_CPUTIME_ID) is reported without the disk waits too. The audit record's syslog copy is skipped
  * (wrapped to a no-op), so that benchmarks do not fill the host's auth
  * log; BENCH_SYSLOG=1 sends it.
+ *
+ * The target is a ratio to a reference timed in the same rounds, so that
+ * a slower machine moves both: one P-256 ECDSA signature verification
+ * through OpenSSL (what a login's assertion check costs at the least),
+ * timed after every login. Target: ours without disk waits <= 10x it.
  */
 #include "config.h"
 
@@ -34,6 +39,9 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <openssl/ec.h>
+#include <openssl/evp.h>
 
 #include "attest.h"
 #include "benchlib.h"
@@ -162,6 +170,7 @@ struct population {
 	char key[POOL_MAX][4096];     /* softkey state file of pool user i */
 	/* per timed login (microseconds) */
 	double *whole, *device, *disk, *fsync, *ours, *ours_nodisk, *ours_cpu, *policy;
+	double *ref;                  /* the reference verification after each login */
 	size_t n;
 	double setup_s;               /* enrolling the pool, generating the rest */
 };
@@ -238,8 +247,40 @@ static void population_make(struct population *p, long users, size_t logins)
 	    (p->ours = calloc(logins, sizeof(double))) == NULL ||
 	    (p->ours_nodisk = calloc(logins, sizeof(double))) == NULL ||
 	    (p->ours_cpu = calloc(logins, sizeof(double))) == NULL ||
-	    (p->policy = calloc(logins, sizeof(double))) == NULL)
+	    (p->policy = calloc(logins, sizeof(double))) == NULL ||
+	    (p->ref = calloc(logins, sizeof(double))) == NULL)
 		bench_die("out of memory");
+}
+
+/* ---- the reference: one P-256 signature verification ------------------------------ */
+
+static EVP_PKEY *ref_key;
+static unsigned char ref_sig[80], ref_msg[69];
+static size_t ref_sig_len = sizeof(ref_sig);
+
+static void reference_make(void)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	memset(ref_msg, 0x5a, sizeof(ref_msg));   /* authenticator data + client data hash */
+	if (ctx == NULL || (ref_key = EVP_EC_gen("P-256")) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, ref_key) != 1 ||
+	    EVP_DigestSign(ctx, ref_sig, &ref_sig_len, ref_msg, sizeof(ref_msg)) != 1)
+		bench_die("cannot make the reference signature");
+	EVP_MD_CTX_free(ctx);
+}
+
+static double reference_verify_us(void)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	double t0 = bench_now_us();
+
+	if (ctx == NULL || EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, ref_key) != 1 ||
+	    EVP_DigestVerify(ctx, ref_sig, ref_sig_len, ref_msg, sizeof(ref_msg)) != 1)
+		bench_die("the reference signature does not verify");
+	t0 = bench_now_us() - t0;
+	EVP_MD_CTX_free(ctx);
+	return t0;
 }
 
 /* ---- one login, as the module's direct path runs it ------------------------------ */
@@ -284,6 +325,7 @@ static void login(struct population *p, bool keep)
 	p->ours_nodisk[p->n] = t2 - t0 - device_us - disk_us;
 	p->ours_cpu[p->n] = c2 - c0 - device_cpu_us - disk_cpu_us;
 	p->policy[p->n] = t1 - t0;
+	p->ref[p->n] = reference_verify_us();
 	p->n++;
 }
 
@@ -300,7 +342,7 @@ static void report_overhead(struct population *p)
 {
 	double *share = calloc(p->n > 0 ? p->n : 1, sizeof(double));
 	double *fshare = calloc(p->n > 0 ? p->n : 1, sizeof(double));
-	double ours, nodisk, cpu, disk, sh, fsh;
+	double ours, nodisk, cpu, disk, sh, fsh, ref;
 	char v[96];
 
 	if (share == NULL || fshare == NULL)
@@ -315,6 +357,7 @@ static void report_overhead(struct population *p)
 	nodisk = bench_quantile(p->ours_nodisk, p->n, 0.5) / 1000;
 	cpu = bench_quantile(p->ours_cpu, p->n, 0.5) / 1000;
 	disk = bench_quantile(p->disk, p->n, 0.5) / 1000;
+	ref = bench_quantile(p->ref, p->n, 0.5) / 1000;
 	printf("%-66s %9s %9s\n", "per login, softkey answering at once", "median ms", "p99 ms");
 	row("whole login (policy, decision, assertion, verify, store, audit)", p->whole, p->n);
 	row("  inside the softkey (CTAP handling, signing, its state file)", p->device, p->n);
@@ -322,8 +365,11 @@ static void report_overhead(struct population *p)
 	row("    of which waiting for the disk (fsync, rename)", p->disk, p->n);
 	row("      fsync alone", p->fsync, p->n);
 	row("    of which loading the policy file", p->policy, p->n);
-	row("  ours without the disk waits (target < 1 ms)", p->ours_nodisk, p->n);
+	row("  ours without the disk waits", p->ours_nodisk, p->n);
 	row("  ours, CPU time outside the disk waits (user + system)", p->ours_cpu, p->n);
+	row("reference: one P-256 signature verification (OpenSSL)", p->ref, p->n);
+	printf("%-66s %9.1f\n", "ratio ours without disk waits / reference (target <= 10)",
+	    nodisk / ref);
 	printf("%-66s %8.0f%%\n", "disk-wait share of ours (median of per-login shares)", sh);
 	printf("%-66s %8.0f%%\n", "fsync share of ours (median of per-login shares)", fsh);
 	printf("(%zu logins of %d pool users among %ld enrolled, after %d warm-up logins; "
@@ -331,9 +377,10 @@ static void report_overhead(struct population *p)
 	    " credential file replace (file, rename, dir) and audit append (record, head file, "
 	    "rename, dir))\n", p->n, p->users < pool_n ? (int)p->users : pool_n,
 	    p->users, WARMUP, getenv("BENCH_DIR") ? getenv("BENCH_DIR") : "/var/tmp");
-	snprintf(v, sizeof(v), "%.3f ms (CPU %.3f ms)", nodisk, cpu);
-	bench_summary("login overhead, ours without disk waits (median)", v, "< 1 ms",
-	    nodisk < 1 && cpu < 1 ? "met" : "MISSED");
+	snprintf(v, sizeof(v), "%.1f (%.3f / %.3f ms; CPU %.3f ms)", nodisk / ref, nodisk,
+	    ref, cpu);
+	bench_summary("login overhead without disk waits / one P-256 verify", v, "<= 10",
+	    nodisk / ref <= 10 ? "met" : "MISSED");
 	snprintf(v, sizeof(v), "%.3f ms (p99 %.3f)", ours,
 	    bench_quantile(p->ours, p->n, 0.99) / 1000);
 	bench_summary("login overhead, ours with disk waits (median)", v, "-", "disk-bound");
@@ -389,6 +436,7 @@ int main(int argc, char **argv)
 	if (n == 0)
 		bench_die("scaling needs population sizes");
 	srandom(1);
+	reference_make();
 	pick_pool((int)bench_env_long("BENCH_POOL", 8) > POOL_MAX ? POOL_MAX :
 	    (int)bench_env_long("BENCH_POOL", 8));
 	if ((p = calloc((size_t)n, sizeof(*p))) == NULL)

@@ -3,8 +3,9 @@
 # setuid practicerunner-verify) over the direct path (module as root), for
 # one whole sign-in with a softkey answering instantly: pamrun under
 # pam_wrapper in a private mount namespace (tests/integration/setuid_lib.sh),
-# alternating the two paths, RUNS times each. Prints the medians, p90 and
-# the difference of the medians (target: under 5 ms).
+# alternating the two paths, RUNS times each. Prints the medians, p90, the
+# difference of the medians and their ratio; target: helper / direct <= 1.15
+# (a ratio measured in the same run, so a slower machine moves both).
 # Run by `make bench` (root, after the test programs are built).
 set -u
 : "${top_builddir:=$(pwd)}"
@@ -48,12 +49,12 @@ read -r hm hp <<<"$(stats helper)"
 printf '%-40s %10s %10s\n' "sign-in, softkey answering instantly" "median ms" "p90 ms"
 printf '%-40s %10s %10s\n' "direct path (module as root)" "$dm" "$dp"
 printf '%-40s %10s %10s\n' "helper path (practicerunner-verify)" "$hm" "$hp"
-printf '%-40s %10s\n' "helper path overhead (target < 5 ms)" "$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a - b}')"
-printf '%-40s %10s\n' "ratio helper / direct" "$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a / b}')"
+printf '%-40s %10s\n' "helper path overhead (difference)" "$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a - b}')"
+printf '%-40s %10s\n' "ratio helper / direct (target <= 1.15)" "$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a / b}')"
 echo "($RUNS runs of each path, alternating; each is one whole pamrun process started through setpriv)"
 if [ -n "${BENCH_SUMMARY:-}" ]; then
-	over=$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a - b}')
-	printf '%s|%s|%s|%s\n' "helper path overhead (difference of medians)" \
-		"$over ms (direct $dm ms, helper $hm ms)" "< 5 ms" \
-		"$(awk -v o="$over" 'BEGIN {print (o < 5 ? "met" : "MISSED")}')" >> "$BENCH_SUMMARY"
+	ratio=$(awk -v a="$hm" -v b="$dm" 'BEGIN {printf "%.2f", a / b}')
+	printf '%s|%s|%s|%s\n' "helper path: whole sign-in, helper / direct (medians)" \
+		"$ratio ($hm / $dm ms)" "<= 1.15" \
+		"$(awk -v r="$ratio" 'BEGIN {print (r <= 1.15 ? "met" : "MISSED")}')" >> "$BENCH_SUMMARY"
 fi

@@ -20,6 +20,6 @@ for b in "$top_srcdir"/bench/*.sh; do
 done
 echo; echo "== summary ($(( $(date +%s) - start )) s)"
 awk -F'|' '{printf "%-56s %-44s %-9s %s\n", $1, $2, $3, $4}
-	BEGIN {printf "%-56s %-44s %-9s %s\n", "figure", "value", "target", "verdict"}' "$BENCH_SUMMARY"
+	BEGIN {printf "%-56s %-44s %-9s %s\n", "figure", "measured (ratio first)", "target", "verdict"}' "$BENCH_SUMMARY"
 grep -q "MISSED\|FAILED" "$BENCH_SUMMARY" && rc=1
 exit $rc
