@@ -141,6 +141,8 @@ static int create_owned(int dirfd, const char *name, int flags)
 		if ((fd = openat(pfd, base, (flags & ~O_TRUNC) | O_CREAT | O_EXCL, 0600)) < 0 ||
 		    own_new(fd) != 0)
 			goto fail;
+	} else {
+		goto fail;
 	}
 	close(pfd);
 	return fd;
