@@ -776,7 +776,7 @@ static const struct {
 	/* an RS1 credential key is well formed, just not a key type we sign in with */
 	{ TPM_RSA_VEC, T_KEY_RS1, PR_ERR_ALGORITHM, "unsupported key algorithm -65535" },
 	/*
-	 * libfido2 1.12 verifies tpm statements signed with RS1 only (tpm.c:
+	 * libfido2 1.12 verifies tpm statements signed with RS1 only (its
 	 * certInfo's extraData is a SHA-1): an RS256 one cannot be verified, so
 	 * it is refused, and the reason says why.
 	 */
