@@ -157,10 +157,15 @@ static bool text_is(const cbor_item_t *item, const char *s)
 	    memcmp(cbor_string_handle(item), s, len) == 0;
 }
 
-/* A negative CBOR integer as a COSE algorithm; 0 if it is not one. */
+/*
+ * A negative CBOR integer as a COSE algorithm; 0 if it is not one. Any value
+ * an int holds: registered algorithms go below INT16_MIN (RS1 is -65535,
+ * which Windows Hello's tpm statements use), and one we do not support is
+ * for the caller to name, not a malformed item.
+ */
 static int cose_alg_of(const cbor_item_t *v)
 {
-	if (!cbor_isa_negint(v) || cbor_get_int(v) > INT16_MAX)
+	if (!cbor_isa_negint(v) || cbor_get_int(v) > (uint64_t)INT_MAX)
 		return 0;
 	return -(int)cbor_get_int(v) - 1;
 }
@@ -394,6 +399,35 @@ fail:
 	return r;
 }
 
+/*
+ * fmt as it may appear in a reason: it comes from outside, so printable
+ * ASCII only (others shown as '?') and at most FMT_SHOWN characters.
+ */
+#define FMT_SHOWN 32
+
+static void fmt_show(const char *fmt, char out[FMT_SHOWN + 4])
+{
+	size_t n = 0;
+
+	for (; fmt[n] != '\0' && n < FMT_SHOWN; n++)
+		out[n] = fmt[n] >= 0x20 && fmt[n] < 0x7f && fmt[n] != '\'' ? fmt[n] : '?';
+	snprintf(out + n, 4, "%s", fmt[n] != '\0' ? "..." : "");
+}
+
+/* Formats we verify (or, "apple", accept unverified); others fail closed. */
+static int fmt_check(const char *fmt, char *why, size_t why_len)
+{
+	static const char *const known[] = { "none", "apple", "packed", "fido-u2f", "tpm" };
+	char shown[FMT_SHOWN + 4];
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(fmt, known[i]) == 0)
+			return PR_OK;
+	fmt_show(fmt, shown);
+	say(why, why_len, "unsupported attestation format '%s'", shown);
+	return PR_ERR_ATTESTATION;
+}
+
 static int fmt_kind(const char *fmt, bool has_x5c, enum att_kind *kind)
 {
 	if (strcmp(fmt, "none") == 0)
@@ -442,6 +476,23 @@ static int cred_build(const struct pr_attest_input *in,
 fail:
 	fido_cred_free(&c);
 	return r;
+}
+
+/*
+ * libfido2 1.12 verifies a tpm statement only when it is signed with RS1
+ * (its certInfo then carries a SHA-1 of authData and the client data hash):
+ * say so rather than "does not verify" for one signed otherwise.
+ */
+static int tpm_alg_check(const struct attstmt_info *st, char *why, size_t why_len)
+{
+	if (st->alg == COSE_RS1)
+		return PR_OK;
+	if (st->alg == 0)
+		say(why, why_len, "malformed 'tpm' attestation statement");
+	else
+		say(why, why_len, "'tpm' statement signed with algorithm %d: only RS1 "
+		    "(%d) tpm statements can be verified", st->alg, COSE_RS1);
+	return PR_ERR_ATTESTATION;
 }
 
 /* The certificate libfido2 checked the signature with is our x5c[0]. */
@@ -700,8 +751,6 @@ static int input_check(const struct pr_attest_input *in,
 	    in->cdh_len != CDH_LEN || in->authdata_len == 0 ||
 	    in->attstmt_len == 0 || (pol->n_aaguids > 0 && pol->aaguids == NULL))
 		return PR_ERR_INVALID_ARG;
-	if (strlen(in->fmt) >= sizeof(out->fmt))
-		return PR_ERR_ATTESTATION;
 	return PR_OK;
 }
 
@@ -721,13 +770,16 @@ int pr_attest_classify_raw(const struct pr_attest_input *in,
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if ((r = input_check(in, &pol, out)) != PR_OK ||
+	    (r = fmt_check(in->fmt, why, why_len)) != PR_OK ||
 	    (r = authdata_check(in, &ad, why, why_len)) != PR_OK)
 		goto fail;
 	if ((r = attstmt_parse(in->attstmt, in->attstmt_len, &st)) != PR_OK ||
 	    (r = fmt_kind(in->fmt, st.x5c != NULL, &kind)) != PR_OK) {
-		say(why, why_len, "unsupported or malformed '%s' statement", in->fmt);
+		say(why, why_len, "malformed '%s' attestation statement", in->fmt);
 		goto fail;
 	}
+	if (kind == ATT_TPM && (r = tpm_alg_check(&st, why, why_len)) != PR_OK)
+		goto fail;
 	if ((r = cred_build(in, &ad, kind != ATT_NONE && kind != ATT_APPLE,
 	    &c)) != PR_OK || (r = statement_verify(kind, c, &st,
 	    ad.key_alg)) != PR_OK) {

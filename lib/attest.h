@@ -33,6 +33,9 @@ int pr_anchors_load(const char *dir, int allow_missing, X509_STORE **out,
  *             have no AAGUID, so an allow-list excludes them);
  *   passkey:  any other statement that verifies (self, none, tpm, unknown
  *             vendor), and fmt "apple", which is not verified.
+ * tpm statements verify when signed with RS1 (-65535), as Windows Hello's
+ * are: the only kind libfido2 1.12 verifies; one signed otherwise is
+ * refused, and why says so.
  * A statement that does not verify, a format we cannot verify, or a wrong
  * rpIdHash is PR_ERR_ATTESTATION; UP clear is PR_ERR_UP_MISSING; a key other
  * than ES256/EdDSA/RS256 is PR_ERR_ALGORITHM. anchors may be NULL (nothing

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,10 +207,29 @@ static void close_others(int keep)
 }
 
 /*
+ * A full root identity, as pam_unix gives its helpers when effectively
+ * root: su, sudo or a setuid helper started by a user still carries that
+ * user's gid and supplementary groups, which must not reach the mail
+ * command. Groups first (setgroups needs the privilege setuid gives up),
+ * every step checked, and the result too.
+ */
+static int root_identity(void)
+{
+	if (setgroups(0, NULL) != 0 || setgid(0) != 0 || setuid(0) != 0)
+		return -1;
+	if (getuid() != 0 || geteuid() != 0 || getgid() != 0 || getegid() != 0 ||
+	    getgroups(0, NULL) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * In the child: only async-signal-safe calls. Standard input from the
  * pipe, output and error to /dev/null, default signals, a full root
- * identity when effectively root (as pam_unix does for its helpers), then
- * exec. On failure, errno goes back over report_fd.
+ * identity when effectively root, then exec. On failure, errno goes back
+ * over report_fd.
  */
 __attribute__((noreturn))
 static void mail_child(char *const argv[], int in_fd, int report_fd)
@@ -231,7 +251,7 @@ static void mail_child(char *const argv[], int in_fd, int report_fd)
 	    dup2(null_fd, STDOUT_FILENO) < 0 || dup2(null_fd, STDERR_FILENO) < 0)
 		goto fail;
 	close_others(report_fd);
-	if (geteuid() == 0 && (setgid(getegid()) != 0 || setuid(0) != 0))
+	if (geteuid() == 0 && root_identity() != 0)
 		goto fail;
 	execve(argv[0], argv, envp);
 fail:

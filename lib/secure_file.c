@@ -92,6 +92,86 @@ static enum pr_file_status check_fd(int fd, bool want_dir, mode_t forbidden_mode
 	return PR_FILE_OK;
 }
 
+/*
+ * What we create is root's, group included: a setuid helper, or su run by
+ * a user, keeps the caller's gid as its effective gid, which a new file
+ * would take. Set on the descriptor before the file has its final name.
+ * Unprivileged runs (tests) keep their own ids.
+ */
+static int own_new(int fd)
+{
+	if (geteuid() != 0)
+		return 0;
+	return fchown(fd, 0, 0);
+}
+
+static int open_parent(int dirfd, const char *name, int *pfd, const char **base);
+
+/* Give the anonymous file fd the name base in pfd (AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH). */
+static int link_anonymous(int fd, int pfd, const char *base)
+{
+	char proc[32];
+
+	if (linkat(fd, "", pfd, base, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != EPERM && errno != ENOENT && errno != EINVAL)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, pfd, base, AT_SYMLINK_FOLLOW);
+}
+
+/*
+ * Create dirfd/name, already ours: an anonymous file (O_TMPFILE) owned and
+ * then linked in, so no one sees it with the caller's group; where the file
+ * system has no O_TMPFILE, O_EXCL with mode 0600 (nothing for the group)
+ * and the owner set at once. -1 with errno (EEXIST: someone was first).
+ */
+static int create_owned(int dirfd, const char *name, int flags)
+{
+	const char *base;
+	int pfd = -1, fd = -1, err;
+
+	if (open_parent(dirfd, name, &pfd, &base) != PR_OK)
+		return -1;
+	fd = openat(pfd, ".", O_TMPFILE | (flags & (O_ACCMODE | O_APPEND)) | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (own_new(fd) != 0 || link_anonymous(fd, pfd, base) != 0)
+			goto fail;
+	} else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+		if ((fd = openat(pfd, base, (flags & ~O_TRUNC) | O_CREAT | O_EXCL, 0600)) < 0 ||
+		    own_new(fd) != 0)
+			goto fail;
+	} else {
+		goto fail;
+	}
+	close(pfd);
+	return fd;
+fail:
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	close(pfd);
+	errno = err;
+	return -1;
+}
+
+/* openat, creating name (create_owned) when O_CREAT is asked for and it is missing. */
+static int open_or_create(int dirfd, const char *name, int flags)
+{
+	int fd;
+
+	for (int i = 0; i < TEMP_TRIES; i++) {
+		do {
+			fd = openat(dirfd, name, flags & ~O_CREAT, 0600);
+		} while (fd < 0 && errno == EINTR);
+		if (fd >= 0 || errno != ENOENT || (flags & O_CREAT) == 0)
+			return fd;
+		if ((fd = create_owned(dirfd, name, flags)) >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;      /* created and removed under us, again and again */
+}
+
 static enum pr_file_status open_checked(int dirfd, const char *name, int flags,
     mode_t forbidden_mode, bool want_dir, int *fd_out)
 {
@@ -103,9 +183,7 @@ static enum pr_file_status open_checked(int dirfd, const char *name, int flags,
 		errno = EINVAL;
 		return PR_FILE_IO;
 	}
-	do {
-		fd = openat(dirfd, name, flags, 0600);
-	} while (fd < 0 && errno == EINTR);
+	fd = open_or_create(dirfd, name, flags);
 	if (fd < 0)
 		return classify_open_error(dirfd, name, errno, want_dir);
 	if ((st = check_fd(fd, want_dir, forbidden_mode)) != PR_FILE_OK) {
@@ -361,7 +439,7 @@ static int atomic_replace(int dirfd, const char *name, const void *data, size_t 
 	if ((r = pr_write_all(fd, data, len)) != PR_OK)
 		goto fail;
 	r = PR_ERR_IO;
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
+	if (own_new(fd) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -446,7 +524,8 @@ int pr_ensure_dir(int dirfd, const char *name, mode_t mode)
 	if ((st = pr_secure_opendir(dirfd, name, forbidden, &fd)) != PR_FILE_OK)
 		return pr_file_status_err(st);
 	r = PR_OK;
-	if (created && fchmod(fd, mode) != 0)
+	/* Only owner bits until now: the caller's group could not use it meanwhile. */
+	if (created && (own_new(fd) != 0 || fchmod(fd, mode) != 0))
 		r = PR_ERR_IO;
 	close(fd);
 	return r;

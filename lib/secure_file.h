@@ -37,6 +37,9 @@ int pr_trusted_owner(uid_t uid);
  * O_NOFOLLOW|O_CLOEXEC|O_NOCTTY|O_NONBLOCK plus flags, then fstat it: it
  * must be a regular file owned by a trusted owner with none of the
  * forbidden_mode bits set (e.g. 022). On PR_FILE_OK *fd_out is open.
+ * With O_CREAT, a missing file is created mode 0600 and, when running as
+ * root, owned root:root before it gets its name, whatever the effective
+ * gid (so are the files and directories the functions below create).
  */
 enum pr_file_status pr_secure_open(int dirfd, const char *name, int flags,
     mode_t forbidden_mode, int *fd_out);

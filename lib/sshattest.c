@@ -4,7 +4,8 @@
  * verification and classification as FIDO keys (attest.c).
  *
  * OpenSSH keeps no format name: a certificate and a signature are a packed
- * statement with x5c, or (P-256 only) fido-u2f from a CTAP1 key; a
+ * statement with x5c, or (P-256 with an all-zero AAGUID only) fido-u2f from
+ * a CTAP1 key; a
  * signature alone is packed self attestation; neither is "none". Each
  * candidate must verify in full, so trying them cannot upgrade a key.
  */
@@ -29,6 +30,8 @@
 #define ATTEST_MAGIC "ssh-sk-attest-v01"
 #define HASH_LEN 32
 #define NO_ATTESTATION_FMT "unattested"
+#define AAGUID_OFF 37           /* rpIdHash (32), flags (1), signCount (4) */
+#define AAGUID_LEN 16
 
 void pr_sshattest_clear(struct pr_sshattest *a)
 {
@@ -313,19 +316,52 @@ static int try_stmt(const struct classify_ctx *x, enum stmt_kind kind,
 	return r;
 }
 
+/*
+ * fido-u2f authenticator data has an all-zero AAGUID (WebAuthn, fido-u2f
+ * verification; libfido2's CTAP1 path leaves it so): a key that names its
+ * model is a CTAP2 key and its statement is packed.
+ */
+static bool may_be_u2f(const struct classify_ctx *x)
+{
+	static const unsigned char zero[AAGUID_LEN];
+	const struct pr_sshattest *a = x->att;
+
+	return x->key->cose_alg == COSE_ES256 && a->authdata_len >= AAGUID_OFF + AAGUID_LEN &&
+	    memcmp(a->authdata + AAGUID_OFF, zero, AAGUID_LEN) == 0;
+}
+
+/*
+ * A certificate and a signature: packed, or fido-u2f where the data allows
+ * it. When both fail, the reason names both, so it never blames only the
+ * format the key does not use.
+ */
+static int verify_cert_statement(const struct classify_ctx *x, struct pr_cred *out,
+    char *why, size_t why_len)
+{
+	char as_packed[256] = "", as_u2f[256] = "";
+	int r;
+
+	r = try_stmt(x, STMT_PACKED_X5C, out, as_packed, sizeof(as_packed));
+	if (r != PR_ERR_ATTESTATION || !may_be_u2f(x)) {
+		pr_fail_why(why, why_len, r, "%s", as_packed);
+		return r;
+	}
+	r = try_stmt(x, STMT_U2F, out, as_u2f, sizeof(as_u2f));
+	if (r != PR_ERR_ATTESTATION || strcmp(as_packed, as_u2f) == 0)
+		pr_fail_why(why, why_len, r, "%s", as_u2f);
+	else
+		pr_fail_why(why, why_len, r, "%s; %s", as_packed, as_u2f);
+	return r;
+}
+
 /* The candidates the fields allow, most specific first. */
 static int verify_statement(const struct classify_ctx *x, struct pr_cred *out,
     char *why, size_t why_len)
 {
 	const struct pr_sshattest *a = x->att;
-	int r;
 
-	if (a->cert != NULL) {
-		r = try_stmt(x, STMT_PACKED_X5C, out, why, why_len);
-		if (r == PR_ERR_ATTESTATION && x->key->cose_alg == COSE_ES256)
-			r = try_stmt(x, STMT_U2F, out, why, why_len);
-		return r;
-	}
+	if (a->cert != NULL)
+		return verify_cert_statement(x, out, why, why_len);
 	return try_stmt(x, a->sig != NULL ? STMT_PACKED_SELF : STMT_NONE, out, why,
 	    why_len);
 }

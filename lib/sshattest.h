@@ -49,10 +49,12 @@ void pr_sshattest_clear(struct pr_sshattest *a);
  * 9.2's middleware hands the raw challenge to libfido2 as client data,
  * which hashes it), authData's rpIdHash must be SHA-256 of the key's
  * application, UP must be set, and the attested credential public key
- * must be the SSH key. packed (x5c or self), fido-u2f and none are tried
- * as the fields allow. Without attestation the class is passkey.
+ * must be the SSH key. packed (x5c or self), fido-u2f (a P-256 key with
+ * an all-zero AAGUID) and none are tried as the fields allow. Without
+ * attestation the class is passkey.
  * PR_ERR_ATTESTATION, PR_ERR_UP_MISSING, PR_ERR_ALGORITHM, PR_ERR_NOMEM,
- * PR_ERR_INVALID_ARG; why says what.
+ * PR_ERR_INVALID_ARG; why says what, naming the format that failed (both,
+ * when packed and fido-u2f both could apply and both fail).
  */
 int pr_sshattest_classify(const struct pr_sshattest *att,
     const struct pr_sshkey *key, const unsigned char *challenge,

@@ -1,7 +1,7 @@
 /*
  * Attestation statements (lib/attest.c): pr_attest_classify_raw, which
  * parses authenticator data (credential key, extensions) and the attStmt
- * CBOR map and verifies packed, fido-u2f, none and apple statements
+ * CBOR map and verifies packed, fido-u2f, tpm, none and apple statements
  * against the test vectors' roots. Input, as the seeds are made from the
  * vectors (tests/fuzz/mkseeds.py):
  *

@@ -134,6 +134,42 @@ check "... the session opens and gets no level" bash -c 'grep -qx "session: PAM_
 pam_as root unlock-session prstaff session 2468
 check "direct path, passkey + PIN: the session gets aal2" grep -qx "env: PRACTICERUNNER_AAL=aal2" "$T/out"
 
+# --- what is created is root:root, whatever the caller's group ------------------------------------
+# The setuid helper, and su run by a user, keep that user's gid as the
+# effective gid, which a new file would take (the audit log was once
+# root:<caller's group>). Each run starts without the audit log, its head
+# and the state the runs create, so that they create them.
+# not_root_owned: what under the state and log directories is not
+# root:root, or grants the group or others anything (0700 dirs, 0600 files).
+not_root_owned() {
+	find "$NS_STATE" "$NS_LOG" -mindepth 1 \( ! -user root -o ! -group root -o -perm /077 \) \
+		-printf '# %u:%g %m %P\n'
+}
+root_owned() { local bad; bad=$(not_root_owned); [ -z "$bad" ] || { echo "$bad"; return 1; }; }
+clear_created() {
+	rm -f "$AUDIT_NS" "$AUDIT_NS.head"
+	find "$NS_STATE" -mindepth 1 -maxdepth 1 ! -name users -exec rm -rf {} +
+}
+staff_gid=$(id -g prstaff)
+check "setup: prstaff's group is not root's" test "$staff_gid" != 0
+clear_created
+attach prstaff/sy
+pam_as prstaff unlock prstaff auth
+check "helper path, success: signed in" grep -qx "result: PAM_SUCCESS" "$T/out"
+check "... audit log and head created" test -f "$AUDIT_NS" -a -f "$AUDIT_NS.head"
+check "... log, head, store and locks root:root, nothing for group or others" root_owned
+clear_created
+attach
+pam_as prstaff unlock prstaff auth
+check "helper path, failure: refused" grep -qx "result: PAM_AUTH_ERR" "$T/out"
+check "... the failure tally and the log root:root" root_owned
+clear_created
+pam_as "0:$staff_gid" unlock prstaff auth
+check "the module as root with the caller's group (su from a user): refused" \
+	grep -qx "result: PAM_AUTH_ERR" "$T/out"
+check "... audit log and head created" test -f "$AUDIT_NS" -a -f "$AUDIT_NS.head"
+check "... the tally and the log root:root" root_owned
+
 # --- another account --------------------------------------------------------------------------
 attach prowner/yk
 before=$(snapshot)

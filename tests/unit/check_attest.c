@@ -51,6 +51,10 @@
 #define SELF_VEC "platform-windows-hello-packed-self-rs256.vec"
 #define NONE_VEC "sync-apple-icloud-keychain-macos-none.vec"
 #define APPLE_VEC "platform-apple-ios-2021-apple-attestation.vec"
+/* Windows Hello tpm statements (attStmt alg RS1), an RSA and an ECC credential key */
+#define TPM_RSA_VEC "platform-windows-hello-tpm-intel-surface-pro-4.vec"
+#define TPM_ECC_VEC "platform-windows-hello-tpm-ecc-webauthn-io.vec"
+#define WHY_TPM "tpm attestation (platform authenticator)"
 #define RS256_PK_LEN 259        /* libfido2's raw RSA key: n (256) || e (3) */
 
 /* ---- fixture: a scratch directory with two anchor sets ---- */
@@ -317,6 +321,15 @@ static const struct reg_case reg_cases[] = {
 	{ "hw-yubikey5nfc-packed-es256.vec", COSE_ES256, PR_CLASS_PHYSICAL, WHY_YUBICO },
 	{ APPLE_VEC, COSE_ES256, PR_CLASS_PASSKEY, "apple attestation not verified" },
 	{ SELF_VEC, COSE_RS256, PR_CLASS_PASSKEY, "self attestation" },
+	/*
+	 * Real Windows Hello tpm statements: libfido2 1.12 verifies them (attStmt
+	 * alg RS1, certInfo over SHA-1); they chain to Microsoft's TPM CAs, which
+	 * are no anchor of ours, and a tpm statement is never physical anyway.
+	 */
+	{ TPM_ECC_VEC, COSE_ES256, PR_CLASS_PASSKEY, WHY_TPM },
+	{ TPM_RSA_VEC, COSE_RS256, PR_CLASS_PASSKEY, WHY_TPM },
+	{ "platform-windows-hello-tpm-nuvoton-dell-xps-13.vec", COSE_RS256, PR_CLASS_PASSKEY, WHY_TPM },
+	{ "platform-windows-hello-tpm-stm-lenovo-x1-carbon.vec", COSE_RS256, PR_CLASS_PASSKEY, WHY_TPM },
 	{ "sync-apple-icloud-keychain-iphone14-ios26-none.vec", COSE_ES256, PR_CLASS_PASSKEY, WHY_SYNCED },
 	{ "sync-apple-icloud-keychain-iphone8-zero-aaguid-none.vec", COSE_ES256, PR_CLASS_PASSKEY, WHY_SYNCED },
 	{ NONE_VEC, COSE_ES256, PR_CLASS_PASSKEY, WHY_SYNCED },
@@ -456,8 +469,19 @@ static const struct list_case list_cases[] = {
 	{ U2F_VEC, LIST_INCLUDES, PR_CLASS_PASSKEY, WHY_U2F_LISTED },
 	/* the list never promotes what is not otherwise physical */
 	{ SELF_VEC, LIST_INCLUDES, PR_CLASS_PASSKEY, "self attestation" },
+	{ TPM_RSA_VEC, LIST_INCLUDES, PR_CLASS_PASSKEY, WHY_TPM },
 	{ NONE_VEC, LIST_INCLUDES, PR_CLASS_PASSKEY, WHY_SYNCED },
 };
+
+/* The credential algorithm reg_cases gives the vector file. */
+static int reg_alg(const char *file)
+{
+	for (size_t i = 0; i < nitems(reg_cases); i++)
+		if (strcmp(reg_cases[i].file, file) == 0)
+			return reg_cases[i].alg;
+	ck_abort_msg("%s is not in reg_cases", file);
+	return 0;
+}
 
 START_TEST(aaguid_allow_list)
 {
@@ -473,8 +497,7 @@ START_TEST(aaguid_allow_list)
 	ck_assert_int_eq(vec_aaguid(&g.v, list[1]), 0);
 	if (t->list == LIST_EXCLUDES)
 		list[1][15] ^= 0x01;
-	alg = strcmp(t->file, BIO_VEC) == 0 ? COSE_EDDSA :
-	    strcmp(t->file, SELF_VEC) == 0 ? COSE_RS256 : COSE_ES256;
+	alg = reg_alg(t->file);
 	/* the vector's AAGUID (or a neighbour) sits in the middle of the list */
 	expect_class(&g, g_yubico, (const unsigned char (*)[16])list,
 	    t->list == LIST_EXCLUDES ? 2 : 3, t->cls, t->why, alg);
@@ -507,6 +530,10 @@ enum tamper {
 	T_X5C_TWICE,        /* two x5c entries in one map */
 	T_SELF_ALG,         /* self attestation alg differs from the key's */
 	T_STMT_IN_NONE,     /* "none" with a non-empty statement */
+	T_FMT_LONG,         /* a real format name longer than any we verify */
+	T_FMT_CTRL,         /* a format name with control characters */
+	T_KEY_RS1,          /* the RSA credential key claims RS1 (-65535) */
+	T_STMT_ALG_RS256,   /* the tpm statement claims RS256 instead of RS1 */
 };
 
 struct tamper_case {
@@ -554,6 +581,14 @@ static const struct tamper_case tamper_cases[] = {
 	{ NONE_VEC, T_AD_NO_AT, PR_ERR_ATTESTATION },
 	{ APPLE_VEC, T_RPID, PR_ERR_ATTESTATION },
 	{ APPLE_VEC, T_UP_CLEAR, PR_ERR_UP_MISSING },
+	{ TPM_RSA_VEC, T_SIG, PR_ERR_ATTESTATION },
+	{ TPM_RSA_VEC, T_RPID, PR_ERR_ATTESTATION },
+	{ TPM_RSA_VEC, T_CDH, PR_ERR_ATTESTATION },
+	{ TPM_RSA_VEC, T_UP_CLEAR, PR_ERR_UP_MISSING },
+	{ TPM_RSA_VEC, T_BE_SET, PR_ERR_ATTESTATION },
+	{ TPM_ECC_VEC, T_SIG, PR_ERR_ATTESTATION },
+	{ TPM_ECC_VEC, T_CDH, PR_ERR_ATTESTATION },
+	{ TPM_ECC_VEC, T_AD_TRAILING, PR_ERR_ATTESTATION },
 };
 
 /* Rebuild g's statement with a different alg and/or x5c. */
@@ -632,6 +667,23 @@ static void tamper_authdata(struct reg *g, enum tamper t)
 	}
 }
 
+/* Overwrite the first occurrence of from in buf with to (same length). */
+static void patch_bytes(unsigned char *buf, size_t len, const char *from_hex,
+    const char *to_hex)
+{
+	unsigned char *from = NULL, *to = NULL, *at;
+	size_t from_len, to_len;
+
+	ck_assert_int_eq(vec_hex_decode(from_hex, &from, &from_len), 0);
+	ck_assert_int_eq(vec_hex_decode(to_hex, &to, &to_len), 0);
+	ck_assert_uint_eq(from_len, to_len);
+	at = (unsigned char *)find_bytes(buf, len, from, from_len);
+	ck_assert_msg(at != NULL, "%s not found", from_hex);
+	memcpy(at, to, to_len);
+	free(from);
+	free(to);
+}
+
 static void tamper_stmt_bytes(struct reg *g, const unsigned char *b, size_t n)
 {
 	buf_free(&g->stmt);
@@ -652,6 +704,14 @@ static void tamper_apply(struct reg *g, enum tamper t)
 	case T_CDH: g->cdh[0] ^= 0x01; break;
 	case T_LEAF_SWAP: tamper_leaf_swap(g); break;
 	case T_FMT_UNKNOWN: g->in.fmt = "android-key"; break;
+	case T_FMT_LONG: g->in.fmt = "android-safetynet"; break;
+	case T_FMT_CTRL: g->in.fmt = "pa\tcked\033[2J-and-then-some-more-text"; break;
+	/* COSE_Key label 3 (alg): -257 becomes -65535, both three bytes */
+	case T_KEY_RS1: patch_bytes(g->authdata, g->authdata_len, "03390100", "0339fffe"); break;
+	/* attStmt "alg": -65535 becomes -257 */
+	case T_STMT_ALG_RS256:
+		patch_bytes(g->stmt.p, g->stmt.len, "63616c6739fffe", "63616c67390100");
+		break;
 	case T_FMT_NONE: g->in.fmt = "none"; break;
 	case T_FMT_U2F: g->in.fmt = "fido-u2f"; break;
 	case T_ALG_MISMATCH: g->in.cose_alg = COSE_EDDSA; break;
@@ -694,6 +754,55 @@ START_TEST(tampered_statement)
 	ck_assert_ptr_null(c.id);
 	ck_assert_ptr_null(c.pubkey);
 	ck_assert_msg(why[0] != '\0', "no reason given");
+	reg_free(&g);
+}
+END_TEST
+
+/* The reason given for a refusal, word for word. */
+static const struct {
+	const char *file;
+	enum tamper t;
+	int err;
+	const char *why;
+} reason_cases[] = {
+	{ PACKED_VEC, T_FMT_UNKNOWN, PR_ERR_ATTESTATION,
+	  "unsupported attestation format 'android-key'" },
+	/* 16 characters or more: once refused with no reason at all */
+	{ TPM_RSA_VEC, T_FMT_LONG, PR_ERR_ATTESTATION,
+	  "unsupported attestation format 'android-safetynet'" },
+	/* outside input: control characters shown as '?', cut at 32 */
+	{ PACKED_VEC, T_FMT_CTRL, PR_ERR_ATTESTATION,
+	  "unsupported attestation format 'pa?cked?[2J-and-then-some-more-t...'" },
+	/* an RS1 credential key is well formed, just not a key type we sign in with */
+	{ TPM_RSA_VEC, T_KEY_RS1, PR_ERR_ALGORITHM, "unsupported key algorithm -65535" },
+	/*
+	 * libfido2 1.12 verifies tpm statements signed with RS1 only (its
+	 * certInfo's extraData is a SHA-1): an RS256 one cannot be verified, so
+	 * it is refused, and the reason says why.
+	 */
+	{ TPM_RSA_VEC, T_STMT_ALG_RS256, PR_ERR_ATTESTATION,
+	  "'tpm' statement signed with algorithm -257: only RS1 (-65535) tpm statements can be verified" },
+	{ TPM_RSA_VEC, T_SIG, PR_ERR_ATTESTATION, "'tpm' attestation statement does not verify" },
+	{ TPM_ECC_VEC, T_CDH, PR_ERR_ATTESTATION, "'tpm' attestation statement does not verify" },
+	{ PACKED_VEC, T_STMT_GARBAGE, PR_ERR_ATTESTATION, "malformed 'packed' attestation statement" },
+	{ PACKED_VEC, T_X5C_JUNK, PR_ERR_ATTESTATION, "malformed 'packed' attestation statement" },
+	{ NONE_VEC, T_AD_NO_AT, PR_ERR_ATTESTATION, "malformed authenticator data" },
+};
+
+START_TEST(refusal_reason)
+{
+	struct pr_cred c;
+	struct reg g;
+	char why[256];
+	int r;
+
+	reg_load(reason_cases[_i].file, &g);
+	tamper_apply(&g, reason_cases[_i].t);
+	r = pr_attest_classify_raw(&g.in, g_yubico, NULL, 0, &c, why, sizeof(why));
+	ck_assert_msg(r == reason_cases[_i].err, "%s/%d: got %d (%s)",
+	    reason_cases[_i].file, reason_cases[_i].t, r, why);
+	ck_assert_str_eq(why, reason_cases[_i].why);
+	ck_assert_ptr_null(c.id);
 	reg_free(&g);
 }
 END_TEST
@@ -1589,6 +1698,7 @@ static Suite *attest_suite(void)
 
 	tc = tcase_fixture("rejects");
 	tcase_add_loop_test(tc, tampered_statement, 0, nitems(tamper_cases));
+	tcase_add_loop_test(tc, refusal_reason, 0, nitems(reason_cases));
 	tcase_add_loop_test(tc, bad_arguments, 0, nitems(badarg_cases));
 	tcase_add_test(tc, bad_fido_cred);
 	suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ static const char recorder[] =
     "printf '%s\\n' \"$fd1\" > \"$D/fd1\"\n"
     "printf '%s\\n' \"$fd2\" > \"$D/fd2\"\n"
     "printf '%s\\n' \"$fds\" > \"$D/fds\"\n"
+    "printf '%s %s %s\\n' \"$(id -u)\" \"$(id -g)\" \"$(id -G)\" > \"$D/ids\"\n"
     "cat > \"$D/msg\"\n"
     "[ -f \"$D/status\" ] && exit $(cat \"$D/status\")\n"
     "exit 0\n";
@@ -166,6 +168,32 @@ START_TEST(fixed_environment_no_leaks)
 	free(env);
 	free(fds);
 	close(leak);
+}
+END_TEST
+
+/*
+ * Effectively root in a process that still carries a caller's groups (su,
+ * sudo or a setuid helper started by a user): the command runs as root,
+ * group root, with no supplementary groups (rpmlint's
+ * missing-call-to-setgroups-before-setuid).
+ */
+START_TEST(root_identity_without_groups)
+{
+	gid_t caller[2] = { 65534, 100 };
+	char *ids;
+	int r;
+
+	if (geteuid() != 0)
+		return;         /* needs setgroups: the root run covers it */
+	ck_assert_int_eq(setgroups(2, caller), 0);
+	ck_assert_int_eq(setegid(65534), 0);
+	r = pr_mail_send(cmd, "alice", "S", "b\n", NULL);
+	ck_assert_int_eq(setegid(0), 0);
+	ck_assert_int_eq(setgroups(0, NULL), 0);
+	ck_assert_int_eq(r, PR_OK);
+	ck_assert_ptr_nonnull(ids = get("ids"));
+	ck_assert_str_eq(ids, "0 0 0\n");
+	free(ids);
 }
 END_TEST
 
@@ -423,6 +451,7 @@ static Suite *mail_suite(void)
 	tcase_add_test(tm, body_gets_final_newline);
 	tcase_add_test(tm, fixed_environment_no_leaks);
 	tcase_add_test(tm, closed_standard_descriptors);
+	tcase_add_test(tm, root_identity_without_groups);
 	tcase_add_loop_test(tm, recipients_accepted, 0, NROWS(good_to));
 	tcase_add_loop_test(tm, bodies_accepted, 0, NROWS(good_bodies));
 	suite_add_tcase(s, tm);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -514,6 +515,56 @@ END_TEST
 
 /* ---- small pieces ------------------------------------------------------------------ */
 
+/*
+ * Whatever the caller's group (a setuid helper or su keeps the caller's
+ * gid as its effective gid), what we create is root:root with the mode
+ * asked for: the temp file of an atomic replace before its rename, a file
+ * opened with O_CREAT (the audit log), a lock file, a state directory.
+ */
+enum made_by { MADE_REPLACE, MADE_REPLACE_LOCKED, MADE_OPEN_CREAT, MADE_LOCK, MADE_DIR };
+
+static const struct { enum made_by how; mode_t mode; bool dir; } owned_rows[] = {
+	{ MADE_REPLACE, 0600, false }, { MADE_REPLACE_LOCKED, 0600, false },
+	{ MADE_OPEN_CREAT, 0600, false }, { MADE_LOCK, 0600, false },
+	{ MADE_DIR, 0700, true },
+};
+
+START_TEST(created_root_owned_whatever_the_group)
+{
+	struct stat st;
+	gid_t groups[1] = { NOBODY_GID };
+	int fd = -1, r = PR_OK;
+
+	/* The caller's group is the directory's: a setgid directory would hide the bug. */
+	ck_assert_int_eq(fchown(dfd, 0, NOBODY_GID), 0);
+	ck_assert_int_eq(fchmod(dfd, 0770), 0);
+	ck_assert_int_eq(setgroups(1, groups), 0);
+	ck_assert_int_eq(setegid(NOBODY_GID), 0);
+	switch (owned_rows[_i].how) {
+	case MADE_REPLACE: r = pr_atomic_replace(dfd, "f", "x\n", 2, 0600); break;
+	case MADE_REPLACE_LOCKED: r = pr_atomic_replace_locked(dfd, "f", "x\n", 2, 0600); break;
+	case MADE_OPEN_CREAT:
+		r = pr_file_status_err(pr_secure_open(dfd, "f", O_RDWR | O_APPEND | O_CREAT,
+		    022, &fd));
+		break;
+	case MADE_LOCK: r = pr_lock(dfd, "f", &fd); break;
+	case MADE_DIR: r = pr_ensure_dir(dfd, "f", 0700); break;
+	}
+	ck_assert_int_eq(setegid(0), 0);
+	ck_assert_int_eq(setgroups(0, NULL), 0);
+	ck_assert_int_eq(r, PR_OK);
+	if (fd >= 0)
+		close(fd);
+	ck_assert_int_eq(fstatat(dfd, "f", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(owned_rows[_i].dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_uid, 0);
+	ck_assert_msg(st.st_gid == 0, "group %u, not root", (unsigned)st.st_gid);
+	ck_assert_uint_eq(st.st_mode & 07777, owned_rows[_i].mode);
+	/* nothing else left beside it (no temp file, no extra link) */
+	ck_assert_int_eq(count_entries(dfd), 1);
+}
+END_TEST
+
 START_TEST(owner_and_status_words)
 {
 	ck_assert(pr_trusted_owner(0));
@@ -570,6 +621,7 @@ static Suite *secure_file_suite(void)
 	tcase_add_test(tc, lock_excludes_other_process);
 	tcase_add_test(tc, lock_refuses_unsafe_files);
 	tcase_add_test(tc, ensure_dir_cases);
+	tcase_add_loop_test(tc, created_root_owned_whatever_the_group, 0, NROWS(owned_rows));
 	tcase_add_test(tc, owner_and_status_words);
 	tcase_add_test(tc, write_all_and_bad_fd);
 	suite_add_tcase(s, tc);

@@ -285,6 +285,48 @@ START_TEST(tampered)
 }
 END_TEST
 
+/*
+ * A refusal names the format that failed. A key with an AAGUID is a CTAP2
+ * key, so only packed applies; an ES256 key with an all-zero AAGUID may be
+ * either, and when both fail the reason names both. (It once named
+ * fido-u2f, the last one tried, for a packed key's bad signature.)
+ */
+static const struct {
+	const char *name;
+	const char *why;
+} failure_reason[] = {
+	{ "yubikey5-ecdsa-sk", "'packed' attestation statement does not verify" },
+	{ "yubikey5-ed25519-sk", "'packed' attestation statement does not verify" },
+	{ "selfattested-ecdsa-sk", "'packed' attestation statement does not verify" },
+	{ "u2f-ecdsa-sk", "'packed' attestation statement does not verify; "
+	  "'fido-u2f' attestation statement does not verify" },
+};
+
+START_TEST(failure_names_format)
+{
+	char why[256] = "", file[128];
+	struct pr_sshattest a;
+	struct pr_sshkey k;
+	struct pr_cred c;
+	X509_STORE *anchors = test_anchors();
+	unsigned char *ch;
+	size_t ch_len;
+
+	snprintf(file, sizeof(file), "%s.att", failure_reason[_i].name);
+	load_key(failure_reason[_i].name, &k);
+	load_att(file, &a);
+	ch = challenge(&ch_len);
+	a.sig[a.sig_len - 3] ^= 0x01;
+	ck_assert_int_eq(pr_sshattest_classify(&a, &k, ch, ch_len, anchors, NULL, 0, &c,
+	    why, sizeof(why)), PR_ERR_ATTESTATION);
+	ck_assert_str_eq(why, failure_reason[_i].why);
+	free(ch);
+	pr_sshattest_clear(&a);
+	pr_sshkey_clear(&k);
+	X509_STORE_free(anchors);
+}
+END_TEST
+
 /* UP cleared in unsigned ("none") authenticator data: the flag itself is checked. */
 START_TEST(missing_up)
 {
@@ -416,6 +458,7 @@ static Suite *sshattest_suite(void)
 	tcase_add_test(tc, application_must_match);
 	tcase_add_test(tc, key_mismatch);
 	tcase_add_loop_test(tc, tampered, 0, T_EMPTY_CHALLENGE + 1);
+	tcase_add_loop_test(tc, failure_names_format, 0, NROWS(failure_reason));
 	tcase_add_test(tc, missing_up);
 	tcase_add_test(tc, every_truncation);
 	tcase_add_loop_test(tc, bad_file, 0, BF_AD_EMPTY + 1);
