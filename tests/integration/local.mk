@@ -51,6 +51,7 @@ CLEANFILES += tests/softkey-build/libsk-softkey.so
 INTEGRATION_TESTS = \
 	tests/integration/module_auth.sh \
 	tests/integration/module_policy.sh \
+	tests/integration/accounts_scope.sh \
 	tests/integration/admin_cli.sh \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
