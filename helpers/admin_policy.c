@@ -7,6 +7,7 @@
 #include "admin.h"
 #include "attest.h"
 #include "policy.h"
+#include "accounts.h"
 #include "roles.h"
 #include "store.h"
 #include "util.h"
@@ -133,6 +134,9 @@ int admin_policy_show(struct cli *c, int argc, char **argv)
 	printf("trust_anchors        = \"%s\"\n", cfg->trust_anchors);
 	show_aaguids(cfg);
 	show_list("exempt              ", &cfg->exempt);
+	printf("uid_min              = %lu%s\n", (unsigned long)pr_config_uid_min(cfg),
+	    cfg->uid_min > 0 ? "" : "   # UID_MIN from /etc/login.defs (or 1000)");
+	show_list("unattended_services ", &cfg->unattended_services);
 	show_list("roles.owners        ", &cfg->owners);
 	show_list("roles.admins        ", &cfg->admins);
 	printf("# requirement: owner=%s admin=%s staff=%s\n",

@@ -118,5 +118,8 @@ check "root in exempt: coverage says exempt" grep -q "^root .*exempt" "$T/out"
 write_policy none none
 admin "" policy check
 check "require_security_key = none: no warning about root" fails out_has "warning"
+admin "" policy show
+check "policy show: uid_min from login.defs" out_has "^uid_min  *= [0-9]*   # UID_MIN from /etc/login.defs"
+check "policy show: the unattended services" out_has '^unattended_services = {"cron", "crond", "atd", "systemd-user"}'
 
 done_testing
