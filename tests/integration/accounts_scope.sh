@@ -120,6 +120,6 @@ admin "" policy check
 check "require_security_key = none: no warning about root" fails out_has "warning"
 admin "" policy show
 check "policy show: uid_min from login.defs" out_has "^uid_min  *= [0-9]*   # UID_MIN from /etc/login.defs"
-check "policy show: the unattended services" out_has '^unattended_services = {"cron", "crond", "atd", "systemd-user"}'
+check "policy show: the unattended services" out_has '^unattended_services  *= {"cron", "crond", "atd", "systemd-user"}'
 
 done_testing
