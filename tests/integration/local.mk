@@ -66,6 +66,7 @@ INTEGRATION_TESTS = \
 	tests/integration/conf_examples.sh \
 	tests/integration/module_stepup.sh \
 	tests/integration/sudo_stepup.sh \
+	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
