@@ -28,4 +28,4 @@ bench_bench_codes_SOURCES = bench/bench_codes.c $(BENCH_SOURCES)
 bench_bench_codes_LDADD = $(BENCH_LDADD)
 
 EXTRA_DIST += bench/run.sh bench/helper_path.sh bench/signin.sh bench/scaling.sh \
-	bench/audit.sh bench/codes.sh bench/RESULTS.md
+	bench/audit.sh bench/codes.sh bench/RESULTS.md bench/coverage.sh

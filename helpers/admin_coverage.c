@@ -77,7 +77,8 @@ static int lookup_user(struct cli *c, const char *user, enum pr_role *role, bool
 }
 
 /* Role, requirement, keys and status of one user; errors are printed here. */
-static int user_row(struct cli *c, const struct pr_scope_user *u, int64_t now, struct row *row)
+static int user_row(struct cli *c, struct pr_store_reader *rd, const struct pr_scope_user *u,
+    int64_t now, struct row *row)
 {
 	struct pr_credlist l = { NULL, 0 };
 	struct pr_errbuf eb = { "" };
@@ -91,8 +92,11 @@ static int user_row(struct cli *c, const struct pr_scope_user *u, int64_t now, s
 		row->need = pr_account_need(c->cfg, u->role, u->exempt, u->kind);
 	else if ((r = lookup_user(c, u->name, &row->role, &exempt, &row->need)) != PR_OK)
 		return r;
-	/* The store is read per user: a report is as fresh as each file. */
-	if ((r = pr_store_load(c->cfg->state_dir, u->name, &l, &eb)) != PR_OK) {
+	/*
+	 * The store is read per user, as the report reaches them; a user the
+	 * state directory's listing did not name has no file, so no keys.
+	 */
+	if (u->has_file && (r = pr_store_reader_load(rd, u->name, &l, &eb)) != PR_OK) {
 		cli_err(c, "%s: %s", u->name, eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
@@ -162,7 +166,8 @@ static void tally_row(struct tally *t, const struct row *w)
 }
 
 /* Every user's row, as a table or a JSON array (valid even when some fail). */
-static void report(struct cli *c, const struct pr_scope *users, bool json, struct tally *t)
+static void report(struct cli *c, struct pr_store_reader *rd, const struct pr_scope *users,
+    bool json, struct tally *t)
 {
 	int64_t now = pr_now();
 	struct row w;
@@ -173,7 +178,7 @@ static void report(struct cli *c, const struct pr_scope *users, bool json, struc
 	else
 		table_header();
 	for (size_t i = 0; i < users->n; i++) {
-		if ((r = user_row(c, &users->v[i], now, &w)) != PR_OK) {
+		if ((r = user_row(c, rd, &users->v[i], now, &w)) != PR_OK) {
 			if (r != PR_ERR_NOT_FOUND && t->error == PR_OK)
 				t->error = r;
 			continue;
@@ -198,6 +203,7 @@ static int exit_status(const struct tally *t)
 int admin_coverage(struct cli *c, int argc, char **argv)
 {
 	struct pr_scope users = { NULL, 0, 0 };
+	struct pr_store_reader *rd = NULL;
 	struct pr_errbuf eb = { "" };
 	struct tally t = { 0, 0, 0, PR_OK };
 	bool json = false;
@@ -207,17 +213,20 @@ int admin_coverage(struct cli *c, int argc, char **argv)
 		return rc;
 	if (!cli_require_root(c))
 		return CLI_FAILED;
-	if ((r = pr_coverage_scope(c->cfg, &users, &eb)) != PR_OK) {
+	if ((r = pr_coverage_scope(c->cfg, &users, &eb)) != PR_OK ||
+	    (r = pr_store_reader_open(c->cfg->state_dir, &rd, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		pr_scope_clear(&users);
 		return cli_exit_code(r);
 	}
 	if (users.skipped > 0)
 		fprintf(stderr, "note: %zu account name(s) left out: not usable as user names "
 		    "by PracticeRunner\n", users.skipped);
-	report(c, &users, json, &t);
+	report(c, rd, &users, json, &t);
 	if (!json)
 		printf("%zu users in scope: %zu out of policy, %zu with warnings%s\n", t.users,
 		    t.out_of_policy, t.warnings, t.error != PR_OK ? "; some could not be checked" : "");
+	pr_store_reader_close(&rd);
 	pr_scope_clear(&users);
 	return exit_status(&t);
 }

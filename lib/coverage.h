@@ -68,6 +68,7 @@ bool pr_coverage_out_of_policy(enum pr_coverage_status s);
 /* One user in the report's scope. */
 struct pr_scope_user {
 	char *name;
+	bool has_file;               /* a credential file was listed in the state directory */
 	bool resolved;               /* found by the one pass: the fields below hold */
 	uid_t uid;
 	enum pr_account_kind kind;
@@ -97,7 +98,9 @@ struct pr_scope {
  * pass did not return (resolved false) is the caller's to resolve with
  * pr_user_policy, which also tells "not an account". When an @group of
  * owners or admins does not exist, nothing is resolved here, so every
- * user gets pr_role_resolve's refusal. Names that are not valid user
+ * user gets pr_role_resolve's refusal. has_file tells whom the state
+ * directory's listing named: a user without a file then has no keys, so a
+ * report need not open a file that is not there. Names that are not valid user
  * names (pr_username_valid) are counted in skipped. A database or state
  * directory that cannot be read is an error (eb).
  */

@@ -396,28 +396,29 @@ static int add_list(struct names *s, const struct pr_strlist *list,
 	return r;
 }
 
-static int add_enrolled(struct names *s, const char *state_dir, struct pr_errbuf *eb)
+/* The users with a credential file (sorted by pr_store_users), kept for has_file. */
+static int add_enrolled(struct names *s, struct pr_strlist *users, const char *state_dir,
+    struct pr_errbuf *eb)
 {
-	struct pr_strlist users = { NULL, 0 };
 	int r;
 
-	if ((r = pr_store_users(state_dir, &users, eb)) != PR_OK)
+	if ((r = pr_store_users(state_dir, users, eb)) != PR_OK)
 		return r;
-	for (size_t i = 0; r == PR_OK && i < users.n; i++)
-		r = names_add(s, users.v[i]);
-	pr_strlist_clear(&users);
+	for (size_t i = 0; r == PR_OK && i < users->n; i++)
+		r = names_add(s, users->v[i]);
 	return r;
 }
 
-static int names_collect(struct names *s, const struct pr_config *cfg,
-    const struct groups *g, const struct accounts *a, uid_t uid_min, struct pr_errbuf *eb)
+static int names_collect(struct names *s, struct pr_strlist *enrolled,
+    const struct pr_config *cfg, const struct groups *g, const struct accounts *a,
+    uid_t uid_min, struct pr_errbuf *eb)
 {
 	int r;
 
 	if ((r = add_list(s, &cfg->owners, g, a)) != PR_OK ||
 	    (r = add_list(s, &cfg->admins, g, a)) != PR_OK ||
 	    (r = add_list(s, &cfg->exempt, g, a)) != PR_OK ||
-	    (r = add_enrolled(s, cfg->state_dir, eb)) != PR_OK)
+	    (r = add_enrolled(s, enrolled, cfg->state_dir, eb)) != PR_OK)
 		return r;
 	for (size_t i = 0; r == PR_OK && i < a->n; i++)
 		if (pr_account_kind(a->v[i].uid, uid_min) != PR_ACCOUNT_SYSTEM)
@@ -440,8 +441,9 @@ void pr_scope_clear(struct pr_scope *s)
 }
 
 /* The entries, names moved out of n (which is left empty). */
-static int scope_build(struct pr_scope *out, struct names *n, const struct pr_config *cfg,
-    const struct groups *g, const struct accounts *a, uid_t uid_min)
+static int scope_build(struct pr_scope *out, struct names *n, const struct pr_strlist *enrolled,
+    const struct pr_config *cfg, const struct groups *g, const struct accounts *a,
+    uid_t uid_min)
 {
 	bool bulk = roles_resolvable(cfg, g);
 	const struct account *acc;
@@ -451,6 +453,8 @@ static int scope_build(struct pr_scope *out, struct names *n, const struct pr_co
 	for (size_t i = 0; i < n->n; i++) {
 		struct pr_scope_user *u = &out->v[i];
 		u->name = n->v[i];
+		u->has_file = enrolled->n > 0 && bsearch(&u->name, enrolled->v, enrolled->n,
+		    sizeof(char *), cmp_str) != NULL;
 		if (bulk && (acc = account_find(a, u->name)) != NULL)
 			resolve(u, cfg, g, acc, uid_min);
 	}
@@ -467,6 +471,7 @@ int pr_coverage_scope(const struct pr_config *cfg, struct pr_scope *out,
 	struct accounts a = { NULL, 0, 0 };
 	struct groups g = { NULL, 0 };
 	struct names n = { NULL, 0, 0, 0 };
+	struct pr_strlist enrolled = { NULL, 0 };
 	uid_t uid_min;
 	int r;
 
@@ -478,13 +483,14 @@ int pr_coverage_scope(const struct pr_config *cfg, struct pr_scope *out,
 	uid_min = pr_config_uid_min(cfg);
 	if ((r = accounts_load(&a, eb)) != PR_OK ||
 	    (r = groups_load(&g, cfg, eb)) != PR_OK ||
-	    (r = names_collect(&n, cfg, &g, &a, uid_min, eb)) != PR_OK)
+	    (r = names_collect(&n, &enrolled, cfg, &g, &a, uid_min, eb)) != PR_OK)
 		goto fail;
-	r = scope_build(out, &n, cfg, &g, &a, uid_min);
+	r = scope_build(out, &n, &enrolled, cfg, &g, &a, uid_min);
 fail:
 	if (r != PR_OK)
 		pr_scope_clear(out);
 	names_clear(&n);
+	pr_strlist_clear(&enrolled);
 	groups_clear(&g);
 	accounts_clear(&a);
 	return r;

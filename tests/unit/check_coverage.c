@@ -375,7 +375,9 @@ START_TEST(scope)
 	ck_assert_ptr_nonnull(u = found(&out, "no-such-user-prcov"));  /* the caller reports it */
 	ck_assert(!u->resolved);
 	ck_assert_ptr_nonnull(u = found(&out, "zz-enrolled"));         /* has a credential file */
-	ck_assert(!u->resolved);
+	ck_assert(!u->resolved && u->has_file);
+	ck_assert_ptr_nonnull(u = found(&out, "root"));
+	ck_assert(!u->has_file);
 	ck_assert_ptr_null(found(&out, "Bad Name"));
 	ck_assert_ptr_null(found(&out, "nobody"));          /* system, not named */
 	for (size_t i = 1; i < out.n; i++)                  /* sorted, no duplicates */
