@@ -51,17 +51,14 @@ static int parse_coverage(struct cli *c, int argc, char **argv, bool *json)
 	return CLI_OK;
 }
 
-/* Role, requirement, keys and status of one user; errors are printed here. */
-static int user_row(struct cli *c, const char *user, int64_t now, struct row *row)
+/* Role and exemption by lookups, for a name the one pass did not resolve. */
+static int lookup_user(struct cli *c, const char *user, enum pr_role *role, bool *exempt,
+    enum pr_need *need)
 {
-	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
-	bool exempt = false;
+	struct pr_user_policy up;
 	int r;
 
-	memset(row, 0, sizeof(*row));
-	row->user = user;
-	r = pr_role_resolve(c->cfg, user, &row->role, &exempt);
+	r = pr_user_policy(c->cfg, user, &up);
 	if (r == PR_ERR_NOT_FOUND) {
 		fprintf(stderr, "note: %s is named in the policy or has keys on file, but is "
 		    "not an account on this system; not listed\n", user);
@@ -73,11 +70,36 @@ static int user_row(struct cli *c, const char *user, int64_t now, struct row *ro
 		    user, pr_strerror(r));
 		return r;
 	}
-	if ((r = pr_store_load(c->cfg->state_dir, user, &l, &eb)) != PR_OK) {
-		cli_err(c, "%s: %s", user, eb.msg[0] ? eb.msg : pr_strerror(r));
+	*role = up.role;
+	*exempt = up.exempt;
+	*need = up.need;
+	return PR_OK;
+}
+
+/* Role, requirement, keys and status of one user; errors are printed here. */
+static int user_row(struct cli *c, struct pr_store_reader *rd, const struct pr_scope_user *u,
+    int64_t now, struct row *row)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	bool exempt = u->exempt;
+	int r;
+
+	memset(row, 0, sizeof(*row));
+	row->user = u->name;
+	row->role = u->role;
+	if (u->resolved)
+		row->need = pr_account_need(c->cfg, u->role, u->exempt, u->kind);
+	else if ((r = lookup_user(c, u->name, &row->role, &exempt, &row->need)) != PR_OK)
+		return r;
+	/*
+	 * The store is read per user, as the report reaches them; a user the
+	 * state directory's listing did not name has no file, so no keys.
+	 */
+	if (u->has_file && (r = pr_store_reader_load(rd, u->name, &l, &eb)) != PR_OK) {
+		cli_err(c, "%s: %s", u->name, eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
-	row->need = pr_policy_need(&c->cfg->policy, row->role, exempt);
 	pr_coverage_compute(row->role, row->need, exempt, &l, now, &row->cov);
 	pr_credlist_clear(&l);
 	return PR_OK;
@@ -144,7 +166,8 @@ static void tally_row(struct tally *t, const struct row *w)
 }
 
 /* Every user's row, as a table or a JSON array (valid even when some fail). */
-static void report(struct cli *c, const struct pr_strlist *users, bool json, struct tally *t)
+static void report(struct cli *c, struct pr_store_reader *rd, const struct pr_scope *users,
+    bool json, struct tally *t)
 {
 	int64_t now = pr_now();
 	struct row w;
@@ -155,7 +178,7 @@ static void report(struct cli *c, const struct pr_strlist *users, bool json, str
 	else
 		table_header();
 	for (size_t i = 0; i < users->n; i++) {
-		if ((r = user_row(c, users->v[i], now, &w)) != PR_OK) {
+		if ((r = user_row(c, rd, &users->v[i], now, &w)) != PR_OK) {
 			if (r != PR_ERR_NOT_FOUND && t->error == PR_OK)
 				t->error = r;
 			continue;
@@ -179,28 +202,31 @@ static int exit_status(const struct tally *t)
 
 int admin_coverage(struct cli *c, int argc, char **argv)
 {
-	struct pr_strlist users = { NULL, 0 };
+	struct pr_scope users = { NULL, 0, 0 };
+	struct pr_store_reader *rd = NULL;
 	struct pr_errbuf eb = { "" };
 	struct tally t = { 0, 0, 0, PR_OK };
 	bool json = false;
-	size_t skipped = 0;
 	int r, rc;
 
 	if ((rc = parse_coverage(c, argc, argv, &json)) != CLI_OK)
 		return rc;
 	if (!cli_require_root(c))
 		return CLI_FAILED;
-	if ((r = pr_coverage_users(c->cfg, NULL, &users, &skipped, &eb)) != PR_OK) {
+	if ((r = pr_coverage_scope(c->cfg, &users, &eb)) != PR_OK ||
+	    (r = pr_store_reader_open(c->cfg->state_dir, &rd, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		pr_scope_clear(&users);
 		return cli_exit_code(r);
 	}
-	if (skipped > 0)
+	if (users.skipped > 0)
 		fprintf(stderr, "note: %zu account name(s) left out: not usable as user names "
-		    "by PracticeRunner\n", skipped);
-	report(c, &users, json, &t);
+		    "by PracticeRunner\n", users.skipped);
+	report(c, rd, &users, json, &t);
 	if (!json)
 		printf("%zu users in scope: %zu out of policy, %zu with warnings%s\n", t.users,
 		    t.out_of_policy, t.warnings, t.error != PR_OK ? "; some could not be checked" : "");
-	pr_strlist_clear(&users);
+	pr_store_reader_close(&rd);
+	pr_scope_clear(&users);
 	return exit_status(&t);
 }

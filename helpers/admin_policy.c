@@ -7,6 +7,9 @@
 #include "admin.h"
 #include "attest.h"
 #include "policy.h"
+#include "accounts.h"
+#include "roles.h"
+#include "store.h"
 #include "util.h"
 
 /*
@@ -25,6 +28,42 @@ static int check_groups(struct cli *c, const char *what, const struct pr_strlist
 		bad = 1;
 	}
 	return bad;
+}
+
+/* Keys of root's that the policy accepts for need; -1 when they cannot be read. */
+static long root_keys(const struct pr_config *cfg, enum pr_need need)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	long n = 0;
+
+	if (pr_store_load(cfg->state_dir, "root", &l, &eb) != PR_OK)
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		n += l.v[i].kind == PR_KIND_FIDO && pr_policy_class_ok(need, l.v[i].cls);
+	pr_credlist_clear(&l);
+	return n;
+}
+
+/*
+ * Root is covered at authentication unless exempt (pam_practicerunner(8),
+ * "Which accounts are covered"): a policy that asks root for a key root
+ * does not have leaves only the rescue path. A warning, not an error: the
+ * administrator may be about to enroll it. Said nothing when the store
+ * cannot be read (not run as root): coverage reports that.
+ */
+static void warn_root(const struct cli *c)
+{
+	struct pr_user_policy up;
+
+	if (pr_user_policy(c->cfg, "root", &up) != PR_OK || up.need == PR_NEED_NONE ||
+	    root_keys(c->cfg, up.need) != 0)
+		return;
+	fprintf(stderr, "warning: the policy requires %s of root, and root has none "
+	    "enrolled: root could not sign in at the console, by su or by ssh. Enroll one "
+	    "(practicerunner-admin key enroll root), or list \"root\" in exempt; if you "
+	    "are locked out already, see \"Locked out\" in pam_practicerunner(8).\n",
+	    up.need == PR_NEED_PHYSICAL ? "a physical security key" : "a security key");
 }
 
 /* The policy loaded (main did that); also the anchors and role groups must resolve. */
@@ -46,6 +85,7 @@ int admin_policy_check(struct cli *c, int argc, char **argv)
 	if (check_groups(c, "roles.owners", &c->cfg->owners) |
 	    check_groups(c, "roles.admins", &c->cfg->admins))
 		return CLI_CONFIG;
+	warn_root(c);
 	printf("%s: policy is valid\n", c->cfg->path);
 	return CLI_OK;
 }
@@ -94,6 +134,9 @@ int admin_policy_show(struct cli *c, int argc, char **argv)
 	printf("trust_anchors        = \"%s\"\n", cfg->trust_anchors);
 	show_aaguids(cfg);
 	show_list("exempt              ", &cfg->exempt);
+	printf("uid_min              = %lu%s\n", (unsigned long)pr_config_uid_min(cfg),
+	    cfg->uid_min > 0 ? "" : "   # UID_MIN from /etc/login.defs (or 1000)");
+	show_list("unattended_services ", &cfg->unattended_services);
 	show_list("roles.owners        ", &cfg->owners);
 	show_list("roles.admins        ", &cfg->admins);
 	printf("# requirement: owner=%s admin=%s staff=%s\n",

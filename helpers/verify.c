@@ -176,6 +176,14 @@ static void setup_signin(struct verify *v)
 	s->tty = v->req.tty;
 	s->rhost = v->req.rhost;
 	s->path = "helper";
+	/*
+	 * The account phase's "root is the applicant" needs a real uid of 0,
+	 * and then the request's user must be root (run() refuses any other):
+	 * root's own account, which the account phase leaves alone anyway.
+	 * So PAM_RUSER need not cross the pipe.
+	 */
+	s->real_root = v->suid.caller_uid == 0;
+	s->ruser = NULL;
 	s->uv_required = v->req.uv_required;
 	s->step_up = v->req.step_up;
 	s->opportunistic = v->req.opportunistic;

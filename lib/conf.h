@@ -68,6 +68,8 @@ struct pr_config {
 	struct pr_strlist exempt;
 	struct pr_strlist owners;  /* user names and "@group" entries */
 	struct pr_strlist admins;
+	long uid_min;              /* 0: UID_MIN from login.defs (accounts.h) */
+	struct pr_strlist unattended_services;  /* account phase left to the stack */
 	struct pr_recovery_conf recovery;
 	struct pr_session_conf session;
 };

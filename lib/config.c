@@ -33,6 +33,8 @@
 #define SERVICE_MAX 64
 #define SEEN_MAX 32
 #define DEFAULT_MAIL_COMMAND "/usr/sbin/sendmail -t"
+/* Services that start work for an account with nobody signing in. */
+#define DEFAULT_UNATTENDED "{\"cron\", \"crond\", \"atd\", \"systemd-user\"}"
 
 /* One parse in progress: where messages go, what was set where. */
 struct parse_ctx {
@@ -175,6 +177,8 @@ static const struct range_key {
 	{ "touch_timeout", 1, 600, " seconds" },
 	{ "ticket_lifetime", 60, 86400, " seconds" },
 	{ "codes", 1, 100, "" },
+	/* Root is uid 0 whatever uid_min says; nine digits is parse_decimal's limit. */
+	{ "uid_min", 1, 999999999, "" },
 	/* A level's name is a promise: its limits may not exceed SP 800-63B-4's. */
 	{ "aal3_idle_limit", 60, 900, " seconds; SP 800-63B-4 allows at most 15 minutes at AAL3" },
 	{ "aal3_session_limit", 60, 43200, " seconds; SP 800-63B-4 allows at most 12 hours at AAL3" },
@@ -370,6 +374,8 @@ static const struct {
 	{ "trust_anchors", check_path },
 	{ "physical_aaguids", check_aaguids },
 	{ "exempt", check_exempt },
+	{ "uid_min", check_range },
+	{ "unattended_services", check_services },
 	{ "roles", note_once },
 	{ "roles|owners", check_principals },
 	{ "roles|admins", check_principals },
@@ -428,6 +434,9 @@ static cfg_t *parser_new(void)
 		CFG_STR("trust_anchors", PR_DEFAULT_TRUST_ANCHORS, CFGF_NONE),
 		CFG_STR_LIST("physical_aaguids", "{}", CFGF_NONE),
 		CFG_STR_LIST("exempt", "{}", CFGF_NONE),
+		/* 0: not set, UID_MIN from login.defs; never validated as a value. */
+		CFG_INT_CB("uid_min", 0, CFGF_NONE, parse_decimal),
+		CFG_STR_LIST("unattended_services", DEFAULT_UNATTENDED, CFGF_NONE),
 		CFG_SEC("roles", roles_opts, CFGF_NONE),
 		CFG_SEC("recovery", recovery_opts, CFGF_NONE),
 		CFG_SEC("session", session_opts, CFGF_NONE),
@@ -475,6 +484,7 @@ static int parse_text(struct parse_ctx *ctx, const char *buf, cfg_t **out)
  */
 static const char *const list_keys[] = {
 	"physical_aaguids", "exempt", "owners", "admins", "services",
+	"unattended_services",
 };
 #define N_LIST_KEYS (sizeof(list_keys) / sizeof(list_keys[0]))
 
@@ -665,10 +675,12 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 	    (r = strlist_copy(cf, "exempt", &c->exempt)) != PR_OK ||
 	    (r = strlist_copy(roles, "owners", &c->owners)) != PR_OK ||
 	    (r = strlist_copy(roles, "admins", &c->admins)) != PR_OK ||
+	    (r = strlist_copy(cf, "unattended_services", &c->unattended_services)) != PR_OK ||
 	    (r = recovery_copy(cfg_getsec(cf, "recovery"), &c->recovery)) != PR_OK ||
 	    (r = session_copy(cfg_getsec(cf, "session"), &c->session)) != PR_OK)
 		return r;
 	c->touch_timeout = (int)cfg_getint(cf, "touch_timeout");
+	c->uid_min = cfg_getint(cf, "uid_min");
 	return PR_OK;
 }
 
@@ -887,6 +899,7 @@ void pr_config_free(struct pr_config **cfg)
 	strlist_free(&c->exempt);
 	strlist_free(&c->owners);
 	strlist_free(&c->admins);
+	strlist_free(&c->unattended_services);
 	strlist_free(&c->recovery.services);
 	free(c->recovery.mail_command);
 	free(c);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "accounts.h"
 #include "conf.h"
 #include "err.h"
 #include "policy.h"
@@ -17,8 +18,6 @@
 
 /* A key not used (or, never used, not enrolled) for longer than this is stale. */
 #define PR_COVERAGE_UNUSED_SECONDS (90 * 86400)
-#define PR_COVERAGE_LOGIN_DEFS "/etc/login.defs"
-#define PR_COVERAGE_UID_MIN_DEFAULT 1000
 
 /*
  * Statuses, in order of precedence (the first that applies is reported):
@@ -66,30 +65,48 @@ const char *pr_coverage_status_name(enum pr_coverage_status s);
 /* no-key and needs-physical (and unknown values: fail closed). */
 bool pr_coverage_out_of_policy(enum pr_coverage_status s);
 
-/*
- * UID_MIN from a login.defs file (path, or PR_COVERAGE_LOGIN_DEFS when
- * NULL); PR_COVERAGE_UID_MIN_DEFAULT when the file cannot be read or has
- * no valid UID_MIN.
- */
-uid_t pr_coverage_uid_min(const char *login_defs);
+/* One user in the report's scope. */
+struct pr_scope_user {
+	char *name;
+	bool has_file;               /* a credential file was listed in the state directory */
+	bool resolved;               /* found by the one pass: the fields below hold */
+	uid_t uid;
+	enum pr_account_kind kind;
+	enum pr_role role;
+	bool exempt;
+};
 
-/* An account people sign in with: uid >= uid_min and a shell other than nologin or false. */
-bool pr_coverage_interactive(uid_t uid, const char *shell, uid_t uid_min);
+struct pr_scope {
+	struct pr_scope_user *v;     /* sorted by name, no name twice */
+	size_t n;
+	size_t skipped;              /* names left out: not usable as user names */
+};
 
 /*
- * The users in scope, sorted, without duplicates:
+ * The users in scope of cfg:
  *  - every user named in roles.owners, roles.admins and exempt, and every
  *    member of an @group there (the group entry's members, and accounts
  *    whose primary group it is);
  *  - every user with a credential file in cfg->state_dir;
- *  - every account of the user database (getpwent) that is interactive
- *    (pr_coverage_interactive, UID_MIN from login_defs).
- * Names that are not valid user names (pr_username_valid) are left out and
- * counted in *skipped. Names from the policy or the state directory are
- * kept even when they are not accounts (the caller reports them). A
- * database or state directory that cannot be read is an error (eb).
+ *  - every account of the user database that is not a system account
+ *    (root and people, by pr_config_uid_min; accounts.h).
+ * The user database is read once (getpwent), the groups the policy names
+ * once (getgrent, then getgrnam_r for those the enumeration did not
+ * return: directories need not enumerate). For an account of that pass,
+ * role and exemption are decided here from the group entries (member list
+ * or primary group), so a report costs no lookup per user; a name the
+ * pass did not return (resolved false) is the caller's to resolve with
+ * pr_user_policy, which also tells "not an account". When an @group of
+ * owners or admins does not exist, nothing is resolved here, so every
+ * user gets pr_role_resolve's refusal. has_file tells whom the state
+ * directory's listing named: a user without a file then has no keys, so a
+ * report need not open a file that is not there. Names that are not valid user
+ * names (pr_username_valid) are counted in skipped. A database or state
+ * directory that cannot be read is an error (eb).
  */
-int pr_coverage_users(const struct pr_config *cfg, const char *login_defs,
-    struct pr_strlist *out, size_t *skipped, struct pr_errbuf *eb);
+int pr_coverage_scope(const struct pr_config *cfg, struct pr_scope *out,
+    struct pr_errbuf *eb);
+
+void pr_scope_clear(struct pr_scope *s);
 
 #endif

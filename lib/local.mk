@@ -10,6 +10,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h lib/modopts.c \
 	lib/policy.c lib/policy.h \
 	lib/aal.c lib/aal.h \
+	lib/accounts.c lib/accounts.h \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c \
 	lib/audit.c lib/audit.h \
@@ -30,7 +31,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/mail.c lib/mail.h \
 	lib/notify.c lib/notify.h \
 	lib/lifecycle.c lib/lifecycle.h \
-	lib/coverage.c lib/coverage.h \
+	lib/coverage.c lib/coverage.h lib/coverage_scope.c \
 	lib/pamu2f.c lib/pamu2f.h \
 	lib/sshkey.c lib/sshkey.h \
 	lib/sshattest.c lib/sshattest.h \

@@ -33,6 +33,7 @@
 /* One account as the databases see it. */
 struct account {
 	char *name;       /* canonical name from the passwd entry */
+	uid_t uid;
 	gid_t gid;        /* primary group, from the passwd entry */
 	gid_t *gids;      /* primary and supplementary groups (getgrouplist) */
 	int n_gids;
@@ -69,7 +70,7 @@ static bool nss_not_found(int rc, const void *result)
 	return rc == 0 && result == NULL;
 }
 
-static int passwd_lookup(const char *user, char **name, gid_t *gid)
+static int passwd_lookup(const char *user, char **name, uid_t *uid, gid_t *gid)
 {
 	struct passwd pw, *res = NULL;
 	char *buf = NULL;
@@ -92,6 +93,7 @@ static int passwd_lookup(const char *user, char **name, gid_t *gid)
 	else if ((*name = strdup(pw.pw_name)) == NULL)
 		r = PR_ERR_NOMEM;
 	else {
+		*uid = pw.pw_uid;
 		*gid = pw.pw_gid;
 		r = PR_OK;
 	}
@@ -126,7 +128,7 @@ static int account_load(const char *user, struct account *a)
 
 	if (user == NULL || user[0] == '\0')
 		return PR_ERR_NOT_FOUND;
-	if ((r = passwd_lookup(user, &a->name, &a->gid)) != PR_OK)
+	if ((r = passwd_lookup(user, &a->name, &a->uid, &a->gid)) != PR_OK)
 		return r;
 	return groups_lookup(a->name, a->gid, a);
 }
@@ -251,39 +253,55 @@ bool pr_list_matches_user(const struct pr_strlist *list, const char *user)
 	return match;
 }
 
-int pr_role_resolve(const struct pr_config *cfg, const char *user,
-    enum pr_role *role, bool *exempt)
+/* Role and exemption of an account already loaded. */
+static int resolve_loaded(const struct pr_config *cfg, const char *user,
+    const struct account *a, enum pr_role *role, bool *exempt)
+{
+	bool match = false;
+	int r;
+
+	/* owner beats admin beats staff */
+	if ((r = list_match(&cfg->owners, user, a, MATCH_GRANT, &match)) != PR_OK)
+		return r;
+	if (match)
+		*role = PR_ROLE_OWNER;
+	if (!match && (r = list_match(&cfg->admins, user, a, MATCH_GRANT,
+	    &match)) != PR_OK)
+		return r;
+	if (match && *role == PR_ROLE_STAFF)
+		*role = PR_ROLE_ADMIN;
+	/* Owners and admins are never exempt, whatever the list says. */
+	if (*role == PR_ROLE_STAFF)
+		return list_match(&cfg->exempt, user, a, MATCH_EXEMPT, exempt);
+	return PR_OK;
+}
+
+/* pr_role_resolve, and the account's uid. */
+static int resolve(const struct pr_config *cfg, const char *user, enum pr_role *role,
+    bool *exempt, uid_t *uid)
 {
 	struct account a = { 0 };
-	bool match = false;
 	int r;
 
 	if (cfg == NULL || role == NULL || exempt == NULL)
 		return PR_ERR_INVALID_ARG;
 	*role = PR_ROLE_STAFF;
 	*exempt = false;
-	if ((r = account_load(user, &a)) != PR_OK)
-		goto fail;
-	/* owner beats admin beats staff */
-	if ((r = list_match(&cfg->owners, user, &a, MATCH_GRANT, &match)) != PR_OK)
-		goto fail;
-	if (match)
-		*role = PR_ROLE_OWNER;
-	if (!match && (r = list_match(&cfg->admins, user, &a, MATCH_GRANT,
-	    &match)) != PR_OK)
-		goto fail;
-	if (match && *role == PR_ROLE_STAFF)
-		*role = PR_ROLE_ADMIN;
-	/* Owners and admins are never exempt, whatever the list says. */
-	if (*role == PR_ROLE_STAFF &&
-	    (r = list_match(&cfg->exempt, user, &a, MATCH_EXEMPT, exempt)) != PR_OK)
-		goto fail;
-	r = PR_OK;
-fail:
+	if ((r = account_load(user, &a)) == PR_OK &&
+	    (r = resolve_loaded(cfg, user, &a, role, exempt)) == PR_OK)
+		*uid = a.uid;
 	if (r != PR_OK)
 		*exempt = false;
 	account_clear(&a);
 	return r;
+}
+
+int pr_role_resolve(const struct pr_config *cfg, const char *user,
+    enum pr_role *role, bool *exempt)
+{
+	uid_t uid;
+
+	return resolve(cfg, user, role, exempt, &uid);
 }
 
 /*
@@ -314,6 +332,7 @@ int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb)
 {
 	const char *user, *via;
 	char *name = NULL;
+	uid_t uid = 0;
 	gid_t gid = 0;
 	bool known;
 
@@ -323,7 +342,7 @@ int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb)
 		user = cfg->exempt.v[i];
 		if (user[0] == '@')
 			continue;    /* the literal check's job; sign-in refuses the rest */
-		known = passwd_lookup(user, &name, &gid) == PR_OK;
+		known = passwd_lookup(user, &name, &uid, &gid) == PR_OK;
 		free(name);
 		name = NULL;
 		if ((via = member_through(&cfg->owners, user, known ? &gid : NULL)) != NULL)
@@ -336,21 +355,43 @@ int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb)
 	return PR_OK;
 }
 
+enum pr_need pr_account_need(const struct pr_config *cfg, enum pr_role role,
+    bool exempt, enum pr_account_kind kind)
+{
+	/* Service accounts never sign in with a key (pam_succeed_if uid >= UID_MIN). */
+	if (kind == PR_ACCOUNT_SYSTEM)
+		return PR_NEED_NONE;
+	return pr_policy_need(&cfg->policy, role, exempt);
+}
+
+int pr_user_policy(const struct pr_config *cfg, const char *user,
+    struct pr_user_policy *out)
+{
+	int r;
+
+	if (out == NULL)
+		return PR_ERR_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	/* Strictest answer until decided, for a caller that ignores the result. */
+	out->need = PR_NEED_PHYSICAL;
+	if ((r = resolve(cfg, user, &out->role, &out->exempt, &out->uid)) != PR_OK)
+		return r;
+	out->kind = pr_account_kind(out->uid, pr_config_uid_min(cfg));
+	out->need = pr_account_need(cfg, out->role, out->exempt, out->kind);
+	return PR_OK;
+}
+
 int pr_user_need(const struct pr_config *cfg, const char *user,
     enum pr_role *role, enum pr_need *need)
 {
-	enum pr_role rl = PR_ROLE_STAFF;
-	bool exempt = false;
+	struct pr_user_policy up;
 	int r;
 
 	if (need == NULL)
 		return PR_ERR_INVALID_ARG;
-	/* Strictest answer until decided, for a caller that ignores the result. */
-	*need = PR_NEED_PHYSICAL;
-	if ((r = pr_role_resolve(cfg, user, &rl, &exempt)) != PR_OK)
-		return r;
-	*need = pr_policy_need(&cfg->policy, rl, exempt);
-	if (role != NULL)
-		*role = rl;
-	return PR_OK;
+	r = pr_user_policy(cfg, user, &up);
+	*need = up.need;
+	if (r == PR_OK && role != NULL)
+		*role = up.role;
+	return r;
 }

@@ -3,7 +3,9 @@
 #define PR_ROLES_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
+#include "accounts.h"
 #include "conf.h"
 #include "policy.h"
 
@@ -38,7 +40,31 @@ int pr_role_resolve(const struct pr_config *cfg, const char *user,
  */
 int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb);
 
-/* The need for user under cfg: role + exemption + pr_policy_need. */
+/* What the policy asks of one account. */
+struct pr_user_policy {
+	uid_t uid;
+	enum pr_account_kind kind;   /* by uid and the policy's uid_min */
+	enum pr_role role;
+	bool exempt;
+	enum pr_need need;
+};
+
+/*
+ * Role, exemption and kind of user, and so its need: pr_policy_need for
+ * people and root, none for system accounts (accounts.h). Errors as
+ * pr_role_resolve; out->need is PR_NEED_PHYSICAL until decided.
+ */
+int pr_user_policy(const struct pr_config *cfg, const char *user,
+    struct pr_user_policy *out);
+
+/*
+ * The need of an account already resolved (role, exemption, kind): the
+ * one rule pr_user_policy and the coverage report apply.
+ */
+enum pr_need pr_account_need(const struct pr_config *cfg, enum pr_role role,
+    bool exempt, enum pr_account_kind kind);
+
+/* pr_user_policy's role and need (role may be NULL). */
 int pr_user_need(const struct pr_config *cfg, const char *user,
     enum pr_role *role, enum pr_need *need);
 

@@ -19,12 +19,17 @@
 
 int pr_signin_user(struct pr_signin *s)
 {
+	struct pr_user_policy up;
 	int r;
 
 	if (s->user == NULL || !pr_username_valid(s->user))
 		return PR_ERR_NOT_FOUND;
-	if ((r = pr_user_need(s->cfg, s->user, &s->role, &s->need)) != PR_OK)
+	r = pr_user_policy(s->cfg, s->user, &up);
+	s->need = up.need;
+	if (r != PR_OK)
 		return r;
+	s->role = up.role;
+	s->kind = up.kind;
 	s->user_known = true;
 	/* A step-up asks every user for a key, whatever their requirement. */
 	if (s->step_up && s->need == PR_NEED_NONE)
@@ -122,8 +127,9 @@ static int no_requirement(struct pr_signin *s, bool *ignore, const char **note)
 	int r;
 
 	*ignore = true;
-	*note = "no-requirement";
-	if (!s->opportunistic)
+	*note = s->kind == PR_ACCOUNT_SYSTEM ? "system-account" : "no-requirement";
+	/* A service account never signs in with a key, not even opportunistically. */
+	if (!s->opportunistic || s->kind == PR_ACCOUNT_SYSTEM)
 		return PR_OK;
 	if ((r = load_creds(s)) == PR_OK)
 		r = assert_and_record_use(s);
@@ -148,10 +154,50 @@ int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note)
 	return r;
 }
 
+/*
+ * Whether root is the one asking: util-linux su (2.38: PAM_RUSER is the
+ * name of getpwuid(getuid())) and sudo (1.9.13: PAM_RUSER is the invoking
+ * user; PAM_USER is that user too, so "sudo -u X" by root checks root's
+ * account) leave the real uid the caller's. Both are needed: a process
+ * of root's that did not set PAM_RUSER (login, sshd, gdm) is signing
+ * someone in. (rlogind sets PAM_RUSER to the name the remote end claims;
+ * the auth phase still asks that user for a key.)
+ */
+static bool applicant_root(const struct pr_signin *s)
+{
+	return s->real_root && s->ruser != NULL && strcmp(s->ruser, "root") == 0;
+}
+
+/*
+ * The account phase denies a covered user without an acceptable key only
+ * when someone is signing in as them. Root's own account runs cron jobs
+ * and daemons (its sign-ins are the auth phase's, as pam_faillock leaves
+ * root alone without even_deny_root); root switching to an account (su,
+ * runuser, sudo -u) already holds every right; the unattended services
+ * start work with nobody at a keyboard.
+ */
+static const char *account_left_alone(const struct pr_signin *s)
+{
+	if (s->kind == PR_ACCOUNT_ROOT)
+		return "root's own account";
+	if (applicant_root(s))
+		return "root is the applicant";
+	if (pr_unattended_service(s->cfg, s->service))
+		return "unattended service";
+	return NULL;
+}
+
 int pr_signin_account(struct pr_signin *s, bool *ignore)
 {
-	*ignore = s->need == PR_NEED_NONE;
-	return *ignore ? PR_OK : load_creds(s);
+	*ignore = true;
+	if (s->need == PR_NEED_NONE) {
+		s->account_note = s->kind == PR_ACCOUNT_SYSTEM ? "system account" : "no requirement";
+		return PR_OK;
+	}
+	if ((s->account_note = account_left_alone(s)) != NULL)
+		return PR_OK;
+	*ignore = false;
+	return load_creds(s);
 }
 
 const char *pr_signin_event(const struct pr_signin *s)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "accounts.h"
 #include "assert.h"
 #include "conf.h"
 #include "err.h"
@@ -26,6 +27,12 @@ struct pr_signin {
 	const char *tty;
 	const char *rhost;
 	const char *path;              /* "direct" or "helper" */
+	/*
+	 * Who is asking, for the account phase: the process's real uid is 0
+	 * and PAM_RUSER (may be NULL) names the caller, as su and sudo set it.
+	 */
+	bool real_root;
+	const char *ruser;
 	bool uv_required;              /* module option uv=required */
 	bool step_up;                  /* module option step_up */
 	bool opportunistic;            /* module option opportunistic */
@@ -41,7 +48,9 @@ struct pr_signin {
 	/* Decided here. */
 	bool user_known;               /* a valid name policy could place */
 	enum pr_role role;
+	enum pr_account_kind kind;     /* person, root or system (accounts.h) */
 	enum pr_need need;             /* with step_up: at least any key */
+	const char *account_note;      /* why the account phase left it to the stack */
 	struct pr_credlist creds;
 	bool *acceptable;              /* per credential, allowed by policy */
 	const struct pr_cred *used;    /* the credential verified or seen */
@@ -66,8 +75,10 @@ int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note);
 
 /*
  * The account decision, after pr_signin_user: PR_OK with *ignore when no
- * requirement applies, PR_OK when an acceptable key is enrolled,
- * PR_ERR_NOT_ENROLLED or the error loading them.
+ * requirement applies or nobody is signing in (s->account_note says
+ * which: root's own account, root as the applicant, an unattended
+ * service), PR_OK when an acceptable key is enrolled, PR_ERR_NOT_ENROLLED
+ * or the error loading them.
  */
 int pr_signin_account(struct pr_signin *s, bool *ignore);
 

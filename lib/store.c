@@ -680,6 +680,49 @@ int pr_store_load(const char *state_dir, const char *user,
 	return r;
 }
 
+struct pr_store_reader {
+	struct pr_user_file f;
+};
+
+int pr_store_reader_open(const char *state_dir, struct pr_store_reader **out,
+    struct pr_errbuf *eb)
+{
+	struct pr_store_reader *rd;
+	int r;
+
+	if ((*out = rd = calloc(1, sizeof(*rd))) == NULL)
+		return PR_ERR_NOMEM;
+	/* Any valid name: only the directories are opened here. */
+	if ((r = pr_user_file_open(&rd->f, state_dir, "users", "root", NULL, false, eb)) != PR_OK)
+		pr_store_reader_close(out);
+	return r;
+}
+
+int pr_store_reader_load(struct pr_store_reader *rd, const char *user,
+    struct pr_credlist *out, struct pr_errbuf *eb)
+{
+	struct pr_user_file *f = &rd->f;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	if (!pr_username_valid(user))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid user name");
+	n = snprintf(f->path, sizeof(f->path), "%s/%s/%s", f->state_dir, f->subdir, user);
+	if (n < 0 || (size_t)n >= sizeof(f->path))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: path too long", f->state_dir);
+	f->user = user;
+	return store_read_user(f, out, eb);
+}
+
+void pr_store_reader_close(struct pr_store_reader **rd)
+{
+	if (rd == NULL || *rd == NULL)
+		return;
+	pr_user_file_close(&(*rd)->f);
+	free(*rd);
+	*rd = NULL;
+}
+
 typedef int (*store_mutator)(struct pr_credlist *l, const void *arg,
     struct pr_user_file *x, struct pr_errbuf *eb);
 

@@ -38,6 +38,8 @@ static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
 	tx->s.tty = pam_item_str(pamh, PAM_TTY);
 	tx->s.rhost = pam_item_str(pamh, PAM_RHOST);
 	tx->s.path = "direct";
+	tx->s.real_root = getuid() == 0;
+	tx->s.ruser = pam_item_str(pamh, PAM_RUSER);
 	if ((r = pr_modopts_parse(argc, argv, &tx->opts, &eb)) != PR_OK) {
 		pam_syslog(pamh, LOG_ERR, "bad module option: %s", eb.msg);
 		return PR_ERR_CONFIG;
@@ -162,7 +164,11 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 	return PAM_SUCCESS;
 }
 
-/* Deny accounts that policy requires a key of but that have none acceptable. */
+/*
+ * Deny accounts that policy requires a key of but that have none
+ * acceptable, when someone signs in as them (lib/signin.c decides who
+ * that is; the ssh option's check is the gateway's sign-in itself).
+ */
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
@@ -185,6 +191,9 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		tx_log_internal(&tx, r);
 	}
 	if (r == PR_OK) {
+		if (ignore)
+			PR_DEBUG(&tx, "%s: left to the stack: %s", __func__, tx.s.account_note != NULL ?
+			    tx.s.account_note : "practicerunner-verify decided");
 		rc = ignore ? PAM_IGNORE : PAM_SUCCESS;
 		goto done;
 	}

@@ -51,6 +51,7 @@ CLEANFILES += tests/softkey-build/libsk-softkey.so
 INTEGRATION_TESTS = \
 	tests/integration/module_auth.sh \
 	tests/integration/module_policy.sh \
+	tests/integration/accounts_scope.sh \
 	tests/integration/admin_cli.sh \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
@@ -65,6 +66,7 @@ INTEGRATION_TESTS = \
 	tests/integration/conf_examples.sh \
 	tests/integration/module_stepup.sh \
 	tests/integration/sudo_stepup.sh \
+	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \

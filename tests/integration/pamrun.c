@@ -14,6 +14,9 @@
  * span lines) goes into the PAM environment first, as sshd puts
  * SSH_AUTH_INFO_0 there.
  *
+ * With PAMRUN_RUSER set, PAM_RUSER is that name (as su and sudo set it to
+ * the calling user); pamrun's real uid is the caller's, root in the tests.
+ *
  * usage: pamrun SERVICE USER auth|account|session
  */
 #include "config.h"
@@ -161,6 +164,8 @@ int main(int argc, char **argv)
 	}
 	pam_set_item(pamh, PAM_RHOST, "192.0.2.10");
 	pam_set_item(pamh, PAM_TTY, "pts/7");
+	if (getenv("PAMRUN_RUSER") != NULL)
+		pam_set_item(pamh, PAM_RUSER, getenv("PAMRUN_RUSER"));
 	if ((rc = putenv_from_file(pamh)) != PAM_SUCCESS) {
 		printf("putenv: %s\n", code_name(rc));
 		pam_end(pamh, rc);

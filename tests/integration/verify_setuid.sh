@@ -64,7 +64,8 @@ same_both() {
 	pam_as "$user" "$svc" "$user" "$phase" "$pin"
 	out_h=$(grep -v '^PWRAP' "$T/out"); cp "$T/out" "$T/out.helper"
 	grep -qx "result: $want" "$T/out" || { echo "# helper path: $(tail -n 1 "$T/out")"; return 1; }
-	if [ "$want" != PAM_SUCCESS ] || [ "$phase" = auth ]; then
+	# (the account phase records its refusals only)
+	if [ "$phase" = auth ] || { [ "$want" != PAM_SUCCESS ] && [ "$want" != PAM_SYSTEM_ERR ]; }; then
 		rec_h=$(core); path_h=$(audit_ns_last path)
 	fi
 	pam_as root "$svc" "$user" "$phase" "$pin"
@@ -120,6 +121,17 @@ check "UV required, PIN not given: cancelled alike" same_both unlock-uv prstaff 
 attach prstaff2/sy
 check "account phase, no key: denied alike" same_both unlock prstaff2 account PAM_PERM_DENIED
 check "account phase, enrolled: success alike" same_both unlock prstaff account PAM_SUCCESS
+# The account phase's exceptions and the account kinds, decided alike
+# (lib/signin.c) on the helper path and the direct path.
+cp "$T/pam.d/unlock" "$T/pam.d/cron"
+records=$(wc -l < "$AUDIT_NS")
+check "account phase, service cron, no key: ignored alike" same_both cron prstaff2 account PAM_IGNORE
+check "... nothing recorded on either path" test "$(wc -l < "$AUDIT_NS")" = "$records"
+echo "uid_min = $(( $(id -u prstaff2) + 1 ))" >> "$NS_ETC/practicerunner.conf"
+check "a system account by uid_min: auth ignored alike" same_both unlock prstaff2 auth PAM_IGNORE
+check "... recorded as system-account" test "$(audit_ns_last reason)" = system-account
+check "... account ignored alike" same_both unlock prstaff2 account PAM_IGNORE
+write_ns_policy all-users owners discouraged 2
 attach prstaff/sy
 check "step_up: success alike (event step-up)" same_both unlock-stepup prstaff auth PAM_SUCCESS 2468
 check "... recorded as step-up" test "$(audit_ns_last event)" = step-up

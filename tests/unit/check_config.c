@@ -133,6 +133,14 @@ static const struct {
 	  "t.conf:2: invalid value 'required ' for user_verification" },
 	/* integers and ranges */
 	{ RP "touch_timeout = 0\n", 0, "t.conf:2: invalid value '0' for touch_timeout (expected 1 to 600 seconds)" },
+	{ RP "uid_min = 0\n", 0, "t.conf:2: invalid value '0' for uid_min (expected 1 to 999999999)" },
+	{ RP "uid_min = -1000\n", 0, "t.conf:2: invalid value '-1000' for uid_min" },
+	{ RP "uid_min = 1000000000\n", 0, "t.conf:2: invalid value '1000000000' for uid_min" },
+	{ RP "uid_min = 1000\nuid_min = 500\n", 0, "t.conf:3: uid_min is set more than once (first on line 2)" },
+	{ RP "unattended_services = {\"cron\", \"bad service\"}\n", 0,
+	  "t.conf:2: invalid entry 'bad service' in unattended_services (expected a PAM service name)" },
+	{ RP "unattended_services = {\"cron\"}\nunattended_services = {}\n", 0,
+	  "t.conf:3: unattended_services is given twice (line 2 and line 3); give it once" },
 	{ RP "touch_timeout = 601\n", 0, "t.conf:2: invalid value '601' for touch_timeout" },
 	{ RP "touch_timeout = -1\n", 0, "t.conf:2: invalid value '-1' for touch_timeout" },
 	{ RP "touch_timeout = ten\n", 0, "t.conf:2: invalid value 'ten' for touch_timeout (expected a whole number in decimal)" },
@@ -330,6 +338,8 @@ static const char full_file[] =
     "physical_aaguids     = {\"cb69481e-8ff7-4039-93ec-0a2729a154a8\",\n"
     "                        \"EE882879721C491397753DFCCE97072A\"}\n"
     "exempt               = {\"backup-svc\", \"@svc-accounts\"}\n"
+    "uid_min              = 5000\n"
+    "unattended_services  = {\"cron\", \"backup-job\"}\n"
     "roles {\n"
     "  owners = {\"drlee\", \"@clinic-owners\"}\n"
     "  admins = {\"@clinic-admins\", \"itdesk\"}\n"
@@ -370,6 +380,7 @@ START_TEST(every_key)
 	static const char *const owners[] = { "drlee", "@clinic-owners" };
 	static const char *const admins[] = { "@clinic-admins", "itdesk" };
 	static const char *const services[] = { "login", "gdm-password", "practicerunner-recover" };
+	static const char *const unattended[] = { "cron", "backup-job" };
 	struct pr_config *cfg;
 
 	write_conf(full_file);
@@ -389,6 +400,8 @@ START_TEST(every_key)
 	assert_list(&cfg->exempt, exempt, 2);
 	assert_list(&cfg->owners, owners, 2);
 	assert_list(&cfg->admins, admins, 2);
+	ck_assert_int_eq(cfg->uid_min, 5000);
+	assert_list(&cfg->unattended_services, unattended, 2);
 	assert_list(&cfg->recovery.services, services, 3);
 	ck_assert_int_eq(cfg->recovery.ticket_lifetime, 600);
 	ck_assert_int_eq(cfg->recovery.codes, 12);
@@ -409,6 +422,7 @@ END_TEST
 static void assert_defaults(const struct pr_config *cfg)
 {
 	static const char *const services[] = { "login" };
+	static const char *const unattended[] = { "cron", "crond", "atd", "systemd-user" };
 
 	ck_assert_int_eq(cfg->policy.require_security_key, PR_REQ_KEY_NONE);
 	ck_assert_int_eq(cfg->policy.require_physical_key, PR_REQ_PHYS_NONE);
@@ -422,6 +436,8 @@ static void assert_defaults(const struct pr_config *cfg)
 	assert_list(&cfg->exempt, NULL, 0);
 	assert_list(&cfg->owners, NULL, 0);
 	assert_list(&cfg->admins, NULL, 0);
+	ck_assert_int_eq(cfg->uid_min, 0);      /* not set: login.defs */
+	assert_list(&cfg->unattended_services, unattended, 4);
 	assert_list(&cfg->recovery.services, services, 1);
 	ck_assert_int_eq(cfg->recovery.ticket_lifetime, 1800);
 	ck_assert_int_eq(cfg->recovery.codes, 10);
@@ -533,6 +549,10 @@ static const struct {
 	{ "exempt = {\"no-such-user-prck\"}\nroles {\n owners = {\"@daemon\"}\n}\n", "exempt", 1 },
 	{ "exempt = \"solo\"\n", "exempt", 1 },
 	{ "recovery {\n services = {}\n}\n", "services", 0 },
+	{ "uid_min = 1\n", "uid_min", 1 },
+	{ "uid_min = 999999999\n", "uid_min", 999999999 },
+	{ "uid_min = 01000\n", "uid_min", 1000 },    /* decimal */
+	{ "unattended_services = {}\n", "unattended_services", 0 },
 	{ "/* block\n comment */ touch_timeout = 9 // trailing\n", "touch_timeout", 9 },
 	{ "touch_timeout = 8\r\nstate_dir = \"/s\"\r\n", "touch_timeout", 8 },
 	{ "rp_id = \"pam://" X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 "xxxxxxxxx\"\n",
@@ -557,6 +577,8 @@ static long edge_value(const struct pr_config *c, const char *key)
 	if (strcmp(key, "user_verification") == 0) return c->policy.user_verification;
 	if (strcmp(key, "exempt") == 0) return (long)c->exempt.n;
 	if (strcmp(key, "services") == 0) return (long)c->recovery.services.n;
+	if (strcmp(key, "uid_min") == 0) return c->uid_min;
+	if (strcmp(key, "unattended_services") == 0) return (long)c->unattended_services.n;
 	if (strcmp(key, "rp_id_len") == 0) return (long)strlen(c->rp_id);
 	return -999;
 }

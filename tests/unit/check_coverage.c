@@ -1,7 +1,8 @@
 /*
  * Unit tests of lib/coverage.c: the status table (every status, their
  * precedence, the 90-day edge to the second), the names, UID_MIN from
- * login.defs, the interactive-account rule, and the users in scope.
+ * login.defs, the kinds of account (lib/accounts.c), and the users in
+ * scope from one pass (lib/coverage_scope.c).
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "coverage.h"
 #include "err.h"
 #include "util.h"
@@ -179,7 +181,7 @@ START_TEST(out_of_policy)
 }
 END_TEST
 
-/* ---- UID_MIN and the interactive rule ------------------------------------------- */
+/* ---- UID_MIN and the kinds of account ------------------------------------------- */
 
 static const struct {
 	const char *text;    /* NULL: no file */
@@ -216,35 +218,49 @@ START_TEST(uid_min)
 	close(fd);
 	if (uid_min_rows[_i].text == NULL)
 		unlink(path);
-	ck_assert_uint_eq(pr_coverage_uid_min(path), uid_min_rows[_i].want);
+	ck_assert_uint_eq(pr_login_defs_uid_min(path), uid_min_rows[_i].want);
 	unlink(path);
 }
 END_TEST
 
 static const struct {
-	uid_t uid;
-	const char *shell;
-	bool want;
-} interactive_rows[] = {
-	{ 1000, "/bin/bash", true },
-	{ 1000, "/usr/bin/zsh", true },
-	{ 5000, "", true },            /* empty: /bin/sh */
-	{ 5000, NULL, true },
-	{ 1000, "/usr/sbin/nologin", false },
-	{ 1000, "/sbin/nologin", false },
-	{ 1000, "/bin/false", false },
-	{ 1000, "/usr/bin/false", false },
-	{ 1000, "nologin", false },
-	{ 1000, "/usr/local/bin/nologin-wrapper", true },
-	{ 999, "/bin/bash", false },
-	{ 0, "/bin/bash", false },
-	{ 4294967294u, "/bin/sh", true },
+	uid_t uid, uid_min;
+	enum pr_account_kind want;
+} kind_rows[] = {
+	{ 1000, 1000, PR_ACCOUNT_PERSON },     /* UID_MIN itself is a person */
+	{ 999, 1000, PR_ACCOUNT_SYSTEM },
+	{ 1, 1000, PR_ACCOUNT_SYSTEM },
+	{ 0, 1000, PR_ACCOUNT_ROOT },
+	{ 0, 1, PR_ACCOUNT_ROOT },
+	{ 65534, 1000, PR_ACCOUNT_SYSTEM },    /* nobody */
+	{ 65533, 1000, PR_ACCOUNT_PERSON },
+	{ 65535, 1000, PR_ACCOUNT_PERSON },
+	{ 500, 500, PR_ACCOUNT_PERSON },
+	{ 1500, 2000, PR_ACCOUNT_SYSTEM },
+	{ 4294967294u, 1000, PR_ACCOUNT_PERSON },
 };
 
-START_TEST(interactive)
+START_TEST(kinds)
 {
-	ck_assert_int_eq(pr_coverage_interactive(interactive_rows[_i].uid,
-	    interactive_rows[_i].shell, 1000), interactive_rows[_i].want);
+	ck_assert_int_eq(pr_account_kind(kind_rows[_i].uid, kind_rows[_i].uid_min),
+	    kind_rows[_i].want);
+}
+END_TEST
+
+START_TEST(kind_names_and_uid_min)
+{
+	struct pr_config cfg;
+
+	ck_assert_str_eq(pr_account_kind_name(PR_ACCOUNT_PERSON), "person");
+	ck_assert_str_eq(pr_account_kind_name(PR_ACCOUNT_ROOT), "root");
+	ck_assert_str_eq(pr_account_kind_name(PR_ACCOUNT_SYSTEM), "system");
+	ck_assert_str_eq(pr_account_kind_name((enum pr_account_kind)42), "unknown");
+	memset(&cfg, 0, sizeof(cfg));
+	/* not set: login.defs (or 1000) */
+	ck_assert_uint_eq(pr_config_uid_min(&cfg), pr_login_defs_uid_min(NULL));
+	ck_assert_uint_eq(pr_config_uid_min(NULL), pr_login_defs_uid_min(NULL));
+	cfg.uid_min = 5000;
+	ck_assert_uint_eq(pr_config_uid_min(&cfg), 5000);
 }
 END_TEST
 
@@ -281,12 +297,51 @@ static struct pr_strlist strlist(const char *const *v, size_t n)
 	return l;
 }
 
-static bool listed(const struct pr_strlist *l, const char *name)
+/*
+ * The accounts a scope must list (not system accounts, valid names), as
+ * a NULL-terminated list: taken before and after the scope, and compared
+ * on names in both, since other tests create and remove accounts meanwhile.
+ */
+static char **people(uid_t min)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], name) == 0)
+	struct passwd *pw;
+	char **v = NULL;
+	size_t n = 0;
+
+	setpwent();
+	while ((pw = getpwent()) != NULL) {
+		if (pr_account_kind(pw->pw_uid, min) == PR_ACCOUNT_SYSTEM ||
+		    !pr_username_valid(pw->pw_name))
+			continue;
+		ck_assert_ptr_nonnull(v = realloc(v, (n + 2) * sizeof(*v)));
+		ck_assert_ptr_nonnull(v[n++] = strdup(pw->pw_name));
+		v[n] = NULL;
+	}
+	endpwent();
+	return v;
+}
+
+static bool in_list(char **v, const char *name)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		if (strcmp(v[i], name) == 0)
 			return true;
 	return false;
+}
+
+static void list_free(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static const struct pr_scope_user *found(const struct pr_scope *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
 }
 
 START_TEST(scope)
@@ -294,41 +349,67 @@ START_TEST(scope)
 	static const char *const owners[] = { "root", "root", "Bad Name" };
 	static const char *const admins[] = { "@daemon", "no-such-user-prcov" };
 	static const char *const exempt[] = { "@no-such-group-prcov", "bin" };
+	const struct pr_scope_user *u;
 	struct pr_config cfg;
-	struct pr_strlist out = { NULL, 0 };
+	struct pr_scope out = { NULL, 0, 0 };
 	struct pr_errbuf eb = { "" };
 	struct passwd *pw;
-	size_t skipped = 0;
-	uid_t min = pr_coverage_uid_min(NULL);
+	uid_t min = pr_login_defs_uid_min(NULL);
+	char **before = people(min), **after;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.owners = strlist(owners, 3);
 	cfg.admins = strlist(admins, 2);
 	cfg.exempt = strlist(exempt, 2);
 	cfg.state_dir = sdir;
-	ck_assert_int_eq(pr_coverage_users(&cfg, NULL, &out, &skipped, &eb), PR_OK);
-	ck_assert_uint_eq(skipped, 1);                   /* "Bad Name" */
-	ck_assert(listed(&out, "root"));                 /* named (uid 0) */
-	ck_assert(listed(&out, "daemon"));               /* primary group of @daemon */
-	ck_assert(listed(&out, "bin"));                  /* exempt, nologin shell */
-	ck_assert(listed(&out, "no-such-user-prcov"));   /* named: the caller reports it */
-	ck_assert(listed(&out, "zz-enrolled"));          /* has a credential file */
-	ck_assert(!listed(&out, "Bad Name"));
-	for (size_t i = 1; i < out.n; i++)               /* sorted, no duplicates */
-		ck_assert_int_lt(strcmp(out.v[i - 1], out.v[i]), 0);
-	setpwent();
-	while ((pw = getpwent()) != NULL)
-		if (pr_coverage_interactive(pw->pw_uid, pw->pw_shell, min) &&
-		    pr_username_valid(pw->pw_name))
-			ck_assert_msg(listed(&out, pw->pw_name), "%s missing", pw->pw_name);
-	endpwent();
-	pr_strlist_clear(&out);
+	ck_assert_int_eq(pr_coverage_scope(&cfg, &out, &eb), PR_OK);
+	after = people(min);
+	ck_assert_uint_eq(out.skipped, 1);                  /* "Bad Name" */
+	ck_assert_ptr_nonnull(u = found(&out, "root"));     /* named, and root */
+	ck_assert(u->resolved && u->role == PR_ROLE_OWNER && u->kind == PR_ACCOUNT_ROOT);
+	ck_assert_ptr_nonnull(u = found(&out, "daemon"));   /* primary group of @daemon */
+	ck_assert(u->resolved && u->role == PR_ROLE_ADMIN && !u->exempt);
+	ck_assert_int_eq(u->kind, PR_ACCOUNT_SYSTEM);
+	ck_assert_ptr_nonnull(u = found(&out, "bin"));      /* exempt, a system account */
+	ck_assert(u->resolved && u->role == PR_ROLE_STAFF && u->exempt);
+	ck_assert_ptr_nonnull(u = found(&out, "no-such-user-prcov"));  /* the caller reports it */
+	ck_assert(!u->resolved);
+	ck_assert_ptr_nonnull(u = found(&out, "zz-enrolled"));         /* has a credential file */
+	ck_assert(!u->resolved && u->has_file);
+	ck_assert_ptr_nonnull(u = found(&out, "root"));
+	ck_assert(!u->has_file);
+	ck_assert_ptr_null(found(&out, "Bad Name"));
+	ck_assert_ptr_null(found(&out, "nobody"));          /* system, not named */
+	for (size_t i = 1; i < out.n; i++)                  /* sorted, no duplicates */
+		ck_assert_int_lt(strcmp(out.v[i - 1].name, out.v[i].name), 0);
+	/* every account but the system accounts, whatever its shell */
+	for (size_t i = 0; before[i] != NULL; i++)
+		if (in_list(after, before[i]))
+			ck_assert_msg(found(&out, before[i]) != NULL, "%s missing", before[i]);
+	list_free(before);
+	list_free(after);
+	pr_scope_clear(&out);
+	/* the policy's uid_min moves the line: uid 3 (sys) is a person at uid_min 2 */
+	cfg.uid_min = 2;
+	ck_assert_int_eq(pr_coverage_scope(&cfg, &out, &eb), PR_OK);
+	if ((pw = getpwuid(3)) != NULL && pr_username_valid(pw->pw_name))
+		ck_assert_ptr_nonnull(found(&out, pw->pw_name));
+	pr_scope_clear(&out);
+	cfg.uid_min = 0;
+	/* an owners @group that does not exist: nothing resolved here */
+	free(cfg.owners.v[1]);
+	ck_assert_ptr_nonnull(cfg.owners.v[1] = strdup("@no-such-group-prcov"));
+	ck_assert_int_eq(pr_coverage_scope(&cfg, &out, &eb), PR_OK);
+	ck_assert_ptr_nonnull(u = found(&out, "root"));
+	ck_assert(!u->resolved);
+	pr_scope_clear(&out);
 	/* an unusable state directory is an error, with nothing returned */
 	cfg.state_dir = (char *)"/nonexistent/prcov";
-	ck_assert_int_ne(pr_coverage_users(&cfg, NULL, &out, &skipped, &eb), PR_OK);
+	ck_assert_int_ne(pr_coverage_scope(&cfg, &out, &eb), PR_OK);
 	ck_assert_uint_eq(out.n, 0);
 	ck_assert_ptr_null(out.v);
-	ck_assert_int_eq(pr_coverage_users(NULL, NULL, &out, &skipped, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_coverage_scope(NULL, &out, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_coverage_scope(&cfg, NULL, &eb), PR_ERR_INVALID_ARG);
 	pr_strlist_clear(&cfg.owners);
 	pr_strlist_clear(&cfg.admins);
 	pr_strlist_clear(&cfg.exempt);
@@ -346,7 +427,8 @@ int main(void)
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, out_of_policy);
 	tcase_add_loop_test(tc, uid_min, 0, NROWS(uid_min_rows));
-	tcase_add_loop_test(tc, interactive, 0, NROWS(interactive_rows));
+	tcase_add_loop_test(tc, kinds, 0, NROWS(kind_rows));
+	tcase_add_test(tc, kind_names_and_uid_min);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tu, scope_setup, scope_teardown);
 	tcase_add_test(tu, scope);

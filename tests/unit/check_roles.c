@@ -296,6 +296,40 @@ START_TEST(user_need_root)
 }
 END_TEST
 
+/* pr_user_policy: the kind of account decides before role and policy do. */
+START_TEST(user_policy_kinds)
+{
+	struct pr_user_policy up;
+	struct pr_config c;
+
+	mkconfig(&c, "", "", "");
+	c.policy.require_security_key = PR_REQ_KEY_ALL_USERS;
+	ck_assert_int_eq(pr_user_policy(&c, "root", &up), PR_OK);
+	ck_assert_uint_eq(up.uid, 0);
+	ck_assert_int_eq(up.kind, PR_ACCOUNT_ROOT);
+	ck_assert_int_eq(up.need, PR_NEED_ANY_KEY);         /* root is covered */
+	ck_assert_int_eq(pr_user_policy(&c, "daemon", &up), PR_OK);
+	ck_assert_int_eq(up.kind, PR_ACCOUNT_SYSTEM);
+	ck_assert_int_eq(up.need, PR_NEED_NONE);            /* service accounts never */
+	/* a system account named an owner still needs nothing: uid decides */
+	c.policy.require_physical_key = PR_REQ_PHYS_ALL_USERS;
+	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_OWNER, false, PR_ACCOUNT_SYSTEM), PR_NEED_NONE);
+	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_STAFF, false, PR_ACCOUNT_PERSON), PR_NEED_PHYSICAL);
+	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_STAFF, false, PR_ACCOUNT_ROOT), PR_NEED_PHYSICAL);
+	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_STAFF, true, PR_ACCOUNT_ROOT), PR_NEED_NONE);
+	/* uid_min 1 makes daemon (uid 1) a person */
+	c.uid_min = 1;
+	ck_assert_int_eq(pr_user_policy(&c, "daemon", &up), PR_OK);
+	ck_assert_int_eq(up.kind, PR_ACCOUNT_PERSON);
+	ck_assert_int_eq(up.need, PR_NEED_PHYSICAL);
+	/* unknown users: the strictest need, and the lookup's answer */
+	ck_assert_int_eq(pr_user_policy(&c, NO_USER, &up), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(up.need, PR_NEED_PHYSICAL);
+	ck_assert_int_eq(pr_user_policy(&c, "root", NULL), PR_ERR_INVALID_ARG);
+	freeconfig(&c);
+}
+END_TEST
+
 /* ---- accounts created for this run (root only) ---------------------------------------- */
 
 /*
@@ -555,6 +589,7 @@ static Suite *roles_suite(bool created)
 	tcase_add_loop_test(tc, check_exempt_system, 0, NROWS(check_exempt_rows));
 	tcase_add_test(tc, role_bad_input);
 	tcase_add_loop_test(tc, user_need_root, 0, NROWS(need_rows));
+	tcase_add_test(tc, user_policy_kinds);
 	suite_add_tcase(s, tc);
 	if (created) {
 		tcase_add_test(tn, accounts_created);

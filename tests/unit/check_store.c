@@ -474,6 +474,25 @@ START_TEST(add_load_round_trip)
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_int_eq(pr_store_load(sdir, "carol", &l, &eb), PR_OK);  /* no file: empty */
 	ck_assert_uint_eq(l.n, 0);
+	/* The reader (the coverage report's) loads alike, the directories opened once. */
+	{
+		struct pr_store_reader *rd = NULL;
+
+		ck_assert_int_eq(pr_store_reader_open(sdir, &rd, &eb), PR_OK);
+		for (int round = 0; round < 2; round++) {
+			ck_assert_int_eq(pr_store_reader_load(rd, "alice", &l, &eb), PR_OK);
+			ck_assert_uint_eq(l.n, 4);
+			for (size_t i = 0; i < 4; i++)
+				assert_cred_eq(&l.v[i], &c[i]);
+			pr_credlist_clear(&l);
+			ck_assert_int_eq(pr_store_reader_load(rd, "carol", &l, &eb), PR_OK);
+			ck_assert_uint_eq(l.n, 0);
+		}
+		ck_assert_int_eq(pr_store_reader_load(rd, "../alice", &l, &eb), PR_ERR_INVALID_ARG);
+		pr_store_reader_close(&rd);
+		ck_assert_ptr_null(rd);
+		pr_store_reader_close(&rd);      /* twice: a no-op */
+	}
 	for (unsigned i = 0; i < 4; i++)
 		pr_cred_clear(&c[i]);
 }
@@ -642,6 +661,18 @@ START_TEST(damaged_store_rows)
 	ck_assert_msg(r == damage_rows[_i].want, "row %d: %d (%s)", _i, r, eb.msg);
 	ck_assert_msg(strstr(eb.msg, damage_rows[_i].msg) != NULL, "row %d: '%s'", _i, eb.msg);
 	ck_assert_uint_eq(l.n, 0);
+	/* the reader refuses alike, with the same words */
+	{
+		struct pr_store_reader *rd = NULL;
+		struct pr_errbuf eb2 = { "" };
+
+		if ((r = pr_store_reader_open(state, &rd, &eb2)) == PR_OK)
+			r = pr_store_reader_load(rd, "alice", &l, &eb2);
+		ck_assert_msg(r == damage_rows[_i].want, "row %d, reader: %d (%s)", _i, r, eb2.msg);
+		ck_assert_str_eq(eb2.msg, eb.msg);
+		ck_assert_uint_eq(l.n, 0);
+		pr_store_reader_close(&rd);
+	}
 	ck_assert_int_eq(lstat(upath, &before), 0);
 	make_cred(&c, 77);
 	ck_assert_int_ne(pr_store_add(state, "alice", &c, &eb), PR_OK);
