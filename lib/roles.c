@@ -358,8 +358,13 @@ int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb)
 enum pr_need pr_account_need(const struct pr_config *cfg, enum pr_role role,
     bool exempt, enum pr_account_kind kind)
 {
-	/* Service accounts never sign in with a key (pam_succeed_if uid >= UID_MIN). */
-	if (kind == PR_ACCOUNT_SYSTEM)
+	/*
+	 * Service accounts never sign in with a key (pam_succeed_if uid >=
+	 * UID_MIN). An account the policy names an owner or admin is a person
+	 * whatever its uid: like exempt, a low uid must not take the
+	 * requirement off the accounts that can change everyone's security.
+	 */
+	if (kind == PR_ACCOUNT_SYSTEM && role == PR_ROLE_STAFF)
 		return PR_NEED_NONE;
 	return pr_policy_need(&cfg->policy, role, exempt);
 }

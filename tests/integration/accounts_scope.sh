@@ -91,6 +91,11 @@ STAFF2_UID=$(id -u prstaff2)
 echo "uid_min = $((STAFF2_UID + 1))" >> "$CONF"
 check "uid_min above the account's uid: auth is PAM_IGNORE" expect_pam PAM_IGNORE login prstaff2 auth ""
 check "... account is PAM_IGNORE" expect_pam PAM_IGNORE login prstaff2 account ""
+OWNER_UID=$(id -u prowner)
+write_policy all-users none
+echo "uid_min = $((OWNER_UID + 1))" >> "$CONF"
+check "an owner below uid_min is still covered: auth refused without a key" expect_pam PAM_AUTH_ERR login prowner auth "$T/sy.key"
+check "... and the account phase denies the keyless owner" fails expect_pam PAM_SUCCESS login prowner account ""
 write_policy all-users none
 echo "uid_min = $STAFF2_UID" >> "$CONF"
 check "uid_min equal to the account's uid: covered (auth refused without a key)" expect_pam PAM_AUTH_ERR login prstaff2 auth "$T/sy.key"

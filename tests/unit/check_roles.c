@@ -311,9 +311,11 @@ START_TEST(user_policy_kinds)
 	ck_assert_int_eq(pr_user_policy(&c, "daemon", &up), PR_OK);
 	ck_assert_int_eq(up.kind, PR_ACCOUNT_SYSTEM);
 	ck_assert_int_eq(up.need, PR_NEED_NONE);            /* service accounts never */
-	/* a system account named an owner still needs nothing: uid decides */
+	/* a system account the policy names an owner or admin is covered: the role decides */
 	c.policy.require_physical_key = PR_REQ_PHYS_ALL_USERS;
-	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_OWNER, false, PR_ACCOUNT_SYSTEM), PR_NEED_NONE);
+	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_OWNER, false, PR_ACCOUNT_SYSTEM), PR_NEED_PHYSICAL);
+	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_ADMIN, false, PR_ACCOUNT_SYSTEM), PR_NEED_PHYSICAL);
+	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_STAFF, false, PR_ACCOUNT_SYSTEM), PR_NEED_NONE);
 	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_STAFF, false, PR_ACCOUNT_PERSON), PR_NEED_PHYSICAL);
 	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_STAFF, false, PR_ACCOUNT_ROOT), PR_NEED_PHYSICAL);
 	ck_assert_int_eq(pr_account_need(&c, PR_ROLE_STAFF, true, PR_ACCOUNT_ROOT), PR_NEED_NONE);
