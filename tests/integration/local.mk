@@ -66,6 +66,7 @@ INTEGRATION_TESTS = \
 	tests/integration/module_stepup.sh \
 	tests/integration/sudo_stepup.sh \
 	tests/integration/verify_setuid.sh \
+	tests/integration/lock_freeze.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
@@ -74,7 +75,7 @@ INTEGRATION_TESTS = \
 	tests/integration/doc_refs.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/integration/setuid_lib.sh
+	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh
 
 # A PAM application that prints the exact result code and the messages.
 check_PROGRAMS += tests/integration/pamrun
