@@ -60,6 +60,7 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_recovery.sh \
 	tests/integration/admin_codes.sh \
 	tests/integration/recover_setuid.sh \
+	tests/integration/recover_parallel.sh \
 	tests/integration/module_recovery.sh \
 	tests/integration/module_session.sh \
 	tests/integration/conf_examples.sh \
