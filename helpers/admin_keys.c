@@ -383,11 +383,11 @@ static int remove_while_locked(struct cli *c, const struct remove_args *a,
 	return PR_OK;
 }
 
-/* The audit detail: forced, and whether the store lock was bypassed. */
+/* The audit detail: forced, and whether the store lock was gone past (only ever with --force). */
 static const char *removal_detail(bool forced, bool revoked)
 {
 	if (revoked)
-		return forced ? "forced, store locked" : "store locked";
+		return "forced, store locked";
 	return forced ? "forced" : NULL;
 }
 

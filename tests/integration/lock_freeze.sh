@@ -50,8 +50,9 @@ check "key remove --force completes although the lock holder is frozen" test "$r
 check "... within the bound (under $((WAIT_BOUND + 15)) s)" elapsed_under "$took" $((WAIT_BOUND + 15))
 check "... says which lock it waited for, and how long" out_has "prowner.lock.* $WAIT_BOUND s"
 check "... and that the key is removed all the same" out_has "Removed key $K1"
-check "audit: remove success, forced, for prowner" \
-	test "$(audit_field event)/$(audit_field result)/$(audit_field user)" = remove/success/prowner
+check "audit: remove success for prowner, detail: forced, store locked" \
+	test "$(audit_field event)/$(audit_field result)/$(audit_field user)/$(audit_field detail)" = \
+	"remove/success/prowner/forced,%20store%20locked"
 admin "" key list prowner
 check "key list: the key is gone" fails out_has "$K1"
 check "the removed key no longer signs in" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk1.key"
