@@ -248,7 +248,8 @@ static int import_one(struct cli *c, const struct pr_pamu2f_entry *e)
 	int r;
 
 	pr_keyid(e->cred.id, e->cred.id_len, keyid);
-	if ((r = pr_store_add(c->cfg->state_dir, e->user, &e->cred, &eb)) != PR_OK) {
+	if ((r = pr_store_settle_revoked(c->cfg->state_dir, e->user, &eb)) != PR_OK ||
+	    (r = pr_store_add(c->cfg->state_dir, e->user, &e->cred, &eb)) != PR_OK) {
 		cli_err(c, "%s: %s", e->user, eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}

@@ -162,7 +162,9 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto done;
 	}
-	if ((r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
+	/* Keys removed while the store was locked go for good first, so this one may come back. */
+	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
+	    (r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "enroll", r, a.user, &cred, NULL);
 		goto done;
@@ -351,13 +353,51 @@ static int guard_last_key(const struct pr_credlist *l, size_t index, void *arg)
 	return pr_lifecycle_can_remove(l, *need, index);
 }
 
+/*
+ * The store lock stayed held past its bound: a process of the user's that
+ * does not finish (a helper they froze or stopped) must not keep an
+ * administrator from removing a key (doc/ARCHITECTURE.md §7). With --force
+ * the key is listed as removed where only administrators write, which every
+ * reader of the store obeys and no store writer can undo; without it the
+ * removal is refused, since the last-key rule can only be checked under the
+ * lock, and the message says what was waited for and how to go on.
+ */
+static int remove_while_locked(struct cli *c, const struct remove_args *a,
+    const struct pr_cred *cred, struct pr_errbuf *eb, bool *revoked)
+{
+	struct pr_errbuf reb = { "" };
+	int r;
+
+	if (!a->force) {
+		cli_err(c, "%s. Nothing was changed. Try again later, or use --force to remove "
+		    "the key without waiting for that lock.", eb->msg);
+		return PR_ERR_BUSY;
+	}
+	cli_err(c, "%s; removing key %s without that lock.", eb->msg, a->keyid);
+	if ((r = pr_store_revoke(c->cfg->state_dir, a->user, cred->id, cred->id_len, &reb)) !=
+	    PR_OK) {
+		cli_err(c, "%s", reb.msg[0] ? reb.msg : pr_strerror(r));
+		return r;
+	}
+	*revoked = true;
+	return PR_OK;
+}
+
+/* The audit detail: forced, and whether the store lock was gone past (only ever with --force). */
+static const char *removal_detail(bool forced, bool revoked)
+{
+	if (revoked)
+		return "forced, store locked";
+	return forced ? "forced" : NULL;
+}
+
 int admin_key_remove(struct cli *c, int argc, char **argv)
 {
 	struct remove_args a = { NULL, NULL, false };
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
 	enum pr_need need;
-	bool forced = false;
+	bool forced = false, revoked = false;
 	int r, rc;
 
 	if ((rc = parse_remove(c, argc, argv, &a)) != CLI_OK)
@@ -376,14 +416,19 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 		goto done;
 	r = pr_store_remove_if(c->cfg->state_dir, a.user, a.keyid,
 	    forced ? NULL : guard_last_key, &need, &eb);
-	if (r == PR_ERR_LAST_KEY)
+	if (r == PR_ERR_BUSY)
+		r = remove_while_locked(c, &a, &cred, &eb, &revoked);
+	else if (r == PR_ERR_LAST_KEY)
 		refuse_last_key(c, &a, need);
 	else if (r != PR_OK)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	if (cli_audit(c, "remove", r, a.user, &cred, forced ? "forced" : NULL) != PR_OK &&
+	if (cli_audit(c, "remove", r, a.user, &cred, removal_detail(forced, revoked)) != PR_OK &&
 	    r == PR_OK) {
 		/* No unrecorded change: put the key back. */
-		pr_store_add(c->cfg->state_dir, a.user, &cred, &eb);
+		if (revoked)
+			pr_store_unrevoke(c->cfg->state_dir, a.user, cred.id, cred.id_len, &eb);
+		else
+			pr_store_add(c->cfg->state_dir, a.user, &cred, &eb);
 		cli_err(c, "removal undone because it could not be recorded");
 		r = PR_ERR_AUDIT;
 	}

@@ -267,7 +267,9 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto done;
 	}
-	if ((r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
+	/* Keys removed past a stuck store lock go for good first, so this one may come back. */
+	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
+	    (r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
 		cli_err(c, "%s", r == PR_ERR_EXISTS ? "this SSH key is already enrolled" :
 		    eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "enroll", r, a.user, &cred, NULL);

@@ -56,6 +56,7 @@ int cli_exit_code(int err)
 	case PR_ERR_UNSAFE_FILE:
 	case PR_ERR_IO:
 	case PR_ERR_LOCK:
+	case PR_ERR_BUSY:
 	case PR_ERR_AUDIT:
 		return CLI_STATE;
 	case PR_ERR_INVALID_ARG:

@@ -120,6 +120,37 @@ static void said_if_locked(struct recover_ctx *x)
 	audit(x, "lockout", PR_ERR_LOCKED_OUT, "recovery-code", NULL, "recovery locked");
 }
 
+static void say_locked(struct recover_ctx *x)
+{
+	say(x, "recovery for your account is locked after too many failed attempts. Ask your "
+	    "administrator to check, and to run '%s unlock %s'. Nothing was changed.",
+	    ADMIN_PROG, x->user);
+}
+
+/* Why a code was refused unchecked: the limits were reached meanwhile, or another run holds the codes. */
+static void code_not_checked(struct recover_ctx *x, int r, const struct pr_errbuf *eb)
+{
+	switch (r) {
+	case PR_ERR_LOCKED_OUT:
+		say_locked(x);
+		break;
+	case PR_ERR_NOT_FOUND:
+	case PR_ERR_EXPIRED:
+	case PR_ERR_TICKET_INVALID:
+		say(x, "your recovery ticket is no longer valid (it expired, was replaced, or all "
+		    "%d tries are used up); your code was not checked and nothing was changed. Ask "
+		    "your administrator for a new ticket.", PR_TICKET_MAX_FAILURES);
+		break;
+	case PR_ERR_BUSY:
+		say(x, "another recovery attempt for your account is being checked (%s); your code "
+		    "was not checked and nothing was changed. Try again in a minute.", eb->msg);
+		break;
+	default:
+		say(x, "%s; nothing was changed.", eb->msg[0] ? eb->msg : pr_strerror(r));
+		break;
+	}
+}
+
 /* Refused while locked out (a tally that cannot be read counts as locked). */
 static int check_not_locked(struct recover_ctx *x)
 {
@@ -129,9 +160,7 @@ static int check_not_locked(struct recover_ctx *x)
 		return PR_OK;
 	if (eb.msg[0])
 		say(x, "%s", eb.msg);
-	say(x, "recovery for your account is locked after too many failed attempts. Ask your "
-	    "administrator to check, and to run '%s unlock %s'. Nothing was changed.",
-	    ADMIN_PROG, x->user);
+	say_locked(x);
 	audit(x, "recovery-ticket", PR_ERR_LOCKED_OUT, "recovery-code", NULL, "locked out");
 	return PR_ERR_LOCKED_OUT;
 }
@@ -178,6 +207,9 @@ static int redeem_ticket(struct recover_ctx *x)
 	case PR_ERR_CANCELLED:
 		say(x, "no ticket entered; nothing was changed.");
 		break;
+	case PR_ERR_LOCKED_OUT:
+		say_locked(x);
+		break;
 	default:
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		break;
@@ -217,10 +249,10 @@ static int consume_code(struct recover_ctx *x)
 		return r;
 	}
 	if (r != PR_OK) {
-		/* Not a verdict on the code (state unreadable, out of memory): not counted. */
+		/* The code was not checked (no try left, another run, state unreadable): not counted. */
 		audit(x, "recovery-code", r, "recovery-code", NULL, NULL);
 		suid_critical_end(x->suid);
-		say(x, "%s; nothing was changed.", eb.msg[0] ? eb.msg : pr_strerror(r));
+		code_not_checked(x, r, &eb);
 		return r;
 	}
 	if (x->rc.mark_failed)

@@ -49,6 +49,7 @@ static const struct err_text err_table[] = {
 	{ PR_ERR_CODE_INVALID, "invalid-code", "the recovery code is not valid" },
 	{ PR_ERR_TICKET_INVALID, "invalid-ticket", "the recovery ticket is not valid" },
 	{ PR_ERR_LOCKED_OUT, "locked-out", "too many failed attempts; an administrator must unlock the account" },
+	{ PR_ERR_BUSY, "busy", "another process held the lock for too long" },
 };
 
 static const struct err_text *err_lookup(int err)

@@ -39,6 +39,7 @@ enum pr_err {
 	PR_ERR_CODE_INVALID = -31,  /* wrong, used or outdated recovery code */
 	PR_ERR_TICKET_INVALID = -32,/* wrong recovery ticket */
 	PR_ERR_LOCKED_OUT = -33,    /* too many failures: an administrator must unlock */
+	PR_ERR_BUSY = -34,          /* a lock stayed held past its bound (pr_lock) */
 };
 
 /* Human-readable text for an error code; never NULL. */

@@ -6,7 +6,7 @@
  * File format (version 1), exactly two lines:
  *
  *   practicerunner-invite 1
- *   hash=<64 lower-case hex> created=<unix time> expires=<unix time> failures=<0..4>
+ *   hash=<64 lower-case hex> created=<unix time> expires=<unix time> failures=<0..5> (5: void, see token.c)
  *
  * hash is SHA-256 over "practicerunner-invite 1", NUL, the user name, NUL,
  * and the token in canonical form. Token form, input rules, failure counting

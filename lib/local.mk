@@ -12,7 +12,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/aal.c lib/aal.h \
 	lib/accounts.c lib/accounts.h \
 	lib/roles.c lib/roles.h \
-	lib/store.c lib/store.h lib/store_users.c \
+	lib/store.c lib/store.h lib/store_users.c lib/store_revoked.c lib/store_revoked.h \
 	lib/audit.c lib/audit.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \

@@ -159,6 +159,62 @@ fail:
 	return r;
 }
 
+int pr_lockout_reserve(const char *state_dir, const char *user, int64_t now,
+    struct pr_lockout *after, struct pr_errbuf *eb)
+{
+	struct pr_user_file x;
+	struct pr_lockout st = { 0, 0, false };
+	int r;
+
+	pr_user_file_init(&x);
+	*after = (struct pr_lockout){ PR_LOCKOUT_LIMIT, now, true };  /* until known */
+	if (now < 0)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
+	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, true, eb)) != PR_OK ||
+	    (r = tally_read(&x, &st, eb)) != PR_OK)
+		goto fail;
+	if (st.locked) {
+		*after = st;
+		r = pr_fail(eb, PR_ERR_LOCKED_OUT, "%s: %d failed attempts", x.path, st.failures);
+		goto fail;
+	}
+	st.failures++;
+	st.last_failure = now;
+	st.locked = st.failures >= PR_LOCKOUT_LIMIT;
+	if ((r = tally_write(&x, &st, eb)) == PR_OK)
+		*after = st;
+fail:
+	pr_user_file_close(&x);
+	return r;
+}
+
+int pr_lockout_release(const char *state_dir, const char *user, struct pr_lockout *after,
+    struct pr_errbuf *eb)
+{
+	struct pr_user_file x;
+	struct pr_lockout st = { 0, 0, false };
+	int r;
+
+	pr_user_file_init(&x);
+	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) !=
+	    PR_OK || x.dir_fd < 0 || (r = tally_read(&x, &st, eb)) != PR_OK)
+		goto fail;
+	if (st.failures > 0)
+		st.failures--;
+	st.locked = st.failures >= PR_LOCKOUT_LIMIT;
+	if (st.failures == 0) {
+		r = pr_user_file_unlink(&x, eb);
+		r = r == PR_ERR_NOT_FOUND ? PR_OK : r;
+	} else {
+		r = tally_write(&x, &st, eb);
+	}
+fail:
+	if (after != NULL && r == PR_OK)
+		*after = st;
+	pr_user_file_close(&x);
+	return r;
+}
+
 /* Remove the tally (success or unlock); none there is fine. */
 static int tally_remove(const char *state_dir, const char *user, struct pr_errbuf *eb)
 {

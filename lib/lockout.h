@@ -22,6 +22,17 @@ struct pr_lockout {
 /* Count one failure; *after (may be NULL) gets the new state. */
 int pr_lockout_fail(const char *state_dir, const char *user, int64_t now,
     struct pr_lockout *after, struct pr_errbuf *eb);
+/*
+ * Count before evaluating (doc/ARCHITECTURE.md §6.2): take one try against
+ * the account, PR_ERR_LOCKED_OUT (nothing counted) when none is left; then
+ * either keep it (the try failed) or pr_lockout_release it (it did not).
+ * *after gets the state after the reservation.
+ */
+int pr_lockout_reserve(const char *state_dir, const char *user, int64_t now,
+    struct pr_lockout *after, struct pr_errbuf *eb);
+/* Give one reserved try back; *after (may be NULL) the new state. */
+int pr_lockout_release(const char *state_dir, const char *user, struct pr_lockout *after,
+    struct pr_errbuf *eb);
 /* A success resets the consecutive count. */
 int pr_lockout_success(const char *state_dir, const char *user, struct pr_errbuf *eb);
 /* Current state (no file: zero failures, not locked). */

@@ -38,11 +38,26 @@ int pr_recovery_pending(struct pr_recovery *rc, int64_t now, struct pr_errbuf *e
 	return info.expires <= now ? PR_ERR_EXPIRED : PR_OK;
 }
 
-/* One failed try against the account; rc->tally tells whether it is now locked. */
-static void count_account_failure(struct pr_recovery *rc, int64_t now)
+/*
+ * Count before evaluating (doc/ARCHITECTURE.md §6.2): a try is taken
+ * against the account (and, for a code, the ticket) and written before the
+ * ticket or code is checked, and given back only when it was not a failure.
+ * So N runs at once evaluate no more guesses than the limits have left, and
+ * a run killed in between leaves its try counted. rc->tally tells whether
+ * the account is now locked.
+ */
+static int reserve_account(struct pr_recovery *rc, int64_t now, struct pr_errbuf *eb)
 {
-	/* A tally that cannot be written is said by the next begin (it fails closed). */
-	pr_lockout_fail(rc->cfg->state_dir, rc->user, now, &rc->tally, NULL);
+	int r = pr_lockout_reserve(rc->cfg->state_dir, rc->user, now, &rc->tally, eb);
+
+	/* A tally that cannot be read may hide a lockout (fail closed). */
+	return r == PR_OK ? PR_OK : PR_ERR_LOCKED_OUT;
+}
+
+/* Not a failure after all: the account's try back. */
+static void release_account(struct pr_recovery *rc)
+{
+	pr_lockout_release(rc->cfg->state_dir, rc->user, &rc->tally, NULL);
 }
 
 int pr_recovery_ticket(struct pr_recovery *rc, const char *ticket, int64_t now,
@@ -52,6 +67,8 @@ int pr_recovery_ticket(struct pr_recovery *rc, const char *ticket, int64_t now,
 	struct pr_ticket_info info;
 	int r;
 
+	if ((r = reserve_account(rc, now, eb)) != PR_OK)
+		return r;
 	if (ticket == NULL) {
 		/* As a wrong ticket: counted only when there is a ticket to count it against. */
 		if ((r = pr_ticket_fail(dir, rc->user, now, eb)) == PR_OK)
@@ -59,8 +76,8 @@ int pr_recovery_ticket(struct pr_recovery *rc, const char *ticket, int64_t now,
 	} else {
 		r = pr_ticket_check(dir, rc->user, ticket, now, eb);
 	}
-	if (r == PR_ERR_TICKET_INVALID)
-		count_account_failure(rc, now);
+	if (r != PR_ERR_TICKET_INVALID)
+		release_account(rc);
 	if (r != PR_OK)
 		return r;
 	/* The state as the check left it: was a code consumed under it already? */
@@ -71,27 +88,51 @@ int pr_recovery_ticket(struct pr_recovery *rc, const char *ticket, int64_t now,
 	return PR_OK;
 }
 
+/* One try on the account, then one on the ticket (checked again: it may be void by now). */
+static int reserve_code_try(struct pr_recovery *rc, const char *ticket, int64_t now,
+    struct pr_errbuf *eb)
+{
+	int r;
+
+	if ((r = reserve_account(rc, now, eb)) != PR_OK)
+		return r;
+	if ((r = pr_ticket_reserve(rc->cfg->state_dir, rc->user, ticket, now, eb)) != PR_OK &&
+	    r != PR_ERR_TICKET_INVALID)
+		release_account(rc);   /* gone, expired or unreadable: nothing was tried */
+	return r;
+}
+
 int pr_recovery_code(struct pr_recovery *rc, const char *ticket, const char *code,
     int64_t now, struct pr_errbuf *eb)
 {
 	const char *dir = rc->cfg->state_dir;
+	bool voided = false;
 	int r;
 
 	rc->no_code_set = false;
 	rc->mark_failed = false;
+	if ((r = reserve_code_try(rc, ticket, now, eb)) != PR_OK)
+		return r;
+	/*
+	 * One evaluation per user at a time: pr_codes_consume holds the user's
+	 * codes lock through its scrypt, and another run waits for it at most
+	 * PR_LOCK_WAIT_MS (PR_ERR_BUSY: not evaluated, its tries given back).
+	 */
 	r = code != NULL ? pr_codes_consume(dir, rc->user, code, now, eb) : PR_ERR_CODE_INVALID;
 	if (r == PR_ERR_CODE_INVALID || r == PR_ERR_NOT_FOUND) {
-		/* Wrong, used, from an older set, or no set at all: one failed try either way. */
+		/* Wrong, used, from an older set, or no set at all: the tries stay counted. */
 		rc->no_code_set = r == PR_ERR_NOT_FOUND;
-		pr_ticket_fail(dir, rc->user, now, NULL);
-		count_account_failure(rc, now);
+		pr_ticket_spent(dir, rc->user, ticket, &voided, NULL);
 		return pr_fail(eb, PR_ERR_CODE_INVALID, "not a valid recovery code");
 	}
-	if (r != PR_OK)
-		return r;
-	rc->code_used = true;
-	rc->mark_failed = pr_ticket_mark_code_used(dir, rc->user, ticket, now, NULL) != PR_OK;
-	return PR_OK;
+	if (r == PR_OK) {
+		rc->code_used = true;
+		rc->mark_failed = pr_ticket_release(dir, rc->user, ticket, true, NULL) != PR_OK;
+	} else {
+		pr_ticket_release(dir, rc->user, ticket, false, NULL);
+	}
+	release_account(rc);
+	return r;
 }
 
 int pr_recovery_commit(struct pr_recovery *rc, const char *ticket,

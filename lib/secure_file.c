@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -475,23 +476,57 @@ int pr_atomic_replace_locked(int dirfd, const char *name, const void *data, size
 	return atomic_replace(dirfd, name, data, len, mode, true);
 }
 
-int pr_lock(int dirfd, const char *name, int *lock_fd)
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Poll with LOCK_NB against a monotonic deadline (sleeps may overshoot on
+ * a loaded machine; counting tries would stretch the bound). The pause
+ * grows from 1 ms to 50 ms: short waits stay short, long ones cost little.
+ */
+static int flock_until(int fd, int wait_ms)
+{
+	int64_t deadline = monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
+	long pause_ms = 1;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return PR_OK;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return PR_ERR_LOCK;
+		if (monotonic_ms() >= deadline)
+			return PR_ERR_BUSY;
+		nanosleep(&(struct timespec){ 0, pause_ms * 1000000L }, NULL);
+		if (pause_ms < 50)
+			pause_ms *= 2;
+	}
+}
+
+int pr_lock_wait(int dirfd, const char *name, int wait_ms, int *lock_fd)
 {
 	enum pr_file_status st;
-	int fd = -1;
+	int fd = -1, r;
 
 	*lock_fd = -1;
 	st = pr_secure_open(dirfd, name, O_RDWR | O_CREAT, 022, &fd);
 	if (st != PR_FILE_OK)
 		return st == PR_FILE_IO ? PR_ERR_LOCK : pr_file_status_err(st);
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return PR_ERR_LOCK;
-		}
+	if ((r = flock_until(fd, wait_ms)) != PR_OK) {
+		close(fd);
+		return r;
 	}
 	*lock_fd = fd;
 	return PR_OK;
+}
+
+int pr_lock(int dirfd, const char *name, int *lock_fd)
+{
+	return pr_lock_wait(dirfd, name, PR_LOCK_WAIT_MS, lock_fd);
 }
 
 /* Closing the descriptor drops the flock. */

@@ -84,10 +84,19 @@ int pr_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
 int pr_atomic_replace_locked(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode);
 
+/* How long any lock is waited for, at most (doc/ARCHITECTURE.md §7). */
+#define PR_LOCK_WAIT_MS 10000
+
 /*
  * Take an exclusive flock on dirfd/name (created 0600 if missing, never
- * through a link). *lock_fd is released with pr_unlock(). Blocks.
+ * through a link), waiting at most wait_ms: a holder that never runs again
+ * (frozen, stopped, starved) must not hold the waiter for ever.
+ * PR_ERR_BUSY when it was still held after wait_ms; the caller words the
+ * message from the name and the bound. *lock_fd is released with pr_unlock().
  */
+int pr_lock_wait(int dirfd, const char *name, int wait_ms, int *lock_fd);
+
+/* pr_lock_wait with PR_LOCK_WAIT_MS. */
 int pr_lock(int dirfd, const char *name, int *lock_fd);
 void pr_unlock(int *lock_fd);
 

@@ -29,6 +29,7 @@
 
 #include "err.h"
 #include "store.h"
+#include "store_revoked.h"
 #include "user_file.h"
 #include "util.h"
 
@@ -641,25 +642,39 @@ const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
 
 /* ---- files ---------------------------------------------------------------------- */
 
-/* Read and parse the user's file; a missing file is an empty list. */
+/*
+ * Read and parse the user's file; a missing file is an empty list. Keys an
+ * administrator removed (store_revoked.c) are left out, whatever the file
+ * says: a writer that committed what it read before the removal does not
+ * bring them back. rv (may be NULL) keeps that list for the caller.
+ */
 static int store_read_user(struct pr_user_file *f, struct pr_credlist *out,
-    struct pr_errbuf *eb)
+    struct pr_revoked *rv, struct pr_errbuf *eb)
 {
+	struct pr_revoked mine = { NULL, 0 };
 	struct parse_err pe;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if (rv == NULL)
+		rv = &mine;
+	if ((r = pr_revoked_load(f->state_dir, f->user, rv, eb)) != PR_OK)
+		return r;
 	if ((r = pr_user_file_read(f, STORE_MAX_SIZE, &buf, &len, eb)) != PR_OK ||
 	    buf == NULL)
-		return r;
+		goto done;
 	r = parse_buffer(buf, len, out, &pe);
 	if (r == PR_ERR_CORRUPT)
 		pr_fail(eb, r, "%s:%d: %s", f->path, pe.line, pe.reason);
 	else if (r != PR_OK)
 		pr_fail(eb, r, "%s: %s", f->path, pr_strerror(r));
+	else
+		pr_revoked_filter(rv, out);
 	free(buf);
+done:
+	pr_revoked_clear(&mine);
 	return r;
 }
 
@@ -675,7 +690,7 @@ int pr_store_load(const char *state_dir, const char *user,
 	 * yet (nobody enrolled) reads as an empty list.
 	 */
 	if ((r = pr_user_file_open(&f, state_dir, "users", user, NULL, false, eb)) == PR_OK)
-		r = store_read_user(&f, out, eb);
+		r = store_read_user(&f, out, NULL, eb);
 	pr_user_file_close(&f);
 	return r;
 }
@@ -711,7 +726,7 @@ int pr_store_reader_load(struct pr_store_reader *rd, const char *user,
 	if (n < 0 || (size_t)n >= sizeof(f->path))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: path too long", f->state_dir);
 	f->user = user;
-	return store_read_user(f, out, eb);
+	return store_read_user(f, out, NULL, eb);
 }
 
 void pr_store_reader_close(struct pr_store_reader **rd)
@@ -723,8 +738,14 @@ void pr_store_reader_close(struct pr_store_reader **rd)
 	*rd = NULL;
 }
 
+/* What a change sees: the list, the file, and the keys an administrator removed. */
+struct store_tx {
+	struct pr_user_file f;
+	struct pr_revoked rv;
+};
+
 typedef int (*store_mutator)(struct pr_credlist *l, const void *arg,
-    struct pr_user_file *x, struct pr_errbuf *eb);
+    struct store_tx *x, struct pr_errbuf *eb);
 
 /*
  * Read-modify-write under the user's lock: the file is re-read after the
@@ -735,30 +756,71 @@ static int store_modify(const char *state_dir, const char *user,
     store_mutator fn, const void *arg, struct pr_errbuf *eb)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_user_file f;
+	struct store_tx x = { .rv = { NULL, 0 } };
 	char *text = NULL;
 	size_t len = 0;
 	int r;
 
-	if ((r = pr_user_file_open(&f, state_dir, "users", user, STORE_LOCK, true, eb)) != PR_OK ||
-	    (r = store_read_user(&f, &l, eb)) != PR_OK ||
-	    (r = fn(&l, arg, &f, eb)) != PR_OK)
+	if ((r = pr_user_file_open(&x.f, state_dir, "users", user, STORE_LOCK, true, eb)) != PR_OK ||
+	    (r = store_read_user(&x.f, &l, &x.rv, eb)) != PR_OK ||
+	    (r = fn(&l, arg, &x, eb)) != PR_OK)
 		goto fail;
 	if ((r = pr_store_format(&l, &text, &len)) != PR_OK) {
-		pr_fail(eb, r, "%s: cannot serialise: %s", f.path, pr_strerror(r));
+		pr_fail(eb, r, "%s: cannot serialise: %s", x.f.path, pr_strerror(r));
 		goto fail;
 	}
-	if ((r = pr_user_file_replace(&f, text, len, eb)) != PR_OK)
+	if ((r = pr_user_file_replace(&x.f, text, len, eb)) != PR_OK)
 		goto fail;
 	r = PR_OK;
 fail:
-	pr_user_file_close(&f);
+	pr_user_file_close(&x.f);
+	pr_revoked_clear(&x.rv);
 	pr_credlist_clear(&l);
 	free(text);
 	return r;
 }
 
-static int mutate_add(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
+/* Nothing to change: the write itself drops the removed keys from the file. */
+static int mutate_none(struct pr_credlist *l, const void *arg, struct store_tx *x,
+    struct pr_errbuf *eb)
+{
+	(void)l;
+	(void)arg;
+	(void)x;
+	(void)eb;
+	return PR_OK;
+}
+
+/*
+ * The list may go only while the store lock is held: then no writer that
+ * read the store before the removal is left to commit it (whoever held the
+ * lock has finished or died), and the store as written here lacks the keys.
+ */
+static int mutate_settle(struct pr_credlist *l, const void *arg, struct store_tx *x,
+    struct pr_errbuf *eb)
+{
+	(void)l;
+	(void)arg;
+	return x->rv.text != NULL ? pr_revoked_forget(x->f.state_dir, x->f.user, eb) : PR_OK;
+}
+
+int pr_store_settle_revoked(const char *state_dir, const char *user, struct pr_errbuf *eb)
+{
+	struct pr_revoked rv = { NULL, 0 };
+	int r;
+
+	if ((r = pr_revoked_load(state_dir, user, &rv, eb)) != PR_OK || rv.text == NULL) {
+		pr_revoked_clear(&rv);
+		return r;   /* nothing listed: nothing to wait for */
+	}
+	pr_revoked_clear(&rv);
+	/* First the store without them (under the lock), then the list, still under it. */
+	if ((r = store_modify(state_dir, user, mutate_none, NULL, eb)) != PR_OK)
+		return r;
+	return store_modify(state_dir, user, mutate_settle, NULL, eb);
+}
+
+static int mutate_add(struct pr_credlist *l, const void *arg, struct store_tx *x,
     struct pr_errbuf *eb)
 {
 	const struct pr_cred *c = arg;
@@ -767,11 +829,15 @@ static int mutate_add(struct pr_credlist *l, const void *arg, struct pr_user_fil
 
 	if (pr_credlist_find(l, c->id, c->id_len) != NULL)
 		return pr_fail(eb, PR_ERR_EXISTS, "%s: this credential is already enrolled",
-		    x->path);
+		    x->f.path);
+	/* Only an administrator's enrollment (after pr_store_settle_revoked) brings it back. */
+	if (x->rv.text != NULL && pr_revoked_has(&x->rv, c->id, c->id_len))
+		return pr_fail(eb, PR_ERR_PERM, "%s: an administrator removed this key; only "
+		    "an administrator can enroll it again", x->f.path);
 	if (l->n >= PR_MAX_CREDS_PER_USER)
 		return pr_fail(eb, PR_ERR_INVALID_ARG,
 		    "%s: already %d credentials, the most one user may have; remove one first",
-		    x->path, PR_MAX_CREDS_PER_USER);
+		    x->f.path, PR_MAX_CREDS_PER_USER);
 	if ((r = pr_cred_copy(&copy, c)) != PR_OK)
 		return r;
 	if ((r = credlist_push(l, &copy)) != PR_OK)
@@ -825,18 +891,18 @@ struct remove_arg {
 	void *guard_arg;
 };
 
-static int mutate_remove(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
+static int mutate_remove(struct pr_credlist *l, const void *arg, struct store_tx *x,
     struct pr_errbuf *eb)
 {
 	const struct remove_arg *a = arg;
 	size_t found;
 	int r;
 
-	if ((r = find_keyid(l, a->keyid, x, &found, eb)) != PR_OK)
+	if ((r = find_keyid(l, a->keyid, &x->f, &found, eb)) != PR_OK)
 		return r;
 	/* The caller's rule, on the list as it is now, under the lock. */
 	if (a->guard != NULL && (r = a->guard(l, found, a->guard_arg)) != PR_OK)
-		return pr_fail(eb, r, "%s: removing key %s refused: %s", x->path, a->keyid,
+		return pr_fail(eb, r, "%s: removing key %s refused: %s", x->f.path, a->keyid,
 		    pr_strerror(r));
 	pr_cred_clear(&l->v[found]);
 	memmove(&l->v[found], &l->v[found + 1], (l->n - found - 1) * sizeof(l->v[0]));
@@ -866,14 +932,14 @@ struct rename_arg {
 	const char *label;
 };
 
-static int mutate_rename(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
+static int mutate_rename(struct pr_credlist *l, const void *arg, struct store_tx *x,
     struct pr_errbuf *eb)
 {
 	const struct rename_arg *a = arg;
 	size_t found;
 	int r;
 
-	if ((r = find_keyid(l, a->keyid, x, &found, eb)) != PR_OK)
+	if ((r = find_keyid(l, a->keyid, &x->f, &found, eb)) != PR_OK)
 		return r;
 	memcpy(l->v[found].label, a->label, strlen(a->label) + 1);
 	return PR_OK;
@@ -900,20 +966,20 @@ struct use_arg {
 	int64_t now;
 };
 
-static int mutate_use(struct pr_credlist *l, const void *arg, struct pr_user_file *x,
+static int mutate_use(struct pr_credlist *l, const void *arg, struct store_tx *x,
     struct pr_errbuf *eb)
 {
 	const struct use_arg *u = arg;
 	struct pr_cred *c = (struct pr_cred *)pr_credlist_find(l, u->id, u->id_len);
 
 	if (c == NULL)
-		return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: credential is not enrolled", x->path);
+		return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: credential is not enrolled", x->f.path);
 	/* A counter that stops growing (or drops to 0 once used) means a cloned key. */
 	if ((u->new_count != 0 && u->new_count <= c->sign_count) ||
 	    (u->new_count == 0 && c->sign_count != 0))
 		return pr_fail(eb, PR_ERR_COUNTER,
 		    "%s: sign counter %" PRIu32 " is not above the stored %" PRIu32
-		    " (possible cloned key)", x->path, u->new_count, c->sign_count);
+		    " (possible cloned key)", x->f.path, u->new_count, c->sign_count);
 	c->sign_count = u->new_count;
 	c->last_used = u->now;
 	return PR_OK;

@@ -113,6 +113,29 @@ int pr_store_record_use(const char *state_dir, const char *user,
     const unsigned char *id, size_t id_len, uint32_t new_count, int64_t now,
     struct pr_errbuf *eb);
 
+/*
+ * The administrator's removal that no store writer can undo
+ * (doc/ARCHITECTURE.md §7; store_revoked.c): list id under
+ * <state_dir>/revoked/<user>, a file only practicerunner-admin writes, so it
+ * never waits on a lock a user's process holds. From then on every read of
+ * the store leaves that key out, and every store write drops it from the
+ * file, whatever a writer had read before. Root only.
+ */
+#define PR_REVOKED_MAX 256
+int pr_store_revoke(const char *state_dir, const char *user, const unsigned char *id,
+    size_t id_len, struct pr_errbuf *eb);
+
+/* Take back one pr_store_revoke whose record could not be written. */
+int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned char *id,
+    size_t id_len, struct pr_errbuf *eb);
+
+/*
+ * Under the store lock (waited for as pr_lock does): write the store
+ * without the listed keys, then remove the list, so the key can be enrolled
+ * again. PR_ERR_BUSY (eb naming the lock) leaves both as they are. Root only.
+ */
+int pr_store_settle_revoked(const char *state_dir, const char *user, struct pr_errbuf *eb);
+
 /* Find by credential id in a list; NULL if absent. */
 const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
     const unsigned char *id, size_t id_len);

@@ -6,7 +6,7 @@
  * File format (version 1), exactly two lines:
  *
  *   practicerunner-ticket 1
- *   hash=<64 lower-case hex> created=<unix time> expires=<unix time> failures=<0..4> code_used=<0|1>
+ *   hash=<64 lower-case hex> created=<unix time> expires=<unix time> failures=<0..5> code_used=<0|1>
  *
  * hash is SHA-256 over "practicerunner-ticket 1", NUL, the user name, NUL,
  * and the ticket in canonical form, so an invitation's hash never matches
@@ -99,4 +99,22 @@ bool pr_ticket_active(const char *state_dir, const char *user, int64_t now)
 int pr_ticket_revoke(const char *state_dir, const char *user, struct pr_errbuf *eb)
 {
 	return pr_token_revoke(&ticket_kind, state_dir, user, eb);
+}
+
+int pr_ticket_reserve(const char *state_dir, const char *user, const char *ticket,
+    int64_t now, struct pr_errbuf *eb)
+{
+	return pr_token_reserve(&ticket_kind, state_dir, user, ticket, now, eb);
+}
+
+int pr_ticket_release(const char *state_dir, const char *user, const char *ticket,
+    bool code_used, struct pr_errbuf *eb)
+{
+	return pr_token_release(&ticket_kind, state_dir, user, ticket, code_used, eb);
+}
+
+int pr_ticket_spent(const char *state_dir, const char *user, const char *ticket,
+    bool *voided, struct pr_errbuf *eb)
+{
+	return pr_token_spent(&ticket_kind, state_dir, user, ticket, voided, eb);
 }

@@ -35,6 +35,19 @@ int pr_ticket_check(const char *state_dir, const char *user, const char *ticket,
 int pr_ticket_fail(const char *state_dir, const char *user, int64_t now,
     struct pr_errbuf *eb);
 
+/*
+ * One try taken on the ticket before a code is evaluated (pr_token_reserve);
+ * then pr_ticket_release (the code was right, or was not evaluated: the try
+ * is given back, code_used noted when set) or pr_ticket_spent (wrong: it
+ * stays counted, and the ticket is void after the last).
+ */
+int pr_ticket_reserve(const char *state_dir, const char *user, const char *ticket,
+    int64_t now, struct pr_errbuf *eb);
+int pr_ticket_release(const char *state_dir, const char *user, const char *ticket,
+    bool code_used, struct pr_errbuf *eb);
+int pr_ticket_spent(const char *state_dir, const char *user, const char *ticket,
+    bool *voided, struct pr_errbuf *eb);
+
 /* Record that a code was consumed under this ticket (enrollment may then be retried until expiry). */
 int pr_ticket_mark_code_used(const char *state_dir, const char *user, const char *ticket,
     int64_t now, struct pr_errbuf *eb);

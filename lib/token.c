@@ -7,7 +7,7 @@
  * File format (version 1 of each kind), exactly two lines:
  *
  *   <header>
- *   hash=<64 lower-case hex> created=<unix time> expires=<unix time> failures=<0..max-1>[ <flag>=<0|1>]
+ *   hash=<64 lower-case hex> created=<unix time> expires=<unix time> failures=<0..max>[ <flag>=<0|1>]
  *
  * hash is SHA-256 over the kind's hash domain, NUL, the user name, NUL, and
  * the token in canonical form, so a hash copied into another user's file
@@ -17,6 +17,8 @@
  * either case, with or without dashes and spaces, with O read as 0 and I or
  * L as 1.
  *
+ * failures = max is a token whose tries are all taken while the last one
+ * is still being evaluated (pr_token_reserve): void to every reader.
  * A failure counts in failures; the one that reaches the kind's maximum
  * deletes the file, as does a check after expiry. The parser is strict:
  * anything else is PR_ERR_CORRUPT naming file and line, and a corrupt file
@@ -145,8 +147,9 @@ static int parse_times(const struct pr_token_kind *k, char **p, struct token_rec
 	}
 	if ((v = pr_parse_take_field(p, "failures", pe)) == NULL)
 		return PR_ERR_CORRUPT;
-	if (!pr_parse_uint(v, k->max_failures - 1, &n))
-		return pr_parse_fail(pe, "failures out of range (0..%d)", k->max_failures - 1);
+	/* max_failures: every try taken, the last one still being evaluated (void). */
+	if (!pr_parse_uint(v, k->max_failures, &n))
+		return pr_parse_fail(pe, "failures out of range (0..%d)", k->max_failures);
 	rec->failures = (int)n;
 	return PR_OK;
 }
@@ -446,7 +449,103 @@ static int ctx_open_current(struct ctx *c, const char *state_dir, const char *us
 	if ((r = ctx_open(c, state_dir, user, false, true, eb)) != PR_OK ||
 	    (r = ctx_read(c, &c->rec, eb)) != PR_OK)
 		return r;
-	return now >= c->rec.expires ? expired(c, eb) : PR_OK;
+	if (now >= c->rec.expires)
+		return expired(c, eb);
+	/* Every try taken (one still being evaluated): void, though the file stays for it. */
+	return c->rec.failures >= c->k->max_failures ? none_for(c->k, user, eb) : PR_OK;
+}
+
+/* Whether token is the one on file (constant time); canon is wiped. */
+static bool token_matches(struct ctx *c, const char *token)
+{
+	unsigned char want[HASH_LEN];
+	char canon[TOKEN_CHARS + 1] = "";
+	bool match = pr_crockford_normalise(token, canon, TOKEN_CHARS);
+
+	if (match) {
+		token_hash(c->k, c->x.user, canon, want);
+		match = pr_ct_equal(want, c->rec.hash, HASH_LEN);
+	}
+	explicit_bzero(canon, sizeof(canon));
+	explicit_bzero(want, sizeof(want));
+	return match;
+}
+
+int pr_token_reserve(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, const char *token, int64_t now, struct pr_errbuf *eb)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, k);
+	if (token == NULL || now < 0)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
+	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
+		goto fail;
+	if (!token_matches(&c, token)) {
+		r = wrong_token(&c, eb);
+		goto fail;
+	}
+	/* Counted now, before the caller evaluates anything: a kill cannot uncount it. */
+	c.rec.failures++;
+	r = ctx_write(&c, eb);
+fail:
+	ctx_close(&c);
+	return r;
+}
+
+/*
+ * The same token (a replaced one is left alone: PR_ERR_NOT_FOUND), whatever
+ * its count, for settling a reservation; expired or not.
+ */
+static int ctx_open_reserved(struct ctx *c, const char *state_dir, const char *user,
+    const char *token, struct pr_errbuf *eb)
+{
+	int r;
+
+	if ((r = ctx_open(c, state_dir, user, false, true, eb)) != PR_OK ||
+	    (r = ctx_read(c, &c->rec, eb)) != PR_OK)
+		return r;
+	return token_matches(c, token) ? PR_OK : none_for(c->k, user, eb);
+}
+
+int pr_token_release(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, const char *token, bool set_flag, struct pr_errbuf *eb)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, k);
+	if (token == NULL || (set_flag && k->flag == NULL))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token, or a %s has no flag", k->noun);
+	if ((r = ctx_open_reserved(&c, state_dir, user, token, eb)) != PR_OK)
+		goto fail;
+	if (c.rec.failures > 0)
+		c.rec.failures--;
+	c.rec.flag = c.rec.flag || set_flag;
+	r = ctx_write(&c, eb);
+fail:
+	ctx_close(&c);
+	return r;
+}
+
+int pr_token_spent(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, const char *token, bool *voided, struct pr_errbuf *eb)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, k);
+	*voided = false;
+	if (token == NULL)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token");
+	if ((r = ctx_open_reserved(&c, state_dir, user, token, eb)) != PR_OK)
+		goto fail;
+	if ((*voided = c.rec.failures >= k->max_failures))
+		r = ctx_delete(&c, eb);
+fail:
+	ctx_close(&c);
+	return r;
 }
 
 int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
@@ -523,6 +622,10 @@ int pr_token_info(const struct pr_token_kind *k, const char *state_dir,
 	if ((r = ctx_open(&c, state_dir, user, false, false, eb)) != PR_OK ||
 	    (r = ctx_read(&c, &c.rec, eb)) != PR_OK)
 		goto fail;
+	if (c.rec.failures >= k->max_failures) {
+		r = none_for(k, user, eb);   /* void: its last try is being evaluated */
+		goto fail;
+	}
 	info->created = c.rec.created;
 	info->expires = c.rec.expires;
 	info->failures = c.rec.failures;

@@ -61,6 +61,27 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
 int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
     const char *user, int64_t now, struct pr_errbuf *eb);
 
+/*
+ * Count before evaluating (doc/ARCHITECTURE.md §6.2): check token as
+ * pr_token_redeem does, then take one try (failures + 1) and write it,
+ * before the caller evaluates whatever the token guards. PR_OK: reserved;
+ * then exactly one of pr_token_release (the try was not a failure) or
+ * pr_token_spent (it was). A token whose every try is taken is void
+ * (PR_ERR_NOT_FOUND) for everything but those two, so N parallel callers
+ * never evaluate more than k->max_failures tries. A caller killed between
+ * leaves its try counted.
+ */
+int pr_token_reserve(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, const char *token, int64_t now, struct pr_errbuf *eb);
+
+/* Give the reserved try back, and set the flag when set_flag. PR_ERR_NOT_FOUND: replaced or gone. */
+int pr_token_release(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, const char *token, bool set_flag, struct pr_errbuf *eb);
+
+/* The reserved try failed: it stays counted; *voided when it was the last (the file goes). */
+int pr_token_spent(const struct pr_token_kind *k, const char *state_dir,
+    const char *user, const char *token, bool *voided, struct pr_errbuf *eb);
+
 /* Dates and counts without the secret, no lock: PR_OK or PR_ERR_NOT_FOUND. */
 int pr_token_info(const struct pr_token_kind *k, const char *state_dir,
     const char *user, struct pr_token_info *info, struct pr_errbuf *eb);

@@ -70,7 +70,13 @@ static int take_lock(struct pr_user_file *f, const char *suffix, struct pr_errbu
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid lock name");
 	if ((r = ensure_and_open(f, "locks", &f->locks_fd, eb)) != PR_OK)
 		return r;
-	if ((r = pr_lock(f->locks_fd, lockname, &f->lock_fd)) != PR_OK)
+	r = pr_lock(f->locks_fd, lockname, &f->lock_fd);
+	if (r == PR_ERR_BUSY)
+		return pr_fail(eb, r, "%s/locks/%s: still held by another process after %d s "
+		    "(another sign-in, enrollment or recovery for %s that has not finished, "
+		    "perhaps stopped or frozen)",
+		    f->state_dir, lockname, PR_LOCK_WAIT_MS / 1000, f->user);
+	if (r != PR_OK)
 		return pr_fail(eb, r, "%s/locks/%s: %s", f->state_dir, lockname,
 		    pr_strerror(r));
 	return PR_OK;

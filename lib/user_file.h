@@ -32,7 +32,9 @@ void pr_user_file_init(struct pr_user_file *f);
  * access), open state_dir (trusted owner, not group/other-writable) and
  * <subdir> (created 0700 first when create is set). If lock_suffix is not
  * NULL, then create and open locks/ (0700) and take the exclusive lock
- * locks/<user><lock_suffix>; the suffix must not contain '/'.
+ * locks/<user><lock_suffix>; the suffix must not contain '/'. The lock is
+ * waited for at most PR_LOCK_WAIT_MS: PR_ERR_BUSY then, eb naming the lock
+ * file and the wait.
  *
  * When create is false and <subdir> does not exist, this is PR_OK with
  * f->dir_fd == -1 and no lock taken (nothing there to read or change).

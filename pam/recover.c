@@ -113,6 +113,8 @@ static int rec_ticket(struct rec *x)
 	} else if (r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED) {
 		pam_tx_error(tx, "Your recovery ticket is no longer valid. Ask your administrator "
 		    "for a new one.");
+	} else if (r == PR_ERR_LOCKED_OUT) {
+		say_locked(tx);
 	} else {
 		pam_syslog(tx->pamh, LOG_ERR, "recovery ticket: %s", eb.msg);
 	}
@@ -146,8 +148,10 @@ static int rec_code(struct rec *x)
 		    PR_TICKET_MAX_FAILURES);
 		return r;
 	}
+	if (r == PR_ERR_LOCKED_OUT)
+		say_locked(tx);
 	if (r != PR_OK) {
-		/* Not a verdict on the code: not counted. */
+		/* The code was not checked (no try left, another run, state unreadable): not counted. */
 		pam_syslog(tx->pamh, LOG_ERR, "recovery code: %s", eb.msg);
 		pam_tx_audit_step(tx, "recovery-code", r, "recovery-code", NULL, NULL);
 		return r;

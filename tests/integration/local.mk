@@ -61,6 +61,7 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_recovery.sh \
 	tests/integration/admin_codes.sh \
 	tests/integration/recover_setuid.sh \
+	tests/integration/recover_parallel.sh \
 	tests/integration/module_recovery.sh \
 	tests/integration/module_session.sh \
 	tests/integration/conf_examples.sh \
@@ -68,6 +69,7 @@ INTEGRATION_TESTS = \
 	tests/integration/sudo_stepup.sh \
 	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
+	tests/integration/lock_freeze.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
@@ -76,7 +78,7 @@ INTEGRATION_TESTS = \
 	tests/integration/doc_refs.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/integration/setuid_lib.sh
+	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh
 
 # A PAM application that prints the exact result code and the messages.
 check_PROGRAMS += tests/integration/pamrun

@@ -447,7 +447,7 @@ static const struct {
 	{ HDR "hash=" H64 " created=1700000000 expires=1700000000 failures=0\n", 0, 2, "within 30 days" },
 	{ HDR "hash=" H64 " created=1700000000 expires=1600000000 failures=0\n", 0, 2, "within 30 days" },
 	{ HDR "hash=" H64 " created=1700000000 expires=1702592001 failures=0\n", 0, 2, "within 30 days" },
-	{ HDR "hash=" H64 " created=1700000000 expires=1700003600 failures=5\n", 0, 2, "failures out of range (0..4)" },
+	{ HDR "hash=" H64 " created=1700000000 expires=1700003600 failures=6\n", 0, 2, "failures out of range (0..5)" },
 	{ HDR "hash=" H64 " created=1700000000 expires=1700003600 failures=-1\n", 0, 2, "failures out of range" },
 	{ HDR "hash=" H64 " created=1700000000 expires=1700003600 failures=x\n", 0, 2, "failures out of range" },
 	{ HDR "hash=" H64 " created=1700000000 expires=1700003600\n", 0, 2, "missing field 'failures'" },

@@ -4,7 +4,8 @@
  * ticket step (wrong and unreadable tickets counted on the ticket and the
  * account, the 5th voids it, the account limit locks), the code step
  * (consumed once, wrong, missing, older set, no set, the retry after a
- * consumed code), commit/undo/done, when recovery is offered, and a
+ * consumed code; parallel runs evaluate no more codes than the ticket and
+ * the account allow, each try counted before its evaluation), commit/undo/done, when recovery is offered, and a
  * user's own ticket request with a fake mail command that records the
  * message. The policy is built in memory. Run as root (state files must
  * be owned by root).
@@ -522,6 +523,109 @@ START_TEST(code_consumed_once)
 }
 END_TEST
 
+/*
+ * Parallel runs: every one has passed the ticket step before any code is
+ * checked (the state 12 parallel practicerunner-recover runs reach). The
+ * ticket is checked again and a try taken before each evaluation, so only
+ * PR_TICKET_MAX_FAILURES codes are evaluated; the rest are refused unchecked
+ * (PR_ERR_NOT_FOUND), even a right one, and are not counted on the account.
+ * Before, all were evaluated and counted after.
+ */
+START_TEST(code_parallel_runs_bounded_by_ticket)
+{
+	struct pr_errbuf eb = { "" };
+	struct pr_recovery rc[8];
+	char *t = new_ticket(), **codes = new_codes(2);
+	int evaluated = 0, r;
+
+	for (int i = 0; i < 8; i++)
+		accept_ticket(&rc[i], t, NOW);
+	for (int i = 0; i < 7; i++) {
+		r = pr_recovery_code(&rc[i], t, WRONG_CODE, NOW, &eb);
+		ck_assert(r == PR_ERR_CODE_INVALID || r == PR_ERR_NOT_FOUND);
+		evaluated += r == PR_ERR_CODE_INVALID;
+	}
+	ck_assert_int_eq(evaluated, PR_TICKET_MAX_FAILURES);
+	ck_assert(!ticket_exists());
+	ck_assert_int_eq(tally(), PR_TICKET_MAX_FAILURES);
+	/* The last run holds a right code: not evaluated, not consumed. */
+	ck_assert_int_eq(pr_recovery_code(&rc[7], t, codes[0], NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert(!rc[7].code_used);
+	ck_assert_int_eq(remaining_codes(), 2);
+	ck_assert_int_eq(tally(), PR_TICKET_MAX_FAILURES);
+	pr_codes_free(&codes, 2);
+	pr_secret_strfree(&t);
+}
+END_TEST
+
+/* The same against the account's limit: once it is reached, nothing more is evaluated. */
+START_TEST(code_parallel_runs_bounded_by_account)
+{
+	struct pr_errbuf eb = { "" };
+	struct pr_recovery rc[3];
+	char *t = new_ticket(), **codes = new_codes(2);
+
+	fail_account(PR_LOCKOUT_LIMIT - 1);
+	for (int i = 0; i < 3; i++)
+		accept_ticket(&rc[i], t, NOW);
+	ck_assert_int_eq(tally(), PR_LOCKOUT_LIMIT - 1);   /* the ticket step gave its try back */
+	ck_assert_int_eq(pr_recovery_code(&rc[0], t, WRONG_CODE, NOW, &eb), PR_ERR_CODE_INVALID);
+	ck_assert(rc[0].tally.locked);
+	ck_assert_int_eq(pr_recovery_code(&rc[1], t, codes[0], NOW, &eb), PR_ERR_LOCKED_OUT);
+	ck_assert_int_eq(pr_recovery_code(&rc[2], t, WRONG_CODE, NOW, &eb), PR_ERR_LOCKED_OUT);
+	ck_assert_int_eq(remaining_codes(), 2);
+	ck_assert_int_eq(tally(), PR_LOCKOUT_LIMIT);
+	ck_assert_int_eq(ticket_failures(), 1);   /* the refused ones took no try */
+	/* The ticket step refuses as well, before checking anything. */
+	ck_assert_int_eq(pr_recovery_ticket(&rc[2], t, NOW, &eb), PR_ERR_LOCKED_OUT);
+	ck_assert_int_eq(ticket_failures(), 1);
+	pr_codes_free(&codes, 2);
+	pr_secret_strfree(&t);
+}
+END_TEST
+
+/*
+ * The try is on disk before the evaluation: a run killed during it (never
+ * settled) leaves it counted; the last try in flight makes the ticket void
+ * to everyone else; giving it back makes it usable again.
+ */
+START_TEST(code_try_counted_before_evaluation)
+{
+	struct pr_errbuf eb = { "" };
+	struct pr_lockout st;
+	bool voided = true;
+	char *t = new_ticket();
+
+	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(ticket_failures(), 1);
+	ck_assert_int_eq(pr_lockout_reserve(sdir, "alice", NOW, &st, &eb), PR_OK);
+	ck_assert_int_eq(tally(), 1);
+	for (int i = 1; i < PR_TICKET_MAX_FAILURES; i++)
+		ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_OK);
+	ck_assert(!ticket_exists());   /* every try taken: void while the last is checked */
+	ck_assert(!pr_ticket_active(sdir, "alice", NOW));
+	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_release(sdir, "alice", t, true, &eb), PR_OK);
+	ck_assert(ticket_exists());
+	ck_assert_int_eq(ticket_failures(), PR_TICKET_MAX_FAILURES - 1);
+	ck_assert_int_eq(pr_ticket_spent(sdir, "alice", t, &voided, &eb), PR_OK);
+	ck_assert(!voided);
+	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_spent(sdir, "alice", t, &voided, &eb), PR_OK);
+	ck_assert(voided);
+	ck_assert(!ticket_exists());
+	/* A wrong ticket at reservation is counted as one. */
+	pr_secret_strfree(&t);
+	t = new_ticket();
+	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", WRONG_TICKET, NOW, &eb),
+	    PR_ERR_TICKET_INVALID);
+	ck_assert_int_eq(ticket_failures(), 1);
+	ck_assert_int_eq(pr_lockout_release(sdir, "alice", &st, &eb), PR_OK);
+	ck_assert_int_eq(tally(), 0);
+	pr_secret_strfree(&t);
+}
+END_TEST
+
 START_TEST(code_wrong_counted)
 {
 	struct pr_errbuf eb = { "" };
@@ -1032,6 +1136,9 @@ static Suite *recovery_suite(void)
 	suite_add_tcase(s, tt);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, code_parallel_runs_bounded_by_ticket);
+	tcase_add_test(tc, code_parallel_runs_bounded_by_account);
+	tcase_add_test(tc, code_try_counted_before_evaluation);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, code_consumed_once);
 	tcase_add_test(tc, code_wrong_counted);

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -463,6 +464,57 @@ START_TEST(lock_excludes_other_process)
 }
 END_TEST
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A holder that never runs again (stopped, as a user's frozen helper would
+ * be): the wait ends at its bound with PR_ERR_BUSY, no lock taken, and the
+ * lock is free once the holder is gone. Before the bound, pr_lock blocked
+ * for as long as the holder was stopped.
+ */
+START_TEST(lock_wait_is_bounded)
+{
+	int lfd = -1, status, pipefd[2];
+	double t0, took;
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = -1;
+
+		if (pr_lock(dfd, "held.lock", &fd) != PR_OK)
+			_exit(1);
+		(void)!write(pipefd[1], "x", 1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	t0 = now_s();
+	ck_assert_int_eq(pr_lock_wait(dfd, "held.lock", 300, &lfd), PR_ERR_BUSY);
+	took = now_s() - t0;
+	ck_assert_int_eq(lfd, -1);
+	ck_assert_msg(took >= 0.29 && took < 5.0, "waited %.3f s for a 0.3 s bound", took);
+	/* Zero: one try, no wait. */
+	ck_assert_int_eq(pr_lock_wait(dfd, "held.lock", 0, &lfd), PR_ERR_BUSY);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(pr_lock_wait(dfd, "held.lock", 300, &lfd), PR_OK);
+	ck_assert_int_ge(lfd, 0);
+	pr_unlock(&lfd);
+}
+END_TEST
+
 START_TEST(lock_refuses_unsafe_files)
 {
 	int lfd = -1;
@@ -620,6 +672,7 @@ static Suite *secure_file_suite(void)
 	tcase_add_test(tc, atomic_replace_readonly_dir);
 	tcase_add_test(tc, lock_excludes_other_process);
 	tcase_add_test(tc, lock_refuses_unsafe_files);
+	tcase_add_test(tc, lock_wait_is_bounded);
 	tcase_add_test(tc, ensure_dir_cases);
 	tcase_add_loop_test(tc, created_root_owned_whatever_the_group, 0, NROWS(owned_rows));
 	tcase_add_test(tc, owner_and_status_words);

@@ -715,6 +715,104 @@ START_TEST(remove_by_keyid)
 }
 END_TEST
 
+/* Read a whole file into buf (NUL-terminated); its length. */
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+/*
+ * An administrator's removal past a lock holder (pr_store_revoke): the key
+ * is gone for every reader at once, stays gone when a writer that read the
+ * store before puts its old copy back, is dropped from the file by the next
+ * write, cannot be enrolled again by the user's own add until an
+ * administrator settles the list; pr_store_unrevoke takes one back.
+ */
+START_TEST(revoke_survives_stale_commit)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	char stale[8192], now[8192], rpath[160];
+	struct pr_cred c[3];
+	size_t n;
+
+	for (unsigned i = 0; i < 3; i++) {
+		make_cred(&c[i], i + 60);
+		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+	}
+	n = slurp(upath, stale, sizeof(stale));
+	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[0].id, c[0].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[0].id, c[0].id_len, &eb), PR_OK);
+	snprintf(rpath, sizeof(rpath), "%s/revoked/alice", sdir);
+	slurp(rpath, now, sizeof(now));
+	ck_assert_str_eq(strchr(now, '\n') + 1, strstr(strchr(now, '\n') + 1, "id="));
+	ck_assert_ptr_null(strstr(strstr(now, "id=") + 3, "id="));   /* listed once */
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_uint_eq(l.n, 2);
+	assert_cred_eq(&l.v[0], &c[1]);
+	pr_credlist_clear(&l);
+	/* The stale writer's commit: the file as it was, the key in it. */
+	test_write_file(upath, stale, n, 0600);
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_uint_eq(l.n, 2);
+	assert_cred_eq(&l.v[0], &c[1]);
+	assert_cred_eq(&l.v[1], &c[2]);
+	pr_credlist_clear(&l);
+	/* Any write drops it from the file; the user's own add of it is refused. */
+	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c[1].id, c[1].id_len,
+	    c[1].sign_count + 1, 1700009999, &eb), PR_OK);
+	ck_assert_uint_lt(slurp(upath, now, sizeof(now)), n);
+	ck_assert_int_eq(pr_store_add(sdir, "alice", &c[0], &eb), PR_ERR_PERM);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "administrator"));
+	/* Settled: the list goes, and the key may be enrolled again. */
+	ck_assert_int_eq(pr_store_settle_revoked(sdir, "alice", &eb), PR_OK);
+	ck_assert_int_eq(access(rpath, F_OK), -1);
+	ck_assert_int_eq(pr_store_settle_revoked(sdir, "alice", &eb), PR_OK);
+	ck_assert_int_eq(pr_store_add(sdir, "alice", &c[0], &eb), PR_OK);
+	/* Taken back (the record could not be written): listed no more. */
+	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[2].id, c[2].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[1].id, c[1].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_unrevoke(sdir, "alice", c[2].id, c[2].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_uint_eq(l.n, 2);
+	pr_credlist_clear(&l);
+	ck_assert_int_eq(pr_store_unrevoke(sdir, "alice", c[1].id, c[1].id_len, &eb), PR_OK);
+	ck_assert_int_eq(access(rpath, F_OK), -1);
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_uint_eq(l.n, 3);
+	pr_credlist_clear(&l);
+	for (unsigned i = 0; i < 3; i++)
+		pr_cred_clear(&c[i]);
+}
+END_TEST
+
+/* A damaged list fails every read of the store (closed), naming file and line. */
+START_TEST(revoked_damaged_fails_closed)
+{
+	struct pr_credlist l = { NULL, 0 };
+	struct pr_errbuf eb = { "" };
+	char rpath[160];
+	struct pr_cred c;
+
+	make_cred(&c, 70);
+	ck_assert_int_eq(pr_store_add(sdir, "alice", &c, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c.id, c.id_len, &eb), PR_OK);
+	snprintf(rpath, sizeof(rpath), "%s/revoked/alice", sdir);
+	test_write_file(rpath, "practicerunner-revoked 1\nid=ab+c\n", 33, 0600);
+	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "revoked/alice:2"));
+	ck_assert_uint_eq(l.n, 0);
+	pr_cred_clear(&c);
+}
+END_TEST
+
 /* pr_store_rename: one row per label or key id, valid or not. */
 static const struct {
 	const char *keyid;   /* NULL: the enrolled key's own id */
@@ -1008,6 +1106,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tf, add_limits_and_bad_input);
 	tcase_add_loop_test(tf, damaged_store_rows, 0, NROWS(damage_rows));
 	tcase_add_test(tf, remove_by_keyid);
+	tcase_add_test(tf, revoke_survives_stale_commit);
+	tcase_add_test(tf, revoked_damaged_fails_closed);
 	tcase_add_loop_test(tf, rename_rows_test, 0, NROWS(rename_rows));
 	tcase_add_test(tf, remove_if_guard);
 	tcase_add_loop_test(tf, counter_rule_rows, 0, NROWS(counter_rows));

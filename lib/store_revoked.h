@@ -1,0 +1,34 @@
+/*
+ * Keys an administrator removed while the store lock was held (see
+ * store_revoked.c): what store.c reads to drop them. The administrator's
+ * side (pr_store_revoke, pr_store_settle_revoked) is in store.h.
+ */
+#ifndef PR_STORE_REVOKED_H
+#define PR_STORE_REVOKED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "store.h"
+
+struct pr_revoked {
+	char *text;     /* the file as read; NULL: none */
+	size_t n;       /* id lines */
+};
+
+/* The user's list (none: text NULL, PR_OK); a damaged file is an error. */
+int pr_revoked_load(const char *state_dir, const char *user, struct pr_revoked *rv,
+    struct pr_errbuf *eb);
+void pr_revoked_clear(struct pr_revoked *rv);
+
+/* Whether id is listed. */
+bool pr_revoked_has(const struct pr_revoked *rv, const unsigned char *id, size_t id_len);
+
+/* Drop the listed keys from l. */
+void pr_revoked_filter(const struct pr_revoked *rv, struct pr_credlist *l);
+
+/* Remove the list (under its lock): the caller holds the store lock and wrote the store without them. */
+int pr_revoked_forget(const char *state_dir, const char *user, struct pr_errbuf *eb);
+
+#endif
