@@ -259,6 +259,7 @@ check "no statoverride left for our files" sh -c "! dpkg-statoverride --list | g
 # also own and the kept audit log directory may remain. (Other files with
 # our name, such as mk-build-deps' practicerunner-build-deps, are not ours.)
 while read -r f; do
+	[ "$f" = /. ] && continue                     # dpkg -L's first line: the root
 	[ -e "$f" ] || [ -L "$f" ] || continue
 	case $f in /var/log/practicerunner | /var/log/practicerunner/*) continue ;; esac
 	[ -d "$f" ] && [ ! -L "$f" ] && dpkg-query -S "$f" >/dev/null 2>&1 && continue
