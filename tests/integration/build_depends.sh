@@ -33,7 +33,8 @@ SKIPS='openssh-server tests/integration/sshd_gateway.sh SKIP no /usr/sbin/sshd
 sudo tests/integration/sudo_stepup.sh sudo is not installed
 dconf-cli tests/integration/conf_examples.sh dconf not installed
 systemd tests/integration/conf_examples.sh systemd-logind or strings not available
-valgrind tests/integration/lib.sh PR_VALGRIND'
+valgrind tests/integration/lib.sh PR_VALGRIND
+git tests/integration/packaging.sh command -v git'
 # Words in the scripts that name a program but are not run as one, and why.
 NOT_RUN='file prose ("file mode", "explicit file argument")
 clear part of setpriv --clear-groups
@@ -51,7 +52,10 @@ red prose
 idle prose ("idle limit")
 more prose
 tc C variable
-dir shell variable name'
+dir shell variable name
+rpm the directory of the spec (rpm/practicerunner.spec)
+watch debian/watch, a file name
+top prose ("at the top")'
 
 # Build-Depends, without versions, architecture qualifiers and profiles;
 # NOCHECK: those limited to <!nocheck> builds.
