@@ -255,14 +255,15 @@ check "/etc/practicerunner is gone" test ! -e /etc/practicerunner
 check "/var/lib/practicerunner (state) is gone" test ! -e /var/lib/practicerunner
 check "the audit log is kept (evidence)" test -s /var/log/practicerunner/audit.log
 check "no statoverride left for our files" sh -c "! dpkg-statoverride --list | grep -q practicerunner"
-# Of the paths the packages installed, only directories other packages
-# also own and the kept audit log directory may remain. (Other files with
-# our name, such as mk-build-deps' practicerunner-build-deps, are not ours.)
+# Of the paths the packages installed, only those other packages also own
+# (/usr, /lib and its /usr-merge link, the PAM directory) and the kept audit
+# log may remain. (Other files with our name, such as mk-build-deps'
+# practicerunner-build-deps, are not ours.)
 while read -r f; do
 	[ "$f" = /. ] && continue                     # dpkg -L's first line: the root
 	[ -e "$f" ] || [ -L "$f" ] || continue
 	case $f in /var/log/practicerunner | /var/log/practicerunner/*) continue ;; esac
-	[ -d "$f" ] && [ ! -L "$f" ] && dpkg-query -S "$f" >/dev/null 2>&1 && continue
+	dpkg-query -S "$f" >/dev/null 2>&1 && continue
 	echo "$f"
 done < "$T/pkgfiles" > "$T/left"
 check "none of the packages' files is left but the audit log and shared directories" sh -c "! grep . '$T/left'"
