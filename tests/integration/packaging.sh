@@ -66,10 +66,17 @@ check "no example is named like the policy file (practicerunner.conf) at the top
 	lacks "$W/examples" '^practicerunner\.conf$'
 check "the sshd drop-in is examples/sshd_config.d/practicerunner.conf" \
 	has "$W/examples" '^sshd_config\.d/practicerunner\.conf$'
-# Every example path an installed document cites exists in the examples.
+# Every example an installed document cites exists in the examples: by its
+# full path, or relative to the examples directory (pam.d/..., session/...,
+# sshd_config.d/..., not preceded by /etc/).
 DOCS="$S/man/*.[1-8] $S/conf/practicerunner.conf $S/debian/practicerunner.README.Debian $S/README.md $S/conf/authselect/README.authselect"
 # shellcheck disable=SC2086
-sed 's/\\-/-/g; s/\\&//g' $DOCS | grep -oE "$EX/[A-Za-z0-9_./-]*" | sed "s|^$EX/||; s|[.,]\$||" | sort -u > "$W/cited"
+sed 's/\\-/-/g; s/\\&//g; s/\\%//g' $DOCS > "$W/docs"
+{
+	grep -oE "$EX/[A-Za-z0-9_./-]*" "$W/docs" | sed "s|^$EX/||"
+	grep -oE '(^|[^/A-Za-z0-9._-])(pam\.d|session|sshd_config\.d)/[A-Za-z0-9_.-][A-Za-z0-9_./-]*' "$W/docs" |
+		sed -E 's/^[^a-z]//'
+} | sed 's/[.,:;]$//' | sort -u > "$W/cited"
 check "the documents cite examples by their installed path" test -s "$W/cited"
 while read -r c; do
 	[ -n "$c" ] || continue
