@@ -75,7 +75,9 @@ INTEGRATION_TESTS = \
 	tests/integration/sshd_gateway.sh \
 	tests/integration/bad_input.sh \
 	tests/integration/man_lint.sh \
-	tests/integration/doc_refs.sh
+	tests/integration/doc_refs.sh \
+	tests/integration/build_depends.sh \
+	tests/integration/packaging.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh
