@@ -55,6 +55,7 @@ tc C variable
 dir shell variable name
 rpm the directory of the spec (rpm/practicerunner.spec)
 watch debian/watch, a file name
+autopkgtest the name of the Debian test framework, in packaging.sh checks
 top prose ("at the top")'
 
 # Build-Depends, without versions, architecture qualifiers and profiles;
