@@ -462,6 +462,20 @@ static const struct {
 	{ "\n", " \n", "(trailing space)" },
 	{ " hash=", "\n", "(does not end with hash=)" },
 	{ "seq=1 ", "seq=01 ", "(bad seq)" },
+	/* verify's fast scan (lib/audit.c scan_record) must refuse each of these too */
+	{ " hash=", " hash=A", "(bad hash)" },
+	{ " hash=", " hash=g", "(bad hash)" },
+	{ " role=staff", "  role=staff", "(field without '=')" },
+	{ " role=staff", " =staff", "(unknown field '')" },
+	{ " role=staff", " ro%41le=staff", "(unknown field 'ro%41le')" },
+	{ " role=staff", " role=staff%4", "(badly escaped value of role)" },
+	{ " role=staff", " role=staff%", "(badly escaped value of role)" },
+	{ " role=staff", " role=st%41ff", "" },
+	{ " role=staff", " role=staff=", "(badly escaped value of role)" },
+	{ " role=staff", " role", "(field without '=')" },
+	{ " role=staff", " role=", "" },
+	{ " role=staff", " hash=0", "(missing field prev)" },
+	{ "seq=1 ", "", "(missing field seq)" },
 };
 
 START_TEST(syntax_rows_named)
@@ -481,10 +495,172 @@ START_TEST(syntax_rows_named)
 	spit(out, strlen(out));
 	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
 	ck_assert_int_eq(bad, 1);
-	ck_assert_msg(strstr(eb.msg, "record 1 is malformed") != NULL &&
+	/* why "": well-formed, so the edit shows as one */
+	ck_assert_msg(syntax_rows[_i].why[0] == '\0' ?
+	    strstr(eb.msg, "record 1 was edited") != NULL :
+	    strstr(eb.msg, "record 1 is malformed") != NULL &&
 	    strstr(eb.msg, syntax_rows[_i].why) != NULL, "row %d: %s", _i, eb.msg);
 	free(out);
 	free(buf);
+}
+END_TEST
+
+/* Bytes no value may hold, where the scan looks at 16 at a time. */
+static const struct {
+	unsigned char c;
+	const char *why;
+} byte_rows[] = {
+	{ 0x00, "(NUL byte)" }, { 0x09, "(badly escaped value of user)" },
+	{ 0x0d, "(badly escaped value of user)" }, { 0x7f, "(badly escaped value of user)" },
+	{ 0x80, "(badly escaped value of user)" }, { 0xff, "(badly escaped value of user)" },
+};
+
+START_TEST(bad_bytes_named)
+{
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+	char *buf, *at;
+	size_t len;
+
+	append_n(2);
+	buf = slurp(&len);
+	/* in record 2, at each place in a group of 16 */
+	ck_assert_ptr_nonnull(at = strstr(strchr(buf, '\n'), "user=alice"));
+	at += strlen("user=") + (size_t)_i % 5;
+	*at = (char)byte_rows[_i].c;
+	spit(buf, len);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(bad, 2);
+	ck_assert_int_eq(n, 1);
+	ck_assert_msg(strstr(eb.msg, "record 2 is malformed") != NULL &&
+	    strstr(eb.msg, byte_rows[_i].why) != NULL, "row %d: %s", _i, eb.msg);
+	free(buf);
+}
+END_TEST
+
+/*
+ * Over-long lines after a good record: verify reads the log in blocks, and
+ * judges them as it would one line at a time (a record is at most 8192
+ * bytes with its newline; a line without one at the end is torn, however
+ * long).
+ */
+static const struct {
+	size_t len;      /* of the junk line, newline excluded */
+	bool newline;
+	const char *why;
+} long_rows[] = {
+	{ 8191, true, "record 2 is malformed (field without '=')" },
+	{ 8192, true, "record 2 is malformed (longer than 8192 bytes)" },
+	{ 9000, false, "last record is torn (no newline)" },
+	{ 3u << 20, true, "record 2 is malformed (longer than 8192 bytes)" },
+	{ 3u << 20, false, "last record is torn (no newline)" },
+};
+
+START_TEST(long_lines_named)
+{
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+	char *buf, *out;
+	size_t len;
+
+	append_n(1);
+	buf = slurp(&len);
+	ck_assert_ptr_nonnull(out = malloc(len + long_rows[_i].len + 1));
+	memcpy(out, buf, len);
+	memset(out + len, 'x', long_rows[_i].len);
+	out[len + long_rows[_i].len] = '\n';
+	spit(out, len + long_rows[_i].len + (long_rows[_i].newline ? 1 : 0));
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(bad, 2);
+	ck_assert_int_eq(n, 1);
+	ck_assert_msg(strstr(eb.msg, long_rows[_i].why) != NULL, "row %d: %s", _i, eb.msg);
+	free(out);
+	free(buf);
+}
+END_TEST
+
+/* A chained log of n records (details of varied length) and its head; the line starts. */
+static size_t *write_chain(int n, char **text, size_t *text_len)
+{
+	struct pr_audit_event ev = base_event();
+	char prev[65], next[65], head[128], detail[400], *body = NULL, *line = NULL;
+	size_t len = 0, total = 0, *starts = calloc((size_t)n + 1, sizeof(*starts));
+	char *all = malloc((size_t)n * 1024);
+
+	ck_assert_ptr_nonnull(starts);
+	ck_assert_ptr_nonnull(all);
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	for (int i = 0; i < n; i++) {
+		memset(detail, 'd', sizeof(detail));
+		detail[3 + (i * 37) % 390] = '\0';
+		if (i % 7 == 0)
+			detail[1] = '%';  /* escaped as %25 */
+		ev.detail = detail;
+		ck_assert_int_eq(pr_audit_format(&ev, T0 + i, "h", &body), PR_OK);
+		ck_assert_int_eq(pr_audit_chain(i + 1, prev, body, &line, &len, next), PR_OK);
+		starts[i] = total;
+		memcpy(all + total, line, len);
+		total += len;
+		memcpy(prev, next, sizeof(prev));
+		free(body);
+		free(line);
+	}
+	starts[n] = total;
+	test_write_file(logp, all, total, 0600);
+	snprintf(head, sizeof(head), "%d %s\n", n, prev);
+	test_write_file(headp, head, strlen(head), 0600);
+	*text = all;
+	*text_len = total;
+	return starts;
+}
+
+/* The record (1-based) holding byte off of the log. */
+static int record_at(const size_t *starts, int n, size_t off)
+{
+	for (int i = 0; i < n; i++)
+		if (off < starts[i + 1])
+			return i + 1;
+	return -1;
+}
+
+/*
+ * A log of several MiB, so verify's reads end inside records: it verifies,
+ * and a record across the end of a read is still caught when edited or
+ * torn there.
+ */
+static const size_t edge_rows[] = { 64 * 1024, 128 * 1024, 1024 * 1024, 2 * 1024 * 1024 };
+
+START_TEST(log_across_reads)
+{
+	const int nrec = 9000;
+	struct pr_errbuf eb = { "" };
+	long bad = -1, n = -1;
+	size_t len, *starts, off = edge_rows[_i];
+	char *all, *p, want[64];
+	int k;
+
+	starts = write_chain(nrec, &all, &len);
+	ck_assert_uint_gt(len, 3u << 20);
+	assert_verifies(nrec);
+	/* edit the last plain byte of the detail, in the record across the offset */
+	ck_assert_int_gt(k = record_at(starts, nrec, off), 1);
+	ck_assert_uint_gt(off, starts[k - 1]);  /* inside the record, not at its start */
+	ck_assert_ptr_nonnull(p = strstr(all + starts[k - 1], " prev="));
+	p[-1] = p[-1] == 'd' ? 'e' : 'd';
+	spit(all, len);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	snprintf(want, sizeof(want), "record %d was edited", k);
+	ck_assert_msg(strstr(eb.msg, want) != NULL, "%s", eb.msg);
+	ck_assert_int_eq(bad, k);
+	ck_assert_int_eq(n, k - 1);
+	/* cut there: the record across the offset is torn */
+	spit(all, off);
+	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
+	ck_assert_msg(strstr(eb.msg, "last record is torn (no newline)") != NULL, "%s", eb.msg);
+	ck_assert_int_eq(bad, k);
+	free(starts);
+	free(all);
 }
 END_TEST
 
@@ -1028,6 +1204,9 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, empty_log_verifies);
 	tcase_add_loop_test(tc, tamper_rows_detected, 0, NROWS(tamper_rows));
 	tcase_add_loop_test(tc, syntax_rows_named, 0, NROWS(syntax_rows));
+	tcase_add_loop_test(tc, bad_bytes_named, 0, NROWS(byte_rows));
+	tcase_add_loop_test(tc, long_lines_named, 0, NROWS(long_rows));
+	tcase_add_loop_test(tc, log_across_reads, 0, NROWS(edge_rows));
 	tcase_add_loop_test(tc, damaged_tail_refuses_append, 0, NROWS(tail_rows));
 	tcase_add_test(tc, torn_tail_after_head_cut_and_recorded);
 	tcase_add_test(tc, junk_tail_after_head_refused);
