@@ -5,7 +5,9 @@
 # environment variables named in each script's header.
 set -u
 cd "$top_builddir" || exit 1
-if [ "$(id -u)" != 0 ]; then echo "make bench runs as root (it creates test users and namespaces)"; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "make bench runs as root (it uses the test accounts and namespaces)"; exit 1; fi
+# The test accounts exist only in tests/testenv.sh's private mount namespace.
+[ -n "${PR_TESTENV:-}" ] || exec bash "$top_srcdir/tests/testenv.sh" bash "$0" "$@"
 BENCH_SUMMARY=$(mktemp) || exit 1
 export BENCH_SUMMARY
 trap 'rm -f "$BENCH_SUMMARY"' EXIT

@@ -5,12 +5,14 @@ set -u
 : "${top_builddir:=$(pwd)}" "${top_srcdir:=$top_builddir}"
 SK=$top_builddir/tests/softkey-build
 CTL=$top_builddir/tests/softkey/softkey-ctl
-if [ "$(id -u)" != 0 ]; then echo "make demo creates two demo accounts: run it as root"; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "make demo needs two demo accounts: run it as root"; exit 1; fi
+# The demo accounts (drlee, nurse-kim) exist only in tests/testenv.sh's
+# private mount namespace: none is left on the machine.
+[ -n "${PR_TESTENV:-}" ] || exec bash "$top_srcdir/tests/testenv.sh" bash "$0" "$@"
 T=$(mktemp -d /tmp/pr-demo.XXXXXX); chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/pam.d" "$T/state"; chmod 700 "$T/state"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/pam.d/other"
-for u in drlee nurse-kim; do id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u"; done
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 policy() {
 	cat > "$T/practicerunner.conf" <<EOC

@@ -64,13 +64,17 @@ PROFILE_ENABLED=no
 AUDIT_BEFORE=no
 [ -e /var/log/practicerunner/audit.log ] && AUDIT_BEFORE=yes
 
+# The test accounts: created below, removed (and the removal proved) before the purge.
+remove_accounts() {
+	for u in $USTAFF $UOWNER; do id "$u" >/dev/null 2>&1 && userdel "$u" >/dev/null 2>&1; done
+	getent group prsmoke >/dev/null && groupdel prsmoke
+}
 cleanup() {
 	rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC-common"
 	if [ "$PROFILE_ENABLED" = yes ] && [ -f /usr/share/pam-configs/practicerunner ]; then
 		pam-auth-update --package --remove practicerunner >/dev/null 2>&1
 	fi
-	for u in $USTAFF $UOWNER; do id "$u" >/dev/null 2>&1 && userdel "$u" >/dev/null 2>&1; done
-	getent group prsmoke >/dev/null && groupdel prsmoke
+	remove_accounts
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -133,6 +137,7 @@ done
 check "the shipped policy passes policy check" "$ADMIN" policy check
 
 # --- a test policy and PAM service using the installed module ---------------
+(getent passwd; getent group) > "$T/accounts.before"
 getent group prsmoke >/dev/null || groupadd prsmoke
 for u in $USTAFF $UOWNER; do id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u"; done
 mkdir -p "$T/state" "$T/anchors"
@@ -234,6 +239,10 @@ if [ -n "$DEB" ]; then
 else
 	skip "statoverride reinstall (no DEBDIR given)"
 fi
+
+remove_accounts
+check "the test accounts are gone: getent passwd and group as before the test" sh -c \
+	"(getent passwd; getent group) | diff '$T/accounts.before' -"
 
 # --- purge ----------------------------------------------------------------------
 check "apt-get purge -y $PKGS" sh -c "apt-get purge -y $PKGS > '$T/purge.log' 2>&1 || { cat '$T/purge.log'; false; }"

@@ -4,6 +4,12 @@
 set -u
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
+# As root, every test runs inside tests/testenv.sh (make check does that),
+# which lends it the test accounts and leaves none on the machine: a script
+# run on its own (make stress, make bench) goes there first.
+if [ "$(id -u)" = 0 ] && [ -z "${PR_TESTENV:-}" ]; then
+	exec bash "$top_srcdir/tests/testenv.sh" bash "$0" "$@"
+fi
 SK=$top_builddir/tests/softkey-build
 CTL=$top_builddir/tests/softkey/softkey-ctl
 PAMRUN=$top_builddir/tests/integration/pamrun
@@ -14,7 +20,7 @@ TAP_N=0
 TAP_FAILED=0
 
 if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP integration tests create users and root-owned state: run as root"
+	echo "1..0 # SKIP integration tests need the test accounts and root-owned state: run as root"
 	exit 0
 fi
 
@@ -34,20 +40,8 @@ done_testing() {
 	echo "1..$TAP_N"; [ "$TAP_FAILED" = 0 ]; exit $?
 }
 
-# Test accounts (created once per machine, under a lock: tests may run in parallel).
-ensure_users() {
-	(
-		flock 9
-		getent group prowners >/dev/null || groupadd prowners
-		getent group pradmins >/dev/null || groupadd pradmins
-		for u in prowner prowner2 pradmin prstaff prstaff2 prexempt; do
-			id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u"
-		done
-		usermod -a -G prowners prowner2
-		usermod -a -G pradmins pradmin
-	) 9>/tmp/practicerunner-test-users.lock
-}
-ensure_users
+# The test accounts (prowner, prowner2, pradmin, prstaff, prstaff2, prexempt;
+# groups prowners, pradmins) exist only in tests/testenv.sh's namespace.
 
 mkdir -p "$T/pam.d" "$T/state" "$T/anchors"
 chmod 700 "$T/state"

@@ -65,10 +65,28 @@ mountpoint_here() {
 	[ -d "\$dir" ] && return 0
 	tag=\$(printf '%s' "\$parent" | tr / _)
 	# One upper/work pair per namespace: overlayfs refuses a workdir another mount uses.
-	mkdir -p "$NS/ov/\$\$/\$tag/up" "$NS/ov/\$\$/\$tag/work"
+	mkdir -p "$NS/ov/\$\$/\$tag/up" "$NS/ov/\$\$/\$tag/work" "$NS/ov/\$\$/\$tag/keep"
 	mountpoint -q "\$parent" && findmnt -n -o FSTYPE -T "\$parent" | grep -qx overlay ||
-		mount -t overlay overlay -o "lowerdir=\$parent,upperdir=$NS/ov/\$\$/\$tag/up,workdir=$NS/ov/\$\$/\$tag/work" "\$parent"
+		overlay_keeping_mounts "\$parent" "$NS/ov/\$\$/\$tag"
 	mkdir -p "\$dir"
+}
+# An overlay shows the directory below it, not what is mounted under it
+# (tests/testenv.sh's account files over /etc/passwd..., a container's
+# /etc/hosts): those mounts are bound again on top.
+overlay_keeping_mounts() {
+	local parent=\$1 ov=\$2 m n=0 keep
+	keep=\$(findmnt -n -r -o TARGET | grep "^\$parent/" | grep -v '\\\\' || true)
+	for m in \$keep; do
+		n=\$((n + 1))
+		if [ -d "\$m" ]; then mkdir "\$ov/keep/\$n"; else : > "\$ov/keep/\$n"; fi
+		mount --bind "\$m" "\$ov/keep/\$n"
+	done
+	mount -t overlay overlay -o "lowerdir=\$parent,upperdir=\$ov/up,workdir=\$ov/work" "\$parent"
+	n=0
+	for m in \$keep; do
+		n=\$((n + 1))
+		mount --bind "\$ov/keep/\$n" "\$m"
+	done
 }
 mountpoint_here /etc/practicerunner
 mountpoint_here /var/lib/practicerunner

@@ -35,18 +35,7 @@ user_name() { printf 'prst%02d' "$1"; }
 # Users 1, 6, 11, ... get a second key enrolled and removed during the run.
 spare_user() { [ $(( ($1 - 1) % 5 )) = 0 ]; }
 
-# The stress accounts, created once per machine under the same lock as
-# lib.sh's (test scripts may run in parallel).
-ensure_stress_users() {
-	(
-		flock 9
-		for i in $(seq 1 "$STRESS_USERS"); do
-			u=$(user_name "$i")
-			id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u"
-		done
-	) 9>/tmp/practicerunner-test-users.lock
-}
-ensure_stress_users
+# The stress accounts prst01..prst99 come from tests/testenv.sh, as lib.sh's do.
 
 write_policy all-users none discouraged 30
 service login

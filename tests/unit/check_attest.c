@@ -9,7 +9,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,21 +141,12 @@ static void setup(void)
 	g_empty = load_ok(g_empty_dir);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void teardown(void)
 {
 	X509_STORE_free(g_yubico);
 	X509_STORE_free(g_empty);
 	g_yubico = g_empty = NULL;
-	nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, g_tmp), "could not remove %s", g_tmp);
 }
 
 /* ---- a little CBOR writer, for attStmt maps the tests build ---- */

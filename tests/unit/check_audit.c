@@ -43,7 +43,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	test_rm_tree(AT_FDCWD, dir);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, dir), "could not remove %s", dir);
 }
 
 static struct pr_audit_event base_event(void)

@@ -44,7 +44,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	test_rm_tree(AT_FDCWD, sdir);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, sdir), "could not remove %s", sdir);
 }
 
 static char **generate(const char *user, int n)

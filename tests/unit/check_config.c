@@ -37,7 +37,7 @@ static void dir_setup(void)
 
 static void dir_teardown(void)
 {
-	test_rm_tree(AT_FDCWD, tmpdir);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, tmpdir), "could not remove %s", tmpdir);
 }
 
 static void write_file(const char *path, const char *text, size_t len, mode_t mode)
@@ -919,6 +919,9 @@ int main(void)
 		return EXIT_FAILURE;
 	}
 	rc = test_run_tap(config_suite());
-	test_rm_tree(AT_FDCWD, basedir);
+	if (!test_rm_tree(AT_FDCWD, basedir)) {
+		printf("# could not remove %s\n", basedir);
+		rc = EXIT_FAILURE;
+	}
 	return rc;
 }

@@ -284,7 +284,7 @@ static void scope_setup(void)
 
 static void scope_teardown(void)
 {
-	test_rm_tree(AT_FDCWD, sdir);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, sdir), "could not remove %s", sdir);
 }
 
 static struct pr_strlist strlist(const char *const *v, size_t n)

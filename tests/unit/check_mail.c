@@ -96,7 +96,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	test_rm_tree(AT_FDCWD, tdir);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, tdir), "could not remove %s", tdir);
 }
 
 /* ---- the message ------------------------------------------------------------------ */

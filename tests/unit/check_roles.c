@@ -1,14 +1,15 @@
 /*
  * Unit tests of lib/roles.c with the real passwd and group databases:
- * root (in group root) always; as root, also accounts created for the run
- * (supplementary and primary group membership), removed afterwards, and a
- * failing directory service simulated in a private mount namespace.
+ * root (in group root) always; as root, also the test accounts that
+ * tests/testenv.sh provides (supplementary and primary group membership),
+ * and a failing directory service simulated in a private mount namespace.
  */
 #include "config.h"
 
 #include <check.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,58 +333,31 @@ START_TEST(user_policy_kinds)
 }
 END_TEST
 
-/* ---- accounts created for this run (root only) ---------------------------------------- */
+/* ---- the test accounts of tests/testenv.sh (root only) -------------------------------- */
 
 /*
- * owner_grp: supplementary group of u_owner; admin_grp: primary group of
- * u_admin; u_staff: in neither.
+ * make check runs every test through tests/testenv.sh, which, as root,
+ * lends it these accounts in a private mount namespace (none is left on the
+ * machine). owner_grp: supplementary group of u_owner; admin_grp: primary
+ * group of u_admin; u_staff: in neither.
  */
-static char owner_grp[32], admin_grp[32], u_owner[32], u_admin[32], u_staff[32];
+static const char owner_grp[] = "prckowners", admin_grp[] = "prckadmins";
+static const char u_owner[] = "prckowner", u_admin[] = "prckadmin", u_staff[] = "prckstaff";
 static bool accounts_ready;
 
-/* Names are ours (prck<pid>...), so no quoting is needed. */
-__attribute__((format(printf, 1, 2)))
-static int run(const char *fmt, ...)
+static void accounts_find(void)
 {
-	char cmd[256];
-	va_list ap;
+	struct group *og = getgrnam(owner_grp), *ag = getgrnam(admin_grp);
+	struct passwd *pw;
 
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static void accounts_create(void)
-{
-	int pid = (int)getpid();
-
-	snprintf(owner_grp, sizeof(owner_grp), "prck%do", pid);
-	snprintf(admin_grp, sizeof(admin_grp), "prck%da", pid);
-	snprintf(u_owner, sizeof(u_owner), "prck%du1", pid);
-	snprintf(u_admin, sizeof(u_admin), "prck%du2", pid);
-	snprintf(u_staff, sizeof(u_staff), "prck%du3", pid);
-	accounts_ready =
-	    run("groupadd %s >/dev/null", owner_grp) == 0 &&
-	    run("groupadd %s >/dev/null", admin_grp) == 0 &&
-	    run("useradd -M -N -s /usr/sbin/nologin -G %s %s >/dev/null", owner_grp, u_owner) == 0 &&
-	    run("useradd -M -N -s /usr/sbin/nologin -g %s %s >/dev/null", admin_grp, u_admin) == 0 &&
-	    run("useradd -M -N -s /usr/sbin/nologin %s >/dev/null", u_staff) == 0;
-}
-
-static void accounts_remove(void)
-{
-	const char *users[] = { u_owner, u_admin, u_staff };
-
-	for (size_t i = 0; i < 3; i++)
-		(void)run("userdel %s >/dev/null 2>&1", users[i]);
-	(void)run("groupdel %s >/dev/null 2>&1", owner_grp);
-	(void)run("groupdel %s >/dev/null 2>&1", admin_grp);
+	accounts_ready = og != NULL && ag != NULL &&
+	    (pw = getpwnam(u_admin)) != NULL && pw->pw_gid == ag->gr_gid &&
+	    getpwnam(u_owner) != NULL && getpwnam(u_staff) != NULL;
 }
 
 START_TEST(accounts_created)
 {
-	ck_assert_msg(accounts_ready, "could not create test users and groups");
+	ck_assert_msg(accounts_ready, "no test accounts: run this test through tests/testenv.sh (make check does)");
 }
 END_TEST
 
@@ -608,14 +582,10 @@ static Suite *roles_suite(bool created)
 int main(void)
 {
 	bool root = geteuid() == 0;
-	int rc;
 
 	if (root)
-		accounts_create();
+		accounts_find();
 	else
-		printf("# not root: tests with created accounts not run\n");
-	rc = test_run_tap(roles_suite(root));
-	if (root)
-		accounts_remove();
-	return rc;
+		printf("# not root: tests with the test accounts not run\n");
+	return test_run_tap(roles_suite(root));
 }

@@ -41,9 +41,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	test_rm_dir_contents(dfd);
+	bool emptied = test_rm_dir_contents(dfd);
+
 	close(dfd);
-	rmdir(tmpdir);
+	ck_assert_msg(emptied && rmdir(tmpdir) == 0, "could not remove %s", tmpdir);
 }
 
 /* Create name with content and mode (exactly, whatever the umask). */

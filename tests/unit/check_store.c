@@ -37,7 +37,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	test_rm_tree(AT_FDCWD, sdir);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, sdir), "could not remove %s", sdir);
 }
 
 /* A valid credential, distinct per seed. */

@@ -39,7 +39,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	test_rm_tree(AT_FDCWD, sdir);
+	ck_assert_msg(test_rm_tree(AT_FDCWD, sdir), "could not remove %s", sdir);
 }
 
 static char *ticket(const char *user, int64_t lifetime)

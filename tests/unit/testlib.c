@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,38 +25,43 @@ int test_run_tap(Suite *s)
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
-void test_rm_dir_contents(int fd)
+bool test_rm_dir_contents(int fd)
 {
 	/* A fresh open: a dup'ed fd would share (and exhaust) the offset. */
 	DIR *d = fdopendir(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	struct dirent *e;
+	bool all = true;
 
 	if (d == NULL)
-		return;
+		return false;
 	while ((e = readdir(d)) != NULL)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			test_rm_tree(fd, e->d_name);
+			all = test_rm_tree(fd, e->d_name) && all;
 	closedir(d);
+	return all;
 }
 
-void test_rm_tree(int parent, const char *name)
+bool test_rm_tree(int parent, const char *name)
 {
 	struct stat st;
 	int fd;
 
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlinkat(parent, name, 0);
-		return;
-	}
-	fchmodat(parent, name, 0700, 0);
+		return errno == ENOENT;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(parent, name, 0) == 0;
+	/* Tests make directories unreadable on purpose: open them up first. */
+	if (fchmodat(parent, name, 0700, 0) != 0)
+		return false;
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		test_rm_dir_contents(fd);
+	if (fd < 0)
+		return false;
+	if (!test_rm_dir_contents(fd)) {
 		close(fd);
+		return false;
 	}
-	unlinkat(parent, name, AT_REMOVEDIR);
+	close(fd);
+	return unlinkat(parent, name, AT_REMOVEDIR) == 0;
 }
 
 bool test_exists(const char *path)

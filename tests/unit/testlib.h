@@ -11,10 +11,14 @@
 /* Run every test of s, TAP on stdout; the process exit status. */
 int test_run_tap(Suite *s);
 
-/* Remove parent/name recursively without following links (dirs made writable first). */
-void test_rm_tree(int parent, const char *name);
-/* Remove everything inside the open directory fd. */
-void test_rm_dir_contents(int fd);
+/*
+ * Remove parent/name recursively without following links (dirs made
+ * writable first); whether it is gone. A tree left in /tmp is a defect of
+ * the test, so callers assert the result (teardowns are checked fixtures).
+ */
+__attribute__((warn_unused_result)) bool test_rm_tree(int parent, const char *name);
+/* Remove everything inside the open directory fd; whether all of it went. */
+__attribute__((warn_unused_result)) bool test_rm_dir_contents(int fd);
 
 /* Whether path exists (a link counts, it is not followed). */
 bool test_exists(const char *path);
