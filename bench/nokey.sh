@@ -11,8 +11,8 @@
 # nowhere. BENCH_NOKEY_BEFORE may name another build of the module (e.g.
 # before a change) to run alongside, in the same rounds. The floor is the
 # same pamrun with only pam_deny: what every run costs before any module.
-# Run by `make bench` as root; the account signing in, prbench, is
-# created for the run and removed after it.
+# Run by `make bench` as root; the account signing in, prbench, is lent by
+# tests/testenv.sh for the run (it never exists on the machine).
 set -u
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
@@ -36,16 +36,10 @@ fi
 [ -f "$MOD" ] || { echo "$MOD: not built"; exit 1; }
 
 d=$(mktemp -d "${BENCH_DIR:-/var/tmp}/pr-bench-nokey.XXXXXX") || exit 1
-made_user=
-cleanup() {
-	[ -n "$made_user" ] && userdel "$U" 2>/dev/null
-	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$d"
-}
+cleanup() { [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d"; }
 trap cleanup EXIT
-if ! id "$U" >/dev/null 2>&1; then
-	useradd -M -s /bin/sh "$U" || exit 1
-	made_user=1
-fi
+# prbench is lent by tests/testenv.sh (bench/run.sh runs inside it).
+id "$U" >/dev/null 2>&1 || { echo "nokey.sh: no account $U: run it through make bench" >&2; exit 1; }
 
 mkdir -m 755 "$d/pam.d" "$d/out"
 # service NAME LINE: a pam.d of its own (bench_nokey.c says why).

@@ -41,7 +41,7 @@ test_users() {
 	printf '%s\n' "prowner =" "prowner2 = prowners" "pradmin = pradmins" \
 		"prstaff =" "prstaff2 =" "prexempt =" \
 		"prckowner = prckowners" "prckadmin prckadmins" "prckstaff =" \
-		"drlee =" "nurse-kim ="
+		"drlee =" "nurse-kim =" "prbench ="
 	for i in $(seq -w 1 99); do echo "prst$i ="; done    # tests/stress/concurrency.sh
 	for u in ${PR_TESTENV_EXTRA_USERS:-}; do echo "$u ="; done
 }
