@@ -177,8 +177,8 @@ static const struct range_key {
 	{ "touch_timeout", 1, 600, " seconds" },
 	{ "ticket_lifetime", 60, 86400, " seconds" },
 	{ "codes", 1, 100, "" },
-	/* Root is uid 0 whatever uid_min says; nine digits is parse_decimal's limit. */
-	{ "uid_min", 1, 999999999, "" },
+	/* Root is uid 0 whatever uid_min says; 2^31 - 1 is the largest a long holds everywhere. */
+	{ "uid_min", 1, 2147483647, "" },
 	/* A level's name is a promise: its limits may not exceed SP 800-63B-4's. */
 	{ "aal3_idle_limit", 60, 900, " seconds; SP 800-63B-4 allows at most 15 minutes at AAL3" },
 	{ "aal3_session_limit", 60, 43200, " seconds; SP 800-63B-4 allows at most 12 hours at AAL3" },
@@ -196,6 +196,18 @@ static const struct range_key *range_key_find(const char *key)
 	return NULL;
 }
 
+/* The value of n decimal digits, when it fits in a long on every platform (2^31 - 1). */
+static bool decimal_fits(const char *digits, size_t n, long *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (*v > (2147483647L - (digits[i] - '0')) / 10)
+			return false;
+		*v = *v * 10 + (digits[i] - '0');
+	}
+	return true;
+}
+
 /*
  * Integers are decimal only: libconfuse's own parser (strtol base 0) would
  * read "010" as 8 and "0x1e" as 30, surprises in a security policy.
@@ -211,13 +223,11 @@ static int parse_decimal(cfg_t *cf, cfg_opt_t *opt, const char *value, void *res
 	if (n == 0 || digits[n] != '\0')
 		return reject(cf, "invalid value '%s' for %s (expected a whole number "
 		    "in decimal)", pr_shown(value, s), opt->name);
-	/* nine significant digits fit a long and exceed every range */
-	if (rk == NULL || n - zeros > 9)
+	/* ten significant digits exceed every range; each step is checked against a 32-bit long */
+	if (rk == NULL || n - zeros > 10 || !decimal_fits(digits, n, &v))
 		return reject(cf, "invalid value '%s' for %s (expected %ld to %ld%s)",
 		    pr_shown(value, s), opt->name, rk != NULL ? rk->min : 0,
 		    rk != NULL ? rk->max : 0, rk != NULL ? rk->unit : "");
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (digits[i] - '0');
 	*(long *)result = digits == value ? v : -v;
 	return 0;
 }

@@ -133,9 +133,11 @@ static const struct {
 	  "t.conf:2: invalid value 'required ' for user_verification" },
 	/* integers and ranges */
 	{ RP "touch_timeout = 0\n", 0, "t.conf:2: invalid value '0' for touch_timeout (expected 1 to 600 seconds)" },
-	{ RP "uid_min = 0\n", 0, "t.conf:2: invalid value '0' for uid_min (expected 1 to 999999999)" },
+	{ RP "uid_min = 0\n", 0, "t.conf:2: invalid value '0' for uid_min (expected 1 to 2147483647)" },
+	{ RP "uid_min = 2147483648\n", 0, "t.conf:2: invalid value '2147483648' for uid_min (expected 1 to 2147483647)" },
+	{ RP "uid_min = 99999999999\n", 0, "t.conf:2: invalid value '99999999999' for uid_min (expected 1 to 2147483647)" },
 	{ RP "uid_min = -1000\n", 0, "t.conf:2: invalid value '-1000' for uid_min" },
-	{ RP "uid_min = 1000000000\n", 0, "t.conf:2: invalid value '1000000000' for uid_min" },
+	{ RP "uid_min = 4294967295\n", 0, "t.conf:2: invalid value '4294967295' for uid_min" },
 	{ RP "uid_min = 1000\nuid_min = 500\n", 0, "t.conf:3: uid_min is set more than once (first on line 2)" },
 	{ RP "unattended_services = {\"cron\", \"bad service\"}\n", 0,
 	  "t.conf:2: invalid entry 'bad service' in unattended_services (expected a PAM service name)" },
@@ -551,6 +553,7 @@ static const struct {
 	{ "recovery {\n services = {}\n}\n", "services", 0 },
 	{ "uid_min = 1\n", "uid_min", 1 },
 	{ "uid_min = 999999999\n", "uid_min", 999999999 },
+	{ "uid_min = 2147483647\n", "uid_min", 2147483647 },
 	{ "uid_min = 01000\n", "uid_min", 1000 },    /* decimal */
 	{ "unattended_services = {}\n", "unattended_services", 0 },
 	{ "/* block\n comment */ touch_timeout = 9 // trailing\n", "touch_timeout", 9 },
