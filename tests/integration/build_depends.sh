@@ -69,21 +69,23 @@ echo "$bd" | grep -F '<!nocheck>' | sed 's/[[:space:](:].*//' | sort -u > "$W/bd
 
 # The base set of a clean build chroot: Essential, build-essential, and
 # everything they depend on (virtual packages included, as apt prints them).
-dpkg-query -W -f '${Package} ${Essential}\n' | awk '$2 == "yes" {print $1}' > "$W/essential"
+mapfile -t essential < <(dpkg-query -W -f '${Package} ${Essential}\n' | awk '$2 == "yes" {print $1}')
 apt-cache depends --recurse --important --no-recommends --no-suggests --no-conflicts \
-	--no-breaks --no-replaces --no-enhances build-essential $(cat "$W/essential") 2>/dev/null |
+	--no-breaks --no-replaces --no-enhances build-essential "${essential[@]}" 2>/dev/null |
 	grep -v '^ ' | sort -u > "$W/base"
 [ -s "$W/base" ] || { echo "Bail out! apt-cache gave no dependencies for build-essential"; exit 1; }
 # What a <!nocheck> Build-Depends brings with it (python3 -> python3-minimal).
+mapfile -t bd_nocheck < "$W/bd-nocheck"
 apt-cache depends --recurse --important --no-recommends --no-suggests --no-conflicts \
-	--no-breaks --no-replaces --no-enhances $(cat "$W/bd-nocheck") 2>/dev/null |
+	--no-breaks --no-replaces --no-enhances "${bd_nocheck[@]}" 2>/dev/null |
 	grep -v '^ ' | sort -u > "$W/bd-nocheck-deps"
 
 # The words: shell scripts the suite runs, and the unit tests' run("...").
 {
 	for f in "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/softkey/softkey_ctl.sh; do
 		[ "$(basename "$f")" = build_depends.sh ] && continue   # skips without dpkg
-		sed 's/#.*//' "$f"
+		# Comments and the names of test points are prose, not commands.
+		sed -E 's/#.*//; s/(^|[[:space:];&|(])(check|t|ok|not_ok|skip|bail|echo|fails_with) "[^"]*"/\1\2/' "$f"
 	done | grep -oE '[A-Za-z_][A-Za-z0-9_.+-]*'
 	grep -ohE 'run\("[a-z][a-z0-9_-]*' "$top_srcdir"/tests/unit/*.c | sed 's/^run("//'
 } | sort -u > "$W/words"
