@@ -77,17 +77,21 @@ static int accounts_load(struct accounts *a, struct pr_errbuf *eb)
 	struct passwd pw, *res = NULL;
 	size_t size = NSS_BUF_START;
 	char *buf = NULL, *tmp;
+	bool grow = false;
 	int rc, r = PR_OK;
 
 	setpwent();
+	/* The buffer grows only when an entry does not fit (ERANGE), not per entry. */
 	while (r == PR_OK) {
-		if ((tmp = realloc(buf, size)) == NULL) {
-			r = PR_ERR_NOMEM;
-			break;
+		if (buf == NULL || grow) {
+			if ((tmp = realloc(buf, size)) == NULL) {
+				r = PR_ERR_NOMEM;
+				break;
+			}
+			buf = tmp;
 		}
-		buf = tmp;
 		rc = getpwent_r(&pw, buf, size, &res);
-		if (rc == ERANGE && size < NSS_BUF_MAX)
+		if ((grow = rc == ERANGE && size < NSS_BUF_MAX))
 			size *= 2;
 		else if (rc == ENOENT)
 			break;
@@ -194,17 +198,21 @@ static int groups_enumerate(struct groups *g, struct pr_errbuf *eb)
 	struct group_entry *e;
 	size_t size = NSS_BUF_START;
 	char *buf = NULL, *tmp;
+	bool grow = false;
 	int rc, r = PR_OK;
 
 	setgrent();
+	/* The buffer grows only when an entry does not fit (ERANGE), not per entry. */
 	while (r == PR_OK) {
-		if ((tmp = realloc(buf, size)) == NULL) {
-			r = PR_ERR_NOMEM;
-			break;
+		if (buf == NULL || grow) {
+			if ((tmp = realloc(buf, size)) == NULL) {
+				r = PR_ERR_NOMEM;
+				break;
+			}
+			buf = tmp;
 		}
-		buf = tmp;
 		rc = getgrent_r(&gr, buf, size, &res);
-		if (rc == ERANGE && size < NSS_BUF_MAX)
+		if ((grow = rc == ERANGE && size < NSS_BUF_MAX))
 			size *= 2;
 		else if (rc == ENOENT)
 			break;
