@@ -25,7 +25,7 @@
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
 #endif
-/* <linux/ioprio.h> is not in every libc's headers: the ABI values. */
+/* The kernel's ioprio ABI values (its header is not in every libc's set). */
 #define IOPRIO_WHO_PROCESS 1
 #define IOPRIO_CLASS_SHIFT 13
 #define IOPRIO_CLASS_BE 2
