@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "proc_control.h"
 #include "setuid.h"
 #include "util.h"
 
@@ -227,6 +228,39 @@ static bool become_root(void)
 	return ids_are(0, 0, 0, 0, 0, 0);
 }
 
+/*
+ * Step 8: out of the caller's control before any lock is taken. The caller
+ * can no longer signal us (step 7), but a cgroup v2 subtree they own
+ * (systemd's user@UID.service) would let them freeze or kill us while we
+ * hold the audit log's lock, and the scheduling they exec'd us with
+ * (SCHED_IDLE, nice 19, oom_score_adj 1000) would let them starve us.
+ * The root cgroup has no cgroup.freeze or cgroup.kill and only root
+ * writes it. Where we cannot move there (no cgroup v2, a cgroup
+ * namespace), we go on only if no one but root controls where we are.
+ */
+static int leave_caller_control(const char *prog)
+{
+	char why[256];
+	const char *what;
+
+	/* Whether or not the move happened, what counts is where we are now. */
+	(void)pr_proc_leave_cgroup();
+	if (pr_proc_cgroup_state(why, sizeof(why)) != PR_CGROUP_SAFE) {
+		fprintf(stderr, "%s: runs in a control group its caller can freeze or kill (%s) "
+		    "and could not leave it, so it could hold up other people's sign-ins; "
+		    "nothing done. Ask an administrator (see %s(8)).\n", prog,
+		    why[0] != '\0' ? why : "unreadable", prog);
+		return CLI_FAILED;
+	}
+	if ((what = pr_proc_sched_reset()) != NULL) {
+		fprintf(stderr, "%s: cannot reset its %s to the default, so its caller could "
+		    "starve it while it holds up other people's sign-ins; nothing done\n",
+		    prog, what);
+		return CLI_FAILED;
+	}
+	return CLI_OK;
+}
+
 int suid_begin(struct suid *s, const char *prog, int argc)
 {
 	memset(s, 0, sizeof(*s));
@@ -271,7 +305,7 @@ int suid_begin(struct suid *s, const char *prog, int argc)
 		fprintf(stderr, "%s: cannot switch to root's user and group ids\n", prog);
 		return CLI_FAILED;
 	}
-	return CLI_OK;
+	return leave_caller_control(prog);
 }
 
 int suid_drop(struct suid *s)

@@ -34,9 +34,23 @@
  *   6. The caller is looked up (getpwuid of the real uid).
  *   7. All of real, effective and saved uid and gid become 0. The caller can
  *      then no longer signal or trace the process (the kernel checks the
- *      target's real and saved uid): a change cannot be interrupted between
- *      writing the credential store and writing its audit record, except by
- *      terminal signals, which suid_critical_begin() blocks around commits.
+ *      target's real and saved uid). That is all it stops: a caller who owns
+ *      the cgroup v2 we run in (systemd's user@UID.service is delegated to
+ *      its user) can still freeze or kill us through cgroup.freeze and
+ *      cgroup.kill, and the scheduling we were exec'd with (SCHED_IDLE,
+ *      nice 19, idle I/O, oom_score_adj 1000) is still theirs to starve us.
+ *   8. So, before anything takes a lock (doc/ARCHITECTURE.md §7.5), we leave
+ *      the caller's control (lib/proc_control.c): into the root cgroup of
+ *      the cgroup v2 hierarchy (no cgroup.freeze or cgroup.kill there, only
+ *      root writes it), checked in /proc/self/cgroup; where there is no
+ *      cgroup v2 or the move fails, we go on only if no directory from our
+ *      cgroup up to the root, nor its cgroup.freeze, cgroup.kill or
+ *      cgroup.procs, is owned or writable by anyone but root. Then
+ *      SCHED_OTHER without reset-on-fork, nice 0, best-effort I/O priority
+ *      4, oom_score_adj 0, each verified; any failure stops with a message.
+ *      Only then can a change not be interrupted between writing the
+ *      credential store and writing its audit record, except by terminal
+ *      signals, which suid_critical_begin() blocks around commits.
  *
  * Device I/O (opening hidraw devices, CTAP requests and parsing the
  * answers, attestation checks) runs with the caller's rights, between
@@ -78,7 +92,7 @@ struct suid {
 };
 
 /*
- * Everything of the header comment, steps 1 to 7. CLI_OK, or the exit
+ * Everything of the header comment, steps 1 to 8. CLI_OK, or the exit
  * status to return (the message is printed). Call it first in main().
  */
 int suid_begin(struct suid *s, const char *prog, int argc);

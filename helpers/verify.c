@@ -5,7 +5,11 @@
  * on standard input and output and speaks lib/verify_proto.h.
  *
  * It verifies only for the calling user: the request's user must be the
- * real uid's account, or nothing happens. The decision, the counter update
+ * real uid's account, or nothing happens. A trusted caller (real uid 0)
+ * may name any account, and may give --config FILE: that is the module in
+ * a root process its user controls (su run by an ordinary user, sudo in
+ * a cgroup delegated to the user), which takes no lock itself and runs us
+ * with real uid 0 (doc/ARCHITECTURE.md §7.5); only it may send ruser=. The decision, the counter update
  * and the audit record are lib/signin.c's, exactly as on the module's
  * direct path (path=helper in the record); the answer is only success or
  * a failure reason. The request's service, tty and remote host are the
@@ -45,6 +49,7 @@
 
 struct verify {
 	struct suid suid;
+	const char *config;           /* PR_DEFAULT_CONFIG, or a trusted caller's --config */
 	struct pr_config *cfg;
 	struct pr_verify_req req;
 	struct pr_signin s;
@@ -177,13 +182,13 @@ static void setup_signin(struct verify *v)
 	s->rhost = v->req.rhost;
 	s->path = "helper";
 	/*
-	 * The account phase's "root is the applicant" needs a real uid of 0,
-	 * and then the request's user must be root (run() refuses any other):
-	 * root's own account, which the account phase leaves alone anyway.
-	 * So PAM_RUSER need not cross the pipe.
+	 * The account phase's "root is the applicant" needs the host's real
+	 * uid to be 0 and its PAM_RUSER: the module sends ruser= only then
+	 * (its child became root all through to run us, so our own real uid
+	 * says nothing about the host's), and only a trusted caller's counts.
 	 */
-	s->real_root = v->suid.caller_uid == 0;
-	s->ruser = NULL;
+	s->real_root = v->suid.trusted && v->req.has_ruser;
+	s->ruser = s->real_root ? v->req.ruser : NULL;
 	s->uv_required = v->req.uv_required;
 	s->step_up = v->req.step_up;
 	s->opportunistic = v->req.opportunistic;
@@ -211,14 +216,19 @@ static int run(struct verify *v)
 		    eb.msg);
 		return CLI_USAGE;
 	}
-	if (strcmp(v->req.user, v->suid.caller) != 0) {
+	if (!v->suid.trusted && v->req.has_ruser) {
+		/* Only the module, as root, speaks for its host's real uid. */
+		syslog(LOG_WARNING, "uid %u sent ruser=: refused", (unsigned)v->suid.caller_uid);
+		return CLI_USAGE;
+	}
+	if (!v->suid.trusted && strcmp(v->req.user, v->suid.caller) != 0) {
 		/* Only ever the caller's own account: no record, no state, no answer. */
 		syslog(LOG_WARNING, "uid %u asked to verify another account: refused",
 		    (unsigned)v->suid.caller_uid);
 		return CLI_FAILED;
 	}
 	setup_signin(v);
-	if (pr_config_load(PR_DEFAULT_CONFIG, &v->cfg, &eb) != PR_OK) {
+	if (pr_config_load(v->config, &v->cfg, &eb) != PR_OK) {
 		/* As the module: no trusted log path, so syslog only. */
 		syslog(LOG_ERR, "policy not loaded, denying: %s", eb.msg);
 		reply(v, PR_ERR_CONFIG, false);
@@ -235,10 +245,13 @@ int main(int argc, char **argv)
 	static struct verify v;
 	int rc;
 
-	(void)argv;
 	if ((rc = suid_begin(&v.suid, PROG, argc)) != CLI_OK)
 		return rc;
-	if (argc != 1) {
+	v.config = PR_DEFAULT_CONFIG;
+	/* Options are the trusted caller's only (setuid.h): anyone else's are refused. */
+	if (v.suid.trusted && argc == 3 && strcmp(argv[1], "--config") == 0 && argv[2][0] != '\0') {
+		v.config = argv[2];
+	} else if (argc != 1) {
 		fprintf(stderr, "%s: takes no arguments; only pam_practicerunner runs it\n", PROG);
 		return CLI_USAGE;
 	}

@@ -27,6 +27,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/recovery.c lib/recovery.h \
 	lib/signin.c lib/signin.h lib/signin_ssh.c \
 	lib/procpeer.c lib/procpeer.h \
+	lib/proc_control.c lib/proc_control.h \
 	lib/verify_proto.c lib/verify_proto.h \
 	lib/mail.c lib/mail.h \
 	lib/notify.c lib/notify.h \

@@ -70,10 +70,13 @@ int pr_verify_req_format(const struct pr_verify_req *q, char **out, size_t *len)
 	if (!text_ok(q->user) || q->user[0] == '\0' || !text_ok(q->service) ||
 	    !text_ok(q->tty) || !text_ok(q->rhost) || q->timeout < 0 || q->timeout > 600)
 		return PR_ERR_INVALID_ARG;
+	if (q->has_ruser && !text_ok(q->ruser))
+		return PR_ERR_INVALID_ARG;
 	n = asprintf(out, REQ_HEADER "\nphase=%s\nuser=%s\nservice=%s\ntty=%s\nrhost=%s\n"
-	    "uv=%d\nstep_up=%d\nopportunistic=%d\ntimeout=%d\n\n",
+	    "uv=%d\nstep_up=%d\nopportunistic=%d\ntimeout=%d\n%s%s%s\n",
 	    q->account ? "account" : "auth", q->user, q->service, q->tty, q->rhost,
-	    q->uv_required, q->step_up, q->opportunistic, q->timeout);
+	    q->uv_required, q->step_up, q->opportunistic, q->timeout,
+	    q->has_ruser ? "ruser=" : "", q->has_ruser ? q->ruser : "", q->has_ruser ? "\n" : "");
 	if (n < 0) {
 		*out = NULL;
 		return PR_ERR_NOMEM;
@@ -82,10 +85,12 @@ int pr_verify_req_format(const struct pr_verify_req *q, char **out, size_t *len)
 	return PR_OK;
 }
 
+/* Every key up to F_REQUIRED must be there; the ones after it may. */
 enum { F_PHASE, F_USER, F_SERVICE, F_TTY, F_RHOST, F_UV, F_STEP_UP, F_OPPORTUNISTIC,
-	F_TIMEOUT, F_COUNT };
+	F_TIMEOUT, F_REQUIRED, F_RUSER = F_REQUIRED, F_COUNT };
 static const char *const req_keys[F_COUNT] = {
 	"phase", "user", "service", "tty", "rhost", "uv", "step_up", "opportunistic", "timeout",
+	"ruser",
 };
 
 static int req_field(struct pr_verify_req *q, int f, const char *v)
@@ -110,6 +115,9 @@ static int req_field(struct pr_verify_req *q, int f, const char *v)
 		return parse_bool(v, &q->step_up);
 	case F_OPPORTUNISTIC:
 		return parse_bool(v, &q->opportunistic);
+	case F_RUSER:
+		q->has_ruser = true;
+		return copy_text(v, q->ruser);
 	default:
 		return parse_timeout(v, &q->timeout);
 	}
@@ -163,7 +171,7 @@ int pr_verify_req_parse(const char *text, size_t len, struct pr_verify_req *q,
 			*next++ = '\0';
 		r = req_line(q, line, seen, eb);
 	}
-	for (int f = 0; r == PR_OK && f < F_COUNT; f++)
+	for (int f = 0; r == PR_OK && f < F_REQUIRED; f++)
 		if (!seen[f])
 			r = pr_fail(eb, PR_ERR_CORRUPT, "request field %s missing", req_keys[f]);
 	free(copy);

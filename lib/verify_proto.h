@@ -14,9 +14,13 @@
  *   step_up=0|1
  *   opportunistic=0|1
  *   timeout=0..600     (module option timeout=, 0: the policy's)
+ *   [ruser=TEXT]       (optional: PAM_RUSER of a host whose real uid is 0;
+ *                       honoured from a trusted caller only, refused from
+ *                       any other, see helpers/verify.c)
  *   <empty line>
  *
- * every key exactly once, in any order; anything else refuses the request.
+ * every key exactly once (ruser at most once), in any order; anything else
+ * refuses the request.
  * Then the helper writes "touch" (show the touch cue) and "pin" (the module
  * answers "pin VALUE" or "cancel"), and ends with one result line:
  *
@@ -52,6 +56,8 @@ struct pr_verify_req {
 	bool step_up;
 	bool opportunistic;
 	int timeout;
+	bool has_ruser;                     /* ruser= was given */
+	char ruser[PR_VERIFY_TEXT_MAX + 1];
 };
 
 struct pr_verify_result {

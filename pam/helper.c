@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -55,12 +56,35 @@ static void build_request(struct pam_tx *tx, bool account, struct pr_verify_req 
 	q->step_up = tx->opts.step_up;
 	q->opportunistic = tx->opts.opportunistic;
 	q->timeout = tx->opts.timeout;
+	/* The account phase's "root is the applicant": the helper cannot see our real uid. */
+	if (tx->helper_as_root && getuid() == 0) {
+		q->has_ruser = true;
+		item_text(tx->pamh, PAM_RUSER, q->ruser);
+	}
 }
 
-/* The helper on the far end of sock, with nothing else of ours: fds, signals, environment. */
-static void exec_helper(int sock)
+/*
+ * In the child, as root in a host the user controls: root all through, so
+ * the helper sees a trusted caller (real uid 0) that may name this PAM
+ * user, and so the user can no longer signal it. false when not so.
+ */
+static bool child_all_root(void)
 {
-	char *const argv[] = { "practicerunner-verify", NULL };
+	uid_t r, e, s;
+
+	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+		return false;
+	return getresuid(&r, &e, &s) == 0 && r == 0 && e == 0 && s == 0;
+}
+
+/*
+ * The helper on the far end of sock, with nothing else of ours: fds,
+ * signals, environment. config (as_root only) is the module's config=.
+ */
+static void exec_helper(int sock, bool as_root, const char *config)
+{
+	char *const argv[] = { "practicerunner-verify", config != NULL ? "--config" : NULL,
+		(char *)config, NULL };
 	char *const envp[] = { NULL };
 	sigset_t none;
 	int devnull;
@@ -72,6 +96,8 @@ static void exec_helper(int sock)
 	closefrom(3);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (as_root && !child_all_root())
+		_exit(126);
 	execve(PR_VERIFY_HELPER, argv, envp);
 	_exit(127);
 }
@@ -132,7 +158,8 @@ static int run_helper(struct pam_tx *tx, const char *request, size_t len,
 	/* The application's SIGCHLD handler must not reap our child first. */
 	sigaction(SIGCHLD, &dfl, &saved);
 	if ((pid = fork()) == 0)
-		exec_helper(sv[1]);
+		exec_helper(sv[1], tx->helper_as_root,
+		    tx->helper_as_root ? tx->opts.config : NULL);
 	close(sv[1]);
 	r = pid < 0 ? PR_ERR_IO : pr_write_line(sv[0], request, len);
 	if (r == PR_OK)

@@ -21,8 +21,13 @@ struct pam_tx {
 	struct pr_config *cfg;
 	struct pr_signin s;        /* the attempt: user, requirement, keys, evidence */
 	bool explained;            /* the user was already told why this failed */
-	/* Running as the user: practicerunner-verify decides (helper.c). */
+	/*
+	 * practicerunner-verify decides (helper.c): running as the user, or as
+	 * root in a process the user controls (as_root: the helper is run with
+	 * real uid 0, so it may check this PAM user; pam_practicerunner.c).
+	 */
 	bool via_helper;
+	bool helper_as_root;
 	size_t enrolled;           /* keys on file, as the helper saw them */
 	int helper_cls;            /* class of the key used, -1: none */
 	uint8_t helper_flags;      /* its signed flags, 0: none */

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "module.h"
+#include "proc_control.h"
 #include "roles.h"
 #include "transport.h"
 #include "util.h"
@@ -23,6 +24,29 @@ static const char *pam_item_str(pam_handle_t *pamh, int item)
 	const void *v = NULL;
 
 	return pam_get_item(pamh, item, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+/*
+ * Whether the process we run in is one its user can pause, kill or starve
+ * (doc/ARCHITECTURE.md §7.5): su keeps the caller's real uid (kill(2)
+ * checks it, so the caller may SIGSTOP it), sudo or su started from a
+ * desktop's terminal live in user@UID.service (a cgroup v2 subtree the
+ * user may freeze), and anyone may start them SCHED_IDLE or niced. Such a
+ * process must take no lock someone else waits on: the audit log's, or
+ * another user's sign-in and store locks.
+ */
+static bool host_user_controlled(struct pam_tx *tx)
+{
+	if (getuid() != 0) {
+		PR_DEBUG(tx, "%s: real uid %ld: its user may stop this process", __func__,
+		    (long)getuid());
+		return true;
+	}
+	if (pr_proc_user_controlled()) {
+		PR_DEBUG(tx, "%s: a user's cgroup or weak scheduling", __func__);
+		return true;
+	}
+	return false;
 }
 
 /* Options and policy file; any error fails closed with a log line naming it. */
@@ -49,8 +73,15 @@ static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
 	tx->s.opportunistic = tx->opts.opportunistic;
 	tx->s.timeout = tx->opts.timeout;
 	pam_tx_ui(tx, &tx->s.ui);
-	/* As the user the store is out of reach: practicerunner-verify decides. */
-	if ((tx->via_helper = geteuid() != 0)) {
+	/*
+	 * As the user the store is out of reach, and in a process the user
+	 * controls no lock may be taken: practicerunner-verify decides. As
+	 * root, the module reads the policy all the same (no lock in that) for
+	 * the session's limits, and hands its config= on.
+	 */
+	tx->via_helper = geteuid() != 0 || host_user_controlled(tx);
+	tx->helper_as_root = tx->via_helper && geteuid() == 0;
+	if (tx->via_helper && !tx->helper_as_root) {
 		if (tx->opts.config != NULL)
 			PR_DEBUG(tx, "%s: config= is not used as an ordinary user; "
 			    "practicerunner-verify reads %s", __func__, PR_DEFAULT_CONFIG);

@@ -55,9 +55,16 @@ int pam_tx_ssh(struct pam_tx *tx, bool *ignore, const char **note)
 
 	*ignore = false;
 	*note = NULL;
-	if (tx->via_helper) {
+	if (tx->via_helper && !tx->helper_as_root) {
 		pam_syslog(tx->pamh, LOG_ERR, "module option ssh: the module must run as "
 		    "root (in sshd's stack), not as uid %ld", (long)geteuid());
+		return PR_ERR_CONFIG;
+	}
+	if (tx->via_helper) {
+		/* It records under the audit log's lock (doc/ARCHITECTURE.md §7.5). */
+		pam_syslog(tx->pamh, LOG_ERR, "module option ssh: sshd runs in a process an "
+		    "ordinary user can stop or starve (a user's cgroup, a nice value above 0 "
+		    "or idle scheduling); run sshd as its system service");
 		return PR_ERR_CONFIG;
 	}
 	r = pr_signin_ssh(&tx->s, pam_getenv(tx->pamh, "SSH_AUTH_INFO_0"), ignore, note);

@@ -70,6 +70,7 @@ INTEGRATION_TESTS = \
 	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/lock_freeze.sh \
+	tests/integration/freeze_audit.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
@@ -80,7 +81,8 @@ INTEGRATION_TESTS = \
 	tests/integration/packaging.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh
+	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh \
+	tests/integration/fan_hold.py
 
 # A PAM application that prints the exact result code and the messages.
 check_PROGRAMS += tests/integration/pamrun

@@ -213,7 +213,7 @@ before=$(snapshot)
 check "oversized request (many lines): refused" exit_is 2 by_hand prstaff "yes user=prstaff | head -c 20000 | \$V | cat"
 check "oversized request (one long line): refused" exit_is 2 by_hand prstaff "head -c 20000 /dev/urandom | base64 -w0 | \$V | cat"
 check "... nothing written" test "$before" = "$(snapshot)"
-for bad in "practicerunner-verify 2" "phase=auth" "user=prstaff\nuser=prstaff" "uv=2" "timeout=601" "bogus=1" "tty=a=b"; do
+for bad in "practicerunner-verify 2" "phase=auth" "user=prstaff\nuser=prstaff" "uv=2" "timeout=601" "bogus=1" "tty=a=b" "ruser=root"; do
 	{ request prstaff | sed '/^$/d'; printf "$bad\n\n"; } > "$T/req.bad"
 	chmod 644 "$T/req.bad"
 	check "malformed request ($bad): refused" exit_is 2 by_hand prstaff "cat $T/req.bad | \$V | cat"
