@@ -11,6 +11,15 @@
  * getgrnam_r, which does report failures), and each list errs on its safe
  * side: owners and admins take either source's word (and an @group there
  * that does not resolve is an error), exempt needs both to agree.
+ *
+ * getgrouplist() asks every group source, so its first call loads each
+ * NSS module (Debian's "group: files systemd" loads libnss_systemd, about
+ * 1.5 ms). It is called only when its answer can change a match: for an
+ * owners or admins @group the entry does not already grant, and for an
+ * exempt @group the entry does grant. It is never skipped where it could
+ * raise a role: a source other than the group's own (an sssd or userdb
+ * membership of a group in /etc/group) may name a member that gr_mem
+ * does not.
  */
 #include "config.h"
 
@@ -37,6 +46,7 @@ struct account {
 	gid_t gid;        /* primary group, from the passwd entry */
 	gid_t *gids;      /* primary and supplementary groups (getgrouplist) */
 	int n_gids;
+	bool gids_read;   /* gids holds getgrouplist()'s answer (read on first need) */
 };
 
 static void account_clear(struct account *a)
@@ -46,6 +56,7 @@ static void account_clear(struct account *a)
 	a->name = NULL;
 	a->gids = NULL;
 	a->n_gids = 0;
+	a->gids_read = false;
 }
 
 /* How a list is matched: see the file comment. */
@@ -122,15 +133,25 @@ static int groups_lookup(const char *name, gid_t gid, struct account *a)
 	}
 }
 
+/* The passwd entry only; the group list waits for account_gids. */
 static int account_load(const char *user, struct account *a)
+{
+	if (user == NULL || user[0] == '\0')
+		return PR_ERR_NOT_FOUND;
+	return passwd_lookup(user, &a->name, &a->uid, &a->gid);
+}
+
+/* getgrouplist()'s answer for a, read once. */
+static int account_gids(struct account *a)
 {
 	int r;
 
-	if (user == NULL || user[0] == '\0')
-		return PR_ERR_NOT_FOUND;
-	if ((r = passwd_lookup(user, &a->name, &a->uid, &a->gid)) != PR_OK)
+	if (a->gids_read)
+		return PR_OK;
+	if ((r = groups_lookup(a->name, a->gid, a)) != PR_OK)
 		return r;
-	return groups_lookup(a->name, a->gid, a);
+	a->gids_read = true;
+	return PR_OK;
 }
 
 static bool name_listed(char *const *mem, const char *name)
@@ -183,13 +204,16 @@ static bool gid_in(const struct account *a, gid_t gid)
 /*
  * getgrouplist() (a->gids, primary group included) against the group's
  * gr_mem, which names supplementary members only: the primary group comes
- * from the passwd entry, whose lookup reports failures.
+ * from the passwd entry, whose lookup reports failures. The entry is read
+ * first; the list only where it can change the answer (file comment):
+ * a grant the entry already gives, or an exemption it already denies,
+ * stands whatever the list says.
  */
-static int group_matches(const char *group, const struct account *a,
+static int group_matches(const char *group, struct account *a,
     enum match_mode mode, bool *match)
 {
 	struct group_view g;
-	bool by_list, by_entry;
+	bool by_entry;
 	int r;
 
 	*match = false;
@@ -197,14 +221,19 @@ static int group_matches(const char *group, const struct account *a,
 		return r;
 	if (!g.exists)
 		return mode == MATCH_GRANT ? PR_ERR_IO : PR_OK;
-	by_list = gid_in(a, g.gid);
 	by_entry = g.listed || g.gid == a->gid;
-	*match = mode == MATCH_GRANT ? (by_list || by_entry) : (by_list && by_entry);
+	if (by_entry == (mode == MATCH_GRANT)) {
+		*match = by_entry;
+		return PR_OK;
+	}
+	if ((r = account_gids(a)) != PR_OK)
+		return r;
+	*match = gid_in(a, g.gid);
 	return PR_OK;
 }
 
 static int entry_matches(const char *entry, const char *user,
-    const struct account *a, enum match_mode mode, bool *match)
+    struct account *a, enum match_mode mode, bool *match)
 {
 	*match = false;
 	if (entry[0] == '@')
@@ -215,7 +244,7 @@ static int entry_matches(const char *entry, const char *user,
 }
 
 static int list_match(const struct pr_strlist *list, const char *user,
-    const struct account *a, enum match_mode mode, bool *match)
+    struct account *a, enum match_mode mode, bool *match)
 {
 	int r;
 
@@ -255,7 +284,7 @@ bool pr_list_matches_user(const struct pr_strlist *list, const char *user)
 
 /* Role and exemption of an account already loaded. */
 static int resolve_loaded(const struct pr_config *cfg, const char *user,
-    const struct account *a, enum pr_role *role, bool *exempt)
+    struct account *a, enum pr_role *role, bool *exempt)
 {
 	bool match = false;
 	int r;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -462,29 +464,42 @@ END_TEST
  * - "no initgroups": group lookups work but membership enumeration does not
  *   (a service that cannot be loaded), so getgrouplist() lists only the
  *   primary group while gr_mem names the user.
+ * And one source that is not failing: "userdb", where a membership comes
+ * only from a second group source (systemd's userdb, a drop-in
+ * "prnss:prclinic.membership"; sssd does the same for directory groups),
+ * so getgrouplist() lists prclinic while its gr_mem in /etc/group is
+ * empty. roles.c reads getgrouplist() only where gr_mem cannot decide:
+ * these rows pin that it still does where the list can raise a role.
+ * (nss-systemd never extends root, so these rows sign in as prnss.)
  */
-#define NSS_PASSWD "root:x:0:0:root:/root:/bin/sh\n"
-#define NSS_GROUP "root:x:0:\nprclinic:x:4242:root\n"
+#define NSS_PASSWD "root:x:0:0:root:/root:/bin/sh\nprnss:x:4243:4243::/:/bin/sh\n"
+#define NSS_GROUP "root:x:0:\nprclinic:x:4242:root\nprnss:x:4243:\n"
+#define NSS_GROUP_USERDB "root:x:0:\nprclinic:x:4242:\nprnss:x:4243:\n"
 
-enum nss_world { NSS_SANE, NSS_DOWN, NSS_NO_INITGROUPS };
+enum nss_world { NSS_SANE, NSS_DOWN, NSS_NO_INITGROUPS, NSS_USERDB };
 
 static const struct {
 	enum nss_world world;
-	const char *owners, *admins, *exempt;
+	const char *user, *owners, *admins, *exempt;
 	int err;
 	enum pr_role role;
 	bool exempt_out;
 } nss_rows[] = {
-	{ NSS_SANE, "@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
-	{ NSS_SANE, "", "", "@prclinic", PR_OK, PR_ROLE_STAFF, true },
-	{ NSS_SANE, "@prnone", "", "", PR_ERR_IO, PR_ROLE_STAFF, false },
-	{ NSS_DOWN, "@prclinic", "", "", PR_ERR_IO, PR_ROLE_STAFF, false },
-	{ NSS_DOWN, "", "@prclinic", "", PR_ERR_IO, PR_ROLE_STAFF, false },
-	{ NSS_DOWN, "", "", "@prclinic", PR_ERR_IO, PR_ROLE_STAFF, false },
-	{ NSS_DOWN, "root", "@prclinic", "", PR_OK, PR_ROLE_OWNER, false },  /* names need no group database */
-	{ NSS_NO_INITGROUPS, "@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
-	{ NSS_NO_INITGROUPS, "", "@prclinic", "", PR_OK, PR_ROLE_ADMIN, false },
-	{ NSS_NO_INITGROUPS, "", "", "@prclinic", PR_OK, PR_ROLE_STAFF, false },  /* exempt: both must agree */
+	{ NSS_SANE, "root", "@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
+	{ NSS_SANE, "root", "", "", "@prclinic", PR_OK, PR_ROLE_STAFF, true },
+	{ NSS_SANE, "root", "@prnone", "", "", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "root", "@prclinic", "", "", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "root", "", "@prclinic", "", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "root", "", "", "@prclinic", PR_ERR_IO, PR_ROLE_STAFF, false },
+	{ NSS_DOWN, "root", "root", "@prclinic", "", PR_OK, PR_ROLE_OWNER, false },  /* names need no group database */
+	{ NSS_NO_INITGROUPS, "root", "@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
+	{ NSS_NO_INITGROUPS, "root", "", "@prclinic", "", PR_OK, PR_ROLE_ADMIN, false },
+	{ NSS_NO_INITGROUPS, "root", "", "", "@prclinic", PR_OK, PR_ROLE_STAFF, false },  /* exempt: both must agree */
+	{ NSS_USERDB, "prnss", "@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
+	{ NSS_USERDB, "prnss", "@root,@prclinic", "", "", PR_OK, PR_ROLE_OWNER, false },
+	{ NSS_USERDB, "prnss", "@root", "@prclinic", "", PR_OK, PR_ROLE_ADMIN, false },
+	{ NSS_USERDB, "prnss", "", "", "@prclinic", PR_OK, PR_ROLE_STAFF, false },  /* exempt: both must agree */
+	{ NSS_USERDB, "prnss", "@root", "", "@prnss", PR_OK, PR_ROLE_STAFF, true },  /* primary group */
 };
 
 static bool put_file(const char *path, const char *text)
@@ -495,42 +510,87 @@ static bool put_file(const char *path, const char *text)
 	return (f != NULL && fclose(f) == 0) && ok;
 }
 
+/*
+ * systemd's userdb reads drop-ins in /etc/userdb in the calling process
+ * (an empty file is a mask, so the record is "{}").
+ */
+static bool userdb_enter(void)
+{
+	return mkdir("/etc/userdb", 0755) == 0 &&
+	    put_file("/etc/userdb/prnss:prclinic.membership", "{}\n");
+}
+
 static bool nss_world_enter(enum nss_world w)
 {
 	const char *nss = w == NSS_NO_INITGROUPS ?
 	    "passwd: files\ngroup: files\ninitgroups: prck-no-such-service\n" :
+	    w == NSS_USERDB ? "passwd: files\ngroup: files systemd\n" :
 	    "passwd: files\ngroup: files\n";
 
 	return unshare(CLONE_NEWNS) == 0 &&
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
 	    mount("prck", "/etc", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0 &&
 	    put_file("/etc/nsswitch.conf", nss) && put_file("/etc/passwd", NSS_PASSWD) &&
-	    (w == NSS_DOWN || put_file("/etc/group", NSS_GROUP));
+	    (w == NSS_DOWN || put_file("/etc/group", w == NSS_USERDB ? NSS_GROUP_USERDB : NSS_GROUP)) &&
+	    (w != NSS_USERDB || userdb_enter());
+}
+
+/* The userdb world is what the rows say: getgrouplist() lists prclinic, gr_mem does not. */
+static bool userdb_world_ok(void)
+{
+	struct group *gr = getgrnam("prclinic");
+	gid_t gids[8];
+	int n = 8;
+	bool listed = false;
+
+	if (gr == NULL || gr->gr_mem[0] != NULL || getgrouplist("prnss", 4243, gids, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		listed = listed || gids[i] == 4242;
+	return listed;
 }
 
 struct nss_result {
-	int entered, err, need_err;
+	int entered, world_ok, err, need_err;
 	enum pr_role role;
 	enum pr_need need;
 	bool exempt;
 };
 
+/* The userdb rows need systemd's NSS module (Debian: libnss-systemd). */
+static bool nss_systemd_present(void)
+{
+	void *h = dlopen("libnss_systemd.so.2", RTLD_LAZY | RTLD_NOLOAD);
+
+	if (h == NULL)
+		h = dlopen("libnss_systemd.so.2", RTLD_LAZY);
+	if (h != NULL)
+		dlclose(h);
+	return h != NULL;
+}
+
 /* Our own child (not Check's), so the namespace never outlives it. */
 START_TEST(nss_failures)
 {
-	struct nss_result res = { 0, 0, 0, PR_ROLE_STAFF, PR_NEED_NONE, false };
+	struct nss_result res = { 0, 0, 0, 0, PR_ROLE_STAFF, PR_NEED_NONE, false };
 	struct pr_config c;
 	int fds[2], status;
 	pid_t pid;
 
+	if (nss_rows[_i].world == NSS_USERDB && !nss_systemd_present()) {
+		fprintf(stderr, "# nss_failures row %d skipped: no libnss_systemd.so.2 "
+		    "(apt-get install libnss-systemd)\n", _i);
+		return;
+	}
 	mkconfig(&c, nss_rows[_i].owners, nss_rows[_i].admins, nss_rows[_i].exempt);
 	ck_assert_int_eq(pipe(fds), 0);
 	ck_assert_int_ge(pid = fork(), 0);
 	if (pid == 0) {
 		close(fds[0]);
-		if ((res.entered = nss_world_enter(nss_rows[_i].world)) != 0) {
-			res.err = pr_role_resolve(&c, "root", &res.role, &res.exempt);
-			res.need_err = pr_user_need(&c, "root", NULL, &res.need);
+		if ((res.entered = nss_world_enter(nss_rows[_i].world)) != 0 &&
+		    (nss_rows[_i].world != NSS_USERDB || (res.world_ok = userdb_world_ok()))) {
+			res.err = pr_role_resolve(&c, nss_rows[_i].user, &res.role, &res.exempt);
+			res.need_err = pr_user_need(&c, nss_rows[_i].user, NULL, &res.need);
 		}
 		_exit(write(fds[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 	}
@@ -539,6 +599,8 @@ START_TEST(nss_failures)
 	close(fds[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(res.entered, "cannot set up a private /etc in a mount namespace");
+	ck_assert_msg(nss_rows[_i].world != NSS_USERDB || res.world_ok, "systemd's NSS module "
+	    "(libnss-systemd) did not read the /etc/userdb membership: is it installed?");
 	ck_assert_int_eq(res.err, nss_rows[_i].err);
 	ck_assert_int_eq(res.need_err, nss_rows[_i].err);
 	if (res.err != PR_OK)
