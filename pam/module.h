@@ -51,6 +51,8 @@ bool pam_tx_yes(struct pam_tx *tx, const char *prompt);
  */
 #define PR_MSG_NOT_SIGNED_IN "Security key sign-in did not succeed. Insert an enrolled " \
 	"security key and touch it when asked, or ask your administrator."
+#define PR_MSG_SSH_NOT_SIGNED_IN "Security key sign-in did not succeed. Sign in with an " \
+	"enrolled SSH security key (ed25519-sk or ecdsa-sk), or ask your administrator."
 int pam_tx_code(int err);
 /* pam_tx_code for the auth phase: PAM_AUTH_ERR for an unknown name unless show_status. */
 int pam_tx_auth_code(const struct pam_tx *tx, int err);

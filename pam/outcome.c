@@ -63,7 +63,7 @@ static bool explain_uniform(struct pam_tx *tx, int err)
 	if (tx->opts.show_status || !pam_tx_before_key(err))
 		return false;
 	if (err != PR_ERR_NOT_FOUND || tx->s.need != PR_NEED_NONE)
-		pam_tx_error(tx, "%s", PR_MSG_NOT_SIGNED_IN);
+		pam_tx_error(tx, "%s", tx->opts.ssh ? PR_MSG_SSH_NOT_SIGNED_IN : PR_MSG_NOT_SIGNED_IN);
 	return true;
 }
 

@@ -12,7 +12,7 @@ export PAMRUN_ANSWERS=$T/answers
 : > "$T/answers"
 
 write_policy all-users owners
-printf 'recovery {\n  services = {"login", "login-status"}\n}\n' >> "$CONF"
+printf 'recovery {\n  services = {"login", "login-status", "rec"}\n}\n' >> "$CONF"
 m="$SK/pam_practicerunner.so config=$CONF cue"
 # ours required, then pam_deny: an exempt account's PAM_IGNORE ends as the others' failure.
 quiet_stack() {
@@ -24,6 +24,7 @@ quiet_stack login-status show_status
 # The conf examples' stack: a password module that failed, then ours required.
 printf 'auth required pam_deny.so\nauth required %s\n' "$m" > "$T/pam.d/after-password"
 service raw cue
+service rec cue
 
 new_key sy synced
 new_key yk yubikey5
@@ -91,6 +92,17 @@ check "wrong ticket: counted against the owner's ticket as before" grep -q ' fai
 check "wrong ticket: no code asked" fails grep -q "prompt: Recovery code" "$T/screen.prowner"
 rm -f "$T/state/tickets/prowner"
 same_screen "wrong ticket, no ticket on file" login "" $RKINDS
+# --- a ticket that is right: from here on the words are the account's own ---------------
+CODES=$(admin "" codes generate prowner && grep -oE '[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}' "$T/out" | head -n 1)
+TICKET=$(admin "" recovery start prowner && grep -oE "$TOKEN_RE" "$T/out" | head -n 1)
+new_key nk yubikey5
+printf 'Recovery ticket (press Enter to skip): \t%s\nRecovery code: \t%s\n' "$TICKET" "$CODES" > "$T/answers"
+check "right ticket and code: recovered, signed in" expect_pam PAM_SUCCESS rec prowner auth "$T/nk.key"
+check "... the ticket was accepted" out_has "info: Recovery ticket accepted."
+check "... the new key enrolled" test "$(grep -c '^id=' "$T/state/users/prowner")" = 2
+check "... recorded as a recovery" test "$(audit_field method)" = recovery-code
+: > "$T/answers"
+
 # --- show_status: the distinctions, for sites that want them ------------------------
 : > "$T/answers"
 screen login-status no-such-user-q ""
