@@ -219,13 +219,17 @@ static int no_requirement(struct pr_signin *s, bool *ignore, const char **note)
 			s->shown_err = probe_only(s);
 		return PR_OK;
 	}
-	if ((r = load_creds(s)) == PR_OK)
+	if ((r = load_creds(s)) == PR_OK) {
 		r = assert_and_record_use(s);
-	else if (r == PR_ERR_NOT_ENROLLED && hidden)
-		r = probe_only(s);
-	if (r == PR_ERR_NOT_ENROLLED || no_key_answered(r)) {
+	} else if (r == PR_ERR_NOT_ENROLLED) {
+		/* Nothing it could sign in with: left to the stack, whatever the probe finds. */
 		if (hidden)
-			s->shown_err = r == PR_ERR_NOT_ENROLLED ? PR_ERR_NO_CREDENTIAL : r;
+			s->shown_err = probe_only(s);
+		return PR_OK;
+	}
+	if (no_key_answered(r)) {
+		if (hidden)
+			s->shown_err = r;
 		return PR_OK;
 	}
 	*ignore = false;
