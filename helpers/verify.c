@@ -131,7 +131,7 @@ static void reply(const struct verify *v, int err, bool ignore)
 {
 	struct pr_verify_result res = {
 		.err = err, .ignore = ignore, .user_known = v->s.user_known, .need = v->s.need,
-		.enrolled = v->s.creds.n, .cls = -1,
+		.enrolled = v->s.creds.n, .cls = -1, .shown = ignore ? v->s.shown_err : 0,
 	};
 	char line[PR_VERIFY_LINE_MAX];
 

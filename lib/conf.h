@@ -100,6 +100,7 @@ struct pr_modopts {
 	bool opportunistic;
 	bool step_up;              /* step_up: a fresh touch with UV whatever the requirement */
 	bool ssh;                  /* ssh: sshd's gateway, the key from SSH_AUTH_INFO_0 */
+	bool show_status;          /* show_status: tell the prompt who is enrolled (messages only) */
 };
 
 /* Parse pam.d arguments; an unknown or malformed option is an error. */

@@ -85,6 +85,8 @@ static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *e
 		o->step_up = true;
 	else if (strcmp(arg, "ssh") == 0)
 		o->ssh = true;
+	else if (strcmp(arg, "show_status") == 0)
+		o->show_status = true;   /* changes words, never a decision (ARCHITECTURE §4.7) */
 	else if (strncmp(arg, "config=", 7) == 0)
 		return opt_config(arg + 7, o, eb);
 	else if (strncmp(arg, "uv=", 3) == 0)

@@ -16,20 +16,37 @@
 #include "util.h"
 
 #define SIGNIN_LOCK "+signin.lock"   /* locks/<user>+signin.lock */
+#define PR_DECOY_ID_LEN 64            /* as long as a typical resident-key id */
+
+/* What a staff account that is not exempt needs: the name that is no account is treated as one. */
+static void need_of_unknown(struct pr_signin *s)
+{
+	s->kind = PR_ACCOUNT_PERSON;
+	s->role = PR_ROLE_STAFF;
+	s->need = s->cfg != NULL ? pr_policy_need(&s->cfg->policy, PR_ROLE_STAFF, false) :
+	    PR_NEED_PHYSICAL;
+	if (s->step_up && s->need == PR_NEED_NONE)
+		s->need = PR_NEED_ANY_KEY;
+}
 
 int pr_signin_user(struct pr_signin *s)
 {
 	struct pr_user_policy up;
 	int r;
 
-	if (s->user == NULL || !pr_username_valid(s->user))
+	if (s->user == NULL || !pr_username_valid(s->user)) {
+		need_of_unknown(s);
 		return PR_ERR_NOT_FOUND;
+	}
 	r = pr_user_policy(s->cfg, s->user, &up);
 	s->need = up.need;
+	if (r == PR_ERR_NOT_FOUND)
+		need_of_unknown(s);
 	if (r != PR_OK)
 		return r;
 	s->role = up.role;
 	s->kind = up.kind;
+	s->exempt = up.exempt;
 	s->user_known = true;
 	/* A step-up asks every user for a key, whatever their requirement. */
 	if (s->step_up && s->need == PR_NEED_NONE)
@@ -121,20 +138,100 @@ static int assert_and_record_use(struct pr_signin *s)
 	return r;
 }
 
+/*
+ * The silent probe an enrolled account whose key does not answer gets
+ * (pr_assert_run before any touch), with nothing acceptable: over the
+ * account's own credentials when it has any (one of them attached is a key
+ * that answered: PR_ERR_CLASS), else over one random id that no key holds.
+ * PR_ERR_NO_DEVICE or PR_ERR_NO_CREDENTIAL as for that account, a device
+ * error as for it, or PR_ERR_CLASS. No lock and no file: the name may be
+ * no account (doc/ARCHITECTURE.md §4.7).
+ */
+static int probe_only(struct pr_signin *s)
+{
+	unsigned char id[PR_DECOY_ID_LEN];
+	struct pr_cred decoy = { .id = id, .id_len = sizeof(id), .kind = PR_KIND_FIDO };
+	struct pr_credlist one = { .v = &decoy, .n = 1 };
+	const struct pr_credlist *creds = s->creds.n > 0 ? &s->creds : &one;
+	struct pr_devices devs = { .n = 0 };
+	struct pr_assert_outcome out;
+	struct pr_assert_opts o = { .rp_id = s->cfg->rp_id, .timeout_ms = timeout_ms(s) };
+	bool *none = NULL;
+	int r;
+
+	if ((r = pr_random(id, sizeof(id))) != PR_OK)
+		return r;
+	if ((none = calloc(creds->n, sizeof(bool))) == NULL)
+		return PR_ERR_NOMEM;
+	o.acceptable = none;
+	if (s->devices_begin != NULL && (r = s->devices_begin(s->devices_arg)) != PR_OK)
+		goto done;
+	if ((r = pr_devices_open(&devs)) == PR_OK)
+		r = pr_assert_run(&devs, creds, &o, NULL, &out);
+	pr_devices_close(&devs);
+	if (s->devices_end != NULL)
+		s->devices_end(s->devices_arg);
+	if (r == PR_ERR_CLASS && creds == &s->creds && out.index < s->creds.n)
+		s->used = &s->creds.v[out.index];
+done:
+	free(none);
+	return r;
+}
+
+/* Whether r is how an account's sign-in ends when none of its keys answered. */
+static bool no_key_answered(int r)
+{
+	return r == PR_ERR_NO_DEVICE || r == PR_ERR_NO_CREDENTIAL;
+}
+
+/* Not an account, or no acceptable key: the probe, then reason unless a key answered. */
+static int refused_before_probe(struct pr_signin *s, int reason)
+{
+	int r = probe_only(s);
+
+	return no_key_answered(r) ? reason : r;
+}
+
+/*
+ * An exempt account where policy would otherwise cover it: left to the
+ * stack, but the prompt must look as it does for a covered account without
+ * an answering key, or an exemption is visible to anyone who types the name.
+ */
+static bool exemption_hidden(const struct pr_signin *s)
+{
+	return s->exempt && s->kind != PR_ACCOUNT_SYSTEM &&
+	    pr_policy_need(&s->cfg->policy, s->role, false) != PR_NEED_NONE;
+}
+
 /* No requirement: with opportunistic, an attached enrolled key still signs the user in. */
 static int no_requirement(struct pr_signin *s, bool *ignore, const char **note)
 {
+	bool hidden = exemption_hidden(s);
 	int r;
 
 	*ignore = true;
 	*note = s->kind == PR_ACCOUNT_SYSTEM ? "system-account" : "no-requirement";
 	/* A service account never signs in with a key, not even opportunistically. */
-	if (!s->opportunistic || s->kind == PR_ACCOUNT_SYSTEM)
+	if (s->kind == PR_ACCOUNT_SYSTEM)
 		return PR_OK;
-	if ((r = load_creds(s)) == PR_OK)
+	if (!s->opportunistic) {
+		if (hidden)
+			s->shown_err = probe_only(s);
+		return PR_OK;
+	}
+	if ((r = load_creds(s)) == PR_OK) {
 		r = assert_and_record_use(s);
-	if (r == PR_ERR_NOT_ENROLLED || r == PR_ERR_NO_DEVICE || r == PR_ERR_NO_CREDENTIAL)
+	} else if (r == PR_ERR_NOT_ENROLLED) {
+		/* Nothing it could sign in with: left to the stack, whatever the probe finds. */
+		if (hidden)
+			s->shown_err = probe_only(s);
 		return PR_OK;
+	}
+	if (no_key_answered(r)) {
+		if (hidden)
+			s->shown_err = r;
+		return PR_OK;
+	}
 	*ignore = false;
 	*note = "opportunistic";
 	return r;
@@ -146,10 +243,15 @@ int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note)
 
 	*ignore = false;
 	*note = NULL;
+	if (!s->user_known)
+		return s->need == PR_NEED_NONE ? PR_ERR_NOT_FOUND :
+		    refused_before_probe(s, PR_ERR_NOT_FOUND);
 	if (s->need == PR_NEED_NONE)
 		return no_requirement(s, ignore, note);
 	if ((r = load_creds(s)) == PR_OK)
 		r = assert_and_record_use(s);
+	else if (r == PR_ERR_NOT_ENROLLED)
+		r = refused_before_probe(s, r);
 	*note = s->step_up ? "step-up" : pr_need_name(s->need);
 	return r;
 }

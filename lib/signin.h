@@ -50,6 +50,13 @@ struct pr_signin {
 	enum pr_role role;
 	enum pr_account_kind kind;     /* person, root or system (accounts.h) */
 	enum pr_need need;             /* with step_up: at least any key */
+	bool exempt;                   /* listed in exempt (and honoured) */
+	/*
+	 * Auth left to the stack (exempt) where the account would otherwise
+	 * be covered: the refusal a covered account without an answering key
+	 * gets, which the prompt shows so the exemption is not seen (0: none).
+	 */
+	int shown_err;
 	const char *account_note;      /* why the account phase left it to the stack */
 	struct pr_credlist creds;
 	bool *acceptable;              /* per credential, allowed by policy */
@@ -62,14 +69,25 @@ struct pr_signin {
 	struct pr_errbuf eb;           /* an internal failure, for the caller's log */
 };
 
-/* The user's role and requirement: PR_OK, PR_ERR_NOT_FOUND, or the lookup's error. */
+/*
+ * The user's role and requirement: PR_OK, PR_ERR_NOT_FOUND, or the lookup's
+ * error. On PR_ERR_NOT_FOUND s->need is what a staff account without a key
+ * would need, so that pr_signin_auth treats the name as one
+ * (doc/ARCHITECTURE.md §4.7).
+ */
 int pr_signin_user(struct pr_signin *s);
 
 /*
  * The auth decision, after pr_signin_user. PR_OK: signed in, *note says
  * how (the requirement met, "opportunistic", "step-up"). PR_OK with
- * *ignore: no requirement applies, the rest of the stack decides.
- * Otherwise the refusal. Records nothing: see pr_signin_record.
+ * *ignore: no requirement applies, the rest of the stack decides
+ * (s->shown_err: what the prompt shows meanwhile). Otherwise the refusal.
+ * Until a key answers, a name that is not an account (PR_ERR_NOT_FOUND)
+ * and an account without an acceptable key (PR_ERR_NOT_ENROLLED) go
+ * through what an enrolled account whose key does not answer goes
+ * through: the same silent probe of the attached devices, so the prompt,
+ * its timing and the keys' behaviour are alike (doc/ARCHITECTURE.md §4.7).
+ * Records nothing: see pr_signin_record.
  */
 int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note);
 

@@ -185,9 +185,10 @@ int pr_verify_req_parse(const char *text, size_t len, struct pr_verify_req *q,
 int pr_verify_result_format(const struct pr_verify_result *r, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "result %s ignore=%d known=%d need=%s enrolled=%zu "
-	    "class=%s flags=0x%02x\n", r->err == PR_OK ? "ok" : pr_err_reason(r->err),
+	    "class=%s flags=0x%02x shown=%s\n", r->err == PR_OK ? "ok" : pr_err_reason(r->err),
 	    r->ignore, r->user_known, pr_need_name(r->need), r->enrolled,
-	    r->cls < 0 ? "-" : pr_class_name((enum pr_class)r->cls), (unsigned)r->flags);
+	    r->cls < 0 ? "-" : pr_class_name((enum pr_class)r->cls), (unsigned)r->flags,
+	    r->shown == 0 ? "-" : pr_err_reason(r->shown));
 
 	return n < 0 || (size_t)n >= size ? PR_ERR_INVALID_ARG : PR_OK;
 }
@@ -205,7 +206,7 @@ static int need_parse(const char *s, enum pr_need *out)
 int pr_verify_result_parse(const char *line, struct pr_verify_result *r,
     struct pr_errbuf *eb)
 {
-	char reason[64], need[32], cls[16], tail;
+	char reason[64], need[32], cls[16], shown[64], tail;
 	int ignore, known;
 	unsigned flags;
 	size_t enrolled;
@@ -214,8 +215,8 @@ int pr_verify_result_parse(const char *line, struct pr_verify_result *r,
 	memset(r, 0, sizeof(*r));
 	r->err = PR_ERR_IO;
 	if (sscanf(line, "result %63s ignore=%d known=%d need=%31s enrolled=%zu class=%15s "
-	    "flags=0x%2x%c", reason, &ignore, &known, need, &enrolled, cls, &flags,
-	    &tail) != 7 || (ignore != 0 && ignore != 1) || (known != 0 && known != 1) ||
+	    "flags=0x%2x shown=%63s%c", reason, &ignore, &known, need, &enrolled, cls, &flags,
+	    shown, &tail) != 8 || (ignore != 0 && ignore != 1) || (known != 0 && known != 1) ||
 	    flags > 0xff || need_parse(need, &r->need) != PR_OK ||
 	    (strcmp(cls, "-") != 0 && pr_class_parse(cls, &c) != 0) || enrolled > 1000)
 		return pr_fail(eb, PR_ERR_CORRUPT, "malformed result from the verify helper");
@@ -225,6 +226,8 @@ int pr_verify_result_parse(const char *line, struct pr_verify_result *r,
 	r->enrolled = enrolled;
 	r->cls = strcmp(cls, "-") == 0 ? -1 : (int)c;
 	r->flags = (uint8_t)flags;
+	/* Only with ignore, and only a refusal (an unknown reason reads as an error, not OK). */
+	r->shown = r->ignore && strcmp(shown, "-") != 0 ? pr_err_from_reason(shown) : 0;
 	return PR_OK;
 }
 

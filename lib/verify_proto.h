@@ -68,6 +68,7 @@ struct pr_verify_result {
 	size_t enrolled;        /* credentials on file for the user */
 	int cls;                /* enum pr_class of the key used, -1: none */
 	uint8_t flags;          /* signed authenticator data flags, 0: none */
+	int shown;              /* with ignore: the refusal the prompt shows (pr_signin.shown_err), 0: none */
 };
 
 /*

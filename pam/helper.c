@@ -197,6 +197,7 @@ int pam_tx_helper(struct pam_tx *tx, bool account, bool *ignore)
 	tx->enrolled = res.enrolled;
 	tx->helper_cls = res.cls;
 	tx->helper_flags = res.flags;
+	tx->s.shown_err = res.shown;
 	*ignore = res.ignore;
 	return res.err;
 }

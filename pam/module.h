@@ -48,8 +48,21 @@ int pam_tx_secret(struct pam_tx *tx, const char *prompt, size_t max, char **out)
 /* A yes/no question; anything but "y" or "yes" is no. */
 bool pam_tx_yes(struct pam_tx *tx, const char *prompt);
 
-/* outcome.c: PAM code for a project error, and the words the user sees. */
+/*
+ * outcome.c: PAM code for a project error, and the words the user sees.
+ * Until a key answered (pam_tx_before_key), every account reads the same
+ * sentence and auth fails with the same code (doc/ARCHITECTURE.md §4.7);
+ * module option show_status brings back the words that tell them apart.
+ */
+#define PR_MSG_NOT_SIGNED_IN "Security key sign-in did not succeed. Insert an enrolled " \
+	"security key and touch it when asked, or ask your administrator."
+#define PR_MSG_SSH_NOT_SIGNED_IN "Security key sign-in did not succeed. Sign in with an " \
+	"enrolled SSH security key (ed25519-sk or ecdsa-sk), or ask your administrator."
 int pam_tx_code(int err);
+/* pam_tx_code for the auth phase: PAM_AUTH_ERR for an unknown name unless show_status. */
+int pam_tx_auth_code(const struct pam_tx *tx, int err);
+/* Whether err ends a sign-in before any key answered: not found, not enrolled, no key. */
+bool pam_tx_before_key(int err);
 void pam_tx_explain(struct pam_tx *tx, int err);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * The module's return values. Keep "not enrolled" apart from "could not
+ * The module's return values and what the person at the prompt reads. Keep "not enrolled" apart from "could not
  * check": every error is a failure code, never PAM_IGNORE or PAM_SUCCESS.
  * The table is documented in pam_practicerunner(8).
  */
@@ -39,11 +39,41 @@ int pam_tx_code(int err)
 	}
 }
 
+bool pam_tx_before_key(int err)
+{
+	return err == PR_ERR_NOT_FOUND || err == PR_ERR_NOT_ENROLLED ||
+	    err == PR_ERR_NO_DEVICE || err == PR_ERR_NO_CREDENTIAL;
+}
+
+int pam_tx_auth_code(const struct pam_tx *tx, int err)
+{
+	/* An unknown name fails as an enrolled account without its key does. */
+	if (err == PR_ERR_NOT_FOUND && !tx->opts.show_status)
+		return PAM_AUTH_ERR;
+	return pam_tx_code(err);
+}
+
+/*
+ * Until a key answered, one sentence for every account (ARCHITECTURE
+ * §4.7); a name that is no account, where staff need no key, gets what an
+ * uncovered staff account gets: nothing.
+ */
+static bool explain_uniform(struct pam_tx *tx, int err)
+{
+	if (tx->opts.show_status || !pam_tx_before_key(err))
+		return false;
+	if (err != PR_ERR_NOT_FOUND || tx->s.need != PR_NEED_NONE)
+		pam_tx_error(tx, "%s", tx->opts.ssh ? PR_MSG_SSH_NOT_SIGNED_IN : PR_MSG_NOT_SIGNED_IN);
+	return true;
+}
+
 /* What the user reads: what happened and what to do next. No internals. */
 void pam_tx_explain(struct pam_tx *tx, int err)
 {
 	const char *u = tx->s.user_known ? tx->s.user : "this account";
 
+	if (explain_uniform(tx, err))
+		return;
 	switch (err) {
 	case PR_ERR_NOT_ENROLLED:
 		if (tx->s.need == PR_NEED_PHYSICAL && (tx->s.creds.n > 0 || tx->enrolled > 0))
@@ -86,7 +116,7 @@ void pam_tx_explain(struct pam_tx *tx, int err)
 		pam_tx_error(tx, "Sign-in cancelled.");
 		break;
 	case PR_ERR_NOT_FOUND:
-		break;  /* unknown users get no hint */
+		break;  /* show_status: unknown users get no hint but the code */
 	default:
 		pam_tx_error(tx, "Security key sign-in is unavailable right now. Contact your administrator.");
 		break;

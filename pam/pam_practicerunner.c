@@ -131,7 +131,7 @@ static void tx_end(struct pam_tx *tx)
 }
 
 /* Decide and record the result of a failed or completed step. */
-static int tx_finish(struct pam_tx *tx, int r, const char *note)
+static int tx_finish(struct pam_tx *tx, int r, const char *note, bool auth)
 {
 	int audited;
 
@@ -145,7 +145,31 @@ static int tx_finish(struct pam_tx *tx, int r, const char *note)
 	}
 	if (r != PR_OK && !tx->explained)
 		pam_tx_explain(tx, r);
-	return pam_tx_code(r);
+	return auth ? pam_tx_auth_code(tx, r) : pam_tx_code(r);
+}
+
+/*
+ * A name that is no account goes on, on the direct path, as an account
+ * without a key would (lib/signin.c probes the devices alike), unless
+ * show_status asks for the distinction (ARCHITECTURE §4.7).
+ */
+static bool unknown_goes_on(const struct pam_tx *tx, int r)
+{
+	return r == PR_ERR_NOT_FOUND && tx->s.user != NULL && !tx->via_helper &&
+	    !tx->opts.ssh && !tx->opts.show_status;
+}
+
+/* An exempt account left to the stack sees what a covered one without its key sees. */
+static void ignored_as_refused(struct pam_tx *tx)
+{
+	int shown = tx->s.shown_err;
+
+	if (shown == 0 || tx->opts.show_status)
+		return;
+	if (!tx->via_helper && !tx->opts.ssh)
+		pam_tx_recover(tx, shown);
+	if (!tx->explained)
+		pam_tx_explain(tx, shown);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
@@ -158,8 +182,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 
 	pam_tx_session_forget(pamh);   /* only this attempt's level may reach the session */
 	if ((r = tx_begin(&tx, pamh, flags, argc, argv)) != PR_OK ||
-	    (r = tx_user(&tx)) != PR_OK) {
-		rc = tx_finish(&tx, r, NULL);
+	    ((r = tx_user(&tx)) != PR_OK && !unknown_goes_on(&tx, r))) {
+		rc = tx_finish(&tx, r, NULL, true);
 		goto done;
 	}
 	if (tx.opts.ssh) {
@@ -173,13 +197,14 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if (r == PR_OK && ignore) {
 		if (!tx.via_helper)
 			pam_tx_audit(&tx, "auth", PR_OK, note);
+		ignored_as_refused(&tx);
 		rc = PAM_IGNORE;
 		goto done;
 	}
 	/* Recovery needs the store and shows codes: the direct path only. */
 	if (r != PR_OK && !tx.via_helper && !tx.opts.ssh && (r = pam_tx_recover(&tx, r)) == PR_OK)
 		note = "recovery";
-	rc = tx_finish(&tx, r, note);
+	rc = tx_finish(&tx, r, note, true);
 done:
 	tx_end(&tx);
 	return rc;
@@ -210,7 +235,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 
 	if ((r = tx_begin(&tx, pamh, flags, argc, argv)) != PR_OK ||
 	    (r = tx_user(&tx)) != PR_OK) {
-		rc = tx_finish(&tx, r, "account");
+		rc = tx_finish(&tx, r, "account", false);
 		goto done;
 	}
 	if (tx.opts.ssh) {
@@ -228,7 +253,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		rc = ignore ? PAM_IGNORE : PAM_SUCCESS;
 		goto done;
 	}
-	rc = tx_finish(&tx, r, "account");
+	rc = tx_finish(&tx, r, "account", false);
 	if (r == PR_ERR_NOT_ENROLLED || (tx.opts.ssh && rc == PAM_AUTH_ERR))
 		rc = PAM_PERM_DENIED;
 done:

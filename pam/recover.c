@@ -49,6 +49,10 @@ static bool no_key_answered(int failure)
 	    failure == PR_ERR_NO_CREDENTIAL;
 }
 
+#define TICKET_PROMPT "Recovery ticket (press Enter to skip): "
+#define MAIL_PROMPT "No security key answered. Mail yourself a recovery ticket? [y/N] "
+#define NOT_ACCEPTED "That recovery ticket was not accepted; nothing was changed."
+
 static const char *tx_service(struct pam_tx *tx)
 {
 	const void *v = NULL;
@@ -351,15 +355,17 @@ static void rec_request(struct pam_tx *tx)
 	}
 }
 
-int pam_tx_recover(struct pam_tx *tx, int failure)
+/*
+ * show_status: the offer as it tells the account apart (only to an account
+ * under a physical requirement, only with a ticket, or the mail offer).
+ */
+static int recover_told(struct pam_tx *tx, int failure)
 {
 	struct pr_errbuf eb = { "" };
 	struct rec x = { .tx = tx };
 	int r;
 
-	/* Recovery needs prompts and shows codes: never on a silent call. */
-	if (!no_key_answered(failure) || tx->s.need != PR_NEED_PHYSICAL || tx->silent ||
-	    !pr_recovery_service_listed(tx->cfg, tx_service(tx)))
+	if (!no_key_answered(failure) || tx->s.need != PR_NEED_PHYSICAL)
 		return failure;
 	if (pr_recovery_open(&x.rc, tx->cfg, tx_service(tx), tx->s.user, pr_now(), &eb) != PR_OK) {
 		/* An admin promised a ticket that never shows: say why. */
@@ -378,4 +384,121 @@ int pam_tx_recover(struct pam_tx *tx, int failure)
 	if (r == PR_OK)
 		tx->s.method = "recovery-code";
 	return r;
+}
+
+/* ---- the same offer for everyone (doc/ARCHITECTURE.md §4.7) ----------------------------- */
+
+/*
+ * The mail offer after a skipped ticket, to everyone: a ticket is issued
+ * only to an account under a physical requirement, and the answer is the
+ * same whether one was issued, one was mailed recently, or none can be.
+ */
+static void uniform_request(struct pam_tx *tx)
+{
+	struct pr_errbuf eb = { "" };
+	int64_t expires = 0;
+	int r = PR_ERR_PERM;
+
+	if (!tx->cfg->recovery.self_request || !pam_tx_yes(tx, MAIL_PROMPT))
+		return;
+	if (tx->s.user_known && tx->s.need == PR_NEED_PHYSICAL)
+		r = pr_recovery_request(tx->cfg, tx->s.user, pr_now(), &expires, &eb);
+	pam_tx_audit_step(tx, "recovery-ticket", r, NULL, NULL,
+	    r == PR_OK ? "requested, mailed" : r == PR_ERR_PERM ? "requested, not offered" :
+	    "requested");
+	if (r != PR_OK && r != PR_ERR_PERM && r != PR_ERR_EXISTS && r != PR_ERR_LOCKED_OUT)
+		pam_syslog(tx->pamh, LOG_ERR, "recovery ticket request: %s", eb.msg);
+	pam_tx_info(tx, "If this account can be recovered, a recovery ticket is mailed to its "
+	    "owner (at most one per %d minutes). Sign in again with it and one of your saved "
+	    "recovery codes, or ask your administrator.",
+	    (int)((tx->cfg->recovery.ticket_lifetime + 59) / 60));
+}
+
+/*
+ * The ticket, evaluated only after it was typed: an account that cannot
+ * recover here (no account, no physical requirement, no ticket, locked)
+ * reads what a wrong ticket reads, and nothing is counted for it; a wrong
+ * ticket for an account that has one is counted as before (lib/recovery.c).
+ */
+static int uniform_ticket(struct rec *x, int answered)
+{
+	struct pam_tx *tx = x->tx;
+	struct pr_errbuf eb = { "" };
+	int r = PR_ERR_PERM;
+
+	if (tx->s.user_known && tx->s.need == PR_NEED_PHYSICAL &&
+	    (r = pr_recovery_open(&x->rc, tx->cfg, tx_service(tx), tx->s.user, pr_now(),
+	    &eb)) == PR_OK)
+		r = pr_recovery_ticket(&x->rc, answered == PR_OK ? x->ticket : NULL, pr_now(), &eb);
+	if (r == PR_OK) {
+		pam_tx_audit_step(tx, "recovery-ticket", PR_OK, NULL, NULL,
+		    x->rc.code_used ? "accepted, code already used" : "accepted");
+		pam_tx_info(tx, "Recovery ticket accepted. Enter one of your saved recovery codes "
+		    "to enroll a new physical security key; leave it empty to cancel.");
+		return PR_OK;
+	}
+	if (eb.msg[0] != '\0' && r != PR_ERR_TICKET_INVALID && r != PR_ERR_NOT_FOUND &&
+	    r != PR_ERR_EXPIRED && r != PR_ERR_LOCKED_OUT)
+		pam_syslog(tx->pamh, LOG_ERR, "recovery ticket: %s", eb.msg);
+	pam_tx_audit_step(tx, "recovery-ticket", r, NULL, NULL,
+	    r == PR_ERR_PERM ? "not offered to this account" : NULL);
+	if (r == PR_ERR_TICKET_INVALID)
+		record_if_locked(x);
+	pam_tx_error(tx, NOT_ACCEPTED);
+	return r;
+}
+
+static int recover_uniform(struct pam_tx *tx, int failure)
+{
+	struct rec x = { .tx = tx };
+	struct pr_cred cred = { 0 };
+	int r;
+
+	if ((r = pam_tx_secret(tx, TICKET_PROMPT, SECRET_MAX, &x.ticket)) == PR_ERR_CANCELLED) {
+		uniform_request(tx);
+		return failure;
+	}
+	if (uniform_ticket(&x, r) != PR_OK) {
+		pr_secret_strfree(&x.ticket);
+		tx->explained = true;
+		return failure;
+	}
+	/* The ticket is checked: from here on the words may be the account's own. */
+	tx->s.used = NULL;
+	if ((r = rec_code(&x)) != PR_OK)
+		goto done;
+	if ((r = rec_make(&x, &cred)) != PR_OK) {
+		explain_enroll_failure(&x, r);
+		goto done;
+	}
+	if ((r = rec_commit(&x, &cred)) != PR_OK)
+		goto done;
+	pam_tx_info(tx, "Recovery complete: your new security key is enrolled.%s",
+	    tx->s.creds.n > 0 ? " Your earlier keys are still enrolled; if one was lost or "
+	    "stolen, ask your administrator to remove it now." : "");
+	rec_new_codes(&x);
+done:
+	pr_cred_clear(&cred);
+	pr_secret_strfree(&x.ticket);
+	if (r == PR_ERR_CANCELLED)
+		return failure;
+	tx->explained = true;
+	if (r == PR_OK)
+		tx->s.method = "recovery-code";
+	return r;
+}
+
+int pam_tx_recover(struct pam_tx *tx, int failure)
+{
+	/* Recovery needs prompts and shows codes: never on a silent call. */
+	if (tx->silent || !pr_recovery_service_listed(tx->cfg, tx_service(tx)))
+		return failure;
+	if (tx->opts.show_status)
+		return recover_told(tx, failure);
+	if (!no_key_answered(failure) && failure != PR_ERR_NOT_FOUND)
+		return failure;
+	/* A name that is no account, where staff need no key, sees what such staff see. */
+	if (failure == PR_ERR_NOT_FOUND && tx->s.need == PR_NEED_NONE)
+		return failure;
+	return recover_uniform(tx, failure);
 }

@@ -24,6 +24,12 @@ static void ssh_explain(struct pam_tx *tx, int err)
 	const char *u = tx->s.user_known ? tx->s.user : "this account";
 	bool no_step = strncmp(tx->s.ssh_detail, "key ", 4) != 0;   /* sshd named no key */
 
+	tx->explained = true;
+	/* Not enrolled, or another key than the account's: one sentence (ARCHITECTURE §4.7). */
+	if (!tx->opts.show_status && pam_tx_before_key(err)) {
+		pam_tx_explain(tx, err);
+		return;
+	}
 	switch (err) {
 	case PR_ERR_NOT_ENROLLED:
 		pam_tx_error(tx, "No SSH security key is enrolled for %s%s. Ask your administrator to enroll one (%s).",
@@ -46,7 +52,6 @@ static void ssh_explain(struct pam_tx *tx, int err)
 		pam_tx_explain(tx, err);
 		break;
 	}
-	tx->explained = true;
 }
 
 int pam_tx_ssh(struct pam_tx *tx, bool *ignore, const char **note)

@@ -185,7 +185,7 @@ check "no requirement: account phase returned PAM_IGNORE" contains "$L" "pr-smok
 L=$T/owner.log
 check "owner without a key: authenticate is refused" pt_fails "$L" "$SVC" "$UOWNER" authenticate
 check "owner without a key: told what is wrong and what to do" contains "$L" \
-	"No enrolled security key for $UOWNER; ask your administrator for an enrollment invitation."
+	"Security key sign-in did not succeed. Insert an enrolled security key and touch it when asked, or ask your administrator."
 check "owner without a key: PAM says authentication failure" contains "$L" "Authentication failure"
 check "owner without a key: the stack did not fall through" lacks "$L" "pr-smoke: module ignored"
 L=$T/owner-acct.log

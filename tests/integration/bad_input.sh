@@ -58,6 +58,11 @@ plain_words() {
 }
 # no_words: the person was told nothing at all (unknown accounts get no hint)
 no_words() { ! grep -qE '^(error|info|prompt): ' "$T/out"; }
+# no_words_but_refusal: the one refusal sentence every account reads before a key answers
+no_words_but_refusal() {
+	[ "$(grep -E '^(error|info|prompt): ' "$T/out" | grep -vxF 'prompt: Recovery ticket (press Enter to skip): ')" = \
+	  "error: Security key sign-in did not succeed. Insert an enrolled security key and touch it when asked, or ask your administrator." ]
+}
 # logged TEXT: the module's log line (pam_wrapper hands pam_syslog to stderr) has TEXT
 logged() { grep '^PWRAP' "$T/out" | grep -qF -- "$1"; }
 # cli_says STATUS TEXT CMD...: the admin CLI exits STATUS and its output has TEXT
@@ -253,10 +258,14 @@ check "ticket junk: recovery start will not overwrite it (exit 4)" cli_says 4 "t
 check "ticket junk: only the refusal recorded" refusal_only corrupt-state
 mark
 check "ticket junk: the owner without a key is denied, no recovery offered" expect_pam PAM_AUTH_ERR login prowner auth ""
-check "ticket junk: ... told only that no key was found" says "No security key found. Insert your security key and try again."
-check "ticket junk: ... no prompt for a ticket or code" fails grep -q '^prompt:' "$T/out"
-check "ticket junk: the log names the file" logged "tickets/prowner:1: NUL byte in file"
+check "ticket junk: ... told only that no key was found" says "Security key sign-in did not succeed. Insert an enrolled security key and touch it when asked, or ask your administrator."
+check "ticket junk: ... asked for a ticket as every account is, never for a code" \
+	bash -c 'grep -q "^prompt: Recovery ticket" "$0" && ! grep -q "^prompt: Recovery code" "$0"' "$T/out"
 check "ticket junk: only the refusal recorded" refusal_only no-device
+printf 'Recovery ticket\tAAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA\n' > "$W/answers"
+PAMRUN_ANSWERS=$W/answers check "ticket junk: a ticket typed is refused" expect_pam PAM_AUTH_ERR login prowner auth ""
+check "ticket junk: ... in the words every account reads" says "That recovery ticket was not accepted; nothing was changed."
+check "ticket junk: the log names the file" logged "tickets/prowner:1: NUL byte in file"
 mv "$T/state/tickets/prowner" "$W/ticket.junk"
 check "ticket junk: once moved aside as the message says, recovery start works" admin "" recovery start prowner
 restore tickets_prowner "$T/state/tickets/prowner"
@@ -275,18 +284,21 @@ restore codes_prowner "$T/state/codes/prowner"
 restore pr.conf "$CONF"
 
 # === odd user names ===================================================================
-# The module: PAM_USER_UNKNOWN, no hint to the person, the name in no log
+# The module: PAM_AUTH_ERR and only the sentence every account without an
+# answering key reads (doc/ARCHITECTURE.md §4.7), the name in no log
 # line and no record (it may be a mistyped password), one record for
 # "(unknown)", no file made anywhere. The admin CLI: exit 1, the name not
 # echoed back unless it is a valid one, nothing written.
 long=$(printf 'a%.0s' {1..300})
+printf 'Recovery ticket\t\n' > "$W/skip"
 names=("" "$long" "a b" "../x" "../../etc/passwd" $'a\nb' $'\e[31mx' $'a\x01b' "évé" "no-such-user-here")
 labels=(empty 300-chars space ../x ../../etc/passwd newline escape control-char UTF-8 nonexistent)
 for i in "${!names[@]}"; do
 	u=${names[$i]} l=${labels[$i]}
 	mark
-	check "user name $l: auth is PAM_USER_UNKNOWN" expect_pam PAM_USER_UNKNOWN login "$u" auth "$T/sy.key"
-	check "user name $l: no hint shown" no_words
+	# (Enter at the ticket question every account is asked on this recovery service)
+	PAMRUN_ANSWERS=$W/skip check "user name $l: auth is PAM_AUTH_ERR, as for an account without its key" expect_pam PAM_AUTH_ERR login "$u" auth "$T/sy.key"
+	check "user name $l: only the one sentence every account gets" no_words_but_refusal
 	check "user name $l: the name is in no log line" bash -c '[ -z "$0" ] || ! grep "^PWRAP" "$1" | grep -qF -- "$0"' "$u" "$T/out"
 	check "user name $l: one record, for (unknown)" refusal_only not-found
 	check "user name $l: ... not naming the user" grep -q " user=(unknown) " "$W/audit.new"
@@ -328,8 +340,8 @@ chmod 755 "$T/anchors"
 write_policy all-users owners discouraged 5 "pam://other-clinic"
 mark
 check "rp id mismatch: denied, PAM_AUTH_ERR" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk.key"
-check "rp id mismatch: the user is told the key is not enrolled" \
-	says "Your security key is not enrolled for prowner. Use an enrolled key, or ask your administrator."
+check "rp id mismatch: the user is told the key did not sign in" \
+	says "Security key sign-in did not succeed. Insert an enrolled security key and touch it when asked, or ask your administrator."
 check "rp id mismatch: only the refusal recorded" refusal_only no-matching-key
 restore pr.conf "$CONF"
 

@@ -47,7 +47,7 @@ check "two keys: the untouched one is not the one recorded" test "$(audit_field 
 
 # --- denials ----------------------------------------------------------------
 check "no enrolled key: denied" expect_pam PAM_AUTH_ERR login pradmin auth "$T/yk.key"
-check "no enrolled key: says so" out_has "No enrolled security key for pradmin"
+check "no enrolled key: the one sentence, not who is enrolled" out_has "Security key sign-in did not succeed"
 check "audit: reason not-enrolled" test "$(audit_field reason)" = not-enrolled
 check "passkey refused for owner at enrollment" fails admin "$T/sy.key" key enroll prowner
 check "refusal explains the policy" out_has "requires a physical"

@@ -40,7 +40,7 @@ check "all-users: admin without key refused" expect_pam PAM_AUTH_ERR login pradm
 check "all-users: exempt account is PAM_IGNORE" expect_pam PAM_IGNORE login prexempt auth ""
 check "account phase: admin without key denied" expect_pam PAM_PERM_DENIED login pradmin account ""
 check "account phase: staff with key allowed" expect_pam PAM_SUCCESS login prstaff account ""
-check "unknown user: PAM_USER_UNKNOWN" expect_pam PAM_USER_UNKNOWN login no-such-user-here auth ""
+check "unknown user: PAM_AUTH_ERR, as an account without its key" expect_pam PAM_AUTH_ERR login no-such-user-here auth ""
 check "audit: unknown user's name not recorded" test "$(audit_field user)" = "(unknown)"
 
 # --- physical for everyone -----------------------------------------------------

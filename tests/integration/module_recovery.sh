@@ -34,9 +34,11 @@ has_record() { grep -q "event=$1 .*result=$2.*$3" "$AUDIT"; }
 mails() { grep -c -- '--- end of message' "$T/mail.out" 2>/dev/null || echo 0; }
 
 policy false
-service login cue
-service sudo cue
-service gdm-password
+# The offer as it tells accounts apart (module option show_status); the offer
+# that is the same for every account is prompt_uniform.sh's.
+service login "cue show_status"
+service sudo "cue show_status"
+service gdm-password show_status
 new_key yk yubikey5
 new_key nk yubikey5
 new_key nk2 yubikey5

@@ -77,12 +77,12 @@ check "... account: PAM_PERM_DENIED" gw PAM_PERM_DENIED gw prowner account
 
 info "publickey %s signature count = 2\n" "$(words stf)"
 check "owner, staff's key: refused" gw PAM_AUTH_ERR gw prowner auth
-check "... told it is not enrolled for them" out_has "not enrolled for prowner"
+check "... told only that sign-in did not succeed" out_has "Security key sign-in did not succeed. Sign in with an enrolled SSH security key"
 check "audit: no-matching-key" audit_is reason no-matching-key
 
 info "keyboard-interactive/pam\n"
 check "owner, no publickey step: refused" gw PAM_AUTH_ERR gw prowner auth
-check "... told to use the key" out_has "this connection used none"
+check "... the same sentence" out_has "Sign in with an enrolled SSH security key"
 check "audit: no publickey step" grep -q "no%20publickey%20step\|no publickey step" <(tail -n 1 "$AUDIT")
 info ""
 check "owner, empty SSH_AUTH_INFO_0: refused" gw PAM_AUTH_ERR gw prowner auth
@@ -105,9 +105,10 @@ check "audit: class passkey" audit_is class passkey
 info "publickey %s signature count = 17\n" "$(words own)"
 check "staff with the owner's key: refused" gw PAM_AUTH_ERR gw prstaff auth
 check "user without SSH keys: refused" gw PAM_AUTH_ERR gw pradmin auth
-check "... told to get one enrolled" out_has "No SSH security key is enrolled for pradmin"
+check "... the one sentence, not whether they are enrolled" out_has "Security key sign-in did not succeed. Sign in with an enrolled SSH security key"
 check "audit: not-enrolled" audit_is reason not-enrolled
-check "unknown user: PAM_USER_UNKNOWN" gw PAM_USER_UNKNOWN gw no-such-user-x auth
+check "unknown user: PAM_AUTH_ERR, as an account without its key" gw PAM_AUTH_ERR gw no-such-user-x auth
+check "... the same sentence" out_has "Security key sign-in did not succeed. Sign in with an enrolled SSH security key"
 
 # --- no requirement ------------------------------------------------------------------------
 write_policy none none

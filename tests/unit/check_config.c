@@ -778,7 +778,7 @@ static const struct {
 	const char *expect;  /* error: a substring of the message */
 	const char *config;
 	int timeout;
-	const char *flags;   /* letters: d(ebug) q(cue) u(v) o(pportunistic) s(sh) */
+	const char *flags;   /* letters: d(ebug) q(cue) u(v) o(pportunistic) s(sh) t(show_status) */
 } opt_rows[] = {
 	{ { NULL }, 0, PR_OK, NULL, NULL, 0, "" },
 	{ { "debug" }, 1, PR_OK, NULL, NULL, 0, "d" },
@@ -793,6 +793,9 @@ static const struct {
 	  PR_OK, NULL, "/x.conf", 10, "dquo" },
 	{ { "debug", "debug" }, 2, PR_OK, NULL, NULL, 0, "d" },
 	{ { "ssh" }, 1, PR_OK, NULL, NULL, 0, "s" },
+	{ { "show_status" }, 1, PR_OK, NULL, NULL, 0, "t" },
+	{ { "ssh", "show_status" }, 2, PR_OK, NULL, NULL, 0, "st" },
+	{ { "show_status=yes" }, 1, PR_ERR_CONFIG, "unknown module option 'show_status=yes'", NULL, 0, "" },
 	{ { "ssh", "opportunistic", "debug" }, 3, PR_OK, NULL, NULL, 0, "sod" },
 	{ { "ssh", "uv=required" }, 2, PR_ERR_CONFIG, "ssh and uv=required cannot be combined: in ssh mode sshd checks user verification", NULL, 0, "" },
 	{ { "uv=required", "ssh" }, 2, PR_ERR_CONFIG, "ssh and uv=required cannot be combined", NULL, 0, "" },
@@ -851,6 +854,7 @@ START_TEST(modopts)
 	ck_assert_int_eq(o.uv_required, strchr(flags, 'u') != NULL);
 	ck_assert_int_eq(o.opportunistic, strchr(flags, 'o') != NULL);
 	ck_assert_int_eq(o.ssh, strchr(flags, 's') != NULL);
+	ck_assert_int_eq(o.show_status, strchr(flags, 't') != NULL);
 }
 END_TEST
 
