@@ -1,4 +1,4 @@
-/* Shared by the Check unit tests: TAP runner and temporary-tree cleanup. */
+/* Shared by the Check unit tests: TAP runner, temporary trees, small helpers. */
 #ifndef PR_TESTLIB_H
 #define PR_TESTLIB_H
 
@@ -7,6 +7,13 @@
 #include <sys/types.h>
 
 #include <check.h>
+
+/* Rows of a test table, for tcase_add_loop_test. */
+#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* The overflow account (nobody/nogroup): an owner that is neither root nor the tester. */
+#define NOBODY_UID 65534
+#define NOBODY_GID 65534
 
 /* Run every test of s, TAP on stdout; the process exit status. */
 int test_run_tap(Suite *s);
