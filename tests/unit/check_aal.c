@@ -12,8 +12,6 @@
 #include "aal.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 #define UP 0x01
 #define UV PR_AUTHDATA_UV
 #define BE 0x08

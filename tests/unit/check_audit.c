@@ -23,9 +23,6 @@
 #include "secure_file.h"
 #include "testlib.h"
 
-#define NOBODY_UID 65534
-#define NOBODY_GID 65534
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define T0 1795492170  /* 2026-11-24T03:49:30Z */
 #define NPROC_MAX_LINES 1000  /* most records a test reads back line by line */
 

@@ -25,9 +25,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NOBODY_UID 65534
-#define NOBODY_GID 65534
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NOW ((int64_t)1700000000)
 #define CODE_LEN 19   /* 4 groups of 4, 3 dashes */
 #define ALPHABET "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

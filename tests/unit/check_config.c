@@ -18,8 +18,6 @@
 #include "policy.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 /*
  * A private directory per test (the fixture runs in the test's fork),
  * inside one base directory that main() removes even after failures.
@@ -40,19 +38,9 @@ static void dir_teardown(void)
 	ck_assert_msg(test_rm_tree(AT_FDCWD, tmpdir), "could not remove %s", tmpdir);
 }
 
-static void write_file(const char *path, const char *text, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	ck_assert_int_eq(close(fd), 0);
-}
-
 static void write_conf(const char *text)
 {
-	write_file(conf_path, text, strlen(text), 0644);
+	test_write_file(conf_path, text, strlen(text), 0644);
 }
 
 /* The message names the file by its full path, then says what (and where). */
@@ -291,7 +279,7 @@ START_TEST(bad_file)
 {
 	size_t len = bad_rows[_i].len != 0 ? bad_rows[_i].len : strlen(bad_rows[_i].text);
 
-	write_file(conf_path, bad_rows[_i].text, len, 0644);
+	test_write_file(conf_path, bad_rows[_i].text, len, 0644);
 	assert_fails(PR_ERR_CONFIG, bad_rows[_i].expect);
 }
 END_TEST
@@ -313,7 +301,7 @@ START_TEST(nothing_on_stderr)
 		struct pr_errbuf eb = { "" };
 		struct pr_config *cfg = NULL;
 		size_t len = bad_rows[i].len != 0 ? bad_rows[i].len : strlen(bad_rows[i].text);
-		write_file(conf_path, bad_rows[i].text, len, 0644);
+		test_write_file(conf_path, bad_rows[i].text, len, 0644);
 		(void)pr_config_load(conf_path, &cfg, &eb);
 		pr_config_free(&cfg);
 	}
@@ -679,10 +667,10 @@ START_TEST(size_cap)
 	memset(text, '#', n + 1);
 	memcpy(text, RP, strlen(RP));
 	text[n - 1] = '\n';
-	write_file(conf_path, text, n, 0644);
+	test_write_file(conf_path, text, n, 0644);
 	load_and_free();
 	text[n] = '\n';
-	write_file(conf_path, text, n + 1, 0644);
+	test_write_file(conf_path, text, n + 1, 0644);
 	free(text);
 	assert_fails(PR_ERR_CONFIG, "t.conf: is larger than 262144 bytes");
 }
@@ -701,7 +689,7 @@ static const struct {
 
 START_TEST(file_modes)
 {
-	write_file(conf_path, RP, strlen(RP), mode_rows[_i].mode);
+	test_write_file(conf_path, RP, strlen(RP), mode_rows[_i].mode);
 	if (mode_rows[_i].err == PR_OK)
 		load_and_free();
 	else
@@ -714,7 +702,7 @@ START_TEST(symlink_refused)
 	char target[160];
 
 	snprintf(target, sizeof(target), "%s/real.conf", tmpdir);
-	write_file(target, RP, strlen(RP), 0644);
+	test_write_file(target, RP, strlen(RP), 0644);
 	ck_assert_int_eq(symlink(target, conf_path), 0);
 	assert_fails(PR_ERR_UNSAFE_FILE, "t.conf: is a symbolic link");
 }
@@ -743,7 +731,7 @@ END_TEST
 /* Root only: a file owned by nobody is not trusted. */
 START_TEST(wrong_owner_refused)
 {
-	write_file(conf_path, RP, strlen(RP), 0644);
+	test_write_file(conf_path, RP, strlen(RP), 0644);
 	ck_assert_int_eq(chown(conf_path, 65534, 65534), 0);
 	assert_fails(PR_ERR_UNSAFE_FILE, "t.conf: is not owned by root");
 	/* the group alone does not matter */

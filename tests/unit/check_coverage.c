@@ -21,7 +21,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NOW ((int64_t)1800000000)
 #define DAY ((int64_t)86400)
 #define D90 (90 * DAY)

@@ -24,9 +24,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NOBODY_UID 65534
-#define NOBODY_GID 65534
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NOW ((int64_t)1700000000)
 #define DAY ((int64_t)86400)
 #define TOKEN_LEN 34   /* 7 groups of 4, 6 dashes */

@@ -15,7 +15,6 @@
 #include "lifecycle.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NONE PR_NEED_NONE
 #define ANY PR_NEED_ANY_KEY
 #define PHYS PR_NEED_PHYSICAL

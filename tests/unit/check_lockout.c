@@ -21,7 +21,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NOW ((int64_t)1700000000)
 #define FORKS 20
 #define PER_FORK 5

@@ -23,9 +23,11 @@
 #include "secure_file.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define FAKE_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define MARKER "SECRET-BODY-MARKER-7Q2W"
+/* Mail commands that exit at once, and that are killed. */
+#define SH_EXIT0 "#!/bin/sh\nexit 0\n"
+#define SH_KILLED "#!/bin/sh\nkill -9 $$\n"
 
 static char tdir[64];
 static char fake[128];     /* the recording mail command */
@@ -46,22 +48,12 @@ static const char recorder[] =
     "[ -f \"$D/status\" ] && exit $(cat \"$D/status\")\n"
     "exit 0\n";
 
-static void write_file(const char *path, const char *data, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pr_write_all(fd, data, strlen(data)), PR_OK);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-}
-
 static void put(const char *name, const char *data, mode_t mode)
 {
 	char p[192];
 
 	snprintf(p, sizeof(p), "%s/%s", tdir, name);
-	write_file(p, data, mode);
+	test_write_file(p, data, strlen(data), mode);
 }
 
 /* Contents of tdir/name, or NULL if it does not exist. */
@@ -91,7 +83,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(tdir));
 	snprintf(fake, sizeof(fake), "%s/fakemail", tdir);
 	snprintf(cmd, sizeof(cmd), "%s -t  -i", fake);  /* two spaces: one separator */
-	write_file(fake, recorder, 0755);
+	test_write_file(fake, recorder, strlen(recorder), 0755);
 }
 
 static void teardown(void)
@@ -353,7 +345,7 @@ START_TEST(missing_command)
 	    "cannot run mail command /nonexistent/sendmail: No such file or directory");
 	/* Not executable, and a directory. */
 	snprintf(p, sizeof(p), "%s/plain", tdir);
-	write_file(p, "#!/bin/sh\nexit 0\n", 0644);
+	test_write_file(p, SH_EXIT0, strlen(SH_EXIT0), 0644);
 	ck_assert_int_eq(pr_mail_send(p, "alice", "S", "b\n", &eb), PR_ERR_IO);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "Permission denied"));
 	ck_assert_int_eq(pr_mail_send(tdir, "alice", "S", "b\n", &eb), PR_ERR_IO);
@@ -367,7 +359,7 @@ START_TEST(killed_command)
 	char p[192];
 
 	snprintf(p, sizeof(p), "%s/killer", tdir);
-	write_file(p, "#!/bin/sh\nkill -9 $$\n", 0755);
+	test_write_file(p, SH_KILLED, strlen(SH_KILLED), 0755);
 	ck_assert_int_eq(pr_mail_send(p, "alice", "S", "b\n", &eb), PR_ERR_IO);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "was killed by signal 9"));
 	ck_assert_ptr_nonnull(strstr(eb.msg, p));
@@ -386,7 +378,7 @@ START_TEST(early_exit_no_sigpipe)
 		big[i] = i % 100 == 99 ? '\n' : 'z';
 	big[200 * 1024] = '\0';
 	snprintf(p, sizeof(p), "%s/quitter", tdir);
-	write_file(p, "#!/bin/sh\nexit 0\n", 0755);
+	test_write_file(p, SH_EXIT0, strlen(SH_EXIT0), 0755);
 	ck_assert_int_eq(pr_mail_send(p, "alice", "S", big, &eb), PR_ERR_IO);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "did not read the whole message"));
 	ck_assert_int_eq(sigpending(&pending), 0);

@@ -18,7 +18,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NOW ((int64_t)1800000000)
 #define ALG_ES256 (-7)     /* COSE algorithm numbers */
 #define ALG_EDDSA (-8)

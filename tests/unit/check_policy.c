@@ -12,8 +12,6 @@
 #include "policy.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 /* Short names so the table reads like the design's rules. */
 #define K_NONE PR_REQ_KEY_NONE
 #define K_ALL PR_REQ_KEY_ALL_USERS

@@ -23,7 +23,6 @@
 #include "procpeer.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define TAIL " 01 00000000:00000000 00:00000000 00000000     0        0 %s 1 0000000000000000 20 4 30 10 -1\n"
 
 /* An IPv4 address as the kernel prints it: the network-order word as a host integer. */

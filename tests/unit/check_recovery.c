@@ -31,8 +31,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NOBODY_UID 65534
-#define NOBODY_GID 65534
 #define NOW ((int64_t)1700000000)
 #define LIFETIME 1800
 #define WRONG_TICKET "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA"

@@ -25,7 +25,6 @@
 #include "roles.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NO_USER "no-such-user-prck"
 #define NO_GROUP "no-such-group-prck"
 

@@ -25,9 +25,6 @@
 #include "secure_file.h"
 #include "testlib.h"
 
-#define NOBODY_UID 65534
-#define NOBODY_GID 65534
-
 static char tmpdir[64];
 static int dfd = -1;
 
@@ -649,8 +646,6 @@ START_TEST(write_all_and_bad_fd)
 	ck_assert_int_eq(pr_write_all(-1, "x", 1), PR_ERR_IO);
 }
 END_TEST
-
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *secure_file_suite(void)
 {

@@ -19,7 +19,6 @@
 
 #define DATA TOP_SRCDIR "/tests/data/ssh/"
 #define TEST_CA TOP_SRCDIR "/tests/softkey/test-ca.pem"
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static char *fixture(const char *name, size_t *len)
 {

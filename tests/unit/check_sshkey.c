@@ -17,7 +17,6 @@
 #include "testlib.h"
 
 #define DATA TOP_SRCDIR "/tests/data/ssh/"
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static char *fixture(const char *name)
 {

@@ -21,10 +21,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NOBODY_UID 65534
-#define NOBODY_GID 65534
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 static char sdir[64];
 static char upath[128];
 

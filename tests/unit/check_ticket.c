@@ -22,7 +22,6 @@
 #include "util.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NOW ((int64_t)1700000000)
 #define WRONG "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA"
 #define RACERS 8

@@ -20,8 +20,6 @@
 #include "user_file.h"
 #include "testlib.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 static char sdir[64];
 
 static void setup(void)

@@ -306,8 +306,6 @@ START_TEST(random_differs)
 }
 END_TEST
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");

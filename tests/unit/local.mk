@@ -37,7 +37,8 @@ UNIT_TESTS = \
 	tests/unit/check_sshattest \
 	tests/unit/check_sshenroll \
 	tests/unit/check_sshauthinfo \
-	tests/unit/check_procpeer
+	tests/unit/check_procpeer \
+	tests/unit/check_token
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -66,6 +67,7 @@ tests_unit_check_sshattest_SOURCES = tests/unit/check_sshattest.c
 tests_unit_check_sshenroll_SOURCES = tests/unit/check_sshenroll.c
 tests_unit_check_sshauthinfo_SOURCES = tests/unit/check_sshauthinfo.c
 tests_unit_check_procpeer_SOURCES = tests/unit/check_procpeer.c
+tests_unit_check_token_SOURCES = tests/unit/check_token.c
 
 # One set of flags for every unit test.
 tests_unit_check_util_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -143,4 +145,40 @@ tests_unit_check_sshauthinfo_LDADD = $(UNIT_LDADD)
 tests_unit_check_procpeer_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_procpeer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_procpeer_LDADD = $(UNIT_LDADD)
+tests_unit_check_token_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_token_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_token_LDADD = $(UNIT_LDADD)
+
+# The sign-in, SSH gateway and enrollment decisions with real (software)
+# keys: linked with the softkey transport instead of transport_none, so the
+# whole flow runs as in tests/softkey-build, without root (keyenv.h).
+KEY_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) $(SOFTKEY_CA_FLAGS) -iquote $(top_srcdir)/tests/softkey
+KEY_UNIT_CFLAGS = $(UNIT_CFLAGS) $(LIBCBOR_CFLAGS)
+KEY_UNIT_LDADD = tests/unit/libkeyenv.la tests/unit/libtestlib.la lib/libpracticerunner.la \
+	tests/softkey/libpr_softkey.la $(CHECK_LIBS)
+
+check_LTLIBRARIES += tests/unit/libkeyenv.la
+tests_unit_libkeyenv_la_SOURCES = tests/unit/keyenv.c tests/unit/keyenv.h
+tests_unit_libkeyenv_la_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
+tests_unit_libkeyenv_la_CFLAGS = $(KEY_UNIT_CFLAGS)
+
+KEY_UNIT_TESTS = \
+	tests/unit/check_signin \
+	tests/unit/check_signin_ssh \
+	tests/unit/check_enroll
+check_PROGRAMS += $(KEY_UNIT_TESTS)
+TESTS += $(KEY_UNIT_TESTS)
+
+tests_unit_check_signin_SOURCES = tests/unit/check_signin.c
+tests_unit_check_signin_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
+tests_unit_check_signin_CFLAGS = $(KEY_UNIT_CFLAGS)
+tests_unit_check_signin_LDADD = $(KEY_UNIT_LDADD)
+tests_unit_check_signin_ssh_SOURCES = tests/unit/check_signin_ssh.c
+tests_unit_check_signin_ssh_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
+tests_unit_check_signin_ssh_CFLAGS = $(KEY_UNIT_CFLAGS)
+tests_unit_check_signin_ssh_LDADD = $(KEY_UNIT_LDADD)
+tests_unit_check_enroll_SOURCES = tests/unit/check_enroll.c
+tests_unit_check_enroll_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
+tests_unit_check_enroll_CFLAGS = $(KEY_UNIT_CFLAGS)
+tests_unit_check_enroll_LDADD = $(KEY_UNIT_LDADD)
 endif

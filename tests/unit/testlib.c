@@ -1,4 +1,4 @@
-/* Shared by the Check unit tests: TAP runner and temporary-tree cleanup. */
+/* Shared by the Check unit tests: TAP runner, temporary trees, small helpers. */
 #include "config.h"
 
 #include <dirent.h>
@@ -73,10 +73,18 @@ bool test_exists(const char *path)
 
 char *test_slurp(const char *path)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	size_t len;
 
-	ck_assert_int_eq(pr_secure_read(AT_FDCWD, path, 0, 65536, &buf, &len), PR_FILE_OK);
+	return test_slurp_len(path, &len);
+}
+
+char *test_slurp_len(const char *path, size_t *len)
+{
+	char *buf = NULL;
+
+	*len = 0;
+	ck_assert_msg(pr_secure_read(AT_FDCWD, path, 0, 65536, &buf, len) == PR_FILE_OK,
+	    "cannot read %s", path);
 	return buf;
 }
 
@@ -88,4 +96,51 @@ void test_write_file(const char *path, const char *data, size_t len, mode_t mode
 	ck_assert_int_eq(pr_write_all(fd, data, len), PR_OK);
 	ck_assert_int_eq(fchmod(fd, mode), 0);
 	close(fd);
+}
+
+char *test_audit_last(const char *path)
+{
+	char *log = test_slurp(path), *line;
+	size_t n = strlen(log);
+
+	ck_assert_msg(n > 0 && log[n - 1] == '\n', "%s: no whole record", path);
+	log[n - 1] = '\0';
+	line = strrchr(log, '\n');
+	line = strdup(line != NULL ? line + 1 : log);
+	ck_assert_ptr_nonnull(line);
+	free(log);
+	return line;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+const char *test_audit_field(const char *record, const char *key)
+{
+	static char value[1024];
+	size_t klen = strlen(key), o = 0;
+	const char *p;
+
+	/* Fields are " key=value"; the first one (seq) is not looked up here. */
+	for (p = record; (p = strchr(p, ' ')) != NULL; p++)
+		if (strncmp(p + 1, key, klen) == 0 && p[1 + klen] == '=')
+			break;
+	if (p == NULL)
+		return NULL;
+	for (p += klen + 2; *p != '\0' && *p != ' ' && o < sizeof(value) - 1; p++) {
+		if (*p == '%' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
+			value[o++] = (char)(hex_digit(p[1]) * 16 + hex_digit(p[2]));
+			p += 2;
+		} else {
+			value[o++] = *p;
+		}
+	}
+	value[o] = '\0';
+	return value;
 }

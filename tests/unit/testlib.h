@@ -1,4 +1,4 @@
-/* Shared by the Check unit tests: TAP runner and temporary-tree cleanup. */
+/* Shared by the Check unit tests: TAP runner, temporary trees, small helpers. */
 #ifndef PR_TESTLIB_H
 #define PR_TESTLIB_H
 
@@ -7,6 +7,13 @@
 #include <sys/types.h>
 
 #include <check.h>
+
+/* Rows of a test table, for tcase_add_loop_test. */
+#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* The overflow account (nobody/nogroup): an owner that is neither root nor the tester. */
+#define NOBODY_UID 65534
+#define NOBODY_GID 65534
 
 /* Run every test of s, TAP on stdout; the process exit status. */
 int test_run_tap(Suite *s);
@@ -24,7 +31,20 @@ __attribute__((warn_unused_result)) bool test_rm_dir_contents(int fd);
 bool test_exists(const char *path);
 /* The whole file, read through pr_secure_read (so it must be a safe file); free() it. */
 char *test_slurp(const char *path);
+/* The same with its length (binary files); *len excludes the NUL added after it. */
+char *test_slurp_len(const char *path, size_t *len);
 /* Write data to path (no links followed) and give it mode. */
 void test_write_file(const char *path, const char *data, size_t len, mode_t mode);
+
+/*
+ * The last record of the audit log at path (without its newline), read as
+ * test_slurp reads; free() it. Fails the test when the log is empty.
+ */
+char *test_audit_last(const char *path);
+/*
+ * The value of key in one audit record, %XX escapes decoded, in a static
+ * buffer (valid until the next call); NULL when the record has no such field.
+ */
+const char *test_audit_field(const char *record, const char *key);
 
 #endif
