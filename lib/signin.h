@@ -19,6 +19,8 @@
 #include "sshkey.h"
 #include "store.h"
 
+struct pr_audit_intent;
+
 struct pr_signin {
 	/* Set by the caller. */
 	const struct pr_config *cfg;
@@ -60,6 +62,8 @@ struct pr_signin {
 	/* The SSH gateway (signin_ssh.c): the key sshd verified, for the record. */
 	char ssh_detail[80 + PR_SSH_FP_LEN];
 	struct pr_errbuf eb;           /* an internal failure, for the caller's log */
+	/* The counter update begun and not yet recorded (audit_intent.h). */
+	struct pr_audit_intent *intent;
 };
 
 /* The user's role and requirement: PR_OK, PR_ERR_NOT_FOUND, or the lookup's error. */

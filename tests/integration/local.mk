@@ -70,6 +70,7 @@ INTEGRATION_TESTS = \
 	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/lock_freeze.sh \
+	tests/integration/audit_intent.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
