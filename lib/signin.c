@@ -294,8 +294,21 @@ static int begin_use(struct pr_signin *s)
 	attempt_event(s, &ev, pr_signin_event(s), PR_OK, auth_note(s), detail, sizeof(detail),
 	    &cred_id, aaguid);
 	r = pr_audit_intent_begin(s->cfg->audit_log, &ev, &s->intent, &s->eb);
+	snprintf(s->intent_event, sizeof(s->intent_event), "%s", ev.event);
 	free(cred_id);
 	return r == PR_OK ? PR_OK : PR_ERR_AUDIT;
+}
+
+/*
+ * After the record of event: the change is recorded, or was never made.
+ * A success whose record failed keeps its intent (a counter cannot be
+ * taken back; a step's undo calls pr_signin_step_undone).
+ */
+static void settle(struct pr_signin *s, const char *event, int err, int recorded)
+{
+	if (s->intent != NULL && strcmp(event, s->intent_event) == 0 &&
+	    (err != PR_OK || recorded == PR_OK))
+		pr_audit_intent_end(&s->intent);
 }
 
 int pr_signin_record(struct pr_signin *s, const char *event, int err, const char *note)
@@ -308,12 +321,7 @@ int pr_signin_record(struct pr_signin *s, const char *event, int err, const char
 
 	attempt_event(s, &ev, event, err, note, detail, sizeof(detail), &cred_id, aaguid);
 	r = append(s, &ev, &s->eb);
-	/*
-	 * The counter's change is recorded, or was never made; a success whose
-	 * record failed keeps its intent (a counter cannot be taken back).
-	 */
-	if (err != PR_OK || r == PR_OK)
-		pr_audit_intent_end(&s->intent);
+	settle(s, event, err, r);
 	free(cred_id);
 	return r;
 }
@@ -322,6 +330,7 @@ int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
     const char *method, const struct pr_cred *cred, const char *note)
 {
 	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char point[48];
 	char *cred_id = NULL;
 	char aaguid[37];
 	int r;
@@ -331,9 +340,41 @@ int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
 	ev.method = method;
 	if (cred != NULL)
 		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
+	if (err == PR_OK) {
+		snprintf(point, sizeof(point), "commit-%s", event);
+		pr_transport_test_point(point);
+	}
 	r = append(s, &ev, &s->eb);
+	settle(s, event, err, r);
 	free(cred_id);
 	return r;
+}
+
+int pr_signin_begin_step(struct pr_signin *s, const char *event, const char *method,
+    const struct pr_cred *cred, const char *note)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char *cred_id = NULL;
+	char aaguid[37];
+	int r;
+
+	pr_audit_intent_keep(&s->intent);
+	if (s->cfg == NULL)
+		return pr_fail(&s->eb, PR_ERR_AUDIT, "no policy, so no audit log");
+	base_event(s, &ev, event, PR_OK);
+	ev.detail = note;
+	ev.method = method;
+	if (cred != NULL)
+		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
+	r = pr_audit_intent_begin(s->cfg->audit_log, &ev, &s->intent, &s->eb);
+	snprintf(s->intent_event, sizeof(s->intent_event), "%s", event);
+	free(cred_id);
+	return r == PR_OK ? PR_OK : PR_ERR_AUDIT;
+}
+
+void pr_signin_step_undone(struct pr_signin *s)
+{
+	pr_audit_intent_end(&s->intent);
 }
 
 void pr_signin_clear(struct pr_signin *s)

@@ -43,6 +43,9 @@ check "key enroll killed right after the commit" killed $?
 K2=$(keyid_of prowner two)
 check "... the store has the key" test -n "$K2"
 check "... and no record of it yet" test "$(interrupted enroll prowner)" = 0
+check "audit verify (changes nothing) says it will be recorded at the next append" \
+	eval 'verify_ok && out_has "1 change whose program ended before recording it: recorded as interrupted at the next append"'
+check "... and did not record it" test "$(interrupted enroll prowner)" = 0
 check "the next append (a sign-in) records it as interrupted" sign_in
 check "... one interrupted enroll record for prowner" test "$(interrupted enroll prowner)" = 1
 check "... naming the key" test -n "$(interrupted_field enroll prowner cred_id)"
@@ -83,7 +86,7 @@ printf '%s\n%s\n' "$TICKET" "$CODE" | PRACTICERUNNER_TEST_POINT=commit-recovery-
 	timeout 120 "$SK/practicerunner-recover" --config "$CONF" --user prowner > "$T/out" 2>&1
 check "recovery killed right after the code was consumed" killed $?
 admin "" codes status prowner
-check "... the code is used" out_has "9 "
+check "... the code is used" out_has "9 of 10"
 check "the next append records it" some_append
 check "... one interrupted recovery-code record for prowner" \
 	test "$(interrupted recovery-code prowner)" = 1
@@ -98,6 +101,8 @@ stopped() { [ "$(awk '{ print $3 }' "/proc/$BG/stat" 2>/dev/null)" = T ]; }
 for i in $(seq 200); do stopped && break; sleep 0.05; done
 check "setup: an enrollment stopped after its commit" stopped
 check "... its intent is on file" test "$(pending_count)" = 1
+check "audit verify says a change is in progress" \
+	eval 'verify_ok && out_has "1 change in progress"'
 check "an append meanwhile (a sign-in) succeeds" sign_in
 check "... and does not record the running writer's change" \
 	test "$(interrupted enroll prowner)" = 1
