@@ -328,7 +328,8 @@ static int list_names(int dfd, struct names *out)
 {
 	DIR *d;
 	struct dirent *e;
-	int fd = dup(dfd);
+	size_t cap = 0;
+	int fd = dup(dfd), r = PR_OK;
 
 	out->v = NULL;
 	out->n = 0;
@@ -337,16 +338,27 @@ static int list_names(int dfd, struct names *out)
 			close(fd);
 		return PR_ERR_IO;
 	}
-	if ((out->v = calloc(PENDING_LIST_MAX, sizeof(*out->v))) == NULL) {
-		closedir(d);
-		return PR_ERR_NOMEM;
+	/* Usually none or a few: grown as needed, never past PENDING_LIST_MAX. */
+	while (out->n < PENDING_LIST_MAX && (e = readdir(d)) != NULL) {
+		if (!intent_name(e->d_name))
+			continue;
+		if (out->n == cap) {
+			size_t ncap = cap == 0 ? 16 : cap * 2;
+			void *v = realloc(out->v, ncap * sizeof(*out->v));
+
+			if (v == NULL) {
+				r = PR_ERR_NOMEM;
+				break;
+			}
+			out->v = v;
+			cap = ncap;
+		}
+		snprintf(out->v[out->n++], PR_PENDING_NAME_MAX, "%s", e->d_name);
 	}
-	while (out->n < PENDING_LIST_MAX && (e = readdir(d)) != NULL)
-		if (intent_name(e->d_name))
-			snprintf(out->v[out->n++], PR_PENDING_NAME_MAX, "%s", e->d_name);
 	closedir(d);
-	qsort(out->v, out->n, sizeof(*out->v), name_cmp);
-	return PR_OK;
+	if (out->n > 0)
+		qsort(out->v, out->n, sizeof(*out->v), name_cmp);
+	return r;
 }
 
 /* One intent's writer and body; PR_ERR_CORRUPT when unreadable or malformed. */
