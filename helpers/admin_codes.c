@@ -93,12 +93,17 @@ int admin_codes_generate(struct cli *c, int argc, char **argv)
 		return CLI_FAILED;
 	if ((rc = need_physical(c, user)) != CLI_OK)
 		return rc;
+	snprintf(detail, sizeof(detail), "%d-codes", n);
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = cli_audit_begin(c, "codes-generated", user, NULL, detail)) != PR_OK) {
+		cli_audit(c, "codes-generated", r, user, NULL, "generate failed");
+		return cli_exit_code(r);
+	}
 	if ((r = pr_codes_generate(c->cfg->state_dir, user, n, pr_now(), &codes, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "codes-generated", r, user, NULL, "generate failed");
 		return cli_exit_code(r);
 	}
-	snprintf(detail, sizeof(detail), "%d-codes", n);
 	if ((r = cli_audit(c, "codes-generated", PR_OK, user, NULL, detail)) != PR_OK) {
 		/* The set is in place but unrecorded: do not hand it out. */
 		cli_err(c, "the new codes were not shown because they could not be recorded; "

@@ -206,8 +206,14 @@ static int plan_make(struct cli *c, const struct import_args *a, const char *buf
 
 /* ---- importing ------------------------------------------------------------------ */
 
-/* Like cli_audit, without evidence the file does not hold (flags, counter, AAGUID). */
-static int import_audit(const struct cli *c, const char *user, const struct pr_cred *cred)
+/*
+ * Like cli_audit, without evidence the file does not hold (flags, counter,
+ * AAGUID). begin: put the record on file before the store changes instead
+ * of appending it (cli_intent_begin); otherwise append it, which settles
+ * that intent.
+ */
+static int import_audit(const struct cli *c, const char *user, const struct pr_cred *cred,
+    bool begin)
 {
 	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
 	struct pr_errbuf eb = { "" };
@@ -230,8 +236,12 @@ static int import_audit(const struct cli *c, const char *user, const struct pr_c
 	ev.detail = PR_PAMU2F_LABEL;
 	if (cred_id == NULL)
 		r = PR_ERR_NOMEM;
+	else if (begin)
+		r = cli_intent_begin(c, &ev);
 	else if ((r = pr_audit_append(c->cfg->audit_log, &ev, &eb)) != PR_OK)
 		cli_err(c, "audit record not written: %s", eb.msg);
+	if (!begin)
+		cli_intent_settle("enroll", PR_OK, r);
 	free(cred_id);
 	return r;
 }
@@ -248,14 +258,20 @@ static int import_one(struct cli *c, const struct pr_pamu2f_entry *e)
 	int r;
 
 	pr_keyid(e->cred.id, e->cred.id_len, keyid);
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = import_audit(c, e->user, &e->cred, true)) != PR_OK)
+		return r;
 	if ((r = pr_store_settle_revoked(c->cfg->state_dir, e->user, &eb)) != PR_OK ||
 	    (r = pr_store_add(c->cfg->state_dir, e->user, &e->cred, &eb)) != PR_OK) {
+		cli_audit_undone();   /* nothing stored */
 		cli_err(c, "%s: %s", e->user, eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
-	if ((r = import_audit(c, e->user, &e->cred)) != PR_OK) {
+	cli_after_commit("enroll", PR_OK);
+	if ((r = import_audit(c, e->user, &e->cred, false)) != PR_OK) {
 		/* No unrecorded change: take the key back out. */
-		pr_store_remove(c->cfg->state_dir, e->user, keyid, &eb);
+		if (pr_store_remove(c->cfg->state_dir, e->user, keyid, &eb) == PR_OK)
+			cli_audit_undone();
 		cli_err(c, "%s: import of key %s undone because it could not be recorded",
 		    e->user, keyid);
 		return r;

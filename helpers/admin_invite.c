@@ -208,6 +208,11 @@ int admin_invite(struct cli *c, int argc, char **argv)
 	if (!cli_require_root(c) || !known_user(c, a.user))
 		return CLI_FAILED;
 	replaced = pr_invite_info(c->cfg->state_dir, a.user, &old, NULL) == PR_OK;
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = cli_audit_begin(c, "invite", a.user, NULL, "created")) != PR_OK) {
+		cli_audit(c, "invite", r, a.user, NULL, "create failed");
+		goto done;
+	}
 	if ((r = pr_invite_create(c->cfg->state_dir, a.user, a.lifetime, now, &token, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "invite", r, a.user, NULL, "create failed");
@@ -215,7 +220,8 @@ int admin_invite(struct cli *c, int argc, char **argv)
 	}
 	if ((r = cli_audit(c, "invite", PR_OK, a.user, NULL, "created")) != PR_OK) {
 		/* No unrecorded invitation. */
-		pr_invite_revoke(c->cfg->state_dir, a.user, &eb);
+		if (pr_invite_revoke(c->cfg->state_dir, a.user, &eb) == PR_OK)
+			cli_audit_undone();
 		cli_err(c, "invitation withdrawn because it could not be recorded");
 		goto done;
 	}

@@ -162,6 +162,11 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto done;
 	}
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = cli_audit_begin(c, "enroll", a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
+		cli_audit(c, "enroll", r, a.user, &cred, NULL);
+		goto done;
+	}
 	/* Keys removed while the store was locked go for good first, so this one may come back. */
 	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
 	    (r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
@@ -172,7 +177,8 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
 		/* No unrecorded change: take the key back out. */
 		pr_keyid(cred.id, cred.id_len, keyid);
-		pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb);
+		if (pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb) == PR_OK)
+			cli_audit_undone();
 		cli_err(c, "enrollment undone because it could not be recorded");
 		goto done;
 	}
@@ -414,6 +420,11 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 		forced = true;
 	else if (r != PR_OK)
 		goto done;
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = cli_audit_begin(c, "remove", a.user, &cred, removal_detail(forced, false))) != PR_OK) {
+		cli_audit(c, "remove", r, a.user, &cred, NULL);
+		goto done;
+	}
 	r = pr_store_remove_if(c->cfg->state_dir, a.user, a.keyid,
 	    forced ? NULL : guard_last_key, &need, &eb);
 	if (r == PR_ERR_BUSY)
@@ -425,10 +436,9 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 	if (cli_audit(c, "remove", r, a.user, &cred, removal_detail(forced, revoked)) != PR_OK &&
 	    r == PR_OK) {
 		/* No unrecorded change: put the key back. */
-		if (revoked)
-			pr_store_unrevoke(c->cfg->state_dir, a.user, cred.id, cred.id_len, &eb);
-		else
-			pr_store_add(c->cfg->state_dir, a.user, &cred, &eb);
+		if ((revoked ? pr_store_unrevoke(c->cfg->state_dir, a.user, cred.id, cred.id_len, &eb) :
+		    pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) == PR_OK)
+			cli_audit_undone();
 		cli_err(c, "removal undone because it could not be recorded");
 		r = PR_ERR_AUDIT;
 	}

@@ -150,6 +150,11 @@ int admin_recovery_start(struct cli *c, int argc, char **argv)
 	if ((r = check_not_locked(c, a.user)) != PR_OK)
 		return r == PR_ERR_LOCKED_OUT ? CLI_FAILED : cli_exit_code(r);
 	expires = now + c->cfg->recovery.ticket_lifetime;
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = cli_audit_begin(c, "recovery-ticket", a.user, NULL, "created")) != PR_OK) {
+		cli_audit(c, "recovery-ticket", r, a.user, NULL, "create failed");
+		goto done;
+	}
 	if ((r = pr_ticket_create(c->cfg->state_dir, a.user, c->cfg->recovery.ticket_lifetime,
 	    now, &ticket, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
@@ -158,7 +163,8 @@ int admin_recovery_start(struct cli *c, int argc, char **argv)
 	}
 	if ((r = cli_audit(c, "recovery-ticket", PR_OK, a.user, NULL, "created")) != PR_OK) {
 		/* No unrecorded ticket. */
-		pr_ticket_revoke(c->cfg->state_dir, a.user, &eb);
+		if (pr_ticket_revoke(c->cfg->state_dir, a.user, &eb) == PR_OK)
+			cli_audit_undone();
 		cli_err(c, "recovery ticket withdrawn because it could not be recorded");
 		goto done;
 	}
@@ -200,6 +206,10 @@ int admin_unlock(struct cli *c, int argc, char **argv)
 	if ((r = pr_lockout_get(c->cfg->state_dir, user, &st, &eb)) != PR_OK)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	before = r == PR_OK ? st.failures : -1;
+	if ((r = cli_audit_begin(c, "lockout", user, NULL, "cleared")) != PR_OK) {
+		cli_audit(c, "lockout", r, user, NULL, "clear failed");
+		return cli_exit_code(r);
+	}
 	if ((r = pr_lockout_clear(c->cfg->state_dir, user, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "lockout", r, user, NULL, "clear failed");

@@ -35,7 +35,13 @@ int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke
 
 	if ((r = admin_user_arg(c, argc, argv, k->usage, &user)) != CLI_OK)
 		return r;
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = cli_audit_begin(c, k->event, user, NULL, "revoked")) != PR_OK) {
+		cli_audit(c, k->event, r, user, NULL, "revoke failed");
+		return cli_exit_code(r);
+	}
 	if ((r = k->revoke(c->cfg->state_dir, user, &eb)) == PR_ERR_NOT_FOUND) {
+		cli_audit_undone();     /* nothing there, nothing changed */
 		cli_err(c, "%s %s", user, k->none);
 		return CLI_FAILED;
 	}

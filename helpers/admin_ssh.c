@@ -267,6 +267,11 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto done;
 	}
+	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
+	if ((r = cli_audit_begin(c, "enroll", a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
+		cli_audit(c, "enroll", r, a.user, &cred, NULL);
+		goto done;
+	}
 	/* Keys removed past a stuck store lock go for good first, so this one may come back. */
 	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
 	    (r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
@@ -277,7 +282,8 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 	}
 	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
 		pr_keyid(cred.id, cred.id_len, keyid);
-		pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb);
+		if (pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb) == PR_OK)
+			cli_audit_undone();
 		cli_err(c, "enrollment undone because it could not be recorded");
 		goto done;
 	}

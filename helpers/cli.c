@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_intent.h"
 #include "cli.h"
 #include "err.h"
 #include "roles.h"
 #include "sshenroll.h"
+#include "transport.h"
 #include "util.h"
 
 #define PIN_MAX 256
@@ -234,39 +236,125 @@ const char *cli_date(int64_t t, char buf[32])
 	return buf;
 }
 
+/*
+ * The change this process has begun and not yet recorded (audit_intent.h).
+ * The programs are single-threaded and make one change at a time; the
+ * record of the same event ends it.
+ */
+static struct {
+	struct pr_audit_intent *intent;
+	char event[32];
+} pending;
+
+int cli_intent_begin(const struct cli *c, const struct pr_audit_event *ev)
+{
+	struct pr_errbuf eb = { "" };
+	int r;
+
+	/* A change begun and never settled stays on file: recorded once we are gone. */
+	pr_audit_intent_keep(&pending.intent);
+	if ((r = pr_audit_intent_begin(c->cfg->audit_log, ev, &pending.intent, &eb)) != PR_OK) {
+		cli_err(c, "nothing was changed: %s", eb.msg);
+		return r;
+	}
+	snprintf(pending.event, sizeof(pending.event), "%s", ev->event);
+	return PR_OK;
+}
+
+void cli_intent_settle(const char *event, int change_err, int record_err)
+{
+	if (pending.intent == NULL || strcmp(event, pending.event) != 0)
+		return;
+	/* A change recorded, or none made: nothing left to record. */
+	if (change_err != PR_OK || record_err == PR_OK)
+		pr_audit_intent_end(&pending.intent);
+}
+
+void cli_audit_undone(void)
+{
+	pr_audit_intent_end(&pending.intent);
+}
+
+void cli_after_commit(const char *event, int err)
+{
+	char point[48];
+
+	if (err != PR_OK)
+		return;
+	snprintf(point, sizeof(point), "commit-%s", event);
+	pr_transport_test_point(point);
+}
+
+/* The record of an admin action (cli_audit); free with event_clear. */
+struct cli_event {
+	struct pr_audit_event ev;
+	char *cred_id;
+	char *ssh_detail;
+	char aaguid[37];
+	char fp[PR_SSH_FP_LEN + 1];
+};
+
+static void event_make(const struct cli *c, struct cli_event *ce, const char *event, int err,
+    const char *user, const struct pr_cred *cred, const char *detail)
+{
+	struct pr_audit_event *ev = &ce->ev;
+	enum pr_role role;
+	enum pr_need need;
+
+	memset(ce, 0, sizeof(*ce));
+	ev->flags = -1;
+	ev->sign_count = -1;
+	ev->event = event;
+	ev->success = err == PR_OK;
+	ev->reason = err == PR_OK ? NULL : pr_err_reason(err);
+	ev->user = user;
+	if (user != NULL && pr_user_need(c->cfg, user, &role, &need) == PR_OK)
+		ev->role = pr_role_name(role);
+	ev->service = c->prog;
+	ev->rp_id = c->cfg->rp_id;
+	ev->actor = cli_actor();
+	ev->detail = detail;
+	if (cred != NULL)
+		pr_audit_set_cred(ev, cred, &ce->cred_id, ce->aaguid);
+	/* SSH keys: method ssh-sk, and the fingerprint people see in ssh-keygen -l. */
+	if (cred != NULL && cred->kind == PR_KIND_SSH) {
+		ev->method = "ssh-sk";
+		pr_sshenroll_cred_fingerprint(cred, ce->fp);
+		if ((ce->ssh_detail = pr_sshenroll_audit_detail(ce->fp, detail)) != NULL)
+			ev->detail = ce->ssh_detail;
+	}
+}
+
+static void event_clear(struct cli_event *ce)
+{
+	free(ce->cred_id);
+	free(ce->ssh_detail);
+}
+
+int cli_audit_begin(const struct cli *c, const char *event, const char *user,
+    const struct pr_cred *cred, const char *detail)
+{
+	struct cli_event ce;
+	int r;
+
+	event_make(c, &ce, event, PR_OK, user, cred, detail);
+	r = cli_intent_begin(c, &ce.ev);
+	event_clear(&ce);
+	return r;
+}
+
 int cli_audit(const struct cli *c, const char *event, int err, const char *user,
     const struct pr_cred *cred, const char *detail)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
 	struct pr_errbuf eb = { "" };
-	enum pr_role role;
-	enum pr_need need;
-	char *cred_id = NULL, *ssh_detail = NULL;
-	char aaguid[37], fp[PR_SSH_FP_LEN + 1] = "";
+	struct cli_event ce;
 	int r;
 
-	ev.event = event;
-	ev.success = err == PR_OK;
-	ev.reason = err == PR_OK ? NULL : pr_err_reason(err);
-	ev.user = user;
-	if (user != NULL && pr_user_need(c->cfg, user, &role, &need) == PR_OK)
-		ev.role = pr_role_name(role);
-	ev.service = c->prog;
-	ev.rp_id = c->cfg->rp_id;
-	ev.actor = cli_actor();
-	ev.detail = detail;
-	if (cred != NULL)
-		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
-	/* SSH keys: method ssh-sk, and the fingerprint people see in ssh-keygen -l. */
-	if (cred != NULL && cred->kind == PR_KIND_SSH) {
-		ev.method = "ssh-sk";
-		pr_sshenroll_cred_fingerprint(cred, fp);
-		if ((ssh_detail = pr_sshenroll_audit_detail(fp, detail)) != NULL)
-			ev.detail = ssh_detail;
-	}
-	if ((r = pr_audit_append(c->cfg->audit_log, &ev, &eb)) != PR_OK)
+	cli_after_commit(event, err);
+	event_make(c, &ce, event, err, user, cred, detail);
+	if ((r = pr_audit_append(c->cfg->audit_log, &ce.ev, &eb)) != PR_OK)
 		cli_err(c, "audit record not written: %s", eb.msg);
-	free(cred_id);
-	free(ssh_detail);
+	cli_intent_settle(event, err, r);
+	event_clear(&ce);
 	return r;
 }

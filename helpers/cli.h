@@ -48,9 +48,37 @@ int cli_exit_code(int err);
 /* Name of the person running the program (real uid), for audit "actor". */
 const char *cli_actor(void);
 
-/* Write an audit record for an admin action on user about credential cred (may be NULL). */
+/*
+ * Write an audit record for an admin action on user about credential cred
+ * (may be NULL). It settles the change begun with cli_audit_begin for the
+ * same event: a failure (no change made) or a record written ends it; a
+ * success whose record failed keeps it until cli_audit_undone.
+ */
 int cli_audit(const struct cli *c, const char *event, int err, const char *user,
     const struct pr_cred *cred, const char *detail);
+
+/*
+ * Before committing a change: the success record cli_audit will write for
+ * it, left where the next append finds it should this program end before
+ * that record (doc/ARCHITECTURE.md §8.3). PR_OK, or said on stderr and an
+ * error: then do not make the change.
+ */
+int cli_audit_begin(const struct cli *c, const char *event, const char *user,
+    const struct pr_cred *cred, const char *detail);
+
+/* A change whose record failed was undone: nothing is left to record. */
+void cli_audit_undone(void);
+
+/*
+ * The same for any record-writing front end (selfservice.c): begin with
+ * the event as it will be recorded; settle after the record (change_err:
+ * the change's outcome, record_err: the append's).
+ */
+int cli_intent_begin(const struct cli *c, const struct pr_audit_event *ev);
+void cli_intent_settle(const char *event, int change_err, int record_err);
+
+/* Test builds: the point "commit-<event>", after a change and before its record (transport.h). */
+void cli_after_commit(const char *event, int err);
 
 
 /* Date of a timestamp as YYYY-MM-DD, or "never" for 0. */

@@ -84,6 +84,18 @@ static int audit(struct recover_ctx *x, const char *event, int err, const char *
 	return ss_audit(&w, event, err, method, cred, detail);
 }
 
+/* Before a change: its record on file should we end before writing it (doc/ARCHITECTURE.md §8.3). */
+static int begin(struct recover_ctx *x, const char *event, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
+	int r;
+
+	if ((r = ss_audit_begin(&w, event, method, cred, detail)) != PR_OK)
+		audit(x, event, r, method, cred, detail);
+	return r;
+}
+
 /* ---- notices ------------------------------------------------------------------------ */
 
 /* Mail the notice; a failure is a warning and a record under event, never an undo. */
@@ -228,7 +240,7 @@ static int redeem_ticket(struct recover_ctx *x)
 static int consume_code(struct recover_ctx *x)
 {
 	struct pr_errbuf eb = { "" };
-	int r;
+	int r, b;
 
 	if ((r = read_line_secret("Recovery code: ", &x->code)) == PR_ERR_CANCELLED) {
 		say(x, "no code entered; nothing was changed.");
@@ -236,6 +248,13 @@ static int consume_code(struct recover_ctx *x)
 		return r;
 	}
 	suid_critical_begin(x->suid);
+	/* A code checked is a change either way: consumed, or a failure counted. */
+	if ((b = begin(x, "recovery-code", "recovery-code", NULL, "consumed")) != PR_OK) {
+		pr_secret_strfree(&x->code);
+		suid_critical_end(x->suid);
+		say(x, "nothing was changed; ask your administrator.");
+		return b;
+	}
 	r = pr_recovery_code(&x->rc, x->ticket, r == PR_OK ? x->code : NULL, pr_now(), &eb);
 	pr_secret_strfree(&x->code);
 	if (r == PR_ERR_CODE_INVALID) {
@@ -298,6 +317,10 @@ static int commit_key(struct recover_ctx *x, const struct pr_cred *cred)
 	int r;
 
 	suid_critical_begin(x->suid);
+	if ((r = begin(x, "enroll", NULL, cred, "recovery")) != PR_OK) {
+		say(x, "the key was not enrolled; ask your administrator.");
+		goto done;
+	}
 	r = pr_recovery_commit(&x->rc, x->ticket, cred, pr_now(), &eb);
 	if (r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED || r == PR_ERR_TICKET_INVALID) {
 		say(x, "the recovery ticket could not be used (%s): it expired or was withdrawn "
@@ -313,6 +336,7 @@ static int commit_key(struct recover_ctx *x, const struct pr_cred *cred)
 	}
 	if ((r = audit(x, "enroll", PR_OK, NULL, cred, "recovery")) != PR_OK) {
 		pr_recovery_undo(&x->rc, cred);
+		cli_audit_undone();
 		say(x, "enrollment undone because it could not be recorded; ask your administrator.");
 		goto done;
 	}
@@ -384,6 +408,13 @@ static int new_codes(struct recover_ctx *x)
 	int n = x->cli.cfg->recovery.codes, r;
 
 	suid_critical_begin(x->suid);
+	snprintf(detail, sizeof(detail), "%d-codes", n);
+	if ((r = begin(x, "codes-generated", NULL, NULL, detail)) != PR_OK) {
+		suid_critical_end(x->suid);
+		say(x, "your new key is enrolled, but new recovery codes were not made. Ask your "
+		    "administrator for new codes.");
+		return r;
+	}
 	if ((r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes,
 	    &eb)) != PR_OK) {
 		audit(x, "codes-generated", r, NULL, NULL, "generate failed");

@@ -16,47 +16,85 @@
 
 #define TEMP_TEMPLATE "/tmp/practicerunner-ssh-challenge.XXXXXX"
 
+/* The record of a self-service step (ss_audit); free with ss_event_clear. */
+struct ss_event {
+	struct pr_audit_event ev;
+	char *cred_id;
+	char *ssh_detail;
+	char tty[64];
+	char aaguid[37];
+	char fp[PR_SSH_FP_LEN + 1];
+};
+
+static void ss_event_make(const struct ss_who *w, struct ss_event *se, const char *event,
+    int err, const char *method, const struct pr_cred *cred, const char *detail)
+{
+	struct pr_audit_event *ev = &se->ev;
+
+	memset(se, 0, sizeof(*se));
+	ev->flags = -1;
+	ev->sign_count = -1;
+	ev->event = event;
+	ev->success = err == PR_OK;
+	ev->reason = err == PR_OK ? NULL : pr_err_reason(err);
+	ev->user = w->user;
+	ev->role = pr_role_name(w->role);
+	ev->method = method;
+	ev->service = w->cli->prog;
+	ev->rp_id = w->cli->cfg->rp_id;
+	ev->actor = w->suid->actor;
+	ev->detail = detail;
+	/* SSH keys: records name them by the fingerprint people see in ssh-keygen -l. */
+	if (cred != NULL && cred->kind == PR_KIND_SSH) {
+		pr_sshenroll_cred_fingerprint(cred, se->fp);
+		if ((se->ssh_detail = pr_sshenroll_audit_detail(se->fp, detail)) != NULL)
+			ev->detail = se->ssh_detail;
+	}
+	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, se->tty, sizeof(se->tty)) == 0)
+		ev->tty = strncmp(se->tty, "/dev/", 5) == 0 ? se->tty + 5 : se->tty;
+	if (cred != NULL)
+		pr_audit_set_cred(ev, cred, &se->cred_id, se->aaguid);
+}
+
+static void ss_event_clear(struct ss_event *se)
+{
+	free(se->cred_id);
+	free(se->ssh_detail);
+}
+
+int ss_audit_begin(const struct ss_who *w, const char *event, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	struct ss_event se;
+	int r;
+
+	ss_event_make(w, &se, event, PR_OK, method, cred, detail);
+	r = cli_intent_begin(w->cli, &se.ev);
+	ss_event_clear(&se);
+	return r;
+}
+
 int ss_audit(const struct ss_who *w, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *detail)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
 	struct pr_errbuf eb = { "" };
-	char tty[64], aaguid[37], fp[PR_SSH_FP_LEN + 1] = "";
-	char *cred_id = NULL, *ssh_detail = NULL;
+	struct ss_event se;
 	bool wrap;
 	int r;
 
-	ev.event = event;
-	ev.success = err == PR_OK;
-	ev.reason = err == PR_OK ? NULL : pr_err_reason(err);
-	ev.user = w->user;
-	ev.role = pr_role_name(w->role);
-	ev.method = method;
-	ev.service = w->cli->prog;
-	ev.rp_id = w->cli->cfg->rp_id;
-	ev.actor = w->suid->actor;
-	ev.detail = detail;
-	/* SSH keys: records name them by the fingerprint people see in ssh-keygen -l. */
-	if (cred != NULL && cred->kind == PR_KIND_SSH) {
-		pr_sshenroll_cred_fingerprint(cred, fp);
-		if ((ssh_detail = pr_sshenroll_audit_detail(fp, detail)) != NULL)
-			ev.detail = ssh_detail;
-	}
-	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
-		ev.tty = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
-	if (cred != NULL)
-		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
+	cli_after_commit(event, err);
+	ss_event_make(w, &se, event, err, method, cred, detail);
 	/* Signals held while the audit lock is ours (see suid_critical_begin). */
 	wrap = !w->suid->critical;
 	if (wrap)
 		suid_critical_begin(w->suid);
-	r = pr_audit_append(w->cli->cfg->audit_log, &ev, &eb);
+	r = pr_audit_append(w->cli->cfg->audit_log, &se.ev, &eb);
 	if (wrap)
 		suid_critical_end(w->suid);
 	if (r != PR_OK)
 		cli_err(w->cli, "audit record not written: %s", eb.msg);
-	free(cred_id);
-	free(ssh_detail);
+	cli_intent_settle(event, err, r);
+	ss_event_clear(&se);
 	return r;
 }
 

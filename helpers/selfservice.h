@@ -35,6 +35,14 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
     const struct pr_cred *cred, const char *detail);
 
 /*
+ * Before a change: the success record ss_audit will write for it
+ * (cli_audit_begin). PR_OK, or said and an error: do not make the change.
+ * ss_audit of the same event settles it; cli_audit_undone after an undo.
+ */
+int ss_audit_begin(const struct ss_who *w, const char *event, const char *method,
+    const struct pr_cred *cred, const char *detail);
+
+/*
  * Config, the account to act on (the caller, or opt_user for root: it must
  * exist), its role and requirement. PR_ERR_CONFIG, PR_ERR_NOT_FOUND (no such
  * user) or the error of the policy lookup, said on stderr.

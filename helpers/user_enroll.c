@@ -65,6 +65,32 @@ int ue_audit(struct enroll_ctx *x, const char *event, int err,
 	return r;
 }
 
+/*
+ * Before a change: its record (as ue_audit will write it) on file should
+ * we end before writing it (doc/ARCHITECTURE.md §8.3). On failure the
+ * attempt is recorded and said; do not make the change.
+ */
+static int ue_audit_begin(struct enroll_ctx *x, const char *event,
+    const struct pr_cred *cred, const char *detail)
+{
+	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
+	char *d = NULL;
+	int r;
+
+	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
+		r = ss_audit_begin(&w, event, NULL, cred, detail);
+	else {
+		d = pr_sshenroll_audit_detail(x->ssh_fp, detail);
+		r = ss_audit_begin(&w, event, "ssh-sk", cred, d != NULL ? d : detail);
+	}
+	free(d);
+	if (r != PR_OK) {
+		ue_audit(x, event, r, cred, detail);
+		say(x, "nothing was changed.");
+	}
+	return r;
+}
+
 /* ---- input -------------------------------------------------------------------------- */
 
 /* A key id as printed by "list": exactly PR_KEYID_LEN hex digits, kept lower-case. */
@@ -309,6 +335,8 @@ int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
 
 	pr_keyid(cred->id, cred->id_len, kid);
 	suid_critical_begin(x->suid);
+	if ((r = ue_audit_begin(x, "enroll", cred, x->proof)) != PR_OK)
+		goto done;
 	if (x->token != NULL &&
 	    (r = pr_invite_consume(x->cli.cfg->state_dir, x->user, x->token, pr_now(), &eb)) != PR_OK) {
 		say(x, "the invitation could not be used (%s): it was used, withdrawn or expired "
@@ -323,7 +351,8 @@ int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
 		goto done;
 	}
 	if ((r = ue_audit(x, "enroll", PR_OK, cred, x->proof)) != PR_OK) {
-		pr_store_remove(x->cli.cfg->state_dir, x->user, kid, &eb);
+		if (pr_store_remove(x->cli.cfg->state_dir, x->user, kid, &eb) == PR_OK)
+			cli_audit_undone();
 		say(x, "enrollment undone because it could not be recorded");
 	}
 done:
@@ -491,11 +520,16 @@ static int run_rename(struct enroll_ctx *x)
 
 	snprintf(detail, sizeof(detail), "new label: %s", x->label);
 	suid_critical_begin(x->suid);
+	if ((r = ue_audit_begin(x, "rename", c, detail)) != PR_OK) {
+		suid_critical_end(x->suid);
+		return r;
+	}
 	if ((r = pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, x->label, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		ue_audit(x, "rename", r, c, detail);
 	} else if ((r = ue_audit(x, "rename", PR_OK, c, detail)) != PR_OK) {
-		pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, c->label, &eb);
+		if (pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, c->label, &eb) == PR_OK)
+			cli_audit_undone();
 		say(x, "renaming undone because it could not be recorded");
 	}
 	suid_critical_end(x->suid);
@@ -541,6 +575,10 @@ static int run_remove(struct enroll_ctx *x)
 	int r;
 
 	suid_critical_begin(x->suid);
+	if ((r = ue_audit_begin(x, "remove", c, x->proof)) != PR_OK) {
+		suid_critical_end(x->suid);
+		return r;
+	}
 	r = pr_store_remove_if(x->cli.cfg->state_dir, x->user, x->keyid, guard_can_remove,
 	    &x->need, &eb);
 	if (r != PR_OK) {
@@ -551,7 +589,8 @@ static int run_remove(struct enroll_ctx *x)
 			say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		ue_audit(x, "remove", r, c, x->proof);
 	} else if ((r = ue_audit(x, "remove", PR_OK, c, x->proof)) != PR_OK) {
-		pr_store_add(x->cli.cfg->state_dir, x->user, c, &eb);
+		if (pr_store_add(x->cli.cfg->state_dir, x->user, c, &eb) == PR_OK)
+			cli_audit_undone();
 		say(x, "removal undone because it could not be recorded");
 	}
 	suid_critical_end(x->suid);
@@ -633,6 +672,10 @@ static int run_codes(struct enroll_ctx *x)
 	if (x->read_only)
 		return codes_status(x);
 	suid_critical_begin(x->suid);
+	if ((r = ue_audit_begin(x, "codes-generated", NULL, x->proof)) != PR_OK) {
+		suid_critical_end(x->suid);
+		return r;
+	}
 	r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes, &eb);
 	if (r != PR_OK)
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));

@@ -42,6 +42,7 @@
 
 
 #include "audit.h"
+#include "audit_pending.h"
 #include "digest.h"
 #include "err.h"
 #include "secure_file.h"
@@ -817,6 +818,55 @@ static int open_tail(int fd, const char *log_path, const char *hpath, struct cha
 	    log_path, VERIFY_HINT);
 }
 
+/* Where a sweep appends: the locked log, and its end as each record moves it. */
+struct sweep_ctx {
+	int fd;
+	const char *log_path;
+	const char *hpath;
+	struct chain_end *end;
+	off_t *size;
+	struct pr_errbuf *eb;
+};
+
+/* One record for a change whose writer ended before recording it (audit_pending.h). */
+static int sweep_record(void *arg, const char *body)
+{
+	struct sweep_ctx *sc = arg;
+	char next[HASH_HEX_LEN + 1];
+	char *line = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = pr_audit_chain(sc->end->seq + 1, sc->end->hash, body, &line, &len, next)) != PR_OK) {
+		pr_fail(sc->eb, r, "%s" PR_PENDING_SUFFIX ": a pending record is not valid", sc->log_path);
+		return r;
+	}
+	if ((r = write_record(sc->fd, sc->log_path, line, len, *sc->size, sc->eb)) == PR_OK) {
+		sc->end->seq++;
+		memcpy(sc->end->prev, sc->end->hash, sizeof(sc->end->prev));
+		memcpy(sc->end->hash, next, sizeof(sc->end->hash));
+		*sc->size += (off_t)len;
+		r = head_store(sc->hpath, sc->end->seq, next, sc->eb);
+		line[len - 1] = '\0';
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "practicerunner: %s", line);
+	}
+	free(line);
+	return r;
+}
+
+/*
+ * Before our own record, under the lock: the changes of processes that
+ * ended between their commit and their record (audit_pending.h).
+ */
+static int sweep_pending(int fd, const char *log_path, const char *hpath,
+    struct chain_end *end, off_t *size, struct pr_errbuf *eb)
+{
+	struct sweep_ctx sc = { fd, log_path, hpath, end, size, eb };
+	int swept = 0;
+
+	return pr_pending_sweep(log_path, sweep_record, &sc, &swept);
+}
+
 int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
     struct pr_errbuf *eb)
 {
@@ -848,6 +898,8 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	 * two (which every later append and verify would refuse).
 	 */
 	if (behind && (r = head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
+		goto fail;
+	if ((r = sweep_pending(fd, log_path, hpath, &end, &size, eb)) != PR_OK)
 		goto fail;
 	if ((r = pr_audit_chain(end.seq + 1, end.hash, body, &line, &len, NULL)) != PR_OK) {
 		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);

@@ -13,7 +13,9 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/accounts.c lib/accounts.h \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c lib/store_revoked.c lib/store_revoked.h \
+	lib/audit_pending.c lib/audit_pending.h \
 	lib/audit.c lib/audit.h \
+	lib/audit_intent.c lib/audit_intent.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
 	lib/assert.c lib/assert.h \

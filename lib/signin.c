@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_intent.h"
 #include "roles.h"
 #include "signin.h"
 #include "transport.h"
@@ -82,6 +83,16 @@ static int timeout_ms(const struct pr_signin *s)
 	return t * 1000;
 }
 
+/* How a sign-in that succeeds is recorded (the success note of pr_signin_auth). */
+static const char *auth_note(const struct pr_signin *s)
+{
+	if (s->need == PR_NEED_NONE)
+		return "opportunistic";
+	return s->step_up ? "step-up" : pr_need_name(s->need);
+}
+
+static int begin_use(struct pr_signin *s);
+
 /* Assert on the attached devices, then store the counter under the lock. */
 static int assert_and_record_locked(struct pr_signin *s)
 {
@@ -111,10 +122,15 @@ static int assert_and_record_locked(struct pr_signin *s)
 	if (r != PR_OK)
 		return r;
 	c = s->used;
+	/* The counter is a change: on file before it is stored (audit_intent.h). */
+	if ((r = begin_use(s)) != PR_OK)
+		return r;
 	r = pr_store_record_use(s->cfg->state_dir, s->user, c->id, c->id_len,
 	    s->outcome.sign_count, pr_now(), &s->eb);
 	if (r == PR_ERR_NOT_FOUND)
 		r = PR_ERR_IO;  /* removed while signing in: could not record */
+	if (r == PR_OK)
+		pr_transport_test_point("commit-auth");
 	return r;
 }
 
@@ -252,7 +268,7 @@ int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note)
 		r = assert_and_record_use(s);
 	else if (r == PR_ERR_NOT_ENROLLED)
 		r = refused_before_probe(s, r);
-	*note = s->step_up ? "step-up" : pr_need_name(s->need);
+	*note = auth_note(s);
 	return r;
 }
 
@@ -342,6 +358,61 @@ static const char *ssh_detail(const struct pr_audit_event *ev, const char *key,
 	return buf;
 }
 
+/* The record of the attempt (pr_signin_record); free *cred_id after use. */
+static void attempt_event(const struct pr_signin *s, struct pr_audit_event *ev,
+    const char *event, int err, const char *note, char *detail, size_t detail_len,
+    char **cred_id, char aaguid[37])
+{
+	base_event(s, ev, event, err);
+	if (err == PR_OK)
+		ev->reason = note;
+	else
+		ev->detail = note;
+	ev->method = s->method;
+	if (s->used != NULL) {
+		pr_audit_set_cred(ev, s->used, cred_id, aaguid);
+		/* This attempt's flags and counter, not the enrollment's. */
+		ev->flags = s->outcome.flags != 0 ? s->outcome.flags : -1;
+		ev->sign_count = s->outcome.flags != 0 || s->counted ?
+		    (int64_t)s->outcome.sign_count : -1;
+	}
+	if (s->ssh_detail[0] != '\0')
+		ev->detail = ssh_detail(ev, s->ssh_detail, detail, detail_len);
+}
+
+/* Before the counter is stored: the success record it will get. */
+static int begin_use(struct pr_signin *s)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char detail[256];
+	char *cred_id = NULL;
+	char aaguid[37];
+	int r;
+
+	/* A sign-in whose record never came stays on file: recorded once we are gone. */
+	pr_audit_intent_keep(&s->intent);
+	if (s->cfg->audit_log == NULL || s->cfg->audit_log[0] == '\0')
+		return pr_fail(&s->eb, PR_ERR_CONFIG, "no audit log configured");
+	attempt_event(s, &ev, pr_signin_event(s), PR_OK, auth_note(s), detail, sizeof(detail),
+	    &cred_id, aaguid);
+	r = pr_audit_intent_begin(s->cfg->audit_log, &ev, &s->intent, &s->eb);
+	snprintf(s->intent_event, sizeof(s->intent_event), "%s", ev.event);
+	free(cred_id);
+	return r == PR_OK ? PR_OK : PR_ERR_AUDIT;
+}
+
+/*
+ * After the record of event: the change is recorded, or was never made.
+ * A success whose record failed keeps its intent (a counter cannot be
+ * taken back; a step's undo calls pr_signin_step_undone).
+ */
+static void settle(struct pr_signin *s, const char *event, int err, int recorded)
+{
+	if (s->intent != NULL && strcmp(event, s->intent_event) == 0 &&
+	    (err != PR_OK || recorded == PR_OK))
+		pr_audit_intent_end(&s->intent);
+}
+
 int pr_signin_record(struct pr_signin *s, const char *event, int err, const char *note)
 {
 	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
@@ -350,22 +421,9 @@ int pr_signin_record(struct pr_signin *s, const char *event, int err, const char
 	char aaguid[37];
 	int r;
 
-	base_event(s, &ev, event, err);
-	if (err == PR_OK)
-		ev.reason = note;
-	else
-		ev.detail = note;
-	ev.method = s->method;
-	if (s->used != NULL) {
-		pr_audit_set_cred(&ev, s->used, &cred_id, aaguid);
-		/* This attempt's flags and counter, not the enrollment's. */
-		ev.flags = s->outcome.flags != 0 ? s->outcome.flags : -1;
-		ev.sign_count = s->outcome.flags != 0 || s->counted ?
-		    (int64_t)s->outcome.sign_count : -1;
-	}
-	if (s->ssh_detail[0] != '\0')
-		ev.detail = ssh_detail(&ev, s->ssh_detail, detail, sizeof(detail));
+	attempt_event(s, &ev, event, err, note, detail, sizeof(detail), &cred_id, aaguid);
 	r = append(s, &ev, &s->eb);
+	settle(s, event, err, r);
 	free(cred_id);
 	return r;
 }
@@ -374,6 +432,7 @@ int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
     const char *method, const struct pr_cred *cred, const char *note)
 {
 	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char point[48];
 	char *cred_id = NULL;
 	char aaguid[37];
 	int r;
@@ -383,13 +442,46 @@ int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
 	ev.method = method;
 	if (cred != NULL)
 		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
+	if (err == PR_OK) {
+		snprintf(point, sizeof(point), "commit-%s", event);
+		pr_transport_test_point(point);
+	}
 	r = append(s, &ev, &s->eb);
+	settle(s, event, err, r);
 	free(cred_id);
 	return r;
 }
 
+int pr_signin_begin_step(struct pr_signin *s, const char *event, const char *method,
+    const struct pr_cred *cred, const char *note)
+{
+	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	char *cred_id = NULL;
+	char aaguid[37];
+	int r;
+
+	pr_audit_intent_keep(&s->intent);
+	if (s->cfg == NULL)
+		return pr_fail(&s->eb, PR_ERR_AUDIT, "no policy, so no audit log");
+	base_event(s, &ev, event, PR_OK);
+	ev.detail = note;
+	ev.method = method;
+	if (cred != NULL)
+		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
+	r = pr_audit_intent_begin(s->cfg->audit_log, &ev, &s->intent, &s->eb);
+	snprintf(s->intent_event, sizeof(s->intent_event), "%s", event);
+	free(cred_id);
+	return r == PR_OK ? PR_OK : PR_ERR_AUDIT;
+}
+
+void pr_signin_step_undone(struct pr_signin *s)
+{
+	pr_audit_intent_end(&s->intent);
+}
+
 void pr_signin_clear(struct pr_signin *s)
 {
+	pr_audit_intent_keep(&s->intent);
 	pr_credlist_clear(&s->creds);
 	free(s->acceptable);
 	s->acceptable = NULL;

@@ -19,6 +19,8 @@
 #include "sshkey.h"
 #include "store.h"
 
+struct pr_audit_intent;
+
 struct pr_signin {
 	/* Set by the caller. */
 	const struct pr_config *cfg;
@@ -67,6 +69,9 @@ struct pr_signin {
 	/* The SSH gateway (signin_ssh.c): the key sshd verified, for the record. */
 	char ssh_detail[80 + PR_SSH_FP_LEN];
 	struct pr_errbuf eb;           /* an internal failure, for the caller's log */
+	/* The counter update begun and not yet recorded (audit_intent.h). */
+	struct pr_audit_intent *intent;
+	char intent_event[24];         /* the event whose record settles it */
 };
 
 /*
@@ -143,9 +148,25 @@ const char *pr_signin_event(const struct pr_signin *s);
  */
 int pr_signin_record(struct pr_signin *s, const char *event, int err, const char *note);
 
-/* The record of one recovery step: method, cred (may be NULL) and detail as given. */
+/*
+ * The record of one recovery step: method, cred (may be NULL) and detail
+ * as given. It settles the change begun with pr_signin_begin_step for the
+ * same event: a failure (no change) or a record written ends it.
+ */
 int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
     const char *method, const struct pr_cred *cred, const char *note);
+
+/*
+ * Before a recovery step changes the store: its success record, on file
+ * should the program end before pr_signin_record_step writes it
+ * (doc/ARCHITECTURE.md §8.3). PR_OK, or PR_ERR_AUDIT (s->eb says why):
+ * then do not make the change.
+ */
+int pr_signin_begin_step(struct pr_signin *s, const char *event, const char *method,
+    const struct pr_cred *cred, const char *note);
+
+/* A step's change whose record failed was undone: nothing left to record. */
+void pr_signin_step_undone(struct pr_signin *s);
 
 void pr_signin_clear(struct pr_signin *s);
 

@@ -29,6 +29,17 @@ void pr_devices_close(struct pr_devices *d);
  */
 int pr_transport_add_anchors(X509_STORE *store);
 
+/*
+ * A named point in a flow where tests stop or end the program, to prove
+ * what a kill there leaves behind (doc/ARCHITECTURE.md §8.3). Here because
+ * the transport is the one part that differs between release and test
+ * builds: release builds do nothing; test builds act on
+ * PRACTICERUNNER_TEST_POINT="<point>:kill" (SIGKILL) or "<point>:stop"
+ * (SIGSTOP, for as long as the test wants), which the setuid helpers keep
+ * for a trusted caller only.
+ */
+void pr_transport_test_point(const char *point);
+
 /* "hid" or "softkey": which transport this program was linked with. */
 const char *pr_transport_name(void);
 

@@ -71,6 +71,13 @@ void pam_tx_explain(struct pam_tx *tx, int err);
  */
 int pam_tx_audit(struct pam_tx *tx, const char *event, int err, const char *note);
 /* A record of one recovery step: method, cred (may be NULL) and detail as given. */
+/*
+ * Before a recovery step changes the store: its record on file should the
+ * program end before pam_tx_audit_step writes it (doc/ARCHITECTURE.md
+ * §8.3). PR_OK, or logged and PR_ERR_AUDIT: do not make the change.
+ */
+int pam_tx_audit_begin(struct pam_tx *tx, const char *event, const char *method,
+    const struct pr_cred *cred, const char *note);
 int pam_tx_audit_step(struct pam_tx *tx, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *note);
 

@@ -27,6 +27,16 @@ int pam_tx_audit(struct pam_tx *tx, const char *event, int err, const char *note
 	return tx_logged(tx, event, err, pr_signin_record(&tx->s, event, err, note));
 }
 
+int pam_tx_audit_begin(struct pam_tx *tx, const char *event, const char *method,
+    const struct pr_cred *cred, const char *note)
+{
+	int r = pr_signin_begin_step(&tx->s, event, method, cred, note);
+
+	if (r != PR_OK)
+		pam_syslog(tx->pamh, LOG_ERR, "nothing was changed: %s", tx->s.eb.msg);
+	return r;
+}
+
 int pam_tx_audit_step(struct pam_tx *tx, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *note)
 {

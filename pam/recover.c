@@ -141,6 +141,14 @@ static int rec_code(struct rec *x)
 		pam_tx_audit_step(tx, "recovery-code", r, "recovery-code", NULL, NULL);
 		return r;
 	}
+	/* A code checked is a change either way: consumed, or a failure counted. */
+	if (pam_tx_audit_begin(tx, "recovery-code", "recovery-code", NULL, "consumed") != PR_OK) {
+		pr_secret_strfree(&code);
+		pam_tx_audit_step(tx, "recovery-code", PR_ERR_AUDIT, "recovery-code", NULL, NULL);
+		pam_tx_error(tx, "The recovery code was not checked, as it could not be recorded. "
+		    "Ask your administrator.");
+		return PR_ERR_AUDIT;
+	}
 	r = pr_recovery_code(&x->rc, x->ticket, r == PR_OK ? code : NULL, pr_now(), &eb);
 	pr_secret_strfree(&code);
 	if (r == PR_ERR_CODE_INVALID) {
@@ -236,6 +244,12 @@ static int rec_commit(struct rec *x, const struct pr_cred *cred)
 	struct pr_errbuf eb = { "" };
 	int r;
 
+	if ((r = pam_tx_audit_begin(tx, "enroll", NULL, cred, "recovery")) != PR_OK) {
+		pam_tx_audit_step(tx, "enroll", r, NULL, cred, "recovery");
+		pam_tx_error(tx, "The new key was not enrolled because it could not be recorded. "
+		    "Ask your administrator.");
+		return r;
+	}
 	if ((r = pr_recovery_commit(&x->rc, x->ticket, cred, pr_now(), &eb)) != PR_OK) {
 		pam_syslog(tx->pamh, LOG_ERR, "recovery: %s", eb.msg);
 		pam_tx_audit_step(tx, "enroll", r, NULL, cred, "recovery");
@@ -245,6 +259,7 @@ static int rec_commit(struct rec *x, const struct pr_cred *cred)
 	}
 	if (pam_tx_audit_step(tx, "enroll", PR_OK, NULL, cred, "recovery") != PR_OK) {
 		pr_recovery_undo(&x->rc, cred);
+		pr_signin_step_undone(&tx->s);
 		pam_tx_error(tx, "The new key was not enrolled because it could not be recorded. "
 		    "Ask your administrator.");
 		return PR_ERR_AUDIT;
@@ -283,6 +298,13 @@ static void rec_new_codes(struct rec *x)
 	char **codes = NULL, detail[32];
 	int n = tx->cfg->recovery.codes, r;
 
+	snprintf(detail, sizeof(detail), "%d-codes", n);
+	if (pam_tx_audit_begin(tx, "codes-generated", NULL, NULL, detail) != PR_OK) {
+		pam_tx_audit_step(tx, "codes-generated", PR_ERR_AUDIT, NULL, NULL, "generate failed");
+		pam_tx_error(tx, "Your new key is enrolled, but new recovery codes could not be "
+		    "made. Ask your administrator for new codes.");
+		return;
+	}
 	if ((r = pr_codes_generate(tx->cfg->state_dir, tx->s.user, n, pr_now(), &codes,
 	    &eb)) != PR_OK) {
 		pam_syslog(tx->pamh, LOG_ERR, "recovery codes: %s", eb.msg);
@@ -291,7 +313,6 @@ static void rec_new_codes(struct rec *x)
 		    "made. Ask your administrator for new codes.");
 		return;
 	}
-	snprintf(detail, sizeof(detail), "%d-codes", n);
 	if (pam_tx_audit_step(tx, "codes-generated", PR_OK, NULL, NULL, detail) != PR_OK) {
 		/* The set is in place but unrecorded: do not hand it out. */
 		pam_tx_error(tx, "Your new key is enrolled, but the new recovery codes were not "

@@ -72,6 +72,7 @@ INTEGRATION_TESTS = \
 	tests/integration/verify_setuid.sh \
 	tests/integration/lock_freeze.sh \
 	tests/integration/freeze_audit.sh \
+	tests/integration/audit_intent.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 
 #define ENV_DEVICES "PRACTICERUNNER_SOFTKEY"
 #define ENV_NO_TEST_CA "PRACTICERUNNER_SOFTKEY_NO_TEST_CA"
+#define ENV_TEST_POINT "PRACTICERUNNER_TEST_POINT"
 #define LIST_MAX 4096
 
 static const fido_dev_io_t softkey_io = {
@@ -179,6 +181,24 @@ int pr_transport_add_anchors(X509_STORE *store)
 		r = PR_ERR_NOMEM;
 	X509_free(ca);
 	return r;
+}
+
+/*
+ * PRACTICERUNNER_TEST_POINT="<point>:kill|stop" (transport.h); never from
+ * a caller's environment in a setuid process (AT_SECURE).
+ */
+void pr_transport_test_point(const char *point)
+{
+	const char *env = getauxval(AT_SECURE) ? NULL : getenv(ENV_TEST_POINT), *colon;
+	size_t n = strlen(point);
+
+	if (env == NULL || (colon = strrchr(env, ':')) == NULL || (size_t)(colon - env) != n ||
+	    strncmp(env, point, n) != 0)
+		return;
+	if (strcmp(colon + 1, "kill") == 0)
+		raise(SIGKILL);
+	else if (strcmp(colon + 1, "stop") == 0)
+		raise(SIGSTOP);
 }
 
 const char *pr_transport_name(void)

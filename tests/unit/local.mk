@@ -21,6 +21,7 @@ UNIT_TESTS = \
 	tests/unit/check_roles \
 	tests/unit/check_store \
 	tests/unit/check_audit \
+	tests/unit/check_audit_intent \
 	tests/unit/check_attest \
 	tests/unit/check_assert \
 	tests/unit/check_invite \
@@ -94,6 +95,10 @@ tests_unit_check_store_LDADD = $(UNIT_LDADD)
 tests_unit_check_audit_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_audit_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_intent_SOURCES = tests/unit/check_audit_intent.c
+tests_unit_check_audit_intent_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_intent_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_audit_intent_LDADD = $(UNIT_LDADD)
 tests_unit_check_attest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_attest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_attest_LDADD = $(UNIT_LDADD)
