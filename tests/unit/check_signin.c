@@ -254,6 +254,11 @@ START_TEST(passkey_under_physical_rule)
 	/* Only a passkey on file: the owner has nothing policy accepts. */
 	keyenv_enroll(KE_OWNER, sy, NULL);
 	keyenv_attach(sy);
+	ck_assert_int_eq(sign_in(KE_OWNER, 0, NULL, &ignore, &rec), PR_ERR_CLASS);
+	record_is(rec, &(struct want){ "auth", "failure", "class-not-allowed", KE_OWNER, "owner",
+	    "passkey", "passkey", NULL, -1, true });
+	/* Nothing attached: the refusal says only that nothing policy accepts is enrolled. */
+	keyenv_attach("");
 	ck_assert_int_eq(sign_in(KE_OWNER, 0, NULL, &ignore, &rec), PR_ERR_NOT_ENROLLED);
 	record_is(rec, &(struct want){ "auth", "failure", "not-enrolled", KE_OWNER, "owner",
 	    NULL, NULL, NULL, -1, false });
@@ -471,10 +476,9 @@ START_TEST(step_up)
 	/* The owner's passkey is still refused: step-up adds, never lowers. */
 	keyenv_enroll(KE_OWNER, stf, NULL);
 	keyenv_attach(stf);
-	ck_assert_int_eq(sign_in(KE_OWNER, OPT_STEP_UP, KE_PIN, &ignore, &rec),
-	    PR_ERR_NOT_ENROLLED);
-	record_is(rec, &(struct want){ "step-up", "failure", "not-enrolled", KE_OWNER, "owner",
-	    NULL, NULL, NULL, -1, false });
+	ck_assert_int_eq(sign_in(KE_OWNER, OPT_STEP_UP, KE_PIN, &ignore, &rec), PR_ERR_CLASS);
+	record_is(rec, &(struct want){ "step-up", "failure", "class-not-allowed", KE_OWNER,
+	    "owner", "passkey", "passkey", NULL, -1, true });
 }
 END_TEST
 
