@@ -253,6 +253,7 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
 		ev.role = pr_role_name(role);
 	ev.service = c->prog;
 	ev.rp_id = c->cfg->rp_id;
+	ev.limits = &c->cfg->audit;
 	ev.actor = cli_actor();
 	ev.detail = detail;
 	if (cred != NULL)

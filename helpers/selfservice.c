@@ -34,6 +34,7 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
 	ev.method = method;
 	ev.service = w->cli->prog;
 	ev.rp_id = w->cli->cfg->rp_id;
+	ev.limits = &w->cli->cfg->audit;
 	ev.actor = w->suid->actor;
 	ev.detail = detail;
 	/* SSH keys: records name them by the fingerprint people see in ssh-keygen -l. */

@@ -13,7 +13,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/accounts.c lib/accounts.h \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c lib/store_revoked.c lib/store_revoked.h \
-	lib/audit.c lib/audit.h \
+	lib/audit.c lib/audit.h lib/audit_rate.c lib/audit_rate.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
 	lib/assert.c lib/assert.h \
