@@ -916,6 +916,25 @@ static void gate_close(struct gate *g, bool commit, int64_t now)
 	g->path = NULL;
 }
 
+/* The record's line after end; body formatted again when it carries merged=. */
+static int chain_line(const struct pr_audit_event *ev, int64_t merged, int64_t now,
+    const char *host, const struct chain_end *end, char **body, char **line, size_t *len,
+    struct pr_errbuf *eb)
+{
+	int r;
+
+	if (merged > 0) {
+		free(*body);
+		*body = NULL;
+		if ((r = format_record(ev, merged, now, host, body)) != PR_OK)
+			return pr_fail(eb, r, "audit record not written: out of memory");
+	}
+	if ((r = pr_audit_chain(end->seq + 1, end->hash, *body, line, len, NULL)) != PR_OK)
+		return pr_fail(eb, r, "audit record longer than %d bytes: not written",
+		    AUDIT_MAX_RECORD);
+	return PR_OK;
+}
+
 int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
     struct pr_errbuf *eb)
 {
@@ -954,16 +973,8 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	 */
 	if (behind && (r = head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
 		goto fail;
-	if (merged > 0) {
-		free(body);
-		if ((r = format_record(ev, merged, now, host, &body)) != PR_OK)
-			goto fail;
-	}
-	if ((r = pr_audit_chain(end.seq + 1, end.hash, body, &line, &len, NULL)) != PR_OK) {
-		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);
-		goto fail;
-	}
-	if ((r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
+	if ((r = chain_line(ev, merged, now, host, &end, &body, &line, &len, eb)) != PR_OK ||
+	    (r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
 		goto fail;
 	/* The record stands whatever happens to the head now. */
 	r = head_write(hpath, end.seq + 1, line, len, eb);
