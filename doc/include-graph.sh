@@ -17,7 +17,7 @@ layer_of() {
 	anchors.c | sshkey.[ch] | sshattest.[ch] | sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch])
 		echo 0 ;;
-	user_file.[ch] | store.[ch] | store_users.c | token.[ch] | invite.[ch] | \
+	user_file.[ch] | store.[ch] | store_users.c | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | lockout.[ch] | sshchallenge.[ch] | audit.[ch] | \
 	audit_intent.[ch] | \
 	conf.h | config.c | modopts.c)

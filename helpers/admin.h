@@ -34,6 +34,13 @@ struct admin_revoke {
 };
 int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k);
 
+/*
+ * Whether the audit log's file system has less free space than min_free_mb
+ * (doc/ARCHITECTURE.md §8.6); if so, a warning saying what to do is on
+ * stderr. policy check and coverage exit CLI_STATE then.
+ */
+bool admin_audit_space_low(const struct cli *c);
+
 /* "COMMAND USER" for root only: CLI_OK with *user (a valid name), or the status, said. */
 int admin_user_arg(struct cli *c, int argc, char **argv, const char *usage,
     const char **user);

@@ -2,7 +2,8 @@
  * practicerunner-admin coverage [--json]: every user in scope of the policy
  * with role, requirement, keys by class, last use and status. The exit
  * status is for cron and monitoring: 1 when anyone is out of policy
- * (no-key, needs-physical), 4 when someone could not be checked, else 0;
+ * (no-key, needs-physical), 4 when someone could not be checked or the
+ * audit log's file system is below min_free_mb (said on stderr), else 0;
  * warnings (single-physical-key, unused-90d) are listed but do not fail.
  */
 #include "config.h"
@@ -193,9 +194,9 @@ static void report(struct cli *c, struct pr_store_reader *rd, const struct pr_sc
 		printf("%s]\n", t->users == 0 ? "" : "\n");
 }
 
-static int exit_status(const struct tally *t)
+static int exit_status(const struct tally *t, bool space_low)
 {
-	if (t->error != PR_OK)
+	if (t->error != PR_OK || space_low)
 		return CLI_STATE;
 	return t->out_of_policy > 0 ? CLI_FAILED : CLI_OK;
 }
@@ -228,5 +229,5 @@ int admin_coverage(struct cli *c, int argc, char **argv)
 		    t.out_of_policy, t.warnings, t.error != PR_OK ? "; some could not be checked" : "");
 	pr_store_reader_close(&rd);
 	pr_scope_clear(&users);
-	return exit_status(&t);
+	return exit_status(&t, admin_audit_space_low(c));
 }

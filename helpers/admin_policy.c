@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <grp.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "admin.h"
 #include "attest.h"
+#include "audit_rate.h"
 #include "policy.h"
 #include "accounts.h"
 #include "roles.h"
@@ -66,6 +69,22 @@ static void warn_root(const struct cli *c)
 	    up.need == PR_NEED_PHYSICAL ? "a physical security key" : "a security key");
 }
 
+bool admin_audit_space_low(const struct cli *c)
+{
+	uint64_t mb = 0;
+
+	/* Cannot tell (no log directory yet, no rights): nothing to say here. */
+	if (pr_rate_free_mb_path(c->cfg->audit_log, &mb) != PR_OK ||
+	    mb >= (uint64_t)c->cfg->audit.min_free_mb)
+		return false;
+	fprintf(stderr, "warning: %s: %" PRIu64 " MB free on its file system, below "
+	    "min_free_mb (%ld MB): failure records are being counted, not written, and "
+	    "when the file system is full every sign-in is refused. Free space there or "
+	    "move the audit log to a larger file system; see \"Audit space\" in "
+	    "practicerunner.conf(5).\n", c->cfg->audit_log, mb, c->cfg->audit.min_free_mb);
+	return true;
+}
+
 /* The policy loaded (main did that); also the anchors and role groups must resolve. */
 int admin_policy_check(struct cli *c, int argc, char **argv)
 {
@@ -87,7 +106,7 @@ int admin_policy_check(struct cli *c, int argc, char **argv)
 		return CLI_CONFIG;
 	warn_root(c);
 	printf("%s: policy is valid\n", c->cfg->path);
-	return CLI_OK;
+	return admin_audit_space_low(c) ? CLI_STATE : CLI_OK;
 }
 
 static void show_list(const char *name, const struct pr_strlist *l)

@@ -312,6 +312,7 @@ static void event_make(const struct cli *c, struct cli_event *ce, const char *ev
 		ev->role = pr_role_name(role);
 	ev->service = c->prog;
 	ev->rp_id = c->cfg->rp_id;
+	ev->limits = &c->cfg->audit;
 	ev->actor = cli_actor();
 	ev->detail = detail;
 	if (cred != NULL)

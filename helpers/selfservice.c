@@ -42,6 +42,7 @@ static void ss_event_make(const struct ss_who *w, struct ss_event *se, const cha
 	ev->method = method;
 	ev->service = w->cli->prog;
 	ev->rp_id = w->cli->cfg->rp_id;
+	ev->limits = &w->cli->cfg->audit;
 	ev->actor = w->suid->actor;
 	ev->detail = detail;
 	/* SSH keys: records name them by the fingerprint people see in ssh-keygen -l. */

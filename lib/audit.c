@@ -3,14 +3,19 @@
  *
  *   seq=<n> time=<YYYY-MM-DDTHH:MM:SSZ> host=<h> event=<e> result=<success|failure>
  *   [reason= user= role= method= service= tty= rhost= rp_id= cred_id= aaguid=
- *    flags= sign_count= class= path= actor= detail=] prev=<hex> hash=<hex>
+ *    flags= sign_count= class= path= actor= detail= merged=] prev=<hex> hash=<hex>
  *
  * Fields appear in exactly this order, separated by one space; absent ones
  * are omitted. Values are percent-encoded (%XX, upper-case hex) for space,
  * '=', '%', control characters and bytes >= 0x80, so a value can never
  * forge a field or a line. flags is "0x<hex byte>:<names of set bits>"
  * (e.g. "0x1d:UP,UV,BE,BS"; "0x00:-" when none of UP, UV, BE, BS, AT, ED
- * is set): the hex is exact, the names are for people.
+ * is set): the hex is exact, the names are for people. merged=N says N
+ * similar records for the same user or address were counted, not written,
+ * since the last one written (lib/audit_rate.c). service and tty are cut
+ * to AUDIT_SHORT_MAX bytes and rhost to AUDIT_RHOST_MAX (a caller of
+ * practicerunner-verify picks them): a longer value keeps its first bytes
+ * and ends in "...", so the record is still written, never refused.
  * prev is the SHA-256 (hex) of the previous record's whole line without its
  * newline (64 zeros for the first record); hash is the SHA-256 of this
  * line's text before " hash=". seq starts at 1 and grows by one.
@@ -43,6 +48,7 @@
 
 #include "audit.h"
 #include "audit_pending.h"
+#include "audit_rate.h"
 #include "digest.h"
 #include "err.h"
 #include "secure_file.h"
@@ -53,6 +59,9 @@
 #define AUDIT_LOCK_POLL_NS (10 * 1000000L)
 
 #define AUDIT_MAX_RECORD 8192          /* bytes, newline included */
+#define AUDIT_SHORT_MAX 64             /* bytes of service= and tty= before escaping */
+#define AUDIT_RHOST_MAX 255            /* bytes of rhost= (PAM_RHOST, a host name) */
+#define AUDIT_CUT_MARK "..."
 #define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
 #define HASH_HEX_LEN (PR_SHA256_LEN * 2)
 #define VERIFY_HINT "run 'practicerunner-admin audit verify' and repair or move the log aside"
@@ -65,7 +74,7 @@
 enum audit_key {
 	K_SEQ, K_TIME, K_HOST, K_EVENT, K_RESULT, K_REASON, K_USER, K_ROLE, K_METHOD,
 	K_SERVICE, K_TTY, K_RHOST, K_RP_ID, K_CRED_ID, K_AAGUID, K_FLAGS, K_SIGN_COUNT,
-	K_CLASS, K_PATH, K_ACTOR, K_DETAIL, K_PREV, K_HASH, NKEYS
+	K_CLASS, K_PATH, K_ACTOR, K_DETAIL, K_MERGED, K_PREV, K_HASH, NKEYS
 };
 #define KEY(name, req) { name, sizeof(name) - 1, req }
 static const struct {
@@ -83,7 +92,8 @@ static const struct {
 	[K_AAGUID] = KEY("aaguid", false), [K_FLAGS] = KEY("flags", false),
 	[K_SIGN_COUNT] = KEY("sign_count", false), [K_CLASS] = KEY("class", false),
 	[K_PATH] = KEY("path", false), [K_ACTOR] = KEY("actor", false),
-	[K_DETAIL] = KEY("detail", false), [K_PREV] = KEY("prev", true),
+	[K_DETAIL] = KEY("detail", false), [K_MERGED] = KEY("merged", false),
+	[K_PREV] = KEY("prev", true),
 	[K_HASH] = KEY("hash", true),
 };
 #undef KEY
@@ -111,6 +121,21 @@ static void put_field(FILE *f, const char *key, const char *value)
 		return;
 	fprintf(f, " %s=", key);
 	put_value(f, value);
+}
+
+/* A value a caller chose, at most max bytes: a longer one is cut and ends in "...". */
+static void put_field_max(FILE *f, const char *key, const char *value, size_t max)
+{
+	char cut[AUDIT_RHOST_MAX + 1];
+	size_t keep = max - strlen(AUDIT_CUT_MARK);
+
+	if (value == NULL || strnlen(value, max + 1) <= max) {
+		put_field(f, key, value);
+		return;
+	}
+	memcpy(cut, value, keep);
+	memcpy(cut + keep, AUDIT_CUT_MARK, sizeof(AUDIT_CUT_MARK));
+	put_field(f, key, cut);
 }
 
 /* "0x1d:UP,UV,BE,BS" (see the file comment). */
@@ -144,7 +169,7 @@ static bool event_valid(const struct pr_audit_event *ev)
 	    ev->flags >= -1 && ev->flags <= 255 && ev->sign_count >= -1;
 }
 
-static void put_optional(FILE *f, const struct pr_audit_event *ev)
+static void put_optional(FILE *f, const struct pr_audit_event *ev, int64_t merged)
 {
 	char flags[64], count[24];
 
@@ -152,9 +177,9 @@ static void put_optional(FILE *f, const struct pr_audit_event *ev)
 	put_field(f, "user", ev->user);
 	put_field(f, "role", ev->role);
 	put_field(f, "method", ev->method);
-	put_field(f, "service", ev->service);
-	put_field(f, "tty", ev->tty);
-	put_field(f, "rhost", ev->rhost);
+	put_field_max(f, "service", ev->service, AUDIT_SHORT_MAX);
+	put_field_max(f, "tty", ev->tty, AUDIT_SHORT_MAX);
+	put_field_max(f, "rhost", ev->rhost, AUDIT_RHOST_MAX);
 	put_field(f, "rp_id", ev->rp_id);
 	put_field(f, "cred_id", ev->cred_id);
 	put_field(f, "aaguid", ev->aaguid);
@@ -170,10 +195,14 @@ static void put_optional(FILE *f, const struct pr_audit_event *ev)
 	put_field(f, "path", ev->path);
 	put_field(f, "actor", ev->actor);
 	put_field(f, "detail", ev->detail);
+	if (merged > 0) {
+		snprintf(count, sizeof(count), "%" PRId64, merged);
+		put_field(f, "merged", count);
+	}
 }
 
-/* Everything from time= to detail= (seq, prev and hash are added by the chain). */
-int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
+/* Everything from time= to merged= (seq, prev and hash are added by the chain). */
+static int format_record(const struct pr_audit_event *ev, int64_t merged, int64_t when,
     const char *host, char **out)
 {
 	char stamp[32];
@@ -194,7 +223,7 @@ int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
 	put_field(f, "host", host);
 	put_field(f, "event", ev->event);
 	put_field(f, "result", ev->success ? "success" : "failure");
-	put_optional(f, ev);
+	put_optional(f, ev, merged);
 	r = ferror(f) ? PR_ERR_NOMEM : PR_OK;
 	if (fclose(f) != 0 && r == PR_OK)
 		r = PR_ERR_NOMEM;
@@ -204,6 +233,12 @@ int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
 	}
 	*out = buf;
 	return PR_OK;
+}
+
+int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
+    const char *host, char **out)
+{
+	return format_record(ev, 0, when, host, out);
 }
 
 /* ---- parsing one record (shared by append's tail check and verify) -------------- */
@@ -298,6 +333,7 @@ static int check_value(struct rec_info *ri, size_t idx, const char *v, size_t n,
     char *why, size_t cap)
 {
 	const char *key = audit_keys[idx].key;
+	long long merged;
 
 	if (!value_escaped_ok(v, n))
 		return rec_fail(why, cap, "badly escaped value of %s", key);
@@ -314,6 +350,10 @@ static int check_value(struct rec_info *ri, size_t idx, const char *v, size_t n,
 	case K_TIME:
 		if (n != 20)
 			return rec_fail(why, cap, "bad time");
+		break;
+	case K_MERGED:
+		if (!seq_ok(v, n, &merged))
+			return rec_fail(why, cap, "bad merged");
 		break;
 	case K_PREV:
 	case K_HASH:
@@ -867,21 +907,101 @@ static int sweep_pending(int fd, const char *log_path, const char *hpath,
 	return pr_pending_sweep(log_path, sweep_record, &sc, &swept);
 }
 
+/*
+ * The rate of failure and offer records and the free-space floor
+ * (lib/audit_rate.c, doc/ARCHITECTURE.md §8.6), decided under the log's
+ * lock, so the log's lock is the one lock of the rate file too. *write:
+ * whether this record is written (with *merged); the rate file is saved
+ * by gate_close.
+ */
+struct gate {
+	struct pr_rate_table t;
+	char *path;
+	bool dirty;
+};
+
+static void space_alert(uint64_t free_mb, long min_mb)
+{
+	syslog(LOG_AUTHPRIV | LOG_ALERT, "practicerunner: audit space low: %" PRIu64 " MB "
+	    "free on the audit log's file system (minimum %ld); failure records are being "
+	    "counted, not written", free_mb, min_mb);
+}
+
+static void gate_open(struct gate *g, int fd, const char *log_path,
+    const struct pr_audit_event *ev, int64_t now, bool *write, int64_t *merged)
+{
+	static const struct pr_audit_limits defaults = {
+		PR_AUDIT_DEFAULT_PER_MINUTE, PR_AUDIT_DEFAULT_MIN_FREE_MB,
+	};
+	const struct pr_audit_limits *lim = ev->limits != NULL ? ev->limits : &defaults;
+	uint64_t free_mb = UINT64_MAX;
+	bool low;
+
+	*write = true;
+	*merged = 0;
+	/* A file system that cannot say is not called full: records go on being written. */
+	low = pr_rate_free_mb_fd(fd, &free_mb) == PR_OK && free_mb < (uint64_t)lim->min_free_mb;
+	if (!low && !pr_rate_applies(ev))
+		return;
+	if (asprintf(&g->path, "%s%s", log_path, PR_RATE_SUFFIX) < 0) {
+		g->path = NULL;
+		return;     /* no memory: written, as before there was a rate */
+	}
+	pr_rate_load(g->path, &g->t);
+	g->dirty = true;
+	if (low && pr_rate_alert_due(&g->t, now))
+		space_alert(free_mb, lim->min_free_mb);
+	if (pr_rate_applies(ev))
+		*write = pr_rate_admit(&g->t, ev->user, ev->rhost, now, lim->per_minute, low,
+		    merged);
+}
+
+/* Save the table when the decision stands (commit); the log is still locked. */
+static void gate_close(struct gate *g, bool commit, int64_t now)
+{
+	if (commit && g->dirty && g->path != NULL)
+		(void)pr_rate_save(g->path, &g->t, now);  /* best effort: see audit_rate.c */
+	pr_rate_clear(&g->t);
+	free(g->path);
+	g->path = NULL;
+}
+
+/* The record's line after end; body formatted again when it carries merged=. */
+static int chain_line(const struct pr_audit_event *ev, int64_t merged, int64_t now,
+    const char *host, const struct chain_end *end, char **body, char **line, size_t *len,
+    struct pr_errbuf *eb)
+{
+	int r;
+
+	if (merged > 0) {
+		free(*body);
+		*body = NULL;
+		if ((r = format_record(ev, merged, now, host, body)) != PR_OK)
+			return pr_fail(eb, r, "audit record not written: out of memory");
+	}
+	if ((r = pr_audit_chain(end->seq + 1, end->hash, *body, line, len, NULL)) != PR_OK)
+		return pr_fail(eb, r, "audit record longer than %d bytes: not written",
+		    AUDIT_MAX_RECORD);
+	return PR_OK;
+}
+
 int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
     struct pr_errbuf *eb)
 {
 	char host[256];
 	char *body = NULL, *line = NULL, *hpath = NULL;
+	struct gate g = { .path = NULL };
 	struct chain_end end;
+	int64_t now = pr_now(), merged = 0;
 	size_t len = 0;
 	off_t size = 0;
-	bool behind = false;
+	bool behind = false, write = true;
 	int fd = -1, r;
 
 	if (log_path == NULL || log_path[0] == '\0')
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
 	local_host(host, sizeof(host));
-	if ((r = pr_audit_format(ev, pr_now(), host, &body)) != PR_OK) {
+	if ((r = pr_audit_format(ev, now, host, &body)) != PR_OK) {
 		pr_fail(eb, r, "audit record not written: invalid event");
 		goto fail;
 	}
@@ -889,8 +1009,12 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 		r = pr_fail(eb, PR_ERR_NOMEM, "audit record not written: out of memory");
 		goto fail;
 	}
-	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK ||
-	    (r = open_tail(fd, log_path, hpath, &end, &size, &behind, eb)) != PR_OK)
+	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK)
+		goto fail;
+	gate_open(&g, fd, log_path, ev, now, &write, &merged);
+	if (!write)
+		goto fail;   /* counted, not written: PR_OK, and no syslog line either */
+	if ((r = open_tail(fd, log_path, hpath, &end, &size, &behind, eb)) != PR_OK)
 		goto fail;
 	/*
 	 * A crash left the head one record behind: bring it up before our own
@@ -899,16 +1023,13 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	 */
 	if (behind && (r = head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
 		goto fail;
-	if ((r = sweep_pending(fd, log_path, hpath, &end, &size, eb)) != PR_OK)
-		goto fail;
-	if ((r = pr_audit_chain(end.seq + 1, end.hash, body, &line, &len, NULL)) != PR_OK) {
-		pr_fail(eb, r, "audit record longer than %d bytes: not written", AUDIT_MAX_RECORD);
-		goto fail;
-	}
-	if ((r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
+	if ((r = sweep_pending(fd, log_path, hpath, &end, &size, eb)) != PR_OK ||
+	    (r = chain_line(ev, merged, now, host, &end, &body, &line, &len, eb)) != PR_OK ||
+	    (r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
 		goto fail;
 	/* The record stands whatever happens to the head now. */
 	r = head_write(hpath, end.seq + 1, line, len, eb);
+	gate_close(&g, true, now);
 	close(fd);  /* drops the lock */
 	fd = -1;
 	/*
@@ -918,6 +1039,8 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	line[len - 1] = '\0';
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "practicerunner: %s", line);
 fail:
+	/* a record counted (not written) saves its count; a record that failed does not */
+	gate_close(&g, !write, now);
 	if (fd >= 0)
 		close(fd);
 	free(body);
@@ -1002,7 +1125,8 @@ static const char scan_keys[NKEYS][16] = {
 	[K_TTY] = "tty", [K_RHOST] = "rhost", [K_RP_ID] = "rp_id",
 	[K_CRED_ID] = "cred_id", [K_AAGUID] = "aaguid", [K_FLAGS] = "flags",
 	[K_SIGN_COUNT] = "sign_count", [K_CLASS] = "class", [K_PATH] = "path",
-	[K_ACTOR] = "actor", [K_DETAIL] = "detail", [K_PREV] = "prev", [K_HASH] = "hash",
+	[K_ACTOR] = "actor", [K_DETAIL] = "detail", [K_MERGED] = "merged", [K_PREV] = "prev",
+	[K_HASH] = "hash",
 };
 
 /* k[0..n) is key i; k[0..16) is readable. */
@@ -1037,6 +1161,8 @@ static int scan_key(const char *k, size_t n, int last)
 /* check_value's rules for the keys it checks; escapes were checked by the scan. */
 static bool scan_value(struct scan_info *si, int idx, const char *v, size_t n)
 {
+	long long merged;
+
 	switch (idx) {
 	case K_SEQ:
 		return seq_ok(v, n, &si->seq);
@@ -1044,6 +1170,8 @@ static bool scan_value(struct scan_info *si, int idx, const char *v, size_t n)
 		return n == 7 && (memcmp(v, "success", 7) == 0 || memcmp(v, "failure", 7) == 0);
 	case K_TIME:
 		return n == 20;
+	case K_MERGED:
+		return seq_ok(v, n, &merged);
 	case K_PREV:
 		si->prev = v;
 		return n == HASH_HEX_LEN;

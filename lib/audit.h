@@ -12,6 +12,18 @@
 
 #include "err.h"
 
+/*
+ * How many failure and offer records one user or one address may write a
+ * minute, and the free space below which they are counted instead of
+ * written (policy section audit { }, doc/ARCHITECTURE.md §8.6).
+ */
+struct pr_audit_limits {
+	long per_minute;        /* failure_records_per_minute */
+	long min_free_mb;       /* min_free_mb */
+};
+#define PR_AUDIT_DEFAULT_PER_MINUTE 10
+#define PR_AUDIT_DEFAULT_MIN_FREE_MB 64
+
 /* Fields of doc/ARCHITECTURE.md §8.1; NULL (or -1 for numbers) means absent. */
 struct pr_audit_event {
 	const char *event;      /* auth, enroll, remove, invite, recovery-ticket, recovery-code, codes-generated, policy-error, lockout */
@@ -32,13 +44,19 @@ struct pr_audit_event {
 	const char *path;       /* direct / helper */
 	const char *actor;      /* who did it, for admin actions */
 	const char *detail;     /* free text without secrets */
+	/* the policy's audit { } limits; NULL: the defaults above (not a field) */
+	const struct pr_audit_limits *limits;
 };
 
 /*
  * Append ev to log_path (created 0600 if missing; parent must exist),
  * chained to the last record, under an exclusive lock, fsync'd; then
  * record where the log ends in "<log_path>.head" (0600, replaced
- * atomically); and send the same line to syslog. PR_OK or PR_ERR_*;
+ * atomically); and send the same line to syslog. A failure or offer
+ * record over its user's or address's rate, or any such record while the
+ * log's file system is below its free-space minimum, is counted instead
+ * (lib/audit_rate.h): PR_OK, nothing written, and the next record written
+ * for that user or address says merged=N. PR_OK or PR_ERR_*;
  * PR_ERR_CORRUPT when the last record is damaged or the log does not end
  * where its head file says (records removed, log deleted or replaced).
  */

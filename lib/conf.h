@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "audit.h"
 #include "err.h"
 #include "policy.h"
 
@@ -72,6 +73,7 @@ struct pr_config {
 	struct pr_strlist unattended_services;  /* account phase left to the stack */
 	struct pr_recovery_conf recovery;
 	struct pr_session_conf session;
+	struct pr_audit_limits audit;  /* audit { }: the rate of failure records, free space */
 };
 
 /*

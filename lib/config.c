@@ -186,6 +186,9 @@ static const struct range_key {
 	{ "aal2_session_limit", 60, 86400, " seconds; SP 800-63B-4 allows at most 24 hours at AAL2" },
 	{ "aal1_idle_limit", 60, 86400, " seconds" },
 	{ "aal1_session_limit", 60, 2592000, " seconds; SP 800-63B-4 allows at most 30 days at AAL1" },
+	{ "failure_records_per_minute", 1, 6000, " records a minute" },
+	/* 1 MB at least: 0 would let failure records fill the file system (lib/audit_rate.c) */
+	{ "min_free_mb", 1, 1048576, " MB" },
 };
 
 static const struct range_key *range_key_find(const char *key)
@@ -403,6 +406,9 @@ static const struct {
 	{ "session|aal1_idle_limit", check_range },
 	{ "session|aal1_session_limit", check_range },
 	{ "session|set_tmout", note_once },
+	{ "audit", note_once },
+	{ "audit|failure_records_per_minute", check_range },
+	{ "audit|min_free_mb", check_range },
 };
 
 /* ---- the parser ------------------------------------------------------------------ */
@@ -433,6 +439,12 @@ static cfg_t *parser_new(void)
 		CFG_BOOL("set_tmout", cfg_false, CFGF_NONE),
 		CFG_END()
 	};
+	cfg_opt_t audit_opts[] = {
+		CFG_INT_CB("failure_records_per_minute", PR_AUDIT_DEFAULT_PER_MINUTE, CFGF_NONE,
+		    parse_decimal),
+		CFG_INT_CB("min_free_mb", PR_AUDIT_DEFAULT_MIN_FREE_MB, CFGF_NONE, parse_decimal),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
 		CFG_STR("require_security_key", "none", CFGF_NONE),
@@ -450,6 +462,7 @@ static cfg_t *parser_new(void)
 		CFG_SEC("roles", roles_opts, CFGF_NONE),
 		CFG_SEC("recovery", recovery_opts, CFGF_NONE),
 		CFG_SEC("session", session_opts, CFGF_NONE),
+		CFG_SEC("audit", audit_opts, CFGF_NONE),
 		CFG_END()
 	};
 	cfg_t *cf = NULL;
@@ -668,6 +681,15 @@ static int session_copy(cfg_t *sec, struct pr_session_conf *s)
 	return PR_OK;
 }
 
+static int audit_copy(cfg_t *sec, struct pr_audit_limits *a)
+{
+	if (sec == NULL)
+		return PR_ERR_CONFIG;
+	a->per_minute = cfg_getint(sec, "failure_records_per_minute");
+	a->min_free_mb = cfg_getint(sec, "min_free_mb");
+	return PR_OK;
+}
+
 /* Everything except rp_id's presence and the cross-checks. */
 static int values_copy(cfg_t *cf, struct pr_config *c)
 {
@@ -687,7 +709,8 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 	    (r = strlist_copy(roles, "admins", &c->admins)) != PR_OK ||
 	    (r = strlist_copy(cf, "unattended_services", &c->unattended_services)) != PR_OK ||
 	    (r = recovery_copy(cfg_getsec(cf, "recovery"), &c->recovery)) != PR_OK ||
-	    (r = session_copy(cfg_getsec(cf, "session"), &c->session)) != PR_OK)
+	    (r = session_copy(cfg_getsec(cf, "session"), &c->session)) != PR_OK ||
+	    (r = audit_copy(cfg_getsec(cf, "audit"), &c->audit)) != PR_OK)
 		return r;
 	c->touch_timeout = (int)cfg_getint(cf, "touch_timeout");
 	c->uid_min = cfg_getint(cf, "uid_min");

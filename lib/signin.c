@@ -338,6 +338,7 @@ static void base_event(const struct pr_signin *s, struct pr_audit_event *ev,
 	ev->rhost = s->rhost;
 	ev->rp_id = s->cfg != NULL ? s->cfg->rp_id : NULL;
 	ev->path = s->path;
+	ev->limits = s->cfg != NULL ? &s->cfg->audit : NULL;
 }
 
 static int append(const struct pr_signin *s, const struct pr_audit_event *ev,

@@ -181,6 +181,7 @@ roles {
   owners = {"prowner", "@prowners"}
   admins = {"@pradmins"}
 }
+$(test_audit_section)
 EOC
 	chmod 644 "$NS_ETC/practicerunner.conf"
 }

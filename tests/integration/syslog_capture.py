@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 
 def main():
@@ -28,16 +29,26 @@ def main():
         sock.bind("/dev/log")
         created = True
         wrapped = cmd
-    try:
-        rc = subprocess.call(wrapped)
-    finally:
-        sock.setblocking(False)
-        lines = []
+    # Read while the command runs: a full socket queue (net.unix.max_dgram_qlen)
+    # would block every syslog() call of the command until it is read.
+    lines = []
+    done = threading.Event()
+
+    def drain():
+        sock.settimeout(0.1)
         while True:
             try:
                 lines.append(sock.recv(65536).decode("utf-8", "replace"))
-            except BlockingIOError:
-                break
+            except socket.timeout:
+                if done.is_set():
+                    break
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        rc = subprocess.call(wrapped)
+    finally:
+        done.set()
+        reader.join()
         sock.close()
         if created:
             os.unlink("/dev/log")

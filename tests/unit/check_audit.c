@@ -257,6 +257,39 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* Fields the caller of practicerunner-verify picks are cut, marked, and still recorded. */
+START_TEST(long_caller_fields_cut)
+{
+	struct pr_audit_event ev = base_event();
+	char service[300], rhost[400], want[300], *body = NULL;
+
+	memset(service, 's', sizeof(service) - 1);
+	service[sizeof(service) - 1] = '\0';
+	memset(rhost, 'r', sizeof(rhost) - 1);
+	rhost[sizeof(rhost) - 1] = '\0';
+	ev.service = service;
+	ev.tty = service;
+	ev.rhost = rhost;
+	ck_assert_int_eq(pr_audit_format(&ev, T0, "host1", &body), PR_OK);
+	snprintf(want, sizeof(want), " service=%.61s... ", service);
+	ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+	snprintf(want, sizeof(want), " tty=%.61s... ", service);
+	ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+	snprintf(want, sizeof(want), " rhost=%.252s... ", rhost);
+	ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+	free(body);
+	/* at the bound: kept whole */
+	service[64] = '\0';
+	rhost[255] = '\0';
+	ck_assert_int_eq(pr_audit_format(&ev, T0, "host1", &body), PR_OK);
+	snprintf(want, sizeof(want), " service=%.64s ", service);
+	ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+	snprintf(want, sizeof(want), " rhost=%.255s ", rhost);
+	ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+	free(body);
+}
+END_TEST
+
 START_TEST(oversize_record_refused)
 {
 	struct pr_audit_event ev = base_event();
@@ -473,6 +506,11 @@ static const struct {
 	{ " role=staff", " role=", "" },
 	{ " role=staff", " hash=0", "(missing field prev)" },
 	{ "seq=1 ", "", "(missing field seq)" },
+	/* merged= (lib/audit_rate.c): a count from 1, after detail= */
+	{ " prev=", " merged=0 prev=", "(bad merged)" },
+	{ " prev=", " merged=x prev=", "(bad merged)" },
+	{ " prev=", " merged=3 detail=x prev=", "(field detail out of order or repeated)" },
+	{ " prev=", " merged=3 prev=", "" },
 };
 
 START_TEST(syntax_rows_named)
@@ -890,10 +928,11 @@ START_TEST(head_follows_appends)
 	append_n(2);
 	assert_head_is(5);
 	assert_verifies(5);
-	/* nothing else left beside the log: no temp files */
+	/* nothing else left beside the log but its rate file: no temp files */
 	ck_assert_ptr_nonnull(d = opendir(dir));
 	for (struct dirent *e; (e = readdir(d)) != NULL;)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, "audit.log.rate") != 0)
 			entries++;
 	closedir(d);
 	ck_assert_int_eq(entries, 2);
@@ -1196,6 +1235,7 @@ static Suite *audit_suite(void)
 	tcase_add_loop_test(tc, odd_values_round_trip, 0, NROWS(odd_rows));
 	tcase_add_loop_test(tc, bad_events_refused, 0, NROWS(bad_event_rows));
 	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, long_caller_fields_cut);
 	tcase_add_test(tc, oversize_record_refused);
 	tcase_add_test(tc, append_and_verify);
 	tcase_add_test(tc, empty_log_verifies);

@@ -22,6 +22,7 @@ UNIT_TESTS = \
 	tests/unit/check_store \
 	tests/unit/check_audit \
 	tests/unit/check_audit_intent \
+	tests/unit/check_audit_rate \
 	tests/unit/check_attest \
 	tests/unit/check_assert \
 	tests/unit/check_invite \
@@ -51,6 +52,7 @@ tests_unit_check_aal_SOURCES = tests/unit/check_aal.c
 tests_unit_check_roles_SOURCES = tests/unit/check_roles.c
 tests_unit_check_store_SOURCES = tests/unit/check_store.c
 tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
+tests_unit_check_audit_rate_SOURCES = tests/unit/check_audit_rate.c
 tests_unit_check_attest_SOURCES = tests/unit/check_attest.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_check_assert_SOURCES = tests/unit/check_assert.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_check_invite_SOURCES = tests/unit/check_invite.c
@@ -99,6 +101,9 @@ tests_unit_check_audit_intent_SOURCES = tests/unit/check_audit_intent.c
 tests_unit_check_audit_intent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_intent_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_audit_intent_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_rate_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_rate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_audit_rate_LDADD = $(UNIT_LDADD)
 tests_unit_check_attest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_attest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_attest_LDADD = $(UNIT_LDADD)
