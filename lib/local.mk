@@ -16,7 +16,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/audit_pending.c lib/audit_pending.h \
 	lib/audit.c lib/audit.h \
 	lib/audit_intent.c lib/audit_intent.h \
-	lib/audit.c lib/audit.h lib/audit_rate.c lib/audit_rate.h \
+	lib/audit_rate.c lib/audit_rate.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
 	lib/assert.c lib/assert.h \
