@@ -941,19 +941,23 @@ static void gate_open(struct gate *g, int fd, const char *log_path,
 	*merged = 0;
 	/* A file system that cannot say is not called full: records go on being written. */
 	low = pr_rate_free_mb_fd(fd, &free_mb) == PR_OK && free_mb < (uint64_t)lim->min_free_mb;
-	if (!low && !pr_rate_applies(ev))
-		return;
 	if (asprintf(&g->path, "%s%s", log_path, PR_RATE_SUFFIX) < 0) {
 		g->path = NULL;
 		return;     /* no memory: written, as before there was a rate */
 	}
 	pr_rate_load(g->path, &g->t);
-	g->dirty = true;
-	if (low && pr_rate_alert_due(&g->t, now))
+	if (low && pr_rate_alert_due(&g->t, now)) {
 		space_alert(free_mb, lim->min_free_mb);
-	if (pr_rate_applies(ev))
+		g->dirty = true;
+	}
+	if (pr_rate_applies(ev)) {
 		*write = pr_rate_admit(&g->t, ev->user, ev->rhost, now, lim->per_minute, low,
 		    merged);
+		g->dirty = true;
+	} else if ((*merged = pr_rate_carry(&g->t, ev->user, ev->rhost)) > 0) {
+		/* a success (or any record always written) says what was not written before it */
+		g->dirty = true;
+	}
 }
 
 /* Save the table when the decision stands (commit); the log is still locked. */

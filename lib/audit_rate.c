@@ -199,6 +199,25 @@ bool pr_rate_admit(struct pr_rate_table *t, const char *user, const char *rhost,
 	return true;
 }
 
+int64_t pr_rate_carry(struct pr_rate_table *t, const char *user, const char *rhost)
+{
+	const char *names[2] = { user, rhost }, *kinds[2] = { "user", "addr" };
+	unsigned char key[PR_RATE_KEY_LEN];
+	int64_t merged = 0;
+	ssize_t i;
+
+	for (size_t k = 0; k < 2; k++) {
+		if (names[k] == NULL || names[k][0] == '\0')
+			continue;
+		rate_key(kinds[k], names[k], key);
+		if ((i = find(t, key)) >= 0) {
+			merged += t->v[i].merged;
+			t->v[i].merged = 0;
+		}
+	}
+	return merged;
+}
+
 bool pr_rate_alert_due(struct pr_rate_table *t, int64_t now)
 {
 	if (t->alert != 0 && now >= t->alert && now - t->alert < PR_RATE_ALERT_INTERVAL)

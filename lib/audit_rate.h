@@ -55,6 +55,13 @@ bool pr_rate_applies(const struct pr_audit_event *ev);
 bool pr_rate_admit(struct pr_rate_table *t, const char *user, const char *rhost,
     int64_t now, long per_minute, bool low_space, int64_t *merged);
 
+/*
+ * For a record the rate does not apply to (a success, an enrollment): the
+ * counts waiting on its user and address, taken, so that the next record
+ * written about them says what was not written, whatever its kind.
+ */
+int64_t pr_rate_carry(struct pr_rate_table *t, const char *user, const char *rhost);
+
 /* Whether the "audit space low" alert is due at now; if so it is noted as sent. */
 bool pr_rate_alert_due(struct pr_rate_table *t, int64_t now);
 

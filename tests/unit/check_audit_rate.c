@@ -321,19 +321,26 @@ START_TEST(append_merges)
 	struct pr_rate_table t = { NULL, 0, 0, 0 };
 	struct pr_errbuf eb = { "" };
 	long bad = 0, n = 0;
+	char *last;
 
 	for (int i = 0; i < 10; i++)
 		ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
 	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_OK);
 	ck_assert_int_eq(n, 3);
-	/* a success is always written, and carries nothing of the failures' count */
+	/* a success is always written, and says how many failures were not (merged=7) */
 	ev.success = true;
 	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
 	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_OK);
 	ck_assert_int_eq(n, 4);
+	ck_assert_ptr_nonnull(strstr(last = test_audit_last(logp), " merged=7 "));
+	free(last);
 	pr_rate_load(ratep, &t);
 	ck_assert_uint_ge(t.n, 1);
-	ck_assert_int_eq(t.v[0].merged, 7);
+	ck_assert_int_eq(t.v[0].merged, 0);
+	/* and the next success carries nothing more */
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_OK);
+	ck_assert_ptr_null(strstr(last = test_audit_last(logp), "merged="));
+	free(last);
 	pr_rate_clear(&t);
 }
 END_TEST
