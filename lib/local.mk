@@ -19,7 +19,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/audit_rate.c lib/audit_rate.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
-	lib/assert.c lib/assert.h \
+	lib/assertion.c lib/assertion.h \
 	lib/enroll.c lib/enroll.h \
 	lib/select.c lib/select.h \
 	lib/invite.c lib/invite.h \

@@ -8,7 +8,7 @@
 
 #include <security/pam_modules.h>
 
-#include "assert.h"
+#include "assertion.h"
 #include "conf.h"
 #include "policy.h"
 #include "signin.h"

@@ -3,8 +3,8 @@
  * credentials: rpIdHash, UP, UV (from the signed authenticator data),
  * signature, and the sign-counter rule.
  */
-#ifndef PR_ASSERT_H
-#define PR_ASSERT_H
+#ifndef PR_ASSERTION_H
+#define PR_ASSERTION_H
 
 #include <stdbool.h>
 #include <stddef.h>
