@@ -1,6 +1,7 @@
 /*
- * The policy file (libconfuse) and the module's arguments, loaded into one
- * struct. Any error names the file and line and fails closed.
+ * The policy file (libconfuse), loaded into struct pr_config by config.c.
+ * Any error names the file and line and fails closed. The module's pam.d
+ * options are modopts.h's.
  */
 #ifndef PR_CONF_H
 #define PR_CONF_H
@@ -91,22 +92,5 @@ int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *e
 int pr_config_parse(const char *name, const char *text, size_t len,
     struct pr_config **out, struct pr_errbuf *eb);
 void pr_config_free(struct pr_config **cfg);
-
-/* The module's pam.d options. */
-struct pr_modopts {
-	const char *config;        /* config=FILE (points into argv) */
-	bool debug;
-	bool cue;
-	bool uv_required;          /* uv=required: stricter than policy */
-	int timeout;               /* timeout=N seconds, 0 = policy's */
-	bool opportunistic;
-	bool step_up;              /* step_up: a fresh touch with UV whatever the requirement */
-	bool ssh;                  /* ssh: sshd's gateway, the key from SSH_AUTH_INFO_0 */
-	bool show_status;          /* show_status: tell the prompt who is enrolled (messages only) */
-};
-
-/* Parse pam.d arguments; an unknown or malformed option is an error. */
-int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
-    struct pr_errbuf *eb);
 
 #endif

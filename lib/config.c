@@ -1,7 +1,7 @@
 /*
- * The policy file (libconfuse) and the module's pam.d options, loaded into
- * struct pr_config / struct pr_modopts. Every error names the file and line
- * and fails closed: there is no "use the defaults and carry on".
+ * The policy file (libconfuse), loaded into struct pr_config (the module's
+ * pam.d options are modopts.c's). Every error names the file and line and
+ * fails closed: there is no "use the defaults and carry on".
  *
  * libconfuse keeps its lexer state in globals and its error callback has no
  * user pointer, so parsing runs under one process-wide lock and the callback

@@ -7,7 +7,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/textfmt.c lib/textfmt.h \
 	lib/secure_file.c lib/secure_file.h \
 	lib/user_file.c lib/user_file.h \
-	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h lib/modopts.c \
+	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
+	lib/modopts.c lib/modopts.h \
 	lib/policy.c lib/policy.h \
 	lib/aal.c lib/aal.h \
 	lib/accounts.c lib/accounts.h \

@@ -10,6 +10,7 @@
 
 #include "assertion.h"
 #include "conf.h"
+#include "modopts.h"
 #include "policy.h"
 #include "signin.h"
 #include "store.h"

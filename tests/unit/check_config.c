@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "modopts.h"
 #include "policy.h"
 #include "testlib.h"
 
