@@ -12,7 +12,7 @@ cd "${top_srcdir:-.}" || exit 1
 
 layer_of() {
 	case ${1#lib/} in
-	err.[ch] | util.[ch] | textfmt.[ch] | secure_file.[ch] | config_text.[ch] | \
+	err.[ch] | types.[ch] | cred.[ch] | util.[ch] | textfmt.[ch] | secure_file.[ch] | config_text.[ch] | \
 	transport.h | transport_hid.c | select.[ch] | assertion.[ch] | attest.[ch] | \
 	anchors.c | sshkey.[ch] | sshattest.[ch] | sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \

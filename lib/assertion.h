@@ -12,8 +12,8 @@
 
 #include <fido.h>
 
+#include "cred.h"
 #include "err.h"
-#include "store.h"
 #include "transport.h"
 
 /* Callbacks to the caller's user interface (PAM conversation, terminal). */

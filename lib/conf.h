@@ -11,7 +11,7 @@
 
 #include "audit.h"
 #include "err.h"
-#include "policy.h"
+#include "types.h"
 
 #define PR_DEFAULT_CONFIG "/etc/practicerunner/practicerunner.conf"
 #define PR_DEFAULT_STATE_DIR "/var/lib/practicerunner"
@@ -31,11 +31,6 @@
 #define PR_DEFAULT_AAL2_SESSION 86400
 #define PR_DEFAULT_AAL1_IDLE 1800      /* no laxer than AAL2 on a shared workstation */
 #define PR_DEFAULT_AAL1_SESSION 86400
-
-struct pr_strlist {
-	char **v;
-	size_t n;
-};
 
 struct pr_recovery_conf {
 	struct pr_strlist services;

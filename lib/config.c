@@ -23,9 +23,9 @@
 #include "conf.h"
 #include "config_text.h"
 #include "err.h"
-#include "policy.h"
 #include "roles.h"
 #include "secure_file.h"
+#include "types.h"
 #include "util.h"
 
 #define RP_ID_MAX 255
@@ -127,7 +127,7 @@ static bool service_valid(const char *s)
 	return n > 0 && n <= SERVICE_MAX;
 }
 
-/* ---- enumerations, from policy.c's names -------------------------------------- */
+/* ---- enumerations, from types.c's names --------------------------------------- */
 
 static const struct enum_key {
 	const char *key;

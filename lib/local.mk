@@ -9,6 +9,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/user_file.c lib/user_file.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
 	lib/modopts.c lib/modopts.h \
+	lib/types.c lib/types.h \
+	lib/cred.c lib/cred.h \
 	lib/policy.c lib/policy.h \
 	lib/aal.c lib/aal.h \
 	lib/accounts.c lib/accounts.h \

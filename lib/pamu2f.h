@@ -37,8 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cred.h"
 #include "err.h"
-#include "store.h"
 
 #define PR_PAMU2F_MAX_SIZE (1024 * 1024)
 #define PR_PAMU2F_LABEL "imported from pam_u2f"
