@@ -63,6 +63,7 @@ struct pr_config {
 	unsigned char (*physical_aaguids)[16];
 	size_t n_physical_aaguids; /* 0: no allow-list */
 	struct pr_strlist exempt;
+	int exempt_line;           /* where exempt was given (0: not given), for roles.c's check */
 	struct pr_strlist owners;  /* user names and "@group" entries */
 	struct pr_strlist admins;
 	long uid_min;              /* 0: UID_MIN from login.defs (accounts.h) */
@@ -75,7 +76,9 @@ struct pr_config {
 /*
  * Load path: it must be a regular file, not a link, owned by a trusted owner
  * (root), not writable by group or others. Unknown keys, invalid values and
- * an owner or admin listed in exempt are errors; eb names file and line.
+ * an owner or admin listed by name in exempt are errors; eb names file and
+ * line. Front ends load with pr_roles_config_load (roles.h), which also
+ * refuses an exempt user who is an owner or admin through an @group.
  */
 int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb);
 
