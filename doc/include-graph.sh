@@ -15,11 +15,12 @@ layer_of() {
 	err.[ch] | util.[ch] | textfmt.[ch] | secure_file.[ch] | config_text.[ch] | \
 	transport.h | transport_hid.c | select.[ch] | assert.[ch] | attest.[ch] | \
 	anchors.c | sshkey.[ch] | sshattest.[ch] | sshauthinfo.[ch] | verify_proto.[ch] | \
-	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch])
+	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
+	digest.[ch])
 		echo 0 ;;
 	user_file.[ch] | store.[ch] | store_users.c | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | lockout.[ch] | sshchallenge.[ch] | audit.[ch] | \
-	audit_intent.[ch] | \
+	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | \
 	conf.h | config.c | modopts.c)
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | lifecycle.[ch] | coverage.[ch] | \
