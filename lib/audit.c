@@ -43,7 +43,7 @@ static int audit_open_locked(const char *path, int *fd, struct pr_errbuf *eb)
 		return pr_fail(eb, st == PR_FILE_IO ? PR_ERR_AUDIT : pr_file_status_err(st),
 		    "%s: %s%s%s", path, pr_file_status_text(st), st == PR_FILE_IO ? ": " : "",
 		    st == PR_FILE_IO ? strerror(errno) : "");
-	if (lock_wait(*fd, LOCK_EX) != 0) {
+	if (audit_lock_wait(*fd, LOCK_EX) != 0) {
 		close(*fd);
 		*fd = -1;
 		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
@@ -85,14 +85,14 @@ static int last_line(const char *buf, size_t n, bool whole_file, const char **li
 		nl = memrchr(buf, '\n', n);
 		*torn = nl != NULL ? (size_t)(buf + n - (nl + 1)) : n;
 		if (*torn >= AUDIT_MAX_RECORD || (nl == NULL && !whole_file))
-			return rec_fail(why, cap, "last record is torn (no newline)");
+			return audit_rec_fail(why, cap, "last record is torn (no newline)");
 		if (nl == NULL)
 			return PR_OK;
 		n -= *torn;
 	}
 	nl = n > 1 ? memrchr(buf, '\n', n - 1) : NULL;
 	if (nl == NULL && !whole_file)
-		return rec_fail(why, cap, "last record is longer than %d bytes", AUDIT_TAIL_WINDOW);
+		return audit_rec_fail(why, cap, "last record is longer than %d bytes", AUDIT_TAIL_WINDOW);
 	*line = nl != NULL ? nl + 1 : buf;
 	*len = (size_t)(buf + n - 1 - *line);
 	return PR_OK;
@@ -115,7 +115,7 @@ static int chain_tail(int fd, const char *path, struct chain_end *end,
 	if (fstat(fd, &st) != 0)
 		return pr_fail(eb, PR_ERR_AUDIT, "%s: %s", path, strerror(errno));
 	*size = st.st_size;
-	chain_start(end);
+	audit_chain_start(end);
 	if (st.st_size == 0)
 		return PR_OK;
 	n = st.st_size > AUDIT_TAIL_WINDOW ? AUDIT_TAIL_WINDOW : (size_t)st.st_size;
@@ -132,13 +132,13 @@ static int chain_tail(int fd, const char *path, struct chain_end *end,
 		r = PR_OK;       /* only a torn first record: the chain starts afresh */
 		goto fail;
 	}
-	if ((r = parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
+	if ((r = audit_parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
 		goto corrupt;
-	if (!record_hash_ok(line, &ri)) {
-		r = rec_fail(why, sizeof(why), "last record was edited");
+	if (!audit_record_hash_ok(line, &ri)) {
+		r = audit_rec_fail(why, sizeof(why), "last record was edited");
 		goto corrupt;
 	}
-	chain_advance(end, line, len, &ri);
+	audit_chain_advance(end, line, len, &ri);
 	r = PR_OK;
 	goto fail;
 corrupt:
@@ -178,9 +178,9 @@ static int head_check(const char *log_path, const char *hpath,
 
 	*behind = false;
 	*present = false;
-	if ((r = head_read(hpath, present, &head, eb)) != PR_OK || !*present)
+	if ((r = audit_head_read(hpath, present, &head, eb)) != PR_OK || !*present)
 		return r;
-	switch (head_fit(end, &head)) {
+	switch (audit_head_fit(end, &head)) {
 	case HEAD_FITS:
 		*behind = end->seq == head.seq + 1;
 		return PR_OK;
@@ -237,7 +237,7 @@ static int cut_torn_tail(int fd, const char *log_path, const char *hpath,
 	if ((r = pr_audit_format(&ev, pr_now(), host, &body)) == PR_OK &&
 	    (r = pr_audit_chain(end->seq + 1, end->hash, body, &line, &len, NULL)) == PR_OK &&
 	    (r = write_record(fd, log_path, line, len, *size, eb)) == PR_OK)
-		r = head_write(hpath, end->seq + 1, line, len, eb);
+		r = audit_head_write(hpath, end->seq + 1, line, len, eb);
 	free(body);
 	free(line);
 	return r;
@@ -316,7 +316,7 @@ static int sweep_record(void *arg, const char *body)
 		memcpy(sc->end->prev, sc->end->hash, sizeof(sc->end->prev));
 		memcpy(sc->end->hash, next, sizeof(sc->end->hash));
 		*sc->size += (off_t)len;
-		r = head_store(sc->hpath, sc->end->seq, next, sc->eb);
+		r = audit_head_store(sc->hpath, sc->end->seq, next, sc->eb);
 		line[len - 1] = '\0';
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "practicerunner: %s", line);
 	}
@@ -439,7 +439,7 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 		pr_fail(eb, r, "audit record not written: invalid event");
 		goto fail;
 	}
-	if ((hpath = head_path(log_path)) == NULL) {
+	if ((hpath = audit_head_path(log_path)) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "audit record not written: out of memory");
 		goto fail;
 	}
@@ -455,14 +455,14 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	 * record, so that a crash after ours leaves it one behind again, never
 	 * two (which every later append and verify would refuse).
 	 */
-	if (behind && (r = head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
+	if (behind && (r = audit_head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
 		goto fail;
 	if ((r = sweep_pending(fd, log_path, hpath, &end, &size, eb)) != PR_OK ||
 	    (r = chain_line(ev, merged, now, host, &end, &body, &line, &len, eb)) != PR_OK ||
 	    (r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
 		goto fail;
 	/* The record stands whatever happens to the head now. */
-	r = head_write(hpath, end.seq + 1, line, len, eb);
+	r = audit_head_write(hpath, end.seq + 1, line, len, eb);
 	gate_close(&g, true, now);
 	close(fd);  /* drops the lock */
 	fd = -1;

@@ -59,7 +59,7 @@ const struct audit_key_def audit_keys[NKEYS] = {
 
 /* ---- escaping ------------------------------------------------------------------ */
 
-bool value_char_plain(unsigned char c)
+bool audit_value_char_plain(unsigned char c)
 {
 	return c > 0x20 && c < 0x7f && c != '=' && c != '%';
 }
@@ -67,7 +67,7 @@ bool value_char_plain(unsigned char c)
 static void put_value(FILE *f, const char *v)
 {
 	for (const unsigned char *p = (const unsigned char *)v; *p != '\0'; p++) {
-		if (value_char_plain(*p))
+		if (audit_value_char_plain(*p))
 			fputc(*p, f);
 		else
 			fprintf(f, "%%%02X", *p);
@@ -202,7 +202,7 @@ int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
 
 /* ---- parsing one record (shared by append's tail check and verify) -------------- */
 
-int rec_fail(char *why, size_t cap, const char *fmt, ...)
+int audit_rec_fail(char *why, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -212,7 +212,7 @@ int rec_fail(char *why, size_t cap, const char *fmt, ...)
 	return PR_ERR_CORRUPT;
 }
 
-bool upper_hex(char c)
+bool audit_upper_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
 }
@@ -222,10 +222,10 @@ static bool value_escaped_ok(const char *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] == '%') {
-			if (i + 2 >= n || !upper_hex(v[i + 1]) || !upper_hex(v[i + 2]))
+			if (i + 2 >= n || !audit_upper_hex(v[i + 1]) || !audit_upper_hex(v[i + 2]))
 				return false;
 			i += 2;
-		} else if (!value_char_plain((unsigned char)v[i])) {
+		} else if (!audit_value_char_plain((unsigned char)v[i])) {
 			return false;
 		}
 	}
@@ -233,7 +233,7 @@ static bool value_escaped_ok(const char *v, size_t n)
 }
 
 /* Branch-free: hex digits are random, so a branch per digit mispredicts. */
-bool hash_hex_ok(const char *v, size_t n)
+bool audit_hash_hex_ok(const char *v, size_t n)
 {
 	unsigned bad = 0;
 
@@ -247,7 +247,7 @@ bool hash_hex_ok(const char *v, size_t n)
 	return bad == 0;
 }
 
-bool seq_ok(const char *v, size_t n, long long *out)
+bool audit_seq_ok(const char *v, size_t n, long long *out)
 {
 	long long s = 0;
 
@@ -285,29 +285,29 @@ static int check_value(struct rec_info *ri, size_t idx, const char *v, size_t n,
 	long long merged;
 
 	if (!value_escaped_ok(v, n))
-		return rec_fail(why, cap, "badly escaped value of %s", key);
+		return audit_rec_fail(why, cap, "badly escaped value of %s", key);
 	switch (idx) {
 	case K_SEQ:
-		if (!seq_ok(v, n, &ri->seq))
-			return rec_fail(why, cap, "bad seq");
+		if (!audit_seq_ok(v, n, &ri->seq))
+			return audit_rec_fail(why, cap, "bad seq");
 		break;
 	case K_RESULT:
 		if (!(n == 7 && memcmp(v, "success", 7) == 0) &&
 		    !(n == 7 && memcmp(v, "failure", 7) == 0))
-			return rec_fail(why, cap, "result is neither success nor failure");
+			return audit_rec_fail(why, cap, "result is neither success nor failure");
 		break;
 	case K_TIME:
 		if (n != 20)
-			return rec_fail(why, cap, "bad time");
+			return audit_rec_fail(why, cap, "bad time");
 		break;
 	case K_MERGED:
-		if (!seq_ok(v, n, &merged))
-			return rec_fail(why, cap, "bad merged");
+		if (!audit_seq_ok(v, n, &merged))
+			return audit_rec_fail(why, cap, "bad merged");
 		break;
 	case K_PREV:
 	case K_HASH:
-		if (!hash_hex_ok(v, n))
-			return rec_fail(why, cap, "bad %s", key);
+		if (!audit_hash_hex_ok(v, n))
+			return audit_rec_fail(why, cap, "bad %s", key);
 		memcpy(idx == K_PREV ? ri->prev : ri->hash, v, n);
 		(idx == K_PREV ? ri->prev : ri->hash)[n] = '\0';
 		break;
@@ -328,25 +328,25 @@ static int parse_field(const char *line, size_t len, size_t *pos, int *last,
 	end = memchr(tok, ' ', len - *pos);
 	tlen = end != NULL ? (size_t)(end - tok) : len - *pos;
 	if ((eq = memchr(tok, '=', tlen)) == NULL)
-		return rec_fail(why, cap, "field without '='");
+		return audit_rec_fail(why, cap, "field without '='");
 	if ((idx = key_index(tok, (size_t)(eq - tok), *last + 1)) < 0)
-		return rec_fail(why, cap, "unknown field '%.*s'", (int)(eq - tok > 32 ? 32 : eq - tok), tok);
+		return audit_rec_fail(why, cap, "unknown field '%.*s'", (int)(eq - tok > 32 ? 32 : eq - tok), tok);
 	if (idx <= *last)
-		return rec_fail(why, cap, "field %s out of order or repeated", audit_keys[idx].key);
+		return audit_rec_fail(why, cap, "field %s out of order or repeated", audit_keys[idx].key);
 	for (int k = *last + 1; k < idx; k++)
 		if (audit_keys[k].required)
-			return rec_fail(why, cap, "missing field %s", audit_keys[k].key);
+			return audit_rec_fail(why, cap, "missing field %s", audit_keys[k].key);
 	if (idx == K_HASH)
 		ri->hashed_len = *pos - 1;
 	*last = idx;
 	*pos += tlen + (end != NULL ? 1 : 0);
 	if (end != NULL && *pos == len)
-		return rec_fail(why, cap, "trailing space");
+		return audit_rec_fail(why, cap, "trailing space");
 	return check_value(ri, (size_t)idx, eq + 1, tlen - (size_t)(eq + 1 - tok), why, cap);
 }
 
 /* Syntax of one line (without its newline). */
-int parse_record(const char *line, size_t len, struct rec_info *ri,
+int audit_parse_record(const char *line, size_t len, struct rec_info *ri,
     char *why, size_t cap)
 {
 	size_t pos = 0;
@@ -354,20 +354,20 @@ int parse_record(const char *line, size_t len, struct rec_info *ri,
 
 	memset(ri, 0, sizeof(*ri));
 	if (len + 1 > AUDIT_MAX_RECORD)
-		return rec_fail(why, cap, "longer than %d bytes", AUDIT_MAX_RECORD);
+		return audit_rec_fail(why, cap, "longer than %d bytes", AUDIT_MAX_RECORD);
 	if (memchr(line, '\0', len) != NULL)
-		return rec_fail(why, cap, "NUL byte");
+		return audit_rec_fail(why, cap, "NUL byte");
 	if (len == 0)
-		return rec_fail(why, cap, "empty line");
+		return audit_rec_fail(why, cap, "empty line");
 	while (pos < len)
 		if ((r = parse_field(line, len, &pos, &last, ri, why, cap)) != PR_OK)
 			return r;
 	if (last != (int)NKEYS - 1)
-		return rec_fail(why, cap, "does not end with hash=");
+		return audit_rec_fail(why, cap, "does not end with hash=");
 	return PR_OK;
 }
 
-void sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
+void audit_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 {
 	unsigned char md[PR_SHA256_LEN];
 
@@ -381,11 +381,11 @@ void sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 }
 
 /* The record's own hash matches its text. */
-bool record_hash_ok(const char *line, const struct rec_info *ri)
+bool audit_record_hash_ok(const char *line, const struct rec_info *ri)
 {
 	char h[HASH_HEX_LEN + 1];
 
-	sha256_hex(line, ri->hashed_len, h);
+	audit_sha256_hex(line, ri->hashed_len, h);
 	return pr_ct_equal(h, ri->hash, HASH_HEX_LEN);
 }
 
@@ -398,7 +398,7 @@ int pr_audit_chain(long long seq, const char *prev, const char *body,
 	int n;
 
 	*out = NULL;
-	if (seq < 1 || prev == NULL || body == NULL || !hash_hex_ok(prev, strlen(prev)))
+	if (seq < 1 || prev == NULL || body == NULL || !audit_hash_hex_ok(prev, strlen(prev)))
 		return PR_ERR_INVALID_ARG;
 	n = asprintf(&line, "seq=%lld %s prev=%s hash=%0*d\n", seq, body, prev,
 	    HASH_HEX_LEN, 0);
@@ -409,10 +409,10 @@ int pr_audit_chain(long long seq, const char *prev, const char *body,
 		return PR_ERR_INVALID_ARG;
 	}
 	/* Hash the text before " hash=", then write the hash into its slot. */
-	sha256_hex(line, (size_t)n - strlen(" hash=") - HASH_HEX_LEN - 1, hash);
+	audit_sha256_hex(line, (size_t)n - strlen(" hash=") - HASH_HEX_LEN - 1, hash);
 	memcpy(line + n - 1 - HASH_HEX_LEN, hash, HASH_HEX_LEN);
 	if (next != NULL)
-		sha256_hex(line, (size_t)n - 1, next);
+		audit_sha256_hex(line, (size_t)n - 1, next);
 	*out = line;
 	*out_len = (size_t)n;
 	return PR_OK;

@@ -29,7 +29,7 @@
 #define HEAD_SUFFIX ".head"
 #define HEAD_MAX 128                   /* "<seq> <64 hex>\n" and then some */
 
-void chain_start(struct chain_end *end)
+void audit_chain_start(struct chain_end *end)
 {
 	end->seq = 0;
 	memset(end->hash, '0', HASH_HEX_LEN);
@@ -38,15 +38,15 @@ void chain_start(struct chain_end *end)
 }
 
 /* After a parsed, intact record: it is the end now. */
-void chain_advance(struct chain_end *end, const char *line, size_t len,
+void audit_chain_advance(struct chain_end *end, const char *line, size_t len,
     const struct rec_info *ri)
 {
 	end->seq = ri->seq;
-	sha256_hex(line, len, end->hash);
+	audit_sha256_hex(line, len, end->hash);
 	memcpy(end->prev, ri->prev, sizeof(end->prev));
 }
 
-char *head_path(const char *log_path)
+char *audit_head_path(const char *log_path)
 {
 	char *p = NULL;
 
@@ -62,7 +62,7 @@ static bool head_parse(const char *buf, size_t len, struct chain_end *head)
 	if (sp == NULL || buf[len - 1] != '\n')
 		return false;
 	n = (size_t)(sp - buf);
-	if (!seq_ok(buf, n, &head->seq) || !hash_hex_ok(sp + 1, len - n - 2))
+	if (!audit_seq_ok(buf, n, &head->seq) || !audit_hash_hex_ok(sp + 1, len - n - 2))
 		return false;
 	memcpy(head->hash, sp + 1, HASH_HEX_LEN);
 	head->hash[HASH_HEX_LEN] = '\0';
@@ -71,7 +71,7 @@ static bool head_parse(const char *buf, size_t len, struct chain_end *head)
 }
 
 /* *present is false (PR_OK) when there is no head; unsafe or malformed is an error. */
-int head_read(const char *hpath, bool *present, struct chain_end *head,
+int audit_head_read(const char *hpath, bool *present, struct chain_end *head,
     struct pr_errbuf *eb)
 {
 	enum pr_file_status st;
@@ -96,7 +96,7 @@ int head_read(const char *hpath, bool *present, struct chain_end *head,
 }
 
 /* Where the log ends against the head (see the file comment for one past it). */
-enum head_fit head_fit(const struct chain_end *log, const struct chain_end *head)
+enum audit_head_fit audit_head_fit(const struct chain_end *log, const struct chain_end *head)
 {
 	if (log->seq < head->seq)
 		return HEAD_SHORT;
@@ -111,7 +111,7 @@ enum head_fit head_fit(const struct chain_end *log, const struct chain_end *head
  * Wait for the log's lock, but not forever: a holder that is stuck (or
  * stopped) must not hang every sign-in. EWOULDBLOCK after the deadline.
  */
-int lock_wait(int fd, int op)
+int audit_lock_wait(int fd, int op)
 {
 	const struct timespec pause = { 0, AUDIT_LOCK_POLL_NS };
 	long tries = AUDIT_LOCK_WAIT_MS * 1000000L / AUDIT_LOCK_POLL_NS;
@@ -124,7 +124,7 @@ int lock_wait(int fd, int op)
 }
 
 /* The head says the log ends at record seq, whose line hashes to hash. */
-int head_store(const char *hpath, long long seq, const char *hash,
+int audit_head_store(const char *hpath, long long seq, const char *hash,
     struct pr_errbuf *eb)
 {
 	char text[HEAD_MAX];
@@ -141,11 +141,11 @@ int head_store(const char *hpath, long long seq, const char *hash,
 }
 
 /* The head follows the record just written (line with its newline). */
-int head_write(const char *hpath, long long seq, const char *line, size_t len,
+int audit_head_write(const char *hpath, long long seq, const char *line, size_t len,
     struct pr_errbuf *eb)
 {
 	char hash[HASH_HEX_LEN + 1];
 
-	sha256_hex(line, len - 1, hash);
-	return head_store(hpath, seq, hash, eb);
+	audit_sha256_hex(line, len - 1, hash);
+	return audit_head_store(hpath, seq, hash, eb);
 }

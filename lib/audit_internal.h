@@ -48,21 +48,21 @@ struct rec_info {
 int format_record(const struct pr_audit_event *ev, int64_t merged, int64_t when,
     const char *host, char **out);
 /* why gets the reason (printf); returns PR_ERR_CORRUPT. */
-int rec_fail(char *why, size_t cap, const char *fmt, ...)
+int audit_rec_fail(char *why, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* A byte a value holds as itself, unescaped. */
-bool value_char_plain(unsigned char c);
-bool upper_hex(char c);
+bool audit_value_char_plain(unsigned char c);
+bool audit_upper_hex(char c);
 /* 64 lower-case hex digits. */
-bool hash_hex_ok(const char *v, size_t n);
+bool audit_hash_hex_ok(const char *v, size_t n);
 /* A seq= number: 1 to 18 digits, no leading zero. */
-bool seq_ok(const char *v, size_t n, long long *out);
+bool audit_seq_ok(const char *v, size_t n, long long *out);
 /* Syntax of one line (without its newline). */
-int parse_record(const char *line, size_t len, struct rec_info *ri,
+int audit_parse_record(const char *line, size_t len, struct rec_info *ri,
     char *why, size_t cap);
-void sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
+void audit_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
 /* The record's own hash matches its text. */
-bool record_hash_ok(const char *line, const struct rec_info *ri);
+bool audit_record_hash_ok(const char *line, const struct rec_info *ri);
 
 /* ---- the chain's end, the head file, the lock (audit_head.c) ------------------------- */
 
@@ -73,26 +73,26 @@ struct chain_end {
 	char prev[HASH_HEX_LEN + 1];
 };
 
-enum head_fit { HEAD_FITS, HEAD_SHORT, HEAD_OTHER, HEAD_STALE };
+enum audit_head_fit { HEAD_FITS, HEAD_SHORT, HEAD_OTHER, HEAD_STALE };
 
-void chain_start(struct chain_end *end);
+void audit_chain_start(struct chain_end *end);
 /* After a parsed, intact record: it is the end now. */
-void chain_advance(struct chain_end *end, const char *line, size_t len,
+void audit_chain_advance(struct chain_end *end, const char *line, size_t len,
     const struct rec_info *ri);
 /* "<log_path>.head", malloc'd; NULL: no memory. */
-char *head_path(const char *log_path);
+char *audit_head_path(const char *log_path);
 /* *present is false (PR_OK) when there is no head; unsafe or malformed is an error. */
-int head_read(const char *hpath, bool *present, struct chain_end *head,
+int audit_head_read(const char *hpath, bool *present, struct chain_end *head,
     struct pr_errbuf *eb);
 /* Where the log ends against the head. */
-enum head_fit head_fit(const struct chain_end *log, const struct chain_end *head);
+enum audit_head_fit audit_head_fit(const struct chain_end *log, const struct chain_end *head);
 /* The head says the log ends at record seq, whose line hashes to hash. */
-int head_store(const char *hpath, long long seq, const char *hash,
+int audit_head_store(const char *hpath, long long seq, const char *hash,
     struct pr_errbuf *eb);
 /* The head follows the record just written (line with its newline). */
-int head_write(const char *hpath, long long seq, const char *line, size_t len,
+int audit_head_write(const char *hpath, long long seq, const char *line, size_t len,
     struct pr_errbuf *eb);
 /* flock(fd, op), waiting a bounded time; EWOULDBLOCK after the deadline. */
-int lock_wait(int fd, int op);
+int audit_lock_wait(int fd, int op);
 
 #endif

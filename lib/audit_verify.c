@@ -30,7 +30,7 @@
  * and anything not allowed in a value) a group of 16 at a time. A line is
  * taken only when scan_record accepts it and its hashes and seq= follow
  * the chain; any other goes to verify_line_slow, the record-by-record
- * check with parse_record, which words the refusal, so messages do not
+ * check with audit_parse_record, which words the refusal, so messages do not
  * depend on which path saw the record. 128 KiB blocks stay in the cache
  * between the read, the scan and the hashing, with 4,000 reads a GB.
  */
@@ -40,7 +40,7 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* Bit i set when p[i] is not a plain value byte (see value_char_plain). */
+/* Bit i set when p[i] is not a plain value byte (see audit_value_char_plain). */
 static uint32_t scan_group(const char *p)
 {
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -58,7 +58,7 @@ static uint32_t scan_group(const char *p)
 	uint32_t m = 0;
 
 	for (unsigned i = 0; i < SCAN_GROUP; i++)
-		if (!value_char_plain((unsigned char)p[i]))
+		if (!audit_value_char_plain((unsigned char)p[i]))
 			m |= 1u << i;
 	return m;
 }
@@ -78,7 +78,7 @@ static uint64_t byte_mask(size_t n)
 /*
  * A record as scan_record found it. prev= and hash= are 64 bytes long but
  * their digits are not checked: a record is only taken when both equal
- * hashes verify_line made (lower-case hex), and otherwise parse_record
+ * hashes verify_line made (lower-case hex), and otherwise audit_parse_record
  * judges it.
  */
 struct scan_info {
@@ -136,13 +136,13 @@ static bool scan_value(struct scan_info *si, int idx, const char *v, size_t n)
 
 	switch (idx) {
 	case K_SEQ:
-		return seq_ok(v, n, &si->seq);
+		return audit_seq_ok(v, n, &si->seq);
 	case K_RESULT:
 		return n == 7 && (memcmp(v, "success", 7) == 0 || memcmp(v, "failure", 7) == 0);
 	case K_TIME:
 		return n == 20;
 	case K_MERGED:
-		return seq_ok(v, n, &merged);
+		return audit_seq_ok(v, n, &merged);
 	case K_PREV:
 		si->prev = v;
 		return n == HASH_HEX_LEN;
@@ -155,8 +155,8 @@ static bool scan_value(struct scan_info *si, int idx, const char *v, size_t n)
 }
 
 /*
- * parse_record's rules, fast, but for the digits of prev= and hash= (see
- * struct scan_info): false for every line parse_record refuses for another
+ * audit_parse_record's rules, fast, but for the digits of prev= and hash= (see
+ * struct scan_info): false for every line audit_parse_record refuses for another
  * reason. line[len .. len + SCAN_GROUP) must be readable (its bits are
  * dropped).
  */
@@ -185,7 +185,7 @@ static bool scan_record(const char *line, size_t len, struct scan_info *si)
 				in_value = true;
 			} else if (c == '%') {
 				/* %XX: the digits are plain bytes, so no bits of theirs to skip */
-				if (p + 2 >= len || !upper_hex(line[p + 1]) || !upper_hex(line[p + 2]))
+				if (p + 2 >= len || !audit_upper_hex(line[p + 1]) || !audit_upper_hex(line[p + 2]))
 					return false;
 			} else if (c == ' ' && p + 1 < len) {
 				if (!scan_value(si, last, line + vstart, p - vstart))
@@ -284,8 +284,8 @@ static int verify_line_slow(struct verify_state *vs, const char *line, size_t le
 	char sub[120];
 	int r;
 
-	if ((r = parse_record(line, len, &ri, sub, sizeof(sub))) != PR_OK)
-		return rec_fail(why, cap, "record %ld is malformed (%s)", vs->line, sub);
+	if ((r = audit_parse_record(line, len, &ri, sub, sizeof(sub))) != PR_OK)
+		return audit_rec_fail(why, cap, "record %ld is malformed (%s)", vs->line, sub);
 	if ((r = hasher_line(line, ri.hashed_len, len, md_rec, md_whole)) != PR_OK) {
 		snprintf(why, cap, "record %ld: cannot hash it", vs->line);
 		return r;
@@ -293,12 +293,12 @@ static int verify_line_slow(struct verify_state *vs, const char *line, size_t le
 	hash_hex(md_rec, rec);
 	hash_hex(md_whole, whole);
 	if (memcmp(rec, ri.hash, HASH_HEX_LEN) != 0)
-		return rec_fail(why, cap, "record %ld was edited", vs->line);
+		return audit_rec_fail(why, cap, "record %ld was edited", vs->line);
 	if (ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0) {
 		if (vs->end.seq == 0)
-			return rec_fail(why, cap, "record %lld does not follow the start of the "
+			return audit_rec_fail(why, cap, "record %lld does not follow the start of the "
 			    "log (deleted or reordered)", ri.seq);
-		return rec_fail(why, cap, "record %lld does not follow record %lld "
+		return audit_rec_fail(why, cap, "record %lld does not follow record %lld "
 		    "(deleted or reordered)", ri.seq, vs->end.seq);
 	}
 	vs->end.seq = ri.seq;
@@ -358,11 +358,11 @@ static int verify_long_line(int fd, char *buf, const struct verify_state *vs,
 
 	while ((n = read_some(fd, buf, VERIFY_BLOCK)) > 0)
 		if (memchr(buf, '\n', (size_t)n) != NULL)
-			return rec_fail(why, cap, "record %ld is malformed (longer than %d bytes)",
+			return audit_rec_fail(why, cap, "record %ld is malformed (longer than %d bytes)",
 			    vs->line, AUDIT_MAX_RECORD);
 	if (n < 0)
 		return PR_ERR_IO;
-	return rec_fail(why, cap, "last record is torn (no newline)");
+	return audit_rec_fail(why, cap, "last record is torn (no newline)");
 }
 
 /* Every whole line of buf[*pos .. have); *pos ends at the first partial one. */
@@ -395,7 +395,7 @@ static int verify_stream(int fd, const char *path, long *bad_record,
 	/* zeroed: scan_record reads (and ignores) up to SCAN_GROUP bytes past a line */
 	if ((buf = calloc(1, VERIFY_BLOCK + SCAN_GROUP)) == NULL)
 		return pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", path);
-	chain_start(&vs.end);
+	audit_chain_start(&vs.end);
 	for (;;) {
 		if ((r = verify_lines(&vs, buf, &pos, have, n_records, why, sizeof(why))) != PR_OK)
 			break;
@@ -411,7 +411,7 @@ static int verify_stream(int fd, const char *path, long *bad_record,
 			r = n < 0 ? PR_ERR_IO : PR_OK;
 			if (n == 0 && have > 0) {
 				vs.line++;
-				r = rec_fail(why, sizeof(why), "last record is torn (no newline)");
+				r = audit_rec_fail(why, sizeof(why), "last record is torn (no newline)");
 			}
 			break;
 		}
@@ -436,9 +436,9 @@ static int verify_head(const char *path, const char *hpath, const struct chain_e
 	struct chain_end head;
 	int r;
 
-	if ((r = head_read(hpath, present, &head, eb)) != PR_OK || !*present)
+	if ((r = audit_head_read(hpath, present, &head, eb)) != PR_OK || !*present)
 		return r;
-	switch (head_fit(end, &head)) {
+	switch (audit_head_fit(end, &head)) {
 	case HEAD_FITS:
 		return PR_OK;
 	case HEAD_SHORT:
@@ -466,7 +466,7 @@ static int verify_missing(const char *path, const char *hpath, long *bad_record,
 	bool present = false;
 	int r;
 
-	chain_start(&none);
+	audit_chain_start(&none);
 	if ((r = verify_head(path, hpath, &none, bad_record, &present, eb)) != PR_OK ||
 	    present)
 		return r;
@@ -483,7 +483,7 @@ static int verify_open(const char *path, int *fd, struct pr_errbuf *eb)
 	if (st != PR_FILE_OK)
 		return pr_fail(eb, pr_file_status_err(st), "%s: %s", path,
 		    pr_file_status_text(st));
-	if (lock_wait(*fd, LOCK_SH) != 0)
+	if (audit_lock_wait(*fd, LOCK_SH) != 0)
 		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
 	return PR_OK;
 }
@@ -499,7 +499,7 @@ int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
 
 	if (log_path == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
-	if ((hpath = head_path(log_path)) == NULL) {
+	if ((hpath = audit_head_path(log_path)) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", log_path);
 		goto fail;
 	}
