@@ -94,7 +94,7 @@ static int gen(const char *log_path, long n)
 	}
 	if (fclose(f) != 0)
 		bench_die("%s: write failed", log_path);
-	/* The head file: "<seq> <hash of the last line>\n" (lib/audit.c). */
+	/* The head file: "<seq> <hash of the last line>\n" (lib/audit_head.c). */
 	snprintf(head, sizeof(head), "%s.head", log_path);
 	if ((f = create(head)) == NULL || fprintf(f, "%ld %s\n", n, prev) < 0 ||
 	    fclose(f) != 0)

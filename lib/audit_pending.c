@@ -353,7 +353,8 @@ static int list_names(int dfd, struct names *out)
 			out->v = v;
 			cap = ncap;
 		}
-		snprintf(out->v[out->n++], PR_PENDING_NAME_MAX, "%s", e->d_name);
+		/* intent_name() took only names shorter than PR_PENDING_NAME_MAX */
+		memcpy(out->v[out->n++], e->d_name, strlen(e->d_name) + 1);
 	}
 	closedir(d);
 	if (out->n > 0)

@@ -17,7 +17,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c lib/store_revoked.c lib/store_revoked.h \
 	lib/audit_pending.c lib/audit_pending.h \
-	lib/audit.c lib/audit.h \
+	lib/audit.c lib/audit.h lib/audit_internal.h \
+	lib/audit_format.c lib/audit_head.c lib/audit_verify.c \
 	lib/audit_intent.c lib/audit_intent.h \
 	lib/audit_rate.c lib/audit_rate.h \
 	lib/anchors.c \

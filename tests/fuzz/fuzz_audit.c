@@ -1,5 +1,5 @@
 /*
- * Audit records (lib/audit.c): pr_audit_verify on a log file and, when the
+ * Audit records (lib/audit_verify.c): pr_audit_verify on a log file and, when the
  * input has one, its head file. Input: LOG, or LOG ending in "\n" followed
  * by "#head\n" and the head file's text; "#head\n" first: no log at all.
  * Every refusal must say why (a damaged head file names no record).

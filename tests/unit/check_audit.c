@@ -1,6 +1,7 @@
 /*
- * Unit tests of lib/audit.c: record format and escaping, the hash chain
- * against each kind of tampering, fail-closed appends, concurrent writers.
+ * Unit tests of lib/audit.c, audit_format.c, audit_head.c and
+ * audit_verify.c: record format and escaping, the hash chain against each
+ * kind of tampering, fail-closed appends, concurrent writers.
  * Run as root (CI does) for the wrong-owner case.
  */
 #include "config.h"
@@ -492,7 +493,7 @@ static const struct {
 	{ "\n", " \n", "(trailing space)" },
 	{ " hash=", "\n", "(does not end with hash=)" },
 	{ "seq=1 ", "seq=01 ", "(bad seq)" },
-	/* verify's fast scan (lib/audit.c scan_record) must refuse each of these too */
+	/* verify's fast scan (lib/audit_verify.c scan_record) must refuse each of these too */
 	{ " hash=", " hash=A", "(bad hash)" },
 	{ " hash=", " hash=g", "(bad hash)" },
 	{ " role=staff", "  role=staff", "(field without '=')" },
