@@ -47,6 +47,7 @@
 #include "benchlib.h"
 #include "conf.h"
 #include "enroll.h"
+#include "roles.h"
 #include "signin.h"
 #include "softkey.h"
 #include "store.h"
@@ -232,7 +233,7 @@ static void population_make(struct population *p, long users, size_t logins)
 	snprintf(tag, sizeof(tag), "signin-%ld", users);
 	p->dir = bench_scratch_dir(tag);
 	bench_write_policy(p->dir, p->conf, sizeof(p->conf));
-	if (pr_config_load(p->conf, &cfg, &eb) != PR_OK)
+	if (pr_roles_config_load(p->conf, &cfg, &eb) != PR_OK)
 		bench_die("%s", eb.msg);
 	for (int i = 0; i < k; i++) {
 		snprintf(p->key[i], sizeof(p->key[i]), "%s/key-%s", p->dir, pool[i]);
@@ -300,7 +301,7 @@ static void login(struct population *p, bool keep)
 	device_us = device_cpu_us = disk_us = disk_cpu_us = fsync_us = 0;
 	c0 = cpu_now_us();
 	t0 = bench_now_us();
-	if (pr_config_load(p->conf, &cfg, &eb) != PR_OK)
+	if (pr_roles_config_load(p->conf, &cfg, &eb) != PR_OK)
 		bench_die("%s", eb.msg);
 	t1 = bench_now_us();
 	struct pr_signin s = { .cfg = cfg, .user = pool[i], .service = "bench",

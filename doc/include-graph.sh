@@ -12,18 +12,18 @@ cd "${top_srcdir:-.}" || exit 1
 
 layer_of() {
 	case ${1#lib/} in
-	err.[ch] | util.[ch] | textfmt.[ch] | secure_file.[ch] | config_text.[ch] | \
-	transport.h | transport_hid.c | select.[ch] | assert.[ch] | attest.[ch] | \
+	err.[ch] | types.[ch] | cred.[ch] | util.[ch] | textfmt.[ch] | secure_file.[ch] | config_text.[ch] | \
+	transport.h | transport_hid.c | select.[ch] | assertion.[ch] | attest.[ch] | \
 	anchors.c | sshkey.[ch] | sshattest.[ch] | sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
 	digest.[ch])
 		echo 0 ;;
-	user_file.[ch] | store.[ch] | store_users.c | token.[ch] | invite.[ch] | audit_rate.[ch] | \
+	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | lockout.[ch] | sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | \
-	conf.h | config.c | modopts.c)
+	conf.h | config.c | modopts.[ch])
 		echo 1 ;;
-	policy.[ch] | aal.[ch] | roles.[ch] | lifecycle.[ch] | coverage.[ch] | \
+	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
 	enroll.[ch] | sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
 	signin_ssh.c)
 		echo 2 ;;

@@ -53,6 +53,7 @@
 #include "err.h"
 #include "policy.h"
 #include "procpeer.h"
+#include "roles.h"
 #include "signin.h"
 #include "sshkey.h"
 #include "store.h"
@@ -312,7 +313,7 @@ int main(int argc, char **argv)
 		rc = AK_OK;
 		goto out;
 	}
-	if (pr_config_load(config, &cfg, &eb) != PR_OK) {
+	if (pr_roles_config_load(config, &cfg, &eb) != PR_OK) {
 		log_error("%s: %s", PROG, eb.msg);
 		rc = known ? AK_ERROR : AK_OK;
 		goto out;

@@ -40,7 +40,7 @@ int cli_load_config(struct cli *c)
 	struct pr_errbuf eb = { "" };
 	const char *path = c->config_path != NULL ? c->config_path : PR_DEFAULT_CONFIG;
 
-	if (pr_config_load(path, &c->cfg, &eb) != PR_OK) {
+	if (pr_roles_config_load(path, &c->cfg, &eb) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		return CLI_CONFIG;
 	}

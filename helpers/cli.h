@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "assert.h"
+#include "assertion.h"
 #include "audit.h"
 #include "conf.h"
 #include "store.h"

@@ -36,6 +36,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "roles.h"
 #include "setuid.h"
 #include "signin.h"
 #include "util.h"
@@ -228,7 +229,7 @@ static int run(struct verify *v)
 		return CLI_FAILED;
 	}
 	setup_signin(v);
-	if (pr_config_load(v->config, &v->cfg, &eb) != PR_OK) {
+	if (pr_roles_config_load(v->config, &v->cfg, &eb) != PR_OK) {
 		/* As the module: no trusted log path, so syslog only. */
 		syslog(LOG_ERR, "policy not loaded, denying: %s", eb.msg);
 		reply(v, PR_ERR_CONFIG, false);

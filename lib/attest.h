@@ -11,8 +11,8 @@
 #include <fido.h>
 #include <openssl/x509.h>
 
+#include "cred.h"
 #include "err.h"
-#include "store.h"
 
 /*
  * Load every *.pem in dir (no links; files and dir owned by root and not

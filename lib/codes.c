@@ -50,8 +50,6 @@
 #define CODES_LOCK "+codes.lock"          /* locks/<user>+codes.lock */
 #define CODES_MAX_SIZE 16384               /* 100 lines of ~80 bytes + header */
 #define CODE_GROUP 4
-#define CODE_TEXT_LEN (PR_CODE_CHARS + PR_CODE_CHARS / CODE_GROUP - 1)
-#define CODE_RANDOM_BYTES 10               /* 16 x 5 bits = 80 bits */
 #define SALT_LEN 16
 #define HASH_LEN 32
 
@@ -118,39 +116,6 @@ static int fetch_scrypt(EVP_KDF **kdf, struct pr_errbuf *eb)
 }
 
 /* ---- codes ------------------------------------------------------------------- */
-
-/* 80 random bits as 16 characters in groups of 4, and the bare 16 characters. */
-static int code_generate(char **out, char canon[PR_CODE_CHARS + 1])
-{
-	unsigned char rnd[CODE_RANDOM_BYTES];
-	char *t = NULL;
-	size_t o = 0;
-	int r;
-
-	*out = NULL;
-	if ((t = malloc(CODE_TEXT_LEN + 1)) == NULL)
-		return PR_ERR_NOMEM;
-	if ((r = pr_random(rnd, sizeof(rnd))) != PR_OK) {
-		free(t);
-		return r;
-	}
-	for (size_t i = 0; i < PR_CODE_CHARS; i++) {
-		size_t bit = i * 5, byte = bit / 8, shift = bit % 8;
-		unsigned v = (unsigned)rnd[byte] << 8;
-
-		if (byte + 1 < sizeof(rnd))
-			v |= rnd[byte + 1];
-		canon[i] = pr_crockford_alphabet[(v >> (11 - shift)) & 0x1f];
-		if (i > 0 && i % CODE_GROUP == 0)
-			t[o++] = '-';
-		t[o++] = canon[i];
-	}
-	canon[PR_CODE_CHARS] = '\0';
-	t[o] = '\0';
-	explicit_bzero(rnd, sizeof(rnd));
-	*out = t;
-	return PR_OK;
-}
 
 void pr_codes_free(char ***codes, int n)
 {
@@ -375,7 +340,7 @@ static int make_set(EVP_KDF *kdf, struct code_set *set, int n, char **out,
 	if ((r = pr_random(set->salt, SALT_LEN)) != PR_OK)
 		return pr_fail(eb, r, "cannot make a salt: %s", pr_strerror(r));
 	for (int i = 0; i < n; i++) {
-		if ((r = code_generate(&out[i], canon)) != PR_OK) {
+		if ((r = pr_crockford_random(PR_CODE_CHARS, CODE_GROUP, &out[i], canon)) != PR_OK) {
 			pr_fail(eb, r, "cannot make a code: %s", pr_strerror(r));
 			break;
 		}

@@ -1,6 +1,7 @@
 /*
- * The policy file (libconfuse) and the module's arguments, loaded into one
- * struct. Any error names the file and line and fails closed.
+ * The policy file (libconfuse), loaded into struct pr_config by config.c.
+ * Any error names the file and line and fails closed. The module's pam.d
+ * options are modopts.h's.
  */
 #ifndef PR_CONF_H
 #define PR_CONF_H
@@ -10,7 +11,7 @@
 
 #include "audit.h"
 #include "err.h"
-#include "policy.h"
+#include "types.h"
 
 #define PR_DEFAULT_CONFIG "/etc/practicerunner/practicerunner.conf"
 #define PR_DEFAULT_STATE_DIR "/var/lib/practicerunner"
@@ -30,11 +31,6 @@
 #define PR_DEFAULT_AAL2_SESSION 86400
 #define PR_DEFAULT_AAL1_IDLE 1800      /* no laxer than AAL2 on a shared workstation */
 #define PR_DEFAULT_AAL1_SESSION 86400
-
-struct pr_strlist {
-	char **v;
-	size_t n;
-};
 
 struct pr_recovery_conf {
 	struct pr_strlist services;
@@ -67,6 +63,7 @@ struct pr_config {
 	unsigned char (*physical_aaguids)[16];
 	size_t n_physical_aaguids; /* 0: no allow-list */
 	struct pr_strlist exempt;
+	int exempt_line;           /* where exempt was given (0: not given), for roles.c's check */
 	struct pr_strlist owners;  /* user names and "@group" entries */
 	struct pr_strlist admins;
 	long uid_min;              /* 0: UID_MIN from login.defs (accounts.h) */
@@ -79,7 +76,9 @@ struct pr_config {
 /*
  * Load path: it must be a regular file, not a link, owned by a trusted owner
  * (root), not writable by group or others. Unknown keys, invalid values and
- * an owner or admin listed in exempt are errors; eb names file and line.
+ * an owner or admin listed by name in exempt are errors; eb names file and
+ * line. Front ends load with pr_roles_config_load (roles.h), which also
+ * refuses an exempt user who is an owner or admin through an @group.
  */
 int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb);
 
@@ -91,22 +90,5 @@ int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *e
 int pr_config_parse(const char *name, const char *text, size_t len,
     struct pr_config **out, struct pr_errbuf *eb);
 void pr_config_free(struct pr_config **cfg);
-
-/* The module's pam.d options. */
-struct pr_modopts {
-	const char *config;        /* config=FILE (points into argv) */
-	bool debug;
-	bool cue;
-	bool uv_required;          /* uv=required: stricter than policy */
-	int timeout;               /* timeout=N seconds, 0 = policy's */
-	bool opportunistic;
-	bool step_up;              /* step_up: a fresh touch with UV whatever the requirement */
-	bool ssh;                  /* ssh: sshd's gateway, the key from SSH_AUTH_INFO_0 */
-	bool show_status;          /* show_status: tell the prompt who is enrolled (messages only) */
-};
-
-/* Parse pam.d arguments; an unknown or malformed option is an error. */
-int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
-    struct pr_errbuf *eb);
 
 #endif

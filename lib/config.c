@@ -1,7 +1,7 @@
 /*
- * The policy file (libconfuse) and the module's pam.d options, loaded into
- * struct pr_config / struct pr_modopts. Every error names the file and line
- * and fails closed: there is no "use the defaults and carry on".
+ * The policy file (libconfuse), loaded into struct pr_config (the module's
+ * pam.d options are modopts.c's). Every error names the file and line and
+ * fails closed: there is no "use the defaults and carry on".
  *
  * libconfuse keeps its lexer state in globals and its error callback has no
  * user pointer, so parsing runs under one process-wide lock and the callback
@@ -23,9 +23,8 @@
 #include "conf.h"
 #include "config_text.h"
 #include "err.h"
-#include "policy.h"
-#include "roles.h"
 #include "secure_file.h"
+#include "types.h"
 #include "util.h"
 
 #define RP_ID_MAX 255
@@ -127,7 +126,7 @@ static bool service_valid(const char *s)
 	return n > 0 && n <= SERVICE_MAX;
 }
 
-/* ---- enumerations, from policy.c's names -------------------------------------- */
+/* ---- enumerations, from types.c's names --------------------------------------- */
 
 static const struct enum_key {
 	const char *key;
@@ -718,14 +717,12 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 }
 
 /*
- * Literal comparison of names and @groups, then (roles.c) exempt users
- * who are owners or admins through an @group. A group lookup that fails
- * is not an error here; at sign-in roles.c refuses it and never exempts an
- * owner or admin.
+ * Literal comparison of names and @groups. Exempt users who are owners or
+ * admins through an @group are a question for the group database, asked
+ * by pr_roles_config_load (roles.c, a layer above) once the file is loaded.
  */
 static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
 {
-	struct pr_errbuf why = { "" };
 	char s[PR_SHOWN_MAX];
 
 	for (size_t i = 0; i < c->exempt.n; i++) {
@@ -737,9 +734,6 @@ static int exempt_check(const struct parse_ctx *ctx, const struct pr_config *c)
 		    ctx->exempt_line, pr_shown(e, s),
 		    strlist_has(&c->owners, e) ? "owner" : "admin");
 	}
-	if (pr_roles_check_exempt(c, &why) != PR_OK)
-		return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s: owners and admins "
-		    "cannot be exempt", ctx->path, ctx->exempt_line, why.msg);
 	return PR_OK;
 }
 
@@ -801,6 +795,7 @@ static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config
 		pr_fail(ctx->eb, r, "%s: %s", ctx->path, pr_strerror(r));
 		goto fail;
 	}
+	c->exempt_line = ctx->exempt_line;
 	if ((r = exempt_check(ctx, c)) != PR_OK ||
 	    (r = session_check(ctx, &c->session)) != PR_OK)
 		goto fail;

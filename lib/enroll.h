@@ -5,7 +5,7 @@
 #include <fido.h>
 #include <openssl/x509.h>
 
-#include "assert.h"
+#include "assertion.h"
 #include "conf.h"
 #include "store.h"
 

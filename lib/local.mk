@@ -7,7 +7,10 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/textfmt.c lib/textfmt.h \
 	lib/secure_file.c lib/secure_file.h \
 	lib/user_file.c lib/user_file.h \
-	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h lib/modopts.c \
+	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
+	lib/modopts.c lib/modopts.h \
+	lib/types.c lib/types.h \
+	lib/cred.c lib/cred.h \
 	lib/policy.c lib/policy.h \
 	lib/aal.c lib/aal.h \
 	lib/accounts.c lib/accounts.h \
@@ -20,7 +23,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/audit_rate.c lib/audit_rate.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
-	lib/assert.c lib/assert.h \
+	lib/assertion.c lib/assertion.h \
 	lib/enroll.c lib/enroll.h \
 	lib/select.c lib/select.h \
 	lib/invite.c lib/invite.h \

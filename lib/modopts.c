@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "config_text.h"
 #include "err.h"
-
+#include "modopts.h"
 
 static int opt_config(const char *v, struct pr_modopts *o, struct pr_errbuf *eb)
 {

@@ -19,7 +19,7 @@
  *                                         +presence, +verification, +pin (each
  *                                         at most once), possibly empty
  *
- * Public keys become libfido2's raw form, as lib/assert.c expects: ES256
+ * Public keys become libfido2's raw form, as lib/assertion.c expects: ES256
  * x||y (64 bytes; given as 64 bytes or as the 65-byte point 04||x||y),
  * EdDSA 32 bytes, RS256 n||e (256 + 3 bytes); each must be a valid key.
  * A key handle "*" is a resident credential: pam_u2f did not record its
@@ -37,8 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cred.h"
 #include "err.h"
-#include "store.h"
 
 #define PR_PAMU2F_MAX_SIZE (1024 * 1024)
 #define PR_PAMU2F_LABEL "imported from pam_u2f"

@@ -384,6 +384,21 @@ int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb)
 	return PR_OK;
 }
 
+int pr_roles_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb)
+{
+	struct pr_errbuf why = { "" };
+	int r;
+
+	if ((r = pr_config_load(path, out, eb)) != PR_OK)
+		return r;
+	if (pr_roles_check_exempt(*out, &why) == PR_OK)
+		return PR_OK;
+	r = pr_fail(eb, PR_ERR_CONFIG, "%s:%d: %s: owners and admins cannot be exempt",
+	    (*out)->path, (*out)->exempt_line, why.msg);
+	pr_config_free(out);
+	return r;
+}
+
 enum pr_need pr_account_need(const struct pr_config *cfg, enum pr_role role,
     bool exempt, enum pr_account_kind kind)
 {

@@ -40,6 +40,15 @@ int pr_role_resolve(const struct pr_config *cfg, const char *user,
  */
 int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb);
 
+/*
+ * The policy file as every front end loads it: pr_config_load, then
+ * pr_roles_check_exempt, whose refusal reads "<path>:<line of exempt>:
+ * exempt lists 'X', who is an owner through @G: owners and admins cannot
+ * be exempt" (PR_ERR_CONFIG, *out NULL). The loader (layer 1) cannot ask
+ * the group database itself.
+ */
+int pr_roles_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb);
+
 /* What the policy asks of one account. */
 struct pr_user_policy {
 	uid_t uid;

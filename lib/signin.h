@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 #include "accounts.h"
-#include "assert.h"
+#include "assertion.h"
 #include "conf.h"
 #include "err.h"
 #include "policy.h"

@@ -12,8 +12,8 @@
 
 #include <openssl/x509.h>
 
+#include "cred.h"
 #include "sshkey.h"
-#include "store.h"
 
 #define PR_SSHATTEST_MAX (64 * 1024)   /* bytes of an attestation file */
 

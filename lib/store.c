@@ -62,7 +62,11 @@ static int parse_fail(struct parse_err *pe, const char *fmt, ...)
 	return PR_ERR_CORRUPT;
 }
 
-/* ---- names of enumerations: local, because policy.c is a layer above the store */
+/*
+ * ---- names of enumerations in the file. Kept here although types.c now
+ * sits below the store: class_word writes "passkey" for any value that is
+ * not physical, where pr_class_name would write "unknown".
+ */
 
 static const char *class_word(enum pr_class c)
 {
@@ -588,56 +592,6 @@ int pr_store_format(const struct pr_credlist *l, char **out, size_t *out_len)
 	*out = buf;
 	*out_len = len;
 	return PR_OK;
-}
-
-/* ---- lists --------------------------------------------------------------------- */
-
-int pr_cred_copy(struct pr_cred *dst, const struct pr_cred *src)
-{
-	*dst = *src;
-	dst->id = NULL;
-	dst->pubkey = NULL;
-	if (src->id_len > 0 && (dst->id = malloc(src->id_len)) == NULL)
-		goto fail;
-	if (src->pubkey_len > 0 && (dst->pubkey = malloc(src->pubkey_len)) == NULL)
-		goto fail;
-	if (src->id_len > 0)
-		memcpy(dst->id, src->id, src->id_len);
-	if (src->pubkey_len > 0)
-		memcpy(dst->pubkey, src->pubkey, src->pubkey_len);
-	return PR_OK;
-fail:
-	pr_cred_clear(dst);
-	return PR_ERR_NOMEM;
-}
-
-void pr_cred_clear(struct pr_cred *c)
-{
-	if (c == NULL)
-		return;
-	free(c->id);
-	free(c->pubkey);
-	memset(c, 0, sizeof(*c));
-}
-
-void pr_credlist_clear(struct pr_credlist *l)
-{
-	if (l == NULL)
-		return;
-	for (size_t i = 0; i < l->n; i++)
-		pr_cred_clear(&l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
-    const unsigned char *id, size_t id_len)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].id_len == id_len && memcmp(l->v[i].id, id, id_len) == 0)
-			return &l->v[i];
-	return NULL;
 }
 
 /* ---- files ---------------------------------------------------------------------- */

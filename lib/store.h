@@ -9,49 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
-#include "policy.h"
-
-#define PR_CRED_ID_MAX 1024
-#define PR_PUBKEY_MAX 1024
-#define PR_LABEL_MAX 64
-#define PR_MAX_CREDS_PER_USER 64
-#define PR_APP_MAX 255              /* an SSH key's application ("ssh:") */
-
-enum pr_cred_kind { PR_KIND_FIDO = 0, PR_KIND_SSH };
-
-/*
- * For PR_KIND_SSH the id is the SHA-256 of the OpenSSH public key blob (the
- * bytes of its SHA256 fingerprint), and cose_alg, pubkey and app rebuild the
- * key (sshkey.h).
- */
-struct pr_cred {
-	unsigned char *id;          /* credential id */
-	size_t id_len;
-	int cose_alg;               /* COSE_ES256, COSE_EDDSA, COSE_RS256 */
-	unsigned char *pubkey;      /* libfido2 raw form (ES256: x||y, EdDSA: 32 bytes, RS256: n||e) */
-	size_t pubkey_len;
-	enum pr_class cls;
-	enum pr_cred_kind kind;
-	unsigned char aaguid[16];
-	uint8_t flags;              /* authenticator data flags at enrollment */
-	uint32_t sign_count;
-	char fmt[16];               /* attestation format at enrollment */
-	char label[PR_LABEL_MAX + 1];
-	int64_t created;
-	int64_t last_used;          /* 0: never */
-	char app[PR_APP_MAX + 1];   /* PR_KIND_SSH: the key's application; "" for FIDO */
-};
-
-struct pr_credlist {
-	struct pr_cred *v;
-	size_t n;
-};
-
-/* Deep copy; PR_OK or PR_ERR_NOMEM. */
-int pr_cred_copy(struct pr_cred *dst, const struct pr_cred *src);
-void pr_cred_clear(struct pr_cred *c);
-void pr_credlist_clear(struct pr_credlist *l);
+#include "cred.h"
+#include "err.h"
+#include "types.h"
 
 /*
  * Load user's credentials. A user with no file has an empty list (PR_OK).
@@ -136,10 +96,6 @@ int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned ch
  */
 int pr_store_settle_revoked(const char *state_dir, const char *user, struct pr_errbuf *eb);
 
-/* Find by credential id in a list; NULL if absent. */
-const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
-    const unsigned char *id, size_t id_len);
-
 /* Serialise / parse one user's file (exposed for tests and fuzzing). */
 int pr_store_format(const struct pr_credlist *l, char **out, size_t *out_len);
 int pr_store_parse(const char *buf, size_t len, struct pr_credlist *out,
@@ -150,6 +106,5 @@ int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errb
 /* The same for any per-user subdirectory of state_dir ("invites", ...). */
 int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist *out,
     struct pr_errbuf *eb);
-void pr_strlist_clear(struct pr_strlist *l);
 
 #endif

@@ -11,15 +11,6 @@
 #include "store.h"
 #include "util.h"
 
-void pr_strlist_clear(struct pr_strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 static int strlist_push(struct pr_strlist *l, const char *s)
 {
 	char **v;

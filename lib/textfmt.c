@@ -1,4 +1,7 @@
-/* Small text-parsing helpers shared by the strict state-file parsers. */
+/*
+ * Small text-parsing helpers shared by the strict state-file parsers, and
+ * the generator of the Crockford base32 secrets they read back.
+ */
 #include "config.h"
 
 #include <stdarg.h>
@@ -11,8 +14,47 @@
 #include "util.h"
 
 #define CROCKFORD_INPUT_MAX 256            /* longer input is not a code or token */
+#define RANDOM_CHUNK 32                    /* random bytes drawn at a time */
 
 const char pr_crockford_alphabet[33] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/*
+ * One random byte per character, its low 5 bits: 256 is a multiple of 32,
+ * so every character is equally likely and each carries 5 bits.
+ */
+int pr_crockford_random(size_t chars, size_t group, char **out, char *canon)
+{
+	unsigned char rnd[RANDOM_CHUNK];
+	size_t len = chars + (chars > 0 ? (chars - 1) / group : 0);
+	char *t = NULL;
+	size_t o = 0;
+	int r;
+
+	*out = NULL;
+	if ((t = malloc(len + 1)) == NULL)
+		return PR_ERR_NOMEM;
+	for (size_t i = 0; i < chars; i++) {
+		size_t k = i % RANDOM_CHUNK;
+
+		if (k == 0 && (r = pr_random(rnd, sizeof(rnd))) != PR_OK) {
+			pr_secret_free(&t, len + 1);
+			if (canon != NULL)
+				explicit_bzero(canon, chars + 1);
+			return r;
+		}
+		if (i > 0 && i % group == 0)
+			t[o++] = '-';
+		t[o++] = pr_crockford_alphabet[rnd[k] & 0x1f];
+		if (canon != NULL)
+			canon[i] = t[o - 1];
+	}
+	t[o] = '\0';
+	if (canon != NULL)
+		canon[chars] = '\0';
+	explicit_bzero(rnd, sizeof(rnd));
+	*out = t;
+	return PR_OK;
+}
 
 int pr_parse_fail(struct pr_parse_err *pe, const char *fmt, ...)
 {

@@ -2,7 +2,7 @@
  * Small text-parsing helpers shared by the strict state-file parsers
  * (codes.c, token.c, lockout.c): where a parse failed, whole-buffer and
  * header checks, "key=value" fields, plain decimals, exact hex, and
- * Crockford base32 input as people type it.
+ * Crockford base32: random secrets in it, and input as people type it.
  */
 #ifndef PR_TEXTFMT_H
 #define PR_TEXTFMT_H
@@ -48,6 +48,15 @@ bool pr_parse_hex_exact(const char *v, unsigned char *out, size_t len);
 
 /* Crockford's base32 (no I, L, O or U), as generated. */
 extern const char pr_crockford_alphabet[33];
+
+/*
+ * The one generator of secrets people type (recovery codes, invitations,
+ * tickets): chars random characters, 5 bits each, as a malloc'd string in
+ * groups of group (> 0) characters joined by '-' (*out; wipe it with
+ * pr_secret_strfree). canon, chars + 1 bytes or NULL, gets the characters
+ * bare. PR_OK, PR_ERR_NOMEM or PR_ERR_IO; *out is NULL on failure.
+ */
+int pr_crockford_random(size_t chars, size_t group, char **out, char *canon);
 
 /*
  * What a person typed, as the chars characters that were generated: either

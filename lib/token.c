@@ -43,7 +43,6 @@
 #define TOKEN_MAX_SIZE 4096
 #define TOKEN_CHARS 28                     /* 28 x 5 bits = 140 bits */
 #define TOKEN_GROUP 4
-#define TOKEN_TEXT_LEN (TOKEN_CHARS + TOKEN_CHARS / TOKEN_GROUP - 1)
 #define HASH_LEN SHA256_DIGEST_LENGTH
 #define USER_MAX 64                        /* pr_username_valid's limit */
 #define DOMAIN_MAX 63                      /* a kind's hash_domain, at most */
@@ -64,32 +63,6 @@ struct ctx {
 };
 
 /* ---- tokens --------------------------------------------------------------- */
-
-/* 28 random characters in groups of 4; 256 is a multiple of 32, so no bias. */
-static int token_generate(char **out)
-{
-	unsigned char rnd[TOKEN_CHARS];
-	char *t = NULL;
-	size_t o = 0;
-	int r;
-
-	*out = NULL;
-	if ((t = malloc(TOKEN_TEXT_LEN + 1)) == NULL)
-		return PR_ERR_NOMEM;
-	if ((r = pr_random(rnd, sizeof(rnd))) != PR_OK) {
-		free(t);
-		return r;
-	}
-	for (size_t i = 0; i < TOKEN_CHARS; i++) {
-		if (i > 0 && i % TOKEN_GROUP == 0)
-			t[o++] = '-';
-		t[o++] = pr_crockford_alphabet[rnd[i] & 0x1f];
-	}
-	t[o] = '\0';
-	explicit_bzero(rnd, sizeof(rnd));
-	*out = t;
-	return PR_OK;
-}
 
 /* SHA-256 of domain, NUL, user, NUL, canonical token (user is <= 64 bytes). */
 static void token_hash(const struct pr_token_kind *k, const char *user, const char *canon,
@@ -376,7 +349,7 @@ int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
 	if ((r = ctx_open(&c, state_dir, user, true, true, eb)) != PR_OK ||
 	    (r = check_replaceable(&c, eb)) != PR_OK)
 		goto fail;
-	if ((r = token_generate(&t)) != PR_OK) {
+	if ((r = pr_crockford_random(TOKEN_CHARS, TOKEN_GROUP, &t, NULL)) != PR_OK) {
 		pr_fail(eb, r, "cannot make a token: %s", pr_strerror(r));
 		goto fail;
 	}

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "policy.h"
+#include "types.h"
 #include "util.h"
 
 #define PR_VERIFY_REQ_MAX 4096

@@ -8,8 +8,9 @@
 
 #include <security/pam_modules.h>
 
-#include "assert.h"
+#include "assertion.h"
 #include "conf.h"
+#include "modopts.h"
 #include "policy.h"
 #include "signin.h"
 #include "store.h"

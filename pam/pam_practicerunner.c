@@ -87,7 +87,7 @@ static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
 			    "practicerunner-verify reads %s", __func__, PR_DEFAULT_CONFIG);
 		return PR_OK;
 	}
-	if ((r = pr_config_load(tx->opts.config != NULL ? tx->opts.config :
+	if ((r = pr_roles_config_load(tx->opts.config != NULL ? tx->opts.config :
 	    PR_DEFAULT_CONFIG, &tx->cfg, &eb)) != PR_OK) {
 		pam_syslog(pamh, LOG_ERR, "policy not loaded, denying: %s", eb.msg);
 		return PR_ERR_CONFIG;   /* unsafe or invalid: a configuration error either way */

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "err.h"
 #include "fuzz.h"
+#include "modopts.h"
 #include "sshauthinfo.h"
 
 /* Up to 16 space-separated arguments, as PAM hands them to the module. */

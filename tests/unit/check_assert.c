@@ -7,7 +7,7 @@
 
 #include <openssl/x509.h>
 
-#include "assert.h"
+#include "assertion.h"
 #include "attest.h"
 #include "vectors.h"
 #include "testlib.h"

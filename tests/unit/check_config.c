@@ -15,7 +15,9 @@
 
 #include "conf.h"
 #include "err.h"
+#include "modopts.h"
 #include "policy.h"
+#include "roles.h"
 #include "testlib.h"
 
 /*
@@ -57,7 +59,7 @@ static void assert_fails(int err, const char *expect)
 	struct pr_errbuf eb = { "" };
 	struct pr_config *cfg = (struct pr_config *)&eb;  /* must be reset to NULL */
 
-	ck_assert_int_eq(pr_config_load(conf_path, &cfg, &eb), err);
+	ck_assert_int_eq(pr_roles_config_load(conf_path, &cfg, &eb), err);
 	ck_assert_ptr_null(cfg);
 	assert_msg(&eb, expect);
 }
@@ -66,7 +68,7 @@ static struct pr_config *load_ok(void)
 {
 	struct pr_errbuf eb = { "" };
 	struct pr_config *cfg = NULL;
-	int r = pr_config_load(conf_path, &cfg, &eb);
+	int r = pr_roles_config_load(conf_path, &cfg, &eb);
 
 	ck_assert_msg(r == PR_OK, "load failed (%d): %s", r, eb.msg);
 	ck_assert_ptr_nonnull(cfg);
@@ -302,7 +304,7 @@ START_TEST(nothing_on_stderr)
 		struct pr_config *cfg = NULL;
 		size_t len = bad_rows[i].len != 0 ? bad_rows[i].len : strlen(bad_rows[i].text);
 		test_write_file(conf_path, bad_rows[i].text, len, 0644);
-		(void)pr_config_load(conf_path, &cfg, &eb);
+		(void)pr_roles_config_load(conf_path, &cfg, &eb);
 		pr_config_free(&cfg);
 	}
 	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);

@@ -1,6 +1,6 @@
 /*
- * Unit tests of lib/policy.c against expectations written out by hand from
- * doc/ARCHITECTURE.md §2.1, not computed: every combination of the two settings,
+ * Unit tests of lib/policy.c (and the names in lib/types.c) against
+ * expectations written out by hand from doc/ARCHITECTURE.md §2.1, not computed: every combination of the two settings,
  * the three roles and exemption, and what each credential class satisfies.
  */
 #include "config.h"

@@ -1,4 +1,7 @@
-/* Unit tests of lib/util.c: encodings, user names, AAGUIDs, key ids. */
+/*
+ * Unit tests of lib/util.c: encodings, user names, AAGUIDs, key ids; and
+ * lib/textfmt.c's generator of Crockford base32 secrets.
+ */
 #include "config.h"
 
 #include <check.h>
@@ -7,6 +10,7 @@
 
 #include "digest.h"
 #include "err.h"
+#include "textfmt.h"
 #include "util.h"
 #include "testlib.h"
 
@@ -306,6 +310,40 @@ START_TEST(random_differs)
 }
 END_TEST
 
+/* The shapes in use (codes 16/4, tokens 28/4), one past a 32-byte draw, odd groups. */
+static const struct { size_t chars, group; } crockford_rows[] = {
+	{ 16, 4 }, { 28, 4 }, { 40, 4 }, { 5, 2 }, { 3, 3 }, { 1, 4 },
+};
+
+START_TEST(crockford_random_form)
+{
+	size_t chars = crockford_rows[_i].chars, group = crockford_rows[_i].group;
+	char canon[64], again[64], *t = NULL, *u = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(pr_crockford_random(chars, group, &t, canon), PR_OK);
+	ck_assert_uint_eq(strlen(t), chars + (chars - 1) / group);
+	ck_assert_uint_eq(strlen(canon), chars);
+	for (size_t o = 0; t[o] != '\0'; o++) {
+		if ((o + 1) % (group + 1) == 0) {
+			ck_assert_int_eq(t[o], '-');
+			continue;
+		}
+		ck_assert_ptr_nonnull(strchr(pr_crockford_alphabet, t[o]));
+		ck_assert_int_eq(t[o], canon[n++]);
+	}
+	ck_assert_uint_eq(n, chars);
+	ck_assert(pr_crockford_normalise(t, again, chars));
+	ck_assert_str_eq(again, canon);
+	ck_assert_int_eq(pr_crockford_random(chars, group, &u, NULL), PR_OK);
+	if (chars >= 16)
+		ck_assert_str_ne(t, u);
+	pr_secret_strfree(&t);
+	pr_secret_strfree(&u);
+	ck_assert_ptr_null(t);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -327,6 +365,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, ct_equal);
 	tcase_add_test(tc, secret_free_nulls);
 	tcase_add_test(tc, random_differs);
+	tcase_add_loop_test(tc, crockford_random_form, 0, NROWS(crockford_rows));
 	suite_add_tcase(s, tc);
 	return s;
 }

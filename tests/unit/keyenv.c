@@ -12,6 +12,7 @@
 #include "attest.h"
 #include "enroll.h"
 #include "err.h"
+#include "roles.h"
 #include "softkey.h"
 #include "testlib.h"
 #include "transport.h"
@@ -82,7 +83,7 @@ void keyenv_policy(const char *key, const char *physical, const char *uv, const 
 	ck_assert(n > 0 && (size_t)n < sizeof(text));
 	test_write_file(ke.conf, text, (size_t)n, 0644);
 	pr_config_free(&ke.cfg);
-	ck_assert_msg(pr_config_load(ke.conf, &ke.cfg, &eb) == PR_OK, "policy: %s", eb.msg);
+	ck_assert_msg(pr_roles_config_load(ke.conf, &ke.cfg, &eb) == PR_OK, "policy: %s", eb.msg);
 }
 
 const char *keyenv_device(const char *name, const char *profile, const char *pin)

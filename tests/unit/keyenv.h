@@ -4,7 +4,7 @@
  * directory owned by the tester holding the policy file, the state
  * directory, the audit log and softkey devices (tests/softkey), which the
  * softkey transport finds through PRACTICERUNNER_SOFTKEY. The policy is
- * loaded with pr_config_load, as the module loads it: its owner check
+ * loaded with pr_roles_config_load, as the module loads it: its owner check
  * accepts the effective uid, so the tester's own file passes.
  *
  * Accounts are ones every Debian and RPM system has, with uid_min = 1 so

@@ -12,7 +12,7 @@
 #include <fido/es256.h>
 #include <fido/rs256.h>
 
-#include "assert.h"
+#include "assertion.h"
 #include "select.h"
 #include "util.h"
 

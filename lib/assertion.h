@@ -3,8 +3,8 @@
  * credentials: rpIdHash, UP, UV (from the signed authenticator data),
  * signature, and the sign-counter rule.
  */
-#ifndef PR_ASSERT_H
-#define PR_ASSERT_H
+#ifndef PR_ASSERTION_H
+#define PR_ASSERTION_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 
 #include <fido.h>
 
+#include "cred.h"
 #include "err.h"
-#include "store.h"
 #include "transport.h"
 
 /* Callbacks to the caller's user interface (PAM conversation, terminal). */

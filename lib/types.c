@@ -1,0 +1,94 @@
+/*
+ * The names of the shared vocabulary (types.h), as the policy file, audit
+ * records and messages spell them, and the string list's release.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "types.h"
+
+/* Enum-indexed name tables; out-of-range values read "unknown". */
+static const char *name_at(const char *const *names, size_t n, int v)
+{
+	if (v < 0 || (size_t)v >= n)
+		return "unknown";
+	return names[v];
+}
+
+#define NAME_AT(table, v) name_at((table), sizeof(table) / sizeof((table)[0]), (int)(v))
+
+static const char *const role_names[] = {
+	[PR_ROLE_STAFF] = "staff", [PR_ROLE_ADMIN] = "admin", [PR_ROLE_OWNER] = "owner",
+};
+static const char *const class_names[] = {
+	[PR_CLASS_PASSKEY] = "passkey", [PR_CLASS_PHYSICAL] = "physical",
+};
+static const char *const need_names[] = {
+	[PR_NEED_NONE] = "none", [PR_NEED_ANY_KEY] = "security-key",
+	[PR_NEED_PHYSICAL] = "physical-key",
+};
+static const char *const uv_names[] = {
+	[PR_UV_DISCOURAGED] = "discouraged", [PR_UV_PREFERRED] = "preferred",
+	[PR_UV_REQUIRED] = "required",
+};
+static const char *const require_key_names[] = {
+	[PR_REQ_KEY_NONE] = "none", [PR_REQ_KEY_ALL_USERS] = "all-users",
+};
+static const char *const require_physical_names[] = {
+	[PR_REQ_PHYS_NONE] = "none", [PR_REQ_PHYS_OWNERS] = "owners",
+	[PR_REQ_PHYS_ALL_USERS] = "all-users",
+};
+
+const char *pr_role_name(enum pr_role r)
+{
+	return NAME_AT(role_names, r);
+}
+
+const char *pr_class_name(enum pr_class c)
+{
+	return NAME_AT(class_names, c);
+}
+
+const char *pr_need_name(enum pr_need n)
+{
+	return NAME_AT(need_names, n);
+}
+
+const char *pr_uv_name(enum pr_uv u)
+{
+	return NAME_AT(uv_names, u);
+}
+
+const char *pr_require_key_name(enum pr_require_key k)
+{
+	return NAME_AT(require_key_names, k);
+}
+
+const char *pr_require_physical_name(enum pr_require_physical k)
+{
+	return NAME_AT(require_physical_names, k);
+}
+
+int pr_class_parse(const char *s, enum pr_class *out)
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "physical") == 0)
+		*out = PR_CLASS_PHYSICAL;
+	else if (strcmp(s, "passkey") == 0)
+		*out = PR_CLASS_PASSKEY;
+	else
+		return -1;
+	return 0;
+}
+
+void pr_strlist_clear(struct pr_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
