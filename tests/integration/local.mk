@@ -73,6 +73,7 @@ INTEGRATION_TESTS = \
 	tests/integration/audit_flood.sh \
 	tests/integration/lock_freeze.sh \
 	tests/integration/freeze_audit.sh \
+	tests/integration/prompt_su.sh \
 	tests/integration/audit_intent.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
