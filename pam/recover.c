@@ -326,12 +326,13 @@ static void rec_new_codes(struct rec *x)
 
 /* ---- the flows ------------------------------------------------------------------------- */
 
-static int rec_run(struct rec *x)
+/* After the ticket: one code, the new key, its record, new codes. */
+static int rec_after_ticket(struct rec *x)
 {
 	struct pr_cred cred = { 0 };
 	int r;
 
-	if ((r = rec_ticket(x)) != PR_OK || (r = rec_code(x)) != PR_OK)
+	if ((r = rec_code(x)) != PR_OK)
 		return r;
 	if ((r = rec_make(x, &cred)) != PR_OK) {
 		explain_enroll_failure(x, r);
@@ -345,6 +346,26 @@ static int rec_run(struct rec *x)
 	rec_new_codes(x);
 done:
 	pr_cred_clear(&cred);
+	return r;
+}
+
+static int rec_run(struct rec *x)
+{
+	int r;
+
+	if ((r = rec_ticket(x)) != PR_OK)
+		return r;
+	return rec_after_ticket(x);
+}
+
+/* What a recovery that was entered ends as: a cancel is the key's failure again. */
+static int rec_outcome(struct pam_tx *tx, int r, int failure)
+{
+	if (r == PR_ERR_CANCELLED)
+		return failure;
+	tx->explained = true;
+	if (r == PR_OK)
+		tx->s.method = "recovery-code";
 	return r;
 }
 
@@ -399,12 +420,7 @@ static int recover_told(struct pam_tx *tx, int failure)
 	tx->s.used = NULL;        /* the failed attempt's key is not this sign-in's evidence */
 	r = rec_run(&x);
 	pr_secret_strfree(&x.ticket);
-	if (r == PR_ERR_CANCELLED)
-		return failure;
-	tx->explained = true;
-	if (r == PR_OK)
-		tx->s.method = "recovery-code";
-	return r;
+	return rec_outcome(tx, r, failure);
 }
 
 /* ---- the same offer for everyone (doc/ARCHITECTURE.md §4.7) ----------------------------- */
@@ -472,7 +488,6 @@ static int uniform_ticket(struct rec *x, int answered)
 static int recover_uniform(struct pam_tx *tx, int failure)
 {
 	struct rec x = { .tx = tx };
-	struct pr_cred cred = { 0 };
 	int r;
 
 	if ((r = pam_tx_secret(tx, TICKET_PROMPT, SECRET_MAX, &x.ticket)) == PR_ERR_CANCELLED) {
@@ -486,27 +501,9 @@ static int recover_uniform(struct pam_tx *tx, int failure)
 	}
 	/* The ticket is checked: from here on the words may be the account's own. */
 	tx->s.used = NULL;
-	if ((r = rec_code(&x)) != PR_OK)
-		goto done;
-	if ((r = rec_make(&x, &cred)) != PR_OK) {
-		explain_enroll_failure(&x, r);
-		goto done;
-	}
-	if ((r = rec_commit(&x, &cred)) != PR_OK)
-		goto done;
-	pam_tx_info(tx, "Recovery complete: your new security key is enrolled.%s",
-	    tx->s.creds.n > 0 ? " Your earlier keys are still enrolled; if one was lost or "
-	    "stolen, ask your administrator to remove it now." : "");
-	rec_new_codes(&x);
-done:
-	pr_cred_clear(&cred);
+	r = rec_after_ticket(&x);
 	pr_secret_strfree(&x.ticket);
-	if (r == PR_ERR_CANCELLED)
-		return failure;
-	tx->explained = true;
-	if (r == PR_OK)
-		tx->s.method = "recovery-code";
-	return r;
+	return rec_outcome(tx, r, failure);
 }
 
 int pam_tx_recover(struct pam_tx *tx, int failure)
