@@ -14,18 +14,18 @@ layer_of() {
 	case ${1#lib/} in
 	err.[ch] | types.[ch] | cred.[ch] | util.[ch] | textfmt.[ch] | secure_file.[ch] | config_text.[ch] | \
 	transport.h | transport_hid.c | select.[ch] | assertion.[ch] | attest.[ch] | \
-	anchors.c | sshkey.[ch] | sshattest.[ch] | sshauthinfo.[ch] | verify_proto.[ch] | \
+	anchors.c | ssh/sshkey.[ch] | ssh/sshattest.[ch] | ssh/sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
 	digest.[ch])
 		echo 0 ;;
 	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
-	ticket.[ch] | codes.[ch] | lockout.[ch] | sshchallenge.[ch] | audit.[ch] | \
+	ticket.[ch] | codes.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | \
 	conf.h | config.c | modopts.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
-	enroll.[ch] | sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
-	signin_ssh.c)
+	enroll.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
+	ssh/signin_ssh.c)
 		echo 2 ;;
 	pam/* | helpers/*)
 		echo 3 ;;
@@ -35,10 +35,12 @@ layer_of() {
 }
 
 # Where an included name lives: the including file's own directory first
-# (helpers/ and pam/ headers), then lib/, as -iquote searches.
+# (helpers/ and pam/ headers), then lib/, then helpers/ for the helpers'
+# subfolders, as -iquote searches.
 resolve() {
 	if [ -f "${1%/*}/$2" ]; then echo "${1%/*}/$2"
 	elif [ -f "lib/$2" ]; then echo "lib/$2"
+	elif [ "${1#helpers/}" != "$1" ] && [ -f "helpers/$2" ]; then echo "helpers/$2"
 	else echo "?/$2"; fi
 }
 
@@ -46,7 +48,7 @@ includes() {
 	sed -n 's/^#include "\(.*\)"/\1/p' "$1" | grep -v -x 'config.h'
 }
 
-files=$(ls lib/*.h lib/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c)
+files=$(ls lib/*.h lib/*.c lib/ssh/*.h lib/ssh/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
 for f in $files; do
 	[ "$(layer_of "$f")" = "?" ] && echo "include-graph.sh: $f has no layer: add it" >&2
 done
@@ -85,9 +87,9 @@ done
 echo
 echo "The headers of lib/:"
 echo
-table $(ls lib/*.h)
+table $(ls lib/*.h lib/ssh/*.h)
 echo
 echo "The other files (what each .c and each front-end header includes):"
 echo
-table $(ls lib/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c)
+table $(ls lib/*.c lib/ssh/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
 exit 0

@@ -17,7 +17,7 @@
  * print in the publickey step, before PAM, so the module never sees it;
  * here, when the offered key is not among the lines printed (whatever the
  * reason), one record "ssh-key-offer" says so: the verdict the module
- * would give (lib/signin_ssh.c, the same code), the key's fingerprint and
+ * would give (lib/ssh/signin_ssh.c, the same code), the key's fingerprint and
  * the client's address, read from the TCP connection of our parent,
  * sshd's monitor for this connection (lib/procpeer.c), since OpenSSH 9.2
  * has no token for it. A key that is printed is not recorded: sshd checks
@@ -55,7 +55,7 @@
 #include "procpeer.h"
 #include "roles.h"
 #include "signin.h"
-#include "sshkey.h"
+#include "ssh/sshkey.h"
 #include "store.h"
 #include "util.h"
 

@@ -18,7 +18,7 @@
 #include "cli.h"
 #include "err.h"
 #include "roles.h"
-#include "sshenroll.h"
+#include "ssh/sshenroll.h"
 #include "transport.h"
 #include "util.h"
 

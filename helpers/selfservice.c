@@ -11,7 +11,7 @@
 
 #include "secure_file.h"
 #include "selfservice.h"
-#include "sshenroll.h"
+#include "ssh/sshenroll.h"
 #include "util.h"
 
 #define TEMP_TEMPLATE "/tmp/practicerunner-ssh-challenge.XXXXXX"

@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "roles.h"
 #include "setuid.h"
-#include "sshenroll.h"
+#include "ssh/sshenroll.h"
 #include "store.h"
 #include "util.h"
 

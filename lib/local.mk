@@ -32,7 +32,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/ticket.c lib/ticket.h \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
-	lib/signin.c lib/signin.h lib/signin_ssh.c \
+	lib/signin.c lib/signin.h lib/ssh/signin_ssh.c \
 	lib/procpeer.c lib/procpeer.h \
 	lib/proc_control.c lib/proc_control.h \
 	lib/verify_proto.c lib/verify_proto.h \
@@ -41,11 +41,11 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/lifecycle.c lib/lifecycle.h \
 	lib/coverage.c lib/coverage.h lib/coverage_scope.c \
 	lib/pamu2f.c lib/pamu2f.h \
-	lib/sshkey.c lib/sshkey.h \
-	lib/sshattest.c lib/sshattest.h \
-	lib/sshchallenge.c lib/sshchallenge.h \
-	lib/sshenroll.c lib/sshenroll.h \
-	lib/sshauthinfo.c lib/sshauthinfo.h \
+	lib/ssh/sshkey.c lib/ssh/sshkey.h \
+	lib/ssh/sshattest.c lib/ssh/sshattest.h \
+	lib/ssh/sshchallenge.c lib/ssh/sshchallenge.h \
+	lib/ssh/sshenroll.c lib/ssh/sshenroll.h \
+	lib/ssh/sshauthinfo.c lib/ssh/sshauthinfo.h \
 	lib/transport.h
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)

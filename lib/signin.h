@@ -16,7 +16,7 @@
 #include "conf.h"
 #include "err.h"
 #include "policy.h"
-#include "sshkey.h"
+#include "ssh/sshkey.h"
 #include "store.h"
 
 struct pr_audit_intent;

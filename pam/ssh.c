@@ -3,7 +3,7 @@
  * (AuthenticationMethods publickey,keyboard-interactive). It talks to no
  * local key: sshd already verified the user's FIDO SSH key in the
  * publickey step and names it in SSH_AUTH_INFO_0 in the PAM environment
- * (lib/sshauthinfo.c parses it, lib/signin_ssh.c decides). The messages
+ * (lib/ssh/sshauthinfo.c parses it, lib/ssh/signin_ssh.c decides). The messages
  * below speak of SSH keys, as the user at the ssh client sees them.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * SSH attestation files, ssh-sk-attest-v01 (lib/sshattest.c): the parse,
+ * SSH attestation files, ssh-sk-attest-v01 (lib/ssh/sshattest.c): the parse,
  * and for a parsed file the whole check against a key (the certificate
  * chain to the vectors' roots, the statement, the authData, the key match)
  * with the fixtures' challenge. Input: the key's public key line, "\n",
@@ -15,8 +15,8 @@
 #include "err.h"
 #include "fuzz.h"
 #include "fuzz_anchors.h"
-#include "sshattest.h"
-#include "sshkey.h"
+#include "ssh/sshattest.h"
+#include "ssh/sshkey.h"
 
 /* tests/data/ssh/challenge: what the fixtures were made with. */
 static const unsigned char challenge[32] = {

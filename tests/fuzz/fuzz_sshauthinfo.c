@@ -1,5 +1,5 @@
 /*
- * SSH_AUTH_INFO_0 (lib/sshauthinfo.c): pr_sshauth_parse on the variable's
+ * SSH_AUTH_INFO_0 (lib/ssh/sshauthinfo.c): pr_sshauth_parse on the variable's
  * text; and the module's pam.d options (lib/modopts.c) split from the same
  * bytes, as sshd and an administrator are the two other sources of text
  * the module reads.
@@ -12,7 +12,7 @@
 #include "err.h"
 #include "fuzz.h"
 #include "modopts.h"
-#include "sshauthinfo.h"
+#include "ssh/sshauthinfo.h"
 
 /* Up to 16 space-separated arguments, as PAM hands them to the module. */
 static void fuzz_modopts(const uint8_t *data, size_t size)

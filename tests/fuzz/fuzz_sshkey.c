@@ -1,5 +1,5 @@
 /*
- * OpenSSH FIDO public keys (lib/sshkey.c): the input as a key line and as
+ * OpenSSH FIDO public keys (lib/ssh/sshkey.c): the input as a key line and as
  * a decoded blob. A key that parses must print (authorized_keys form), read
  * back to the same blob, and rebuild from what the store keeps of it.
  */
@@ -10,7 +10,7 @@
 
 #include "err.h"
 #include "fuzz.h"
-#include "sshkey.h"
+#include "ssh/sshkey.h"
 
 static void same_key(const struct pr_sshkey *k)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/signin_ssh.c, the SSH gateway decision (module option
+ * Unit tests of lib/ssh/signin_ssh.c, the SSH gateway decision (module option
  * ssh): SSH_AUTH_INFO_0 as sshd sets it, against SSH security keys
  * enrolled with their ssh-keygen attestation (tests/data/ssh, made with the
  * softkey), without root (keyenv.h). Each case checks the verdict and the
@@ -15,7 +15,7 @@
 #include "attest.h"
 #include "err.h"
 #include "signin.h"
-#include "sshenroll.h"
+#include "ssh/sshenroll.h"
 #include "store.h"
 #include "keyenv.h"
 #include "testlib.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/sshattest.c with real attestation files written by
+ * Unit tests of lib/ssh/sshattest.c with real attestation files written by
  * ssh-keygen through the softkey provider (tests/data/ssh): ed25519-sk and
  * ecdsa-sk from every profile, classified as FIDO keys are; then every way
  * a file or its verification can be wrong.
@@ -16,8 +16,8 @@
 #include <openssl/x509.h>
 
 #include "err.h"
-#include "sshattest.h"
-#include "sshkey.h"
+#include "ssh/sshattest.h"
+#include "ssh/sshkey.h"
 #include "testlib.h"
 
 #define DATA TOP_SRCDIR "/tests/data/ssh/"

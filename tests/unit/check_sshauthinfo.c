@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/sshauthinfo.c: SSH_AUTH_INFO_0 as OpenSSH writes it
+ * Unit tests of lib/ssh/sshauthinfo.c: SSH_AUTH_INFO_0 as OpenSSH writes it
  * (auth2.c auth2_update_session_info), with real keys from tests/data/ssh,
  * every malformed form refused, and a mutation run: no input may crash
  * the parser or leave a half-filled result.
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "err.h"
-#include "sshauthinfo.h"
-#include "sshkey.h"
+#include "ssh/sshauthinfo.h"
+#include "ssh/sshkey.h"
 #include "testlib.h"
 
 #define DATA TOP_SRCDIR "/tests/data/ssh/"

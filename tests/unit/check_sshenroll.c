@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/sshenroll.c, the SSH key enrollment steps the admin
+ * Unit tests of lib/ssh/sshenroll.c, the SSH key enrollment steps the admin
  * tool and the setuid helper share: which key files are accepted, the
  * credential made from a real ssh-keygen key and attestation
  * (tests/data/ssh), and the audit detail naming the key.
@@ -14,7 +14,7 @@
 #include <openssl/pem.h>
 
 #include "err.h"
-#include "sshenroll.h"
+#include "ssh/sshenroll.h"
 #include "testlib.h"
 
 #define DATA TOP_SRCDIR "/tests/data/ssh/"

@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/sshkey.c: real FIDO SSH keys made by ssh-keygen with the
+ * Unit tests of lib/ssh/sshkey.c: real FIDO SSH keys made by ssh-keygen with the
  * softkey provider (tests/data/ssh, make-fixtures.sh), their fingerprints
  * as ssh-keygen -l prints them, authorized_keys lines, and every kind of
  * malformed or foreign key refused.
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "sshkey.h"
+#include "ssh/sshkey.h"
 #include "testlib.h"
 
 #define DATA TOP_SRCDIR "/tests/data/ssh/"

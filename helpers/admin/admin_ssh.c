@@ -17,7 +17,7 @@
 #include "lifecycle.h"
 #include "roles.h"
 #include "secure_file.h"
-#include "sshenroll.h"
+#include "ssh/sshenroll.h"
 #include "transport.h"
 #include "util.h"
 

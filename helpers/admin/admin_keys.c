@@ -12,7 +12,7 @@
 #include "enroll.h"
 #include "lifecycle.h"
 #include "roles.h"
-#include "sshkey.h"
+#include "ssh/sshkey.h"
 #include "transport.h"
 #include "util.h"
 
