@@ -202,7 +202,6 @@ static void enroll_pool_user(const struct pr_config *cfg, const char *user, cons
 	struct pr_errbuf eb = { "" };
 	struct pr_cred cred;
 	X509_STORE *anchors = NULL;
-	char why[256] = "";
 	int r;
 
 	memset(&cred, 0, sizeof(cred));
@@ -214,9 +213,9 @@ static void enroll_pool_user(const struct pr_config *cfg, const char *user, cons
 	struct pr_enroll_opts o = { .cfg = cfg, .user = user, .label = "bench",
 	    .anchors = anchors };
 	if ((r = pr_devices_open(&devs)) != PR_OK ||
-	    (r = pr_enroll_make(&devs, &o, &none, &ui, &cred, why, sizeof(why))) != PR_OK ||
+	    (r = pr_enroll_make(&devs, &o, &none, &ui, &cred, NULL, &eb)) != PR_OK ||
 	    (r = pr_store_add(cfg->state_dir, user, &cred, &eb)) != PR_OK)
-		bench_die("enrolling %s: %s %s %s", user, pr_strerror(r), eb.msg, why);
+		bench_die("enrolling %s: %s %s", user, pr_strerror(r), eb.msg);
 	pr_devices_close(&devs);
 	pr_cred_clear(&cred);
 	X509_STORE_free(anchors);

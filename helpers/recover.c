@@ -354,10 +354,11 @@ static int enroll_replacement(struct recover_ctx *x)
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
 	X509_STORE *anchors = NULL;
-	char why[256] = "", kid[PR_KEYID_LEN + 1];
+	struct pr_class_reason reason = { "" };
+	char kid[PR_KEYID_LEN + 1];
 	struct ss_make m = {
 		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
-		.cred = &cred, .why = why, .why_len = sizeof(why),
+		.cred = &cred, .reason = &reason,
 	};
 	int r;
 
@@ -370,7 +371,7 @@ static int enroll_replacement(struct recover_ctx *x)
 	m.anchors = anchors;
 	fprintf(stderr, "Now touch your new physical security key to enroll it.\n");
 	r = ss_make_credential(x->suid, &m);
-	ss_clean_text(why);
+	ss_clean_text(reason.text);
 	if (r != PR_OK) {
 		audit(x, "enroll", r, NULL, NULL, "recovery");
 		explain_enroll_failure(x, r);
@@ -380,14 +381,15 @@ static int enroll_replacement(struct recover_ctx *x)
 		r = PR_ERR_CLASS;
 		audit(x, "enroll", r, NULL, &cred, "recovery, refused by policy");
 		say(x, "refused: this key is a passkey (%s). Recovery must restore a physical "
-		    "security key, as your sign-in policy requires.", why);
+		    "security key, as your sign-in policy requires.", reason.text);
 		explain_enroll_failure(x, r);
 		goto done;
 	}
 	if ((r = commit_key(x, &cred)) != PR_OK)
 		goto done;
 	pr_keyid(cred.id, cred.id_len, kid);
-	printf("Recovery complete. Enrolled key %s: %s (%s).\n", kid, pr_class_name(cred.cls), why);
+	printf("Recovery complete. Enrolled key %s: %s (%s).\n", kid, pr_class_name(cred.cls),
+	    reason.text);
 	if (x->creds.n > 0)
 		printf("Your earlier keys are still enrolled. If one was lost or stolen, ask your "
 		    "administrator to remove it now.\n");

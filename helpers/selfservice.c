@@ -222,7 +222,7 @@ static int dev_make(const struct pr_devices *devs, void *arg)
 	struct pr_ui ui;
 
 	cli_ui(&ui);
-	return pr_enroll_make(devs, &o, m->creds, &ui, m->cred, m->why, m->why_len);
+	return pr_enroll_make(devs, &o, m->creds, &ui, m->cred, m->reason, NULL);
 }
 
 int ss_make_credential(struct suid *s, struct ss_make *m)

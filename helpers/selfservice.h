@@ -79,8 +79,7 @@ struct ss_make {
 	const struct pr_credlist *creds;  /* enrolled keys: excluded from the new credential */
 	X509_STORE *anchors;
 	struct pr_cred *cred;
-	char *why;
-	size_t why_len;
+	struct pr_class_reason *reason;   /* why the key got its class */
 };
 
 /* Device I/O with the caller's rights: open the attached keys, run fn, close them. */

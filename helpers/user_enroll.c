@@ -387,10 +387,10 @@ static int run_enroll(struct enroll_ctx *x)
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
 	X509_STORE *anchors = NULL;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 	struct ss_make m = {
 		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
-		.cred = &cred, .why = why, .why_len = sizeof(why),
+		.cred = &cred, .reason = &reason,
 	};
 	int r;
 
@@ -401,7 +401,7 @@ static int run_enroll(struct enroll_ctx *x)
 	m.anchors = anchors;
 	fprintf(stderr, "Now touch the new security key to enroll it.\n");
 	r = ss_make_credential(x->suid, &m);
-	ss_clean_text(why);
+	ss_clean_text(reason.text);
 	if (r != PR_OK) {
 		explain_device(x, r);
 		ue_audit(x, "enroll", r, NULL, x->proof);
@@ -411,12 +411,12 @@ static int run_enroll(struct enroll_ctx *x)
 		r = PR_ERR_CLASS;
 		say(x, "refused: this key is a passkey (%s), but your sign-in policy requires a "
 		    "physical security key, so it could not sign you in. Enroll a physical "
-		    "security key instead.", why);
+		    "security key instead.", reason.text);
 		ue_audit(x, "enroll", r, &cred, "refused by policy");
 		goto done;
 	}
 	if ((r = ue_commit_enroll(x, &cred)) == PR_OK)
-		enroll_report(x, &cred, why);
+		enroll_report(x, &cred, reason.text);
 done:
 	X509_STORE_free(anchors);
 	pr_cred_clear(&cred);

@@ -77,17 +77,18 @@ struct class_policy {
 	size_t n_aaguids;
 };
 
-static void say(char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void reason_say(struct pr_class_reason *reason, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static void say(char *why, size_t why_len, const char *fmt, ...)
+/* The class's reason, for people (reason may be NULL). */
+static void reason_say(struct pr_class_reason *reason, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (why == NULL || why_len == 0)
+	if (reason == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
+	vsnprintf(reason->text, sizeof(reason->text), fmt, ap);
 	va_end(ap);
 }
 
@@ -289,35 +290,32 @@ fail:
 
 /* authData is for this rp id, with user presence, and a key type we support. */
 static int authdata_check(const struct pr_attest_input *in,
-    struct authdata_info *ad, char *why, size_t why_len)
+    struct authdata_info *ad, struct pr_errbuf *eb)
 {
 	unsigned char h[RPID_HASH_LEN];
 	unsigned int hlen = 0;
 
 	if (authdata_walk(in->authdata, in->authdata_len, ad) != PR_OK) {
-		say(why, why_len, "malformed authenticator data");
-		return PR_ERR_ATTESTATION;
+		return pr_fail(eb, PR_ERR_ATTESTATION, "malformed authenticator data");
 	}
 	if (EVP_Digest(in->rp_id, strlen(in->rp_id), h, &hlen, EVP_sha256(),
 	    NULL) != 1 || hlen != sizeof(h))
 		return PR_ERR_NOMEM;
 	if (CRYPTO_memcmp(h, in->authdata, sizeof(h)) != 0) {
-		say(why, why_len, "rpIdHash does not match rp id '%s'", in->rp_id);
-		return PR_ERR_ATTESTATION;
+		return pr_fail(eb, PR_ERR_ATTESTATION, "rpIdHash does not match rp id '%s'",
+		    in->rp_id);
 	}
 	if ((ad->flags & AD_FLAG_UP) == 0) {
-		say(why, why_len, "user presence flag not set");
-		return PR_ERR_UP_MISSING;
+		return pr_fail(eb, PR_ERR_UP_MISSING, "user presence flag not set");
 	}
 	if (ad->key_alg != COSE_ES256 && ad->key_alg != COSE_EDDSA &&
 	    ad->key_alg != COSE_RS256) {
-		say(why, why_len, "unsupported key algorithm %d", ad->key_alg);
-		return PR_ERR_ALGORITHM;
+		return pr_fail(eb, PR_ERR_ALGORITHM, "unsupported key algorithm %d",
+		    ad->key_alg);
 	}
 	if (in->cose_alg != 0 && in->cose_alg != ad->key_alg) {
-		say(why, why_len, "key algorithm %d, expected %d", ad->key_alg,
-		    in->cose_alg);
-		return PR_ERR_ATTESTATION;
+		return pr_fail(eb, PR_ERR_ATTESTATION, "key algorithm %d, expected %d",
+		    ad->key_alg, in->cose_alg);
 	}
 	return PR_OK;
 }
@@ -415,7 +413,7 @@ static void fmt_show(const char *fmt, char out[FMT_SHOWN + 4])
 }
 
 /* Formats we verify (or, "apple", accept unverified); others fail closed. */
-static int fmt_check(const char *fmt, char *why, size_t why_len)
+static int fmt_check(const char *fmt, struct pr_errbuf *eb)
 {
 	static const char *const known[] = { "none", "apple", "packed", "fido-u2f", "tpm" };
 	char shown[FMT_SHOWN + 4];
@@ -424,8 +422,7 @@ static int fmt_check(const char *fmt, char *why, size_t why_len)
 		if (strcmp(fmt, known[i]) == 0)
 			return PR_OK;
 	fmt_show(fmt, shown);
-	say(why, why_len, "unsupported attestation format '%s'", shown);
-	return PR_ERR_ATTESTATION;
+	return pr_fail(eb, PR_ERR_ATTESTATION, "unsupported attestation format '%s'", shown);
 }
 
 static int fmt_kind(const char *fmt, bool has_x5c, enum att_kind *kind)
@@ -483,16 +480,14 @@ fail:
  * (its certInfo then carries a SHA-1 of authData and the client data hash):
  * say so rather than "does not verify" for one signed otherwise.
  */
-static int tpm_alg_check(const struct attstmt_info *st, char *why, size_t why_len)
+static int tpm_alg_check(const struct attstmt_info *st, struct pr_errbuf *eb)
 {
 	if (st->alg == COSE_RS1)
 		return PR_OK;
 	if (st->alg == 0)
-		say(why, why_len, "malformed 'tpm' attestation statement");
-	else
-		say(why, why_len, "'tpm' statement signed with algorithm %d: only RS1 "
-		    "(%d) tpm statements can be verified", st->alg, COSE_RS1);
-	return PR_ERR_ATTESTATION;
+		return pr_fail(eb, PR_ERR_ATTESTATION, "malformed 'tpm' attestation statement");
+	return pr_fail(eb, PR_ERR_ATTESTATION, "'tpm' statement signed with algorithm %d: "
+	    "only RS1 (%d) tpm statements can be verified", st->alg, COSE_RS1);
 }
 
 /* The certificate libfido2 checked the signature with is our x5c[0]. */
@@ -632,6 +627,7 @@ static int chain_verify(X509_STORE *anchors, STACK_OF(X509) *x5c,
 	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
 	    X509_V_FLAG_NO_CHECK_TIME);
 	if ((rc = X509_verify_cert(ctx)) < 0) {
+		snprintf(detail, detail_len, "certificate chain could not be checked");
 		r = PR_ERR_ATTESTATION;
 		goto fail;
 	}
@@ -679,7 +675,7 @@ static const char *kind_text(enum att_kind kind)
  */
 static int classify(enum att_kind kind, uint8_t flags, const fido_cred_t *c,
     STACK_OF(X509) *x5c, const struct class_policy *pol, enum pr_class *cls,
-    char *why, size_t why_len)
+    struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	char detail[256] = "";
 	bool chained = false;
@@ -687,40 +683,41 @@ static int classify(enum att_kind kind, uint8_t flags, const fido_cred_t *c,
 
 	*cls = PR_CLASS_PASSKEY;
 	if (kind != ATT_X5C && kind != ATT_U2F) {
-		say(why, why_len, "%s%s", kind_text(kind),
+		reason_say(reason, "%s%s", kind_text(kind),
 		    (flags & AD_FLAG_BE) ? "; " WHY_BE : "");
 		return PR_OK;
 	}
 	if (flags & AD_FLAG_BE) {
-		say(why, why_len, "%s", WHY_BE);
+		reason_say(reason, "%s", WHY_BE);
 		return PR_OK;
 	}
 	if ((r = chain_verify(pol->anchors, x5c, &chained, detail,
-	    sizeof(detail))) != PR_OK || !chained) {
-		say(why, why_len, "%s", detail);
-		return r;
-	}
-	if (pol->n_aaguids > 0 && kind == ATT_U2F)
-		say(why, why_len, "fido-u2f key has no AAGUID; AAGUID not in physical_aaguids");
+	    sizeof(detail))) != PR_OK)
+		return pr_fail(eb, r, "%s", detail);
+	if (!chained)
+		reason_say(reason, "%s", detail);
+	else if (pol->n_aaguids > 0 && kind == ATT_U2F)
+		reason_say(reason, "fido-u2f key has no AAGUID; AAGUID not in physical_aaguids");
 	else if (pol->n_aaguids > 0 && !aaguid_listed(fido_cred_aaguid_ptr(c), pol))
-		say(why, why_len, "AAGUID not in physical_aaguids");
+		reason_say(reason, "AAGUID not in physical_aaguids");
 	else {
 		*cls = PR_CLASS_PHYSICAL;
-		say(why, why_len, "chains to trust anchor '%s'", detail);
+		reason_say(reason, "chains to trust anchor '%s'", detail);
 	}
 	return PR_OK;
 }
 
 /* Copy the verified credential into out (id and pubkey malloc'd). */
 static int cred_fill(const fido_cred_t *c, const char *fmt, enum pr_class cls,
-    struct pr_cred *out)
+    struct pr_cred *out, struct pr_errbuf *eb)
 {
 	size_t id_len = fido_cred_id_len(c), pk_len = fido_cred_pubkey_len(c);
 	unsigned char *id = NULL, *pk = NULL;
 
 	if (id_len == 0 || id_len > PR_CRED_ID_MAX || pk_len == 0 ||
 	    pk_len > PR_PUBKEY_MAX || fido_cred_aaguid_len(c) != AAGUID_LEN)
-		return PR_ERR_ATTESTATION;
+		return pr_fail(eb, PR_ERR_ATTESTATION, "credential id, public key or AAGUID "
+		    "has an unusable length");
 	if ((id = malloc(id_len)) == NULL || (pk = malloc(pk_len)) == NULL) {
 		free(id);
 		return PR_ERR_NOMEM;
@@ -756,7 +753,7 @@ static int input_check(const struct pr_attest_input *in,
 
 int pr_attest_classify_raw(const struct pr_attest_input *in,
     X509_STORE *anchors, const unsigned char (*aaguids)[16], size_t n_aaguids,
-    struct pr_cred *out, char *why, size_t why_len)
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	const struct class_policy pol = { anchors, aaguids, n_aaguids };
 	struct authdata_info ad;
@@ -766,36 +763,35 @@ int pr_attest_classify_raw(const struct pr_attest_input *in,
 	enum pr_class cls;
 	int r;
 
-	say(why, why_len, "%s", "");
+	reason_say(reason, "%s", "");
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if ((r = input_check(in, &pol, out)) != PR_OK ||
-	    (r = fmt_check(in->fmt, why, why_len)) != PR_OK ||
-	    (r = authdata_check(in, &ad, why, why_len)) != PR_OK)
-		goto fail;
+	    (r = fmt_check(in->fmt, eb)) != PR_OK ||
+	    (r = authdata_check(in, &ad, eb)) != PR_OK)
+		goto out;
 	if ((r = attstmt_parse(in->attstmt, in->attstmt_len, &st)) != PR_OK ||
 	    (r = fmt_kind(in->fmt, st.x5c != NULL, &kind)) != PR_OK) {
-		say(why, why_len, "malformed '%s' attestation statement", in->fmt);
-		goto fail;
+		pr_fail(eb, r, "malformed '%s' attestation statement", in->fmt);
+		goto out;
 	}
-	if (kind == ATT_TPM && (r = tpm_alg_check(&st, why, why_len)) != PR_OK)
-		goto fail;
+	if (kind == ATT_TPM && (r = tpm_alg_check(&st, eb)) != PR_OK)
+		goto out;
 	if ((r = cred_build(in, &ad, kind != ATT_NONE && kind != ATT_APPLE,
 	    &c)) != PR_OK || (r = statement_verify(kind, c, &st,
 	    ad.key_alg)) != PR_OK) {
-		say(why, why_len, "'%s' attestation statement does not verify", in->fmt);
-		goto fail;
+		pr_fail(eb, r, "'%s' attestation statement does not verify", in->fmt);
+		goto out;
 	}
 	if ((kind == ATT_X5C || kind == ATT_TPM) && (r = leaf_aaguid_check(
 	    sk_X509_value(st.x5c, 0), fido_cred_aaguid_ptr(c))) != PR_OK) {
-		say(why, why_len, "attestation certificate names another AAGUID");
-		goto fail;
+		pr_fail(eb, r, "attestation certificate names another AAGUID");
+		goto out;
 	}
-	if ((r = classify(kind, ad.flags, c, st.x5c, &pol, &cls, why,
-	    why_len)) != PR_OK)
-		goto fail;
-	r = cred_fill(c, in->fmt, cls, out);
-fail:
+	if ((r = classify(kind, ad.flags, c, st.x5c, &pol, &cls, reason, eb)) != PR_OK ||
+	    (r = cred_fill(c, in->fmt, cls, out, eb)) != PR_OK)
+		reason_say(reason, "%s", "");     /* no class, so no reason for one */
+out:
 	fido_cred_free(&c);
 	sk_X509_pop_free(st.x5c, X509_free);
 	return r;
@@ -804,11 +800,11 @@ fail:
 /* The same for a credential libfido2 made (or one set from a stored registration). */
 int pr_attest_classify(const fido_cred_t *cred, X509_STORE *anchors,
     const unsigned char (*aaguids)[16], size_t n_aaguids,
-    struct pr_cred *out, char *why, size_t why_len)
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	struct pr_attest_input in;
 
-	say(why, why_len, "%s", "");
+	reason_say(reason, "%s", "");
 	if (cred == NULL)
 		return PR_ERR_INVALID_ARG;
 	in.fmt = fido_cred_fmt(cred);
@@ -821,5 +817,5 @@ int pr_attest_classify(const fido_cred_t *cred, X509_STORE *anchors,
 	in.rp_id = fido_cred_rp_id(cred);
 	in.cose_alg = fido_cred_type(cred);
 	return pr_attest_classify_raw(&in, anchors, aaguids, n_aaguids, out,
-	    why, why_len);
+	    reason, eb);
 }

@@ -35,16 +35,17 @@ int pr_anchors_load(const char *dir, int allow_missing, X509_STORE **out,
  *             vendor), and fmt "apple", which is not verified.
  * tpm statements verify when signed with RS1 (-65535), as Windows Hello's
  * are: the only kind libfido2 1.12 verifies; one signed otherwise is
- * refused, and why says so.
+ * refused, and eb says so.
  * A statement that does not verify, a format we cannot verify, or a wrong
  * rpIdHash is PR_ERR_ATTESTATION; UP clear is PR_ERR_UP_MISSING; a key other
  * than ES256/EdDSA/RS256 is PR_ERR_ALGORITHM. anchors may be NULL (nothing
- * is physical). out is overwritten (zeroed on failure). why (may be NULL)
- * gets a short explanation of the class or of the failure.
+ * is physical). out is overwritten (zeroed on failure). reason (may be
+ * NULL) gets why the key has its class, empty on failure; eb (may be NULL)
+ * says what failed.
  */
 int pr_attest_classify(const fido_cred_t *cred, X509_STORE *anchors,
     const unsigned char (*aaguids)[16], size_t n_aaguids,
-    struct pr_cred *out, char *why, size_t why_len);
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb);
 
 /*
  * A registration as raw bytes: stored or imported registrations (ssh-keygen
@@ -67,7 +68,7 @@ struct pr_attest_input {
 /* pr_attest_classify for raw input; pr_attest_classify is a thin path to it. */
 int pr_attest_classify_raw(const struct pr_attest_input *in,
     X509_STORE *anchors, const unsigned char (*aaguids)[16], size_t n_aaguids,
-    struct pr_cred *out, char *why, size_t why_len);
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb);
 
 /*
  * Whether the CBOR item at the start of buf fits in its len bytes: every

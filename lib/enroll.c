@@ -102,7 +102,7 @@ static int map_make_err(int fr)
 
 int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o,
     const struct pr_credlist *existing, const struct pr_ui *ui,
-    struct pr_cred *out, char *why, size_t why_len)
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	int timeout_ms = o->cfg->touch_timeout * 1000;
 	fido_cred_t *c = NULL;
@@ -124,7 +124,7 @@ int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o
 	if ((r = map_make_err(fido_dev_make_cred(dev, c, pin))) != PR_OK)
 		goto fail;
 	if ((r = pr_attest_classify(c, o->anchors, o->cfg->physical_aaguids,
-	    o->cfg->n_physical_aaguids, out, why, why_len)) != PR_OK)
+	    o->cfg->n_physical_aaguids, out, reason, eb)) != PR_OK)
 		goto fail;
 	snprintf(out->label, sizeof(out->label), "%s", o->label != NULL ? o->label : "");
 	out->kind = PR_KIND_FIDO;

@@ -20,10 +20,11 @@ struct pr_enroll_opts {
 /*
  * Make a credential on the first device the user touches (excluding ids
  * already enrolled), verify its attestation and classify it into out.
- * why gets the classification explanation.
+ * reason (may be NULL) gets why the key has its class; eb (may be NULL)
+ * says why an attestation was refused.
  */
 int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o,
     const struct pr_credlist *existing, const struct pr_ui *ui,
-    struct pr_cred *out, char *why, size_t why_len);
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb);
 
 #endif

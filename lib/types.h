@@ -14,6 +14,16 @@ enum pr_uv { PR_UV_DISCOURAGED = 0, PR_UV_PREFERRED, PR_UV_REQUIRED };
 enum pr_role { PR_ROLE_STAFF = 0, PR_ROLE_ADMIN, PR_ROLE_OWNER };
 enum pr_class { PR_CLASS_PASSKEY = 0, PR_CLASS_PHYSICAL };
 
+/*
+ * Why a key got its class ("packed attestation", "chains to trust anchor
+ * 'X'"): shown to people with the class when a key is enrolled or refused
+ * by policy, so it is a result of classification, not error detail (that
+ * goes to a struct pr_errbuf). Empty when there is no class.
+ */
+struct pr_class_reason {
+	char text[256];
+};
+
 /* What a user must present. */
 enum pr_need {
 	PR_NEED_NONE = 0,     /* no requirement: the module does not block */

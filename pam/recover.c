@@ -186,7 +186,6 @@ static int rec_make(struct rec *x, struct pr_cred *cred)
 	struct pr_errbuf eb = { "" };
 	X509_STORE *anchors = NULL;
 	struct pr_ui ui;
-	char why[256] = "";
 	struct pr_enroll_opts o = {
 		.cfg = tx->cfg,
 		.user = tx->s.user,
@@ -203,7 +202,7 @@ static int rec_make(struct rec *x, struct pr_cred *cred)
 	pam_tx_ui(tx, &ui);
 	pam_tx_info(tx, "Now touch your new physical security key to enroll it.");
 	if ((r = pr_devices_open(&devs)) == PR_OK)
-		r = pr_enroll_make(&devs, &o, &tx->s.creds, &ui, cred, why, sizeof(why));
+		r = pr_enroll_make(&devs, &o, &tx->s.creds, &ui, cred, NULL, &eb);
 	pr_devices_close(&devs);
 	X509_STORE_free(anchors);
 	if (r == PR_OK && cred->cls != PR_CLASS_PHYSICAL) {

@@ -63,7 +63,7 @@ static bool known_user(struct cli *c, const char *user)
 
 /* Make the credential on the attached key and classify it. */
 static int enroll_on_device(struct cli *c, const struct enroll_args *a,
-    const struct pr_credlist *existing, struct pr_cred *cred, char *why, size_t why_len)
+    const struct pr_credlist *existing, struct pr_cred *cred, struct pr_class_reason *reason)
 {
 	struct pr_devices devs = { .n = 0 };
 	struct pr_errbuf eb = { "" };
@@ -81,7 +81,7 @@ static int enroll_on_device(struct cli *c, const struct enroll_args *a,
 	o.anchors = anchors;
 	if ((r = pr_devices_open(&devs)) != PR_OK)
 		goto fail;
-	r = pr_enroll_make(&devs, &o, existing, &ui, cred, why, why_len);
+	r = pr_enroll_make(&devs, &o, existing, &ui, cred, reason, &eb);
 	if (r != PR_OK)
 		cli_err(c, "enrollment failed: %s", pr_strerror(r));
 fail:
@@ -137,7 +137,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 	struct pr_errbuf eb = { "" };
 	enum pr_role role;
 	enum pr_need need;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 	char keyid[PR_KEYID_LEN + 1];
 	int r, rc;
 
@@ -150,7 +150,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return cli_exit_code(r);
 	}
-	if ((r = enroll_on_device(c, &a, &existing, &cred, why, sizeof(why))) != PR_OK) {
+	if ((r = enroll_on_device(c, &a, &existing, &cred, &reason)) != PR_OK) {
 		cli_audit(c, "enroll", r, a.user, NULL, NULL);
 		goto done;
 	}
@@ -158,7 +158,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		r = PR_ERR_CLASS;
 		cli_err(c, "refused: this key is a passkey (%s), but policy requires a physical "
 		    "security key for %s. Enroll a physical key, or use --force to store it anyway "
-		    "(it will not be accepted for sign-in).", why, a.user);
+		    "(it will not be accepted for sign-in).", reason.text, a.user);
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto done;
 	}
@@ -182,7 +182,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		cli_err(c, "enrollment undone because it could not be recorded");
 		goto done;
 	}
-	enroll_report(&a, &cred, why, &existing, need);
+	enroll_report(&a, &cred, reason.text, &existing, need);
 done:
 	pr_cred_clear(&cred);
 	pr_credlist_clear(&existing);

@@ -295,6 +295,8 @@ static int try_stmt(const struct classify_ctx *x, enum stmt_kind kind,
     struct pr_cred *out, char *why, size_t why_len)
 {
 	struct pr_attest_input in;
+	struct pr_class_reason reason = { "" };
+	struct pr_errbuf eb = { "" };
 	unsigned char *stmt = NULL;
 	size_t stmt_len = 0;
 	int r;
@@ -311,7 +313,8 @@ static int try_stmt(const struct classify_ctx *x, enum stmt_kind kind,
 	in.rp_id = x->key->application;
 	in.cose_alg = x->key->cose_alg;
 	r = pr_attest_classify_raw(&in, x->anchors, x->aaguids, x->n_aaguids, out,
-	    why, why_len);
+	    &reason, &eb);
+	pr_fail_why(why, why_len, r, "%s", r == PR_OK ? reason.text : eb.msg);
 	free(stmt);
 	return r;
 }

@@ -38,7 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pr_attest_input in = { 0 };
 	struct pr_cred c;
 	const uint8_t *p = data;
-	char *fmt = NULL, *rp = NULL, why[256];
+	char *fmt = NULL, *rp = NULL;
+	struct pr_class_reason reason;
+	struct pr_errbuf eb = { "" };
 	size_t left = size, n;
 
 	if ((fmt = take_str(&p, &left)) == NULL || (rp = take_str(&p, &left)) == NULL ||
@@ -57,9 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.authdata_len = n;
 	in.attstmt = p + n;
 	in.attstmt_len = left - n;
-	if (pr_attest_classify_raw(&in, fuzz_anchors(), NULL, 0, &c, why, sizeof(why)) == PR_OK)
+	if (pr_attest_classify_raw(&in, fuzz_anchors(), NULL, 0, &c, &reason, &eb) == PR_OK)
 		pr_cred_clear(&c);
-	else if (c.id != NULL || c.pubkey != NULL)  /* zeroed on failure (attest.h) */
+	/* zeroed on failure, and a refused key has no reason for a class (attest.h) */
+	else if (c.id != NULL || c.pubkey != NULL || reason.text[0] != '\0')
 		__builtin_trap();
 out:
 	free(fmt);

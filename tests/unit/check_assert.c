@@ -41,7 +41,7 @@ static void cred_from_registration(const char *name, struct pr_cred *cred)
 	in.cdh = cdh;
 	in.cdh_len = cdh_len;
 	in.rp_id = vec_get(&v, "rp_id");
-	ck_assert_int_eq(pr_attest_classify_raw(&in, none, NULL, 0, cred, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_attest_classify_raw(&in, none, NULL, 0, cred, NULL, NULL), PR_OK);
 done:
 	X509_STORE_free(none);
 	free(ad);

@@ -365,13 +365,16 @@ static void expect_class(const struct reg *g, X509_STORE *anchors,
     const char *why_want, int alg)
 {
 	struct pr_cred c;
-	char why[256];
+	struct pr_class_reason reason;
+	struct pr_errbuf eb = { "" };
 	int r;
 
-	r = pr_attest_classify_raw(&g->in, anchors, list, n, &c, why, sizeof(why));
-	ck_assert_msg(r == PR_OK, "%s: %s (%s)", g->v.name, pr_strerror(r), why);
-	ck_assert_msg(c.cls == cls, "%s: class %d (%s)", g->v.name, c.cls, why);
-	ck_assert_str_eq(why, why_want);
+	r = pr_attest_classify_raw(&g->in, anchors, list, n, &c, &reason, &eb);
+	ck_assert_msg(r == PR_OK, "%s: %s (%s)", g->v.name, pr_strerror(r), eb.msg);
+	ck_assert_msg(c.cls == cls, "%s: class %d (%s)", g->v.name, c.cls, reason.text);
+	ck_assert_str_eq(reason.text, why_want);
+	/* the reason for a class is not error detail */
+	ck_assert_str_eq(eb.msg, "");
 	fields_check(g, &c, alg);
 	pr_cred_clear(&c);
 }
@@ -410,7 +413,7 @@ START_TEST(reg_fido_cred)
 	fido_cred_t *fc = NULL;
 	struct pr_cred c;
 	struct reg g;
-	char why[256];
+	struct pr_class_reason reason;
 
 	reg_load(t->file, &g);
 	ck_assert_ptr_nonnull(fc = fido_cred_new());
@@ -425,10 +428,9 @@ START_TEST(reg_fido_cred)
 	ck_assert_int_eq(fido_cred_set_authdata_raw(fc, g.authdata, g.authdata_len), FIDO_OK);
 	ck_assert_int_eq(fido_cred_set_fmt(fc, g.in.fmt), FIDO_OK);
 	ck_assert_int_eq(fido_cred_set_attstmt(fc, g.stmt.p, g.stmt.len), FIDO_OK);
-	ck_assert_int_eq(pr_attest_classify(fc, g_yubico, NULL, 0, &c, why,
-	    sizeof(why)), PR_OK);
+	ck_assert_int_eq(pr_attest_classify(fc, g_yubico, NULL, 0, &c, &reason, NULL), PR_OK);
 	ck_assert_int_eq(c.cls, t->cls);
-	ck_assert_str_eq(why, t->why);
+	ck_assert_str_eq(reason.text, t->why);
 	fields_check(&g, &c, t->alg);
 	pr_cred_clear(&c);
 out:
@@ -734,16 +736,19 @@ START_TEST(tampered_statement)
 	const struct tamper_case *t = &tamper_cases[_i];
 	struct pr_cred c;
 	struct reg g;
-	char why[256];
+	struct pr_class_reason reason;
+	struct pr_errbuf eb = { "" };
 	int r;
 
 	reg_load(t->file, &g);
 	tamper_apply(&g, t->t);
-	r = pr_attest_classify_raw(&g.in, g_yubico, NULL, 0, &c, why, sizeof(why));
-	ck_assert_msg(r == t->err, "%s/%d: got %d (%s)", t->file, t->t, r, why);
+	r = pr_attest_classify_raw(&g.in, g_yubico, NULL, 0, &c, &reason, &eb);
+	ck_assert_msg(r == t->err, "%s/%d: got %d (%s)", t->file, t->t, r, eb.msg);
 	ck_assert_ptr_null(c.id);
 	ck_assert_ptr_null(c.pubkey);
-	ck_assert_msg(why[0] != '\0', "no reason given");
+	ck_assert_msg(eb.msg[0] != '\0', "no reason given");
+	/* a refused key has no class, so no reason for one */
+	ck_assert_str_eq(reason.text, "");
 	reg_free(&g);
 }
 END_TEST
@@ -783,15 +788,15 @@ START_TEST(refusal_reason)
 {
 	struct pr_cred c;
 	struct reg g;
-	char why[256];
+	struct pr_errbuf eb = { "" };
 	int r;
 
 	reg_load(reason_cases[_i].file, &g);
 	tamper_apply(&g, reason_cases[_i].t);
-	r = pr_attest_classify_raw(&g.in, g_yubico, NULL, 0, &c, why, sizeof(why));
+	r = pr_attest_classify_raw(&g.in, g_yubico, NULL, 0, &c, NULL, &eb);
 	ck_assert_msg(r == reason_cases[_i].err, "%s/%d: got %d (%s)",
-	    reason_cases[_i].file, reason_cases[_i].t, r, why);
-	ck_assert_str_eq(why, reason_cases[_i].why);
+	    reason_cases[_i].file, reason_cases[_i].t, r, eb.msg);
+	ck_assert_str_eq(eb.msg, reason_cases[_i].why);
 	ck_assert_ptr_null(c.id);
 	reg_free(&g);
 }
@@ -840,7 +845,7 @@ START_TEST(bad_arguments)
 	default: break;
 	}
 	ck_assert_int_eq(pr_attest_classify_raw(a == A_NULL_IN ? NULL : &in,
-	    g_yubico, NULL, n_list, a == A_NULL_OUT ? NULL : &c, NULL, 0),
+	    g_yubico, NULL, n_list, a == A_NULL_OUT ? NULL : &c, NULL, NULL),
 	    badarg_cases[_i].err);
 	reg_free(&g);
 }
@@ -850,14 +855,15 @@ START_TEST(bad_fido_cred)
 {
 	fido_cred_t *fc = NULL;
 	struct pr_cred c;
-	char why[64];
+	struct pr_class_reason reason;
+	struct pr_errbuf eb = { "" };
 
-	ck_assert_int_eq(pr_attest_classify(NULL, g_yubico, NULL, 0, &c, why,
-	    sizeof(why)), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_attest_classify(NULL, g_yubico, NULL, 0, &c, &reason, &eb),
+	    PR_ERR_INVALID_ARG);
 	/* a credential that carries nothing */
 	ck_assert_ptr_nonnull(fc = fido_cred_new());
-	ck_assert_int_eq(pr_attest_classify(fc, g_yubico, NULL, 0, &c, why,
-	    sizeof(why)), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_attest_classify(fc, g_yubico, NULL, 0, &c, &reason, &eb),
+	    PR_ERR_INVALID_ARG);
 	fido_cred_free(&fc);
 }
 END_TEST
@@ -1126,7 +1132,8 @@ START_TEST(synthetic_packed)
 	X509_STORE *anchors = NULL;
 	struct synth_pki p;
 	struct pr_cred c;
-	char why[256];
+	struct pr_class_reason reason;
+	struct pr_errbuf eb = { "" };
 	int r;
 
 	synth_pki_make(t, &p);
@@ -1140,11 +1147,11 @@ START_TEST(synthetic_packed)
 		ck_assert_int_eq(X509_STORE_add_cert(anchors, p.root), 1);
 	in = (struct pr_attest_input){ "packed", ad.p, ad.len, stmt.p, stmt.len,
 	    cdh, sizeof(cdh), SYNTH_RP, COSE_ES256 };
-	r = pr_attest_classify_raw(&in, anchors, NULL, 0, &c, why, sizeof(why));
-	ck_assert_msg(r == t->err, "%s: got %d (%s)", t->name, r, why);
+	r = pr_attest_classify_raw(&in, anchors, NULL, 0, &c, &reason, &eb);
+	ck_assert_msg(r == t->err, "%s: got %d (%s)", t->name, r, eb.msg);
 	if (r == PR_OK) {
 		ck_assert_int_eq(c.cls, t->cls);
-		ck_assert_str_eq(why, t->why);
+		ck_assert_str_eq(reason.text, t->why);
 		ck_assert_uint_eq(c.flags, t->flags);
 		ck_assert_uint_eq(c.sign_count, 7);
 		ck_assert_mem_eq(c.aaguid, synth_aaguid_bytes, 16);
@@ -1224,17 +1231,17 @@ START_TEST(crash_inputs)
 	struct pr_attest_input in;
 	struct pr_cred c;
 	size_t len = 0, half;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 
 	ck_assert_int_eq(vec_hex_decode(crash_cases[_i].hex, &raw, &len), 0);
 	ck_assert_uint_gt(len, 3);
 	half = (len - 1) / 2;
 	in = (struct pr_attest_input){ "packed", raw + 1, half, raw + 1 + half,
 	    len - 1 - half, cdh, sizeof(cdh), "x", 0 };
-	ck_assert_int_eq(pr_attest_classify_raw(&in, NULL, NULL, 0, &c, why,
-	    sizeof(why)), PR_ERR_ATTESTATION);
-	ck_assert_msg(strcmp(why, "malformed authenticator data") == 0, "%s: %s",
-	    crash_cases[_i].name, why);
+	ck_assert_int_eq(pr_attest_classify_raw(&in, NULL, NULL, 0, &c, NULL, &eb),
+	    PR_ERR_ATTESTATION);
+	ck_assert_msg(strcmp(eb.msg, "malformed authenticator data") == 0, "%s: %s",
+	    crash_cases[_i].name, eb.msg);
 	free(raw);
 }
 END_TEST
@@ -1333,7 +1340,7 @@ static void assert_key(const struct vec *av, struct pr_cred *c)
 {
 	const char *link = vec_get(av, "registration_vector");
 	struct reg g;
-	char why[256];
+	struct pr_errbuf eb = { "" };
 
 	memset(c, 0, sizeof(*c));
 	if (link == NULL) {
@@ -1344,8 +1351,8 @@ static void assert_key(const struct vec *av, struct pr_cred *c)
 		return;
 	}
 	reg_load(link, &g);
-	ck_assert_int_eq(pr_attest_classify_raw(&g.in, g_yubico, NULL, 0, c,
-	    why, sizeof(why)), PR_OK);
+	ck_assert_msg(pr_attest_classify_raw(&g.in, g_yubico, NULL, 0, c, NULL, &eb) == PR_OK,
+	    "%s", eb.msg);
 	reg_free(&g);
 }
 

@@ -41,7 +41,7 @@ static int give_pin(void *arg, char **pin)
  * configured anchors as the admin tool loads them; pin NULL: no prompt.
  */
 static int enroll_on(const char *paths, const char *user, bool uv_required, const char *pin,
-    const struct pr_credlist *existing, struct pr_cred *out, char *why, size_t why_len)
+    const struct pr_credlist *existing, struct pr_cred *out, struct pr_class_reason *reason)
 {
 	struct pr_enroll_opts o = {
 		.cfg = ke.cfg, .user = user, .label = "desk", .uv_required = uv_required,
@@ -55,7 +55,7 @@ static int enroll_on(const char *paths, const char *user, bool uv_required, cons
 	    "%s", eb.msg);
 	keyenv_attach(paths);
 	ck_assert_int_eq(pr_devices_open(&devs), PR_OK);
-	r = pr_enroll_make(&devs, &o, existing, &ui, out, why, why_len);
+	r = pr_enroll_make(&devs, &o, existing, &ui, out, reason, NULL);
 	pr_devices_close(&devs);
 	X509_STORE_free(o.anchors);
 	return r;
@@ -93,13 +93,13 @@ START_TEST(profile_classified)
 	const char *dev = keyenv_device("k", profile_rows[_i].profile, NULL);
 	static const unsigned char zero[16];
 	struct pr_cred c;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 	int64_t before = pr_now();
 
-	ck_assert_msg(enroll_on(dev, KE_STAFF, false, NULL, NULL, &c, why, sizeof(why)) == PR_OK,
-	    "%s", why);
+	ck_assert_msg(enroll_on(dev, KE_STAFF, false, NULL, NULL, &c, &reason) == PR_OK,
+	    "%s", reason.text);
 	ck_assert_msg(c.cls == profile_rows[_i].cls, "%s: class %s (%s)",
-	    profile_rows[_i].profile, pr_class_name(c.cls), why);
+	    profile_rows[_i].profile, pr_class_name(c.cls), reason.text);
 	ck_assert_str_eq(c.fmt, profile_rows[_i].fmt);
 	ck_assert_int_eq(c.kind, PR_KIND_FIDO);
 	ck_assert_str_eq(c.label, "desk");
@@ -111,7 +111,7 @@ START_TEST(profile_classified)
 	ck_assert_int_eq(memcmp(c.aaguid, zero, 16) != 0, profile_rows[_i].aaguid);
 	if (strcmp(profile_rows[_i].profile, "yubikey5") == 0)
 		ck_assert_int_eq(memcmp(c.aaguid, yubikey5_aaguid, 16), 0);
-	ck_assert(why[0] != '\0');
+	ck_assert(reason.text[0] != '\0');
 	pr_cred_clear(&c);
 }
 END_TEST
@@ -122,13 +122,13 @@ START_TEST(no_anchor_no_physical)
 	const char *yk = keyenv_device("yk", "yubikey5", NULL);
 	const char *u2 = keyenv_device("u2", "u2f", NULL);
 	struct pr_cred c;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 
 	ck_assert_int_eq(setenv("PRACTICERUNNER_SOFTKEY_NO_TEST_CA", "1", 1), 0);
-	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, NULL, &c, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, NULL, &c, &reason), PR_OK);
 	ck_assert_int_eq(c.cls, PR_CLASS_PASSKEY);
 	pr_cred_clear(&c);
-	ck_assert_int_eq(enroll_on(u2, KE_STAFF, false, NULL, NULL, &c, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(enroll_on(u2, KE_STAFF, false, NULL, NULL, &c, &reason), PR_OK);
 	ck_assert_int_eq(c.cls, PR_CLASS_PASSKEY);
 	pr_cred_clear(&c);
 }
@@ -156,14 +156,14 @@ START_TEST(aaguid_allow_list)
 	char extra[256];
 	const char *dev;
 	struct pr_cred c;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 
 	snprintf(extra, sizeof(extra), "physical_aaguids = {%s}\n", aaguid_rows[_i].list);
 	keyenv_policy("all-users", "owners", "preferred", extra);
 	dev = keyenv_device("k", aaguid_rows[_i].profile, NULL);
-	ck_assert_int_eq(enroll_on(dev, KE_OWNER, false, NULL, NULL, &c, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(enroll_on(dev, KE_OWNER, false, NULL, NULL, &c, &reason), PR_OK);
 	ck_assert_msg(c.cls == aaguid_rows[_i].cls, "row %d: %s (%s)", _i, pr_class_name(c.cls),
-	    why);
+	    reason.text);
 	pr_cred_clear(&c);
 }
 END_TEST
@@ -177,9 +177,9 @@ START_TEST(duplicate_refused)
 	struct pr_credlist l = { NULL, 0 };
 	struct pr_errbuf eb = { "" };
 	struct pr_cred c;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 
-	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, NULL, &c, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, NULL, &c, &reason), PR_OK);
 	ck_assert_int_eq(pr_store_add(ke.state, KE_STAFF, &c, &eb), PR_OK);
 	/* The store refuses the same credential id twice. */
 	ck_assert_int_eq(pr_store_add(ke.state, KE_STAFF, &c, &eb), PR_ERR_EXISTS);
@@ -187,10 +187,10 @@ START_TEST(duplicate_refused)
 	ck_assert_int_eq(pr_store_load(ke.state, KE_STAFF, &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 1);
 	/* The key that holds an enrolled credential refuses to make another. */
-	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, &l, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, &l, &c, &reason),
 	    PR_ERR_EXISTS);
 	/* Another key is welcome. */
-	ck_assert_int_eq(enroll_on(other, KE_STAFF, false, NULL, &l, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on(other, KE_STAFF, false, NULL, &l, &c, &reason),
 	    PR_OK);
 	pr_cred_clear(&c);
 	pr_credlist_clear(&l);
@@ -202,17 +202,17 @@ START_TEST(user_verification)
 	const char *nopin = keyenv_device("nopin", "yubikey5", NULL);
 	const char *pinned = keyenv_device("pinned", "yubikey5", KE_PIN);
 	struct pr_cred c;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 
 	/* UV demanded of a key that cannot verify anyone. */
-	ck_assert_int_eq(enroll_on(nopin, KE_STAFF, true, NULL, NULL, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on(nopin, KE_STAFF, true, NULL, NULL, &c, &reason),
 	    PR_ERR_NO_PIN);
 	/* A key with a PIN needs it, whatever the policy says. */
-	ck_assert_int_eq(enroll_on(pinned, KE_STAFF, false, NULL, NULL, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on(pinned, KE_STAFF, false, NULL, NULL, &c, &reason),
 	    PR_ERR_UV_REQUIRED);
-	ck_assert_int_eq(enroll_on(pinned, KE_STAFF, false, "0000", NULL, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on(pinned, KE_STAFF, false, "0000", NULL, &c, &reason),
 	    PR_ERR_PIN_INVALID);
-	ck_assert_int_eq(enroll_on(pinned, KE_STAFF, true, KE_PIN, NULL, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on(pinned, KE_STAFF, true, KE_PIN, NULL, &c, &reason),
 	    PR_OK);
 	ck_assert_uint_eq(c.flags & AD_UV, AD_UV);
 	ck_assert_int_eq(c.cls, PR_CLASS_PHYSICAL);
@@ -224,12 +224,12 @@ START_TEST(no_device_or_no_touch)
 {
 	const char *yk = keyenv_device("yk", "yubikey5", NULL);
 	struct pr_cred c;
-	char why[256] = "";
+	struct pr_class_reason reason = { "" };
 
-	ck_assert_int_eq(enroll_on("", KE_STAFF, false, NULL, NULL, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on("", KE_STAFF, false, NULL, NULL, &c, &reason),
 	    PR_ERR_NO_DEVICE);
 	keyenv_set_touch(yk, false);
-	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, NULL, &c, why, sizeof(why)),
+	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, NULL, &c, &reason),
 	    PR_ERR_TIMEOUT);
 	ck_assert_uint_eq(c.id_len, 0);
 }

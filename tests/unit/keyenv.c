@@ -156,7 +156,6 @@ void keyenv_enroll(const char *user, const char *device, enum pr_class *cls)
 	struct pr_credlist existing = { NULL, 0 };
 	struct pr_errbuf eb = { "" };
 	struct pr_cred c;
-	char why[256] = "";
 
 	ck_assert_ptr_nonnull(ke.cfg);
 	ck_assert_msg(pr_anchors_load(ke.cfg->trust_anchors, 1, &o.anchors, &eb) == PR_OK,
@@ -165,8 +164,8 @@ void keyenv_enroll(const char *user, const char *device, enum pr_class *cls)
 	keyenv_attach(device);
 	ck_assert_int_eq(pr_devices_open(&devs), PR_OK);
 	ck_assert_uint_eq(devs.n, 1);
-	ck_assert_msg(pr_enroll_make(&devs, &o, &existing, &ui, &c, why, sizeof(why)) == PR_OK,
-	    "enroll %s on %s: %s", user, device, why);
+	ck_assert_msg(pr_enroll_make(&devs, &o, &existing, &ui, &c, NULL, &eb) == PR_OK,
+	    "enroll %s on %s: %s", user, device, eb.msg);
 	pr_devices_close(&devs);
 	ck_assert_msg(pr_store_add(ke.state, user, &c, &eb) == PR_OK, "%s", eb.msg);
 	if (cls != NULL)
