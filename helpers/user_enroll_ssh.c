@@ -183,7 +183,7 @@ static int parse_enroll_ssh(struct enroll_ctx *x, int argc, char **argv)
 /* Read and parse one file (with the caller's rights: inside ss_as_caller). */
 static int load_key(struct enroll_ctx *x)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -191,9 +191,9 @@ static int load_key(struct enroll_ctx *x)
 	if ((r = ss_read_named(&x->cli, x->suid, "public key file", x->pubkey_path,
 	    PR_SSHENROLL_KEY_MAX, &buf, &len)) != PR_OK)
 		return r;
-	if ((r = pr_sshenroll_parse_key(buf, len, &x->sshkey, why, sizeof(why))) != PR_OK) {
-		ss_clean_text(why);
-		say(x, "%s: %s", x->pubkey_path, why);
+	if ((r = pr_sshenroll_parse_key(buf, len, &x->sshkey, &eb)) != PR_OK) {
+		ss_clean_text(eb.msg);
+		say(x, "%s: %s", x->pubkey_path, eb.msg);
 	}
 	free(buf);
 	return r;
@@ -201,7 +201,7 @@ static int load_key(struct enroll_ctx *x)
 
 static int load_attestation(struct enroll_ctx *x)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -210,9 +210,9 @@ static int load_attestation(struct enroll_ctx *x)
 	    PR_SSHENROLL_ATT_MAX, &buf, &len)) != PR_OK)
 		return r;
 	if ((r = pr_sshenroll_parse_attestation((const unsigned char *)buf, len, &x->sshatt,
-	    why, sizeof(why))) != PR_OK) {
-		ss_clean_text(why);
-		say(x, "%s: %s", x->att_path, why);
+	    &eb)) != PR_OK) {
+		ss_clean_text(eb.msg);
+		say(x, "%s: %s", x->att_path, eb.msg);
 	}
 	free(buf);
 	return r;
@@ -297,7 +297,8 @@ struct classify_arg {
 	const unsigned char *challenge;   /* NULL without attestation */
 	X509_STORE *anchors;
 	struct pr_cred *cred;
-	char why[256];
+	struct pr_class_reason reason;
+	struct pr_errbuf eb;
 };
 
 static int classify_fn(void *arg)
@@ -307,7 +308,7 @@ static int classify_fn(void *arg)
 
 	return pr_sshenroll_credential(x->cli.cfg, &x->sshkey,
 	    x->att_path != NULL ? &x->sshatt : NULL, a->challenge, a->anchors, x->label,
-	    pr_now(), a->cred, a->why, sizeof(a->why));
+	    pr_now(), a->cred, &a->reason, &a->eb);
 }
 
 /* Verify and classify with the caller's rights (the attestation is the caller's input). */
@@ -317,9 +318,9 @@ static int classify(struct enroll_ctx *x, struct classify_arg *a)
 
 	if ((r = ss_as_caller(x->suid, classify_fn, a)) == PR_OK)
 		return PR_OK;
-	ss_clean_text(a->why);
+	ss_clean_text(a->eb.msg);
 	say(x, "attestation refused: %s. The challenge is used up: run '%s ssh-challenge' and "
-	    "make the key again; nothing was changed.", a->why[0] ? a->why : pr_strerror(r),
+	    "make the key again; nothing was changed.", a->eb.msg[0] ? a->eb.msg : pr_strerror(r),
 	    PROG);
 	ue_audit(x, "enroll", r, NULL, "attestation refused");
 	return r;
@@ -369,16 +370,17 @@ int ue_run_enroll_ssh(struct enroll_ctx *x)
 	}
 	if ((r = classify(x, &a)) != PR_OK)
 		goto done;
-	ss_clean_text(a.why);
+	ss_clean_text(a.reason.text);
 	if (!pr_policy_class_ok(x->need, cred.cls)) {
 		r = PR_ERR_CLASS;
 		say(x, "refused: this SSH key is a passkey (%s), but your sign-in policy requires "
-		    "a physical security key. Make the key on a physical security key.", a.why);
+		    "a physical security key. Make the key on a physical security key.",
+		    a.reason.text);
 		ue_audit(x, "enroll", r, &cred, "refused by policy");
 		goto done;
 	}
 	if ((r = ue_commit_enroll(x, &cred)) == PR_OK)
-		enroll_ssh_report(x, &cred, a.why);
+		enroll_ssh_report(x, &cred, a.reason.text);
 done:
 	OPENSSL_cleanse(ch, sizeof(ch));
 	X509_STORE_free(a.anchors);

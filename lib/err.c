@@ -95,15 +95,3 @@ int pr_err_from_reason(const char *reason)
 			return err_table[i].code;
 	return PR_ERR_IO;   /* not something we can vouch for: could not check */
 }
-
-int pr_fail_why(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || why_len == 0)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return err;
-}

@@ -56,9 +56,6 @@ struct pr_errbuf {
 };
 
 /* printf into eb (if non-NULL); returns err unchanged, for "return pr_fail(eb, r, ...)". */
-/* pr_fail for a caller's own buffer (why, why_len; NULL or 0: nothing written). */
-int pr_fail_why(char *why, size_t why_len, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 int pr_fail(struct pr_errbuf *eb, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

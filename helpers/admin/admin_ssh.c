@@ -154,15 +154,15 @@ static int read_input(struct cli *c, const char *path, size_t max, char **buf,
 
 static int load_key(struct cli *c, const char *path, struct pr_sshkey *k)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	char *buf = NULL;
 	size_t len;
 	int r;
 
 	if ((r = read_input(c, path, PR_SSHENROLL_KEY_MAX, &buf, &len)) != PR_OK)
 		return r;
-	if ((r = pr_sshenroll_parse_key(buf, len, k, why, sizeof(why))) != PR_OK)
-		cli_err(c, "%s: %s", path, why);
+	if ((r = pr_sshenroll_parse_key(buf, len, k, &eb)) != PR_OK)
+		cli_err(c, "%s: %s", path, eb.msg);
 	free(buf);
 	return r;
 }
@@ -170,7 +170,7 @@ static int load_key(struct cli *c, const char *path, struct pr_sshkey *k)
 /* Verify the attestation against the user's challenge (taken: one use). */
 static int classify_attested(struct cli *c, const struct ssh_enroll_args *a,
     const struct pr_sshkey *k, X509_STORE *anchors, struct pr_cred *cred,
-    char *why, size_t why_len)
+    struct pr_class_reason *reason)
 {
 	unsigned char ch[PR_SSHCHALLENGE_LEN];
 	struct pr_sshattest att = { 0 };
@@ -181,9 +181,9 @@ static int classify_attested(struct cli *c, const struct ssh_enroll_args *a,
 
 	if ((r = read_input(c, a->att_file, PR_SSHENROLL_ATT_MAX, &buf, &len)) != PR_OK)
 		return r;
-	if ((r = pr_sshenroll_parse_attestation((unsigned char *)buf, len, &att, why,
-	    why_len)) != PR_OK) {
-		cli_err(c, "%s: %s", a->att_file, why);
+	if ((r = pr_sshenroll_parse_attestation((unsigned char *)buf, len, &att,
+	    &eb)) != PR_OK) {
+		cli_err(c, "%s: %s", a->att_file, eb.msg);
 		goto out;
 	}
 	if ((r = pr_sshchallenge_take(c->cfg->state_dir, a->user, pr_now(), ch,
@@ -192,9 +192,9 @@ static int classify_attested(struct cli *c, const struct ssh_enroll_args *a,
 		goto out;
 	}
 	r = pr_sshenroll_credential(c->cfg, k, &att, ch, anchors, a->label, pr_now(), cred,
-	    why, why_len);
+	    reason, &eb);
 	if (r != PR_OK)
-		cli_err(c, "attestation refused: %s", why);
+		cli_err(c, "attestation refused: %s", eb.msg);
 	OPENSSL_cleanse(ch, sizeof(ch));
 out:
 	pr_sshattest_clear(&att);
@@ -203,7 +203,7 @@ out:
 }
 
 static int classify_key(struct cli *c, const struct ssh_enroll_args *a,
-    const struct pr_sshkey *k, struct pr_cred *cred, char *why, size_t why_len)
+    const struct pr_sshkey *k, struct pr_cred *cred, struct pr_class_reason *reason)
 {
 	struct pr_errbuf eb = { "" };
 	X509_STORE *anchors = NULL;
@@ -211,12 +211,12 @@ static int classify_key(struct cli *c, const struct ssh_enroll_args *a,
 
 	if (a->att_file == NULL)
 		return pr_sshenroll_credential(c->cfg, k, NULL, NULL, NULL, a->label, pr_now(),
-		    cred, why, why_len);
+		    cred, reason, NULL);
 	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		return r;
 	}
-	r = classify_attested(c, a, k, anchors, cred, why, why_len);
+	r = classify_attested(c, a, k, anchors, cred, reason);
 	X509_STORE_free(anchors);
 	return r;
 }
@@ -240,7 +240,8 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 	struct pr_errbuf eb = { "" };
 	enum pr_role role;
 	enum pr_need need;
-	char why[256] = "", keyid[PR_KEYID_LEN + 1];
+	struct pr_class_reason reason = { "" };
+	char keyid[PR_KEYID_LEN + 1];
 	int r, rc;
 
 	if ((rc = parse_enroll_ssh(c, argc, argv, &a)) != CLI_OK)
@@ -254,7 +255,7 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 	}
 	if ((r = load_key(c, a.pubkey_file, &k)) != PR_OK)
 		return CLI_FAILED;
-	if ((r = classify_key(c, &a, &k, &cred, why, sizeof(why))) != PR_OK) {
+	if ((r = classify_key(c, &a, &k, &cred, &reason)) != PR_OK) {
 		cli_audit(c, "enroll", r, a.user, NULL, "ssh-sk: attestation refused");
 		goto done;
 	}
@@ -263,7 +264,7 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		cli_err(c, "refused: this SSH key is a passkey (%s), but policy requires a "
 		    "physical security key for %s. Enroll a key made on a physical security "
 		    "key with its attestation, or use --force to store it anyway (it will not "
-		    "be accepted for sign-in).", why, a.user);
+		    "be accepted for sign-in).", reason.text, a.user);
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto done;
 	}
@@ -287,7 +288,7 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		cli_err(c, "enrollment undone because it could not be recorded");
 		goto done;
 	}
-	enroll_ssh_report(&a, &cred, &k, why);
+	enroll_ssh_report(&a, &cred, &k, reason.text);
 done:
 	pr_cred_clear(&cred);
 	pr_sshkey_clear(&k);

@@ -59,7 +59,7 @@ static int step_verdict(const struct pr_signin *s, const struct pr_sshauth_step 
 	int r;
 
 	*idx = s->creds.n;
-	if ((r = pr_sshkey_parse_blob(st->blob, st->blob_len, &k, NULL, 0)) != PR_OK)
+	if ((r = pr_sshkey_parse_blob(st->blob, st->blob_len, &k, NULL)) != PR_OK)
 		return r == PR_ERR_CORRUPT ? PR_ERR_ALGORITHM : r;
 	r = pr_sshkey_hash(&k, h);
 	pr_sshkey_clear(&k);
@@ -149,16 +149,16 @@ static int verdict_for(struct pr_signin *s, int loaded, const struct pr_sshauth 
 static int ssh_verdict(struct pr_signin *s, const char *info)
 {
 	struct pr_sshauth a = { NULL, 0 };
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	int r;
 
 	if (info == NULL) {
 		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "no SSH_AUTH_INFO_0");
 		return PR_ERR_NO_CREDENTIAL;
 	}
-	if ((r = pr_sshauth_parse(info, strlen(info), &a, why, sizeof(why))) != PR_OK) {
+	if ((r = pr_sshauth_parse(info, strlen(info), &a, &eb)) != PR_OK) {
 		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "bad SSH_AUTH_INFO_0");
-		return pr_fail(&s->eb, r, "%s", why[0] != '\0' ? why : pr_strerror(r));
+		return pr_fail(&s->eb, r, "%s", eb.msg[0] != '\0' ? eb.msg : pr_strerror(r));
 	}
 	r = verdict_for(s, load_ssh_creds(s), &a);
 	pr_sshauth_clear(&a);

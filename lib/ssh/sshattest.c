@@ -113,7 +113,7 @@ static int unwrap_authdata(const unsigned char *s, size_t len,
 }
 
 int pr_sshattest_parse(const unsigned char *buf, size_t len,
-    struct pr_sshattest *out, char *why, size_t why_len)
+    struct pr_sshattest *out, struct pr_errbuf *eb)
 {
 	struct reader r = { buf, len };
 	const unsigned char *magic, *cert, *sig, *ad, *reserved;
@@ -123,28 +123,28 @@ int pr_sshattest_parse(const unsigned char *buf, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (buf == NULL || len == 0 || len > PR_SSHATTEST_MAX)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "attestation is empty or too large");
+		return pr_fail(eb, PR_ERR_CORRUPT, "attestation is empty or too large");
 	if (!read_string(&r, &magic, &magic_len) || magic_len != strlen(ATTEST_MAGIC) ||
 	    memcmp(magic, ATTEST_MAGIC, magic_len) != 0)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "not an %s attestation file",
+		return pr_fail(eb, PR_ERR_CORRUPT, "not an %s attestation file",
 		    ATTEST_MAGIC);
 	if (!read_string(&r, &cert, &cert_len) || !read_string(&r, &sig, &sig_len) ||
 	    !read_string(&r, &ad, &ad_len) || !read_u32(&r, &flags) ||
 	    !read_string(&r, &reserved, &reserved_len))
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "attestation file is truncated");
+		return pr_fail(eb, PR_ERR_CORRUPT, "attestation file is truncated");
 	/* Unknown extensions could change the meaning: refuse rather than guess. */
 	if (flags != 0 || reserved_len != 0)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "attestation uses reserved fields");
+		return pr_fail(eb, PR_ERR_CORRUPT, "attestation uses reserved fields");
 	if (r.left != 0)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "extra bytes after the attestation");
+		return pr_fail(eb, PR_ERR_CORRUPT, "extra bytes after the attestation");
 	if (cert_len > 0 && sig_len == 0)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT,
+		return pr_fail(eb, PR_ERR_CORRUPT,
 		    "attestation has a certificate but no signature");
 	if ((rc = dup_field(cert, cert_len, &out->cert, &out->cert_len)) != PR_OK ||
 	    (rc = dup_field(sig, sig_len, &out->sig, &out->sig_len)) != PR_OK ||
 	    (rc = unwrap_authdata(ad, ad_len, out)) != PR_OK) {
 		pr_sshattest_clear(out);
-		return rc == PR_ERR_NOMEM ? rc : pr_fail_why(why, why_len, rc,
+		return rc == PR_ERR_NOMEM ? rc : pr_fail(eb, rc,
 		    "authenticator data is not a CBOR byte string");
 	}
 	return PR_OK;
@@ -292,17 +292,15 @@ struct classify_ctx {
 };
 
 static int try_stmt(const struct classify_ctx *x, enum stmt_kind kind,
-    struct pr_cred *out, char *why, size_t why_len)
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	struct pr_attest_input in;
-	struct pr_class_reason reason = { "" };
-	struct pr_errbuf eb = { "" };
 	unsigned char *stmt = NULL;
 	size_t stmt_len = 0;
 	int r;
 
 	if ((r = build_stmt(kind, x->att, x->key->cose_alg, &stmt, &stmt_len)) != PR_OK)
-		return pr_fail_why(why, why_len, r, "attestation certificate is not usable");
+		return pr_fail(eb, r, "attestation certificate is not usable");
 	in.fmt = stmt_fmt(kind);
 	in.authdata = x->att->authdata;
 	in.authdata_len = x->att->authdata_len;
@@ -313,8 +311,7 @@ static int try_stmt(const struct classify_ctx *x, enum stmt_kind kind,
 	in.rp_id = x->key->application;
 	in.cose_alg = x->key->cose_alg;
 	r = pr_attest_classify_raw(&in, x->anchors, x->aaguids, x->n_aaguids, out,
-	    &reason, &eb);
-	pr_fail_why(why, why_len, r, "%s", r == PR_OK ? reason.text : eb.msg);
+	    reason, eb);
 	free(stmt);
 	return r;
 }
@@ -339,34 +336,31 @@ static bool may_be_u2f(const struct classify_ctx *x)
  * format the key does not use.
  */
 static int verify_cert_statement(const struct classify_ctx *x, struct pr_cred *out,
-    char *why, size_t why_len)
+    struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
-	char as_packed[256] = "", as_u2f[256] = "";
+	struct pr_errbuf as_packed = { "" }, as_u2f = { "" };
 	int r;
 
-	r = try_stmt(x, STMT_PACKED_X5C, out, as_packed, sizeof(as_packed));
-	if (r != PR_ERR_ATTESTATION || !may_be_u2f(x)) {
-		pr_fail_why(why, why_len, r, "%s", as_packed);
+	r = try_stmt(x, STMT_PACKED_X5C, out, reason, &as_packed);
+	if (r != PR_ERR_ATTESTATION || !may_be_u2f(x))
+		return r == PR_OK ? r : pr_fail(eb, r, "%s", as_packed.msg);
+	r = try_stmt(x, STMT_U2F, out, reason, &as_u2f);
+	if (r == PR_OK)
 		return r;
-	}
-	r = try_stmt(x, STMT_U2F, out, as_u2f, sizeof(as_u2f));
-	if (r != PR_ERR_ATTESTATION || strcmp(as_packed, as_u2f) == 0)
-		pr_fail_why(why, why_len, r, "%s", as_u2f);
-	else
-		pr_fail_why(why, why_len, r, "%s; %s", as_packed, as_u2f);
-	return r;
+	if (r != PR_ERR_ATTESTATION || strcmp(as_packed.msg, as_u2f.msg) == 0)
+		return pr_fail(eb, r, "%s", as_u2f.msg);
+	return pr_fail(eb, r, "%s; %s", as_packed.msg, as_u2f.msg);
 }
 
 /* The candidates the fields allow, most specific first. */
 static int verify_statement(const struct classify_ctx *x, struct pr_cred *out,
-    char *why, size_t why_len)
+    struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	const struct pr_sshattest *a = x->att;
 
 	if (a->cert != NULL)
-		return verify_cert_statement(x, out, why, why_len);
-	return try_stmt(x, a->sig != NULL ? STMT_PACKED_SELF : STMT_NONE, out, why,
-	    why_len);
+		return verify_cert_statement(x, out, reason, eb);
+	return try_stmt(x, a->sig != NULL ? STMT_PACKED_SELF : STMT_NONE, out, reason, eb);
 }
 
 /* The store's view of an SSH key: id = SHA-256(blob), the raw key. */
@@ -398,13 +392,14 @@ static bool same_key(const struct pr_cred *c, const struct pr_sshkey *key)
 	    CRYPTO_memcmp(c->pubkey, key->pubkey, key->pubkey_len) == 0;
 }
 
-static int unattested(const struct pr_sshkey *key, struct pr_cred *out, char *why,
-    size_t why_len)
+static int unattested(const struct pr_sshkey *key, struct pr_cred *out,
+    struct pr_class_reason *reason)
 {
 	memset(out, 0, sizeof(*out));
 	out->cls = PR_CLASS_PASSKEY;
 	snprintf(out->fmt, sizeof(out->fmt), "%s", NO_ATTESTATION_FMT);
-	pr_fail_why(why, why_len, PR_OK, "no attestation");
+	if (reason != NULL)
+		snprintf(reason->text, sizeof(reason->text), "no attestation");
 	return ssh_identity(key, out);
 }
 
@@ -412,7 +407,7 @@ int pr_sshattest_classify(const struct pr_sshattest *att,
     const struct pr_sshkey *key, const unsigned char *challenge,
     size_t challenge_len, X509_STORE *anchors,
     const unsigned char (*aaguids)[16], size_t n_aaguids,
-    struct pr_cred *out, char *why, size_t why_len)
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	struct classify_ctx x = { att, key, { 0 }, anchors, aaguids, n_aaguids };
 	unsigned int n = 0;
@@ -421,20 +416,22 @@ int pr_sshattest_classify(const struct pr_sshattest *att,
 	if (out == NULL || key == NULL || key->blob == NULL)
 		return PR_ERR_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
+	if (reason != NULL)
+		reason->text[0] = '\0';
 	if (att == NULL) {
-		if ((r = unattested(key, out, why, why_len)) != PR_OK)
-			pr_cred_clear(out);
+		if ((r = unattested(key, out, reason)) != PR_OK)
+			goto fail;
 		return r;
 	}
 	if (challenge == NULL || challenge_len == 0 || att->authdata == NULL)
-		return pr_fail_why(why, why_len, PR_ERR_INVALID_ARG, "no challenge to verify against");
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no challenge to verify against");
 	if (EVP_Digest(challenge, challenge_len, x.cdh, &n, EVP_sha256(), NULL) != 1 ||
 	    n != HASH_LEN)
 		return PR_ERR_NOMEM;
-	if ((r = verify_statement(&x, out, why, why_len)) != PR_OK)
+	if ((r = verify_statement(&x, out, reason, eb)) != PR_OK)
 		goto fail;
 	if (!same_key(out, key)) {
-		r = pr_fail_why(why, why_len, PR_ERR_ATTESTATION,
+		r = pr_fail(eb, PR_ERR_ATTESTATION,
 		    "the attested credential is not this SSH key");
 		goto fail;
 	}
@@ -443,5 +440,7 @@ int pr_sshattest_classify(const struct pr_sshattest *att,
 	return PR_OK;
 fail:
 	pr_cred_clear(out);
+	if (reason != NULL)
+		reason->text[0] = '\0';     /* no class, so no reason for one */
 	return r;
 }

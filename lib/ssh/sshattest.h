@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "cred.h"
+#include "err.h"
 #include "sshkey.h"
 
 #define PR_SSHATTEST_MAX (64 * 1024)   /* bytes of an attestation file */
@@ -33,10 +34,10 @@ struct pr_sshattest {
  *   string  authenticator data (a CBOR byte string)
  *   uint32  reserved flags (must be 0)
  *   string  reserved (must be empty)
- * and nothing after. PR_OK, PR_ERR_CORRUPT (with why), PR_ERR_NOMEM.
+ * and nothing after. PR_OK, PR_ERR_CORRUPT (eb says what), PR_ERR_NOMEM.
  */
 int pr_sshattest_parse(const unsigned char *buf, size_t len,
-    struct pr_sshattest *out, char *why, size_t why_len);
+    struct pr_sshattest *out, struct pr_errbuf *eb);
 void pr_sshattest_clear(struct pr_sshattest *a);
 
 /*
@@ -51,15 +52,16 @@ void pr_sshattest_clear(struct pr_sshattest *a);
  * application, UP must be set, and the attested credential public key
  * must be the SSH key. packed (x5c or self), fido-u2f (a P-256 key with
  * an all-zero AAGUID) and none are tried as the fields allow. Without
- * attestation the class is passkey.
+ * attestation the class is passkey. reason (may be NULL) gets why the key
+ * has its class ("no attestation" without one), empty on failure.
  * PR_ERR_ATTESTATION, PR_ERR_UP_MISSING, PR_ERR_ALGORITHM, PR_ERR_NOMEM,
- * PR_ERR_INVALID_ARG; why says what, naming the format that failed (both,
+ * PR_ERR_INVALID_ARG; eb says what, naming the format that failed (both,
  * when packed and fido-u2f both could apply and both fail).
  */
 int pr_sshattest_classify(const struct pr_sshattest *att,
     const struct pr_sshkey *key, const unsigned char *challenge,
     size_t challenge_len, X509_STORE *anchors,
     const unsigned char (*aaguids)[16], size_t n_aaguids,
-    struct pr_cred *out, char *why, size_t why_len);
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb);
 
 #endif

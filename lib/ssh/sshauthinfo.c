@@ -19,21 +19,18 @@
 
 #define COUNT_PREFIX "signature count = "
 
-static int bad(char *why, size_t why_len, size_t line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static int bad(struct pr_errbuf *eb, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int bad(char *why, size_t why_len, size_t line, const char *fmt, ...)
+static int bad(struct pr_errbuf *eb, size_t line, const char *fmt, ...)
 {
 	char msg[160];
 	va_list ap;
 
-	if (why != NULL && why_len > 0) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		snprintf(why, why_len, "SSH_AUTH_INFO_0 line %zu: %s", line, msg);
-	}
-	return PR_ERR_CORRUPT;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pr_fail(eb, PR_ERR_CORRUPT, "SSH_AUTH_INFO_0 line %zu: %s", line, msg);
 }
 
 static bool name_char(char c)
@@ -92,17 +89,17 @@ bool pr_sshauth_is_publickey(const struct pr_sshauth_step *step)
 
 /* " KEYTYPE BASE64": the key, whose blob must name the same type. */
 static int take_key(const char **p, const char *end, struct pr_sshauth_step *st,
-    size_t line, char *why, size_t why_len)
+    size_t line, struct pr_errbuf *eb)
 {
 	const char *b64, *type;
 	size_t type_len;
 	int r;
 
 	if (*p == end || **p != ' ')
-		return bad(why, why_len, line, "%s step without a key", st->method);
+		return bad(eb, line, "%s step without a key", st->method);
 	(*p)++;
 	if (!take_name(p, end, ' ', st->key_type) || *p == end || **p != ' ')
-		return bad(why, why_len, line, "malformed key type");
+		return bad(eb, line, "malformed key type");
 	b64 = ++(*p);
 	while (*p < end && **p != ' ')
 		(*p)++;
@@ -110,10 +107,10 @@ static int take_key(const char **p, const char *end, struct pr_sshauth_step *st,
 	    PR_ERR_NOMEM)
 		return r;
 	if (r != PR_OK)
-		return bad(why, why_len, line, "key is not canonical base64");
+		return bad(eb, line, "key is not canonical base64");
 	if (pr_ssh_blob_type(st->blob, st->blob_len, &type, &type_len) != PR_OK ||
 	    type_len != strlen(st->key_type) || memcmp(type, st->key_type, type_len) != 0)
-		return bad(why, why_len, line, "key blob does not match its type %s",
+		return bad(eb, line, "key blob does not match its type %s",
 		    st->key_type);
 	return PR_OK;
 }
@@ -151,26 +148,26 @@ static bool text_ok(const char *p, const char *end)
 
 /* One line [p, end) (without its newline). */
 static int parse_line(const char *p, const char *end, struct pr_sshauth_step *st,
-    size_t line, char *why, size_t why_len)
+    size_t line, struct pr_errbuf *eb)
 {
 	int r;
 
 	if (!take_method(&p, end, st->method) || (p < end && *p != ' '))
-		return bad(why, why_len, line, "malformed method name");
+		return bad(eb, line, "malformed method name");
 	if (method_is(st->method, "publickey") || method_is(st->method, "hostbased")) {
-		if ((r = take_key(&p, end, st, line, why, why_len)) != PR_OK)
+		if ((r = take_key(&p, end, st, line, eb)) != PR_OK)
 			return r;
 	}
 	if (p == end)
 		return PR_OK;
 	if (pr_sshauth_is_publickey(st)) {
 		if (!take_count(p, end, &st->sign_count))
-			return bad(why, why_len, line, "unexpected text after the key");
+			return bad(eb, line, "unexpected text after the key");
 		st->has_count = true;
 		return PR_OK;
 	}
 	if (!text_ok(p, end))
-		return bad(why, why_len, line, "control character");
+		return bad(eb, line, "control character");
 	return PR_OK;
 }
 
@@ -184,7 +181,7 @@ static size_t count_lines(const char *s, size_t len)
 }
 
 int pr_sshauth_parse(const char *s, size_t len, struct pr_sshauth *out,
-    char *why, size_t why_len)
+    struct pr_errbuf *eb)
 {
 	const char *p, *nl, *end;
 	size_t lines;
@@ -192,18 +189,18 @@ int pr_sshauth_parse(const char *s, size_t len, struct pr_sshauth *out,
 
 	memset(out, 0, sizeof(*out));
 	if (s == NULL || len > PR_SSHAUTH_MAX || memchr(s, '\0', len) != NULL)
-		return bad(why, why_len, 0, "missing, too long or holds a NUL");
+		return bad(eb, 0, "missing, too long or holds a NUL");
 	if (len == 0)
 		return PR_OK;
 	if (s[len - 1] != '\n')
-		return bad(why, why_len, count_lines(s, len) + 1, "not ended by a newline");
+		return bad(eb, count_lines(s, len) + 1, "not ended by a newline");
 	if ((lines = count_lines(s, len)) > PR_SSHAUTH_STEPS_MAX)
-		return bad(why, why_len, lines, "more than %d steps", PR_SSHAUTH_STEPS_MAX);
+		return bad(eb, lines, "more than %d steps", PR_SSHAUTH_STEPS_MAX);
 	if ((out->v = calloc(lines, sizeof(*out->v))) == NULL)
 		return PR_ERR_NOMEM;
 	for (p = s, end = s + len; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
-		r = parse_line(p, nl, &out->v[out->n], out->n + 1, why, why_len);
+		r = parse_line(p, nl, &out->v[out->n], out->n + 1, eb);
 		out->n++;
 		if (r != PR_OK) {
 			pr_sshauth_clear(out);

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 #define PR_SSHAUTH_MAX 65536          /* bytes of the whole variable */
 #define PR_SSHAUTH_STEPS_MAX 16       /* lines (successful methods) */
 #define PR_SSHAUTH_NAME_MAX 64        /* a method or key type name */
@@ -45,11 +47,11 @@ struct pr_sshauth {
 
 /*
  * Parse len bytes of s (no NUL inside; "" is no step at all). PR_OK,
- * PR_ERR_CORRUPT (why says what and on which line), PR_ERR_NOMEM. out is
+ * PR_ERR_CORRUPT (eb says what and on which line), PR_ERR_NOMEM. out is
  * empty on failure; free with pr_sshauth_clear.
  */
 int pr_sshauth_parse(const char *s, size_t len, struct pr_sshauth *out,
-    char *why, size_t why_len);
+    struct pr_errbuf *eb);
 
 void pr_sshauth_clear(struct pr_sshauth *a);
 

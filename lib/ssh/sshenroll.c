@@ -8,56 +8,51 @@
 #include "err.h"
 #include "sshenroll.h"
 
-static int fail(char *why, size_t why_len, int r, const char *msg)
-{
-	snprintf(why, why_len, "%s", msg);
-	return r;
-}
-
 int pr_sshenroll_parse_key(const char *text, size_t len, struct pr_sshkey *k,
-    char *why, size_t why_len)
+    struct pr_errbuf *eb)
 {
 	int r;
 
 	memset(k, 0, sizeof(*k));
 	if (text == NULL)
-		return fail(why, why_len, PR_ERR_INVALID_ARG, "no key");
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no key");
 	/* The parser sees a C string: a NUL inside would hide what follows it. */
 	if (strlen(text) != len)
-		return fail(why, why_len, PR_ERR_CORRUPT, "the file holds a NUL byte");
-	if ((r = pr_sshkey_parse_line(text, k, why, why_len)) != PR_OK)
+		return pr_fail(eb, PR_ERR_CORRUPT, "the file holds a NUL byte");
+	if ((r = pr_sshkey_parse_line(text, k, eb)) != PR_OK)
 		return r;
 	if (strncmp(k->application, "ssh:", 4) != 0) {
-		snprintf(why, why_len, "application \"%.64s\" does not start with \"ssh:\"",
-		    k->application);
+		r = pr_fail(eb, PR_ERR_INVALID_ARG,
+		    "application \"%.64s\" does not start with \"ssh:\"", k->application);
 		pr_sshkey_clear(k);
-		return PR_ERR_INVALID_ARG;
+		return r;
 	}
 	return PR_OK;
 }
 
 int pr_sshenroll_parse_attestation(const unsigned char *buf, size_t len,
-    struct pr_sshattest *att, char *why, size_t why_len)
+    struct pr_sshattest *att, struct pr_errbuf *eb)
 {
 	int r;
 
-	r = pr_sshattest_parse(buf, len, att, why, why_len);
+	r = pr_sshattest_parse(buf, len, att, eb);
 	/* A bad input file, not bad state: say so in the error class. */
 	return r == PR_OK || r == PR_ERR_NOMEM ? r : PR_ERR_ATTESTATION;
 }
 
 int pr_sshenroll_credential(const struct pr_config *cfg, const struct pr_sshkey *k,
     const struct pr_sshattest *att, const unsigned char *challenge, X509_STORE *anchors,
-    const char *label, int64_t now, struct pr_cred *cred, char *why, size_t why_len)
+    const char *label, int64_t now, struct pr_cred *cred, struct pr_class_reason *reason,
+    struct pr_errbuf *eb)
 {
 	int r;
 
 	if (att != NULL && challenge == NULL)
-		return fail(why, why_len, PR_ERR_INVALID_ARG, "no challenge to verify against");
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no challenge to verify against");
 	r = pr_sshattest_classify(att, k, challenge, att != NULL ? PR_SSHCHALLENGE_LEN : 0,
 	    att != NULL ? anchors : NULL,
 	    (const unsigned char (*)[16])cfg->physical_aaguids, cfg->n_physical_aaguids,
-	    cred, why, why_len);
+	    cred, reason, eb);
 	if (r != PR_OK)
 		return r;
 	snprintf(cred->app, sizeof(cred->app), "%s", k->application);

@@ -33,25 +33,27 @@
  * (sshkey.h), no NUL byte inside, whose application starts with "ssh:"
  * (what ssh-keygen uses and sshd accepts). PR_OK, PR_ERR_CORRUPT,
  * PR_ERR_ALGORITHM (not a FIDO key type), PR_ERR_INVALID_ARG (another
- * application), PR_ERR_NOMEM; why says what. k is cleared on failure.
+ * application), PR_ERR_NOMEM; eb says what. k is cleared on failure.
  */
 int pr_sshenroll_parse_key(const char *text, size_t len, struct pr_sshkey *k,
-    char *why, size_t why_len);
+    struct pr_errbuf *eb);
 
-/* An attestation file: PR_OK, PR_ERR_ATTESTATION (malformed, with why), PR_ERR_NOMEM. */
+/* An attestation file: PR_OK, PR_ERR_ATTESTATION (malformed, eb says how), PR_ERR_NOMEM. */
 int pr_sshenroll_parse_attestation(const unsigned char *buf, size_t len,
-    struct pr_sshattest *att, char *why, size_t why_len);
+    struct pr_sshattest *att, struct pr_errbuf *eb);
 
 /*
  * The credential to store for k: att (NULL: none, class passkey) verified
  * against challenge (required with att) and the anchors, classified with
  * the policy's AAGUID allow-list; application, label (NULL: none) and
- * creation time set. pr_sshattest_classify's errors; cred is cleared on
- * failure. Whether the class is allowed is the caller's policy check.
+ * creation time set; reason as pr_sshattest_classify gives it.
+ * pr_sshattest_classify's errors; cred is cleared on failure. Whether the
+ * class is allowed is the caller's policy check.
  */
 int pr_sshenroll_credential(const struct pr_config *cfg, const struct pr_sshkey *k,
     const struct pr_sshattest *att, const unsigned char *challenge, X509_STORE *anchors,
-    const char *label, int64_t now, struct pr_cred *cred, char *why, size_t why_len);
+    const char *label, int64_t now, struct pr_cred *cred, struct pr_class_reason *reason,
+    struct pr_errbuf *eb);
 
 /* The ssh-keygen -l fingerprint of a stored SSH credential; "" if it cannot be rebuilt. */
 void pr_sshenroll_cred_fingerprint(const struct pr_cred *c, char fp[PR_SSH_FP_LEN + 1]);

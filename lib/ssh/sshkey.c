@@ -151,26 +151,26 @@ static bool p256_point_valid(const unsigned char *q)
 	return ok;
 }
 
-static int parse_key(struct reader *r, struct pr_sshkey *k, char *why, size_t why_len)
+static int parse_key(struct reader *r, struct pr_sshkey *k, struct pr_errbuf *eb)
 {
 	const unsigned char *s;
 	size_t len;
 
 	if (k->type == PR_SSHKEY_ED25519_SK) {
 		if (!read_string(r, &s, &len) || len != ED25519_LEN)
-			return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "Ed25519 key is not 32 bytes");
+			return pr_fail(eb, PR_ERR_CORRUPT, "Ed25519 key is not 32 bytes");
 		memcpy(k->pubkey, s, len);
 		k->pubkey_len = len;
 		k->cose_alg = COSE_EDDSA;
 		return PR_OK;
 	}
 	if (!read_string(r, &s, &len) || !str_is(s, len, CURVE_NAME))
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "curve is not nistp256");
+		return pr_fail(eb, PR_ERR_CORRUPT, "curve is not nistp256");
 	if (!read_string(r, &s, &len) || len != P256_POINT_LEN || s[0] != 0x04)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT,
+		return pr_fail(eb, PR_ERR_CORRUPT,
 		    "ECDSA key is not an uncompressed P-256 point");
 	if (!p256_point_valid(s))
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "ECDSA key is not on P-256");
+		return pr_fail(eb, PR_ERR_CORRUPT, "ECDSA key is not on P-256");
 	memcpy(k->pubkey, s + 1, 2 * P256_COORD_LEN);
 	k->pubkey_len = 2 * P256_COORD_LEN;
 	k->cose_alg = COSE_ES256;
@@ -178,21 +178,21 @@ static int parse_key(struct reader *r, struct pr_sshkey *k, char *why, size_t wh
 }
 
 static int parse_type(const unsigned char *s, size_t len, enum pr_sshkey_type *t,
-    char *why, size_t why_len)
+    struct pr_errbuf *eb)
 {
 	if (str_is(s, len, PR_SSHKEY_ED25519_NAME))
 		*t = PR_SSHKEY_ED25519_SK;
 	else if (str_is(s, len, PR_SSHKEY_ECDSA_NAME))
 		*t = PR_SSHKEY_ECDSA_SK;
 	else
-		return pr_fail_why(why, why_len, PR_ERR_ALGORITHM, "not a FIDO security key "
+		return pr_fail(eb, PR_ERR_ALGORITHM, "not a FIDO security key "
 		    "type (only %s and %s are accepted)", PR_SSHKEY_ED25519_NAME,
 		    PR_SSHKEY_ECDSA_NAME);
 	return PR_OK;
 }
 
 int pr_sshkey_parse_blob(const unsigned char *blob, size_t len,
-    struct pr_sshkey *out, char *why, size_t why_len)
+    struct pr_sshkey *out, struct pr_errbuf *eb)
 {
 	struct reader r = { blob, len };
 	const unsigned char *s;
@@ -201,20 +201,23 @@ int pr_sshkey_parse_blob(const unsigned char *blob, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (blob == NULL || len == 0 || len > BLOB_MAX)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key blob is empty or too long");
+		return pr_fail(eb, PR_ERR_CORRUPT, "key blob is empty or too long");
 	if (!read_string(&r, &s, &n))
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key blob is truncated");
-	if ((rc = parse_type(s, n, &out->type, why, why_len)) != PR_OK ||
-	    (rc = parse_key(&r, out, why, why_len)) != PR_OK)
+		return pr_fail(eb, PR_ERR_CORRUPT, "key blob is truncated");
+	if ((rc = parse_type(s, n, &out->type, eb)) != PR_OK ||
+	    (rc = parse_key(&r, out, eb)) != PR_OK)
 		goto fail;
-	rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT, "application is missing or invalid");
-	if (!read_string(&r, &s, &n) || !app_valid(s, n))
+	/* eb only on failure: a caller may hold an earlier step's message in it. */
+	if (!read_string(&r, &s, &n) || !app_valid(s, n)) {
+		rc = pr_fail(eb, PR_ERR_CORRUPT, "application is missing or invalid");
 		goto fail;
+	}
 	memcpy(out->application, s, n);
 	out->application[n] = '\0';
-	rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT, "extra bytes after the key");
-	if (r.left != 0)
+	if (r.left != 0) {
+		rc = pr_fail(eb, PR_ERR_CORRUPT, "extra bytes after the key");
 		goto fail;
+	}
 	rc = PR_ERR_NOMEM;
 	if ((out->blob = malloc(len)) == NULL)
 		goto fail;
@@ -244,26 +247,26 @@ static void next_word(const char **p, const char **s, const char **e)
 	*e = *p;
 }
 
-static int check_line(const char *line, char *why, size_t why_len)
+static int check_line(const char *line, struct pr_errbuf *eb)
 {
 	size_t n = strnlen(line, PR_SSH_LINE_MAX + 1);
 	const char *nl;
 
 	if (n > PR_SSH_LINE_MAX)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key line longer than %d bytes",
+		return pr_fail(eb, PR_ERR_CORRUPT, "key line longer than %d bytes",
 		    PR_SSH_LINE_MAX);
 	if ((nl = strpbrk(line, "\r\n")) != NULL && !(nl[0] == '\n' && nl[1] == '\0'))
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT,
+		return pr_fail(eb, PR_ERR_CORRUPT,
 		    "more than one line (give exactly one public key)");
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 && line[i] != '\t' && line[i] != '\n')
-			return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "control character in key line");
+			return pr_fail(eb, PR_ERR_CORRUPT, "control character in key line");
 	return PR_OK;
 }
 
 /* The blob must be spelled exactly as its canonical encoding. */
 static int decode_canonical(const char *s, size_t n, unsigned char **blob,
-    size_t *len, char *why, size_t why_len)
+    size_t *len, struct pr_errbuf *eb)
 {
 	char *again = NULL;
 	int rc;
@@ -271,11 +274,11 @@ static int decode_canonical(const char *s, size_t n, unsigned char **blob,
 	if ((rc = b64_decode(s, n, blob, len)) == PR_ERR_NOMEM)
 		return rc;
 	if (rc != PR_OK)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key is not valid base64");
+		return pr_fail(eb, PR_ERR_CORRUPT, "key is not valid base64");
 	if ((again = b64_encode(*blob, *len)) == NULL) {
 		rc = PR_ERR_NOMEM;
 	} else if (strlen(again) != n || memcmp(again, s, n) != 0) {
-		rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key is not canonical base64");
+		rc = pr_fail(eb, PR_ERR_CORRUPT, "key is not canonical base64");
 	}
 	free(again);
 	if (rc != PR_OK) {
@@ -291,7 +294,7 @@ int pr_ssh_b64_decode(const char *s, size_t n, unsigned char **blob, size_t *len
 	*len = 0;
 	if (s == NULL)
 		return PR_ERR_CORRUPT;
-	return decode_canonical(s, n, blob, len, NULL, 0);
+	return decode_canonical(s, n, blob, len, NULL);
 }
 
 int pr_ssh_blob_type(const unsigned char *blob, size_t len, const char **type,
@@ -306,8 +309,7 @@ int pr_ssh_blob_type(const unsigned char *blob, size_t len, const char **type,
 	return PR_OK;
 }
 
-int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, char *why,
-    size_t why_len)
+int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, struct pr_errbuf *eb)
 {
 	const char *p = line, *ts, *te, *bs, *be;
 	unsigned char *blob = NULL;
@@ -316,26 +318,25 @@ int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, char *why,
 
 	memset(out, 0, sizeof(*out));
 	if (line == NULL)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "no key line");
-	if ((rc = check_line(line, why, why_len)) != PR_OK)
+		return pr_fail(eb, PR_ERR_CORRUPT, "no key line");
+	if ((rc = check_line(line, eb)) != PR_OK)
 		return rc;
 	next_word(&p, &ts, &te);
 	next_word(&p, &bs, &be);
 	if (ts == te)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "empty key line");
+		return pr_fail(eb, PR_ERR_CORRUPT, "empty key line");
 	if ((rc = parse_type((const unsigned char *)ts, (size_t)(te - ts), &out->type,
-	    why, why_len)) != PR_OK)
+	    eb)) != PR_OK)
 		return rc;
 	if (bs == be)
-		return pr_fail_why(why, why_len, PR_ERR_CORRUPT, "key line has no key after the type");
-	if ((rc = decode_canonical(bs, (size_t)(be - bs), &blob, &blob_len, why,
-	    why_len)) != PR_OK)
+		return pr_fail(eb, PR_ERR_CORRUPT, "key line has no key after the type");
+	if ((rc = decode_canonical(bs, (size_t)(be - bs), &blob, &blob_len, eb)) != PR_OK)
 		return rc;
-	rc = pr_sshkey_parse_blob(blob, blob_len, out, why, why_len);
+	rc = pr_sshkey_parse_blob(blob, blob_len, out, eb);
 	if (rc == PR_OK && strncmp(pr_sshkey_type_name(out->type), ts,
 	    (size_t)(te - ts)) != 0) {
 		pr_sshkey_clear(out);
-		rc = pr_fail_why(why, why_len, PR_ERR_CORRUPT,
+		rc = pr_fail(eb, PR_ERR_CORRUPT,
 		    "key type in the line does not match the key");
 	}
 	free(blob);
@@ -387,7 +388,7 @@ int pr_sshkey_from_parts(int cose_alg, const unsigned char *pubkey,
 	}
 	put_string(p, application, app_len);
 	/* Parse what was built: the same checks as for a key from outside. */
-	rc = pr_sshkey_parse_blob(blob, len, out, NULL, 0);
+	rc = pr_sshkey_parse_blob(blob, len, out, NULL);
 	free(blob);
 	return rc;
 }

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define PR_SSHKEY_ED25519_NAME "sk-ssh-ed25519@openssh.com"
 #define PR_SSHKEY_ECDSA_NAME "sk-ecdsa-sha2-nistp256@openssh.com"
 #define PR_SSH_APP_MAX 255           /* bytes of the application string */
@@ -32,16 +34,15 @@ struct pr_sshkey {
 
 /*
  * Parse "TYPE BASE64 [COMMENT]" (no options; surrounding blanks and one
- * trailing newline allowed). PR_OK, PR_ERR_CORRUPT (malformed, with why),
+ * trailing newline allowed). PR_OK, PR_ERR_CORRUPT (malformed, eb says how),
  * PR_ERR_ALGORITHM (another key type), PR_ERR_NOMEM. out is cleared on
  * failure; free with pr_sshkey_clear.
  */
-int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, char *why,
-    size_t why_len);
+int pr_sshkey_parse_line(const char *line, struct pr_sshkey *out, struct pr_errbuf *eb);
 
 /* The same for a decoded blob. */
 int pr_sshkey_parse_blob(const unsigned char *blob, size_t len,
-    struct pr_sshkey *out, char *why, size_t why_len);
+    struct pr_sshkey *out, struct pr_errbuf *eb);
 
 /*
  * Rebuild a key from what the store keeps: COSE algorithm, raw public key

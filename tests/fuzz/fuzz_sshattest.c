@@ -31,19 +31,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pr_sshkey key = { 0 };
 	struct pr_sshattest att = { 0 };
 	struct pr_cred c;
-	char why[256], *line = NULL;
+	char *line = NULL;
+	struct pr_errbuf eb = { "" };
 	bool have_key = false;
 	size_t off = 0;
 
 	if (nl != NULL && (line = strndup((const char *)data, (size_t)(nl - data))) != NULL &&
-	    pr_sshkey_parse_line(line, &key, why, sizeof(why)) == PR_OK) {
+	    pr_sshkey_parse_line(line, &key, &eb) == PR_OK) {
 		have_key = true;
 		off = (size_t)(nl - data) + 1;
 	}
-	if (pr_sshattest_parse(data + off, size - off, &att, why, sizeof(why)) == PR_OK &&
+	if (pr_sshattest_parse(data + off, size - off, &att, &eb) == PR_OK &&
 	    have_key) {
 		if (pr_sshattest_classify(&att, &key, challenge, sizeof(challenge),
-		    fuzz_anchors(), NULL, 0, &c, why, sizeof(why)) == PR_OK)
+		    fuzz_anchors(), NULL, 0, &c, NULL, &eb) == PR_OK)
 			pr_cred_clear(&c);
 	}
 	pr_sshattest_clear(&att);

@@ -39,12 +39,12 @@ static void fuzz_modopts(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pr_sshauth a = { 0 };
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	int r;
 
-	r = pr_sshauth_parse((const char *)data, size, &a, why, sizeof(why));
+	r = pr_sshauth_parse((const char *)data, size, &a, &eb);
 	/* A refusal names the fault and returns nothing (sshauthinfo.h). */
-	if (r == PR_ERR_CORRUPT && (a.n != 0 || why[0] == '\0'))
+	if (r == PR_ERR_CORRUPT && (a.n != 0 || eb.msg[0] == '\0'))
 		__builtin_trap();
 	for (size_t i = 0; r == PR_OK && i < a.n; i++)
 		if (a.v[i].method[0] == '\0' || (a.v[i].blob == NULL) != (a.v[i].key_type[0] == '\0'))

@@ -15,12 +15,13 @@
 static void same_key(const struct pr_sshkey *k)
 {
 	struct pr_sshkey k2 = { 0 }, k3 = { 0 };
-	char fp[PR_SSH_FP_LEN + 1], why[128];
+	char fp[PR_SSH_FP_LEN + 1];
+	struct pr_errbuf eb = { "" };
 	char *line = NULL;
 
 	if (pr_sshkey_fingerprint(k, fp) != PR_OK ||
 	    pr_sshkey_format(k, NULL, "c", &line) != PR_OK ||
-	    pr_sshkey_parse_line(line, &k2, why, sizeof(why)) != PR_OK ||
+	    pr_sshkey_parse_line(line, &k2, &eb) != PR_OK ||
 	    k2.blob_len != k->blob_len || memcmp(k2.blob, k->blob, k->blob_len) != 0 ||
 	    pr_sshkey_from_parts(k->cose_alg, k->pubkey, k->pubkey_len, k->application,
 	    &k3) != PR_OK ||
@@ -34,17 +35,17 @@ static void same_key(const struct pr_sshkey *k)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pr_sshkey k = { 0 };
-	char why[128];
+	struct pr_errbuf eb = { "" };
 	char *line;
 
 	if ((line = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(line, data, size);
 	line[size] = '\0';
-	if (pr_sshkey_parse_line(line, &k, why, sizeof(why)) == PR_OK)
+	if (pr_sshkey_parse_line(line, &k, &eb) == PR_OK)
 		same_key(&k);
 	pr_sshkey_clear(&k);
-	if (pr_sshkey_parse_blob(data, size, &k, why, sizeof(why)) == PR_OK)
+	if (pr_sshkey_parse_blob(data, size, &k, &eb) == PR_OK)
 		same_key(&k);
 	pr_sshkey_clear(&k);
 	free(line);

@@ -68,25 +68,25 @@ static void enroll_ssh(const char *user, const char *key, bool att)
 	struct pr_errbuf eb = { "" };
 	struct pr_cred c;
 	X509_STORE *anchors = NULL;
-	char name[128], why[256] = "";
+	char name[128];
 	char *text, *bin = NULL, *challenge = NULL;
 	size_t len, blen = 0, clen = 0;
 
 	snprintf(name, sizeof(name), "%s.pub", key);
 	text = fixture(name, &len);
-	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, &eb), PR_OK);
 	memset(&a, 0, sizeof(a));
 	if (att) {
 		snprintf(name, sizeof(name), "%s.att", key);
 		bin = fixture(name, &blen);
 		ck_assert_msg(pr_sshenroll_parse_attestation((const unsigned char *)bin, blen,
-		    &a, why, sizeof(why)) == PR_OK, "%s", why);
+		    &a, &eb) == PR_OK, "%s", eb.msg);
 		challenge = fixture("challenge", &clen);
 	}
 	ck_assert_int_eq(pr_anchors_load(ke.cfg->trust_anchors, 1, &anchors, &eb), PR_OK);
 	ck_assert_msg(pr_sshenroll_credential(ke.cfg, &k, att ? &a : NULL,
-	    (const unsigned char *)challenge, anchors, key, 1700000000, &c, why,
-	    sizeof(why)) == PR_OK, "%s: %s", key, why);
+	    (const unsigned char *)challenge, anchors, key, 1700000000, &c, NULL, &eb) == PR_OK,
+	    "%s: %s", key, eb.msg);
 	ck_assert_msg(pr_store_add(ke.state, user, &c, &eb) == PR_OK, "%s", eb.msg);
 	pr_cred_clear(&c);
 	if (att)
@@ -382,7 +382,7 @@ START_TEST(authorized_keys_offer)
 {
 	struct pr_signin s = { .cfg = ke.cfg, .user = KE_OWNER };
 	struct pr_sshkey k;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	size_t len, shown = 0;
 	char *text = fixture("synced-ed25519-sk.pub", &len);
 	int loaded;
@@ -393,7 +393,7 @@ START_TEST(authorized_keys_offer)
 	for (size_t i = 0; i < s.creds.n; i++)
 		shown += s.acceptable[i];
 	ck_assert_uint_eq(shown, 1);    /* the physical key only */
-	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, &eb), PR_OK);
 	ck_assert_int_eq(pr_signin_ssh_offer(&s, loaded, ED, k.blob, k.blob_len), PR_ERR_CLASS);
 	ck_assert_ptr_nonnull(s.used);
 	ck_assert_int_eq(s.used->cls, PR_CLASS_PASSKEY);

@@ -51,18 +51,18 @@ static void load_key(const char *name, struct pr_sshkey *k)
 
 	snprintf(file, sizeof(file), "%s.pub", name);
 	line = load(file, &len);
-	ck_assert_int_eq(pr_sshkey_parse_line((char *)line, k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_line((char *)line, k, NULL), PR_OK);
 	free(line);
 }
 
 static void load_att(const char *file, struct pr_sshattest *a)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	unsigned char *buf;
 	size_t len;
 
 	buf = load(file, &len);
-	ck_assert_msg(pr_sshattest_parse(buf, len, a, why, sizeof(why)) == PR_OK, "%s", why);
+	ck_assert_msg(pr_sshattest_parse(buf, len, a, &eb) == PR_OK, "%s", eb.msg);
 	free(buf);
 }
 
@@ -88,7 +88,7 @@ static unsigned char *challenge(size_t *len)
 
 /* Parse key and attestation name, classify with or without the test CA. */
 static int classify(const char *keyname, const char *attfile, bool trust,
-    struct pr_cred *out, char *why, size_t why_len)
+    struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
 	struct pr_sshattest a;
 	struct pr_sshkey k;
@@ -100,7 +100,7 @@ static int classify(const char *keyname, const char *attfile, bool trust,
 	load_key(keyname, &k);
 	load_att(attfile, &a);
 	ch = challenge(&ch_len);
-	r = pr_sshattest_classify(&a, &k, ch, ch_len, anchors, NULL, 0, out, why, why_len);
+	r = pr_sshattest_classify(&a, &k, ch, ch_len, anchors, NULL, 0, out, reason, eb);
 	free(ch);
 	pr_sshattest_clear(&a);
 	pr_sshkey_clear(&k);
@@ -124,15 +124,27 @@ static const struct {
 
 START_TEST(real_attestations)
 {
-	char att[128], why[256] = "";
+	char att[128];
+	struct pr_class_reason reason;
+	struct pr_errbuf eb = { "" };
 	unsigned char h[32];
 	struct pr_sshkey k;
 	struct pr_cred c;
 
 	snprintf(att, sizeof(att), "%s.att", real[_i].name);
-	ck_assert_msg(classify(real[_i].name, att, true, &c, why, sizeof(why)) == PR_OK,
-	    "%s: %s", real[_i].name, why);
+	ck_assert_msg(classify(real[_i].name, att, true, &c, &reason, &eb) == PR_OK,
+	    "%s: %s", real[_i].name, eb.msg);
 	ck_assert_int_eq(c.cls, real[_i].cls);
+	/*
+	 * The reason is the class's, also when packed was tried first and
+	 * failed (u2f-ecdsa-sk); a success leaves eb as it was.
+	 */
+	if (real[_i].cls == PR_CLASS_PHYSICAL)
+		ck_assert_msg(strncmp(reason.text, "chains to trust anchor '", 24) == 0, "%s: %s",
+		    real[_i].name, reason.text);
+	else
+		ck_assert_str_ne(reason.text, "");
+	ck_assert_str_eq(eb.msg, "");
 	ck_assert_str_eq(c.fmt, real[_i].fmt);
 	ck_assert_int_eq(c.kind, PR_KIND_SSH);
 	ck_assert(c.flags & 0x01);
@@ -151,11 +163,11 @@ END_TEST
 /* Without the test CA as anchor, a vendor-attested key is only a passkey. */
 START_TEST(untrusted_cert_is_passkey)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	struct pr_cred c;
 
 	ck_assert_int_eq(classify("yubikey5-ecdsa-sk", "yubikey5-ecdsa-sk.att", false, &c,
-	    why, sizeof(why)), PR_OK);
+	    NULL, &eb), PR_OK);
 	ck_assert_int_eq(c.cls, PR_CLASS_PASSKEY);
 	pr_cred_clear(&c);
 }
@@ -163,13 +175,15 @@ END_TEST
 
 START_TEST(no_attestation_is_passkey)
 {
+	struct pr_class_reason reason;
 	struct pr_sshkey k;
 	struct pr_cred c;
 
 	load_key("yubikey5-ed25519-sk", &k);
 	ck_assert_int_eq(pr_sshattest_classify(NULL, &k, NULL, 0, NULL, NULL, 0, &c,
-	    NULL, 0), PR_OK);
+	    &reason, NULL), PR_OK);
 	ck_assert_int_eq(c.cls, PR_CLASS_PASSKEY);
+	ck_assert_str_eq(reason.text, "no attestation");
 	ck_assert_str_eq(c.fmt, "unattested");
 	ck_assert_int_eq(c.kind, PR_KIND_SSH);
 	ck_assert_uint_eq(c.id_len, 32);
@@ -181,15 +195,14 @@ END_TEST
 /* A different key under its own application verifies; under ssh: it does not. */
 START_TEST(application_must_match)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	struct pr_cred c;
 
-	ck_assert_int_eq(classify("other-app", "other-app.att", true, &c, why,
-	    sizeof(why)), PR_OK);
+	ck_assert_int_eq(classify("other-app", "other-app.att", true, &c, NULL, &eb), PR_OK);
 	ck_assert_int_eq(c.cls, PR_CLASS_PHYSICAL);
 	pr_cred_clear(&c);
-	ck_assert_int_eq(classify("yubikey5-ed25519-sk", "other-app.att", true, &c, why,
-	    sizeof(why)), PR_ERR_ATTESTATION);
+	ck_assert_int_eq(classify("yubikey5-ed25519-sk", "other-app.att", true, &c, NULL, &eb),
+	    PR_ERR_ATTESTATION);
 	ck_assert_ptr_null(c.id);
 }
 END_TEST
@@ -197,14 +210,17 @@ END_TEST
 /* A valid attestation of another key with the same application. */
 START_TEST(key_mismatch)
 {
-	char why[256] = "";
+	struct pr_class_reason reason;
+	struct pr_errbuf eb = { "" };
 	struct pr_cred c;
 
+	/* The statement verifies, so a class was found; the key refused, there is none. */
 	ck_assert_int_eq(classify("synced-ed25519-sk", "yubikey5-ed25519-sk.att", true, &c,
-	    why, sizeof(why)), PR_ERR_ATTESTATION);
-	ck_assert_ptr_nonnull(strstr(why, "not this SSH key"));
+	    &reason, &eb), PR_ERR_ATTESTATION);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "not this SSH key"));
+	ck_assert_str_eq(reason.text, "");
 	ck_assert_int_eq(classify("yubikey5-ecdsa-sk", "yubikey5-ed25519-sk.att", true, &c,
-	    why, sizeof(why)), PR_ERR_ATTESTATION);
+	    NULL, &eb), PR_ERR_ATTESTATION);
 }
 END_TEST
 
@@ -214,7 +230,8 @@ START_TEST(tampered)
 {
 	const char *names[] = { "yubikey5-ed25519-sk", "yubikey5-ecdsa-sk",
 	    "selfattested-ed25519-sk", "u2f-ecdsa-sk" };
-	char why[256] = "", file[128];
+	char file[128];
+	struct pr_errbuf eb = { "" };
 	struct pr_sshattest a;
 	struct pr_sshkey k;
 	struct pr_cred c;
@@ -262,8 +279,7 @@ START_TEST(tampered)
 			ch_len = 0;
 			break;
 		}
-		r = pr_sshattest_classify(&a, &k, ch, ch_len, anchors, NULL, 0, &c, why,
-		    sizeof(why));
+		r = pr_sshattest_classify(&a, &k, ch, ch_len, anchors, NULL, 0, &c, NULL, &eb);
 		if (_i == T_AUTHDATA_COUNTER && strcmp(names[i], "u2f-ecdsa-sk") == 0) {
 			/* fido-u2f signs no counter or flags (FIDO U2F raw message format). */
 			ck_assert_int_eq(r, PR_OK);
@@ -303,7 +319,8 @@ static const struct {
 
 START_TEST(failure_names_format)
 {
-	char why[256] = "", file[128];
+	char file[128];
+	struct pr_errbuf eb = { "" };
 	struct pr_sshattest a;
 	struct pr_sshkey k;
 	struct pr_cred c;
@@ -317,8 +334,8 @@ START_TEST(failure_names_format)
 	ch = challenge(&ch_len);
 	a.sig[a.sig_len - 3] ^= 0x01;
 	ck_assert_int_eq(pr_sshattest_classify(&a, &k, ch, ch_len, anchors, NULL, 0, &c,
-	    why, sizeof(why)), PR_ERR_ATTESTATION);
-	ck_assert_str_eq(why, failure_reason[_i].why);
+	    NULL, &eb), PR_ERR_ATTESTATION);
+	ck_assert_str_eq(eb.msg, failure_reason[_i].why);
 	free(ch);
 	pr_sshattest_clear(&a);
 	pr_sshkey_clear(&k);
@@ -329,7 +346,7 @@ END_TEST
 /* UP cleared in unsigned ("none") authenticator data: the flag itself is checked. */
 START_TEST(missing_up)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	struct pr_sshattest a;
 	struct pr_sshkey k;
 	struct pr_cred c;
@@ -340,8 +357,8 @@ START_TEST(missing_up)
 	load_att("synced-ed25519-sk.att", &a);
 	ch = challenge(&ch_len);
 	a.authdata[32] &= (unsigned char)~0x01;
-	ck_assert_int_eq(pr_sshattest_classify(&a, &k, ch, ch_len, NULL, NULL, 0, &c, why,
-	    sizeof(why)), PR_ERR_UP_MISSING);
+	ck_assert_int_eq(pr_sshattest_classify(&a, &k, ch, ch_len, NULL, NULL, 0, &c, NULL, &eb),
+	    PR_ERR_UP_MISSING);
 	free(ch);
 	pr_sshattest_clear(&a);
 	pr_sshkey_clear(&k);
@@ -358,7 +375,7 @@ START_TEST(every_truncation)
 
 	buf = load("yubikey5-ecdsa-sk.att", &len);
 	for (size_t n = 0; n < len; n++)
-		ck_assert_int_eq(pr_sshattest_parse(buf, n, &a, NULL, 0), PR_ERR_CORRUPT);
+		ck_assert_int_eq(pr_sshattest_parse(buf, n, &a, NULL), PR_ERR_CORRUPT);
 	free(buf);
 }
 END_TEST
@@ -385,7 +402,7 @@ START_TEST(bad_file)
 	static const unsigned char ad_huge[] = { 0x9a, 0x80, 0, 0, 0, 0 };
 	unsigned char b[512], zero4[4] = { 0 }, one4[4] = { 0, 0, 0, 1 };
 	const char *magic = "ssh-sk-attest-v01";
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	struct pr_sshattest a;
 	size_t n = 0;
 
@@ -417,9 +434,9 @@ START_TEST(bad_file)
 	put_string(b, &n, "R", _i == BF_RESERVED ? 1 : 0);
 	if (_i == BF_EXTRA)
 		b[n++] = 0;
-	ck_assert_int_eq(pr_sshattest_parse(b, n, &a, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshattest_parse(b, n, &a, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_null(a.authdata);
-	ck_assert(why[0] != '\0');
+	ck_assert(eb.msg[0] != '\0');
 }
 END_TEST
 
@@ -439,7 +456,7 @@ START_TEST(good_minimal_file)
 	memcpy(b + n, zero4, 4);
 	n += 4;
 	put_string(b, &n, "", 0);
-	ck_assert_int_eq(pr_sshattest_parse(b, n, &a, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshattest_parse(b, n, &a, NULL), PR_OK);
 	ck_assert_uint_eq(a.authdata_len, 3);
 	ck_assert_ptr_null(a.cert);
 	pr_sshattest_clear(&a);

@@ -60,16 +60,16 @@ static char *info_of(const char *fmt, const char *k1, const char *k2)
 	return out;
 }
 
-static int parse(const char *s, struct pr_sshauth *a, char *why, size_t why_len)
+static int parse(const char *s, struct pr_sshauth *a, struct pr_errbuf *eb)
 {
-	return pr_sshauth_parse(s, strlen(s), a, why, why_len);
+	return pr_sshauth_parse(s, strlen(s), a, eb);
 }
 
 START_TEST(empty_is_no_step)
 {
 	struct pr_sshauth a;
 
-	ck_assert_int_eq(parse("", &a, NULL, 0), PR_OK);
+	ck_assert_int_eq(parse("", &a, NULL), PR_OK);
 	ck_assert_uint_eq(a.n, 0);
 	pr_sshauth_clear(&a);
 }
@@ -80,9 +80,9 @@ START_TEST(publickey_with_count)
 	char *s = info_of("publickey %s signature count = 7\n", "yubikey5-ed25519-sk", NULL);
 	char fp[PR_SSH_FP_LEN + 1], want[128], path[512], *f;
 	struct pr_sshauth a;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 
-	ck_assert_msg(parse(s, &a, why, sizeof(why)) == PR_OK, "%s", why);
+	ck_assert_msg(parse(s, &a, &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_uint_eq(a.n, 1);
 	ck_assert_str_eq(a.v[0].method, "publickey");
 	ck_assert(pr_sshauth_is_publickey(&a.v[0]));
@@ -126,9 +126,9 @@ START_TEST(good_forms)
 {
 	char *s = info_of(good[_i].fmt, good[_i].k1, good[_i].k2);
 	struct pr_sshauth a;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 
-	ck_assert_msg(parse(s, &a, why, sizeof(why)) == PR_OK, "%s: %s", s, why);
+	ck_assert_msg(parse(s, &a, &eb) == PR_OK, "%s: %s", s, eb.msg);
 	ck_assert_uint_eq(a.n, good[_i].steps);
 	ck_assert_str_eq(a.v[a.n - 1].method, good[_i].method_last);
 	ck_assert_str_eq(a.v[0].key_type, good[_i].type0);
@@ -175,14 +175,14 @@ START_TEST(bad_forms)
 {
 	char *s = info_of(bad[_i].fmt, bad[_i].k1, NULL);
 	struct pr_sshauth a;
-	char why[256] = "";
-	int r = parse(s, &a, why, sizeof(why));
+	struct pr_errbuf eb = { "" };
+	int r = parse(s, &a, &eb);
 
 	if (bad[_i].why == NULL) {
-		ck_assert_msg(r == PR_OK, "%s: %s", s, why);
+		ck_assert_msg(r == PR_OK, "%s: %s", s, eb.msg);
 	} else {
 		ck_assert_msg(r == PR_ERR_CORRUPT, "accepted: %s", s);
-		ck_assert_msg(strstr(why, bad[_i].why) != NULL, "%s: why '%s'", s, why);
+		ck_assert_msg(strstr(eb.msg, bad[_i].why) != NULL, "%s: why '%s'", s, eb.msg);
 		ck_assert_ptr_null(a.v);
 		ck_assert_uint_eq(a.n, 0);
 	}
@@ -194,36 +194,37 @@ END_TEST
 START_TEST(limits)
 {
 	struct pr_sshauth a;
-	char why[256] = "", *s;
+	char *s;
+	struct pr_errbuf eb = { "" };
 	size_t n;
 
 	/* Seventeen steps: too many. Sixteen: fine. */
 	s = calloc(1, 17 * 9 + 1);
 	for (int i = 0; i < 17; i++)
 		strcat(s, "password\n");
-	ck_assert_int_eq(parse(s, &a, why, sizeof(why)), PR_ERR_CORRUPT);
-	ck_assert_ptr_nonnull(strstr(why, "more than 16 steps"));
-	ck_assert_int_eq(parse(s + 9, &a, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(parse(s, &a, &eb), PR_ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "more than 16 steps"));
+	ck_assert_int_eq(parse(s + 9, &a, &eb), PR_OK);
 	ck_assert_uint_eq(a.n, 16);
 	pr_sshauth_clear(&a);
 	free(s);
 	/* A NUL inside, a missing string, an oversized one. */
-	ck_assert_int_eq(pr_sshauth_parse("password\n\0x\n", 11, &a, NULL, 0), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_sshauth_parse(NULL, 0, &a, NULL, 0), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshauth_parse("password\n\0x\n", 11, &a, NULL), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshauth_parse(NULL, 0, &a, NULL), PR_ERR_CORRUPT);
 	n = PR_SSHAUTH_MAX + 1;
 	s = malloc(n);
 	memset(s, 'a', n);
 	s[n - 1] = '\n';
-	ck_assert_int_eq(pr_sshauth_parse(s, n, &a, NULL, 0), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshauth_parse(s, n, &a, NULL), PR_ERR_CORRUPT);
 	free(s);
 	/* A method name of 64 bytes is the longest. */
 	ck_assert_int_eq(parse("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-	    &a, NULL, 0), PR_OK);
+	    &a, NULL), PR_OK);
 	pr_sshauth_clear(&a);
 	ck_assert_int_eq(parse("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-	    &a, NULL, 0), PR_ERR_CORRUPT);
+	    &a, NULL), PR_ERR_CORRUPT);
 	ck_assert_int_eq(parse("keyboard-interactive/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-	    &a, NULL, 0), PR_ERR_CORRUPT);
+	    &a, NULL), PR_ERR_CORRUPT);
 }
 END_TEST
 
@@ -236,7 +237,7 @@ START_TEST(every_truncation)
 	struct pr_sshauth a;
 
 	for (size_t n = 0; n < len; n++) {
-		int r = pr_sshauth_parse(s, n, &a, NULL, 0);
+		int r = pr_sshauth_parse(s, n, &a, NULL);
 
 		ck_assert(r == PR_OK || r == PR_ERR_CORRUPT);
 		if (r == PR_OK)
@@ -266,7 +267,7 @@ START_TEST(mutations)
 			m[(seed >> 8) % len] = (char)(seed >> 16);
 		}
 		seed = seed * 1103515245u + 12345u;
-		int r = pr_sshauth_parse(m, len - (seed >> 8) % 3, &a, NULL, 0);
+		int r = pr_sshauth_parse(m, len - (seed >> 8) % 3, &a, NULL);
 
 		ck_assert(r == PR_OK || r == PR_ERR_CORRUPT);
 		if (r == PR_OK) {

@@ -82,11 +82,11 @@ static const struct {
 START_TEST(key_files)
 {
 	struct pr_sshkey k;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	size_t len;
 	char *text = fixture(key_rows[_i].file, &len);
 
-	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, why, sizeof(why)),
+	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, &eb),
 	    key_rows[_i].want);
 	if (key_rows[_i].want == PR_OK)
 		ck_assert_int_eq(strncmp(k.application, "ssh:", 4), 0);
@@ -112,13 +112,13 @@ static const struct {
 START_TEST(bad_key_text)
 {
 	struct pr_sshkey k;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	size_t len = bad_rows[_i].len ? bad_rows[_i].len : strlen(bad_rows[_i].text);
 
-	ck_assert_int_eq(pr_sshenroll_parse_key(bad_rows[_i].text, len, &k, why, sizeof(why)),
+	ck_assert_int_eq(pr_sshenroll_parse_key(bad_rows[_i].text, len, &k, &eb),
 	    bad_rows[_i].want);
 	ck_assert_ptr_null(k.blob);
-	ck_assert_str_ne(why, "");
+	ck_assert_str_ne(eb.msg, "");
 }
 END_TEST
 
@@ -126,7 +126,8 @@ END_TEST
 START_TEST(nul_before_second_key)
 {
 	struct pr_sshkey k;
-	char why[256] = "", *text, *both;
+	char *text, *both;
+	struct pr_errbuf eb = { "" };
 	size_t len;
 
 	text = fixture("yubikey5-ed25519-sk.pub", &len);
@@ -135,9 +136,9 @@ START_TEST(nul_before_second_key)
 	both[len - 1] = '\0';                 /* the newline becomes a NUL */
 	memcpy(both + len, text, len);
 	both[2 * len] = '\0';
-	ck_assert_int_eq(pr_sshenroll_parse_key(both, 2 * len, &k, why, sizeof(why)),
+	ck_assert_int_eq(pr_sshenroll_parse_key(both, 2 * len, &k, &eb),
 	    PR_ERR_CORRUPT);
-	ck_assert(strstr(why, "NUL") != NULL);
+	ck_assert(strstr(eb.msg, "NUL") != NULL);
 	free(both);
 	free(text);
 }
@@ -146,18 +147,19 @@ END_TEST
 START_TEST(application_must_be_ssh)
 {
 	struct pr_sshkey k, other;
-	char why[256] = "", *text, *line = NULL;
+	char *text, *line = NULL;
+	struct pr_errbuf eb = { "" };
 	size_t len;
 
 	text = fixture("yubikey5-ed25519-sk.pub", &len);
-	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, &eb), PR_OK);
 	ck_assert_int_eq(pr_sshkey_from_parts(k.cose_alg, k.pubkey, k.pubkey_len,
 	    "webauthn:example.org", &other), PR_OK);
 	ck_assert_int_eq(pr_sshkey_format(&other, NULL, NULL, &line), PR_OK);
 	pr_sshkey_clear(&k);
-	ck_assert_int_eq(pr_sshenroll_parse_key(line, strlen(line), &k, why, sizeof(why)),
+	ck_assert_int_eq(pr_sshenroll_parse_key(line, strlen(line), &k, &eb),
 	    PR_ERR_INVALID_ARG);
-	ck_assert(strstr(why, "ssh:") != NULL);
+	ck_assert(strstr(eb.msg, "ssh:") != NULL);
 	ck_assert_ptr_null(k.blob);
 	pr_sshkey_clear(&other);
 	free(line);
@@ -170,12 +172,12 @@ END_TEST
 START_TEST(bad_attestation_is_attestation_error)
 {
 	struct pr_sshattest a;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	const unsigned char junk[] = "ssh-sk-attest-v01";
 
 	memset(&a, 0, sizeof(a));
-	ck_assert_int_eq(pr_sshenroll_parse_attestation(junk, sizeof(junk) - 1, &a, why,
-	    sizeof(why)), PR_ERR_ATTESTATION);
+	ck_assert_int_eq(pr_sshenroll_parse_attestation(junk, sizeof(junk) - 1, &a, &eb),
+	    PR_ERR_ATTESTATION);
 	pr_sshattest_clear(&a);
 }
 END_TEST
@@ -204,7 +206,8 @@ START_TEST(credential_rows)
 	struct pr_cred c;
 	X509_STORE *anchors = test_anchors();
 	unsigned char *ch, *att = NULL;
-	char name[128], why[256] = "", *text;
+	char name[128], *text;
+	struct pr_errbuf eb = { "" };
 	size_t len, ch_len, att_len;
 	int r;
 
@@ -213,18 +216,17 @@ START_TEST(credential_rows)
 	memset(&c, 0, sizeof(c));
 	snprintf(name, sizeof(name), "%s.pub", cred_rows[_i].key);
 	text = fixture(name, &len);
-	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, why, sizeof(why)), PR_OK);
+	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, &eb), PR_OK);
 	if (cred_rows[_i].attested) {
 		snprintf(name, sizeof(name), "%s.att", cred_rows[_i].key);
 		att = fixture_bin(name, &att_len);
-		ck_assert_int_eq(pr_sshenroll_parse_attestation(att, att_len, &a, why,
-		    sizeof(why)), PR_OK);
+		ck_assert_int_eq(pr_sshenroll_parse_attestation(att, att_len, &a, &eb), PR_OK);
 	}
 	ch = fixture_bin("challenge", &ch_len);
 	ck_assert_uint_eq(ch_len, PR_SSHCHALLENGE_LEN);
 	r = pr_sshenroll_credential(&cfg, &k, cred_rows[_i].attested ? &a : NULL,
-	    cred_rows[_i].challenge ? ch : NULL, anchors, "laptop", 1234, &c, why, sizeof(why));
-	ck_assert_msg(r == cred_rows[_i].want, "%d: %s", r, why);
+	    cred_rows[_i].challenge ? ch : NULL, anchors, "laptop", 1234, &c, NULL, &eb);
+	ck_assert_msg(r == cred_rows[_i].want, "%d: %s", r, eb.msg);
 	if (r == PR_OK) {
 		ck_assert_int_eq(c.kind, PR_KIND_SSH);
 		ck_assert_int_eq(c.cls, cred_rows[_i].cls);
@@ -248,16 +250,17 @@ START_TEST(fingerprint_and_audit_detail)
 	struct pr_config cfg;
 	struct pr_sshkey k;
 	struct pr_cred c;
-	char why[256] = "", fp[PR_SSH_FP_LEN + 1], *text, *want, *d;
+	char fp[PR_SSH_FP_LEN + 1], *text, *want, *d;
+	struct pr_errbuf eb = { "" };
 	size_t len;
 
 	memset(&cfg, 0, sizeof(cfg));
 	text = fixture("yubikey5-ecdsa-sk.pub", &len);
 	want = fixture("yubikey5-ecdsa-sk.fp", NULL);
 	want[strcspn(want, "\n")] = '\0';
-	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, why, sizeof(why)), PR_OK);
-	ck_assert_int_eq(pr_sshenroll_credential(&cfg, &k, NULL, NULL, NULL, NULL, 1, &c, why,
-	    sizeof(why)), PR_OK);
+	ck_assert_int_eq(pr_sshenroll_parse_key(text, len, &k, &eb), PR_OK);
+	ck_assert_int_eq(pr_sshenroll_credential(&cfg, &k, NULL, NULL, NULL, NULL, 1, &c, NULL,
+	    &eb), PR_OK);
 	ck_assert_str_eq(c.label, "");
 	pr_sshenroll_cred_fingerprint(&c, fp);
 	ck_assert_str_eq(fp, want);

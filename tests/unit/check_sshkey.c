@@ -55,7 +55,8 @@ static char *first_two_words(const char *line)
 
 START_TEST(real_keys)
 {
-	char name[128], fp[PR_SSH_FP_LEN + 1], why[256] = "";
+	char name[128], fp[PR_SSH_FP_LEN + 1];
+	struct pr_errbuf eb = { "" };
 	char *line, *want_fp, *out = NULL, *two;
 	struct pr_sshkey k, again;
 
@@ -64,7 +65,9 @@ START_TEST(real_keys)
 	snprintf(name, sizeof(name), "%s.fp", keys[_i].name);
 	want_fp = fixture(name);
 	want_fp[strcspn(want_fp, "\n")] = '\0';
-	ck_assert_msg(pr_sshkey_parse_line(line, &k, why, sizeof(why)) == PR_OK, "%s", why);
+	ck_assert_msg(pr_sshkey_parse_line(line, &k, &eb) == PR_OK, "%s", eb.msg);
+	/* A success leaves eb as it was: callers reuse one buffer for several steps. */
+	ck_assert_str_eq(eb.msg, "");
 	ck_assert_int_eq(k.type, keys[_i].type);
 	ck_assert_int_eq(k.cose_alg, keys[_i].alg);
 	ck_assert_uint_eq(k.pubkey_len, keys[_i].pk_len);
@@ -95,7 +98,7 @@ START_TEST(format_with_options)
 	struct pr_sshkey k;
 	char want[1024];
 
-	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, NULL), PR_OK);
 	two = first_two_words(line);
 	ck_assert_int_eq(pr_sshkey_format(&k, "verify-required", "alice key", &out), PR_OK);
 	snprintf(want, sizeof(want), "verify-required %s alice key", two);
@@ -107,7 +110,7 @@ START_TEST(format_with_options)
 	/* The printed line parses back to the same key. */
 	ck_assert_int_eq(pr_sshkey_format(&k, NULL, "c", &out), PR_OK);
 	pr_sshkey_clear(&k);
-	ck_assert_int_eq(pr_sshkey_parse_line(out, &k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_line(out, &k, NULL), PR_OK);
 	free(out);
 	pr_sshkey_clear(&k);
 	free(two);
@@ -122,10 +125,10 @@ START_TEST(blank_and_comment_forms)
 	struct pr_sshkey k;
 
 	snprintf(buf, sizeof(buf), "  %s\n", two);
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, NULL), PR_OK);
 	pr_sshkey_clear(&k);
 	snprintf(buf, sizeof(buf), "%s\tsome comment with spaces", two);
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, NULL), PR_OK);
 	pr_sshkey_clear(&k);
 	free(two);
 	free(line);
@@ -155,13 +158,13 @@ static const struct {
 
 START_TEST(bad_line)
 {
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	struct pr_sshkey k;
 
-	ck_assert_int_eq(pr_sshkey_parse_line(bad_lines[_i].line, &k, why, sizeof(why)),
+	ck_assert_int_eq(pr_sshkey_parse_line(bad_lines[_i].line, &k, &eb),
 	    bad_lines[_i].err);
 	ck_assert_ptr_null(k.blob);
-	ck_assert(why[0] != '\0');
+	ck_assert(eb.msg[0] != '\0');
 }
 END_TEST
 
@@ -170,38 +173,39 @@ START_TEST(bad_real_lines)
 {
 	char *line = fixture("synced-ed25519-sk.pub"), *two = first_two_words(line);
 	char *other = fixture("yubikey5-ecdsa-sk.pub"), *big;
-	char buf[4096], why[256];
+	char buf[4096];
+	struct pr_errbuf eb = { "" };
 	struct pr_sshkey k;
 	size_t n;
 
 	snprintf(buf, sizeof(buf), "%s\n%s", two, two);
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, &eb), PR_ERR_CORRUPT);
 	snprintf(buf, sizeof(buf), "%s\r\n", two);
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, &eb), PR_ERR_CORRUPT);
 	snprintf(buf, sizeof(buf), "%s \x01", two);
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, &eb), PR_ERR_CORRUPT);
 	/* Type word of one kind, blob of the other. */
 	snprintf(buf, sizeof(buf), "%s %s", PR_SSHKEY_ECDSA_NAME, strchr(two, ' ') + 1);
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, &eb), PR_ERR_CORRUPT);
 	/* Base64 cut short, padding removed, a character flipped to non-base64. */
 	n = strlen(two);
 	snprintf(buf, sizeof(buf), "%.*s", (int)(n - 4), two);
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, &eb), PR_ERR_CORRUPT);
 	snprintf(buf, sizeof(buf), "%s", two);
 	while (buf[strlen(buf) - 1] == '=')
 		buf[strlen(buf) - 1] = '\0';
 	if (strlen(buf) != n)
-		ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+		ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, &eb), PR_ERR_CORRUPT);
 	snprintf(buf, sizeof(buf), "%s", two);
 	buf[n - 6] = '*';
-	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_line(buf, &k, &eb), PR_ERR_CORRUPT);
 	/* Too long. */
 	ck_assert_ptr_nonnull(big = malloc(PR_SSH_LINE_MAX + 100));
 	memset(big, 'x', PR_SSH_LINE_MAX + 99);
 	big[PR_SSH_LINE_MAX + 99] = '\0';
 	memcpy(big, two, strlen(two));
 	big[strlen(two)] = ' ';
-	ck_assert_int_eq(pr_sshkey_parse_line(big, &k, why, sizeof(why)), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_line(big, &k, &eb), PR_ERR_CORRUPT);
 	free(big);
 	free(other);
 	free(two);
@@ -237,7 +241,7 @@ static void real_point(unsigned char q[65])
 	char *line = fixture("yubikey5-ecdsa-sk.pub");
 	struct pr_sshkey k;
 
-	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, NULL), PR_OK);
 	q[0] = 0x04;
 	memcpy(q + 1, k.pubkey, 64);
 	pr_sshkey_clear(&k);
@@ -255,12 +259,12 @@ START_TEST(blob_every_truncation)
 	puts_(&b, "nistp256");
 	put(&b, q, sizeof(q));
 	puts_(&b, "ssh:");
-	ck_assert_int_eq(pr_sshkey_parse_blob(b.b, b.n, &k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_blob(b.b, b.n, &k, NULL), PR_OK);
 	pr_sshkey_clear(&k);
 	for (size_t n = 0; n < b.n; n++)
-		ck_assert_int_eq(pr_sshkey_parse_blob(b.b, n, &k, NULL, 0), PR_ERR_CORRUPT);
+		ck_assert_int_eq(pr_sshkey_parse_blob(b.b, n, &k, NULL), PR_ERR_CORRUPT);
 	b.b[b.n++] = 0;   /* one byte too many */
-	ck_assert_int_eq(pr_sshkey_parse_blob(b.b, b.n, &k, NULL, 0), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_sshkey_parse_blob(b.b, b.n, &k, NULL), PR_ERR_CORRUPT);
 }
 END_TEST
 
@@ -275,7 +279,7 @@ START_TEST(bad_blob)
 	char app[PR_SSH_APP_MAX + 2];
 	struct blob b = { .n = 0 };
 	struct pr_sshkey k;
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	int want = PR_ERR_CORRUPT;
 
 	real_point(q);
@@ -321,9 +325,9 @@ START_TEST(bad_blob)
 		b.n += 4;
 		break;
 	}
-	ck_assert_int_eq(pr_sshkey_parse_blob(b.b, b.n, &k, why, sizeof(why)), want);
+	ck_assert_int_eq(pr_sshkey_parse_blob(b.b, b.n, &k, &eb), want);
 	ck_assert_ptr_null(k.blob);
-	ck_assert(why[0] != '\0');
+	ck_assert(eb.msg[0] != '\0');
 }
 END_TEST
 
@@ -348,7 +352,7 @@ START_TEST(other_application)
 	char *line = fixture("other-app.pub");
 	struct pr_sshkey k;
 
-	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, NULL, 0), PR_OK);
+	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, NULL), PR_OK);
 	ck_assert_str_eq(k.application, "ssh:other");
 	pr_sshkey_clear(&k);
 	free(line);
@@ -358,11 +362,11 @@ END_TEST
 START_TEST(plain_key_file)
 {
 	char *line = fixture("plain-ed25519.pub");
-	char why[256] = "";
+	struct pr_errbuf eb = { "" };
 	struct pr_sshkey k;
 
-	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, why, sizeof(why)), PR_ERR_ALGORITHM);
-	ck_assert_ptr_nonnull(strstr(why, "not a FIDO security key type"));
+	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, &eb), PR_ERR_ALGORITHM);
+	ck_assert_ptr_nonnull(strstr(eb.msg, "not a FIDO security key type"));
 	free(line);
 }
 END_TEST
