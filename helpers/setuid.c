@@ -240,16 +240,16 @@ static bool become_root(void)
  */
 static int leave_caller_control(const char *prog)
 {
-	char why[256];
+	struct pr_errbuf eb = { "" };
 	const char *what;
 
 	/* Whether or not the move happened, what counts is where we are now. */
 	(void)pr_proc_leave_cgroup();
-	if (pr_proc_cgroup_state(why, sizeof(why)) != PR_CGROUP_SAFE) {
+	if (pr_proc_cgroup_state(&eb) != PR_CGROUP_SAFE) {
 		fprintf(stderr, "%s: runs in a control group its caller can freeze or kill (%s) "
 		    "and could not leave it, so it could hold up other people's sign-ins; "
 		    "nothing done. Ask an administrator (see %s(8)).\n", prog,
-		    why[0] != '\0' ? why : "unreadable", prog);
+		    eb.msg[0] != '\0' ? eb.msg : "unreadable", prog);
 		return CLI_FAILED;
 	}
 	if ((what = pr_proc_sched_reset()) != NULL) {

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "proc_control.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -82,9 +83,10 @@ static bool not_roots(const struct stat *st)
 }
 
 /* One cgroup directory and its controls; a control that does not exist is fine. */
-static enum pr_cgroup_state dir_state(const char *dir, char *why, size_t why_len)
+static enum pr_cgroup_state dir_state(const char *dir, struct pr_errbuf *eb)
 {
 	enum pr_cgroup_state st = PR_CGROUP_SAFE;
+	const char *control = NULL;
 	struct stat sb;
 	int dfd;
 
@@ -103,33 +105,30 @@ static enum pr_cgroup_state dir_state(const char *dir, char *why, size_t why_len
 				st = PR_CGROUP_USER;
 			}
 			if (st != PR_CGROUP_SAFE) {
-				if (why != NULL)
-					snprintf(why, why_len, "%s/%s", dir, cgroup_controls[i]);
-				why = NULL;
+				control = cgroup_controls[i];
 				break;
 			}
 		}
 	}
-	if (st != PR_CGROUP_SAFE && why != NULL)
-		snprintf(why, why_len, "%s", dir);
+	if (st != PR_CGROUP_SAFE && control != NULL)
+		pr_fail(eb, PR_ERR_PERM, "%s/%s", dir, control);
+	else if (st != PR_CGROUP_SAFE)
+		pr_fail(eb, PR_ERR_PERM, "%s", dir);
 	if (dfd >= 0)
 		close(dfd);
 	return st;
 }
 
-enum pr_cgroup_state pr_proc_cgroup_state(char *why, size_t why_len)
+enum pr_cgroup_state pr_proc_cgroup_state(struct pr_errbuf *eb)
 {
 	const char *mnt = pr_cgroup2_mount();
 	char cg[PATH_MAX], dir[PATH_MAX], *slash;
 	enum pr_cgroup_state st;
 
-	if (why != NULL && why_len > 0)
-		why[0] = '\0';
 	if (mnt == NULL)
 		return PR_CGROUP_SAFE;   /* no cgroup v2: no cgroup.freeze to write */
 	if (!self_cgroup(cg, sizeof(cg))) {
-		if (why != NULL)
-			snprintf(why, why_len, "/proc/self/cgroup");
+		pr_fail(eb, PR_ERR_IO, "/proc/self/cgroup");
 		return PR_CGROUP_UNKNOWN;
 	}
 	/* Freezing or killing an ancestor reaches us too: every level up to the root. */
@@ -137,7 +136,7 @@ enum pr_cgroup_state pr_proc_cgroup_state(char *why, size_t why_len)
 		if ((size_t)snprintf(dir, sizeof(dir), "%s%s", mnt, strcmp(cg, "/") == 0 ? "" : cg) >=
 		    sizeof(dir))
 			return PR_CGROUP_UNKNOWN;
-		if ((st = dir_state(dir, why, why_len)) != PR_CGROUP_SAFE || strcmp(cg, "/") == 0)
+		if ((st = dir_state(dir, eb)) != PR_CGROUP_SAFE || strcmp(cg, "/") == 0)
 			return st;
 		slash = strrchr(cg, '/');
 		if (slash == cg)
@@ -224,5 +223,5 @@ const char *pr_proc_sched_reset(void)
 
 bool pr_proc_user_controlled(void)
 {
-	return pr_proc_cgroup_state(NULL, 0) != PR_CGROUP_SAFE || pr_proc_sched_weak();
+	return pr_proc_cgroup_state(NULL) != PR_CGROUP_SAFE || pr_proc_sched_weak();
 }

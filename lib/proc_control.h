@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "err.h"
+
 #define PR_CGROUP2_MAIN "/sys/fs/cgroup"
 #define PR_CGROUP2_HYBRID "/sys/fs/cgroup/unified"   /* systemd's hybrid layout */
 
@@ -35,9 +37,10 @@ const char *pr_cgroup2_mount(void);
 /*
  * Whether the calling process's cgroup v2 directory, or its cgroup.procs,
  * cgroup.freeze or cgroup.kill, is owned by or writable by anyone but root.
- * why (may be NULL) gets the path that made it so.
+ * eb (may be NULL) gets the path that made it so; it is left as it was
+ * for PR_CGROUP_SAFE.
  */
-enum pr_cgroup_state pr_proc_cgroup_state(char *why, size_t why_len);
+enum pr_cgroup_state pr_proc_cgroup_state(struct pr_errbuf *eb);
 
 /*
  * Move the calling process (root) into the root cgroup of the cgroup v2
