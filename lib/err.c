@@ -72,6 +72,15 @@ const char *pr_err_reason(int err)
 	return e != NULL ? e->reason : "internal-error";
 }
 
+static void errbuf_set(struct pr_errbuf *eb, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void errbuf_set(struct pr_errbuf *eb, int line, const char *fmt, va_list ap)
+{
+	vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap);
+	eb->line = line;
+}
+
 int pr_fail(struct pr_errbuf *eb, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -79,7 +88,19 @@ int pr_fail(struct pr_errbuf *eb, int err, const char *fmt, ...)
 	if (eb == NULL)
 		return err;
 	va_start(ap, fmt);
-	vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap);
+	errbuf_set(eb, 0, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int pr_fail_line(struct pr_errbuf *eb, int line, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (eb == NULL)
+		return err;
+	va_start(ap, fmt);
+	errbuf_set(eb, line, fmt, ap);
 	va_end(ap);
 	return err;
 }

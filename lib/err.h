@@ -50,13 +50,25 @@ const char *pr_err_reason(int err);
 /* The error whose reason token is reason (PR_OK for "ok"); PR_ERR_IO for a token we do not know. */
 int pr_err_from_reason(const char *reason);
 
-/* A place for a one-line explanation that names file and line where there is one. */
+/*
+ * The one way error detail travels (doc/ARCHITECTURE.md §3.3): a one-line
+ * explanation that names file and line where there is one, and, for a
+ * parser of text, the line of its input it is about. Functions write it
+ * only when they fail, so a caller may use one buffer for several steps.
+ */
 struct pr_errbuf {
 	char msg[512];
+	int line;           /* 1-based line of the parsed input; 0: none */
 };
 
-/* printf into eb (if non-NULL); returns err unchanged, for "return pr_fail(eb, r, ...)". */
+/*
+ * printf into eb (if non-NULL), line 0; returns err unchanged, for
+ * "return pr_fail(eb, r, ...)".
+ */
 int pr_fail(struct pr_errbuf *eb, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* pr_fail about line of the caller's input. */
+int pr_fail_line(struct pr_errbuf *eb, int line, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

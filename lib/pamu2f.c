@@ -345,7 +345,7 @@ static int parse_line(char *line, int lineno, int64_t now, struct pr_pamu2f_list
 }
 
 int pr_pamu2f_parse(const char *buf, size_t len, int64_t now,
-    struct pr_pamu2f_list *out, int *bad_line, struct pr_errbuf *eb)
+    struct pr_pamu2f_list *out, struct pr_errbuf *eb)
 {
 	struct parse_err pe = { 0, "" };
 	const char *p = buf, *end = buf + len, *nl;
@@ -353,7 +353,6 @@ int pr_pamu2f_parse(const char *buf, size_t len, int64_t now,
 	int r = PR_OK;
 
 	memset(out, 0, sizeof(*out));
-	*bad_line = 0;
 	while (r == PR_OK && p < end) {
 		pe.line++;
 		/* A last line without a newline is fine (pamu2fcfg -n >> file). */
@@ -372,9 +371,7 @@ int pr_pamu2f_parse(const char *buf, size_t len, int64_t now,
 	if (r == PR_OK)
 		return PR_OK;
 	pr_pamu2f_list_clear(out);
-	if (r == PR_ERR_CORRUPT) {
-		*bad_line = pe.line;
-		pr_fail(eb, r, "%s", pe.reason);
-	}
+	if (r == PR_ERR_CORRUPT)
+		pr_fail_line(eb, pe.line, r, "%s", pe.reason);
 	return r;
 }

@@ -66,12 +66,12 @@ struct pr_pamu2f_list {
 
 /*
  * Parse a whole file's text (len bytes, NUL bytes are an error). PR_OK with
- * every entry in file order; PR_ERR_CORRUPT with *bad_line and the reason
- * in eb (no file name: the caller adds it), and an empty list; or
+ * every entry in file order; PR_ERR_CORRUPT with the reason and the line
+ * to blame in eb (no file name: the caller adds it), and an empty list; or
  * PR_ERR_NOMEM.
  */
 int pr_pamu2f_parse(const char *buf, size_t len, int64_t now,
-    struct pr_pamu2f_list *out, int *bad_line, struct pr_errbuf *eb);
+    struct pr_pamu2f_list *out, struct pr_errbuf *eb);
 
 void pr_pamu2f_list_clear(struct pr_pamu2f_list *l);
 

@@ -496,14 +496,13 @@ static int parse_buffer(const char *buf, size_t len, struct pr_credlist *out,
 }
 
 int pr_store_parse(const char *buf, size_t len, struct pr_credlist *out,
-    int *bad_line)
+    struct pr_errbuf *eb)
 {
 	struct parse_err pe;
 	int r;
 
-	r = parse_buffer(buf, len, out, &pe);
-	if (bad_line != NULL)
-		*bad_line = r == PR_OK ? 0 : pe.line;
+	if ((r = parse_buffer(buf, len, out, &pe)) == PR_ERR_CORRUPT)
+		pr_fail_line(eb, pe.line, r, "%s", pe.reason);
 	return r;
 }
 
@@ -621,7 +620,7 @@ static int store_read_user(struct pr_user_file *f, struct pr_credlist *out,
 		goto done;
 	r = parse_buffer(buf, len, out, &pe);
 	if (r == PR_ERR_CORRUPT)
-		pr_fail(eb, r, "%s:%d: %s", f->path, pe.line, pe.reason);
+		pr_fail_line(eb, pe.line, r, "%s:%d: %s", f->path, pe.line, pe.reason);
 	else if (r != PR_OK)
 		pr_fail(eb, r, "%s: %s", f->path, pr_strerror(r));
 	else

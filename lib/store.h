@@ -96,10 +96,14 @@ int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned ch
  */
 int pr_store_settle_revoked(const char *state_dir, const char *user, struct pr_errbuf *eb);
 
-/* Serialise / parse one user's file (exposed for tests and fuzzing). */
+/*
+ * Serialise / parse one user's file (exposed for tests and fuzzing). A
+ * file that does not parse is PR_ERR_CORRUPT with the reason and the line
+ * to blame in eb (no file name: the caller adds it).
+ */
 int pr_store_format(const struct pr_credlist *l, char **out, size_t *out_len);
 int pr_store_parse(const char *buf, size_t len, struct pr_credlist *out,
-    int *bad_line);
+    struct pr_errbuf *eb);
 
 /* The users that have a credential file, sorted (store_users.c). */
 int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb);

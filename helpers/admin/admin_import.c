@@ -185,12 +185,12 @@ static int plan_make(struct cli *c, const struct import_args *a, const char *buf
     struct plan *p)
 {
 	struct pr_errbuf eb = { "" };
-	int line = 0, r, rc = CLI_OK;
+	int r, rc = CLI_OK;
 
-	if ((r = pr_pamu2f_parse(buf, len, pr_now(), &p->list, &line, &eb)) != PR_OK) {
+	if ((r = pr_pamu2f_parse(buf, len, pr_now(), &p->list, &eb)) != PR_OK) {
 		if (r != PR_ERR_CORRUPT)
 			return cli_exit_code(r);
-		return plan_fail(c, a, line, "%s", eb.msg);
+		return plan_fail(c, a, eb.line, "%s", eb.msg);
 	}
 	if (p->list.n == 0) {
 		cli_err(c, "%s: no pam_u2f credentials in this file; nothing imported", a->file);

@@ -30,7 +30,8 @@ static int bad(struct pr_errbuf *eb, size_t line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return pr_fail(eb, PR_ERR_CORRUPT, "SSH_AUTH_INFO_0 line %zu: %s", line, msg);
+	return pr_fail_line(eb, (int)line, PR_ERR_CORRUPT, "SSH_AUTH_INFO_0 line %zu: %s", line,
+	    msg);
 }
 
 static bool name_char(char c)

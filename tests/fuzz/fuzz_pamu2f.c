@@ -9,11 +9,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pr_pamu2f_list l = { 0 };
 	struct pr_errbuf eb = { 0 };
-	int bad = 0, r;
+	int r;
 
-	r = pr_pamu2f_parse((const char *)data, size, 1700000000, &l, &bad, &eb);
+	r = pr_pamu2f_parse((const char *)data, size, 1700000000, &l, &eb);
 	/* A refusal names a line and returns nothing (pamu2f.h). */
-	if (r == PR_ERR_CORRUPT && (bad < 1 || l.n != 0 || eb.msg[0] == '\0'))
+	if (r == PR_ERR_CORRUPT && (eb.line < 1 || l.n != 0 || eb.msg[0] == '\0'))
 		__builtin_trap();
 	pr_pamu2f_list_clear(&l);
 	return 0;

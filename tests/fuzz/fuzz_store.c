@@ -18,12 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pr_credlist a = { 0 }, b = { 0 };
 	char *t1 = NULL, *t2 = NULL;
 	size_t n1 = 0, n2 = 0;
-	int line = 0;
+	struct pr_errbuf eb = { "" };
 
-	if (pr_store_parse((const char *)data, size, &a, &line) != PR_OK)
+	if (pr_store_parse((const char *)data, size, &a, &eb) != PR_OK)
 		goto out;
 	if (pr_store_format(&a, &t1, &n1) != PR_OK ||
-	    pr_store_parse(t1, n1, &b, &line) != PR_OK || b.n != a.n ||
+	    pr_store_parse(t1, n1, &b, &eb) != PR_OK || b.n != a.n ||
 	    pr_store_format(&b, &t2, &n2) != PR_OK || n1 != n2 || memcmp(t1, t2, n1) != 0)
 		__builtin_trap();
 out:

@@ -142,11 +142,10 @@ START_TEST(good)
 {
 	struct pr_pamu2f_list l = { NULL, 0 };
 	struct pr_errbuf eb = { "" };
-	int line = -1;
 
 	ck_assert_msg(pr_pamu2f_parse(good_rows[_i].text, strlen(good_rows[_i].text), NOW, &l,
-	    &line, &eb) == PR_OK, "%s: %d: %s", good_rows[_i].what, line, eb.msg);
-	ck_assert_int_eq(line, 0);
+	    &eb) == PR_OK, "%s: %d: %s", good_rows[_i].what, eb.line, eb.msg);
+	ck_assert_int_eq(eb.line, 0);
 	ck_assert_uint_eq(l.n, good_rows[_i].n);
 	for (size_t i = 0; i < l.n; i++)
 		check_entry(&l.v[i], &good_rows[_i].w[i]);
@@ -246,10 +245,9 @@ static void expect_bad(const char *text, size_t len, int want_line, const char *
 {
 	struct pr_pamu2f_list l = { NULL, 0 };
 	struct pr_errbuf eb = { "" };
-	int line = 0;
 
-	ck_assert_int_eq(pr_pamu2f_parse(text, len, NOW, &l, &line, &eb), PR_ERR_CORRUPT);
-	ck_assert_msg(line == want_line, "line %d, want %d (%s)", line, want_line, eb.msg);
+	ck_assert_int_eq(pr_pamu2f_parse(text, len, NOW, &l, &eb), PR_ERR_CORRUPT);
+	ck_assert_msg(eb.line == want_line, "line %d, want %d (%s)", eb.line, want_line, eb.msg);
 	ck_assert_msg(strstr(eb.msg, reason) != NULL, "message '%s' lacks '%s'", eb.msg, reason);
 	ck_assert_ptr_null(l.v);   /* nothing returned, not even the good lines */
 	ck_assert_uint_eq(l.n, 0);
@@ -276,9 +274,8 @@ START_TEST(messages_do_not_echo)
 	const char *text = "alice:" KH1 ",c2VjcmV0IGhhc2g$," "es256,+presence\n";
 	struct pr_pamu2f_list l = { NULL, 0 };
 	struct pr_errbuf eb = { "" };
-	int line = 0;
 
-	ck_assert_int_eq(pr_pamu2f_parse(text, strlen(text), NOW, &l, &line, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_pamu2f_parse(text, strlen(text), NOW, &l, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_null(strstr(eb.msg, "c2VjcmV0"));
 	ck_assert_ptr_null(strstr(eb.msg, "AQIDBAUG"));
 }

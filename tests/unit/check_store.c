@@ -111,7 +111,7 @@ START_TEST(round_trip_labels)
 	struct pr_cred c[3];
 	char *text = NULL;
 	size_t len = 0;
-	int bad = -1;
+	struct pr_errbuf eb = { "" };
 
 	for (unsigned i = 0; i < 3; i++)
 		make_cred(&c[i], i + 1);
@@ -120,8 +120,9 @@ START_TEST(round_trip_labels)
 	l.n = 3;
 	ck_assert_int_eq(pr_store_format(&l, &text, &len), PR_OK);
 	ck_assert_uint_eq(strlen(text), len);
-	ck_assert_int_eq(pr_store_parse(text, len, &back, &bad), PR_OK);
-	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(pr_store_parse(text, len, &back, &eb), PR_OK);
+	ck_assert_int_eq(eb.line, 0);
+	ck_assert_str_eq(eb.msg, "");
 	ck_assert_uint_eq(back.n, 3);
 	for (size_t i = 0; i < 3; i++)
 		assert_cred_eq(&back.v[i], &c[i]);
@@ -322,12 +323,12 @@ START_TEST(parse_bad_field_rows)
 {
 	struct pr_credlist l = { (struct pr_cred *)1, 99 };
 	char text[1024];
-	int bad = -1;
+	struct pr_errbuf eb = { "" };
 
 	line_with(text, sizeof(text), bad_fields[_i].key, bad_fields[_i].value);
-	ck_assert_msg(pr_store_parse(text, strlen(text), &l, &bad) == PR_ERR_CORRUPT,
+	ck_assert_msg(pr_store_parse(text, strlen(text), &l, &eb) == PR_ERR_CORRUPT,
 	    "%s=%s accepted", bad_fields[_i].key, bad_fields[_i].value);
-	ck_assert_int_eq(bad, 2);
+	ck_assert_int_eq(eb.line, 2);
 	ck_assert_ptr_null(l.v);
 	ck_assert_uint_eq(l.n, 0);
 }
@@ -383,11 +384,11 @@ static const struct {
 START_TEST(parse_bad_file_rows)
 {
 	struct pr_credlist l = { NULL, 0 };
-	int bad = -1;
+	struct pr_errbuf eb = { "" };
 
-	ck_assert_msg(pr_store_parse(bad_files[_i].text, strlen(bad_files[_i].text), &l, &bad)
+	ck_assert_msg(pr_store_parse(bad_files[_i].text, strlen(bad_files[_i].text), &l, &eb)
 	    == PR_ERR_CORRUPT, "row %d accepted", _i);
-	ck_assert_int_eq(bad, bad_files[_i].line);
+	ck_assert_int_eq(eb.line, bad_files[_i].line);
 	ck_assert_uint_eq(l.n, 0);
 }
 END_TEST
@@ -396,16 +397,16 @@ START_TEST(parse_nul_byte)
 {
 	const char text[] = HDR GOOD "id=B\0UG" " alg=-7\n";
 	struct pr_credlist l = { NULL, 0 };
-	int bad = -1;
+	struct pr_errbuf eb = { "" };
 
-	ck_assert_int_eq(pr_store_parse(text, sizeof(text) - 1, &l, &bad), PR_ERR_CORRUPT);
-	ck_assert_int_eq(bad, 3);
+	ck_assert_int_eq(pr_store_parse(text, sizeof(text) - 1, &l, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(eb.line, 3);
 	/* Also a NUL inside an otherwise valid line. */
 	char t2[sizeof(HDR GOOD)];
 	memcpy(t2, HDR GOOD, sizeof(t2));
 	t2[strlen(HDR) + 5] = '\0';
-	ck_assert_int_eq(pr_store_parse(t2, sizeof(t2) - 1, &l, &bad), PR_ERR_CORRUPT);
-	ck_assert_int_eq(bad, 2);
+	ck_assert_int_eq(pr_store_parse(t2, sizeof(t2) - 1, &l, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(eb.line, 2);
 }
 END_TEST
 
@@ -414,7 +415,7 @@ START_TEST(parse_too_many_entries)
 	struct pr_credlist l = { NULL, 0 };
 	size_t cap = 80000, o;
 	char *text = malloc(cap);
-	int bad = -1;
+	struct pr_errbuf eb = { "" };
 
 	ck_assert_ptr_nonnull(text);
 	o = (size_t)snprintf(text, cap, HDR);
@@ -425,13 +426,13 @@ START_TEST(parse_too_many_entries)
 		    "kind=fido " AAG " flags=0 sign_count=0 fmt=none label= created=1 last_used=0\n", b);
 		free(b);
 		if (i == PR_MAX_CREDS_PER_USER - 1) {
-			ck_assert_int_eq(pr_store_parse(text, o, &l, &bad), PR_OK);
+			ck_assert_int_eq(pr_store_parse(text, o, &l, &eb), PR_OK);
 			ck_assert_uint_eq(l.n, PR_MAX_CREDS_PER_USER);
 			pr_credlist_clear(&l);
 		}
 	}
-	ck_assert_int_eq(pr_store_parse(text, o, &l, &bad), PR_ERR_CORRUPT);
-	ck_assert_int_eq(bad, PR_MAX_CREDS_PER_USER + 2);
+	ck_assert_int_eq(pr_store_parse(text, o, &l, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(eb.line, PR_MAX_CREDS_PER_USER + 2);
 	free(text);
 }
 END_TEST
@@ -656,6 +657,9 @@ START_TEST(damaged_store_rows)
 	r = pr_store_load(state, "alice", &l, &eb);
 	ck_assert_msg(r == damage_rows[_i].want, "row %d: %d (%s)", _i, r, eb.msg);
 	ck_assert_msg(strstr(eb.msg, damage_rows[_i].msg) != NULL, "row %d: '%s'", _i, eb.msg);
+	/* The line in the message is the buffer's line. */
+	ck_assert_int_eq(eb.line, damage_rows[_i].d == D_TORN ? 3 :
+	    damage_rows[_i].d == D_GARBAGE ? 2 : 0);
 	ck_assert_uint_eq(l.n, 0);
 	/* the reader refuses alike, with the same words */
 	{

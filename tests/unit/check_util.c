@@ -1,6 +1,7 @@
 /*
- * Unit tests of lib/util.c: encodings, user names, AAGUIDs, key ids; and
- * lib/textfmt.c's generator of Crockford base32 secrets.
+ * Unit tests of lib/util.c: encodings, user names, AAGUIDs, key ids;
+ * lib/textfmt.c's generator of Crockford base32 secrets; and lib/err.c's
+ * error buffer.
  */
 #include "config.h"
 
@@ -310,6 +311,23 @@ START_TEST(random_differs)
 }
 END_TEST
 
+/* ---- the error buffer -------------------------------------------------------- */
+
+/* The line travels with its message; a later message about no line drops it. */
+START_TEST(errbuf_line)
+{
+	struct pr_errbuf eb = { "" };
+
+	ck_assert_int_eq(pr_fail_line(&eb, 7, PR_ERR_CORRUPT, "bad %s", "field"), PR_ERR_CORRUPT);
+	ck_assert_str_eq(eb.msg, "bad field");
+	ck_assert_int_eq(eb.line, 7);
+	ck_assert_int_eq(pr_fail(&eb, PR_ERR_IO, "%s", "later"), PR_ERR_IO);
+	ck_assert_str_eq(eb.msg, "later");
+	ck_assert_int_eq(eb.line, 0);
+	ck_assert_int_eq(pr_fail_line(NULL, 3, PR_ERR_CORRUPT, "%s", "nowhere"), PR_ERR_CORRUPT);
+}
+END_TEST
+
 /* The shapes in use (codes 16/4, tokens 28/4), one past a 32-byte draw, odd groups. */
 static const struct { size_t chars, group; } crockford_rows[] = {
 	{ 16, 4 }, { 28, 4 }, { 40, 4 }, { 5, 2 }, { 3, 3 }, { 1, 4 },
@@ -366,6 +384,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, secret_free_nulls);
 	tcase_add_test(tc, random_differs);
 	tcase_add_loop_test(tc, crockford_random_form, 0, NROWS(crockford_rows));
+	tcase_add_test(tc, errbuf_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
