@@ -319,7 +319,7 @@ static int commit_key(struct recover_ctx *x, const struct pr_cred *cred)
 	suid_critical_begin(x->suid);
 	if ((r = begin(x, "enroll", NULL, cred, "recovery")) != PR_OK) {
 		say(x, "the key was not enrolled; ask your administrator.");
-		goto done;
+		goto out;
 	}
 	r = pr_recovery_commit(&x->rc, x->ticket, cred, pr_now(), &eb);
 	if (r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED || r == PR_ERR_TICKET_INVALID) {
@@ -327,23 +327,23 @@ static int commit_key(struct recover_ctx *x, const struct pr_cred *cred)
 		    "meanwhile. The key was not enrolled; ask your administrator for a new "
 		    "ticket.", eb.msg[0] ? eb.msg : pr_strerror(r));
 		audit(x, "enroll", r, NULL, cred, "recovery");
-		goto done;
+		goto out;
 	}
 	if (r != PR_OK) {
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		audit(x, "enroll", r, NULL, cred, "recovery");
-		goto done;
+		goto out;
 	}
 	if ((r = audit(x, "enroll", PR_OK, NULL, cred, "recovery")) != PR_OK) {
 		pr_recovery_undo(&x->rc, cred);
 		cli_audit_undone();
 		say(x, "enrollment undone because it could not be recorded; ask your administrator.");
-		goto done;
+		goto out;
 	}
 	if (pr_recovery_done(&x->rc, &eb) != PR_OK)
 		say(x, "%s", eb.msg);
 	audit(x, "recovery-ticket", PR_OK, NULL, NULL, "recovery completed");
-done:
+out:
 	suid_critical_end(x->suid);
 	return r;
 }
@@ -366,7 +366,7 @@ static int enroll_replacement(struct recover_ctx *x)
 		say(x, "%s", eb.msg);
 		audit(x, "enroll", r, NULL, NULL, "recovery");
 		explain_enroll_failure(x, r);
-		goto done;
+		goto out;
 	}
 	m.anchors = anchors;
 	fprintf(stderr, "Now touch your new physical security key to enroll it.\n");
@@ -375,7 +375,7 @@ static int enroll_replacement(struct recover_ctx *x)
 	if (r != PR_OK) {
 		audit(x, "enroll", r, NULL, NULL, "recovery");
 		explain_enroll_failure(x, r);
-		goto done;
+		goto out;
 	}
 	if (cred.cls != PR_CLASS_PHYSICAL) {
 		r = PR_ERR_CLASS;
@@ -383,10 +383,10 @@ static int enroll_replacement(struct recover_ctx *x)
 		say(x, "refused: this key is a passkey (%s). Recovery must restore a physical "
 		    "security key, as your sign-in policy requires.", reason.text);
 		explain_enroll_failure(x, r);
-		goto done;
+		goto out;
 	}
 	if ((r = commit_key(x, &cred)) != PR_OK)
-		goto done;
+		goto out;
 	pr_keyid(cred.id, cred.id_len, kid);
 	printf("Recovery complete. Enrolled key %s: %s (%s).\n", kid, pr_class_name(cred.cls),
 	    reason.text);
@@ -394,7 +394,7 @@ static int enroll_replacement(struct recover_ctx *x)
 		printf("Your earlier keys are still enrolled. If one was lost or stolen, ask your "
 		    "administrator to remove it now.\n");
 	notify(x, PR_NOTICE_RECOVERY_DONE, "recovery-ticket");
-done:
+out:
 	X509_STORE_free(anchors);
 	pr_cred_clear(&cred);
 	return r;

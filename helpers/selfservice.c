@@ -184,13 +184,13 @@ int ss_read_secret_line(const char *prompt, size_t max, char **out)
 		;
 	r = PR_ERR_CANCELLED;
 	if (len == 0)
-		goto fail;
+		goto out;
 	memmove(buf, start, len);
 	explicit_bzero(buf + len, max + 2 - len);
 	*out = buf;
 	buf = NULL;
 	r = PR_OK;
-fail:
+out:
 	pr_secret_free(&buf, max + 2);
 	return r;
 }

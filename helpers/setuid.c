@@ -142,17 +142,17 @@ static bool env_reset(bool trusted)
 		    strchr(*e, '=') == NULL || n == SUID_MAX_SAVED_ENV)
 			continue;
 		if ((keep[n] = strdup(*e)) == NULL)
-			goto done;
+			goto out;
 		n++;
 	}
 	if (clearenv() != 0 || setenv("PATH", SUID_PATH, 1) != 0)
-		goto done;
+		goto out;
 	/* putenv keeps the strings: from then on they belong to the environment. */
 	for (; put < n; put++)
 		if (putenv(keep[put]) != 0)
-			goto done;
+			goto out;
 	ok = true;
-done:
+out:
 	for (size_t i = put; i < n; i++)
 		free(keep[i]);
 	return ok;

@@ -336,26 +336,26 @@ int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
 	pr_keyid(cred->id, cred->id_len, kid);
 	suid_critical_begin(x->suid);
 	if ((r = ue_audit_begin(x, "enroll", cred, x->proof)) != PR_OK)
-		goto done;
+		goto out;
 	if (x->token != NULL &&
 	    (r = pr_invite_consume(x->cli.cfg->state_dir, x->user, x->token, pr_now(), &eb)) != PR_OK) {
 		say(x, "the invitation could not be used (%s): it was used, withdrawn or expired "
 		    "meanwhile. The key was not enrolled.", pr_strerror(r));
 		ue_audit(x, "enroll", r, cred, "invitation");
-		goto done;
+		goto out;
 	}
 	pr_secret_strfree(&x->token);
 	if ((r = pr_store_add(x->cli.cfg->state_dir, x->user, cred, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		ue_audit(x, "enroll", r, cred, x->proof);
-		goto done;
+		goto out;
 	}
 	if ((r = ue_audit(x, "enroll", PR_OK, cred, x->proof)) != PR_OK) {
 		if (pr_store_remove(x->cli.cfg->state_dir, x->user, kid, &eb) == PR_OK)
 			cli_audit_undone();
 		say(x, "enrollment undone because it could not be recorded");
 	}
-done:
+out:
 	suid_critical_end(x->suid);
 	return r;
 }
@@ -396,7 +396,7 @@ static int run_enroll(struct enroll_ctx *x)
 
 	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg);
-		goto done;
+		goto out;
 	}
 	m.anchors = anchors;
 	fprintf(stderr, "Now touch the new security key to enroll it.\n");
@@ -405,7 +405,7 @@ static int run_enroll(struct enroll_ctx *x)
 	if (r != PR_OK) {
 		explain_device(x, r);
 		ue_audit(x, "enroll", r, NULL, x->proof);
-		goto done;
+		goto out;
 	}
 	if (!pr_policy_class_ok(x->need, cred.cls)) {
 		r = PR_ERR_CLASS;
@@ -413,11 +413,11 @@ static int run_enroll(struct enroll_ctx *x)
 		    "physical security key, so it could not sign you in. Enroll a physical "
 		    "security key instead.", reason.text);
 		ue_audit(x, "enroll", r, &cred, "refused by policy");
-		goto done;
+		goto out;
 	}
 	if ((r = ue_commit_enroll(x, &cred)) == PR_OK)
 		enroll_report(x, &cred, reason.text);
-done:
+out:
 	X509_STORE_free(anchors);
 	pr_cred_clear(&cred);
 	return r;

@@ -362,14 +362,14 @@ int ue_run_enroll_ssh(struct enroll_ctx *x)
 	if (x->att_path != NULL) {
 		if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &a.anchors, &eb)) != PR_OK) {
 			say(x, "%s", eb.msg);
-			goto done;
+			goto out;
 		}
 		if ((r = take_challenge(x, ch)) != PR_OK)
-			goto done;
+			goto out;
 		a.challenge = ch;
 	}
 	if ((r = classify(x, &a)) != PR_OK)
-		goto done;
+		goto out;
 	ss_clean_text(a.reason.text);
 	if (!pr_policy_class_ok(x->need, cred.cls)) {
 		r = PR_ERR_CLASS;
@@ -377,11 +377,11 @@ int ue_run_enroll_ssh(struct enroll_ctx *x)
 		    "a physical security key. Make the key on a physical security key.",
 		    a.reason.text);
 		ue_audit(x, "enroll", r, &cred, "refused by policy");
-		goto done;
+		goto out;
 	}
 	if ((r = ue_commit_enroll(x, &cred)) == PR_OK)
 		enroll_ssh_report(x, &cred, a.reason.text);
-done:
+out:
 	OPENSSL_cleanse(ch, sizeof(ch));
 	X509_STORE_free(a.anchors);
 	pr_cred_clear(&cred);

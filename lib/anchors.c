@@ -57,7 +57,7 @@ static int pem_add(X509_STORE *store, const char *buf, size_t len, int *count)
 	while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (X509_STORE_add_cert(store, cert) != 1) {
 			r = PR_ERR_NOMEM;
-			goto fail;
+			goto out;
 		}
 		X509_free(cert);
 		cert = NULL;
@@ -65,9 +65,9 @@ static int pem_add(X509_STORE *store, const char *buf, size_t len, int *count)
 	}
 	e = ERR_peek_last_error();
 	if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE)
-		goto fail;
+		goto out;
 	r = PR_OK;
-fail:
+out:
 	ERR_clear_error();
 	X509_free(cert);
 	BIO_free(bio);
@@ -124,15 +124,15 @@ static int dir_load(X509_STORE *store, const char *dir, int dfd,
 			break;
 		if (is_pem_name(de->d_name) &&
 		    (r = file_load(store, dir, dfd, de->d_name, eb)) != PR_OK)
-			goto fail;
+			goto out;
 	}
 	if (errno != 0) {
 		r = pr_fail(eb, PR_ERR_IO, "trust anchor directory %s: %s", dir,
 		    strerror(errno));
-		goto fail;
+		goto out;
 	}
 	r = PR_OK;
-fail:
+out:
 	closedir(d);
 	return r;
 }
@@ -149,24 +149,24 @@ int pr_anchors_load(const char *dir, int allow_missing, X509_STORE **out,
 	*out = NULL;
 	if ((store = X509_STORE_new()) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "trust anchors: out of memory");
-		goto fail;
+		goto out;
 	}
 	st = pr_secure_opendir(AT_FDCWD, dir, ANCHOR_FORBIDDEN_MODE, &dfd);
 	if (st != PR_FILE_OK && !(st == PR_FILE_MISSING && allow_missing)) {
 		r = pr_fail(eb, pr_file_status_err(st), "trust anchor directory %s %s",
 		    dir, pr_file_status_text(st));
-		goto fail;
+		goto out;
 	}
 	if (st == PR_FILE_OK && (r = dir_load(store, dir, dfd, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = pr_transport_add_anchors(store)) != PR_OK) {
 		pr_fail(eb, r, "built-in trust anchors: %s", pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	*out = store;
 	store = NULL;
 	r = PR_OK;
-fail:
+out:
 	if (dfd >= 0)
 		close(dfd);
 	X509_STORE_free(store);

@@ -46,16 +46,16 @@ static int verify_signature(fido_assert_t *a, size_t idx, const struct pr_cred *
 	    rs256_pk_from_ptr(rs, c->pubkey, c->pubkey_len) == FIDO_OK)
 		pk = rs;
 	if (pk == NULL)
-		goto fail;
+		goto out;
 	/* libfido2 checks no flags here (UP "false" = do not check): we check
 	 * them below from the same signed bytes, to name the reason. */
 	if (fido_assert_set_up(a, FIDO_OPT_FALSE) != FIDO_OK ||
 	    fido_assert_set_uv(a, FIDO_OPT_OMIT) != FIDO_OK) {
 		r = PR_ERR_INVALID_ARG;
-		goto fail;
+		goto out;
 	}
 	r = fido_assert_verify(a, idx, c->cose_alg, pk) == FIDO_OK ? PR_OK : PR_ERR_SIGNATURE;
-fail:
+out:
 	es256_pk_free(&es);
 	eddsa_pk_free(&ed);
 	rs256_pk_free(&rs);
@@ -125,22 +125,22 @@ static int assert_build(const struct pr_credlist *creds, const bool *mask,
 	int r = PR_ERR_NOMEM;
 
 	if ((a = fido_assert_new()) == NULL)
-		goto fail;
+		goto out;
 	if ((r = pr_random(challenge, sizeof(challenge))) != PR_OK)
-		goto fail;
+		goto out;
 	r = PR_ERR_INVALID_ARG;
 	if (fido_assert_set_rp(a, rp_id) != FIDO_OK ||
 	    fido_assert_set_clientdata_hash(a, challenge, sizeof(challenge)) != FIDO_OK ||
 	    fido_assert_set_up(a, up ? FIDO_OPT_TRUE : FIDO_OPT_FALSE) != FIDO_OK)
-		goto fail;
+		goto out;
 	for (size_t i = 0; i < creds->n; i++)
 		if ((mask == NULL || mask[i]) &&
 		    fido_assert_allow_cred(a, creds->v[i].id, creds->v[i].id_len) != FIDO_OK)
-			goto fail;
+			goto out;
 	*out = a;
 	a = NULL;
 	r = PR_OK;
-fail:
+out:
 	fido_assert_free(&a);
 	return r;
 }
@@ -232,12 +232,12 @@ static int assert_on_device(fido_dev_t *dev, const struct pr_credlist *creds,
 	int r;
 
 	if ((r = collect_pin(dev, o, ui, &pin, &builtin_uv)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = assert_build(creds, o->acceptable, o->rp_id, true, &a)) != PR_OK)
-		goto fail;
+		goto out;
 	if (builtin_uv && fido_assert_set_uv(a, FIDO_OPT_TRUE) != FIDO_OK) {
 		r = PR_ERR_INVALID_ARG;
-		goto fail;
+		goto out;
 	}
 	if (ui != NULL && ui->touch != NULL)
 		ui->touch(ui->arg);
@@ -245,15 +245,15 @@ static int assert_on_device(fido_dev_t *dev, const struct pr_credlist *creds,
 	started = pr_monotonic_ms();
 	r = map_fido_err(fido_dev_get_assert(dev, a, pin), started, o->timeout_ms);
 	if (r != PR_OK)
-		goto fail;
+		goto out;
 	r = PR_ERR_SIGNATURE;
 	if (fido_assert_count(a) != 1 ||
 	    (idx = statement_cred(a, 0, creds, o->acceptable)) == creds->n)
-		goto fail;
+		goto out;
 	out->index = idx;
 	r = pr_assert_verify(a, 0, &creds->v[idx], o->uv_required, &out->flags,
 	    &out->sign_count);
-fail:
+out:
 	pr_secret_strfree(&pin);
 	fido_assert_free(&a);
 	return r;

@@ -254,33 +254,33 @@ static int authdata_walk(const unsigned char *b, size_t len,
 
 	memset(ad, 0, sizeof(*ad));
 	if (len < off + 2)
-		goto fail;
+		goto out;
 	ad->flags = b[RPID_HASH_LEN];
 	if ((ad->flags & AD_FLAG_AT) == 0)
-		goto fail;
+		goto out;
 	id_len = (size_t)b[off] << 8 | b[off + 1];
 	off += 2;
 	if (id_len == 0 || id_len > PR_CRED_ID_MAX || len - off < id_len)
-		goto fail;
+		goto out;
 	off += id_len;
 	if (!pr_cbor_fits(b + off, len - off) ||
 	    (key = cbor_load(b + off, len - off, &res)) == NULL)
-		goto fail;
+		goto out;
 	off += res.read;
 	if ((ad->key_alg = cose_key_alg(key)) == 0)
-		goto fail;
+		goto out;
 	if (ad->flags & AD_FLAG_ED) {
 		if (off >= len || !pr_cbor_fits(b + off, len - off) ||
 		    (ext = cbor_load(b + off, len - off, &res)) == NULL)
-			goto fail;
+			goto out;
 		off += res.read;
 		if (ext_parse(ext, ad) != 0)
-			goto fail;
+			goto out;
 	}
 	if (off != len)
-		goto fail;
+		goto out;
 	r = PR_OK;
-fail:
+out:
 	if (key != NULL)
 		cbor_decref(&key);
 	if (ext != NULL)
@@ -341,20 +341,20 @@ static int x5c_decode(const cbor_item_t *arr, STACK_OF(X509) **out)
 
 		if (!cbor_isa_bytestring(v[i]) || !cbor_bytestring_is_definite(v[i]) ||
 		    (len = cbor_bytestring_length(v[i])) > LONG_MAX)
-			goto fail;
+			goto out;
 		der = p = cbor_bytestring_handle(v[i]);
 		if ((cert = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
-			goto fail;
+			goto out;
 		if (sk_X509_push(sk, cert) == 0) {
 			r = PR_ERR_NOMEM;
-			goto fail;
+			goto out;
 		}
 		cert = NULL;
 	}
 	*out = sk;
 	sk = NULL;
 	r = PR_OK;
-fail:
+out:
 	X509_free(cert);
 	sk_X509_pop_free(sk, X509_free);
 	return r;
@@ -372,22 +372,22 @@ static int attstmt_parse(const unsigned char *buf, size_t len,
 	if (!pr_cbor_fits(buf, len) ||
 	    (item = cbor_load(buf, len, &res)) == NULL || res.read != len ||
 	    !cbor_isa_map(item) || !cbor_map_is_definite(item))
-		goto fail;
+		goto out;
 	p = cbor_map_handle(item);
 	st->n_entries = cbor_map_size(item);
 	for (size_t i = 0; i < st->n_entries; i++) {
 		if (text_is(p[i].key, "alg")) {
 			if (st->alg != 0 || (st->alg = cose_alg_of(p[i].value)) == 0)
-				goto fail;
+				goto out;
 		} else if (text_is(p[i].key, "x5c")) {
 			if (st->x5c != NULL || (r = x5c_decode(p[i].value,
 			    &st->x5c)) != PR_OK)
-				goto fail;
+				goto out;
 			r = PR_ERR_ATTESTATION;
 		}
 	}
 	r = PR_OK;
-fail:
+out:
 	if (item != NULL)
 		cbor_decref(&item);
 	if (r != PR_OK) {
@@ -463,14 +463,14 @@ static int cred_build(const struct pr_attest_input *in,
 	    fido_cred_set_authdata_raw(c, in->authdata, in->authdata_len) != FIDO_OK ||
 	    fido_cred_set_clientdata_hash(c, in->cdh, in->cdh_len) != FIDO_OK ||
 	    fido_cred_set_rp(c, in->rp_id, NULL) != FIDO_OK)
-		goto fail;
+		goto out;
 	if (with_stmt && (fido_cred_set_fmt(c, in->fmt) != FIDO_OK ||
 	    fido_cred_set_attstmt(c, in->attstmt, in->attstmt_len) != FIDO_OK))
-		goto fail;
+		goto out;
 	*out = c;
 	c = NULL;
 	r = PR_OK;
-fail:
+out:
 	fido_cred_free(&c);
 	return r;
 }
@@ -540,10 +540,10 @@ static int cert_aaguid(X509_EXTENSION *ext, unsigned char out[AAGUID_LEN])
 	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p,
 	    ASN1_STRING_length(outer))) == NULL || p != end ||
 	    ASN1_STRING_length(inner) != AAGUID_LEN)
-		goto fail;
+		goto out;
 	memcpy(out, ASN1_STRING_get0_data(inner), AAGUID_LEN);
 	r = PR_OK;
-fail:
+out:
 	ASN1_OCTET_STRING_free(inner);
 	return r;
 }
@@ -560,16 +560,16 @@ static int leaf_aaguid_check(const X509 *leaf, const unsigned char *aaguid)
 		return PR_ERR_NOMEM;
 	if ((idx = X509_get_ext_by_OBJ(leaf, oid, -1)) < 0) {
 		r = PR_OK;
-		goto fail;
+		goto out;
 	}
 	if (X509_get_ext_by_OBJ(leaf, oid, idx) >= 0 ||
 	    (ext = X509_get_ext(leaf, idx)) == NULL ||
 	    X509_EXTENSION_get_critical(ext) ||
 	    cert_aaguid(ext, named) != PR_OK ||
 	    memcmp(named, aaguid, AAGUID_LEN) != 0)
-		goto fail;
+		goto out;
 	r = PR_OK;
-fail:
+out:
 	ASN1_OBJECT_free(oid);
 	return r;
 }
@@ -617,7 +617,7 @@ static int chain_verify(X509_STORE *anchors, STACK_OF(X509) *x5c,
 	}
 	if ((ctx = X509_STORE_CTX_new()) == NULL ||
 	    X509_STORE_CTX_init(ctx, anchors, sk_X509_value(x5c, 0), x5c) != 1)
-		goto fail;
+		goto out;
 	/*
 	 * No validity-period check: attestation proves make and model at
 	 * manufacture, and a genuine key stays genuine after its attestation
@@ -629,7 +629,7 @@ static int chain_verify(X509_STORE *anchors, STACK_OF(X509) *x5c,
 	if ((rc = X509_verify_cert(ctx)) < 0) {
 		snprintf(detail, detail_len, "certificate chain could not be checked");
 		r = PR_ERR_ATTESTATION;
-		goto fail;
+		goto out;
 	}
 	if (rc == 1 && (chain = X509_STORE_CTX_get0_chain(ctx)) != NULL) {
 		name_text(X509_get_subject_name(sk_X509_value(chain,
@@ -641,7 +641,7 @@ static int chain_verify(X509_STORE *anchors, STACK_OF(X509) *x5c,
 		snprintf(detail, detail_len, "certificate chain does not verify (%s)",
 		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 	r = PR_OK;
-fail:
+out:
 	X509_STORE_CTX_free(ctx);
 	return r;
 }

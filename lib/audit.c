@@ -123,27 +123,27 @@ static int chain_tail(int fd, const char *path, struct chain_end *end,
 		return PR_ERR_NOMEM;
 	if ((r = pread_all(fd, buf, n, st.st_size - (off_t)n)) != PR_OK) {
 		pr_fail(eb, r, "%s: cannot read the last record", path);
-		goto fail;
+		goto out;
 	}
 	if ((r = last_line(buf, n, (off_t)n == st.st_size, &line, &len, torn, why,
 	    sizeof(why))) != PR_OK)
-		goto corrupt;
+		goto fail;
 	if (line == NULL) {
 		r = PR_OK;       /* only a torn first record: the chain starts afresh */
-		goto fail;
+		goto out;
 	}
 	if ((r = audit_parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
-		goto corrupt;
+		goto fail;
 	if (!audit_record_hash_ok(line, &ri)) {
 		r = audit_rec_fail(why, sizeof(why), "last record was edited");
-		goto corrupt;
+		goto fail;
 	}
 	audit_chain_advance(end, line, len, &ri);
 	r = PR_OK;
-	goto fail;
-corrupt:
-	pr_fail(eb, r, "%s: %s; refusing to append: %s", path, why, VERIFY_HINT);
+	goto out;
 fail:
+	pr_fail(eb, r, "%s: %s; refusing to append: %s", path, why, VERIFY_HINT);
+out:
 	free(buf);
 	return r;
 }
@@ -437,30 +437,30 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	local_host(host, sizeof(host));
 	if ((r = pr_audit_format(ev, now, host, &body)) != PR_OK) {
 		pr_fail(eb, r, "audit record not written: invalid event");
-		goto fail;
+		goto out;
 	}
 	if ((hpath = audit_head_path(log_path)) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "audit record not written: out of memory");
-		goto fail;
+		goto out;
 	}
 	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	gate_open(&g, fd, log_path, ev, now, &write, &merged);
 	if (!write)
-		goto fail;   /* counted, not written: PR_OK, and no syslog line either */
+		goto out;   /* counted, not written: PR_OK, and no syslog line either */
 	if ((r = open_tail(fd, log_path, hpath, &end, &size, &behind, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	/*
 	 * A crash left the head one record behind: bring it up before our own
 	 * record, so that a crash after ours leaves it one behind again, never
 	 * two (which every later append and verify would refuse).
 	 */
 	if (behind && (r = audit_head_store(hpath, end.seq, end.hash, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = sweep_pending(fd, log_path, hpath, &end, &size, eb)) != PR_OK ||
 	    (r = chain_line(ev, merged, now, host, &end, &body, &line, &len, eb)) != PR_OK ||
 	    (r = write_record(fd, log_path, line, len, size, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	/* The record stands whatever happens to the head now. */
 	r = audit_head_write(hpath, end.seq + 1, line, len, eb);
 	gate_close(&g, true, now);
@@ -472,7 +472,7 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 	 */
 	line[len - 1] = '\0';
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "practicerunner: %s", line);
-fail:
+out:
 	/* a record counted (not written) saves its count; a record that failed does not */
 	gate_close(&g, !write, now);
 	if (fd >= 0)

@@ -61,17 +61,17 @@ int pr_audit_intent_begin(const char *log_path, const struct pr_audit_event *ev,
 	host_name(host, sizeof(host));
 	if ((r = pr_audit_intent_body(ev, pr_now(), host, &body)) != PR_OK) {
 		pr_fail(eb, r, "the change's record could not be prepared: %s", pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	if ((in = calloc(1, sizeof(*in))) == NULL || (in->log_path = strdup(log_path)) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	if ((r = pr_pending_write(log_path, body, in->name, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	*out = in;
 	in = NULL;
-fail:
+out:
 	if (in != NULL)
 		free(in->log_path);
 	free(in);

@@ -272,7 +272,7 @@ int pr_pending_write(const char *log_path, const char *body,
 		pr_fail(eb, r == PR_ERR_NOT_FOUND ? PR_ERR_AUDIT : r, "%s" PR_PENDING_SUFFIX
 		    ": cannot use the directory of changes not yet recorded (%s); it must be a "
 		    "directory of root's, mode 0700", log_path, pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	if ((r = new_name(name)) != PR_OK ||
 	    (r = pr_atomic_replace(dfd, name, text, strlen(text), 0600)) != PR_OK) {
@@ -280,7 +280,7 @@ int pr_pending_write(const char *log_path, const char *body,
 		    pr_strerror(r));
 		name[0] = '\0';
 	}
-fail:
+out:
 	if (dfd >= 0)
 		close(dfd);
 	free(text);
@@ -433,11 +433,11 @@ static int pass_dir(const char *log_path, struct pass *ps)
 	/* Without knowing ourselves, every writer is unknown: nothing is swept. */
 	ps->judge = pr_pending_self(&self) == PR_OK;
 	if ((r = list_names(dfd, &names)) != PR_OK)
-		goto fail;
+		goto out;
 	for (size_t i = 0; i < names.n && ps->swept < PR_PENDING_SWEEP_MAX; i++)
 		if ((r = pass_one(ps, dfd, names.v[i], &self)) != PR_OK)
 			break;
-fail:
+out:
 	free(names.v);
 	close(dfd);
 	return r;

@@ -501,17 +501,17 @@ int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
 	if ((hpath = audit_head_path(log_path)) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", log_path);
-		goto fail;
+		goto out;
 	}
 	if ((r = verify_open(log_path, &fd, eb)) == PR_ERR_NOT_FOUND) {
 		r = verify_missing(log_path, hpath, &bad, eb);
-		goto fail;
+		goto out;
 	}
 	if (r != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = verify_stream(fd, log_path, &bad, &n, &end, eb)) == PR_OK)
 		r = verify_head(log_path, hpath, &end, &bad, &present, eb);
-fail:
+out:
 	if (fd >= 0)
 		close(fd);  /* drops the lock */
 	free(hpath);

@@ -373,11 +373,11 @@ int pr_codes_generate(const char *state_dir, const char *user, int n, int64_t no
 	if ((r = pr_user_file_open(&x, state_dir, CODES_SUBDIR, user, CODES_LOCK, true,
 	    eb)) != PR_OK || (r = check_replaceable(&x, eb)) != PR_OK ||
 	    (r = fetch_scrypt(&kdf, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((set = calloc(1, sizeof(*set))) == NULL ||
 	    (out = calloc((size_t)n, sizeof(*out))) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	set->n = SCRYPT_N;
 	set->r = SCRYPT_R;
@@ -385,11 +385,11 @@ int pr_codes_generate(const char *state_dir, const char *user, int n, int64_t no
 	set->created = now;
 	if ((r = make_set(kdf, set, n, out, eb)) != PR_OK ||
 	    (r = ctx_write(&x, set, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	*codes = out;
 	out = NULL;
 	r = PR_OK;
-fail:
+out:
 	pr_codes_free(&out, n);
 	if (set != NULL)
 		explicit_bzero(set, sizeof(*set));
@@ -446,27 +446,27 @@ int pr_codes_consume(const char *state_dir, const char *user, const char *code,
 	if ((set = malloc(sizeof(*set))) == NULL)
 		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
 	if ((r = open_set(&x, state_dir, user, CODES_LOCK, set, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (!pr_crockford_normalise(code, canon, PR_CODE_CHARS)) {
 		r = pr_fail(eb, PR_ERR_CODE_INVALID, "that is not a recovery code "
 		    "(%d characters, such as K7QF-2M9X-TB4R-WZ8C)", PR_CODE_CHARS);
-		goto fail;
+		goto out;
 	}
 	if ((r = fetch_scrypt(&kdf, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = derive(kdf, canon, set, want)) != PR_OK) {
 		pr_fail(eb, r, "scrypt failed: %s", pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	if ((i = find_unused(set, want)) < 0) {
 		r = pr_fail(eb, PR_ERR_CODE_INVALID, "wrong or already used recovery code");
-		goto fail;
+		goto out;
 	}
 	set->codes[i].used = now > 0 ? now : 1;
 	if ((r = ctx_write(&x, set, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	r = PR_OK;
-fail:
+out:
 	explicit_bzero(canon, sizeof(canon));
 	explicit_bzero(want, sizeof(want));
 	explicit_bzero(set, sizeof(*set));
@@ -491,12 +491,12 @@ int pr_codes_status(const char *state_dir, const char *user,
 	if ((set = malloc(sizeof(*set))) == NULL)
 		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
 	if ((r = open_set(&x, state_dir, user, NULL, set, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	st->total = set->count;
 	for (int i = 0; i < set->count; i++)
 		st->remaining += set->codes[i].used == 0;
 	st->created = set->created;
-fail:
+out:
 	explicit_bzero(set, sizeof(*set));
 	free(set);
 	pr_user_file_close(&x);

@@ -785,7 +785,7 @@ static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config
 		    ctx->path);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		r = pr_fail(ctx->eb, PR_ERR_NOMEM, "%s: out of memory", ctx->path);
-		goto fail;
+		goto out;
 	}
 	if ((c->path = strdup(ctx->path)) == NULL)
 		r = PR_ERR_NOMEM;
@@ -793,16 +793,16 @@ static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config
 		r = values_copy(cf, c);
 	if (r != PR_OK) {
 		pr_fail(ctx->eb, r, "%s: %s", ctx->path, pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	c->exempt_line = ctx->exempt_line;
 	if ((r = exempt_check(ctx, c)) != PR_OK ||
 	    (r = session_check(ctx, &c->session)) != PR_OK)
-		goto fail;
+		goto out;
 	*out = c;
 	c = NULL;
 	r = PR_OK;
-fail:
+out:
 	pr_config_free(&c);
 	return r;
 }
@@ -881,10 +881,10 @@ int pr_config_load(const char *path, struct pr_config **out, struct pr_errbuf *e
 	st = pr_secure_read(AT_FDCWD, path, 022, PR_MAX_CONFIG_SIZE, &buf, &len);
 	if (st != PR_FILE_OK) {
 		r = file_error(path, st, errno, eb);
-		goto fail;
+		goto out;
 	}
 	r = parse_owned(path, buf, len, out, eb);
-fail:
+out:
 	free(buf);
 	return r;
 }

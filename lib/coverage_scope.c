@@ -492,9 +492,9 @@ int pr_coverage_scope(const struct pr_config *cfg, struct pr_scope *out,
 	if ((r = accounts_load(&a, eb)) != PR_OK ||
 	    (r = groups_load(&g, cfg, eb)) != PR_OK ||
 	    (r = names_collect(&n, &enrolled, cfg, &g, &a, uid_min, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	r = scope_build(out, &n, &enrolled, cfg, &g, &a, uid_min);
-fail:
+out:
 	if (r != PR_OK)
 		pr_scope_clear(out);
 	names_clear(&n);

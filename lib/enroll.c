@@ -37,9 +37,9 @@ static int cred_build(const struct pr_enroll_opts *o, const struct pr_credlist *
 	int r = PR_ERR_NOMEM;
 
 	if ((c = fido_cred_new()) == NULL)
-		goto fail;
+		goto out;
 	if ((r = pr_random(challenge, sizeof(challenge))) != PR_OK)
-		goto fail;
+		goto out;
 	/* The user handle need not be secret, only stable per rp and user. */
 	SHA256((const unsigned char *)o->user, strlen(o->user), handle);
 	r = PR_ERR_INVALID_ARG;
@@ -48,14 +48,14 @@ static int cred_build(const struct pr_enroll_opts *o, const struct pr_credlist *
 	    fido_cred_set_user(c, handle, sizeof(handle), o->user, o->user, NULL) != FIDO_OK ||
 	    fido_cred_set_clientdata_hash(c, challenge, sizeof(challenge)) != FIDO_OK ||
 	    fido_cred_set_rk(c, FIDO_OPT_OMIT) != FIDO_OK)
-		goto fail;
+		goto out;
 	for (size_t i = 0; existing != NULL && i < existing->n; i++)
 		if (fido_cred_exclude(c, existing->v[i].id, existing->v[i].id_len) != FIDO_OK)
-			goto fail;
+			goto out;
 	*out = c;
 	c = NULL;
 	r = PR_OK;
-fail:
+out:
 	fido_cred_free(&c);
 	return r;
 }
@@ -113,24 +113,24 @@ int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o
 
 	memset(out, 0, sizeof(*out));
 	if ((r = enroll_pick_device(devs, timeout_ms, &chosen)) != PR_OK)
-		goto fail;
+		goto out;
 	dev = devs->dev[chosen];
 	if ((r = cred_build(o, existing, &c)) != PR_OK ||
 	    (r = enroll_uv(dev, c, o, ui, &pin)) != PR_OK)
-		goto fail;
+		goto out;
 	if (ui != NULL && ui->touch != NULL)
 		ui->touch(ui->arg);
 	fido_dev_set_timeout(dev, timeout_ms);
 	if ((r = map_make_err(fido_dev_make_cred(dev, c, pin))) != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = pr_attest_classify(c, o->anchors, o->cfg->physical_aaguids,
 	    o->cfg->n_physical_aaguids, out, reason, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	snprintf(out->label, sizeof(out->label), "%s", o->label != NULL ? o->label : "");
 	out->kind = PR_KIND_FIDO;
 	out->created = pr_now();
 	out->last_used = 0;
-fail:
+out:
 	pr_secret_strfree(&pin);
 	fido_cred_free(&c);
 	return r;

@@ -144,17 +144,17 @@ int pr_lockout_fail(const char *state_dir, const char *user, int64_t now,
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
 	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, true, eb)) != PR_OK ||
 	    (r = tally_read(&x, &st, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (st.failures < PR_LOCKOUT_LIMIT)
 		st.failures++;
 	st.last_failure = now;
 	st.locked = st.failures >= PR_LOCKOUT_LIMIT;
 	if ((r = tally_write(&x, &st, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (after != NULL)
 		*after = st;
 	r = PR_OK;
-fail:
+out:
 	pr_user_file_close(&x);
 	return r;
 }
@@ -172,18 +172,18 @@ int pr_lockout_reserve(const char *state_dir, const char *user, int64_t now,
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
 	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, true, eb)) != PR_OK ||
 	    (r = tally_read(&x, &st, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (st.locked) {
 		*after = st;
 		r = pr_fail(eb, PR_ERR_LOCKED_OUT, "%s: %d failed attempts", x.path, st.failures);
-		goto fail;
+		goto out;
 	}
 	st.failures++;
 	st.last_failure = now;
 	st.locked = st.failures >= PR_LOCKOUT_LIMIT;
 	if ((r = tally_write(&x, &st, eb)) == PR_OK)
 		*after = st;
-fail:
+out:
 	pr_user_file_close(&x);
 	return r;
 }
@@ -198,7 +198,7 @@ int pr_lockout_release(const char *state_dir, const char *user, struct pr_lockou
 	pr_user_file_init(&x);
 	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) !=
 	    PR_OK || x.dir_fd < 0 || (r = tally_read(&x, &st, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (st.failures > 0)
 		st.failures--;
 	st.locked = st.failures >= PR_LOCKOUT_LIMIT;
@@ -208,7 +208,7 @@ int pr_lockout_release(const char *state_dir, const char *user, struct pr_lockou
 	} else {
 		r = tally_write(&x, &st, eb);
 	}
-fail:
+out:
 	if (after != NULL && r == PR_OK)
 		*after = st;
 	pr_user_file_close(&x);

@@ -332,12 +332,12 @@ static int mail_run(struct mail_cmd *cmd, const char *msg, size_t len,
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(rep, O_CLOEXEC) != 0) {
 		r = pr_fail(eb, PR_ERR_IO, "cannot run mail command %s: %s", cmd->argv[0],
 		    strerror(errno));
-		goto fail;
+		goto out;
 	}
 	if ((pid = fork()) < 0) {
 		r = pr_fail(eb, PR_ERR_IO, "cannot run mail command %s: %s", cmd->argv[0],
 		    strerror(errno));
-		goto fail;
+		goto out;
 	}
 	if (pid == 0)
 		mail_child(cmd->argv, in[0], rep[1]);
@@ -355,7 +355,7 @@ static int mail_run(struct mail_cmd *cmd, const char *msg, size_t len,
 		    strerror(exec_errno));
 	else
 		r = child_result(cmd->argv[0], status, write_r, eb);
-fail:
+out:
 	for (int i = 0; i < 2; i++) {
 		if (in[i] >= 0)
 			close(in[i]);

@@ -431,30 +431,30 @@ static int atomic_replace(int dirfd, const char *name, const void *data, size_t 
 	if (name == NULL || (data == NULL && len > 0))
 		return PR_ERR_INVALID_ARG;
 	if ((r = open_parent(dirfd, name, &pfd, &base)) != PR_OK)
-		goto fail;
+		goto out;
 	r = locked ? create_fixed_temp(pfd, base, tmp, &fd) : create_temp(pfd, base, tmp, &fd);
 	if (r != PR_OK) {
 		tmp[0] = '\0';  /* nothing of ours to unlink */
-		goto fail;
+		goto out;
 	}
 	if ((r = pr_write_all(fd, data, len)) != PR_OK)
-		goto fail;
+		goto out;
 	r = PR_ERR_IO;
 	if (own_new(fd) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0)
-		goto fail;
+		goto out;
 	if (close(fd) != 0) {
 		fd = -1;
-		goto fail;
+		goto out;
 	}
 	fd = -1;
 	if (renameat(pfd, tmp, pfd, base) != 0)
-		goto fail;
+		goto out;
 	tmp[0] = '\0';  /* renamed: it is the target now */
 	/* Make the rename itself durable. */
 	if (fsync(pfd) != 0)
-		goto fail;
+		goto out;
 	r = PR_OK;
-fail:
+out:
 	if (fd >= 0)
 		close(fd);
 	if (tmp[0] != '\0')

@@ -181,7 +181,7 @@ static int probe_only(struct pr_signin *s)
 		return PR_ERR_NOMEM;
 	o.acceptable = none;
 	if (s->devices_begin != NULL && (r = s->devices_begin(s->devices_arg)) != PR_OK)
-		goto done;
+		goto out;
 	if ((r = pr_devices_open(&devs)) == PR_OK)
 		r = pr_assert_run(&devs, creds, &o, NULL, &out);
 	pr_devices_close(&devs);
@@ -189,7 +189,7 @@ static int probe_only(struct pr_signin *s)
 		s->devices_end(s->devices_arg);
 	if (r == PR_ERR_CLASS && creds == &s->creds && out.index < s->creds.n)
 		s->used = &s->creds.v[out.index];
-done:
+out:
 	free(none);
 	return r;
 }

@@ -459,16 +459,16 @@ static int parse_lines(char *text, struct pr_credlist *out, struct parse_err *pe
 		if (out->n == PR_MAX_CREDS_PER_USER)
 			return parse_fail(pe, "more than %d credentials", PR_MAX_CREDS_PER_USER);
 		if ((r = parse_cred_line(line, version, &c, pe)) != PR_OK)
-			goto fail;
+			goto out;
 		if (pr_credlist_find(out, c.id, c.id_len) != NULL) {
 			r = parse_fail(pe, "duplicate credential id");
-			goto fail;
+			goto out;
 		}
 		if ((r = credlist_push(out, &c)) != PR_OK)
-			goto fail;
+			goto out;
 	}
 	r = PR_OK;
-fail:
+out:
 	pr_cred_clear(&c);
 	return r;
 }
@@ -617,7 +617,7 @@ static int store_read_user(struct pr_user_file *f, struct pr_credlist *out,
 		return r;
 	if ((r = pr_user_file_read(f, STORE_MAX_SIZE, &buf, &len, eb)) != PR_OK ||
 	    buf == NULL)
-		goto done;
+		goto out;
 	r = parse_buffer(buf, len, out, &pe);
 	if (r == PR_ERR_CORRUPT)
 		pr_fail_line(eb, pe.line, r, "%s:%d: %s", f->path, pe.line, pe.reason);
@@ -626,7 +626,7 @@ static int store_read_user(struct pr_user_file *f, struct pr_credlist *out,
 	else
 		pr_revoked_filter(rv, out);
 	free(buf);
-done:
+out:
 	pr_revoked_clear(&mine);
 	return r;
 }
@@ -717,15 +717,15 @@ static int store_modify(const char *state_dir, const char *user,
 	if ((r = pr_user_file_open(&x.f, state_dir, "users", user, STORE_LOCK, true, eb)) != PR_OK ||
 	    (r = store_read_user(&x.f, &l, &x.rv, eb)) != PR_OK ||
 	    (r = fn(&l, arg, &x, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = pr_store_format(&l, &text, &len)) != PR_OK) {
 		pr_fail(eb, r, "%s: cannot serialise: %s", x.f.path, pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	if ((r = pr_user_file_replace(&x.f, text, len, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	r = PR_OK;
-fail:
+out:
 	pr_user_file_close(&x.f);
 	pr_revoked_clear(&x.rv);
 	pr_credlist_clear(&l);

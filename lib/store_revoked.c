@@ -158,22 +158,22 @@ int pr_store_revoke(const char *state_dir, const char *user, const unsigned char
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid credential id");
 	if ((r = pr_user_file_open(&x, state_dir, REVOKED_SUBDIR, user, REVOKED_LOCK, true,
 	    eb)) != PR_OK || (r = revoked_read(&x, &rv, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (rv.text != NULL && pr_revoked_has(&rv, id, id_len))
-		goto fail;   /* listed already */
+		goto out;   /* listed already */
 	if (rv.n >= PR_REVOKED_MAX) {
 		r = pr_fail(eb, PR_ERR_INVALID_ARG, "%s: already %d removed keys waiting; run a "
 		    "key command for %s once nothing holds their lock", x.path, PR_REVOKED_MAX, user);
-		goto fail;
+		goto out;
 	}
 	if ((line = id_line(id, id_len)) == NULL ||
 	    asprintf(&text, "%s%s", rv.text != NULL ? rv.text : REVOKED_HEADER "\n", line) < 0) {
 		text = NULL;
 		r = pr_fail(eb, PR_ERR_NOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	r = pr_user_file_replace(&x, text, strlen(text), eb);
-fail:
+out:
 	free(line);
 	free(text);
 	pr_revoked_clear(&rv);
@@ -207,20 +207,20 @@ int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned ch
 	if ((r = pr_user_file_open(&x, state_dir, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
 	    eb)) != PR_OK || x.dir_fd < 0 || (r = revoked_read(&x, &rv, eb)) != PR_OK ||
 	    rv.text == NULL)
-		goto fail;
+		goto out;
 	if ((line = id_line(id, id_len)) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	/* The header ends in a newline, so the first match of "\nid=..." is the line. */
 	for (at = rv.text; (at = strstr(at, line)) != NULL && at[-1] != '\n'; at++)
 		;
 	if (at == NULL)
-		goto fail;   /* not listed */
+		goto out;   /* not listed */
 	memmove(at, at + strlen(line), strlen(at + strlen(line)) + 1);
 	r = rv.n == 1 ? pr_user_file_unlink(&x, eb) :
 	    pr_user_file_replace(&x, rv.text, strlen(rv.text), eb);
-fail:
+out:
 	free(line);
 	pr_revoked_clear(&rv);
 	pr_user_file_close(&x);

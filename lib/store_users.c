@@ -46,21 +46,21 @@ int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist 
 	memset(out, 0, sizeof(*out));
 	if ((st = pr_secure_opendir(AT_FDCWD, state_dir, 022, &state_fd)) != PR_FILE_OK) {
 		r = pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir, pr_file_status_text(st));
-		goto fail;
+		goto out;
 	}
 	st = pr_secure_opendir(state_fd, subdir, 077, &users_fd);
 	if (st == PR_FILE_MISSING) {
 		r = PR_OK;     /* nothing there yet */
-		goto fail;
+		goto out;
 	}
 	if (st != PR_FILE_OK) {
 		r = pr_fail(eb, pr_file_status_err(st), "%s/%s: %s", state_dir, subdir,
 		    pr_file_status_text(st));
-		goto fail;
+		goto out;
 	}
 	if ((d = fdopendir(users_fd)) == NULL) {
 		r = pr_fail(eb, PR_ERR_IO, "%s/%s: cannot list", state_dir, subdir);
-		goto fail;
+		goto out;
 	}
 	users_fd = -1;    /* owned by d now */
 	r = PR_OK;
@@ -70,7 +70,7 @@ int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist 
 			r = strlist_push(out, de->d_name);
 	if (r == PR_OK)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
-fail:
+out:
 	if (d != NULL)
 		closedir(d);
 	if (users_fd >= 0)

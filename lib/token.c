@@ -348,15 +348,15 @@ int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
 		return lifetime_refused(k, eb);
 	if ((r = ctx_open(&c, state_dir, user, true, true, eb)) != PR_OK ||
 	    (r = check_replaceable(&c, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((r = pr_crockford_random(TOKEN_CHARS, TOKEN_GROUP, &t, NULL)) != PR_OK) {
 		pr_fail(eb, r, "cannot make a token: %s", pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	/* cannot fail: our own output */
 	if (!pr_crockford_normalise(t, canon, TOKEN_CHARS)) {
 		r = pr_fail(eb, PR_ERR_INVALID_ARG, "internal error: token form");
-		goto fail;
+		goto out;
 	}
 	token_hash(k, user, canon, c.rec.hash);
 	c.rec.created = now;
@@ -364,11 +364,11 @@ int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
 	c.rec.failures = 0;
 	c.rec.flag = false;
 	if ((r = ctx_write(&c, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	*token = t;
 	t = NULL;
 	r = PR_OK;
-fail:
+out:
 	explicit_bzero(canon, sizeof(canon));
 	pr_secret_strfree(&t);
 	ctx_close(&c);
@@ -454,15 +454,15 @@ int pr_token_reserve(const struct pr_token_kind *k, const char *state_dir,
 	if (token == NULL || now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
 	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (!token_matches(&c, token)) {
 		r = wrong_token(&c, eb);
-		goto fail;
+		goto out;
 	}
 	/* Counted now, before the caller evaluates anything: a kill cannot uncount it. */
 	c.rec.failures++;
 	r = ctx_write(&c, eb);
-fail:
+out:
 	ctx_close(&c);
 	return r;
 }
@@ -492,12 +492,12 @@ int pr_token_release(const struct pr_token_kind *k, const char *state_dir,
 	if (token == NULL || (set_flag && k->flag == NULL))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token, or a %s has no flag", k->noun);
 	if ((r = ctx_open_reserved(&c, state_dir, user, token, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (c.rec.failures > 0)
 		c.rec.failures--;
 	c.rec.flag = c.rec.flag || set_flag;
 	r = ctx_write(&c, eb);
-fail:
+out:
 	ctx_close(&c);
 	return r;
 }
@@ -513,10 +513,10 @@ int pr_token_spent(const struct pr_token_kind *k, const char *state_dir,
 	if (token == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token");
 	if ((r = ctx_open_reserved(&c, state_dir, user, token, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if ((*voided = c.rec.failures >= k->max_failures))
 		r = ctx_delete(&c, eb);
-fail:
+out:
 	ctx_close(&c);
 	return r;
 }
@@ -538,7 +538,7 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
 	if (set_flag && k->flag == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "a %s has no flag", k->noun);
 	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	match = pr_crockford_normalise(token, canon, TOKEN_CHARS);
 	if (match) {
 		token_hash(k, user, canon, want);
@@ -546,7 +546,7 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
 	}
 	if (!match) {
 		r = wrong_token(&c, eb);
-		goto fail;
+		goto out;
 	}
 	if (consume) {
 		r = ctx_delete(&c, eb);
@@ -556,7 +556,7 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
 	} else {
 		r = PR_OK;
 	}
-fail:
+out:
 	explicit_bzero(canon, sizeof(canon));
 	explicit_bzero(want, sizeof(want));
 	ctx_close(&c);
@@ -574,9 +574,9 @@ int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
 	if (now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
 	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	r = count_failure(&c, &voided, eb);
-fail:
+out:
 	ctx_close(&c);
 	return r;
 }
@@ -594,16 +594,16 @@ int pr_token_info(const struct pr_token_kind *k, const char *state_dir,
 	memset(info, 0, sizeof(*info));
 	if ((r = ctx_open(&c, state_dir, user, false, false, eb)) != PR_OK ||
 	    (r = ctx_read(&c, &c.rec, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (c.rec.failures >= k->max_failures) {
 		r = none_for(k, user, eb);   /* void: its last try is being evaluated */
-		goto fail;
+		goto out;
 	}
 	info->created = c.rec.created;
 	info->expires = c.rec.expires;
 	info->failures = c.rec.failures;
 	info->flag = c.rec.flag;
-fail:
+out:
 	ctx_close(&c);
 	return r;
 }

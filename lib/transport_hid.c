@@ -38,12 +38,12 @@ int pr_devices_open(struct pr_devices *out)
 		return PR_ERR_NOMEM;
 	if (fido_dev_info_manifest(list, PR_MAX_DEVICES, &found) != FIDO_OK) {
 		r = PR_ERR_DEVICE;
-		goto fail;
+		goto out;
 	}
 	for (size_t i = 0; i < found && out->n < PR_MAX_DEVICES; i++)
 		device_try_open(out, fido_dev_info_ptr(list, i));
 	r = PR_OK;
-fail:
+out:
 	fido_dev_info_free(&list, PR_MAX_DEVICES);
 	return r;
 }

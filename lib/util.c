@@ -60,7 +60,7 @@ int pr_hex_decode(const char *in, unsigned char **out, size_t *out_len)
 		int lo = hex_value(in[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			r = PR_ERR_CORRUPT;
-			goto fail;
+			goto out;
 		}
 		buf[i] = (unsigned char)(hi << 4 | lo);
 	}
@@ -68,7 +68,7 @@ int pr_hex_decode(const char *in, unsigned char **out, size_t *out_len)
 	*out_len = n / 2;
 	buf = NULL;
 	r = PR_OK;
-fail:
+out:
 	free(buf);
 	return r;
 }
@@ -184,12 +184,12 @@ int pr_b64url_decode(const char *in, unsigned char **out, size_t *out_len)
 	if ((buf = malloc((size_t)data / 4 * 3 + 3)) == NULL)
 		return PR_ERR_NOMEM;
 	if ((r = b64_decode_body(in, (size_t)data, buf, &o)) != PR_OK)
-		goto fail;
+		goto out;
 	*out = buf;
 	*out_len = o;
 	buf = NULL;
 	r = PR_OK;
-fail:
+out:
 	free(buf);
 	return r;
 }

@@ -184,7 +184,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if ((r = tx_begin(&tx, pamh, flags, argc, argv)) != PR_OK ||
 	    ((r = tx_user(&tx)) != PR_OK && !unknown_goes_on(&tx, r))) {
 		rc = tx_finish(&tx, r, NULL, true);
-		goto done;
+		goto out;
 	}
 	if (tx.opts.ssh) {
 		r = pam_tx_ssh(&tx, &ignore, &note);
@@ -199,13 +199,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 			pam_tx_audit(&tx, "auth", PR_OK, note);
 		ignored_as_refused(&tx);
 		rc = PAM_IGNORE;
-		goto done;
+		goto out;
 	}
 	/* Recovery needs the store and shows codes: the direct path only. */
 	if (r != PR_OK && !tx.via_helper && !tx.opts.ssh && (r = pam_tx_recover(&tx, r)) == PR_OK)
 		note = "recovery";
 	rc = tx_finish(&tx, r, note, true);
-done:
+out:
 	tx_end(&tx);
 	return rc;
 }
@@ -236,7 +236,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	if ((r = tx_begin(&tx, pamh, flags, argc, argv)) != PR_OK ||
 	    (r = tx_user(&tx)) != PR_OK) {
 		rc = tx_finish(&tx, r, "account", false);
-		goto done;
+		goto out;
 	}
 	if (tx.opts.ssh) {
 		r = pam_tx_ssh(&tx, &ignore, &note);
@@ -251,12 +251,12 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 			PR_DEBUG(&tx, "%s: left to the stack: %s", __func__, tx.s.account_note != NULL ?
 			    tx.s.account_note : "practicerunner-verify decided");
 		rc = ignore ? PAM_IGNORE : PAM_SUCCESS;
-		goto done;
+		goto out;
 	}
 	rc = tx_finish(&tx, r, "account", false);
 	if (r == PR_ERR_NOT_ENROLLED || (tx.opts.ssh && rc == PAM_AUTH_ERR))
 		rc = PAM_PERM_DENIED;
-done:
+out:
 	tx_end(&tx);
 	return rc;
 }

@@ -335,15 +335,15 @@ static int rec_after_ticket(struct rec *x)
 		return r;
 	if ((r = rec_make(x, &cred)) != PR_OK) {
 		explain_enroll_failure(x, r);
-		goto done;
+		goto out;
 	}
 	if ((r = rec_commit(x, &cred)) != PR_OK)
-		goto done;
+		goto out;
 	pam_tx_info(x->tx, "Recovery complete: your new security key is enrolled.%s",
 	    x->tx->s.creds.n > 0 ? " Your earlier keys are still enrolled; if one was lost or "
 	    "stolen, ask your administrator to remove it now." : "");
 	rec_new_codes(x);
-done:
+out:
 	pr_cred_clear(&cred);
 	return r;
 }

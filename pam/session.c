@@ -93,16 +93,16 @@ int pam_tx_session_note(struct pam_tx *tx)
 	    (lim = pr_aal_limits(&tx->cfg->session, aal)) == NULL)
 		return PR_OK;   /* nothing verified that has a level: claim nothing */
 	if ((n = calloc(1, sizeof(*n))) == NULL || (n->user = strdup(tx->s.user)) == NULL)
-		goto nomem;
+		goto fail;
 	n->aal = aal;
 	n->lim = *lim;
 	n->set_tmout = tx->cfg->session.set_tmout;
 	if (pam_set_data(tx->pamh, SESSION_DATA, n, note_free) != PAM_SUCCESS)
-		goto nomem;
+		goto fail;
 	PR_DEBUG(tx, "%s: %s, idle %ld s, session %ld s", __func__, pr_aal_name(aal),
 	    lim->idle, lim->session);
 	return PR_OK;
-nomem:
+fail:
 	note_free(tx->pamh, n, 0);
 	pam_syslog(tx->pamh, LOG_ERR, "cannot record the sign-in's assurance level");
 	return PR_ERR_NOMEM;

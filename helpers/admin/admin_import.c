@@ -374,14 +374,14 @@ int admin_import_pam_u2f(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = read_mapping(c, &a, &buf, &len)) != CLI_OK ||
 	    (rc = plan_make(c, &a, buf, len, &p)) != CLI_OK)
-		goto done;
+		goto out;
 	r = plan_run(c, &p, &done);
 	if (r != PR_OK && done > 0)
 		cli_err(c, "stopped after importing %zu of %zu keys; fix the error and run the "
 		    "import again (keys already enrolled are skipped)", done, p.n_import);
 	summary(c, &a, &p, done);
 	rc = cli_exit_code(r);
-done:
+out:
 	free(buf);
 	free(p.act);
 	pr_pamu2f_list_clear(&p.list);

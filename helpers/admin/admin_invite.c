@@ -211,19 +211,19 @@ int admin_invite(struct cli *c, int argc, char **argv)
 	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
 	if ((r = cli_audit_begin(c, "invite", a.user, NULL, "created")) != PR_OK) {
 		cli_audit(c, "invite", r, a.user, NULL, "create failed");
-		goto done;
+		goto out;
 	}
 	if ((r = pr_invite_create(c->cfg->state_dir, a.user, a.lifetime, now, &token, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "invite", r, a.user, NULL, "create failed");
-		goto done;
+		goto out;
 	}
 	if ((r = cli_audit(c, "invite", PR_OK, a.user, NULL, "created")) != PR_OK) {
 		/* No unrecorded invitation. */
 		if (pr_invite_revoke(c->cfg->state_dir, a.user, &eb) == PR_OK)
 			cli_audit_undone();
 		cli_err(c, "invitation withdrawn because it could not be recorded");
-		goto done;
+		goto out;
 	}
 	invite_notes(c, a.user, replaced);
 	if (a.mail) {
@@ -232,7 +232,7 @@ int admin_invite(struct cli *c, int argc, char **argv)
 		print_token(&a, token, now + a.lifetime);
 		rc = CLI_OK;
 	}
-done:
+out:
 	pr_secret_strfree(&token);
 	return r != PR_OK ? cli_exit_code(r) : rc;
 }

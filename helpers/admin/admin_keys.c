@@ -76,15 +76,15 @@ static int enroll_on_device(struct cli *c, const struct enroll_args *a,
 	cli_ui(&ui);
 	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
-		goto fail;
+		goto out;
 	}
 	o.anchors = anchors;
 	if ((r = pr_devices_open(&devs)) != PR_OK)
-		goto fail;
+		goto out;
 	r = pr_enroll_make(&devs, &o, existing, &ui, cred, reason, &eb);
 	if (r != PR_OK)
 		cli_err(c, "enrollment failed: %s", pr_strerror(r));
-fail:
+out:
 	pr_devices_close(&devs);
 	X509_STORE_free(anchors);
 	return r;
@@ -152,7 +152,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 	}
 	if ((r = enroll_on_device(c, &a, &existing, &cred, &reason)) != PR_OK) {
 		cli_audit(c, "enroll", r, a.user, NULL, NULL);
-		goto done;
+		goto out;
 	}
 	if (!pr_policy_class_ok(need, cred.cls) && !a.force) {
 		r = PR_ERR_CLASS;
@@ -160,19 +160,19 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		    "security key for %s. Enroll a physical key, or use --force to store it anyway "
 		    "(it will not be accepted for sign-in).", reason.text, a.user);
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
-		goto done;
+		goto out;
 	}
 	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
 	if ((r = cli_audit_begin(c, "enroll", a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
 		cli_audit(c, "enroll", r, a.user, &cred, NULL);
-		goto done;
+		goto out;
 	}
 	/* Keys removed while the store was locked go for good first, so this one may come back. */
 	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
 	    (r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "enroll", r, a.user, &cred, NULL);
-		goto done;
+		goto out;
 	}
 	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
 		/* No unrecorded change: take the key back out. */
@@ -180,10 +180,10 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		if (pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb) == PR_OK)
 			cli_audit_undone();
 		cli_err(c, "enrollment undone because it could not be recorded");
-		goto done;
+		goto out;
 	}
 	enroll_report(&a, &cred, reason.text, &existing, need);
-done:
+out:
 	pr_cred_clear(&cred);
 	pr_credlist_clear(&existing);
 	return cli_exit_code(r);
@@ -414,16 +414,16 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 	if (r == PR_ERR_LAST_KEY && !a.force) {
 		refuse_last_key(c, &a, need);
 		cli_audit(c, "remove", r, a.user, &cred, NULL);
-		goto done;
+		goto out;
 	}
 	if (r == PR_ERR_LAST_KEY)
 		forced = true;
 	else if (r != PR_OK)
-		goto done;
+		goto out;
 	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
 	if ((r = cli_audit_begin(c, "remove", a.user, &cred, removal_detail(forced, false))) != PR_OK) {
 		cli_audit(c, "remove", r, a.user, &cred, NULL);
-		goto done;
+		goto out;
 	}
 	r = pr_store_remove_if(c->cfg->state_dir, a.user, a.keyid,
 	    forced ? NULL : guard_last_key, &need, &eb);
@@ -444,7 +444,7 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 	}
 	if (r == PR_OK)
 		removal_report(&a, forced);
-done:
+out:
 	pr_cred_clear(&cred);
 	return cli_exit_code(r);
 }

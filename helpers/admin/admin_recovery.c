@@ -153,20 +153,20 @@ int admin_recovery_start(struct cli *c, int argc, char **argv)
 	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
 	if ((r = cli_audit_begin(c, "recovery-ticket", a.user, NULL, "created")) != PR_OK) {
 		cli_audit(c, "recovery-ticket", r, a.user, NULL, "create failed");
-		goto done;
+		goto out;
 	}
 	if ((r = pr_ticket_create(c->cfg->state_dir, a.user, c->cfg->recovery.ticket_lifetime,
 	    now, &ticket, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "recovery-ticket", r, a.user, NULL, "create failed");
-		goto done;
+		goto out;
 	}
 	if ((r = cli_audit(c, "recovery-ticket", PR_OK, a.user, NULL, "created")) != PR_OK) {
 		/* No unrecorded ticket. */
 		if (pr_ticket_revoke(c->cfg->state_dir, a.user, &eb) == PR_OK)
 			cli_audit_undone();
 		cli_err(c, "recovery ticket withdrawn because it could not be recorded");
-		goto done;
+		goto out;
 	}
 	if (a.mail) {
 		rc = ticket_by_mail(c, a.user, ticket, expires);
@@ -174,7 +174,7 @@ int admin_recovery_start(struct cli *c, int argc, char **argv)
 		print_ticket(a.user, ticket, expires);
 		rc = CLI_OK;
 	}
-done:
+out:
 	pr_secret_strfree(&ticket);
 	return r != PR_OK ? cli_exit_code(r) : rc;
 }

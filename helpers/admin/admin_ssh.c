@@ -257,7 +257,7 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		return CLI_FAILED;
 	if ((r = classify_key(c, &a, &k, &cred, &reason)) != PR_OK) {
 		cli_audit(c, "enroll", r, a.user, NULL, "ssh-sk: attestation refused");
-		goto done;
+		goto out;
 	}
 	if (!pr_policy_class_ok(need, cred.cls) && !a.force) {
 		r = PR_ERR_CLASS;
@@ -266,12 +266,12 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		    "key with its attestation, or use --force to store it anyway (it will not "
 		    "be accepted for sign-in).", reason.text, a.user);
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
-		goto done;
+		goto out;
 	}
 	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
 	if ((r = cli_audit_begin(c, "enroll", a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
 		cli_audit(c, "enroll", r, a.user, &cred, NULL);
-		goto done;
+		goto out;
 	}
 	/* Keys removed past a stuck store lock go for good first, so this one may come back. */
 	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
@@ -279,17 +279,17 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		cli_err(c, "%s", r == PR_ERR_EXISTS ? "this SSH key is already enrolled" :
 		    eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "enroll", r, a.user, &cred, NULL);
-		goto done;
+		goto out;
 	}
 	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
 		pr_keyid(cred.id, cred.id_len, keyid);
 		if (pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb) == PR_OK)
 			cli_audit_undone();
 		cli_err(c, "enrollment undone because it could not be recorded");
-		goto done;
+		goto out;
 	}
 	enroll_ssh_report(&a, &cred, &k, reason.text);
-done:
+out:
 	pr_cred_clear(&cred);
 	pr_sshkey_clear(&k);
 	return cli_exit_code(r);

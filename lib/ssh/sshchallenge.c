@@ -58,16 +58,16 @@ int pr_sshchallenge_create(const char *state_dir, const char *user, int64_t now,
 	pr_user_file_init(&f);
 	if ((r = pr_random(out, PR_SSHCHALLENGE_LEN)) != PR_OK) {
 		pr_fail(eb, r, "cannot make a challenge: %s", pr_strerror(r));
-		goto fail;
+		goto out;
 	}
 	pr_hex_encode(out, PR_SSHCHALLENGE_LEN, hex);
 	n = snprintf(text, sizeof(text), HEADER "challenge=%s expires=%" PRId64 "\n",
 	    hex, now + PR_SSHCHALLENGE_LIFETIME);
 	if ((r = pr_user_file_open(&f, state_dir, SUBDIR, user, LOCK, true, eb)) != PR_OK ||
 	    (r = pr_user_file_replace(&f, text, (size_t)n, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	r = PR_OK;
-fail:
+out:
 	if (r != PR_OK)
 		OPENSSL_cleanse(out, PR_SSHCHALLENGE_LEN);
 	pr_user_file_close(&f);
@@ -86,26 +86,26 @@ int pr_sshchallenge_take(const char *state_dir, const char *user, int64_t now,
 	pr_user_file_init(&f);
 	if ((r = pr_user_file_open(&f, state_dir, SUBDIR, user, LOCK, false, eb)) != PR_OK ||
 	    (r = pr_user_file_read(&f, FILE_MAX, &buf, &len, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (buf == NULL) {
 		r = pr_fail(eb, PR_ERR_NOT_FOUND, "no SSH enrollment challenge for %s "
 		    "(issue one first)", user);
-		goto fail;
+		goto out;
 	}
 	if (parse(buf, out, &expires) != PR_OK) {
 		r = pr_fail(eb, PR_ERR_CORRUPT, "%s: damaged challenge file", f.path);
-		goto fail;
+		goto out;
 	}
 	/* Gone before it is used: one challenge, one attestation. */
 	if ((r = pr_user_file_unlink(&f, eb)) != PR_OK)
-		goto fail;
+		goto out;
 	if (now >= expires) {
 		r = pr_fail(eb, PR_ERR_EXPIRED, "the SSH enrollment challenge for %s has "
 		    "expired; issue a new one", user);
-		goto fail;
+		goto out;
 	}
 	r = PR_OK;
-fail:
+out:
 	if (r != PR_OK)
 		OPENSSL_cleanse(out, PR_SSHCHALLENGE_LEN);
 	free(buf);
