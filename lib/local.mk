@@ -20,6 +20,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/audit.c lib/audit.h lib/audit_internal.h \
 	lib/audit_format.c lib/audit_head.c lib/audit_verify.c \
 	lib/audit_intent.c lib/audit_intent.h \
+	lib/audit_event.c lib/audit_event.h \
 	lib/audit_rate.c lib/audit_rate.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \

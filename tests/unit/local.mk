@@ -21,6 +21,7 @@ UNIT_TESTS = \
 	tests/unit/check_roles \
 	tests/unit/check_store \
 	tests/unit/check_audit \
+	tests/unit/check_audit_event \
 	tests/unit/check_audit_intent \
 	tests/unit/check_audit_rate \
 	tests/unit/check_attest \
@@ -52,6 +53,7 @@ tests_unit_check_aal_SOURCES = tests/unit/check_aal.c
 tests_unit_check_roles_SOURCES = tests/unit/check_roles.c
 tests_unit_check_store_SOURCES = tests/unit/check_store.c
 tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
+tests_unit_check_audit_event_SOURCES = tests/unit/check_audit_event.c
 tests_unit_check_audit_rate_SOURCES = tests/unit/check_audit_rate.c
 tests_unit_check_attest_SOURCES = tests/unit/check_attest.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_check_assert_SOURCES = tests/unit/check_assert.c tests/unit/vectors.c tests/unit/vectors.h
@@ -146,6 +148,9 @@ tests_unit_check_sshkey_LDADD = $(UNIT_LDADD)
 tests_unit_check_sshattest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_sshattest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_sshattest_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_event_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_event_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_audit_event_LDADD = $(UNIT_LDADD)
 tests_unit_check_sshenroll_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_sshenroll_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_sshenroll_LDADD = $(UNIT_LDADD)
