@@ -213,7 +213,7 @@ static int dev_assert(const struct pr_devices *devs, void *arg)
 	const struct pr_config *cfg = x->cli.cfg;
 	struct pr_assert_opts o = {
 		.rp_id = cfg->rp_id,
-		.uv_required = pr_policy_uv_required(&cfg->policy, false),
+		.uv_required = pr_policy_uv_required(&cfg->policy),
 		.uv_preferred = cfg->policy.user_verification == PR_UV_PREFERRED,
 		.timeout_ms = cfg->touch_timeout * 1000,
 		.acceptable = x->confirmers,

@@ -338,7 +338,7 @@ static void summary(struct cli *c, const struct import_args *a, const struct pla
 	printf("They sign in only if the policy's rp_id (\"%s\") is the origin they were "
 	    "registered for with pam_u2f (its default is pam://HOSTNAME; old-format lines "
 	    "used its appid).\n", c->cfg->rp_id);
-	if (p->uv_options != 0 && c->cfg->policy.user_verification != PR_UV_REQUIRED)
+	if (p->uv_options != 0 && !pr_policy_uv_required(&c->cfg->policy))
 		printf("note: pam_u2f asked for a PIN or user verification with some of these "
 		    "keys; PracticeRunner asks for it as the policy says (user_verification = %s).\n",
 		    pr_uv_name(c->cfg->policy.user_verification));
