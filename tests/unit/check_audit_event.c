@@ -246,33 +246,36 @@ END_TEST
 
 /* ---- SSH keys ---------------------------------------------------------------------- */
 
+/* The detail what's record gets is want. */
+static void assert_detail(const struct pr_audit_what *what, const char *want)
+{
+	const struct pr_audit_who who = { .cfg = &cfg, .service = "sshd" };
+	struct pr_audit_built b;
+
+	ck_assert_int_eq(pr_audit_build(&who, what, &b), PR_OK);
+	ck_assert_str_eq(b.ev.detail, want);
+	if (what->cred != NULL && what->cred->kind == PR_KIND_SSH && what->method == NULL)
+		ck_assert_str_eq(b.ev.method, "ssh-sk");
+	pr_audit_built_clear(&b);
+}
+
 /* A stored SSH key: method ssh-sk, named first in the detail by its fingerprint. */
 START_TEST(ssh_cred_detail)
 {
-	const struct pr_audit_who who = { .cfg = &cfg };
 	struct pr_audit_what what = { .event = "remove", .detail = "forced" };
-	struct pr_audit_built b;
 	struct pr_cred c;
 	char *fp, want[128];
 
 	ssh_cred(&c, &fp);
 	what.cred = &c;
-	ck_assert_int_eq(pr_audit_build(&who, &what, &b), PR_OK);
-	ck_assert_str_eq(b.ev.method, "ssh-sk");
-	ck_assert_str_eq(b.ev.cred_class, "passkey");
 	snprintf(want, sizeof(want), "ssh-key %s; forced", fp);
-	ck_assert_str_eq(b.ev.detail, want);
-	pr_audit_built_clear(&b);
+	assert_detail(&what, want);
 	what.detail = NULL;
-	ck_assert_int_eq(pr_audit_build(&who, &what, &b), PR_OK);
 	snprintf(want, sizeof(want), "ssh-key %s", fp);
-	ck_assert_str_eq(b.ev.detail, want);
-	pr_audit_built_clear(&b);
+	assert_detail(&what, want);
 	/* A key that cannot be rebuilt is still named, as unknown. */
 	c.app[0] = '\0';
-	ck_assert_int_eq(pr_audit_build(&who, &what, &b), PR_OK);
-	ck_assert_str_eq(b.ev.detail, "ssh-key (unknown)");
-	pr_audit_built_clear(&b);
+	assert_detail(&what, "ssh-key (unknown)");
 	pr_cred_clear(&c);
 	free(fp);
 }
@@ -281,31 +284,26 @@ END_TEST
 /* The key sshd named goes after the detail and names the key alone. */
 START_TEST(ssh_key_seen)
 {
-	const struct pr_audit_who who = { .cfg = &cfg, .service = "sshd" };
 	struct pr_audit_what what = {
 		.event = "auth", .err = PR_ERR_CLASS, .detail = "physical-key",
 		.ssh_key = "key sk-ssh-ed25519@openssh.com SHA256:abc",
 	};
-	struct pr_audit_built b;
 	struct pr_cred c;
-	char *fp;
+	char *fp, want[128];
 
 	ssh_cred(&c, &fp);
 	what.cred = &c;
-	ck_assert_int_eq(pr_audit_build(&who, &what, &b), PR_OK);
-	ck_assert_str_eq(b.ev.detail, "physical-key; key sk-ssh-ed25519@openssh.com SHA256:abc");
-	pr_audit_built_clear(&b);
+	assert_detail(&what, "physical-key; key sk-ssh-ed25519@openssh.com SHA256:abc");
 	what.detail = NULL;
-	ck_assert_int_eq(pr_audit_build(&who, &what, &b), PR_OK);
-	ck_assert_str_eq(b.ev.detail, "key sk-ssh-ed25519@openssh.com SHA256:abc");
-	pr_audit_built_clear(&b);
-	/* "" is no key: the stored credential names itself again. */
+	assert_detail(&what, "key sk-ssh-ed25519@openssh.com SHA256:abc");
+	/* "" is no key named: the stored credential names itself. */
 	what.ssh_key = "";
-	what.cred = &fido;
 	what.detail = "physical-key";
-	ck_assert_int_eq(pr_audit_build(&who, &what, &b), PR_OK);
-	ck_assert_str_eq(b.ev.detail, "physical-key");
-	pr_audit_built_clear(&b);
+	snprintf(want, sizeof(want), "ssh-key %s; physical-key", fp);
+	assert_detail(&what, want);
+	/* A FIDO credential is never named as an SSH key. */
+	what.cred = &fido;
+	assert_detail(&what, "physical-key");
 	pr_cred_clear(&c);
 	free(fp);
 }
