@@ -2,7 +2,8 @@
  * Unit tests of lib/ssh/sshenroll.c, the SSH key enrollment steps the admin
  * tool and the setuid helper share: which key files are accepted, the
  * credential made from a real ssh-keygen key and attestation
- * (tests/data/ssh), and the audit detail naming the key.
+ * (tests/data/ssh), and the fingerprint a stored key gives back (the audit
+ * detail naming it is check_audit_event's).
  */
 #include "config.h"
 
