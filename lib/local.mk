@@ -8,6 +8,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/secure_file.c lib/secure_file.h \
 	lib/user_file.c lib/user_file.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
+	lib/config_ldap.c lib/config_ldap.h \
 	lib/modopts.c lib/modopts.h \
 	lib/types.c lib/types.h \
 	lib/cred.c lib/cred.h \

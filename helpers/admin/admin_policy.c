@@ -117,6 +117,36 @@ static void show_list(const char *name, const struct pr_strlist *l)
 	printf("}\n");
 }
 
+static void show_opt_str(const char *name, const char *v, const char *unset)
+{
+	if (v != NULL)
+		printf("  %-18s = \"%s\"\n", name, v);
+	else
+		printf("  %-18s   # not set%s\n", name, unset);
+}
+
+/* The directory's section, shown whichever store is in use (it may be about to change). */
+static void show_ldap(const struct pr_config *cfg)
+{
+	const struct pr_ldap_conf *l = &cfg->ldap;
+
+	printf("store                = %s\n", pr_store_kind_name(cfg->store));
+	printf("ldap {\n");
+	printf("  uri                = {");
+	for (size_t i = 0; i < l->uri.n; i++)
+		printf("%s\"%s\"", i ? ", " : "", l->uri.v[i]);
+	printf("}%s\n", l->uri.n > 1 ? "   # tried in this order" : "");
+	show_opt_str("base", l->base, "");
+	show_opt_str("bind_dn", l->bind_dn, "");
+	show_opt_str("bind_password_file", l->bind_password_file, "");
+	show_opt_str("ca_file", l->ca_file, ": needed for ldaps:// and starttls");
+	printf("  starttls           = %s\n", l->starttls ? "true" : "false");
+	printf("  timeout            = %ld\n", l->timeout);
+	printf("  cache_max_age      = %ld%s\n", l->cache_max_age,
+	    l->cache_max_age == 0 ? "   # no offline cache" : "");
+	printf("}\n");
+}
+
 static void show_aaguids(const struct pr_config *cfg)
 {
 	char text[37];
@@ -158,6 +188,7 @@ int admin_policy_show(struct cli *c, int argc, char **argv)
 	show_list("unattended_services ", &cfg->unattended_services);
 	show_list("roles.owners        ", &cfg->owners);
 	show_list("roles.admins        ", &cfg->admins);
+	show_ldap(cfg);
 	printf("# requirement: owner=%s admin=%s staff=%s\n",
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_OWNER, false)),
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_ADMIN, false)),
