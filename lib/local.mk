@@ -47,6 +47,9 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/ssh/sshchallenge.c lib/ssh/sshchallenge.h \
 	lib/ssh/sshenroll.c lib/ssh/sshenroll.h \
 	lib/ssh/sshauthinfo.c lib/ssh/sshauthinfo.h \
+	lib/directory/directory.h lib/directory/dir_internal.h \
+	lib/directory/dir_conn.c lib/directory/dir_secret.c \
+	lib/directory/dir_name.c lib/directory/dir_name.h \
 	lib/transport.h
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)

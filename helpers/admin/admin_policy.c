@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "attest.h"
 #include "audit_rate.h"
+#include "directory/directory.h"
 #include "policy.h"
 #include "accounts.h"
 #include "roles.h"
@@ -85,6 +86,25 @@ bool admin_audit_space_low(const struct cli *c)
 	return true;
 }
 
+/*
+ * store = ldap: the bind password file must pass the checks a connection
+ * makes (root-owned, 0600, no link, one line) before the policy is deployed.
+ */
+static int check_directory(struct cli *c)
+{
+	struct pr_errbuf eb = { "" };
+	char *password = NULL;
+
+	if (c->cfg->store != PR_STORE_LDAP)
+		return 0;
+	if (pr_dir_password_read(c->cfg->ldap.bind_password_file, &password, &eb) != PR_OK) {
+		cli_err(c, "%s: ldap { bind_password_file }: %s", c->cfg->path, eb.msg);
+		return 1;
+	}
+	pr_secret_strfree(&password);
+	return 0;
+}
+
 /* The policy loaded (main did that); also the anchors and role groups must resolve. */
 int admin_policy_check(struct cli *c, int argc, char **argv)
 {
@@ -102,7 +122,8 @@ int admin_policy_check(struct cli *c, int argc, char **argv)
 	}
 	X509_STORE_free(anchors);
 	if (check_groups(c, "roles.owners", &c->cfg->owners) |
-	    check_groups(c, "roles.admins", &c->cfg->admins))
+	    check_groups(c, "roles.admins", &c->cfg->admins) |
+	    check_directory(c))
 		return CLI_CONFIG;
 	warn_root(c);
 	printf("%s: policy is valid\n", c->cfg->path);
