@@ -50,6 +50,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/directory/directory.h lib/directory/dir_internal.h \
 	lib/directory/dir_conn.c lib/directory/dir_secret.c \
 	lib/directory/dir_name.c lib/directory/dir_name.h \
+	lib/directory/dir_entry.c lib/directory/dir_entry.h \
+	lib/directory/dir_store.c lib/directory/dir_store.h \
 	lib/transport.h
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
