@@ -1,6 +1,6 @@
 /*
  * The policy file's `store` key and `ldap { }` section (the clinic
- * directory, doc/ARCHITECTURE.md "The directory store"): the values, their
+ * directory, doc/ARCHITECTURE.md §7.6): the values, their
  * syntax rules, and the checks that need the whole section. config.c owns
  * the parse; this file owns what the values mean.
  */

@@ -1,7 +1,7 @@
 /*
  * A user's entry in the directory (uid=<user>,<base>, object class
- * practiceRunnerUser) and the two ways it changes (doc/ARCHITECTURE.md,
- * "The directory store"):
+ * practiceRunnerUser) and the two ways it changes (doc/ARCHITECTURE.md
+ * §7.6):
  *
  * - pr_dir_entry_write: a read-modify-write as ONE modify that deletes the
  *   exact values read and adds the new ones, and deletes the revision read

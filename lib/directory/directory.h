@@ -1,6 +1,6 @@
 /*
- * The clinic directory (policy `store = ldap`, doc/ARCHITECTURE.md "The
- * directory store"): one bound connection to the first server of the
+ * The clinic directory (policy `store = ldap`, doc/ARCHITECTURE.md §7.6):
+ * one bound connection to the first server of the
  * policy's uri list that answers, through the OpenLDAP client library.
  *
  * Failures come in two kinds, kept apart by their codes (err.h):
