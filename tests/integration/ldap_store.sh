@@ -168,6 +168,11 @@ check "... naming bind_password_file" grep -q 'bind_password_file' "$T/out"
 PWFILE=$T/pw644 host bad "$A_LDAPI"
 "$top_builddir/helpers/practicerunner-admin" --config "$T/bad.conf" policy check > "$T/out" 2>&1
 check "policy check exits 3 for the readable password file" test $? = 3
+host good "$A_LDAPI"
+"$top_builddir/helpers/practicerunner-admin" --config "$T/good.conf" policy check > "$T/out" 2>&1
+check "policy check accepts a sound ldap section" test $? = 0
+check "... and warns that this version still keeps credentials in state_dir" \
+	grep -q "warning: store = ldap: .* still keep credentials in $T/good-state" "$T/out"
 
 slapd_start noschema noschema || { echo "Bail out! the second slapd did not start"; exit 1; }
 PWFILE=$SLAPD_PWFILE CAFILE=$SLAPD_CA host bad "$SLAPD_LDAPI"
