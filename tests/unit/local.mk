@@ -16,6 +16,8 @@ UNIT_TESTS = \
 	tests/unit/check_util \
 	tests/unit/check_secure_file \
 	tests/unit/check_config \
+	tests/unit/check_config_ldap \
+	tests/unit/check_dir_name \
 	tests/unit/check_policy \
 	tests/unit/check_aal \
 	tests/unit/check_roles \
@@ -48,6 +50,8 @@ TESTS += $(UNIT_TESTS)
 tests_unit_check_util_SOURCES = tests/unit/check_util.c
 tests_unit_check_secure_file_SOURCES = tests/unit/check_secure_file.c
 tests_unit_check_config_SOURCES = tests/unit/check_config.c
+tests_unit_check_config_ldap_SOURCES = tests/unit/check_config_ldap.c
+tests_unit_check_dir_name_SOURCES = tests/unit/check_dir_name.c
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
 tests_unit_check_aal_SOURCES = tests/unit/check_aal.c
 tests_unit_check_roles_SOURCES = tests/unit/check_roles.c
@@ -84,6 +88,12 @@ tests_unit_check_secure_file_LDADD = $(UNIT_LDADD)
 tests_unit_check_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = $(UNIT_LDADD)
+tests_unit_check_config_ldap_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_config_ldap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_config_ldap_LDADD = $(UNIT_LDADD)
+tests_unit_check_dir_name_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_dir_name_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dir_name_LDADD = $(UNIT_LDADD)
 tests_unit_check_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_policy_LDADD = $(UNIT_LDADD)
