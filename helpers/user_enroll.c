@@ -59,7 +59,7 @@ int ue_audit(struct enroll_ctx *x, const char *event, int err,
 	/* An SSH credential names itself (ss_audit); before there is one, the key does. */
 	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
 		return ss_audit(&w, event, err, NULL, cred, detail);
-	d = pr_sshenroll_audit_detail(x->ssh_fp, detail);
+	d = pr_audit_ssh_detail(x->ssh_fp, detail);
 	r = ss_audit(&w, event, err, "ssh-sk", cred, d != NULL ? d : detail);
 	free(d);
 	return r;
@@ -80,7 +80,7 @@ static int ue_audit_begin(struct enroll_ctx *x, const char *event,
 	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
 		r = ss_audit_begin(&w, event, NULL, cred, detail);
 	else {
-		d = pr_sshenroll_audit_detail(x->ssh_fp, detail);
+		d = pr_audit_ssh_detail(x->ssh_fp, detail);
 		r = ss_audit_begin(&w, event, "ssh-sk", cred, d != NULL ? d : detail);
 	}
 	free(d);
@@ -213,7 +213,7 @@ static int dev_assert(const struct pr_devices *devs, void *arg)
 	const struct pr_config *cfg = x->cli.cfg;
 	struct pr_assert_opts o = {
 		.rp_id = cfg->rp_id,
-		.uv_required = pr_policy_uv_required(&cfg->policy, false),
+		.uv_required = pr_policy_uv_required(&cfg->policy),
 		.uv_preferred = cfg->policy.user_verification == PR_UV_PREFERRED,
 		.timeout_ms = cfg->touch_timeout * 1000,
 		.acceptable = x->confirmers,
@@ -444,7 +444,7 @@ static void print_ssh(const struct pr_cred *c)
 		printf(" ssh (unreadable key)");
 		return;
 	}
-	pr_sshenroll_cred_fingerprint(c, fp);
+	pr_sshkey_cred_fingerprint(c, fp);
 	printf(" ssh %s %s", pr_sshkey_type_name(k.type), fp);
 	pr_sshkey_clear(&k);
 }
