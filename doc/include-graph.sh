@@ -89,9 +89,9 @@ done
 echo
 echo "The headers of lib/:"
 echo
-table $(ls lib/*.h lib/ssh/*.h)
+table $(ls lib/*.h lib/ssh/*.h lib/directory/*.h)
 echo
 echo "The other files (what each .c and each front-end header includes):"
 echo
-table $(ls lib/*.c lib/ssh/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
+table $(ls lib/*.c lib/ssh/*.c lib/directory/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
 exit 0
