@@ -34,6 +34,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/ticket.c lib/ticket.h \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
+	lib/recovery_flow.c lib/recovery_flow.h \
 	lib/signin.c lib/signin.h lib/ssh/signin_ssh.c \
 	lib/procpeer.c lib/procpeer.h \
 	lib/proc_control.c lib/proc_control.h \
