@@ -5,8 +5,9 @@
  * code, tally and store files and a softkey for the replacement key,
  * without root (keyenv.h). What is checked: the order of the steps and of
  * the records, that codes are revealed only after their record was
- * written, that a key whose record fails is taken back, and that a code is
- * consumed before the key is made.
+ * written, that a key whose record fails is taken back, that a code is
+ * consumed before the key is made, and that a lockout is recorded after
+ * the failure that caused it.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include "codes_issue.h"
 #include "enroll.h"
 #include "err.h"
+#include "lockout.h"
 #include "recovery_flow.h"
 #include "store.h"
 #include "ticket.h"
@@ -33,6 +35,8 @@
 #define NCODES 3
 #define LIFETIME 1800
 #define WRONG_CODE "AAAA-AAAA-AAAA-AAAA"
+#define WRONG_TICKET "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA"
+#define TALLY_99 "practicerunner-tally 1\nfailures=99 last=1700000000\n"
 
 /* The fake front end: its answers, the failures it injects, and what it was asked. */
 struct fake {
@@ -470,6 +474,27 @@ START_TEST(recovery_passkey_refused_then_retried_without_code)
 }
 END_TEST
 
+START_TEST(recovery_lockout_recorded_after_its_cause)
+{
+	struct pr_lockout t;
+	char *ticket = NULL, path[256];
+
+	recovery_world(&ticket);
+	/* One try short of the limit: the tally file made, then set to 99. */
+	ck_assert_int_eq(pr_lockout_reserve(ke.state, USER, pr_now(), &t, NULL), PR_OK);
+	snprintf(path, sizeof(path), "%s/tally/%s", ke.state, USER);
+	test_write_file(path, TALLY_99, strlen(TALLY_99), 0600);
+	ck_assert_int_eq(pr_recovery_begin(&fk.rc, ke.cfg, USER, NULL), PR_OK);
+	fk.ticket = WRONG_TICKET;
+	ck_assert_int_eq(recover(NULL), PR_ERR_TICKET_INVALID);
+	log_is("ask ticket\nhold\nrecord recovery-ticket invalid-ticket -\nrelease\n"
+	    "say ticket-refused invalid-ticket\n"
+	    "record lockout locked-out by recovery-code recovery locked\n"
+	    "say locked locked-out\n");
+	pr_secret_strfree(&ticket);
+}
+END_TEST
+
 START_TEST(recovery_cancelled_ticket_recorded)
 {
 	char *ticket = NULL;
@@ -502,6 +527,8 @@ static Suite *flows_suite(void)
 	Suite *s = suite_create("flows");
 	TCase *tc = tcase_create("codes-issue");
 
+	/* Each code is hashed with scrypt (32 MiB): slow on a loaded machine. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, codes_recorded_then_revealed);
 	tcase_add_test(tc, codes_detail_names_the_proof);
@@ -517,6 +544,7 @@ static Suite *flows_suite(void)
 	tcase_add_test(tc, recovery_code_unrecorded_not_checked);
 	tcase_add_test(tc, recovery_wrong_code_no_key);
 	tcase_add_test(tc, recovery_passkey_refused_then_retried_without_code);
+	tcase_add_test(tc, recovery_lockout_recorded_after_its_cause);
 	tcase_add_test(tc, recovery_cancelled_ticket_recorded);
 	tcase_add_test(tc, recovery_stands_when_new_codes_unrecorded);
 	suite_add_tcase(s, tc);
