@@ -48,6 +48,7 @@ struct fake {
 	const char *device;           /* attached when the key is made */
 	const char *physical;         /* the yubikey5 device */
 	char given_code[32];          /* fk.code's text: the first of the set */
+	char *issued;                 /* the ticket recovery_world issued (wiped in teardown) */
 	int codes_left_at_make;       /* codes of the set still unused when the key was made */
 	char first_code[32];          /* the first code revealed */
 	struct pr_recovery rc;
@@ -222,6 +223,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	pr_secret_strfree(&fk.issued);
 	keyenv_teardown();
 }
 
@@ -328,18 +330,18 @@ END_TEST
 
 /* ---- recovery-complete -------------------------------------------------------------------------- */
 
-/* A ticket (its text in *ticket) and a code set for USER; fk answers with both. */
-static void recovery_world(char **ticket)
+/* A ticket (fk.issued) and a code set for USER; fk answers with both. */
+static void recovery_world(void)
 {
 	struct pr_errbuf eb = { "" };
 
-	ck_assert_msg(pr_ticket_create(ke.state, USER, LIFETIME, pr_now(), ticket, &eb) == PR_OK,
-	    "%s", eb.msg);
+	ck_assert_msg(pr_ticket_create(ke.state, USER, LIFETIME, pr_now(), &fk.issued,
+	    &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_int_eq(issue(NULL), PR_OK);
 	snprintf(fk.given_code, sizeof(fk.given_code), "%s", fk.first_code);
 	memset(fk.log, 0, sizeof(fk.log));
 	fk.first_code[0] = '\0';
-	fk.ticket = *ticket;
+	fk.ticket = fk.issued;
 	fk.code = fk.given_code;
 	fk.physical = keyenv_device("new", "yubikey5", NULL);
 	fk.device = fk.physical;
@@ -368,10 +370,9 @@ static int recover(int *codes_err)
 
 START_TEST(recovery_in_order)
 {
-	char *ticket = NULL;
 	int codes_err = -1;
 
-	recovery_world(&ticket);
+	recovery_world();
 	ck_assert_int_eq(recover(&codes_err), PR_OK);
 	ck_assert_int_eq(codes_err, PR_OK);
 	log_is(TICKET_OK CODE_OK KEY_BEGUN
@@ -390,15 +391,12 @@ START_TEST(recovery_in_order)
 	ck_assert_int_eq(pr_ticket_info(ke.state, USER, &(struct pr_ticket_info){ 0 }, NULL),
 	    PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(codes_left(), NCODES);  /* the new set */
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
 START_TEST(recovery_unrecorded_key_taken_back)
 {
-	char *ticket = NULL;
-
-	recovery_world(&ticket);
+	recovery_world();
 	fk.fail_record = "enroll";
 	ck_assert_int_eq(recover(NULL), PR_ERR_AUDIT);
 	log_is(TICKET_OK CODE_OK KEY_BEGUN
@@ -408,15 +406,12 @@ START_TEST(recovery_unrecorded_key_taken_back)
 	    "release\n");
 	ck_assert_int_eq(keys_of(USER), 0);
 	ck_assert_int_eq(codes_left(), NCODES - 1);  /* no new set either */
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
 START_TEST(recovery_code_unrecorded_not_checked)
 {
-	char *ticket = NULL;
-
-	recovery_world(&ticket);
+	recovery_world();
 	fk.fail_begin = "recovery-code";
 	ck_assert_int_eq(recover(NULL), PR_ERR_AUDIT);
 	log_is(TICKET_OK
@@ -425,15 +420,12 @@ START_TEST(recovery_code_unrecorded_not_checked)
 	    "say code-not-recorded audit-error\n"
 	    "release\n");
 	ck_assert_int_eq(codes_left(), NCODES);      /* not consumed */
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
 START_TEST(recovery_wrong_code_no_key)
 {
-	char *ticket = NULL;
-
-	recovery_world(&ticket);
+	recovery_world();
 	fk.code = WRONG_CODE;
 	ck_assert_int_eq(recover(NULL), PR_ERR_CODE_INVALID);
 	log_is(TICKET_OK
@@ -443,7 +435,6 @@ START_TEST(recovery_wrong_code_no_key)
 	    "release\n");
 	ck_assert_int_eq(fk.codes_left_at_make, -1);  /* never asked to make a key */
 	ck_assert_int_eq(keys_of(USER), 0);
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
@@ -452,9 +443,7 @@ END_TEST
 
 START_TEST(recovery_passkey_refused_then_retried_without_code)
 {
-	char *ticket = NULL;
-
-	recovery_world(&ticket);
+	recovery_world();
 	fk.device = keyenv_device("synced", "synced", NULL);
 	ck_assert_int_eq(recover(NULL), PR_ERR_CLASS);
 	log_is(TICKET_OK CODE_OK
@@ -470,16 +459,15 @@ START_TEST(recovery_passkey_refused_then_retried_without_code)
 	ck_assert_int_eq(recover(NULL), PR_OK);
 	ck_assert_msg(strncmp(fk.log, RETRY, strlen(RETRY)) == 0, "%s", fk.log);
 	ck_assert_int_eq(keys_of(USER), 1);
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
 START_TEST(recovery_lockout_recorded_after_its_cause)
 {
 	struct pr_lockout t;
-	char *ticket = NULL, path[256];
+	char path[256];
 
-	recovery_world(&ticket);
+	recovery_world();
 	/* One try short of the limit: the tally file made, then set to 99. */
 	ck_assert_int_eq(pr_lockout_reserve(ke.state, USER, pr_now(), &t, NULL), PR_OK);
 	snprintf(path, sizeof(path), "%s/tally/%s", ke.state, USER);
@@ -491,34 +479,28 @@ START_TEST(recovery_lockout_recorded_after_its_cause)
 	    "say ticket-refused invalid-ticket\n"
 	    "record lockout locked-out by recovery-code recovery locked\n"
 	    "say locked locked-out\n");
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
 START_TEST(recovery_cancelled_ticket_recorded)
 {
-	char *ticket = NULL;
-
-	recovery_world(&ticket);
+	recovery_world();
 	fk.ticket = NULL;
 	ck_assert_int_eq(recover(NULL), PR_ERR_CANCELLED);
 	log_is("ask ticket\nrecord recovery-ticket cancelled -\nsay ticket-refused cancelled\n");
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
 START_TEST(recovery_stands_when_new_codes_unrecorded)
 {
-	char *ticket = NULL;
 	int codes_err = PR_OK;
 
-	recovery_world(&ticket);
+	recovery_world();
 	fk.fail_record = "codes-generated";
 	ck_assert_int_eq(recover(&codes_err), PR_OK);
 	ck_assert_int_eq(codes_err, PR_ERR_AUDIT);
 	ck_assert_str_eq(fk.first_code, "");         /* nothing revealed */
 	ck_assert_int_eq(keys_of(USER), 1);
-	pr_secret_strfree(&ticket);
 }
 END_TEST
 
