@@ -34,8 +34,8 @@
 #include "attest.h"
 #include "cli.h"
 #include "codes.h"
+#include "codes_issue.h"
 #include "enroll.h"
-#include "notify.h"
 #include "invite.h"
 #include "lifecycle.h"
 #include "roles.h"
@@ -640,8 +640,10 @@ static int codes_status(struct enroll_ctx *x)
 	return r == PR_ERR_NOT_FOUND ? PR_OK : r;
 }
 
-static void codes_print(char **codes, int n)
+/* The flow's reveal: shown once, on standard output. */
+static void codes_print(void *arg, char *const *codes, int n)
 {
+	(void)arg;
 	printf("Your new recovery codes (the previous ones no longer work):\n\n");
 	for (int i = 0; i < n; i++)
 		printf("  %2d. %s\n", i + 1, codes[i]);
@@ -650,44 +652,31 @@ static void codes_print(char **codes, int n)
 }
 
 /* The user hears of every new set through the mail command too (a copy left behind). */
-static void codes_notify(struct enroll_ctx *x)
+static void codes_say(void *arg, enum pr_codes_said what, int err, const char *why)
 {
-	struct pr_errbuf eb = { "" };
-	int r;
+	struct enroll_ctx *x = arg;
 
-	if ((r = pr_notify(x->cli.cfg, x->user, PR_NOTICE_CODES_NEW, pr_now(), &eb)) == PR_OK)
-		return;
-	say(x, "warning: the notice of new codes was not sent: %s",
-	    eb.msg[0] ? eb.msg : pr_strerror(r));
-	ue_audit(x, "codes-generated", r, NULL, "notice not sent");
+	if (what == PR_CODES_NOT_MADE)
+		say(x, "%s", why != NULL ? why : "nothing was changed.");
+	else if (what == PR_CODES_NOTICE_FAILED)
+		say(x, "warning: the notice of new codes was not sent: %s",
+		    why != NULL ? why : pr_strerror(err));
 }
 
+/* A new set after a touch: recorded with the key that confirmed it (lib/codes_issue.h). */
 static int run_codes(struct enroll_ctx *x)
 {
-	struct pr_errbuf eb = { "" };
-	int n = x->cli.cfg->recovery.codes;
-	char **codes = NULL;
-	int r;
+	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
+	struct pr_recorder rec;
+	struct pr_codes_issue ci = {
+		.cfg = x->cli.cfg, .user = x->user, .proof = x->proof, .rec = &rec,
+		.reveal = codes_print, .say = codes_say, .arg = x,
+	};
 
 	if (x->read_only)
 		return codes_status(x);
-	suid_critical_begin(x->suid);
-	if ((r = ue_audit_begin(x, "codes-generated", NULL, x->proof)) != PR_OK) {
-		suid_critical_end(x->suid);
-		return r;
-	}
-	r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes, &eb);
-	if (r != PR_OK)
-		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	if (ue_audit(x, "codes-generated", r, NULL, x->proof) != PR_OK && r == PR_OK)
-		r = PR_ERR_AUDIT;      /* an unrecorded set is not shown */
-	suid_critical_end(x->suid);
-	if (r == PR_OK)
-		codes_print(codes, n);
-	pr_codes_free(&codes, n);
-	if (r == PR_OK)
-		codes_notify(x);
-	return r;
+	ss_recorder(&w, &rec);
+	return pr_codes_issue(&ci);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------------------ */

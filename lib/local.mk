@@ -31,9 +31,12 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/invite.c lib/invite.h \
 	lib/token.c lib/token.h \
 	lib/codes.c lib/codes.h \
+	lib/codes_issue.c lib/codes_issue.h \
+	lib/flow.c lib/flow.h \
 	lib/ticket.c lib/ticket.h \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
+	lib/recovery_flow.c lib/recovery_flow.h \
 	lib/signin.c lib/signin.h lib/ssh/signin_ssh.c \
 	lib/procpeer.c lib/procpeer.h \
 	lib/proc_control.c lib/proc_control.h \

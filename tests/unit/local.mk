@@ -190,7 +190,8 @@ tests_unit_libkeyenv_la_CFLAGS = $(KEY_UNIT_CFLAGS)
 KEY_UNIT_TESTS = \
 	tests/unit/check_signin \
 	tests/unit/check_signin_ssh \
-	tests/unit/check_enroll
+	tests/unit/check_enroll \
+	tests/unit/check_flows
 check_PROGRAMS += $(KEY_UNIT_TESTS)
 TESTS += $(KEY_UNIT_TESTS)
 
@@ -206,4 +207,8 @@ tests_unit_check_enroll_SOURCES = tests/unit/check_enroll.c
 tests_unit_check_enroll_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
 tests_unit_check_enroll_CFLAGS = $(KEY_UNIT_CFLAGS)
 tests_unit_check_enroll_LDADD = $(KEY_UNIT_LDADD)
+tests_unit_check_flows_SOURCES = tests/unit/check_flows.c
+tests_unit_check_flows_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
+tests_unit_check_flows_CFLAGS = $(KEY_UNIT_CFLAGS)
+tests_unit_check_flows_LDADD = $(KEY_UNIT_LDADD)
 endif
