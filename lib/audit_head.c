@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "audit_internal.h"
@@ -121,6 +122,14 @@ int audit_lock_wait(int fd, int op)
 	    tries-- > 0)
 		nanosleep(&pause, NULL);
 	return rc;
+}
+
+bool audit_fd_is_path(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(AT_FDCWD, path, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* The head says the log ends at record seq, whose line hashes to hash. */
