@@ -4,6 +4,9 @@
 # --localstatedir=/var.
 prconfdir = $(sysconfdir)/practicerunner
 dist_prconf_DATA = conf/practicerunner.conf
+# logrotate calls practicerunner-admin audit rotate (never renames the log itself)
+logrotatedir = $(sysconfdir)/logrotate.d
+dist_logrotate_DATA = conf/logrotate.d/practicerunner
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
 	conf/pam.d/sudo.example conf/pam.d/session.example conf/pam.d/sshd-gateway.example \
 	conf/sshd_config.d/practicerunner.conf

@@ -243,6 +243,30 @@ static int why_not_following(const struct series_file *f, size_t n, size_t i,
 	    cur->name, prev->name, prev->sum.end.seq, cur->name);
 }
 
+/*
+ * A series name against the file's last record. When another name says it
+ * ends there, the two files traded names: reordered, whichever comes first.
+ */
+static int name_fits(const struct series_file *f, size_t n, size_t i,
+    struct pr_audit_series_report *rep, struct pr_errbuf *eb)
+{
+	const struct series_file *cur = &f[i];
+
+	if (cur->name_seq == 0 || cur->sum.end.seq == cur->name_seq)
+		return PR_OK;
+	for (size_t j = 0; j < n; j++)
+		if (j != i && f[j].name_seq == cur->sum.end.seq)
+			return series_bad(rep, cur, eb, "%s holds the records %s's name says (it ends "
+			    "at record %lld): the files were reordered (renamed)", cur->name, f[j].name,
+			    cur->sum.end.seq);
+	if (cur->sum.end.seq < cur->name_seq)
+		return series_bad(rep, cur, eb, "%s was cut short: it ends at record %lld, its "
+		    "name says record %lld", cur->name, cur->sum.end.seq, cur->name_seq);
+	return series_bad(rep, cur, eb, "%s goes on past record %lld, where its name says it "
+	    "ends (to record %lld): records were added after its rotation", cur->name,
+	    cur->name_seq, cur->sum.end.seq);
+}
+
 /* The chain across files, and each series name against the file's last record. */
 static int series_judge(const struct series_file *f, size_t n,
     struct pr_audit_series_report *rep, struct pr_errbuf *eb)
@@ -258,13 +282,8 @@ static int series_judge(const struct series_file *f, size_t n,
 		if (i > 0 && !follows(&f[i - 1], cur) &&
 		    (r = why_not_following(f, n, i, rep, eb)) != PR_OK)
 			return r;
-		if (cur->name_seq > 0 && cur->sum.end.seq < cur->name_seq)
-			return series_bad(rep, cur, eb, "%s was cut short: it ends at record %lld, its "
-			    "name says record %lld", cur->name, cur->sum.end.seq, cur->name_seq);
-		if (cur->name_seq > 0 && cur->sum.end.seq > cur->name_seq)
-			return series_bad(rep, cur, eb, "%s goes on past record %lld, where its name "
-			    "says it ends (to record %lld): records were added after its rotation, or "
-			    "it was renamed", cur->name, cur->name_seq, cur->sum.end.seq);
+		if ((r = name_fits(f, n, i, rep, eb)) != PR_OK)
+			return r;
 		rep->records += cur->sum.n;
 	}
 	rep->first_seq = n > 0 ? f[0].sum.first_seq : 0;

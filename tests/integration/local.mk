@@ -75,6 +75,7 @@ INTEGRATION_TESTS = \
 	tests/integration/freeze_audit.sh \
 	tests/integration/prompt_su.sh \
 	tests/integration/audit_intent.sh \
+	tests/integration/audit_rotate.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \

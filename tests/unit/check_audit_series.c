@@ -153,6 +153,7 @@ static const struct damage_row {
 } damage_rows[] = {
 	{ D_REMOVE, 1, 2, "missing" },
 	{ D_SWAP, 1, 1, "reordered" },
+	{ D_SWAP, 0, 0, "reordered" },
 	{ D_CUT, 1, 1, "cut short" },
 	{ D_EDIT, 1, 1, "was edited" },
 	{ D_TEAR, 0, 0, "torn" },
