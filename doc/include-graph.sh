@@ -21,6 +21,7 @@ layer_of() {
 	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | \
+	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
 	conf.h | config.c | modopts.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \

@@ -24,8 +24,8 @@
 
 #define SYSLOG_PRI 85          /* LOG_AUTHPRIV (10) * 8 + LOG_NOTICE (5), as the syslog copy */
 #define APP_NAME "practicerunner"
-#define MSGID_MAX 32           /* RFC 5424 §6.2.7 */
-#define HOSTNAME_MAX 255       /* RFC 5424 §6.2.4 */
+#define MSGID_MAX 32           /* RFC 5424 section 6.2.7 */
+#define HOSTNAME_MAX 255       /* RFC 5424 section 6.2.4 */
 
 int pr_export_format_parse(const char *name, enum pr_export_format *fmt)
 {
@@ -217,7 +217,7 @@ static bool has_control(const char *v, size_t n)
 
 /*
  * PARAM-VALUE: '"', '\' and ']' escaped with a backslash (RFC 5424
- * §6.3.3). A value with control characters (a newline would end the
+ * section 6.3.3). A value with control characters (a newline would end the
  * message for a line-based collector) is given as the log holds it.
  */
 static int sd_field(void *arg, const struct field *f)

@@ -17,7 +17,7 @@ enum pr_export_format { PR_EXPORT_JSON, PR_EXPORT_RFC5424 };
 
 /*
  * The SD-ID of the structured data: a name of the form name@<private
- * enterprise number>, as RFC 5424 §7.2.2 asks. 32473 is the number IANA
+ * enterprise number>, as RFC 5424 section 7.2.2 asks. 32473 is the number IANA
  * reserves for documentation and examples (RFC 5612): a clinic that has its
  * own number and wants it there says so to its collector.
  */

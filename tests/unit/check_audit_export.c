@@ -1,7 +1,7 @@
 /*
  * Unit tests of lib/audit_export.c: every field of a record in the JSON
  * object (parsed back with json-c) and in the RFC 5424 structured data,
- * the escaping of each (RFC 5424 §6.3.3: '"', '\' and ']'), values that
+ * the escaping of each (RFC 5424 section 6.3.3: '"', '\' and ']'), values that
  * are not UTF-8, lines that are not records, --since and --format words.
  * doc/ARCHITECTURE.md §8.8.
  */
