@@ -98,24 +98,24 @@ static void series_sort(struct pr_audit_series *s, size_t n)
  * place leaves the live file under a series name too (audit_rotate.c): that
  * name is not part of the series.
  */
-static int drop_stale_link(int dfd, const char *base, struct pr_audit_series *s)
+static void drop_stale_link(int dfd, const char *base, struct pr_audit_series *s)
 {
 	struct stat live, st;
 
 	if (fstatat(dfd, base, &live, AT_SYMLINK_NOFOLLOW) != 0 || live.st_nlink < 2)
-		return PR_OK;
-	for (size_t i = 0; i < s->n; i++) {
+		return;
+	for (size_t i = 0; i < s->n;) {
 		if (fstatat(dfd, s->names[i], &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    st.st_dev != live.st_dev || st.st_ino != live.st_ino)
+		    st.st_dev != live.st_dev || st.st_ino != live.st_ino) {
+			i++;
 			continue;
+		}
 		free(s->stale_link);
 		s->stale_link = s->names[i];
 		memmove(&s->names[i], &s->names[i + 1], (s->n - i - 1) * sizeof(*s->names));
 		memmove(&s->name_seq[i], &s->name_seq[i + 1], (s->n - i - 1) * sizeof(*s->name_seq));
 		s->n--;
-		i--;
 	}
-	return PR_OK;
 }
 
 static int series_read_dir(DIR *d, const char *dir, const char *base,
@@ -141,8 +141,8 @@ static int series_read_dir(DIR *d, const char *dir, const char *base,
 			return pr_fail(eb, PR_ERR_CORRUPT, "%s: %s and %s both say they end at record "
 			    "%lld: one of them was copied or renamed", dir, s->names[i - 1], s->names[i],
 			    s->name_seq[i]);
-	if (live && (r = drop_stale_link(dirfd(d), base, s)) != PR_OK)
-		return pr_fail(eb, r, "%s: out of memory", dir);
+	if (live)
+		drop_stale_link(dirfd(d), base, s);
 	if (live && (r = series_add(s, base, 0)) != PR_OK)
 		return pr_fail(eb, r, "%s: out of memory", dir);
 	s->has_live = live;
