@@ -33,35 +33,18 @@
 #define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
 #define VERIFY_HINT "run 'practicerunner-admin audit verify' and repair or move the log aside"
 
-/*
- * The log's exclusive lock, on the file its name holds once we have it: a
- * rotation (audit_rotate.c) renames the locked file away and puts a new
- * one in its place, so a writer that opened the old one while it waited
- * opens the name again.
- */
+/* The log's exclusive lock, on the file its name holds (audit_open_current). */
 int audit_lock_log(const char *path, int *fd, struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
+	enum pr_file_status st = PR_FILE_OK;
+	/* Read access too: the chain continues from the last record. */
+	int r = audit_open_current(path, O_RDWR | O_APPEND | O_CREAT, LOCK_EX, fd, &st, eb);
 
-	for (int tries = 0; tries < AUDIT_REOPEN_TRIES; tries++) {
-		/* Read access too: the chain continues from the last record. */
-		st = pr_secure_open(AT_FDCWD, path, O_RDWR | O_APPEND | O_CREAT, 022, fd);
-		if (st != PR_FILE_OK)
-			return pr_fail(eb, st == PR_FILE_IO ? PR_ERR_AUDIT : pr_file_status_err(st),
-			    "%s: %s%s%s", path, pr_file_status_text(st), st == PR_FILE_IO ? ": " : "",
-			    st == PR_FILE_IO ? strerror(errno) : "");
-		if (audit_lock_wait(*fd, LOCK_EX) != 0) {
-			close(*fd);
-			*fd = -1;
-			return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
-		}
-		if (audit_fd_is_path(*fd, path))
-			return PR_OK;
-		close(*fd);
-		*fd = -1;
-	}
-	return pr_fail(eb, PR_ERR_LOCK, "%s: replaced again and again while waiting for its "
-	    "lock; try again", path);
+	if (st != PR_FILE_OK)
+		return pr_fail(eb, st == PR_FILE_IO ? PR_ERR_AUDIT : pr_file_status_err(st),
+		    "%s: %s%s%s", path, pr_file_status_text(st), st == PR_FILE_IO ? ": " : "",
+		    st == PR_FILE_IO ? strerror(errno) : "");
+	return r;
 }
 
 static int pread_all(int fd, char *buf, size_t len, off_t off)

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "digest.h"
 #include "err.h"
+#include "secure_file.h"
 
 #define AUDIT_MAX_RECORD 8192          /* bytes, newline included */
 #define HASH_HEX_LEN (PR_SHA256_LEN * 2)
@@ -101,6 +102,13 @@ int audit_lock_wait(int fd, int op);
  */
 bool audit_fd_is_path(int fd, const char *path);
 #define AUDIT_REOPEN_TRIES 8
+/*
+ * Open path (flags) and wait for its lock (op) on the file the name holds
+ * then. PR_OK; or *st not PR_FILE_OK (errno kept) for the caller to word;
+ * or PR_ERR_LOCK, said in eb.
+ */
+int audit_open_current(const char *path, int flags, int op, int *fd,
+    enum pr_file_status *st, struct pr_errbuf *eb);
 
 /* ---- the live log (audit.c), for the rotation (audit_rotate.c) ---------------------- */
 

@@ -510,27 +510,16 @@ static int verify_missing(const char *path, const char *hpath, long *bad_record,
 
 /*
  * The log and its head under a shared lock: appends wait, so the two
- * agree. A rotation may replace the log while we wait for the lock; then
- * the file the name holds now is the one to read (audit_fd_is_path).
+ * agree; on the file the name holds (audit_open_current).
  */
 int audit_open_shared(const char *path, int *fd, struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
+	enum pr_file_status st = PR_FILE_OK;
+	int r = audit_open_current(path, O_RDONLY, LOCK_SH, fd, &st, eb);
 
-	for (int tries = 0; tries < AUDIT_REOPEN_TRIES; tries++) {
-		st = pr_secure_open(AT_FDCWD, path, O_RDONLY, 022, fd);
-		if (st != PR_FILE_OK)
-			return pr_fail(eb, pr_file_status_err(st), "%s: %s", path,
-			    pr_file_status_text(st));
-		if (audit_lock_wait(*fd, LOCK_SH) != 0)
-			return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
-		if (audit_fd_is_path(*fd, path))
-			return PR_OK;
-		close(*fd);
-		*fd = -1;
-	}
-	return pr_fail(eb, PR_ERR_LOCK, "%s: replaced again and again while waiting for its "
-	    "lock; try again", path);
+	if (st != PR_FILE_OK)
+		return pr_fail(eb, pr_file_status_err(st), "%s: %s", path, pr_file_status_text(st));
+	return r;
 }
 
 int audit_verify_live(const char *log_path, long *bad_record, struct audit_file_sum *sum,
