@@ -21,6 +21,7 @@ layer_of() {
 	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | audit_event.[ch] | \
+	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
 	conf.h | config.c | config_ldap.[ch] | modopts.[ch] | directory/directory.h | \
 	directory/dir_internal.h | directory/dir_conn.c | directory/dir_secret.c | \
 	directory/dir_entry.[ch] | directory/dir_store.[ch])

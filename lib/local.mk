@@ -23,6 +23,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/audit_intent.c lib/audit_intent.h \
 	lib/audit_event.c lib/audit_event.h \
 	lib/audit_rate.c lib/audit_rate.h \
+	lib/audit_series.c lib/audit_series.h lib/audit_rotate.c \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
 	lib/assertion.c lib/assertion.h \
@@ -60,6 +61,13 @@ lib_libpracticerunner_la_SOURCES = \
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS) $(LIBLDAP_LIBS)
+
+# The audit export (json-c): linked into practicerunner-admin and its tests
+# only, so the PAM module and the setuid helpers do not load json-c.
+noinst_LTLIBRARIES += lib/libpr_export.la
+lib_libpr_export_la_SOURCES = lib/audit_export.c lib/audit_export.h
+lib_libpr_export_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
+lib_libpr_export_la_LIBADD = $(JSONC_LIBS)
 
 # Release transport: HID devices through libfido2.
 noinst_LTLIBRARIES += lib/libpr_hid.la

@@ -26,6 +26,8 @@ UNIT_TESTS = \
 	tests/unit/check_audit_event \
 	tests/unit/check_audit_intent \
 	tests/unit/check_audit_rate \
+	tests/unit/check_audit_series \
+	tests/unit/check_audit_export \
 	tests/unit/check_attest \
 	tests/unit/check_assert \
 	tests/unit/check_invite \
@@ -109,6 +111,15 @@ tests_unit_check_store_LDADD = $(UNIT_LDADD)
 tests_unit_check_audit_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_audit_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_series_SOURCES = tests/unit/check_audit_series.c
+tests_unit_check_audit_series_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_series_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_audit_series_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_export_SOURCES = tests/unit/check_audit_export.c
+tests_unit_check_audit_export_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_export_CFLAGS = $(UNIT_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_check_audit_export_LDADD = tests/unit/libtestlib.la lib/libpr_export.la \
+	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_check_audit_intent_SOURCES = tests/unit/check_audit_intent.c
 tests_unit_check_audit_intent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_intent_CFLAGS = $(UNIT_CFLAGS)
