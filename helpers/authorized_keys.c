@@ -116,7 +116,7 @@ static int key_line(const struct pr_cred *c, bool uv, FILE *out)
  */
 static int user_lines(const struct pr_signin *s, char **buf, size_t *len)
 {
-	bool uv = pr_policy_uv_required(&s->cfg->policy, false);
+	bool uv = pr_policy_uv_required(&s->cfg->policy);
 	FILE *out;
 	int r = PR_OK;
 

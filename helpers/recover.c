@@ -353,21 +353,19 @@ static int enroll_replacement(struct recover_ctx *x)
 {
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
+	struct pr_enroll_opts o;
 	char why[256] = "", kid[PR_KEYID_LEN + 1];
 	struct ss_make m = {
-		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
-		.cred = &cred, .why = why, .why_len = sizeof(why),
+		.opts = &o, .creds = &x->creds, .cred = &cred, .why = why, .why_len = sizeof(why),
 	};
 	int r;
 
-	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(x->cli.cfg, x->user, x->label, &o, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg);
 		audit(x, "enroll", r, NULL, NULL, "recovery");
 		explain_enroll_failure(x, r);
 		goto done;
 	}
-	m.anchors = anchors;
 	fprintf(stderr, "Now touch your new physical security key to enroll it.\n");
 	r = ss_make_credential(x->suid, &m);
 	ss_clean_text(why);
@@ -393,7 +391,7 @@ static int enroll_replacement(struct recover_ctx *x)
 		    "administrator to remove it now.\n");
 	notify(x, PR_NOTICE_RECOVERY_DONE, "recovery-ticket");
 done:
-	X509_STORE_free(anchors);
+	pr_enroll_opts_clear(&o);
 	pr_cred_clear(&cred);
 	return r;
 }

@@ -213,7 +213,7 @@ static int dev_assert(const struct pr_devices *devs, void *arg)
 	const struct pr_config *cfg = x->cli.cfg;
 	struct pr_assert_opts o = {
 		.rp_id = cfg->rp_id,
-		.uv_required = pr_policy_uv_required(&cfg->policy, false),
+		.uv_required = pr_policy_uv_required(&cfg->policy),
 		.uv_preferred = cfg->policy.user_verification == PR_UV_PREFERRED,
 		.timeout_ms = cfg->touch_timeout * 1000,
 		.acceptable = x->confirmers,
@@ -386,19 +386,17 @@ static int run_enroll(struct enroll_ctx *x)
 {
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
+	struct pr_enroll_opts o;
 	char why[256] = "";
 	struct ss_make m = {
-		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
-		.cred = &cred, .why = why, .why_len = sizeof(why),
+		.opts = &o, .creds = &x->creds, .cred = &cred, .why = why, .why_len = sizeof(why),
 	};
 	int r;
 
-	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(x->cli.cfg, x->user, x->label, &o, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg);
 		goto done;
 	}
-	m.anchors = anchors;
 	fprintf(stderr, "Now touch the new security key to enroll it.\n");
 	r = ss_make_credential(x->suid, &m);
 	ss_clean_text(why);
@@ -418,7 +416,7 @@ static int run_enroll(struct enroll_ctx *x)
 	if ((r = ue_commit_enroll(x, &cred)) == PR_OK)
 		enroll_report(x, &cred, why);
 done:
-	X509_STORE_free(anchors);
+	pr_enroll_opts_clear(&o);
 	pr_cred_clear(&cred);
 	return r;
 }

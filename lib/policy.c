@@ -54,8 +54,8 @@ bool pr_policy_class_ok(enum pr_need need, enum pr_class c)
 	return false;
 }
 
-/* The module option can only add the demand, never remove it. */
-bool pr_policy_uv_required(const struct pr_policy *p, bool option_uv_required)
+/* One rule for every front end, so the setting is read in one place. */
+bool pr_policy_uv_required(const struct pr_policy *p)
 {
-	return option_uv_required || p->user_verification == PR_UV_REQUIRED;
+	return p->user_verification == PR_UV_REQUIRED;
 }

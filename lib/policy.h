@@ -24,7 +24,11 @@ struct pr_policy pr_policy_effective(const struct pr_policy *p);
 /* Whether a credential of class c satisfies need (NONE is satisfied by anything). */
 bool pr_policy_class_ok(enum pr_need need, enum pr_class c);
 
-/* Whether UV is demanded, from the policy and a stricter module option. */
-bool pr_policy_uv_required(const struct pr_policy *p, bool option_uv_required);
+/*
+ * Whether the policy demands user verification (PIN or biometric) of every
+ * key: sign-in, enrollment, recovery. A module option may add the demand
+ * where the policy does not (the caller ORs it in); nothing removes it.
+ */
+bool pr_policy_uv_required(const struct pr_policy *p);
 
 #endif

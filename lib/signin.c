@@ -99,9 +99,9 @@ static int assert_and_record_locked(struct pr_signin *s)
 	struct pr_devices devs = { .n = 0 };
 	struct pr_assert_opts o = {
 		.rp_id = s->cfg->rp_id,
-		/* A step-up always asks for the PIN or fingerprint. */
-		.uv_required = s->step_up ||
-		    pr_policy_uv_required(&s->cfg->policy, s->uv_required),
+		/* A step-up always asks for the PIN or fingerprint; the option only adds the demand. */
+		.uv_required = s->step_up || s->uv_required ||
+		    pr_policy_uv_required(&s->cfg->policy),
 		.uv_preferred = s->cfg->policy.user_verification == PR_UV_PREFERRED,
 		.timeout_ms = timeout_ms(s),
 		.acceptable = s->acceptable,

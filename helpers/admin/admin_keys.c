@@ -67,18 +67,15 @@ static int enroll_on_device(struct cli *c, const struct enroll_args *a,
 {
 	struct pr_devices devs = { .n = 0 };
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
 	struct pr_ui ui;
-	struct pr_enroll_opts o = { .cfg = c->cfg, .user = a->user, .label = a->label };
+	struct pr_enroll_opts o;
 	int r;
 
-	o.uv_required = c->cfg->policy.user_verification == PR_UV_REQUIRED;
 	cli_ui(&ui);
-	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(c->cfg, a->user, a->label, &o, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		goto fail;
 	}
-	o.anchors = anchors;
 	if ((r = pr_devices_open(&devs)) != PR_OK)
 		goto fail;
 	r = pr_enroll_make(&devs, &o, existing, &ui, cred, why, why_len);
@@ -86,7 +83,7 @@ static int enroll_on_device(struct cli *c, const struct enroll_args *a,
 		cli_err(c, "enrollment failed: %s", pr_strerror(r));
 fail:
 	pr_devices_close(&devs);
-	X509_STORE_free(anchors);
+	pr_enroll_opts_clear(&o);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "attest.h"
+#include "enroll.h"
 #include "lifecycle.h"
 #include "roles.h"
 #include "secure_file.h"
@@ -206,18 +207,18 @@ static int classify_key(struct cli *c, const struct ssh_enroll_args *a,
     const struct pr_sshkey *k, struct pr_cred *cred, char *why, size_t why_len)
 {
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
+	struct pr_enroll_opts o;
 	int r;
 
 	if (a->att_file == NULL)
 		return pr_sshenroll_credential(c->cfg, k, NULL, NULL, NULL, a->label, pr_now(),
 		    cred, why, why_len);
-	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(c->cfg, a->user, a->label, &o, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		return r;
 	}
-	r = classify_attested(c, a, k, anchors, cred, why, why_len);
-	X509_STORE_free(anchors);
+	r = classify_attested(c, a, k, o.anchors, cred, why, why_len);
+	pr_enroll_opts_clear(&o);
 	return r;
 }
 

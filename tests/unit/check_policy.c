@@ -157,15 +157,11 @@ END_TEST
 
 static const struct {
 	enum pr_uv uv;
-	bool option;
 	bool want;
 } uv_rows[] = {
-	{ PR_UV_DISCOURAGED, false, false },
-	{ PR_UV_DISCOURAGED, true, true },
-	{ PR_UV_PREFERRED, false, false },
-	{ PR_UV_PREFERRED, true, true },
-	{ PR_UV_REQUIRED, false, true },
-	{ PR_UV_REQUIRED, true, true },   /* the option never removes the demand */
+	{ PR_UV_DISCOURAGED, false },
+	{ PR_UV_PREFERRED, false },
+	{ PR_UV_REQUIRED, true },
 };
 
 START_TEST(uv_required)
@@ -176,7 +172,7 @@ START_TEST(uv_required)
 			.require_physical_key = P_ALL,
 			.user_verification = uv_rows[_i].uv,
 		};
-		ck_assert_int_eq(pr_policy_uv_required(&p, uv_rows[_i].option), uv_rows[_i].want);
+		ck_assert_int_eq(pr_policy_uv_required(&p), uv_rows[_i].want);
 	}
 }
 END_TEST
