@@ -24,7 +24,7 @@ layer_of() {
 	conf.h | config.c | modopts.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
-	enroll.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
+	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
 	ssh/signin_ssh.c)
 		echo 2 ;;
 	pam/* | helpers/*)
