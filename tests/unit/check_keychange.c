@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,16 +81,7 @@ static void teardown(void)
 
 static int count_intents(void)
 {
-	DIR *d = opendir(pendp);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		n += strstr(e->d_name, ".intent") != NULL;
-	closedir(d);
-	return n;
+	return test_count_intents(pendp);
 }
 
 static int count_records(void)
@@ -234,6 +224,17 @@ static int remove_key(struct fake *f, const struct pr_cred *c, const enum pr_nee
 	return r;
 }
 
+/* One outcome, recorded once in the log, nothing undone, no intent left. */
+static void assert_settled(const struct fake *f, enum pr_kc_step step, int err)
+{
+	ck_assert_int_eq(f->n_steps, 1);
+	ck_assert_int_eq(f->steps[0], step);
+	ck_assert_int_eq(f->errs[0], err);
+	ck_assert_int_eq(f->n_undone, 0);
+	ck_assert_int_eq(count_records(), 1);
+	ck_assert_int_eq(count_intents(), 0);
+}
+
 /* ---- enroll -------------------------------------------------------------------------- */
 
 START_TEST(enroll_recorded)
@@ -247,11 +248,7 @@ START_TEST(enroll_recorded)
 	ck_assert(f.stored_at_record);        /* the record follows the change */
 	ck_assert(f.intent_at_prepare);       /* the intent precedes everything else */
 	ck_assert_int_eq(f.n_prepare, 1);
-	ck_assert_int_eq(f.n_steps, 1);
-	ck_assert_int_eq(f.steps[0], PR_KC_DONE);
-	ck_assert_int_eq(f.n_undone, 0);
-	ck_assert_int_eq(count_records(), 1);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_DONE, PR_OK);
 }
 END_TEST
 
@@ -290,11 +287,7 @@ START_TEST(enroll_begin_fails)
 	ck_assert_int_eq(enroll(&f, &key_a, NULL), PR_ERR_IO);
 	ck_assert(!stored(&key_a));
 	ck_assert_int_eq(f.n_prepare, 0);
-	ck_assert_int_eq(f.n_steps, 1);
-	ck_assert_int_eq(f.steps[0], PR_KC_BEGIN);
-	ck_assert_int_eq(f.errs[0], PR_ERR_IO);
-	ck_assert_int_eq(count_records(), 1);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_BEGIN, PR_ERR_IO);
 }
 END_TEST
 
@@ -304,10 +297,7 @@ START_TEST(enroll_prepare_fails)
 
 	ck_assert_int_eq(enroll(&f, &key_a, NULL), PR_ERR_INVITE_INVALID);
 	ck_assert(!stored(&key_a));
-	ck_assert_int_eq(f.n_steps, 1);
-	ck_assert_int_eq(f.steps[0], PR_KC_PREPARE);
-	ck_assert_int_eq(count_records(), 1);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_PREPARE, PR_ERR_INVITE_INVALID);
 }
 END_TEST
 
@@ -320,11 +310,7 @@ START_TEST(enroll_store_refuses)
 	ck_assert_int_eq(enroll(&f, &key_a, &unrecorded), PR_ERR_EXISTS);
 	ck_assert(!unrecorded);
 	ck_assert(stored(&key_a));            /* the enrolled copy is untouched */
-	ck_assert_int_eq(f.n_steps, 1);
-	ck_assert_int_eq(f.steps[0], PR_KC_STORE);
-	ck_assert_int_eq(f.errs[0], PR_ERR_EXISTS);
-	ck_assert_int_eq(f.n_undone, 0);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_STORE, PR_ERR_EXISTS);
 }
 END_TEST
 
@@ -341,10 +327,7 @@ START_TEST(remove_recorded)
 	ck_assert(!stored(&key_a) && stored(&key_b));
 	ck_assert(!f.stored_at_record);
 	ck_assert_int_eq(f.n_prepare, 0);     /* remove has no prepare step */
-	ck_assert_int_eq(f.n_steps, 1);
-	ck_assert_int_eq(f.steps[0], PR_KC_DONE);
-	ck_assert_int_eq(count_records(), 1);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_DONE, PR_OK);
 }
 END_TEST
 
@@ -390,12 +373,7 @@ START_TEST(remove_last_key_refused)
 	ck_assert_int_eq(remove_key(&f, &key_a, &need, &unrecorded), PR_ERR_LAST_KEY);
 	ck_assert(!unrecorded);
 	ck_assert(stored(&key_a));
-	ck_assert_int_eq(f.n_steps, 1);
-	ck_assert_int_eq(f.steps[0], PR_KC_STORE);
-	ck_assert_int_eq(f.errs[0], PR_ERR_LAST_KEY);
-	ck_assert_int_eq(f.n_undone, 0);
-	ck_assert_int_eq(count_records(), 1);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_STORE, PR_ERR_LAST_KEY);
 }
 END_TEST
 
@@ -407,8 +385,7 @@ START_TEST(remove_last_key_forced)
 	add(&key_a);
 	ck_assert_int_eq(remove_key(&f, &key_a, NULL, NULL), PR_OK);
 	ck_assert(!stored(&key_a));
-	ck_assert_int_eq(f.steps[0], PR_KC_DONE);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_DONE, PR_OK);
 }
 END_TEST
 
@@ -419,9 +396,7 @@ START_TEST(remove_begin_fails)
 	add(&key_a);
 	ck_assert_int_eq(remove_key(&f, &key_a, NULL, NULL), PR_ERR_IO);
 	ck_assert(stored(&key_a));
-	ck_assert_int_eq(f.n_steps, 1);
-	ck_assert_int_eq(f.steps[0], PR_KC_BEGIN);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_BEGIN, PR_ERR_IO);
 }
 END_TEST
 
@@ -432,9 +407,7 @@ START_TEST(remove_not_enrolled)
 	add(&key_b);
 	ck_assert_int_eq(remove_key(&f, &key_a, NULL, NULL), PR_ERR_NOT_FOUND);
 	ck_assert(stored(&key_b));
-	ck_assert_int_eq(f.steps[0], PR_KC_STORE);
-	ck_assert_int_eq(f.errs[0], PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(count_intents(), 0);
+	assert_settled(&f, PR_KC_STORE, PR_ERR_NOT_FOUND);
 }
 END_TEST
 
