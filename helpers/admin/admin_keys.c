@@ -387,7 +387,7 @@ static const char *removal_detail(bool forced, bool revoked)
 }
 
 struct remove_kc {
-	struct admin_kc k;
+	struct admin_kc k;           /* first: kc_begin and kc_undone take a remove_kc as one */
 	const struct remove_args *a;
 	enum pr_need need;
 	bool forced;
@@ -434,7 +434,7 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 	struct pr_cred cred = { 0 };
 	struct remove_kc m = { { c, NULL, NULL, NULL }, &a, PR_NEED_NONE, false };
 	const struct pr_kc_record rec = { kc_begin, kc_remove_record, kc_undone, NULL, &m };
-	struct pr_kc_remove rm = { c->cfg->state_dir, NULL, &cred, &m.need, false };
+	struct pr_kc_remove rm = { NULL, NULL, &cred, NULL, false };
 	bool unrecorded;
 	int r, rc;
 
@@ -452,6 +452,7 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 		m.forced = true;
 	else if (r != PR_OK)
 		goto done;
+	rm.state_dir = c->cfg->state_dir;
 	m.k.user = rm.user = a.user;
 	m.k.detail = removal_detail(m.forced, false);
 	rm.need = m.forced ? NULL : &m.need;     /* forced: no last-key rule */

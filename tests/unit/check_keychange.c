@@ -362,52 +362,39 @@ START_TEST(remove_undo_failed_keeps_intent)
 }
 END_TEST
 
-/* The last key the policy needs: refused under the lock, recorded, nothing changed. */
-START_TEST(remove_last_key_refused)
+/*
+ * Removals that end at one step: the last key the policy needs is refused
+ * under the lock (recorded, nothing changed), forced it goes, a failed
+ * intent or an unknown key changes nothing.
+ */
+static const struct {
+	bool guarded;                /* the requirement given: the last-key rule applies */
+	int begin_err;
+	bool enrolled;               /* the key to remove is in the store (else another is) */
+	int want;
+	enum pr_kc_step step;
+} remove_rows[] = {
+	{ true, PR_OK, true, PR_ERR_LAST_KEY, PR_KC_STORE },
+	{ false, PR_OK, true, PR_OK, PR_KC_DONE },
+	{ false, PR_ERR_IO, true, PR_ERR_IO, PR_KC_BEGIN },
+	{ false, PR_OK, false, PR_ERR_NOT_FOUND, PR_KC_STORE },
+};
+
+START_TEST(remove_one_step)
 {
 	const enum pr_need need = PR_NEED_PHYSICAL;
-	struct fake f = { 0 };
+	struct fake f = { .begin_err = remove_rows[_i].begin_err };
+	const struct pr_cred *other = remove_rows[_i].enrolled ? &key_a : &key_b;
 	bool unrecorded = true;
 
-	add(&key_a);
-	ck_assert_int_eq(remove_key(&f, &key_a, &need, &unrecorded), PR_ERR_LAST_KEY);
+	add(other);
+	ck_assert_int_eq(remove_key(&f, &key_a, remove_rows[_i].guarded ? &need : NULL,
+	    &unrecorded), remove_rows[_i].want);
 	ck_assert(!unrecorded);
-	ck_assert(stored(&key_a));
-	assert_settled(&f, PR_KC_STORE, PR_ERR_LAST_KEY);
-}
-END_TEST
-
-/* Forced (no requirement given): the last key goes. */
-START_TEST(remove_last_key_forced)
-{
-	struct fake f = { 0 };
-
-	add(&key_a);
-	ck_assert_int_eq(remove_key(&f, &key_a, NULL, NULL), PR_OK);
-	ck_assert(!stored(&key_a));
-	assert_settled(&f, PR_KC_DONE, PR_OK);
-}
-END_TEST
-
-START_TEST(remove_begin_fails)
-{
-	struct fake f = { .begin_err = PR_ERR_IO };
-
-	add(&key_a);
-	ck_assert_int_eq(remove_key(&f, &key_a, NULL, NULL), PR_ERR_IO);
-	ck_assert(stored(&key_a));
-	assert_settled(&f, PR_KC_BEGIN, PR_ERR_IO);
-}
-END_TEST
-
-START_TEST(remove_not_enrolled)
-{
-	struct fake f = { 0 };
-
-	add(&key_b);
-	ck_assert_int_eq(remove_key(&f, &key_a, NULL, NULL), PR_ERR_NOT_FOUND);
-	ck_assert(stored(&key_b));
-	assert_settled(&f, PR_KC_STORE, PR_ERR_NOT_FOUND);
+	/* Only a removal that succeeded changed the store. */
+	ck_assert(stored(&key_a) == (remove_rows[_i].enrolled && remove_rows[_i].want != PR_OK));
+	ck_assert(other == &key_a || stored(other));
+	assert_settled(&f, remove_rows[_i].step, remove_rows[_i].want);
 }
 END_TEST
 
@@ -426,10 +413,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, remove_recorded);
 	tcase_add_test(tc, remove_unrecorded_is_put_back);
 	tcase_add_test(tc, remove_undo_failed_keeps_intent);
-	tcase_add_test(tc, remove_last_key_refused);
-	tcase_add_test(tc, remove_last_key_forced);
-	tcase_add_test(tc, remove_begin_fails);
-	tcase_add_test(tc, remove_not_enrolled);
+	tcase_add_loop_test(tc, remove_one_step, 0, NROWS(remove_rows));
 	suite_add_tcase(s, tc);
 	return s;
 }
