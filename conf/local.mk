@@ -4,6 +4,11 @@
 # --localstatedir=/var.
 prconfdir = $(sysconfdir)/practicerunner
 dist_prconf_DATA = conf/practicerunner.conf
+# The clinic directory's schema (slapd.conf and cn=config forms) and an
+# example ACL, for the directory's administrator to load into slapd.
+prldapdir = $(datadir)/practicerunner/ldap
+dist_prldap_DATA = conf/ldap/practicerunner.schema conf/ldap/practicerunner.ldif \
+	conf/ldap/acl-example.ldif
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
 	conf/pam.d/sudo.example conf/pam.d/session.example conf/pam.d/sshd-gateway.example \
 	conf/sshd_config.d/practicerunner.conf

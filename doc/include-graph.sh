@@ -16,12 +16,14 @@ layer_of() {
 	transport.h | transport_hid.c | select.[ch] | assertion.[ch] | attest.[ch] | \
 	anchors.c | ssh/sshkey.[ch] | ssh/sshattest.[ch] | ssh/sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
-	digest.[ch])
+	digest.[ch] | directory/dir_name.[ch])
 		echo 0 ;;
 	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
-	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | \
-	conf.h | config.c | modopts.[ch])
+	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | audit_event.[ch] | \
+	conf.h | config.c | config_ldap.[ch] | modopts.[ch] | directory/directory.h | \
+	directory/dir_internal.h | directory/dir_conn.c | directory/dir_secret.c | \
+	directory/dir_entry.[ch] | directory/dir_store.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
 	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
@@ -48,7 +50,7 @@ includes() {
 	sed -n 's/^#include "\(.*\)"/\1/p' "$1" | grep -v -x 'config.h'
 }
 
-files=$(ls lib/*.h lib/*.c lib/ssh/*.h lib/ssh/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
+files=$(ls lib/*.h lib/*.c lib/ssh/*.h lib/ssh/*.c lib/directory/*.h lib/directory/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
 for f in $files; do
 	[ "$(layer_of "$f")" = "?" ] && echo "include-graph.sh: $f has no layer: add it" >&2
 done

@@ -18,7 +18,6 @@
 #include "cli.h"
 #include "err.h"
 #include "roles.h"
-#include "ssh/sshenroll.h"
 #include "transport.h"
 #include "util.h"
 
@@ -285,62 +284,54 @@ void cli_after_commit(const char *event, int err)
 	pr_transport_test_point(point);
 }
 
-/* The record of an admin action (cli_audit); free with event_clear. */
-struct cli_event {
-	struct pr_audit_event ev;
-	char *cred_id;
-	char *ssh_detail;
-	char aaguid[37];
-	char fp[PR_SSH_FP_LEN + 1];
-};
-
-static void event_make(const struct cli *c, struct cli_event *ce, const char *event, int err,
-    const char *user, const struct pr_cred *cred, const char *detail)
+const char *cli_tty(void)
 {
-	struct pr_audit_event *ev = &ce->ev;
+	static char tty[64];
+
+	if (!isatty(STDIN_FILENO) || ttyname_r(STDIN_FILENO, tty, sizeof(tty)) != 0)
+		return NULL;
+	return strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
+}
+
+int cli_audit_event(const struct cli *c, const char *actor, const struct pr_audit_what *what,
+    struct pr_audit_built *b)
+{
+	const struct pr_audit_who who = {
+		.cfg = c->cfg, .actor = actor != NULL ? actor : cli_actor(), .service = c->prog,
+		.tty = cli_tty(),
+	};
+	struct pr_audit_what w = *what;
 	enum pr_role role;
 	enum pr_need need;
 
-	memset(ce, 0, sizeof(*ce));
-	ev->flags = -1;
-	ev->sign_count = -1;
-	ev->event = event;
-	ev->success = err == PR_OK;
-	ev->reason = err == PR_OK ? NULL : pr_err_reason(err);
-	ev->user = user;
-	if (user != NULL && pr_user_need(c->cfg, user, &role, &need) == PR_OK)
-		ev->role = pr_role_name(role);
-	ev->service = c->prog;
-	ev->rp_id = c->cfg->rp_id;
-	ev->limits = &c->cfg->audit;
-	ev->actor = cli_actor();
-	ev->detail = detail;
-	if (cred != NULL)
-		pr_audit_set_cred(ev, cred, &ce->cred_id, ce->aaguid);
-	/* SSH keys: method ssh-sk, and the fingerprint people see in ssh-keygen -l. */
-	if (cred != NULL && cred->kind == PR_KIND_SSH) {
-		ev->method = "ssh-sk";
-		pr_sshenroll_cred_fingerprint(cred, ce->fp);
-		if ((ce->ssh_detail = pr_sshenroll_audit_detail(ce->fp, detail)) != NULL)
-			ev->detail = ce->ssh_detail;
-	}
+	if (w.role == NULL && w.user != NULL && pr_user_need(c->cfg, w.user, &role, &need) == PR_OK)
+		w.role = pr_role_name(role);
+	return pr_audit_build(&who, &w, b);
 }
 
-static void event_clear(struct cli_event *ce)
+/* The record of an admin action (cli_audit); clear b after use. */
+static int event_make(const struct cli *c, struct pr_audit_built *b, const char *event, int err,
+    const char *user, const struct pr_cred *cred, const char *detail)
 {
-	free(ce->cred_id);
-	free(ce->ssh_detail);
+	const struct pr_audit_what what = {
+		.event = event, .err = err, .user = user, .cred = cred, .detail = detail,
+	};
+
+	return cli_audit_event(c, NULL, &what, b);
 }
 
 int cli_audit_begin(const struct cli *c, const char *event, const char *user,
     const struct pr_cred *cred, const char *detail)
 {
-	struct cli_event ce;
+	struct pr_audit_built b;
 	int r;
 
-	event_make(c, &ce, event, PR_OK, user, cred, detail);
-	r = cli_intent_begin(c, &ce.ev);
-	event_clear(&ce);
+	if ((r = event_make(c, &b, event, PR_OK, user, cred, detail)) != PR_OK) {
+		cli_err(c, "nothing was changed: %s", pr_strerror(r));
+		return r;
+	}
+	r = cli_intent_begin(c, &b.ev);
+	pr_audit_built_clear(&b);
 	return r;
 }
 
@@ -348,14 +339,17 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
     const struct pr_cred *cred, const char *detail)
 {
 	struct pr_errbuf eb = { "" };
-	struct cli_event ce;
+	struct pr_audit_built b;
 	int r;
 
 	cli_after_commit(event, err);
-	event_make(c, &ce, event, err, user, cred, detail);
-	if ((r = pr_audit_append(c->cfg->audit_log, &ce.ev, &eb)) != PR_OK)
+	if ((r = event_make(c, &b, event, err, user, cred, detail)) != PR_OK)
+		pr_fail(&eb, r, "%s", pr_strerror(r));
+	else
+		r = pr_audit_append(c->cfg->audit_log, &b.ev, &eb);
+	if (r != PR_OK)
 		cli_err(c, "audit record not written: %s", eb.msg);
 	cli_intent_settle(event, err, r);
-	event_clear(&ce);
+	pr_audit_built_clear(&b);
 	return r;
 }

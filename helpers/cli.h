@@ -6,6 +6,7 @@
 
 #include "assertion.h"
 #include "audit.h"
+#include "audit_event.h"
 #include "conf.h"
 #include "store.h"
 
@@ -47,6 +48,18 @@ int cli_exit_code(int err);
 
 /* Name of the person running the program (real uid), for audit "actor". */
 const char *cli_actor(void);
+
+/* The terminal on standard input without "/dev/", or NULL: for audit "tty". */
+const char *cli_tty(void);
+
+/*
+ * The record of what a person running one of the programs did
+ * (audit_event.h): actor (NULL: cli_actor()), the program as service,
+ * their terminal, and the role of what->user unless what->role names it.
+ * pr_audit_build's result; clear b after use.
+ */
+int cli_audit_event(const struct cli *c, const char *actor, const struct pr_audit_what *what,
+    struct pr_audit_built *b);
 
 /*
  * Write an audit record for an admin action on user about credential cred

@@ -11,67 +11,34 @@
 
 #include "secure_file.h"
 #include "selfservice.h"
-#include "ssh/sshenroll.h"
 #include "util.h"
 
 #define TEMP_TEMPLATE "/tmp/practicerunner-ssh-challenge.XXXXXX"
 
-/* The record of a self-service step (ss_audit); free with ss_event_clear. */
-struct ss_event {
-	struct pr_audit_event ev;
-	char *cred_id;
-	char *ssh_detail;
-	char tty[64];
-	char aaguid[37];
-	char fp[PR_SSH_FP_LEN + 1];
-};
-
-static void ss_event_make(const struct ss_who *w, struct ss_event *se, const char *event,
+/* The record of a self-service step (ss_audit): the caller acts; clear b after use. */
+static int ss_event_make(const struct ss_who *w, struct pr_audit_built *b, const char *event,
     int err, const char *method, const struct pr_cred *cred, const char *detail)
 {
-	struct pr_audit_event *ev = &se->ev;
+	const struct pr_audit_what what = {
+		.event = event, .err = err, .user = w->user, .role = pr_role_name(w->role),
+		.method = method, .cred = cred, .detail = detail,
+	};
 
-	memset(se, 0, sizeof(*se));
-	ev->flags = -1;
-	ev->sign_count = -1;
-	ev->event = event;
-	ev->success = err == PR_OK;
-	ev->reason = err == PR_OK ? NULL : pr_err_reason(err);
-	ev->user = w->user;
-	ev->role = pr_role_name(w->role);
-	ev->method = method;
-	ev->service = w->cli->prog;
-	ev->rp_id = w->cli->cfg->rp_id;
-	ev->limits = &w->cli->cfg->audit;
-	ev->actor = w->suid->actor;
-	ev->detail = detail;
-	/* SSH keys: records name them by the fingerprint people see in ssh-keygen -l. */
-	if (cred != NULL && cred->kind == PR_KIND_SSH) {
-		pr_sshenroll_cred_fingerprint(cred, se->fp);
-		if ((se->ssh_detail = pr_sshenroll_audit_detail(se->fp, detail)) != NULL)
-			ev->detail = se->ssh_detail;
-	}
-	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, se->tty, sizeof(se->tty)) == 0)
-		ev->tty = strncmp(se->tty, "/dev/", 5) == 0 ? se->tty + 5 : se->tty;
-	if (cred != NULL)
-		pr_audit_set_cred(ev, cred, &se->cred_id, se->aaguid);
-}
-
-static void ss_event_clear(struct ss_event *se)
-{
-	free(se->cred_id);
-	free(se->ssh_detail);
+	return cli_audit_event(w->cli, w->suid->actor, &what, b);
 }
 
 int ss_audit_begin(const struct ss_who *w, const char *event, const char *method,
     const struct pr_cred *cred, const char *detail)
 {
-	struct ss_event se;
+	struct pr_audit_built b;
 	int r;
 
-	ss_event_make(w, &se, event, PR_OK, method, cred, detail);
-	r = cli_intent_begin(w->cli, &se.ev);
-	ss_event_clear(&se);
+	if ((r = ss_event_make(w, &b, event, PR_OK, method, cred, detail)) != PR_OK) {
+		cli_err(w->cli, "nothing was changed: %s", pr_strerror(r));
+		return r;
+	}
+	r = cli_intent_begin(w->cli, &b.ev);
+	pr_audit_built_clear(&b);
 	return r;
 }
 
@@ -79,23 +46,26 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
     const struct pr_cred *cred, const char *detail)
 {
 	struct pr_errbuf eb = { "" };
-	struct ss_event se;
+	struct pr_audit_built b;
 	bool wrap;
 	int r;
 
 	cli_after_commit(event, err);
-	ss_event_make(w, &se, event, err, method, cred, detail);
-	/* Signals held while the audit lock is ours (see suid_critical_begin). */
-	wrap = !w->suid->critical;
-	if (wrap)
-		suid_critical_begin(w->suid);
-	r = pr_audit_append(w->cli->cfg->audit_log, &se.ev, &eb);
-	if (wrap)
-		suid_critical_end(w->suid);
+	if ((r = ss_event_make(w, &b, event, err, method, cred, detail)) != PR_OK)
+		pr_fail(&eb, r, "%s", pr_strerror(r));
+	else {
+		/* Signals held while the audit lock is ours (see suid_critical_begin). */
+		wrap = !w->suid->critical;
+		if (wrap)
+			suid_critical_begin(w->suid);
+		r = pr_audit_append(w->cli->cfg->audit_log, &b.ev, &eb);
+		if (wrap)
+			suid_critical_end(w->suid);
+	}
 	if (r != PR_OK)
 		cli_err(w->cli, "audit record not written: %s", eb.msg);
 	cli_intent_settle(event, err, r);
-	ss_event_clear(&se);
+	pr_audit_built_clear(&b);
 	return r;
 }
 

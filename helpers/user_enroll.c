@@ -353,7 +353,7 @@ static void print_ssh(const struct pr_cred *c)
 		printf(" ssh (unreadable key)");
 		return;
 	}
-	pr_sshenroll_cred_fingerprint(c, fp);
+	pr_sshkey_cred_fingerprint(c, fp);
 	printf(" ssh %s %s", pr_sshkey_type_name(k.type), fp);
 	pr_sshkey_clear(&k);
 }

@@ -26,7 +26,7 @@ int ue_audit(struct enroll_ctx *x, const char *event, int err,
 	/* An SSH credential names itself (ss_audit); before there is one, the key does. */
 	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
 		return ss_audit(&w, event, err, NULL, cred, detail);
-	d = pr_sshenroll_audit_detail(x->ssh_fp, detail);
+	d = pr_audit_ssh_detail(x->ssh_fp, detail);
 	r = ss_audit(&w, event, err, "ssh-sk", cred, d != NULL ? d : detail);
 	free(d);
 	return r;
@@ -43,7 +43,7 @@ static int ue_intent_begin(struct enroll_ctx *x, const char *event,
 	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
 		r = ss_audit_begin(&w, event, NULL, cred, detail);
 	else {
-		d = pr_sshenroll_audit_detail(x->ssh_fp, detail);
+		d = pr_audit_ssh_detail(x->ssh_fp, detail);
 		r = ss_audit_begin(&w, event, "ssh-sk", cred, d != NULL ? d : detail);
 	}
 	free(d);

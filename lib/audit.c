@@ -27,7 +27,6 @@
 #include "audit_rate.h"
 #include "err.h"
 #include "secure_file.h"
-#include "store.h"
 #include "util.h"
 
 #define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
@@ -481,20 +480,4 @@ fail:
 	free(line);
 	free(hpath);
 	return r;
-}
-
-void pr_audit_set_cred(struct pr_audit_event *ev, const struct pr_cred *cred,
-    char **cred_id, char aaguid[37])
-{
-	*cred_id = pr_b64url_encode(cred->id, cred->id_len);
-	pr_aaguid_format(cred->aaguid, aaguid);
-	ev->cred_id = *cred_id;
-	ev->aaguid = aaguid;
-	ev->flags = cred->flags;
-	ev->sign_count = cred->sign_count;
-	ev->cred_class = pr_class_name(cred->cls);
-	if (ev->method == NULL && cred->kind == PR_KIND_SSH)
-		ev->method = "ssh-sk";
-	else if (ev->method == NULL)
-		ev->method = cred->cls == PR_CLASS_PHYSICAL ? "security-key" : "passkey";
 }

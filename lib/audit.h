@@ -74,16 +74,6 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
     struct pr_errbuf *eb);
 
-struct pr_cred;
-
-/*
- * Fill ev with the evidence of cred: its id (*cred_id, malloc'd base64url:
- * free it after the append), AAGUID (in aaguid), class, enrolled flags and
- * counter, and the method its class implies unless ev->method is set.
- */
-void pr_audit_set_cred(struct pr_audit_event *ev, const struct pr_cred *cred,
-    char **cred_id, char aaguid[37]);
-
 /* Format one record line (without chain fields) — exposed for tests. */
 int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
     const char *host, char **out);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "audit.h"
+#include "config_ldap.h"
 #include "err.h"
 #include "types.h"
 
@@ -71,6 +72,8 @@ struct pr_config {
 	struct pr_recovery_conf recovery;
 	struct pr_session_conf session;
 	struct pr_audit_limits audit;  /* audit { }: the rate of failure records, free space */
+	enum pr_store_kind store;  /* files (default) or ldap */
+	struct pr_ldap_conf ldap;  /* ldap { }: the clinic directory (config_ldap.h) */
 };
 
 /*

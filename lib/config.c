@@ -21,6 +21,7 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "config_ldap.h"
 #include "config_text.h"
 #include "err.h"
 #include "secure_file.h"
@@ -30,7 +31,7 @@
 #define RP_ID_MAX 255
 #define COMMAND_MAX 1024
 #define SERVICE_MAX 64
-#define SEEN_MAX 32
+#define SEEN_MAX 48
 #define DEFAULT_MAIL_COMMAND "/usr/sbin/sendmail -t"
 /* Services that start work for an account with nobody signing in. */
 #define DEFAULT_UNATTENDED "{\"cron\", \"crond\", \"atd\", \"systemd-user\"}"
@@ -188,6 +189,9 @@ static const struct range_key {
 	{ "failure_records_per_minute", 1, 6000, " records a minute" },
 	/* 1 MB at least: 0 would let failure records fill the file system (lib/audit_rate.c) */
 	{ "min_free_mb", 1, 1048576, " MB" },
+	/* ldap { }: per server; longer than a minute is a hung login, not a slow directory */
+	{ "timeout", 1, 60, " seconds" },
+	{ "cache_max_age", 0, 7776000, " seconds: at most 90 days, 0 for no offline cache" },
 };
 
 static const struct range_key *range_key_find(const char *key)
@@ -235,6 +239,8 @@ static int parse_decimal(cfg_t *cf, cfg_opt_t *opt, const char *value, void *res
 }
 
 /* ---- validation callbacks (libconfuse calls them as values are read) ---------- */
+
+static int seen_line(const struct parse_ctx *ctx, const char *key);
 
 /*
  * A key or section given twice is an error: last-one-wins hides edits.
@@ -372,6 +378,46 @@ static int check_services(cfg_t *cf, cfg_opt_t *opt)
 	return check_list(cf, opt, service_valid, "a PAM service name");
 }
 
+static int check_store(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	enum pr_store_kind ignored;
+	char s[PR_SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!pr_store_kind_parse(v, &ignored))
+		return reject(cf, "invalid value '%s' for store (expected files or ldap)",
+		    pr_shown(v, s));
+	return 0;
+}
+
+static int check_ldap_uris(cfg_t *cf, cfg_opt_t *opt)
+{
+	struct parse_ctx *ctx = current_parse;
+
+	/* Called once per value: keep the first line for messages about the list. */
+	if (seen_line(ctx, "ldap|uri") == 0 && ctx->n_seen < SEEN_MAX) {
+		snprintf(ctx->seen[ctx->n_seen].key, sizeof(ctx->seen[0].key), "ldap|uri");
+		ctx->seen[ctx->n_seen++].line = cf->line;
+	}
+	return check_list(cf, opt, pr_ldap_uri_valid, "an ldap://, ldaps:// or ldapi:// "
+	    "URL naming a server, e.g. \"ldaps://ldap.clinic.example\"");
+}
+
+static int check_dn(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[PR_SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!pr_ldap_dn_valid(v))
+		return reject(cf, "invalid value '%s' for %s (expected a distinguished "
+		    "name such as \"dc=clinic,dc=example\")", pr_shown(v, s), opt->name);
+	return 0;
+}
+
 static const struct {
 	const char *path;
 	cfg_validate_callback_t check;
@@ -408,6 +454,16 @@ static const struct {
 	{ "audit", note_once },
 	{ "audit|failure_records_per_minute", check_range },
 	{ "audit|min_free_mb", check_range },
+	{ "store", check_store },
+	{ "ldap", note_once },
+	{ "ldap|uri", check_ldap_uris },
+	{ "ldap|base", check_dn },
+	{ "ldap|bind_dn", check_dn },
+	{ "ldap|bind_password_file", check_path },
+	{ "ldap|ca_file", check_path },
+	{ "ldap|starttls", note_once },
+	{ "ldap|timeout", check_range },
+	{ "ldap|cache_max_age", check_range },
 };
 
 /* ---- the parser ------------------------------------------------------------------ */
@@ -444,6 +500,17 @@ static cfg_t *parser_new(void)
 		CFG_INT_CB("min_free_mb", PR_AUDIT_DEFAULT_MIN_FREE_MB, CFGF_NONE, parse_decimal),
 		CFG_END()
 	};
+	cfg_opt_t ldap_opts[] = {
+		CFG_STR_LIST("uri", "{}", CFGF_NONE),
+		CFG_STR("base", NULL, CFGF_NODEFAULT),
+		CFG_STR("bind_dn", NULL, CFGF_NODEFAULT),
+		CFG_STR("bind_password_file", NULL, CFGF_NODEFAULT),
+		CFG_STR("ca_file", NULL, CFGF_NODEFAULT),
+		CFG_BOOL("starttls", cfg_false, CFGF_NONE),
+		CFG_INT_CB("timeout", PR_LDAP_DEFAULT_TIMEOUT, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("cache_max_age", PR_LDAP_DEFAULT_CACHE_MAX_AGE, CFGF_NONE, parse_decimal),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
 		CFG_STR("require_security_key", "none", CFGF_NONE),
@@ -462,6 +529,8 @@ static cfg_t *parser_new(void)
 		CFG_SEC("recovery", recovery_opts, CFGF_NONE),
 		CFG_SEC("session", session_opts, CFGF_NONE),
 		CFG_SEC("audit", audit_opts, CFGF_NONE),
+		CFG_STR("store", "files", CFGF_NONE),
+		CFG_SEC("ldap", ldap_opts, CFGF_NONE),
 		CFG_END()
 	};
 	cfg_t *cf = NULL;
@@ -506,7 +575,7 @@ static int parse_text(struct parse_ctx *ctx, const char *buf, cfg_t **out)
  */
 static const char *const list_keys[] = {
 	"physical_aaguids", "exempt", "owners", "admins", "services",
-	"unattended_services",
+	"unattended_services", "uri",
 };
 #define N_LIST_KEYS (sizeof(list_keys) / sizeof(list_keys[0]))
 
@@ -689,6 +758,37 @@ static int audit_copy(cfg_t *sec, struct pr_audit_limits *a)
 	return PR_OK;
 }
 
+/* A key without a default: NULL when not set. */
+static int opt_str_copy(cfg_t *sec, const char *name, char **out)
+{
+	const char *v = cfg_size(sec, name) > 0 ? cfg_getstr(sec, name) : NULL;
+
+	*out = NULL;
+	if (v == NULL)
+		return PR_OK;
+	return (*out = strdup(v)) != NULL ? PR_OK : PR_ERR_NOMEM;
+}
+
+static int ldap_copy(cfg_t *cf, struct pr_config *c)
+{
+	cfg_t *sec = cfg_getsec(cf, "ldap");
+	struct pr_ldap_conf *l = &c->ldap;
+	int r;
+
+	if (sec == NULL || !pr_store_kind_parse(cfg_getstr(cf, "store"), &c->store))
+		return PR_ERR_CONFIG;
+	if ((r = strlist_copy(sec, "uri", &l->uri)) != PR_OK ||
+	    (r = opt_str_copy(sec, "base", &l->base)) != PR_OK ||
+	    (r = opt_str_copy(sec, "bind_dn", &l->bind_dn)) != PR_OK ||
+	    (r = opt_str_copy(sec, "bind_password_file", &l->bind_password_file)) != PR_OK ||
+	    (r = opt_str_copy(sec, "ca_file", &l->ca_file)) != PR_OK)
+		return r;
+	l->starttls = cfg_getbool(sec, "starttls") == cfg_true;
+	l->timeout = cfg_getint(sec, "timeout");
+	l->cache_max_age = cfg_getint(sec, "cache_max_age");
+	return PR_OK;
+}
+
 /* Everything except rp_id's presence and the cross-checks. */
 static int values_copy(cfg_t *cf, struct pr_config *c)
 {
@@ -709,7 +809,8 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 	    (r = strlist_copy(cf, "unattended_services", &c->unattended_services)) != PR_OK ||
 	    (r = recovery_copy(cfg_getsec(cf, "recovery"), &c->recovery)) != PR_OK ||
 	    (r = session_copy(cfg_getsec(cf, "session"), &c->session)) != PR_OK ||
-	    (r = audit_copy(cfg_getsec(cf, "audit"), &c->audit)) != PR_OK)
+	    (r = audit_copy(cfg_getsec(cf, "audit"), &c->audit)) != PR_OK ||
+	    (r = ldap_copy(cf, c)) != PR_OK)
 		return r;
 	c->touch_timeout = (int)cfg_getint(cf, "touch_timeout");
 	c->uid_min = cfg_getint(cf, "uid_min");
@@ -773,6 +874,24 @@ static int session_check(const struct parse_ctx *ctx, const struct pr_session_co
 	return PR_OK;
 }
 
+/*
+ * store = ldap with an incomplete or unsafe ldap section: blamed on the key's
+ * line, else the section's, else store's.
+ */
+static int ldap_check(const struct parse_ctx *ctx, const struct pr_config *c)
+{
+	char why[300], key[64];
+	const char *bad = pr_ldap_conf_check(c->store, &c->ldap, why, sizeof(why));
+	int line;
+
+	if (bad == NULL)
+		return PR_OK;
+	snprintf(key, sizeof(key), "ldap|%s", bad);
+	if ((line = seen_line(ctx, key)) == 0 && (line = seen_line(ctx, "root|ldap")) == 0)
+		line = seen_line(ctx, "root|store");
+	return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s", ctx->path, line, why);
+}
+
 static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config **out)
 {
 	struct pr_config *c = NULL;
@@ -797,7 +916,8 @@ static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config
 	}
 	c->exempt_line = ctx->exempt_line;
 	if ((r = exempt_check(ctx, c)) != PR_OK ||
-	    (r = session_check(ctx, &c->session)) != PR_OK)
+	    (r = session_check(ctx, &c->session)) != PR_OK ||
+	    (r = ldap_check(ctx, c)) != PR_OK)
 		goto fail;
 	*out = c;
 	c = NULL;
@@ -930,6 +1050,7 @@ void pr_config_free(struct pr_config **cfg)
 	strlist_free(&c->unattended_services);
 	strlist_free(&c->recovery.services);
 	free(c->recovery.mail_command);
+	pr_ldap_conf_clear(&c->ldap);
 	free(c);
 	*cfg = NULL;
 }

@@ -50,6 +50,12 @@ static const struct err_text err_table[] = {
 	{ PR_ERR_TICKET_INVALID, "invalid-ticket", "the recovery ticket is not valid" },
 	{ PR_ERR_LOCKED_OUT, "locked-out", "too many failed attempts; an administrator must unlock the account" },
 	{ PR_ERR_BUSY, "busy", "another process held the lock for too long" },
+	{ PR_ERR_DIR_UNREACHABLE, "directory-unreachable", "no directory server answered in time" },
+	{ PR_ERR_DIR_BIND, "directory-bind", "the directory refused the service's bind DN or password" },
+	{ PR_ERR_DIR_TLS, "directory-tls", "TLS to the directory failed (certificate or CA file)" },
+	{ PR_ERR_DIR_SCHEMA, "directory-schema", "the directory lacks PracticeRunner's schema" },
+	{ PR_ERR_DIRECTORY, "directory-error", "the directory refused the operation" },
+	{ PR_ERR_DIR_CONFLICT, "directory-conflict", "the directory entry kept changing; nothing was written" },
 };
 
 static const struct err_text *err_lookup(int err)

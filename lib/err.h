@@ -40,6 +40,18 @@ enum pr_err {
 	PR_ERR_TICKET_INVALID = -32,/* wrong recovery ticket */
 	PR_ERR_LOCKED_OUT = -33,    /* too many failures: an administrator must unlock */
 	PR_ERR_BUSY = -34,          /* a lock stayed held past its bound (pr_lock) */
+	/*
+	 * The clinic directory (lib/directory/). UNREACHABLE: no server answered
+	 * within the timeout (the offline cache may apply). BIND, TLS, SCHEMA and
+	 * DIRECTORY: a server answered and refused: a configuration error, never
+	 * the cache. CONFLICT: the entry kept changing under a read-modify-write.
+	 */
+	PR_ERR_DIR_UNREACHABLE = -35,
+	PR_ERR_DIR_BIND = -36,
+	PR_ERR_DIR_TLS = -37,
+	PR_ERR_DIR_SCHEMA = -38,
+	PR_ERR_DIRECTORY = -39,
+	PR_ERR_DIR_CONFLICT = -40,
 };
 
 /* Human-readable text for an error code; never NULL. */

@@ -8,6 +8,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/secure_file.c lib/secure_file.h \
 	lib/user_file.c lib/user_file.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
+	lib/config_ldap.c lib/config_ldap.h \
 	lib/modopts.c lib/modopts.h \
 	lib/types.c lib/types.h \
 	lib/cred.c lib/cred.h \
@@ -20,6 +21,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/audit.c lib/audit.h lib/audit_internal.h \
 	lib/audit_format.c lib/audit_head.c lib/audit_verify.c \
 	lib/audit_intent.c lib/audit_intent.h \
+	lib/audit_event.c lib/audit_event.h \
 	lib/audit_rate.c lib/audit_rate.h \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
@@ -47,10 +49,15 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/ssh/sshchallenge.c lib/ssh/sshchallenge.h \
 	lib/ssh/sshenroll.c lib/ssh/sshenroll.h \
 	lib/ssh/sshauthinfo.c lib/ssh/sshauthinfo.h \
+	lib/directory/directory.h lib/directory/dir_internal.h \
+	lib/directory/dir_conn.c lib/directory/dir_secret.c \
+	lib/directory/dir_name.c lib/directory/dir_name.h \
+	lib/directory/dir_entry.c lib/directory/dir_entry.h \
+	lib/directory/dir_store.c lib/directory/dir_store.h \
 	lib/transport.h
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
-lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS)
+lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS) $(LIBLDAP_LIBS)
 
 # Release transport: HID devices through libfido2.
 noinst_LTLIBRARIES += lib/libpr_hid.la

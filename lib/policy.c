@@ -54,7 +54,6 @@ bool pr_policy_class_ok(enum pr_need need, enum pr_class c)
 	return false;
 }
 
-/* One rule for every front end, so the setting is read in one place. */
 bool pr_policy_uv_required(const struct pr_policy *p)
 {
 	return p->user_verification == PR_UV_REQUIRED;

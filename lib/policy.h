@@ -24,11 +24,7 @@ struct pr_policy pr_policy_effective(const struct pr_policy *p);
 /* Whether a credential of class c satisfies need (NONE is satisfied by anything). */
 bool pr_policy_class_ok(enum pr_need need, enum pr_class c);
 
-/*
- * Whether the policy demands user verification (PIN or biometric) of every
- * key: sign-in, enrollment, recovery. A module option may add the demand
- * where the policy does not (the caller ORs it in); nothing removes it.
- */
+/* Whether the policy demands user verification (a module option may add the demand). */
 bool pr_policy_uv_required(const struct pr_policy *p);
 
 #endif

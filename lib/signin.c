@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_event.h"
 #include "audit_intent.h"
 #include "roles.h"
 #include "signin.h"
@@ -323,22 +324,19 @@ const char *pr_signin_event(const struct pr_signin *s)
 	return s->step_up ? "step-up" : "auth";
 }
 
-/* The fields every record of this attempt has. */
-static void base_event(const struct pr_signin *s, struct pr_audit_event *ev,
-    const char *event, int err)
+/* A record of this attempt: the person at the service is who acts. */
+static int signin_event(const struct pr_signin *s, struct pr_audit_what *what,
+    struct pr_audit_built *b)
 {
-	ev->event = event;
-	ev->success = err == PR_OK;
-	ev->reason = err == PR_OK ? NULL : pr_err_reason(err);
+	const struct pr_audit_who who = {
+		.cfg = s->cfg, .service = s->service, .tty = s->tty, .rhost = s->rhost,
+		.path = s->path,
+	};
+
 	/* A name that is not an account may be a mistyped password: never record it. */
-	ev->user = s->user_known ? s->user : "(unknown)";
-	ev->role = s->user_known ? pr_role_name(s->role) : NULL;
-	ev->service = s->service;
-	ev->tty = s->tty;
-	ev->rhost = s->rhost;
-	ev->rp_id = s->cfg != NULL ? s->cfg->rp_id : NULL;
-	ev->path = s->path;
-	ev->limits = s->cfg != NULL ? &s->cfg->audit : NULL;
+	what->user = s->user_known ? s->user : "(unknown)";
+	what->role = s->user_known ? pr_role_name(s->role) : NULL;
+	return pr_audit_build(&who, what, b);
 }
 
 static int append(const struct pr_signin *s, const struct pr_audit_event *ev,
@@ -349,56 +347,43 @@ static int append(const struct pr_signin *s, const struct pr_audit_event *ev,
 	return pr_audit_append(s->cfg->audit_log, ev, eb);
 }
 
-/* The SSH key sshd verified, after the failure's detail when there is one. */
-static const char *ssh_detail(const struct pr_audit_event *ev, const char *key,
-    char *buf, size_t len)
+/* The record of the attempt (pr_signin_record); clear b after use. */
+static int attempt_event(const struct pr_signin *s, const char *event, int err,
+    const char *note, struct pr_audit_built *b)
 {
-	if (ev->detail == NULL)
-		return key;
-	snprintf(buf, len, "%s; %s", ev->detail, key);
-	return buf;
-}
-
-/* The record of the attempt (pr_signin_record); free *cred_id after use. */
-static void attempt_event(const struct pr_signin *s, struct pr_audit_event *ev,
-    const char *event, int err, const char *note, char *detail, size_t detail_len,
-    char **cred_id, char aaguid[37])
-{
-	base_event(s, ev, event, err);
-	if (err == PR_OK)
-		ev->reason = note;
-	else
-		ev->detail = note;
-	ev->method = s->method;
-	if (s->used != NULL) {
-		pr_audit_set_cred(ev, s->used, cred_id, aaguid);
+	struct pr_audit_what what = {
+		.event = event, .err = err, .method = s->method, .cred = s->used,
 		/* This attempt's flags and counter, not the enrollment's. */
-		ev->flags = s->outcome.flags != 0 ? s->outcome.flags : -1;
-		ev->sign_count = s->outcome.flags != 0 || s->counted ?
-		    (int64_t)s->outcome.sign_count : -1;
-	}
-	if (s->ssh_detail[0] != '\0')
-		ev->detail = ssh_detail(ev, s->ssh_detail, detail, detail_len);
+		.evidence = PR_AUDIT_THIS_USE,
+		.flags = s->outcome.flags != 0 ? s->outcome.flags : -1,
+		.sign_count = s->outcome.flags != 0 || s->counted ?
+		    (int64_t)s->outcome.sign_count : -1,
+		/* The SSH key sshd verified, after the failure's detail when there is one. */
+		.ssh_key = s->ssh_detail,
+	};
+
+	if (err == PR_OK)
+		what.note = note;
+	else
+		what.detail = note;
+	return signin_event(s, &what, b);
 }
 
 /* Before the counter is stored: the success record it will get. */
 static int begin_use(struct pr_signin *s)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
-	char detail[256];
-	char *cred_id = NULL;
-	char aaguid[37];
+	struct pr_audit_built b;
 	int r;
 
 	/* A sign-in whose record never came stays on file: recorded once we are gone. */
 	pr_audit_intent_keep(&s->intent);
 	if (s->cfg->audit_log == NULL || s->cfg->audit_log[0] == '\0')
 		return pr_fail(&s->eb, PR_ERR_CONFIG, "no audit log configured");
-	attempt_event(s, &ev, pr_signin_event(s), PR_OK, auth_note(s), detail, sizeof(detail),
-	    &cred_id, aaguid);
-	r = pr_audit_intent_begin(s->cfg->audit_log, &ev, &s->intent, &s->eb);
-	snprintf(s->intent_event, sizeof(s->intent_event), "%s", ev.event);
-	free(cred_id);
+	if (attempt_event(s, pr_signin_event(s), PR_OK, auth_note(s), &b) != PR_OK)
+		return pr_fail(&s->eb, PR_ERR_AUDIT, "out of memory for the audit record");
+	r = pr_audit_intent_begin(s->cfg->audit_log, &b.ev, &s->intent, &s->eb);
+	snprintf(s->intent_event, sizeof(s->intent_event), "%s", b.ev.event);
+	pr_audit_built_clear(&b);
 	return r == PR_OK ? PR_OK : PR_ERR_AUDIT;
 }
 
@@ -416,62 +401,64 @@ static void settle(struct pr_signin *s, const char *event, int err, int recorded
 
 int pr_signin_record(struct pr_signin *s, const char *event, int err, const char *note)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
-	char detail[256];
-	char *cred_id = NULL;
-	char aaguid[37];
+	struct pr_audit_built b;
 	int r;
 
-	attempt_event(s, &ev, event, err, note, detail, sizeof(detail), &cred_id, aaguid);
-	r = append(s, &ev, &s->eb);
+	if ((r = attempt_event(s, event, err, note, &b)) != PR_OK)
+		r = pr_fail(&s->eb, r, "out of memory for the audit record");
+	else
+		r = append(s, &b.ev, &s->eb);
 	settle(s, event, err, r);
-	free(cred_id);
+	pr_audit_built_clear(&b);
 	return r;
+}
+
+/* The record of one recovery step (pr_signin_record_step); clear b after use. */
+static int step_event(const struct pr_signin *s, const char *event, int err,
+    const char *method, const struct pr_cred *cred, const char *note,
+    struct pr_audit_built *b)
+{
+	struct pr_audit_what what = {
+		.event = event, .err = err, .method = method, .cred = cred, .detail = note,
+	};
+
+	return signin_event(s, &what, b);
 }
 
 int pr_signin_record_step(struct pr_signin *s, const char *event, int err,
     const char *method, const struct pr_cred *cred, const char *note)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	struct pr_audit_built b;
 	char point[48];
-	char *cred_id = NULL;
-	char aaguid[37];
 	int r;
 
-	base_event(s, &ev, event, err);
-	ev.detail = note;
-	ev.method = method;
-	if (cred != NULL)
-		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
 	if (err == PR_OK) {
 		snprintf(point, sizeof(point), "commit-%s", event);
 		pr_transport_test_point(point);
 	}
-	r = append(s, &ev, &s->eb);
+	if ((r = step_event(s, event, err, method, cred, note, &b)) != PR_OK)
+		r = pr_fail(&s->eb, r, "out of memory for the audit record");
+	else
+		r = append(s, &b.ev, &s->eb);
 	settle(s, event, err, r);
-	free(cred_id);
+	pr_audit_built_clear(&b);
 	return r;
 }
 
 int pr_signin_begin_step(struct pr_signin *s, const char *event, const char *method,
     const struct pr_cred *cred, const char *note)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
-	char *cred_id = NULL;
-	char aaguid[37];
+	struct pr_audit_built b;
 	int r;
 
 	pr_audit_intent_keep(&s->intent);
 	if (s->cfg == NULL)
 		return pr_fail(&s->eb, PR_ERR_AUDIT, "no policy, so no audit log");
-	base_event(s, &ev, event, PR_OK);
-	ev.detail = note;
-	ev.method = method;
-	if (cred != NULL)
-		pr_audit_set_cred(&ev, cred, &cred_id, aaguid);
-	r = pr_audit_intent_begin(s->cfg->audit_log, &ev, &s->intent, &s->eb);
+	if (step_event(s, event, PR_OK, method, cred, note, &b) != PR_OK)
+		return pr_fail(&s->eb, PR_ERR_AUDIT, "out of memory for the audit record");
+	r = pr_audit_intent_begin(s->cfg->audit_log, &b.ev, &s->intent, &s->eb);
 	snprintf(s->intent_event, sizeof(s->intent_event), "%s", event);
-	free(cred_id);
+	pr_audit_built_clear(&b);
 	return r == PR_OK ? PR_OK : PR_ERR_AUDIT;
 }
 

@@ -216,34 +216,23 @@ static int plan_make(struct cli *c, const struct import_args *a, const char *buf
 static int import_audit(const struct cli *c, const char *user, const struct pr_cred *cred,
     bool begin)
 {
-	struct pr_audit_event ev = { .flags = -1, .sign_count = -1 };
+	const struct pr_audit_what what = {
+		.event = "enroll", .err = PR_OK, .user = user, .cred = cred,
+		.evidence = PR_AUDIT_ID_ONLY, .detail = PR_PAMU2F_LABEL,
+	};
+	struct pr_audit_built b;
 	struct pr_errbuf eb = { "" };
-	enum pr_role role;
-	enum pr_need need;
-	char *cred_id = pr_b64url_encode(cred->id, cred->id_len);
 	int r;
 
-	ev.event = "enroll";
-	ev.success = true;
-	ev.user = user;
-	if (pr_user_need(c->cfg, user, &role, &need) == PR_OK)
-		ev.role = pr_role_name(role);
-	ev.method = "passkey";
-	ev.service = c->prog;
-	ev.rp_id = c->cfg->rp_id;
-	ev.cred_id = cred_id;
-	ev.cred_class = pr_class_name(cred->cls);
-	ev.actor = cli_actor();
-	ev.detail = PR_PAMU2F_LABEL;
-	if (cred_id == NULL)
-		r = PR_ERR_NOMEM;
+	if ((r = cli_audit_event(c, NULL, &what, &b)) != PR_OK)
+		cli_err(c, "audit record not written: %s", pr_strerror(r));
 	else if (begin)
-		r = cli_intent_begin(c, &ev);
-	else if ((r = pr_audit_append(c->cfg->audit_log, &ev, &eb)) != PR_OK)
+		r = cli_intent_begin(c, &b.ev);
+	else if ((r = pr_audit_append(c->cfg->audit_log, &b.ev, &eb)) != PR_OK)
 		cli_err(c, "audit record not written: %s", eb.msg);
 	if (!begin)
 		cli_intent_settle("enroll", PR_OK, r);
-	free(cred_id);
+	pr_audit_built_clear(&b);
 	return r;
 }
 
@@ -377,7 +366,7 @@ static void summary(struct cli *c, const struct import_args *a, const struct pla
 	printf("They sign in only if the policy's rp_id (\"%s\") is the origin they were "
 	    "registered for with pam_u2f (its default is pam://HOSTNAME; old-format lines "
 	    "used its appid).\n", c->cfg->rp_id);
-	if (p->uv_options != 0 && c->cfg->policy.user_verification != PR_UV_REQUIRED)
+	if (p->uv_options != 0 && !pr_policy_uv_required(&c->cfg->policy))
 		printf("note: pam_u2f asked for a PIN or user verification with some of these "
 		    "keys; PracticeRunner asks for it as the policy says (user_verification = %s).\n",
 		    pr_uv_name(c->cfg->policy.user_verification));

@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "attest.h"
 #include "audit_rate.h"
+#include "directory/directory.h"
 #include "policy.h"
 #include "accounts.h"
 #include "roles.h"
@@ -85,6 +86,29 @@ bool admin_audit_space_low(const struct cli *c)
 	return true;
 }
 
+/*
+ * store = ldap: the bind password file must pass the checks a connection
+ * makes (root-owned, 0600, no link, one line) before the policy is deployed.
+ */
+static int check_directory(struct cli *c)
+{
+	struct pr_errbuf eb = { "" };
+	char *password = NULL;
+
+	if (c->cfg->store != PR_STORE_LDAP)
+		return 0;
+	if (pr_dir_password_read(c->cfg->ldap.bind_password_file, &password, &eb) != PR_OK) {
+		cli_err(c, "%s: ldap { bind_password_file }: %s", c->cfg->path, eb.msg);
+		return 1;
+	}
+	pr_secret_strfree(&password);
+	/* Said until the flows use the directory, so nobody believes they already do. */
+	fprintf(stderr, "warning: store = ldap: this version checks the ldap section, but "
+	    "sign-in, enrollment and recovery still keep credentials in %s on this machine "
+	    "(see \"store\" in practicerunner.conf(5)).\n", c->cfg->state_dir);
+	return 0;
+}
+
 /* The policy loaded (main did that); also the anchors and role groups must resolve. */
 int admin_policy_check(struct cli *c, int argc, char **argv)
 {
@@ -102,7 +126,8 @@ int admin_policy_check(struct cli *c, int argc, char **argv)
 	}
 	X509_STORE_free(anchors);
 	if (check_groups(c, "roles.owners", &c->cfg->owners) |
-	    check_groups(c, "roles.admins", &c->cfg->admins))
+	    check_groups(c, "roles.admins", &c->cfg->admins) |
+	    check_directory(c))
 		return CLI_CONFIG;
 	warn_root(c);
 	printf("%s: policy is valid\n", c->cfg->path);
@@ -114,6 +139,36 @@ static void show_list(const char *name, const struct pr_strlist *l)
 	printf("%s = {", name);
 	for (size_t i = 0; i < l->n; i++)
 		printf("%s\"%s\"", i ? ", " : "", l->v[i]);
+	printf("}\n");
+}
+
+static void show_opt_str(const char *name, const char *v, const char *unset)
+{
+	if (v != NULL)
+		printf("  %-18s = \"%s\"\n", name, v);
+	else
+		printf("  %-18s   # not set%s\n", name, unset);
+}
+
+/* The directory's section, shown whichever store is in use (it may be about to change). */
+static void show_ldap(const struct pr_config *cfg)
+{
+	const struct pr_ldap_conf *l = &cfg->ldap;
+
+	printf("store                = %s\n", pr_store_kind_name(cfg->store));
+	printf("ldap {\n");
+	printf("  uri                = {");
+	for (size_t i = 0; i < l->uri.n; i++)
+		printf("%s\"%s\"", i ? ", " : "", l->uri.v[i]);
+	printf("}%s\n", l->uri.n > 1 ? "   # tried in this order" : "");
+	show_opt_str("base", l->base, "");
+	show_opt_str("bind_dn", l->bind_dn, "");
+	show_opt_str("bind_password_file", l->bind_password_file, "");
+	show_opt_str("ca_file", l->ca_file, ": needed for ldaps:// and starttls");
+	printf("  starttls           = %s\n", l->starttls ? "true" : "false");
+	printf("  timeout            = %ld\n", l->timeout);
+	printf("  cache_max_age      = %ld%s\n", l->cache_max_age,
+	    l->cache_max_age == 0 ? "   # no offline cache" : "");
 	printf("}\n");
 }
 
@@ -158,6 +213,7 @@ int admin_policy_show(struct cli *c, int argc, char **argv)
 	show_list("unattended_services ", &cfg->unattended_services);
 	show_list("roles.owners        ", &cfg->owners);
 	show_list("roles.admins        ", &cfg->admins);
+	show_ldap(cfg);
 	printf("# requirement: owner=%s admin=%s staff=%s\n",
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_OWNER, false)),
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_ADMIN, false)),

@@ -65,26 +65,3 @@ int pr_sshenroll_credential(const struct pr_config *cfg, const struct pr_sshkey 
 	cred->created = now;
 	return PR_OK;
 }
-
-void pr_sshenroll_cred_fingerprint(const struct pr_cred *c, char fp[PR_SSH_FP_LEN + 1])
-{
-	struct pr_sshkey k;
-
-	fp[0] = '\0';
-	if (c == NULL || c->kind != PR_KIND_SSH ||
-	    pr_sshkey_from_parts(c->cose_alg, c->pubkey, c->pubkey_len, c->app, &k) != PR_OK)
-		return;
-	if (pr_sshkey_fingerprint(&k, fp) != PR_OK)
-		fp[0] = '\0';
-	pr_sshkey_clear(&k);
-}
-
-char *pr_sshenroll_audit_detail(const char *fp, const char *detail)
-{
-	char *out = NULL;
-
-	if (asprintf(&out, "ssh-key %s%s%s", fp != NULL && fp[0] != '\0' ? fp : "(unknown)",
-	    detail != NULL ? "; " : "", detail != NULL ? detail : "") < 0)
-		return NULL;
-	return out;
-}

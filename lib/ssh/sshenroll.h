@@ -53,14 +53,4 @@ int pr_sshenroll_credential(const struct pr_config *cfg, const struct pr_sshkey 
     const struct pr_sshattest *att, const unsigned char *challenge, X509_STORE *anchors,
     const char *label, int64_t now, struct pr_cred *cred, char *why, size_t why_len);
 
-/* The ssh-keygen -l fingerprint of a stored SSH credential; "" if it cannot be rebuilt. */
-void pr_sshenroll_cred_fingerprint(const struct pr_cred *c, char fp[PR_SSH_FP_LEN + 1]);
-
-/*
- * The audit detail of an SSH key event: "ssh-key FP[; detail]" (fp "" is
- * written "(unknown)"), so records name the key as people see it.
- * malloc'd; NULL when out of memory.
- */
-char *pr_sshenroll_audit_detail(const char *fp, const char *detail);
-
 #endif

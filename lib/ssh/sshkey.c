@@ -17,6 +17,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include "cred.h"
 #include "err.h"
 #include "sshkey.h"
 
@@ -409,6 +410,19 @@ int pr_sshkey_fingerprint(const struct pr_sshkey *k, char out[PR_SSH_FP_LEN + 1]
 	if (k == NULL || k->blob == NULL)
 		return PR_ERR_INVALID_ARG;
 	return pr_ssh_blob_fingerprint(k->blob, k->blob_len, out);
+}
+
+void pr_sshkey_cred_fingerprint(const struct pr_cred *c, char out[PR_SSH_FP_LEN + 1])
+{
+	struct pr_sshkey k;
+
+	out[0] = '\0';
+	if (c == NULL || c->kind != PR_KIND_SSH ||
+	    pr_sshkey_from_parts(c->cose_alg, c->pubkey, c->pubkey_len, c->app, &k) != PR_OK)
+		return;
+	if (pr_sshkey_fingerprint(&k, out) != PR_OK)
+		out[0] = '\0';
+	pr_sshkey_clear(&k);
 }
 
 int pr_ssh_blob_fingerprint(const unsigned char *blob, size_t len,

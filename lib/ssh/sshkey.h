@@ -61,6 +61,13 @@ int pr_sshkey_hash(const struct pr_sshkey *k, unsigned char out[32]);
 /* "SHA256:<unpadded base64>", exactly as ssh-keygen -l prints it. */
 int pr_sshkey_fingerprint(const struct pr_sshkey *k, char out[PR_SSH_FP_LEN + 1]);
 
+/*
+ * The fingerprint of a stored SSH credential, rebuilt from its parts; ""
+ * for a FIDO credential or one that cannot be rebuilt.
+ */
+struct pr_cred;
+void pr_sshkey_cred_fingerprint(const struct pr_cred *c, char out[PR_SSH_FP_LEN + 1]);
+
 /* The same for any key blob (of any type): SHA256:<unpadded base64> of its bytes. */
 int pr_ssh_blob_fingerprint(const unsigned char *blob, size_t len,
     char out[PR_SSH_FP_LEN + 1]);

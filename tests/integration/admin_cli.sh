@@ -43,6 +43,13 @@ check "key remove: gone from the list" bash -c '! grep -q spare "$0"' "$T/state/
 check "key remove: unknown id refused" fails admin "" key remove prowner 000000000000
 service login
 check "removed key no longer signs in" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk2.key"
+# Run at a terminal, the admin tool records it, as practicerunner-enroll does (one builder).
+check "key enroll at a terminal" env PRACTICERUNNER_SOFTKEY="$T/yk2.key" script -qec \
+	"'$SK/practicerunner-admin' --config '$CONF' key enroll prowner --label again" /dev/null
+check "key enroll at a terminal: its record names the tty" \
+	grep -q "event=enroll result=success .* tty=pts/[0-9]* .*actor=root" <(tail -n 1 "$AUDIT")
+check "admin records made without a terminal: no tty" \
+	bash -c '! head -n -1 "$0" | grep " service=practicerunner-admin " | grep -q " tty="' "$AUDIT"
 
 check "audit record mirrored to syslog" "$top_srcdir/tests/integration/syslog_capture.py" \
 	"$T/syslog" env PRACTICERUNNER_SOFTKEY="$T/yk2.key" "$SK/practicerunner-admin" \

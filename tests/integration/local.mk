@@ -79,6 +79,7 @@ INTEGRATION_TESTS = \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
 	tests/integration/bad_input.sh \
+	tests/integration/ldap_store.sh \
 	tests/integration/man_lint.sh \
 	tests/integration/doc_refs.sh \
 	tests/integration/build_depends.sh \
@@ -86,9 +87,15 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh \
+	tests/integration/slapd_lib.sh \
 	tests/integration/fan_hold.py
 
 # A PAM application that prints the exact result code and the messages.
 check_PROGRAMS += tests/integration/pamrun
 tests_integration_pamrun_SOURCES = tests/integration/pamrun.c
 tests_integration_pamrun_LDADD = $(PAM_LIBS)
+
+# lib/directory/ against a real slapd (tests/integration/ldap_store.sh).
+check_PROGRAMS += tests/integration/dirtool
+tests_integration_dirtool_SOURCES = tests/integration/dirtool.c
+tests_integration_dirtool_LDADD = lib/libpracticerunner.la lib/libpr_hid.la

@@ -164,6 +164,7 @@ static const struct {
 	{ PR_UV_REQUIRED, true },
 };
 
+/* Only user_verification decides, whatever key requirement stands beside it. */
 START_TEST(uv_required)
 {
 	for (int k = K_NONE; k <= K_ALL; k++) {

@@ -16,11 +16,14 @@ UNIT_TESTS = \
 	tests/unit/check_util \
 	tests/unit/check_secure_file \
 	tests/unit/check_config \
+	tests/unit/check_config_ldap \
+	tests/unit/check_dir_name \
 	tests/unit/check_policy \
 	tests/unit/check_aal \
 	tests/unit/check_roles \
 	tests/unit/check_store \
 	tests/unit/check_audit \
+	tests/unit/check_audit_event \
 	tests/unit/check_audit_intent \
 	tests/unit/check_audit_rate \
 	tests/unit/check_attest \
@@ -48,11 +51,14 @@ TESTS += $(UNIT_TESTS)
 tests_unit_check_util_SOURCES = tests/unit/check_util.c
 tests_unit_check_secure_file_SOURCES = tests/unit/check_secure_file.c
 tests_unit_check_config_SOURCES = tests/unit/check_config.c
+tests_unit_check_config_ldap_SOURCES = tests/unit/check_config_ldap.c
+tests_unit_check_dir_name_SOURCES = tests/unit/check_dir_name.c
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
 tests_unit_check_aal_SOURCES = tests/unit/check_aal.c
 tests_unit_check_roles_SOURCES = tests/unit/check_roles.c
 tests_unit_check_store_SOURCES = tests/unit/check_store.c
 tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
+tests_unit_check_audit_event_SOURCES = tests/unit/check_audit_event.c
 tests_unit_check_audit_rate_SOURCES = tests/unit/check_audit_rate.c
 tests_unit_check_attest_SOURCES = tests/unit/check_attest.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_check_assert_SOURCES = tests/unit/check_assert.c tests/unit/vectors.c tests/unit/vectors.h
@@ -84,6 +90,12 @@ tests_unit_check_secure_file_LDADD = $(UNIT_LDADD)
 tests_unit_check_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = $(UNIT_LDADD)
+tests_unit_check_config_ldap_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_config_ldap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_config_ldap_LDADD = $(UNIT_LDADD)
+tests_unit_check_dir_name_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_dir_name_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dir_name_LDADD = $(UNIT_LDADD)
 tests_unit_check_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_policy_LDADD = $(UNIT_LDADD)
@@ -151,6 +163,9 @@ tests_unit_check_sshkey_LDADD = $(UNIT_LDADD)
 tests_unit_check_sshattest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_sshattest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_sshattest_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_event_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_event_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_audit_event_LDADD = $(UNIT_LDADD)
 tests_unit_check_sshenroll_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_sshenroll_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_sshenroll_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,25 @@
+/* What lib/directory/'s files share: the connection and the error mapping. */
+#ifndef PR_DIR_INTERNAL_H
+#define PR_DIR_INTERNAL_H
+
+#include <sys/time.h>
+
+#include <ldap.h>
+
+#include "directory.h"
+
+struct pr_dir {
+	LDAP *ld;
+	char *uri;         /* the server that answered */
+	char *base;        /* user entries are uid=<user>,<base> */
+	struct timeval timeout;
+};
+
+/*
+ * The project's code for an LDAP result code, with a sentence in eb naming
+ * what was being done (what) and the server: unreachable vs configuration
+ * error (directory.h).
+ */
+int pr_dir_fail(const struct pr_dir *d, int ldap_rc, const char *what, struct pr_errbuf *eb);
+
+#endif
