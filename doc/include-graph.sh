@@ -27,7 +27,7 @@ layer_of() {
 	directory/dir_entry.[ch] | directory/dir_store.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
-	enroll.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
+	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
 	recovery_flow.[ch] | codes_issue.[ch] | flow.[ch] | \
 	ssh/signin_ssh.c)
 		echo 2 ;;

@@ -12,6 +12,7 @@ helpers_practicerunner_admin_LDADD = lib/libpr_export.la lib/libpracticerunner.l
 
 # practicerunner-enroll: setuid root, acts on the calling user only.
 ENROLL_SOURCES = helpers/user_enroll.c helpers/user_enroll.h helpers/user_enroll_ssh.c \
+	helpers/user_enroll_common.c \
 	helpers/selfservice.c helpers/selfservice.h helpers/setuid.c helpers/setuid.h \
 	helpers/cli.c helpers/cli.h
 bin_PROGRAMS += helpers/practicerunner-enroll

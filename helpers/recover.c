@@ -284,35 +284,25 @@ static int ask_code(void *arg, char **code)
 	return ss_read_secret_line("Recovery code: ", SECRET_MAX, code);
 }
 
-/* The trust anchors the new key's attestation is checked against. */
-static int load_anchors(struct recover_ctx *x, X509_STORE **anchors)
-{
-	struct pr_errbuf eb = { "" };
-	int r;
-
-	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, anchors, &eb)) != PR_OK)
-		say(x, "%s", eb.msg);
-	return r;
-}
-
 /* The replacement key, made with the caller's rights on the attached keys. */
 static int make_key(void *arg, struct pr_cred *cred, char *why, size_t why_len)
 {
 	struct recover_ctx *x = arg;
-	X509_STORE *anchors = NULL;
+	struct pr_errbuf eb = { "" };
+	struct pr_enroll_opts o;
 	struct ss_make m = {
-		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
-		.cred = cred, .why = why, .why_len = why_len,
+		.opts = &o, .creds = &x->creds, .cred = cred, .why = why, .why_len = why_len,
 	};
 	int r;
 
-	if ((r = load_anchors(x, &anchors)) != PR_OK)
+	if ((r = pr_enroll_opts_load(x->cli.cfg, x->user, x->label, &o, &eb)) != PR_OK) {
+		say(x, "%s", eb.msg);
 		return r;
-	m.anchors = anchors;
+	}
 	fprintf(stderr, "Now touch your new physical security key to enroll it.\n");
 	r = ss_make_credential(x->suid, &m);
 	ss_clean_text(why);
-	X509_STORE_free(anchors);
+	pr_enroll_opts_clear(&o);
 	return r;
 }
 

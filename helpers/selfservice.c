@@ -220,17 +220,10 @@ int ss_with_devices(struct suid *s, ss_device_fn fn, void *arg)
 static int dev_make(const struct pr_devices *devs, void *arg)
 {
 	const struct ss_make *m = arg;
-	struct pr_enroll_opts o = {
-		.cfg = m->cfg,
-		.user = m->user,
-		.label = m->label,
-		.uv_required = m->cfg->policy.user_verification == PR_UV_REQUIRED,
-		.anchors = m->anchors,
-	};
 	struct pr_ui ui;
 
 	cli_ui(&ui);
-	return pr_enroll_make(devs, &o, m->creds, &ui, m->cred, m->why, m->why_len);
+	return pr_enroll_make(devs, m->opts, m->creds, &ui, m->cred, m->why, m->why_len);
 }
 
 int ss_make_credential(struct suid *s, struct ss_make *m)

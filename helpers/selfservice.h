@@ -81,11 +81,8 @@ int ss_read_secret_line(const char *prompt, size_t max, char **out);
 
 /* makeCredential on the attached keys, run with the caller's rights. */
 struct ss_make {
-	const struct pr_config *cfg;
-	const char *user;
-	const char *label;
+	const struct pr_enroll_opts *opts;  /* as the policy sets them (pr_enroll_opts_load) */
 	const struct pr_credlist *creds;  /* enrolled keys: excluded from the new credential */
-	X509_STORE *anchors;
 	struct pr_cred *cred;
 	char *why;
 	size_t why_len;

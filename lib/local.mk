@@ -45,6 +45,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/mail.c lib/mail.h \
 	lib/notify.c lib/notify.h \
 	lib/lifecycle.c lib/lifecycle.h \
+	lib/keychange.c lib/keychange.h \
 	lib/coverage.c lib/coverage.h lib/coverage_scope.c \
 	lib/pamu2f.c lib/pamu2f.h \
 	lib/ssh/sshkey.c lib/ssh/sshkey.h \

@@ -282,27 +282,21 @@ static int make_key(void *arg, struct pr_cred *cred, char *why, size_t why_len)
 	struct pam_tx *tx = x->tx;
 	struct pr_devices devs = { .n = 0 };
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
 	struct pr_ui ui;
-	struct pr_enroll_opts o = {
-		.cfg = tx->cfg,
-		.user = tx->s.user,
-		.label = NULL,          /* the default label, as practicerunner-recover gives */
-		.uv_required = tx->cfg->policy.user_verification == PR_UV_REQUIRED,
-	};
+	struct pr_enroll_opts o;
 	int r;
 
-	if ((r = pr_anchors_load(tx->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	/* NULL label: the default label, as practicerunner-recover gives. */
+	if ((r = pr_enroll_opts_load(tx->cfg, tx->s.user, NULL, &o, &eb)) != PR_OK) {
 		pam_syslog(tx->pamh, LOG_ERR, "trust anchors: %s", eb.msg);
 		return r;
 	}
-	o.anchors = anchors;
 	pam_tx_ui(tx, &ui);
 	pam_tx_info(tx, "Now touch your new physical security key to enroll it.");
 	if ((r = pr_devices_open(&devs)) == PR_OK)
 		r = pr_enroll_make(&devs, &o, &tx->s.creds, &ui, cred, why, why_len);
 	pr_devices_close(&devs);
-	X509_STORE_free(anchors);
+	pr_enroll_opts_clear(&o);
 	return r;
 }
 

@@ -34,6 +34,7 @@ UNIT_TESTS = \
 	tests/unit/check_user_file \
 	tests/unit/check_mail \
 	tests/unit/check_lifecycle \
+	tests/unit/check_keychange \
 	tests/unit/check_coverage \
 	tests/unit/check_pamu2f \
 	tests/unit/check_codes \
@@ -67,6 +68,7 @@ tests_unit_check_invite_SOURCES = tests/unit/check_invite.c
 tests_unit_check_user_file_SOURCES = tests/unit/check_user_file.c
 tests_unit_check_mail_SOURCES = tests/unit/check_mail.c
 tests_unit_check_lifecycle_SOURCES = tests/unit/check_lifecycle.c
+tests_unit_check_keychange_SOURCES = tests/unit/check_keychange.c
 tests_unit_check_coverage_SOURCES = tests/unit/check_coverage.c
 tests_unit_check_pamu2f_SOURCES = tests/unit/check_pamu2f.c
 tests_unit_check_codes_SOURCES = tests/unit/check_codes.c
@@ -145,6 +147,9 @@ tests_unit_check_mail_LDADD = $(UNIT_LDADD)
 tests_unit_check_lifecycle_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_lifecycle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_lifecycle_LDADD = $(UNIT_LDADD)
+tests_unit_check_keychange_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_keychange_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_keychange_LDADD = $(UNIT_LDADD)
 tests_unit_check_coverage_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_coverage_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_coverage_LDADD = $(UNIT_LDADD)
