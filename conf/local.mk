@@ -9,6 +9,9 @@ dist_prconf_DATA = conf/practicerunner.conf
 prldapdir = $(datadir)/practicerunner/ldap
 dist_prldap_DATA = conf/ldap/practicerunner.schema conf/ldap/practicerunner.ldif \
 	conf/ldap/acl-example.ldif
+# logrotate calls practicerunner-admin audit rotate (never renames the log itself)
+logrotatedir = $(sysconfdir)/logrotate.d
+dist_logrotate_DATA = conf/logrotate.d/practicerunner
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
 	conf/pam.d/sudo.example conf/pam.d/session.example conf/pam.d/sshd-gateway.example \
 	conf/sshd_config.d/practicerunner.conf

@@ -21,12 +21,14 @@ layer_of() {
 	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | audit_event.[ch] | \
+	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
 	conf.h | config.c | config_ldap.[ch] | modopts.[ch] | directory/directory.h | \
 	directory/dir_internal.h | directory/dir_conn.c | directory/dir_secret.c | \
 	directory/dir_entry.[ch] | directory/dir_store.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
-	enroll.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
+	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
+	recovery_flow.[ch] | codes_issue.[ch] | flow.[ch] | \
 	ssh/signin_ssh.c)
 		echo 2 ;;
 	pam/* | helpers/*)
@@ -89,9 +91,9 @@ done
 echo
 echo "The headers of lib/:"
 echo
-table $(ls lib/*.h lib/ssh/*.h)
+table $(ls lib/*.h lib/ssh/*.h lib/directory/*.h)
 echo
 echo "The other files (what each .c and each front-end header includes):"
 echo
-table $(ls lib/*.c lib/ssh/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
+table $(ls lib/*.c lib/ssh/*.c lib/directory/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
 exit 0

@@ -1,6 +1,6 @@
 # Administration and helper programs.
 ADMIN_SOURCES = helpers/admin/admin.c helpers/admin/admin.h helpers/admin/admin_policy.c \
-	helpers/admin/admin_keys.c helpers/admin/admin_audit.c helpers/admin/admin_invite.c \
+	helpers/admin/admin_keys.c helpers/admin/admin_audit.c helpers/admin/admin_audit_series.c helpers/admin/admin_invite.c \
 	helpers/admin/admin_coverage.c helpers/admin/admin_import.c helpers/admin/admin_codes.c \
 	helpers/admin/admin_recovery.c helpers/admin/admin_revoke.c helpers/admin/admin_ssh.c helpers/cli.c helpers/cli.h
 HELPER_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/helpers
@@ -8,10 +8,11 @@ HELPER_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/helpers
 sbin_PROGRAMS += helpers/practicerunner-admin
 helpers_practicerunner_admin_SOURCES = $(ADMIN_SOURCES)
 helpers_practicerunner_admin_CPPFLAGS = $(HELPER_CPPFLAGS)
-helpers_practicerunner_admin_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
+helpers_practicerunner_admin_LDADD = lib/libpr_export.la lib/libpracticerunner.la lib/libpr_hid.la
 
 # practicerunner-enroll: setuid root, acts on the calling user only.
 ENROLL_SOURCES = helpers/user_enroll.c helpers/user_enroll.h helpers/user_enroll_ssh.c \
+	helpers/user_enroll_common.c \
 	helpers/selfservice.c helpers/selfservice.h helpers/setuid.c helpers/setuid.h \
 	helpers/cli.c helpers/cli.h
 bin_PROGRAMS += helpers/practicerunner-enroll

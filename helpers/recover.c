@@ -16,7 +16,8 @@
  *      code until it expires;
  *   5. the key is stored, the ticket deleted, the failure tally reset;
  *   6. a new code set replaces the old one and is shown once.
- * The steps themselves are lib/recovery.c's, shared with the module.
+ * The order of the steps and their records are lib/recovery_flow.c's,
+ * shared with the module; this program asks, makes the key and words.
  * The user gets a generic notice by mail (lib/notify.c) after a code is
  * used, after a new code set and after the completed recovery.
  *
@@ -39,10 +40,8 @@
 
 #include "attest.h"
 #include "cli.h"
-#include "codes.h"
 #include "enroll.h"
-#include "recovery.h"
-#include "notify.h"
+#include "recovery_flow.h"
 #include "roles.h"
 #include "selfservice.h"
 #include "setuid.h"
@@ -65,9 +64,8 @@ struct recover_ctx {
 	enum pr_need need;
 	const char *label;           /* --label for the new key */
 	struct pr_credlist creds;    /* enrolled keys: excluded from the new credential */
-	char *ticket;                /* wiped */
-	char *code;                  /* wiped */
 	struct pr_recovery rc;       /* the steps' state (lib/recovery.h) */
+	struct pr_errbuf eb;         /* why no ticket is waiting */
 };
 
 /* ---- audit ------------------------------------------------------------------------ */
@@ -84,83 +82,13 @@ static int audit(struct recover_ctx *x, const char *event, int err, const char *
 	return ss_audit(&w, event, err, method, cred, detail);
 }
 
-/* Before a change: its record on file should we end before writing it (doc/ARCHITECTURE.md §8.3). */
-static int begin(struct recover_ctx *x, const char *event, const char *method,
-    const struct pr_cred *cred, const char *detail)
-{
-	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
-	int r;
-
-	if ((r = ss_audit_begin(&w, event, method, cred, detail)) != PR_OK)
-		audit(x, event, r, method, cred, detail);
-	return r;
-}
-
-/* ---- notices ------------------------------------------------------------------------ */
-
-/* Mail the notice; a failure is a warning and a record under event, never an undo. */
-static void notify(struct recover_ctx *x, enum pr_notice kind, const char *event)
-{
-	struct pr_errbuf eb = { "" };
-	int r;
-
-	if ((r = pr_notify(x->cli.cfg, x->user, kind, pr_now(), &eb)) == PR_OK)
-		return;
-	say(x, "warning: the notice to your mailbox was not sent (%s); your administrator "
-	    "can see this in the audit log.", eb.msg[0] ? eb.msg : pr_strerror(r));
-	audit(x, event, r, NULL, NULL, "notice not sent");
-}
-
-/* ---- input -------------------------------------------------------------------------- */
-
-/* One secret line after prompt (see ss_read_secret_line), at most SECRET_MAX bytes. */
-static int read_line_secret(const char *prompt, char **out)
-{
-	return ss_read_secret_line(prompt, SECRET_MAX, out);
-}
-
-/* ---- failures and lockout ------------------------------------------------------------------ */
-
-/* After a counted failure: say and record it when recovery is now locked. */
-static void said_if_locked(struct recover_ctx *x)
-{
-	if (!x->rc.tally.locked)
-		return;
-	say(x, "recovery for your account is now locked after %d failed attempts. Ask your "
-	    "administrator to check, and to run '%s unlock %s'.", x->rc.tally.failures,
-	    ADMIN_PROG, x->user);
-	audit(x, "lockout", PR_ERR_LOCKED_OUT, "recovery-code", NULL, "recovery locked");
-}
+/* ---- what the person reads -------------------------------------------------------------- */
 
 static void say_locked(struct recover_ctx *x)
 {
 	say(x, "recovery for your account is locked after too many failed attempts. Ask your "
 	    "administrator to check, and to run '%s unlock %s'. Nothing was changed.",
 	    ADMIN_PROG, x->user);
-}
-
-/* Why a code was refused unchecked: the limits were reached meanwhile, or another run holds the codes. */
-static void code_not_checked(struct recover_ctx *x, int r, const struct pr_errbuf *eb)
-{
-	switch (r) {
-	case PR_ERR_LOCKED_OUT:
-		say_locked(x);
-		break;
-	case PR_ERR_NOT_FOUND:
-	case PR_ERR_EXPIRED:
-	case PR_ERR_TICKET_INVALID:
-		say(x, "your recovery ticket is no longer valid (it expired, was replaced, or all "
-		    "%d tries are used up); your code was not checked and nothing was changed. Ask "
-		    "your administrator for a new ticket.", PR_TICKET_MAX_FAILURES);
-		break;
-	case PR_ERR_BUSY:
-		say(x, "another recovery attempt for your account is being checked (%s); your code "
-		    "was not checked and nothing was changed. Try again in a minute.", eb->msg);
-		break;
-	default:
-		say(x, "%s; nothing was changed.", eb->msg[0] ? eb->msg : pr_strerror(r));
-		break;
-	}
 }
 
 /* Refused while locked out (a tally that cannot be read counts as locked). */
@@ -177,33 +105,9 @@ static int check_not_locked(struct recover_ctx *x)
 	return PR_ERR_LOCKED_OUT;
 }
 
-/* ---- ticket --------------------------------------------------------------------------------- */
-
-/* A ticket is waiting; then read and checked (not used up). */
-static int redeem_ticket(struct recover_ctx *x)
+static void say_ticket_refused(struct recover_ctx *x, int r, const char *why)
 {
-	struct pr_errbuf eb = { "" };
-	int r;
-
-	if ((r = pr_recovery_pending(&x->rc, pr_now(), &eb)) == PR_OK) {
-		r = read_line_secret("Recovery ticket: ", &x->ticket);
-		if (r == PR_OK || r == PR_ERR_INVALID_ARG) {
-			/*
-			 * Check, failure counts and the record as one: no ^C in
-			 * between leaves a try uncounted or unrecorded (ended below).
-			 */
-			suid_critical_begin(x->suid);
-			r = pr_recovery_ticket(&x->rc, r == PR_OK ? x->ticket : NULL, pr_now(), &eb);
-			if (r == PR_ERR_TICKET_INVALID)
-				said_if_locked(x);
-		}
-	}
 	switch (r) {
-	case PR_OK:
-		audit(x, "recovery-ticket", PR_OK, NULL, NULL,
-		    x->rc.code_used ? "accepted, code already used" : "accepted");
-		suid_critical_end(x->suid);
-		return PR_OK;
 	case PR_ERR_NOT_FOUND:
 		say(x, "there is no recovery ticket for you (it was never issued, was used, or "
 		    "became void after %d wrong tries). Ask your administrator for one.",
@@ -214,7 +118,7 @@ static int redeem_ticket(struct recover_ctx *x)
 		break;
 	case PR_ERR_TICKET_INVALID:
 		say(x, "that is not your recovery ticket; nothing was changed (%s).",
-		    eb.msg[0] ? eb.msg : "counted as a failed try");
+		    why != NULL ? why : "counted as a failed try");
 		break;
 	case PR_ERR_CANCELLED:
 		say(x, "no ticket entered; nothing was changed.");
@@ -223,67 +127,35 @@ static int redeem_ticket(struct recover_ctx *x)
 		say_locked(x);
 		break;
 	default:
-		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
+		say(x, "%s", why != NULL ? why : x->eb.msg[0] ? x->eb.msg : pr_strerror(r));
 		break;
 	}
-	audit(x, "recovery-ticket", r, NULL, NULL, NULL);
-	suid_critical_end(x->suid);
-	return r;
 }
 
-/* ---- code ------------------------------------------------------------------------------------ */
-
-/*
- * One recovery code, consumed before anything else; then the ticket is
- * marked so that a failed enrollment can be retried without another code.
- */
-static int consume_code(struct recover_ctx *x)
+/* Why a code was refused unchecked: the limits were reached meanwhile, or another run holds the codes. */
+static void code_not_checked(struct recover_ctx *x, int r, const char *why)
 {
-	struct pr_errbuf eb = { "" };
-	int r, b;
-
-	if ((r = read_line_secret("Recovery code: ", &x->code)) == PR_ERR_CANCELLED) {
-		say(x, "no code entered; nothing was changed.");
-		audit(x, "recovery-code", r, "recovery-code", NULL, NULL);
-		return r;
+	switch (r) {
+	case PR_ERR_LOCKED_OUT:
+		say_locked(x);
+		break;
+	case PR_ERR_NOT_FOUND:
+	case PR_ERR_EXPIRED:
+	case PR_ERR_TICKET_INVALID:
+		say(x, "your recovery ticket is no longer valid (it expired, was replaced, or all "
+		    "%d tries are used up); your code was not checked and nothing was changed. Ask "
+		    "your administrator for a new ticket.", PR_TICKET_MAX_FAILURES);
+		break;
+	case PR_ERR_BUSY:
+		say(x, "another recovery attempt for your account is being checked (%s); your code "
+		    "was not checked and nothing was changed. Try again in a minute.",
+		    why != NULL ? why : pr_strerror(r));
+		break;
+	default:
+		say(x, "%s; nothing was changed.", why != NULL ? why : pr_strerror(r));
+		break;
 	}
-	suid_critical_begin(x->suid);
-	/* A code checked is a change either way: consumed, or a failure counted. */
-	if ((b = begin(x, "recovery-code", "recovery-code", NULL, "consumed")) != PR_OK) {
-		pr_secret_strfree(&x->code);
-		suid_critical_end(x->suid);
-		say(x, "nothing was changed; ask your administrator.");
-		return b;
-	}
-	r = pr_recovery_code(&x->rc, x->ticket, r == PR_OK ? x->code : NULL, pr_now(), &eb);
-	pr_secret_strfree(&x->code);
-	if (r == PR_ERR_CODE_INVALID) {
-		said_if_locked(x);
-		audit(x, "recovery-code", r, "recovery-code", NULL,
-		    x->rc.no_code_set ? "no code set" : NULL);
-		suid_critical_end(x->suid);
-		say(x, "that recovery code is not valid (wrong, already used, or from an older "
-		    "set); nothing was changed. After %d failed tries the ticket is void.",
-		    PR_TICKET_MAX_FAILURES);
-		return r;
-	}
-	if (r != PR_OK) {
-		/* The code was not checked (no try left, another run, state unreadable): not counted. */
-		audit(x, "recovery-code", r, "recovery-code", NULL, NULL);
-		suid_critical_end(x->suid);
-		code_not_checked(x, r, &eb);
-		return r;
-	}
-	if (x->rc.mark_failed)
-		say(x, "warning: the ticket could not note that your code was used; if the "
-		    "enrollment below fails you will need another code.");
-	audit(x, "recovery-code", PR_OK, "recovery-code", NULL, "consumed");
-	suid_critical_end(x->suid);
-	notify(x, PR_NOTICE_CODE_USED, "recovery-code");
-	return PR_OK;
 }
-
-/* ---- the replacement key ------------------------------------------------------------------------ */
 
 /* What went wrong with the new key, and that the ticket still works. */
 static void explain_enroll_failure(struct recover_ctx *x, int r)
@@ -310,131 +182,150 @@ static void explain_enroll_failure(struct recover_ctx *x, int r)
 	    "new key.", pr_time_utc(x->rc.expires, when), PROG);
 }
 
-/* Store, finish the ticket, record; undo the store if either of the last two fails. */
-static int commit_key(struct recover_ctx *x, const struct pr_cred *cred)
+static void say_commit_failed(struct recover_ctx *x, int r, const char *why)
 {
-	struct pr_errbuf eb = { "" };
-	int r;
-
-	suid_critical_begin(x->suid);
-	if ((r = begin(x, "enroll", NULL, cred, "recovery")) != PR_OK) {
-		say(x, "the key was not enrolled; ask your administrator.");
-		goto out;
-	}
-	r = pr_recovery_commit(&x->rc, x->ticket, cred, pr_now(), &eb);
-	if (r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED || r == PR_ERR_TICKET_INVALID) {
+	if (r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED || r == PR_ERR_TICKET_INVALID)
 		say(x, "the recovery ticket could not be used (%s): it expired or was withdrawn "
 		    "meanwhile. The key was not enrolled; ask your administrator for a new "
-		    "ticket.", eb.msg[0] ? eb.msg : pr_strerror(r));
-		audit(x, "enroll", r, NULL, cred, "recovery");
-		goto out;
-	}
-	if (r != PR_OK) {
-		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		audit(x, "enroll", r, NULL, cred, "recovery");
-		goto out;
-	}
-	if ((r = audit(x, "enroll", PR_OK, NULL, cred, "recovery")) != PR_OK) {
-		pr_recovery_undo(&x->rc, cred);
-		cli_audit_undone();
-		say(x, "enrollment undone because it could not be recorded; ask your administrator.");
-		goto out;
-	}
-	if (pr_recovery_done(&x->rc, &eb) != PR_OK)
-		say(x, "%s", eb.msg);
-	audit(x, "recovery-ticket", PR_OK, NULL, NULL, "recovery completed");
-out:
-	suid_critical_end(x->suid);
-	return r;
+		    "ticket.", why != NULL ? why : pr_strerror(r));
+	else
+		say(x, "%s", why != NULL ? why : pr_strerror(r));
 }
 
-/* Enroll the replacement physical key on the spot. */
-static int enroll_replacement(struct recover_ctx *x)
+/* The key steps' sentences (lib/recovery_flow.h). */
+static void say_key(struct recover_ctx *x, enum pr_recovery_said what, int r, const char *why)
 {
-	struct pr_cred cred = { 0 };
+	switch (what) {
+	case PR_REC_KEY_PASSKEY:
+		say(x, "refused: this key is a passkey (%s). Recovery must restore a physical "
+		    "security key, as your sign-in policy requires.", why != NULL ? why : "");
+		break;
+	case PR_REC_KEY_FAILED:
+		explain_enroll_failure(x, r);
+		break;
+	case PR_REC_KEY_NOT_RECORDED:
+		say(x, "the key was not enrolled; ask your administrator.");
+		break;
+	case PR_REC_COMMIT_FAILED:
+		say_commit_failed(x, r, why);
+		break;
+	case PR_REC_KEY_UNDONE:
+		say(x, "enrollment undone because it could not be recorded; ask your administrator.");
+		break;
+	default:
+		break;
+	}
+}
+
+static void say_step(void *arg, enum pr_recovery_said what, int r, const char *why)
+{
+	struct recover_ctx *x = arg;
+
+	switch (what) {
+	case PR_REC_TICKET_REFUSED:
+		say_ticket_refused(x, r, why);
+		break;
+	case PR_REC_LOCKED:
+		say(x, "recovery for your account is now locked after %d failed attempts. Ask your "
+		    "administrator to check, and to run '%s unlock %s'.", x->rc.tally.failures,
+		    ADMIN_PROG, x->user);
+		break;
+	case PR_REC_CODE_NOT_NEEDED:
+		fprintf(stderr, "A recovery code was already used with this ticket: no code is "
+		    "needed now.\n");
+		break;
+	case PR_REC_CODE_CANCELLED:
+		say(x, "no code entered; nothing was changed.");
+		break;
+	case PR_REC_CODE_NOT_RECORDED:
+		say(x, "nothing was changed; ask your administrator.");
+		break;
+	case PR_REC_CODE_INVALID:
+		say(x, "that recovery code is not valid (wrong, already used, or from an older "
+		    "set); nothing was changed. After %d failed tries the ticket is void.",
+		    PR_TICKET_MAX_FAILURES);
+		break;
+	case PR_REC_CODE_NOT_CHECKED:
+		code_not_checked(x, r, why);
+		break;
+	case PR_REC_CODE_UNMARKED:
+		say(x, "warning: the ticket could not note that your code was used; if the "
+		    "enrollment below fails you will need another code.");
+		break;
+	case PR_REC_TALLY_NOT_RESET:
+		say(x, "%s", why != NULL ? why : "the failure tally was not reset");
+		break;
+	case PR_REC_NOTICE_FAILED:
+		say(x, "warning: the notice to your mailbox was not sent (%s); your administrator "
+		    "can see this in the audit log.", why != NULL ? why : pr_strerror(r));
+		break;
+	default:
+		say_key(x, what, r, why);
+		break;
+	}
+}
+
+/* ---- the flow's questions ------------------------------------------------------------------ */
+
+/* A ticket is waiting; then it is read (checked by the flow). */
+static int ask_ticket(void *arg, char **ticket)
+{
+	struct recover_ctx *x = arg;
+	int r;
+
+	if ((r = pr_recovery_pending(&x->rc, pr_now(), &x->eb)) != PR_OK)
+		return r;
+	return ss_read_secret_line("Recovery ticket: ", SECRET_MAX, ticket);
+}
+
+static int ask_code(void *arg, char **code)
+{
+	(void)arg;
+	return ss_read_secret_line("Recovery code: ", SECRET_MAX, code);
+}
+
+/* The replacement key, made with the caller's rights on the attached keys. */
+static int make_key(void *arg, struct pr_cred *cred, struct pr_class_reason *reason)
+{
+	struct recover_ctx *x = arg;
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
-	struct pr_class_reason reason = { "" };
-	char kid[PR_KEYID_LEN + 1];
+	struct pr_enroll_opts o;
 	struct ss_make m = {
-		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
-		.cred = &cred, .reason = &reason,
+		.opts = &o, .creds = &x->creds, .cred = cred, .reason = reason,
 	};
 	int r;
 
-	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(x->cli.cfg, x->user, x->label, &o, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg);
-		audit(x, "enroll", r, NULL, NULL, "recovery");
-		explain_enroll_failure(x, r);
-		goto out;
+		return r;
 	}
-	m.anchors = anchors;
 	fprintf(stderr, "Now touch your new physical security key to enroll it.\n");
 	r = ss_make_credential(x->suid, &m);
-	ss_clean_text(reason.text);
-	if (r != PR_OK) {
-		audit(x, "enroll", r, NULL, NULL, "recovery");
-		explain_enroll_failure(x, r);
-		goto out;
-	}
-	if (cred.cls != PR_CLASS_PHYSICAL) {
-		r = PR_ERR_CLASS;
-		audit(x, "enroll", r, NULL, &cred, "recovery, refused by policy");
-		say(x, "refused: this key is a passkey (%s). Recovery must restore a physical "
-		    "security key, as your sign-in policy requires.", reason.text);
-		explain_enroll_failure(x, r);
-		goto out;
-	}
-	if ((r = commit_key(x, &cred)) != PR_OK)
-		goto out;
-	pr_keyid(cred.id, cred.id_len, kid);
-	printf("Recovery complete. Enrolled key %s: %s (%s).\n", kid, pr_class_name(cred.cls),
-	    reason.text);
+	ss_clean_text(reason->text);
+	pr_enroll_opts_clear(&o);
+	return r;
+}
+
+static void recovered(void *arg, const struct pr_cred *cred,
+    const struct pr_class_reason *reason)
+{
+	struct recover_ctx *x = arg;
+	char kid[PR_KEYID_LEN + 1];
+
+	pr_keyid(cred->id, cred->id_len, kid);
+	printf("Recovery complete. Enrolled key %s: %s (%s).\n", kid, pr_class_name(cred->cls),
+	    reason->text);
 	if (x->creds.n > 0)
 		printf("Your earlier keys are still enrolled. If one was lost or stolen, ask your "
 		    "administrator to remove it now.\n");
-	notify(x, PR_NOTICE_RECOVERY_DONE, "recovery-ticket");
-out:
-	X509_STORE_free(anchors);
-	pr_cred_clear(&cred);
-	return r;
+	fflush(stdout);
 }
 
 /* ---- new codes ---------------------------------------------------------------------------------- */
 
-/* A fresh set replacing the old one, recorded, then shown once. */
-static int new_codes(struct recover_ctx *x)
+static void show_codes(void *arg, char *const *codes, int n)
 {
-	struct pr_errbuf eb = { "" };
-	char **codes = NULL, detail[32];
-	int n = x->cli.cfg->recovery.codes, r;
-
-	suid_critical_begin(x->suid);
-	snprintf(detail, sizeof(detail), "%d-codes", n);
-	if ((r = begin(x, "codes-generated", NULL, NULL, detail)) != PR_OK) {
-		suid_critical_end(x->suid);
-		say(x, "your new key is enrolled, but new recovery codes were not made. Ask your "
-		    "administrator for new codes.");
-		return r;
-	}
-	if ((r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes,
-	    &eb)) != PR_OK) {
-		audit(x, "codes-generated", r, NULL, NULL, "generate failed");
-		suid_critical_end(x->suid);
-		say(x, "your new key is enrolled, but new recovery codes could not be made (%s). "
-		    "Ask your administrator for new codes.", eb.msg[0] ? eb.msg : pr_strerror(r));
-		return r;
-	}
-	snprintf(detail, sizeof(detail), "%d-codes", n);
-	r = audit(x, "codes-generated", PR_OK, NULL, NULL, detail);
-	suid_critical_end(x->suid);
-	if (r != PR_OK) {
-		/* The set is in place but unrecorded: do not hand it out. */
-		say(x, "the new recovery codes were not shown because they could not be recorded; "
-		    "ask your administrator for new codes.");
-		pr_codes_free(&codes, n);
-		return r;
-	}
+	(void)arg;
 	printf("\nYour new recovery codes:\n\n");
 	for (int i = 0; i < n; i++)
 		printf("    %2d. %s\n", i + 1, codes[i]);
@@ -442,9 +333,23 @@ static int new_codes(struct recover_ctx *x)
 	    "key (on paper, or in a password manager). Each code works once. Your earlier\n"
 	    "recovery codes no longer work.\n");
 	fflush(stdout);
-	pr_codes_free(&codes, n);
-	notify(x, PR_NOTICE_CODES_NEW, "recovery-code");
-	return PR_OK;
+}
+
+static void say_codes(void *arg, enum pr_codes_said what, int r, const char *why)
+{
+	struct recover_ctx *x = arg;
+
+	if (what == PR_CODES_NOT_MADE && why == NULL)
+		say(x, "your new key is enrolled, but new recovery codes were not made. Ask your "
+		    "administrator for new codes.");
+	else if (what == PR_CODES_NOT_MADE)
+		say(x, "your new key is enrolled, but new recovery codes could not be made (%s). "
+		    "Ask your administrator for new codes.", why);
+	else if (what == PR_CODES_NOT_SHOWN)
+		say(x, "the new recovery codes were not shown because they could not be recorded; "
+		    "ask your administrator for new codes.");
+	else
+		say_step(x, PR_REC_NOTICE_FAILED, r, why);
 }
 
 /* ---- the flow ------------------------------------------------------------------------------------- */
@@ -480,21 +385,22 @@ static int load_state(struct recover_ctx *x, const char *opt_user)
 
 static int recover(struct recover_ctx *x, const char *opt_user)
 {
+	struct pr_recorder rec;
+	struct pr_recovery_flow f = {
+		.rc = &x->rc, .rec = &rec, .ask_ticket = ask_ticket, .ask_code = ask_code,
+		.make_key = make_key, .say = say_step, .recovered = recovered, .arg = x,
+		.codes = { .reveal = show_codes, .say = say_codes, .arg = x },
+	};
+	struct ss_who w;
 	int r;
 
 	if ((r = load_state(x, opt_user)) != PR_OK)
 		return r;
-	if ((r = redeem_ticket(x)) != PR_OK)
+	w = (struct ss_who){ &x->cli, x->suid, x->user, x->role };
+	ss_recorder(&w, &rec);
+	if ((r = pr_recovery_complete(&f)) != PR_OK)
 		return r;
-	if (x->rc.code_used)
-		fprintf(stderr, "A recovery code was already used with this ticket: no code is "
-		    "needed now.\n");
-	else if ((r = consume_code(x)) != PR_OK)
-		return r;
-	if ((r = enroll_replacement(x)) != PR_OK)
-		return r;
-	pr_secret_strfree(&x->ticket);
-	return new_codes(x);
+	return f.codes_err;
 }
 
 /*
@@ -606,8 +512,6 @@ int main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	rc = cli_exit_code(request ? request_ticket(&x, opt_user) : recover(&x, opt_user));
-	pr_secret_strfree(&x.ticket);
-	pr_secret_strfree(&x.code);
 	pr_credlist_clear(&x.creds);
 	pr_config_free(&x.cli.cfg);
 	return rc;

@@ -69,6 +69,44 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
 	return r;
 }
 
+/* ---- the recorder of the flows in lib/ (lib/flow.h) ---------------------------------- */
+
+static int rec_begin(void *arg, const char *event, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	return ss_audit_begin(arg, event, method, cred, detail);
+}
+
+static int rec_record(void *arg, const char *event, int err, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	return ss_audit(arg, event, err, method, cred, detail);
+}
+
+static void rec_undone(void *arg)
+{
+	(void)arg;
+	cli_audit_undone();
+}
+
+static void rec_hold(void *arg, bool on)
+{
+	const struct ss_who *w = arg;
+
+	if (on)
+		suid_critical_begin(w->suid);
+	else
+		suid_critical_end(w->suid);
+}
+
+void ss_recorder(const struct ss_who *w, struct pr_recorder *rec)
+{
+	*rec = (struct pr_recorder){
+		.begin = rec_begin, .record = rec_record, .undone = rec_undone, .hold = rec_hold,
+		.arg = (void *)w,
+	};
+}
+
 /* The account to act on: the caller, or --user for root. */
 static int resolve_user(const struct cli *c, const struct suid *s, const char *opt_user,
     const char **user)
@@ -182,17 +220,10 @@ int ss_with_devices(struct suid *s, ss_device_fn fn, void *arg)
 static int dev_make(const struct pr_devices *devs, void *arg)
 {
 	const struct ss_make *m = arg;
-	struct pr_enroll_opts o = {
-		.cfg = m->cfg,
-		.user = m->user,
-		.label = m->label,
-		.uv_required = m->cfg->policy.user_verification == PR_UV_REQUIRED,
-		.anchors = m->anchors,
-	};
 	struct pr_ui ui;
 
 	cli_ui(&ui);
-	return pr_enroll_make(devs, &o, m->creds, &ui, m->cred, m->reason, NULL);
+	return pr_enroll_make(devs, m->opts, m->creds, &ui, m->cred, m->reason, NULL);
 }
 
 int ss_make_credential(struct suid *s, struct ss_make *m)

@@ -13,6 +13,7 @@
 
 #include "enroll.h"
 #include "cli.h"
+#include "flow.h"
 #include "roles.h"
 #include "setuid.h"
 #include "transport.h"
@@ -41,6 +42,13 @@ int ss_audit(const struct ss_who *w, const char *event, int err, const char *met
  */
 int ss_audit_begin(const struct ss_who *w, const char *event, const char *method,
     const struct pr_cred *cred, const char *detail);
+
+/*
+ * The recorder the flows in lib/ take (lib/flow.h): ss_audit_begin and
+ * ss_audit for w, cli_audit_undone, signals blocked around each change
+ * (suid_critical_begin). w must outlive rec.
+ */
+void ss_recorder(const struct ss_who *w, struct pr_recorder *rec);
 
 /*
  * Config, the account to act on (the caller, or opt_user for root: it must
@@ -73,11 +81,8 @@ int ss_read_secret_line(const char *prompt, size_t max, char **out);
 
 /* makeCredential on the attached keys, run with the caller's rights. */
 struct ss_make {
-	const struct pr_config *cfg;
-	const char *user;
-	const char *label;
+	const struct pr_enroll_opts *opts;  /* as the policy sets them (pr_enroll_opts_load) */
 	const struct pr_credlist *creds;  /* enrolled keys: excluded from the new credential */
-	X509_STORE *anchors;
 	struct pr_cred *cred;
 	struct pr_class_reason *reason;   /* why the key got its class */
 };

@@ -34,8 +34,8 @@
 #include "attest.h"
 #include "cli.h"
 #include "codes.h"
+#include "codes_issue.h"
 #include "enroll.h"
-#include "notify.h"
 #include "invite.h"
 #include "lifecycle.h"
 #include "roles.h"
@@ -46,50 +46,6 @@
 #include "util.h"
 
 #define TOKEN_MAX 256
-
-/* ---- audit ------------------------------------------------------------------------ */
-
-int ue_audit(struct enroll_ctx *x, const char *event, int err,
-    const struct pr_cred *cred, const char *detail)
-{
-	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
-	char *d;
-	int r;
-
-	/* An SSH credential names itself (ss_audit); before there is one, the key does. */
-	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
-		return ss_audit(&w, event, err, NULL, cred, detail);
-	d = pr_audit_ssh_detail(x->ssh_fp, detail);
-	r = ss_audit(&w, event, err, "ssh-sk", cred, d != NULL ? d : detail);
-	free(d);
-	return r;
-}
-
-/*
- * Before a change: its record (as ue_audit will write it) on file should
- * we end before writing it (doc/ARCHITECTURE.md §8.3). On failure the
- * attempt is recorded and said; do not make the change.
- */
-static int ue_audit_begin(struct enroll_ctx *x, const char *event,
-    const struct pr_cred *cred, const char *detail)
-{
-	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
-	char *d = NULL;
-	int r;
-
-	if (x->ssh_fp[0] == '\0' || (cred != NULL && cred->kind == PR_KIND_SSH))
-		r = ss_audit_begin(&w, event, NULL, cred, detail);
-	else {
-		d = pr_audit_ssh_detail(x->ssh_fp, detail);
-		r = ss_audit_begin(&w, event, "ssh-sk", cred, d != NULL ? d : detail);
-	}
-	free(d);
-	if (r != PR_OK) {
-		ue_audit(x, event, r, cred, detail);
-		say(x, "nothing was changed.");
-	}
-	return r;
-}
 
 /* ---- input -------------------------------------------------------------------------- */
 
@@ -109,12 +65,6 @@ static bool parse_keyid(const char *in, char out[PR_KEYID_LEN + 1])
 	}
 	out[PR_KEYID_LEN] = '\0';
 	return true;
-}
-
-void ue_print_label(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-		putchar(*p >= 0x20 && *p < 0x7f ? *p : '?');
 }
 
 /* The invitation token (see ss_read_secret_line), at most TOKEN_MAX bytes. */
@@ -159,11 +109,6 @@ static int set_confirmers(struct enroll_ctx *x, size_t also, size_t *count)
 		*count += x->confirmers[i];
 	}
 	return PR_OK;
-}
-
-const char *ue_key_words(enum pr_need need)
-{
-	return need == PR_NEED_PHYSICAL ? "physical security key" : "security key";
 }
 
 /* What to tell the user about a failed device step, and what to do next. */
@@ -326,40 +271,6 @@ static int check_enroll(struct enroll_ctx *x, int argc, char **argv)
 	return PR_OK;
 }
 
-/* No unrecorded change: consume the invitation, store, audit; undo the store if unaudited. */
-int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
-{
-	struct pr_errbuf eb = { "" };
-	char kid[PR_KEYID_LEN + 1];
-	int r;
-
-	pr_keyid(cred->id, cred->id_len, kid);
-	suid_critical_begin(x->suid);
-	if ((r = ue_audit_begin(x, "enroll", cred, x->proof)) != PR_OK)
-		goto out;
-	if (x->token != NULL &&
-	    (r = pr_invite_consume(x->cli.cfg->state_dir, x->user, x->token, pr_now(), &eb)) != PR_OK) {
-		say(x, "the invitation could not be used (%s): it was used, withdrawn or expired "
-		    "meanwhile. The key was not enrolled.", pr_strerror(r));
-		ue_audit(x, "enroll", r, cred, "invitation");
-		goto out;
-	}
-	pr_secret_strfree(&x->token);
-	if ((r = pr_store_add(x->cli.cfg->state_dir, x->user, cred, &eb)) != PR_OK) {
-		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		ue_audit(x, "enroll", r, cred, x->proof);
-		goto out;
-	}
-	if ((r = ue_audit(x, "enroll", PR_OK, cred, x->proof)) != PR_OK) {
-		if (pr_store_remove(x->cli.cfg->state_dir, x->user, kid, &eb) == PR_OK)
-			cli_audit_undone();
-		say(x, "enrollment undone because it could not be recorded");
-	}
-out:
-	suid_critical_end(x->suid);
-	return r;
-}
-
 static void enroll_report(struct enroll_ctx *x, const struct pr_cred *cred, const char *why)
 {
 	struct pr_credlist now = { NULL, 0 };
@@ -386,19 +297,17 @@ static int run_enroll(struct enroll_ctx *x)
 {
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
+	struct pr_enroll_opts o;
 	struct pr_class_reason reason = { "" };
 	struct ss_make m = {
-		.cfg = x->cli.cfg, .user = x->user, .label = x->label, .creds = &x->creds,
-		.cred = &cred, .reason = &reason,
+		.opts = &o, .creds = &x->creds, .cred = &cred, .reason = &reason,
 	};
 	int r;
 
-	if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(x->cli.cfg, x->user, x->label, &o, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg);
 		goto out;
 	}
-	m.anchors = anchors;
 	fprintf(stderr, "Now touch the new security key to enroll it.\n");
 	r = ss_make_credential(x->suid, &m);
 	ss_clean_text(reason.text);
@@ -418,7 +327,7 @@ static int run_enroll(struct enroll_ctx *x)
 	if ((r = ue_commit_enroll(x, &cred)) == PR_OK)
 		enroll_report(x, &cred, reason.text);
 out:
-	X509_STORE_free(anchors);
+	pr_enroll_opts_clear(&o);
 	pr_cred_clear(&cred);
 	return r;
 }
@@ -560,40 +469,12 @@ static int check_remove(struct enroll_ctx *x, int argc, char **argv)
 	return r;
 }
 
-/* The lifecycle rule again, under the store's lock, on the list as it is then. */
-static int guard_can_remove(const struct pr_credlist *l, size_t index, void *arg)
-{
-	const enum pr_need *need = arg;
-
-	return pr_lifecycle_can_remove(l, *need, index);
-}
-
 static int run_remove(struct enroll_ctx *x)
 {
-	struct pr_errbuf eb = { "" };
 	const struct pr_cred *c = &x->creds.v[x->target];
 	int r;
 
-	suid_critical_begin(x->suid);
-	if ((r = ue_audit_begin(x, "remove", c, x->proof)) != PR_OK) {
-		suid_critical_end(x->suid);
-		return r;
-	}
-	r = pr_store_remove_if(x->cli.cfg->state_dir, x->user, x->keyid, guard_can_remove,
-	    &x->need, &eb);
-	if (r != PR_OK) {
-		if (r == PR_ERR_LAST_KEY)
-			say(x, "refused: key %s is now your last %s (another was removed meanwhile).",
-			    x->keyid, ue_key_words(x->need));
-		else
-			say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		ue_audit(x, "remove", r, c, x->proof);
-	} else if ((r = ue_audit(x, "remove", PR_OK, c, x->proof)) != PR_OK) {
-		if (pr_store_add(x->cli.cfg->state_dir, x->user, c, &eb) == PR_OK)
-			cli_audit_undone();
-		say(x, "removal undone because it could not be recorded");
-	}
-	suid_critical_end(x->suid);
+	r = ue_commit_remove(x, c);
 	if (r == PR_OK && c->kind == PR_KIND_SSH)
 		printf("Removed SSH key %s from your account: it can no longer sign you in over "
 		    "SSH here. Its files (and the credential on the security key) stay until you "
@@ -640,8 +521,10 @@ static int codes_status(struct enroll_ctx *x)
 	return r == PR_ERR_NOT_FOUND ? PR_OK : r;
 }
 
-static void codes_print(char **codes, int n)
+/* The flow's reveal: shown once, on standard output. */
+static void codes_print(void *arg, char *const *codes, int n)
 {
+	(void)arg;
 	printf("Your new recovery codes (the previous ones no longer work):\n\n");
 	for (int i = 0; i < n; i++)
 		printf("  %2d. %s\n", i + 1, codes[i]);
@@ -650,44 +533,31 @@ static void codes_print(char **codes, int n)
 }
 
 /* The user hears of every new set through the mail command too (a copy left behind). */
-static void codes_notify(struct enroll_ctx *x)
+static void codes_say(void *arg, enum pr_codes_said what, int err, const char *why)
 {
-	struct pr_errbuf eb = { "" };
-	int r;
+	struct enroll_ctx *x = arg;
 
-	if ((r = pr_notify(x->cli.cfg, x->user, PR_NOTICE_CODES_NEW, pr_now(), &eb)) == PR_OK)
-		return;
-	say(x, "warning: the notice of new codes was not sent: %s",
-	    eb.msg[0] ? eb.msg : pr_strerror(r));
-	ue_audit(x, "codes-generated", r, NULL, "notice not sent");
+	if (what == PR_CODES_NOT_MADE)
+		say(x, "%s", why != NULL ? why : "nothing was changed.");
+	else if (what == PR_CODES_NOTICE_FAILED)
+		say(x, "warning: the notice of new codes was not sent: %s",
+		    why != NULL ? why : pr_strerror(err));
 }
 
+/* A new set after a touch: recorded with the key that confirmed it (lib/codes_issue.h). */
 static int run_codes(struct enroll_ctx *x)
 {
-	struct pr_errbuf eb = { "" };
-	int n = x->cli.cfg->recovery.codes;
-	char **codes = NULL;
-	int r;
+	const struct ss_who w = { &x->cli, x->suid, x->user, x->role };
+	struct pr_recorder rec;
+	struct pr_codes_issue ci = {
+		.cfg = x->cli.cfg, .user = x->user, .proof = x->proof, .rec = &rec,
+		.reveal = codes_print, .say = codes_say, .arg = x,
+	};
 
 	if (x->read_only)
 		return codes_status(x);
-	suid_critical_begin(x->suid);
-	if ((r = ue_audit_begin(x, "codes-generated", NULL, x->proof)) != PR_OK) {
-		suid_critical_end(x->suid);
-		return r;
-	}
-	r = pr_codes_generate(x->cli.cfg->state_dir, x->user, n, pr_now(), &codes, &eb);
-	if (r != PR_OK)
-		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	if (ue_audit(x, "codes-generated", r, NULL, x->proof) != PR_OK && r == PR_OK)
-		r = PR_ERR_AUDIT;      /* an unrecorded set is not shown */
-	suid_critical_end(x->suid);
-	if (r == PR_OK)
-		codes_print(codes, n);
-	pr_codes_free(&codes, n);
-	if (r == PR_OK)
-		codes_notify(x);
-	return r;
+	ss_recorder(&w, &rec);
+	return pr_codes_issue(&ci);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------------------ */

@@ -1,7 +1,8 @@
 /*
  * practicerunner-enroll's commands share one context and a few steps
- * (user_enroll.c); the SSH key commands live in user_enroll_ssh.c.
- * The privilege model is setuid.h's.
+ * (user_enroll_common.c); the FIDO key commands live in user_enroll.c, the
+ * SSH key commands in user_enroll_ssh.c, and user_enroll.c reaches those
+ * only through its command table. The privilege model is setuid.h's.
  */
 #ifndef PR_USER_ENROLL_H
 #define PR_USER_ENROLL_H
@@ -69,8 +70,23 @@ struct command {
 int ue_audit(struct enroll_ctx *x, const char *event, int err,
     const struct pr_cred *cred, const char *detail);
 
-/* Consume the invitation (if one was the proof), store, audit; undo an unaudited store. */
+/*
+ * Before a change other than a key's: its record (as ue_audit will write
+ * it) on file should we end before writing it (doc/ARCHITECTURE.md §8.3).
+ * On failure the attempt is recorded and said; do not make the change.
+ */
+int ue_audit_begin(struct enroll_ctx *x, const char *event,
+    const struct pr_cred *cred, const char *detail);
+
+/*
+ * The key changes (keychange.h), with signals held and the proof taken as
+ * each record's detail. Enroll: intent, the invitation consumed (if one
+ * was the proof), store, record; remove: intent, store under the last-key
+ * rule, record. A change that cannot be recorded is undone and said.
+ * PR_OK, or the error, said and recorded.
+ */
 int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred);
+int ue_commit_remove(struct enroll_ctx *x, const struct pr_cred *cred);
 
 /* "physical security key" or "security key", for messages. */
 const char *ue_key_words(enum pr_need need);

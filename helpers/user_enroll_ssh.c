@@ -356,14 +356,16 @@ int ue_run_enroll_ssh(struct enroll_ctx *x)
 	unsigned char ch[PR_SSHCHALLENGE_LEN];
 	struct pr_cred cred = { 0 };
 	struct pr_errbuf eb = { "" };
+	struct pr_enroll_opts o = { 0 };
 	struct classify_arg a = { .x = x, .cred = &cred };
 	int r;
 
 	if (x->att_path != NULL) {
-		if ((r = pr_anchors_load(x->cli.cfg->trust_anchors, 1, &a.anchors, &eb)) != PR_OK) {
+		if ((r = pr_enroll_opts_load(x->cli.cfg, x->user, x->label, &o, &eb)) != PR_OK) {
 			say(x, "%s", eb.msg);
 			goto out;
 		}
+		a.anchors = o.anchors;
 		if ((r = take_challenge(x, ch)) != PR_OK)
 			goto out;
 		a.challenge = ch;
@@ -383,7 +385,7 @@ int ue_run_enroll_ssh(struct enroll_ctx *x)
 		enroll_ssh_report(x, &cred, a.reason.text);
 out:
 	OPENSSL_cleanse(ch, sizeof(ch));
-	X509_STORE_free(a.anchors);
+	pr_enroll_opts_clear(&o);
 	pr_cred_clear(&cred);
 	return r;
 }

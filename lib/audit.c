@@ -32,22 +32,18 @@
 #define AUDIT_TAIL_WINDOW (64 * 1024)  /* how far back append looks for the last record */
 #define VERIFY_HINT "run 'practicerunner-admin audit verify' and repair or move the log aside"
 
-static int audit_open_locked(const char *path, int *fd, struct pr_errbuf *eb)
+/* The log's exclusive lock, on the file its name holds (audit_open_current). */
+int audit_lock_log(const char *path, int *fd, struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
-
+	enum pr_file_status st = PR_FILE_OK;
 	/* Read access too: the chain continues from the last record. */
-	st = pr_secure_open(AT_FDCWD, path, O_RDWR | O_APPEND | O_CREAT, 022, fd);
+	int r = audit_open_current(path, O_RDWR | O_APPEND | O_CREAT, LOCK_EX, fd, &st, eb);
+
 	if (st != PR_FILE_OK)
 		return pr_fail(eb, st == PR_FILE_IO ? PR_ERR_AUDIT : pr_file_status_err(st),
 		    "%s: %s%s%s", path, pr_file_status_text(st), st == PR_FILE_IO ? ": " : "",
 		    st == PR_FILE_IO ? strerror(errno) : "");
-	if (audit_lock_wait(*fd, LOCK_EX) != 0) {
-		close(*fd);
-		*fd = -1;
-		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
-	}
-	return PR_OK;
+	return r;
 }
 
 static int pread_all(int fd, char *buf, size_t len, off_t off)
@@ -199,7 +195,7 @@ static int head_check(const char *log_path, const char *hpath,
 	    head.seq, hpath, end->seq, HEAD_HINT);
 }
 
-static void local_host(char *out, size_t cap)
+void audit_local_host(char *out, size_t cap)
 {
 	if (gethostname(out, cap) != 0 || out[0] == '\0')
 		snprintf(out, cap, "unknown");
@@ -232,7 +228,7 @@ static int cut_torn_tail(int fd, const char *log_path, const char *hpath,
 	ev.event = "audit-repair";
 	ev.reason = "torn-record";
 	ev.detail = detail;
-	local_host(host, sizeof(host));
+	audit_local_host(host, sizeof(host));
 	if ((r = pr_audit_format(&ev, pr_now(), host, &body)) == PR_OK &&
 	    (r = pr_audit_chain(end->seq + 1, end->hash, body, &line, &len, NULL)) == PR_OK &&
 	    (r = write_record(fd, log_path, line, len, *size, eb)) == PR_OK)
@@ -264,7 +260,7 @@ static bool torn_is_next_record(int fd, off_t size, size_t torn, long long next)
 }
 
 /* Where to append: the chain's end, checked against the head; a torn tail cut off. */
-static int open_tail(int fd, const char *log_path, const char *hpath, struct chain_end *end,
+int audit_open_tail(int fd, const char *log_path, const char *hpath, struct chain_end *end,
     off_t *size, bool *behind, struct pr_errbuf *eb)
 {
 	bool present = false;
@@ -433,7 +429,7 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 
 	if (log_path == NULL || log_path[0] == '\0')
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
-	local_host(host, sizeof(host));
+	audit_local_host(host, sizeof(host));
 	if ((r = pr_audit_format(ev, now, host, &body)) != PR_OK) {
 		pr_fail(eb, r, "audit record not written: invalid event");
 		goto out;
@@ -442,12 +438,12 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
 		r = pr_fail(eb, PR_ERR_NOMEM, "audit record not written: out of memory");
 		goto out;
 	}
-	if ((r = audit_open_locked(log_path, &fd, eb)) != PR_OK)
+	if ((r = audit_lock_log(log_path, &fd, eb)) != PR_OK)
 		goto out;
 	gate_open(&g, fd, log_path, ev, now, &write, &merged);
 	if (!write)
 		goto out;   /* counted, not written: PR_OK, and no syslog line either */
-	if ((r = open_tail(fd, log_path, hpath, &end, &size, &behind, eb)) != PR_OK)
+	if ((r = audit_open_tail(fd, log_path, hpath, &end, &size, &behind, eb)) != PR_OK)
 		goto out;
 	/*
 	 * A crash left the head one record behind: bring it up before our own

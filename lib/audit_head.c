@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit_internal.h"
 #include "err.h"
@@ -121,6 +123,42 @@ int audit_lock_wait(int fd, int op)
 	    tries-- > 0)
 		nanosleep(&pause, NULL);
 	return rc;
+}
+
+bool audit_fd_is_path(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(AT_FDCWD, path, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Open path (flags) and wait for its lock (op), on the file the name holds
+ * once we have it: a rotation (audit_rotate.c) renames the locked file away
+ * and puts a new one in its place, so whoever opened the old one while
+ * waiting opens the name again. An open that fails leaves *st (and errno)
+ * for the caller to word; a lock that fails is said in eb (PR_ERR_LOCK).
+ */
+int audit_open_current(const char *path, int flags, int op, int *fd,
+    enum pr_file_status *st, struct pr_errbuf *eb)
+{
+	for (int tries = 0; tries < AUDIT_REOPEN_TRIES; tries++) {
+		if ((*st = pr_secure_open(AT_FDCWD, path, flags, 022, fd)) != PR_FILE_OK)
+			return PR_ERR_IO;
+		if (audit_lock_wait(*fd, op) != 0) {
+			int saved = errno;
+			close(*fd);
+			*fd = -1;
+			return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(saved));
+		}
+		if (audit_fd_is_path(*fd, path))
+			return PR_OK;
+		close(*fd);
+		*fd = -1;
+	}
+	return pr_fail(eb, PR_ERR_LOCK, "%s: replaced again and again while waiting for its "
+	    "lock; try again", path);
 }
 
 /* The head says the log ends at record seq, whose line hashes to hash. */

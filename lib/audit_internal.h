@@ -12,10 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "audit.h"
 #include "digest.h"
 #include "err.h"
+#include "secure_file.h"
 
 #define AUDIT_MAX_RECORD 8192          /* bytes, newline included */
 #define HASH_HEX_LEN (PR_SHA256_LEN * 2)
@@ -94,5 +96,58 @@ int audit_head_write(const char *hpath, long long seq, const char *line, size_t 
     struct pr_errbuf *eb);
 /* flock(fd, op), waiting a bounded time; EWOULDBLOCK after the deadline. */
 int audit_lock_wait(int fd, int op);
+/*
+ * fd is still the file path names: no rotation replaced it while we waited
+ * for its lock (a lock on the old file guards nothing any more).
+ */
+bool audit_fd_is_path(int fd, const char *path);
+#define AUDIT_REOPEN_TRIES 8
+/*
+ * Open path (flags) and wait for its lock (op) on the file the name holds
+ * then. PR_OK; or *st not PR_FILE_OK (errno kept) for the caller to word;
+ * or PR_ERR_LOCK, said in eb.
+ */
+int audit_open_current(const char *path, int flags, int op, int *fd,
+    enum pr_file_status *st, struct pr_errbuf *eb);
+
+/* ---- the live log (audit.c), for the rotation (audit_rotate.c) ---------------------- */
+
+/* The event of the record that starts a file after a rotation (audit_rotate.c). */
+#define AUDIT_EVENT_ROTATE "rotate"
+
+/* Open log_path (created 0600) and hold its exclusive lock, on the file the name holds. */
+int audit_lock_log(const char *path, int *fd, struct pr_errbuf *eb);
+/*
+ * Where the locked log's chain ends, checked against its head file, a torn
+ * tail a crash left cut off; *behind: the head is one record behind.
+ */
+int audit_open_tail(int fd, const char *log_path, const char *hpath, struct chain_end *end,
+    off_t *size, bool *behind, struct pr_errbuf *eb);
+/* Hostname for records ("unknown" when there is none). */
+void audit_local_host(char *out, size_t cap);
+
+/* ---- one file of the log checked whole (audit_verify.c) ----------------------------- */
+
+struct audit_file_sum {
+	long n;                            /* records */
+	long long first_seq;               /* of its first record; 0: no records */
+	char first_prev[HASH_HEX_LEN + 1]; /* its first record's prev= */
+	bool continued;                    /* that record continues an earlier file (a rotate) */
+	struct chain_end end;              /* its last record */
+};
+
+/*
+ * Verify the chain of the open file fd from where it is read on (the
+ * first record may continue an earlier file, see AUDIT_EVENT_ROTATE);
+ * no lock, no head file. PR_OK with *sum, or PR_ERR_CORRUPT with
+ * *bad_record and eb saying "<path>:<line>: why".
+ */
+int audit_verify_fd(int fd, const char *path, long *bad_record,
+    struct audit_file_sum *sum, struct pr_errbuf *eb);
+/* Open the log for reading under its shared lock, on the file the name holds. */
+int audit_open_shared(const char *path, int *fd, struct pr_errbuf *eb);
+/* pr_audit_verify, with the file's summary. */
+int audit_verify_live(const char *log_path, long *bad_record, struct audit_file_sum *sum,
+    struct pr_errbuf *eb);
 
 #endif

@@ -268,7 +268,35 @@ static void hash_hex(const unsigned char md[PR_SHA256_LEN], char out[HASH_HEX_LE
 struct verify_state {
 	long line;                       /* 1-based line number */
 	struct chain_end end;            /* the last good record */
+	struct audit_file_sum *sum;      /* where the file's first record is noted */
 };
+
+/*
+ * The first record of a file that a rotation started (audit_rotate.c)
+ * continues the previous file's chain: its seq= and prev= follow that
+ * file's last record, which only verify --all can see. Alone, the file is
+ * taken from there. Fields come in a fixed order and a value escapes
+ * spaces and '=', so " event=rotate " can only be the event field.
+ */
+static bool continues_series(const struct verify_state *vs, const char *line, size_t len,
+    size_t hashed_len)
+{
+	static const char ev[] = " event=" AUDIT_EVENT_ROTATE " ";
+
+	return vs->line == 1 && vs->end.seq == 0 && memmem(line, hashed_len < len ? hashed_len : len,
+	    ev, sizeof(ev) - 1) != NULL;
+}
+
+/* The file's first record, for the series checks (audit_series.c). */
+static void note_first(struct verify_state *vs, long long seq, const char *prev, bool continued)
+{
+	if (vs->line != 1 || vs->sum == NULL)
+		return;
+	vs->sum->first_seq = seq;
+	memcpy(vs->sum->first_prev, prev, HASH_HEX_LEN);
+	vs->sum->first_prev[HASH_HEX_LEN] = '\0';
+	vs->sum->continued = continued;
+}
 
 /*
  * The record-by-record check, which words every refusal: syntax, the
@@ -294,13 +322,15 @@ static int verify_line_slow(struct verify_state *vs, const char *line, size_t le
 	hash_hex(md_whole, whole);
 	if (memcmp(rec, ri.hash, HASH_HEX_LEN) != 0)
 		return audit_rec_fail(why, cap, "record %ld was edited", vs->line);
-	if (ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0) {
+	if ((ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0) &&
+	    !continues_series(vs, line, len, ri.hashed_len)) {
 		if (vs->end.seq == 0)
 			return audit_rec_fail(why, cap, "record %lld does not follow the start of the "
 			    "log (deleted or reordered)", ri.seq);
 		return audit_rec_fail(why, cap, "record %lld does not follow record %lld "
 		    "(deleted or reordered)", ri.seq, vs->end.seq);
 	}
+	note_first(vs, ri.seq, ri.prev, ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0);
 	vs->end.seq = ri.seq;
 	memcpy(vs->end.hash, whole, sizeof(vs->end.hash));
 	memcpy(vs->end.prev, ri.prev, sizeof(vs->end.prev));
@@ -329,6 +359,7 @@ static int verify_line(struct verify_state *vs, const char *line, size_t len,
 	if (memcmp(rec, si.hash, HASH_HEX_LEN) != 0)
 		return verify_line_slow(vs, line, len, why, cap);
 	/* prev= equals the last hash, lower-case hex: it is the new end's prev */
+	note_first(vs, si.seq, vs->end.hash, false);
 	vs->end.seq = si.seq;
 	memcpy(vs->end.prev, vs->end.hash, sizeof(vs->end.prev));
 	hash_hex(md_whole, vs->end.hash);
@@ -382,15 +413,18 @@ static int verify_lines(struct verify_state *vs, const char *buf, size_t *pos, s
 	return PR_OK;
 }
 
-static int verify_stream(int fd, const char *path, long *bad_record,
-    long *n_records, struct chain_end *end, struct pr_errbuf *eb)
+int audit_verify_fd(int fd, const char *path, long *bad_record,
+    struct audit_file_sum *sum, struct pr_errbuf *eb)
 {
-	struct verify_state vs = { .line = 0 };
+	struct verify_state vs = { .line = 0, .sum = sum };
+	long *n_records = &sum->n;
 	char why[200] = "";
 	size_t have = 0, pos = 0;
 	ssize_t n;
 	char *buf;
 	int r = PR_OK;
+
+	memset(sum, 0, sizeof(*sum));
 
 	/* zeroed: scan_record reads (and ignores) up to SCAN_GROUP bytes past a line */
 	if ((buf = calloc(1, VERIFY_BLOCK + SCAN_GROUP)) == NULL)
@@ -425,7 +459,7 @@ static int verify_stream(int fd, const char *path, long *bad_record,
 			*bad_record = vs.line;
 		return pr_fail(eb, r, "%s:%ld: %s", path, vs.line, why);
 	}
-	*end = vs.end;
+	sum->end = vs.end;
 	return PR_OK;
 }
 
@@ -474,50 +508,59 @@ static int verify_missing(const char *path, const char *hpath, long *bad_record,
 	    pr_file_status_text(PR_FILE_MISSING));
 }
 
-/* The log and its head under a shared lock: appends wait, so the two agree. */
-static int verify_open(const char *path, int *fd, struct pr_errbuf *eb)
+/*
+ * The log and its head under a shared lock: appends wait, so the two
+ * agree; on the file the name holds (audit_open_current).
+ */
+int audit_open_shared(const char *path, int *fd, struct pr_errbuf *eb)
 {
-	enum pr_file_status st;
+	enum pr_file_status st = PR_FILE_OK;
+	int r = audit_open_current(path, O_RDONLY, LOCK_SH, fd, &st, eb);
 
-	st = pr_secure_open(AT_FDCWD, path, O_RDONLY, 022, fd);
 	if (st != PR_FILE_OK)
-		return pr_fail(eb, pr_file_status_err(st), "%s: %s", path,
-		    pr_file_status_text(st));
-	if (audit_lock_wait(*fd, LOCK_SH) != 0)
-		return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(errno));
-	return PR_OK;
+		return pr_fail(eb, pr_file_status_err(st), "%s: %s", path, pr_file_status_text(st));
+	return r;
 }
 
-int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
+int audit_verify_live(const char *log_path, long *bad_record, struct audit_file_sum *sum,
     struct pr_errbuf *eb)
 {
-	struct chain_end end;
 	char *hpath = NULL;
-	long bad = 0, n = 0;
+	long bad = 0;
 	bool present = false;
 	int fd = -1, r;
 
+	memset(sum, 0, sizeof(*sum));
 	if (log_path == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no audit log configured");
 	if ((hpath = audit_head_path(log_path)) == NULL) {
 		r = pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", log_path);
 		goto out;
 	}
-	if ((r = verify_open(log_path, &fd, eb)) == PR_ERR_NOT_FOUND) {
+	if ((r = audit_open_shared(log_path, &fd, eb)) == PR_ERR_NOT_FOUND) {
 		r = verify_missing(log_path, hpath, &bad, eb);
 		goto out;
 	}
 	if (r != PR_OK)
 		goto out;
-	if ((r = verify_stream(fd, log_path, &bad, &n, &end, eb)) == PR_OK)
-		r = verify_head(log_path, hpath, &end, &bad, &present, eb);
+	if ((r = audit_verify_fd(fd, log_path, &bad, sum, eb)) == PR_OK)
+		r = verify_head(log_path, hpath, &sum->end, &bad, &present, eb);
 out:
 	if (fd >= 0)
 		close(fd);  /* drops the lock */
 	free(hpath);
 	if (bad_record != NULL)
 		*bad_record = bad;
+	return r;
+}
+
+int pr_audit_verify(const char *log_path, long *bad_record, long *n_records,
+    struct pr_errbuf *eb)
+{
+	struct audit_file_sum sum;
+	int r = audit_verify_live(log_path, bad_record, &sum, eb);
+
 	if (n_records != NULL)
-		*n_records = n;
+		*n_records = sum.n;
 	return r;
 }

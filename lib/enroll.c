@@ -8,6 +8,7 @@
 
 #include "attest.h"
 #include "enroll.h"
+#include "policy.h"
 #include "select.h"
 #include "util.h"
 
@@ -134,4 +135,21 @@ out:
 	pr_secret_strfree(&pin);
 	fido_cred_free(&c);
 	return r;
+}
+
+int pr_enroll_opts_load(const struct pr_config *cfg, const char *user, const char *label,
+    struct pr_enroll_opts *o, struct pr_errbuf *eb)
+{
+	memset(o, 0, sizeof(*o));
+	o->cfg = cfg;
+	o->user = user;
+	o->label = label;
+	o->uv_required = pr_policy_uv_required(&cfg->policy);
+	return pr_anchors_load(cfg->trust_anchors, 1, &o->anchors, eb);
+}
+
+void pr_enroll_opts_clear(struct pr_enroll_opts *o)
+{
+	X509_STORE_free(o->anchors);
+	o->anchors = NULL;
 }

@@ -18,6 +18,21 @@ struct pr_enroll_opts {
 };
 
 /*
+ * The options of an enrollment for user as the policy sets them, so no
+ * front end reads those settings itself: user verification by the
+ * policy's rule (pr_policy_uv_required) and the trust anchors of
+ * cfg->trust_anchors (a missing directory holds none: every key is then a
+ * passkey). label may be NULL (the default). PR_OK with *o filled, to be
+ * freed with pr_enroll_opts_clear, or the anchors' error with eb naming
+ * the file; then *o holds nothing to free.
+ */
+int pr_enroll_opts_load(const struct pr_config *cfg, const char *user, const char *label,
+    struct pr_enroll_opts *o, struct pr_errbuf *eb);
+
+/* Free what pr_enroll_opts_load loaded. Safe to call twice. */
+void pr_enroll_opts_clear(struct pr_enroll_opts *o);
+
+/*
  * Make a credential on the first device the user touches (excluding ids
  * already enrolled), verify its attestation and classify it into out.
  * reason (may be NULL) gets why the key has its class; eb (may be NULL)

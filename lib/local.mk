@@ -23,6 +23,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/audit_intent.c lib/audit_intent.h \
 	lib/audit_event.c lib/audit_event.h \
 	lib/audit_rate.c lib/audit_rate.h \
+	lib/audit_series.c lib/audit_series.h lib/audit_rotate.c \
 	lib/anchors.c \
 	lib/attest.c lib/attest.h \
 	lib/assertion.c lib/assertion.h \
@@ -31,9 +32,12 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/invite.c lib/invite.h \
 	lib/token.c lib/token.h \
 	lib/codes.c lib/codes.h \
+	lib/codes_issue.c lib/codes_issue.h \
+	lib/flow.c lib/flow.h \
 	lib/ticket.c lib/ticket.h \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
+	lib/recovery_flow.c lib/recovery_flow.h \
 	lib/signin.c lib/signin.h lib/ssh/signin_ssh.c \
 	lib/procpeer.c lib/procpeer.h \
 	lib/proc_control.c lib/proc_control.h \
@@ -41,6 +45,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/mail.c lib/mail.h \
 	lib/notify.c lib/notify.h \
 	lib/lifecycle.c lib/lifecycle.h \
+	lib/keychange.c lib/keychange.h \
 	lib/coverage.c lib/coverage.h lib/coverage_scope.c \
 	lib/pamu2f.c lib/pamu2f.h \
 	lib/ssh/sshkey.c lib/ssh/sshkey.h \
@@ -57,6 +62,13 @@ lib_libpracticerunner_la_SOURCES = \
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 lib_libpracticerunner_la_LIBADD = $(LIBFIDO2_LIBS) $(LIBCBOR_LIBS) $(LIBCRYPTO_LIBS) $(LIBCONFUSE_LIBS) $(LIBLDAP_LIBS)
+
+# The audit export (json-c): linked into practicerunner-admin and its tests
+# only, so the PAM module and the setuid helpers do not load json-c.
+noinst_LTLIBRARIES += lib/libpr_export.la
+lib_libpr_export_la_SOURCES = lib/audit_export.c lib/audit_export.h
+lib_libpr_export_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
+lib_libpr_export_la_LIBADD = $(JSONC_LIBS)
 
 # Release transport: HID devices through libfido2.
 noinst_LTLIBRARIES += lib/libpr_hid.la

@@ -1,6 +1,7 @@
 /*
  * Recovery at the sign-in prompt (doc/ARCHITECTURE.md §4.5, §6.2): what
- * practicerunner-recover does, through the same steps (lib/recovery.c).
+ * practicerunner-recover does, through the same flow (lib/recovery_flow.c):
+ * this file asks, makes the key and words; the order and records are there.
  * Offered only when no enrolled key answered, on a service listed in
  * recovery.services, to an account under a physical-key requirement, and
  * only while a recovery ticket is active; with recovery.self_request and
@@ -24,13 +25,10 @@
 #include <security/pam_ext.h>
 
 #include "attest.h"
-#include "codes.h"
 #include "enroll.h"
 #include "err.h"
-#include "lockout.h"
 #include "module.h"
-#include "notify.h"
-#include "recovery.h"
+#include "recovery_flow.h"
 #include "ticket.h"
 #include "transport.h"
 #include "util.h"
@@ -40,7 +38,10 @@
 struct rec {
 	struct pam_tx *tx;
 	struct pr_recovery rc;
-	char *ticket;               /* wiped */
+	bool uniform;               /* the same offer for everyone (§4.7) */
+	char *ticket;               /* uniform: typed before the flow; wiped */
+	int answered;               /* uniform: pam_tx_secret's result for it */
+	bool accepted;              /* the ticket was checked and accepted */
 };
 
 static bool no_key_answered(int failure)
@@ -52,6 +53,10 @@ static bool no_key_answered(int failure)
 #define TICKET_PROMPT "Recovery ticket (press Enter to skip): "
 #define MAIL_PROMPT "No security key answered. Mail yourself a recovery ticket? [y/N] "
 #define NOT_ACCEPTED "That recovery ticket was not accepted; nothing was changed."
+#define NOT_RECORDED "The new key was not enrolled because it could not be recorded. " \
+	"Ask your administrator."
+#define NO_NEW_CODES "Your new key is enrolled, but new recovery codes could not be made. " \
+	"Ask your administrator for new codes."
 
 static const char *tx_service(struct pam_tx *tx)
 {
@@ -60,58 +65,46 @@ static const char *tx_service(struct pam_tx *tx)
 	return pam_get_item(tx->pamh, PAM_SERVICE, &v) == PAM_SUCCESS ? v : NULL;
 }
 
-/* Mail the notice; a failure is logged and recorded, never an undo. */
-static void notify(struct rec *x, enum pr_notice kind, const char *event)
-{
-	struct pr_errbuf eb = { "" };
-	int r;
-
-	if ((r = pr_notify(x->tx->cfg, x->tx->s.user, kind, pr_now(), &eb)) == PR_OK)
-		return;
-	pam_syslog(x->tx->pamh, LOG_WARNING, "recovery notice not sent: %s", eb.msg);
-	pam_tx_audit_step(x->tx, event, r, NULL, NULL, "notice not sent");
-}
-
-/* After a counted failure: record the lockout it caused, if any. */
-static void record_if_locked(struct rec *x)
-{
-	if (x->rc.tally.locked)
-		pam_tx_audit_step(x->tx, "lockout", PR_ERR_LOCKED_OUT, "recovery-code", NULL,
-		    "recovery locked");
-}
-
 static void say_locked(struct pam_tx *tx)
 {
 	pam_tx_error(tx, "Recovery for %s is locked after too many failed attempts. Ask your "
 	    "administrator to check and unlock it.", tx->s.user);
 }
 
-/* ---- ticket and code ------------------------------------------------------------------- */
+/* ---- the transaction's records (lib/flow.h) ------------------------------------------- */
 
-static int rec_ticket(struct rec *x)
+static int rec_begin(void *arg, const char *event, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	return pam_tx_audit_begin(arg, event, method, cred, detail);
+}
+
+static int rec_record(void *arg, const char *event, int err, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	return pam_tx_audit_step(arg, event, err, method, cred, detail);
+}
+
+static void rec_undone(void *arg)
+{
+	struct pam_tx *tx = arg;
+
+	pr_signin_step_undone(&tx->s);
+}
+
+/* ---- the words ------------------------------------------------------------------------- */
+
+static void say_ticket_refused(struct rec *x, int r, const char *why)
 {
 	struct pam_tx *tx = x->tx;
-	struct pr_errbuf eb = { "" };
-	char until[32];
-	int r;
 
-	pam_tx_info(tx, "No enrolled security key answered. You have a recovery ticket (valid "
-	    "until %s): enter it and one of your saved recovery codes to enroll a new physical "
-	    "security key. Leave it empty to cancel.", pr_time_utc(x->rc.expires, until));
-	r = pam_tx_secret(tx, "Recovery ticket: ", SECRET_MAX, &x->ticket);
-	if (r == PR_ERR_CANCELLED) {
-		pam_tx_audit_step(tx, "recovery-ticket", r, NULL, NULL, NULL);
-		return r;
-	}
-	r = pr_recovery_ticket(&x->rc, r == PR_OK ? x->ticket : NULL, pr_now(), &eb);
-	if (r == PR_OK) {
-		pam_tx_audit_step(tx, "recovery-ticket", PR_OK, NULL, NULL,
-		    x->rc.code_used ? "accepted, code already used" : "accepted");
-		return PR_OK;
-	}
-	pam_tx_audit_step(tx, "recovery-ticket", r, NULL, NULL, NULL);
-	if (r == PR_ERR_TICKET_INVALID) {
-		record_if_locked(x);
+	if (x->uniform) {
+		/* An account that cannot recover here reads what a wrong ticket reads. */
+		if (why != NULL && r != PR_ERR_TICKET_INVALID && r != PR_ERR_NOT_FOUND &&
+		    r != PR_ERR_EXPIRED && r != PR_ERR_LOCKED_OUT)
+			pam_syslog(tx->pamh, LOG_ERR, "recovery ticket: %s", why);
+		pam_tx_error(tx, NOT_ACCEPTED);
+	} else if (r == PR_ERR_TICKET_INVALID) {
 		pam_tx_error(tx, "That is not your recovery ticket; nothing was changed. After %d "
 		    "failed tries the ticket is void.", PR_TICKET_MAX_FAILURES);
 	} else if (r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED) {
@@ -119,102 +112,43 @@ static int rec_ticket(struct rec *x)
 		    "for a new one.");
 	} else if (r == PR_ERR_LOCKED_OUT) {
 		say_locked(tx);
-	} else {
-		pam_syslog(tx->pamh, LOG_ERR, "recovery ticket: %s", eb.msg);
+	} else if (r != PR_ERR_CANCELLED) {
+		pam_syslog(tx->pamh, LOG_ERR, "recovery ticket: %s", why != NULL ? why : pr_strerror(r));
 	}
-	return r;
 }
 
-static int rec_code(struct rec *x)
+static void say_ticket_accepted(struct rec *x)
 {
-	struct pam_tx *tx = x->tx;
-	struct pr_errbuf eb = { "" };
-	char *code = NULL;
-	int r;
+	x->accepted = true;
+	if (!x->uniform)
+		return;
+	/* The ticket is checked: from here on the words may be the account's own. */
+	x->tx->s.used = NULL;
+	pam_tx_info(x->tx, "Recovery ticket accepted. Enter one of your saved recovery codes "
+	    "to enroll a new physical security key; leave it empty to cancel.");
+}
 
-	if (x->rc.code_used) {
+static void say_code(struct pam_tx *tx, enum pr_recovery_said what, int r, const char *why)
+{
+	if (what == PR_REC_CODE_NOT_NEEDED)
 		pam_tx_info(tx, "A recovery code was already used with this ticket: no code is "
 		    "needed now.");
-		return PR_OK;
-	}
-	if ((r = pam_tx_secret(tx, "Recovery code: ", SECRET_MAX, &code)) == PR_ERR_CANCELLED) {
-		pam_tx_audit_step(tx, "recovery-code", r, "recovery-code", NULL, NULL);
-		return r;
-	}
-	/* A code checked is a change either way: consumed, or a failure counted. */
-	if (pam_tx_audit_begin(tx, "recovery-code", "recovery-code", NULL, "consumed") != PR_OK) {
-		pr_secret_strfree(&code);
-		pam_tx_audit_step(tx, "recovery-code", PR_ERR_AUDIT, "recovery-code", NULL, NULL);
+	else if (what == PR_REC_CODE_NOT_RECORDED)
 		pam_tx_error(tx, "The recovery code was not checked, as it could not be recorded. "
 		    "Ask your administrator.");
-		return PR_ERR_AUDIT;
-	}
-	r = pr_recovery_code(&x->rc, x->ticket, r == PR_OK ? code : NULL, pr_now(), &eb);
-	pr_secret_strfree(&code);
-	if (r == PR_ERR_CODE_INVALID) {
-		pam_tx_audit_step(tx, "recovery-code", r, "recovery-code", NULL,
-		    x->rc.no_code_set ? "no code set" : NULL);
-		record_if_locked(x);
+	else if (what == PR_REC_CODE_INVALID)
 		pam_tx_error(tx, "That recovery code is not valid (wrong, already used, or from an "
 		    "older set); nothing was changed. After %d failed tries the ticket is void.",
 		    PR_TICKET_MAX_FAILURES);
-		return r;
-	}
-	if (r == PR_ERR_LOCKED_OUT)
-		say_locked(tx);
-	if (r != PR_OK) {
-		/* The code was not checked (no try left, another run, state unreadable): not counted. */
-		pam_syslog(tx->pamh, LOG_ERR, "recovery code: %s", eb.msg);
-		pam_tx_audit_step(tx, "recovery-code", r, "recovery-code", NULL, NULL);
-		return r;
-	}
-	pam_tx_audit_step(tx, "recovery-code", PR_OK, "recovery-code", NULL, "consumed");
-	if (x->rc.mark_failed)
+	else if (what == PR_REC_CODE_UNMARKED)
 		pam_tx_error(tx, "Warning: the ticket could not note that your code was used; if "
 		    "the enrollment fails you will need another code.");
-	notify(x, PR_NOTICE_CODE_USED, "recovery-code");
-	return PR_OK;
-}
-
-/* ---- the replacement key --------------------------------------------------------------- */
-
-/* makeCredential on the attached keys; only a physical key will do. */
-static int rec_make(struct rec *x, struct pr_cred *cred)
-{
-	struct pam_tx *tx = x->tx;
-	struct pr_devices devs = { .n = 0 };
-	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
-	struct pr_ui ui;
-	struct pr_enroll_opts o = {
-		.cfg = tx->cfg,
-		.user = tx->s.user,
-		.label = NULL,          /* the default label, as practicerunner-recover gives */
-		.uv_required = tx->cfg->policy.user_verification == PR_UV_REQUIRED,
-	};
-	int r;
-
-	if ((r = pr_anchors_load(tx->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
-		pam_syslog(tx->pamh, LOG_ERR, "trust anchors: %s", eb.msg);
-		return r;
+	else if (what == PR_REC_CODE_NOT_CHECKED) {
+		/* The code was not checked (no try left, another run, state unreadable): not counted. */
+		if (r == PR_ERR_LOCKED_OUT)
+			say_locked(tx);
+		pam_syslog(tx->pamh, LOG_ERR, "recovery code: %s", why != NULL ? why : pr_strerror(r));
 	}
-	o.anchors = anchors;
-	pam_tx_ui(tx, &ui);
-	pam_tx_info(tx, "Now touch your new physical security key to enroll it.");
-	if ((r = pr_devices_open(&devs)) == PR_OK)
-		r = pr_enroll_make(&devs, &o, &tx->s.creds, &ui, cred, NULL, &eb);
-	pr_devices_close(&devs);
-	X509_STORE_free(anchors);
-	if (r == PR_OK && cred->cls != PR_CLASS_PHYSICAL) {
-		pam_tx_audit_step(tx, "enroll", PR_ERR_CLASS, NULL, cred,
-		    "recovery, refused by policy");
-		pam_tx_error(tx, "Refused: this key is a passkey. Recovery must restore a physical "
-		    "security key, as your sign-in policy requires.");
-		return PR_ERR_CLASS;
-	}
-	if (r != PR_OK)
-		pam_tx_audit_step(tx, "enroll", r, NULL, NULL, "recovery");
-	return r;
 }
 
 /* What went wrong with the new key, and that the ticket still works. */
@@ -236,45 +170,154 @@ static void explain_enroll_failure(struct rec *x, int r)
 	    "your new key.", pr_time_utc(x->rc.expires, until));
 }
 
-/* Store with the ticket finished, record; the key comes out again if it cannot be recorded. */
-static int rec_commit(struct rec *x, const struct pr_cred *cred)
+static void say_key(struct rec *x, enum pr_recovery_said what, int r, const char *why)
 {
+	struct pam_tx *tx = x->tx;
+
+	if (what == PR_REC_KEY_PASSKEY)
+		pam_tx_error(tx, "Refused: this key is a passkey. Recovery must restore a physical "
+		    "security key, as your sign-in policy requires.");
+	else if (what == PR_REC_KEY_FAILED)
+		explain_enroll_failure(x, r);
+	else if (what == PR_REC_KEY_NOT_RECORDED || what == PR_REC_KEY_UNDONE)
+		pam_tx_error(tx, NOT_RECORDED);
+	else if (what == PR_REC_COMMIT_FAILED) {
+		pam_syslog(tx->pamh, LOG_ERR, "recovery: %s", why != NULL ? why : pr_strerror(r));
+		pam_tx_error(tx, "The recovery could not be completed (the ticket expired or was "
+		    "withdrawn meanwhile). Ask your administrator for a new ticket.");
+	} else if (what == PR_REC_TALLY_NOT_RESET)
+		pam_syslog(tx->pamh, LOG_ERR, "recovery: %s", why != NULL ? why : pr_strerror(r));
+}
+
+static void say_step(void *arg, enum pr_recovery_said what, int r, const char *why)
+{
+	struct rec *x = arg;
+
+	switch (what) {
+	case PR_REC_TICKET_REFUSED:
+		say_ticket_refused(x, r, why);
+		break;
+	case PR_REC_TICKET_ACCEPTED:
+		say_ticket_accepted(x);
+		break;
+	case PR_REC_LOCKED:
+	case PR_REC_CODE_CANCELLED:
+		break;
+	case PR_REC_NOTICE_FAILED:
+		/* A failure is logged and recorded, never an undo. */
+		pam_syslog(x->tx->pamh, LOG_WARNING, "recovery notice not sent: %s",
+		    why != NULL ? why : pr_strerror(r));
+		break;
+	case PR_REC_CODE_NOT_NEEDED:
+	case PR_REC_CODE_NOT_RECORDED:
+	case PR_REC_CODE_INVALID:
+	case PR_REC_CODE_NOT_CHECKED:
+	case PR_REC_CODE_UNMARKED:
+		say_code(x->tx, what, r, why);
+		break;
+	default:
+		say_key(x, what, r, why);
+		break;
+	}
+}
+
+/* ---- the questions --------------------------------------------------------------------- */
+
+/* An answer that is not a ticket or code is checked as a wrong one; only a cancel is none. */
+static int answered(int r)
+{
+	return r == PR_OK || r == PR_ERR_CANCELLED ? r : PR_ERR_INVALID_ARG;
+}
+
+static int ask_ticket(void *arg, char **ticket)
+{
+	struct rec *x = arg;
+	char until[32];
+
+	if (x->uniform) {
+		/* Typed before the flow (recover_uniform): hand it over. */
+		*ticket = x->ticket;
+		x->ticket = NULL;
+		return answered(x->answered);
+	}
+	pam_tx_info(x->tx, "No enrolled security key answered. You have a recovery ticket (valid "
+	    "until %s): enter it and one of your saved recovery codes to enroll a new physical "
+	    "security key. Leave it empty to cancel.", pr_time_utc(x->rc.expires, until));
+	return answered(pam_tx_secret(x->tx, "Recovery ticket: ", SECRET_MAX, ticket));
+}
+
+/*
+ * Uniform: the ticket is evaluated only after it was typed. An account that
+ * cannot recover here (no account, no physical requirement, no ticket,
+ * locked) reads what a wrong ticket reads, and nothing is counted for it; a
+ * wrong ticket for an account that has one is counted as before.
+ */
+static int may_check(void *arg)
+{
+	struct rec *x = arg;
 	struct pam_tx *tx = x->tx;
 	struct pr_errbuf eb = { "" };
 	int r;
 
-	if ((r = pam_tx_audit_begin(tx, "enroll", NULL, cred, "recovery")) != PR_OK) {
-		pam_tx_audit_step(tx, "enroll", r, NULL, cred, "recovery");
-		pam_tx_error(tx, "The new key was not enrolled because it could not be recorded. "
-		    "Ask your administrator.");
+	if (!tx->s.user_known || tx->s.need != PR_NEED_PHYSICAL)
+		return PR_ERR_PERM;
+	r = pr_recovery_open(&x->rc, tx->cfg, tx_service(tx), tx->s.user, pr_now(), &eb);
+	if (r != PR_OK && eb.msg[0] != '\0' && r != PR_ERR_NOT_FOUND && r != PR_ERR_EXPIRED &&
+	    r != PR_ERR_LOCKED_OUT)
+		pam_syslog(tx->pamh, LOG_ERR, "recovery ticket: %s", eb.msg);
+	return r;
+}
+
+static int ask_code(void *arg, char **code)
+{
+	struct rec *x = arg;
+
+	return answered(pam_tx_secret(x->tx, "Recovery code: ", SECRET_MAX, code));
+}
+
+/* makeCredential on the attached keys (the flow refuses anything but a physical key). */
+static int make_key(void *arg, struct pr_cred *cred, struct pr_class_reason *reason)
+{
+	struct rec *x = arg;
+	struct pam_tx *tx = x->tx;
+	struct pr_devices devs = { .n = 0 };
+	struct pr_errbuf eb = { "" };
+	struct pr_ui ui;
+	struct pr_enroll_opts o;
+	int r;
+
+	/* NULL label: the default label, as practicerunner-recover gives. */
+	if ((r = pr_enroll_opts_load(tx->cfg, tx->s.user, NULL, &o, &eb)) != PR_OK) {
+		pam_syslog(tx->pamh, LOG_ERR, "trust anchors: %s", eb.msg);
 		return r;
 	}
-	if ((r = pr_recovery_commit(&x->rc, x->ticket, cred, pr_now(), &eb)) != PR_OK) {
-		pam_syslog(tx->pamh, LOG_ERR, "recovery: %s", eb.msg);
-		pam_tx_audit_step(tx, "enroll", r, NULL, cred, "recovery");
-		pam_tx_error(tx, "The recovery could not be completed (the ticket expired or was "
-		    "withdrawn meanwhile). Ask your administrator for a new ticket.");
-		return r;
-	}
-	if (pam_tx_audit_step(tx, "enroll", PR_OK, NULL, cred, "recovery") != PR_OK) {
-		pr_recovery_undo(&x->rc, cred);
-		pr_signin_step_undone(&tx->s);
-		pam_tx_error(tx, "The new key was not enrolled because it could not be recorded. "
-		    "Ask your administrator.");
-		return PR_ERR_AUDIT;
-	}
-	if (pr_recovery_done(&x->rc, &eb) != PR_OK)
-		pam_syslog(tx->pamh, LOG_ERR, "recovery: %s", eb.msg);
-	pam_tx_audit_step(tx, "recovery-ticket", PR_OK, NULL, NULL, "recovery completed");
-	notify(x, PR_NOTICE_RECOVERY_DONE, "recovery-ticket");
-	return PR_OK;
+	pam_tx_ui(tx, &ui);
+	pam_tx_info(tx, "Now touch your new physical security key to enroll it.");
+	if ((r = pr_devices_open(&devs)) == PR_OK)
+		r = pr_enroll_make(&devs, &o, &tx->s.creds, &ui, cred, reason, NULL);
+	pr_devices_close(&devs);
+	pr_enroll_opts_clear(&o);
+	return r;
+}
+
+static void recovered(void *arg, const struct pr_cred *cred,
+    const struct pr_class_reason *reason)
+{
+	struct rec *x = arg;
+
+	(void)cred;
+	(void)reason;
+	pam_tx_info(x->tx, "Recovery complete: your new security key is enrolled.%s",
+	    x->tx->s.creds.n > 0 ? " Your earlier keys are still enrolled; if one was lost or "
+	    "stolen, ask your administrator to remove it now." : "");
 }
 
 /* ---- new codes ------------------------------------------------------------------------- */
 
 /* All codes in one message (a screen locker may show each message alone); wiped after. */
-static void show_codes(struct pam_tx *tx, char **codes, int n)
+static void show_codes(void *arg, char *const *codes, int n)
 {
+	struct rec *x = arg;
 	size_t size = 512 + (size_t)n * 32, o = 0;
 	char *text = malloc(size);
 
@@ -285,76 +328,45 @@ static void show_codes(struct pam_tx *tx, char **codes, int n)
 	    "earlier codes no longer work):\n");
 	for (int i = 0; i < n && o < size; i++)
 		o += (size_t)snprintf(text + o, size - o, "  %2d. %s\n", i + 1, codes[i]);
-	pam_prompt(tx->pamh, PAM_TEXT_INFO, NULL, "%s", text);
+	pam_prompt(x->tx->pamh, PAM_TEXT_INFO, NULL, "%s", text);
 	pr_secret_free(&text, size);
 }
 
-/* A fresh set replacing the old one, recorded, then shown once. Never undoes the recovery. */
-static void rec_new_codes(struct rec *x)
+/* A new set after the recovery; never undoes it. */
+static void say_codes(void *arg, enum pr_codes_said what, int r, const char *why)
 {
+	struct rec *x = arg;
 	struct pam_tx *tx = x->tx;
-	struct pr_errbuf eb = { "" };
-	char **codes = NULL, detail[32];
-	int n = tx->cfg->recovery.codes, r;
 
-	snprintf(detail, sizeof(detail), "%d-codes", n);
-	if (pam_tx_audit_begin(tx, "codes-generated", NULL, NULL, detail) != PR_OK) {
-		pam_tx_audit_step(tx, "codes-generated", PR_ERR_AUDIT, NULL, NULL, "generate failed");
-		pam_tx_error(tx, "Your new key is enrolled, but new recovery codes could not be "
-		    "made. Ask your administrator for new codes.");
-		return;
-	}
-	if ((r = pr_codes_generate(tx->cfg->state_dir, tx->s.user, n, pr_now(), &codes,
-	    &eb)) != PR_OK) {
-		pam_syslog(tx->pamh, LOG_ERR, "recovery codes: %s", eb.msg);
-		pam_tx_audit_step(tx, "codes-generated", r, NULL, NULL, "generate failed");
-		pam_tx_error(tx, "Your new key is enrolled, but new recovery codes could not be "
-		    "made. Ask your administrator for new codes.");
-		return;
-	}
-	if (pam_tx_audit_step(tx, "codes-generated", PR_OK, NULL, NULL, detail) != PR_OK) {
-		/* The set is in place but unrecorded: do not hand it out. */
+	if (what == PR_CODES_NOT_MADE) {
+		if (why != NULL)
+			pam_syslog(tx->pamh, LOG_ERR, "recovery codes: %s", why);
+		pam_tx_error(tx, NO_NEW_CODES);
+	} else if (what == PR_CODES_NOT_SHOWN) {
+		/* The set is in place but unrecorded: not handed out. */
 		pam_tx_error(tx, "Your new key is enrolled, but the new recovery codes were not "
 		    "shown because they could not be recorded. Ask your administrator.");
 	} else {
-		show_codes(tx, codes, n);
-		notify(x, PR_NOTICE_CODES_NEW, "recovery-code");
+		say_step(x, PR_REC_NOTICE_FAILED, r, why);
 	}
-	pr_codes_free(&codes, n);
 }
 
 /* ---- the flows ------------------------------------------------------------------------- */
 
-/* After the ticket: one code, the new key, its record, new codes. */
-static int rec_after_ticket(struct rec *x)
-{
-	struct pr_cred cred = { 0 };
-	int r;
-
-	if ((r = rec_code(x)) != PR_OK)
-		return r;
-	if ((r = rec_make(x, &cred)) != PR_OK) {
-		explain_enroll_failure(x, r);
-		goto out;
-	}
-	if ((r = rec_commit(x, &cred)) != PR_OK)
-		goto out;
-	pam_tx_info(x->tx, "Recovery complete: your new security key is enrolled.%s",
-	    x->tx->s.creds.n > 0 ? " Your earlier keys are still enrolled; if one was lost or "
-	    "stolen, ask your administrator to remove it now." : "");
-	rec_new_codes(x);
-out:
-	pr_cred_clear(&cred);
-	return r;
-}
-
+/* Ticket, code, new key, its record, new codes: lib/recovery_flow.c over this conversation. */
 static int rec_run(struct rec *x)
 {
-	int r;
+	const struct pr_recorder rec = {
+		.begin = rec_begin, .record = rec_record, .undone = rec_undone, .arg = x->tx,
+	};
+	struct pr_recovery_flow f = {
+		.rc = &x->rc, .rec = &rec, .ask_ticket = ask_ticket,
+		.may_check = x->uniform ? may_check : NULL, .ask_code = ask_code,
+		.make_key = make_key, .say = say_step, .recovered = recovered, .arg = x,
+		.codes = { .reveal = show_codes, .say = say_codes, .arg = x },
+	};
 
-	if ((r = rec_ticket(x)) != PR_OK)
-		return r;
-	return rec_after_ticket(x);
+	return pr_recovery_complete(&f);
 }
 
 /* What a recovery that was entered ends as: a cancel is the key's failure again. */
@@ -418,7 +430,6 @@ static int recover_told(struct pam_tx *tx, int failure)
 	}
 	tx->s.used = NULL;        /* the failed attempt's key is not this sign-in's evidence */
 	r = rec_run(&x);
-	pr_secret_strfree(&x.ticket);
 	return rec_outcome(tx, r, failure);
 }
 
@@ -450,58 +461,22 @@ static void uniform_request(struct pam_tx *tx)
 	    (int)((tx->cfg->recovery.ticket_lifetime + 59) / 60));
 }
 
-/*
- * The ticket, evaluated only after it was typed: an account that cannot
- * recover here (no account, no physical requirement, no ticket, locked)
- * reads what a wrong ticket reads, and nothing is counted for it; a wrong
- * ticket for an account that has one is counted as before (lib/recovery.c).
- */
-static int uniform_ticket(struct rec *x, int answered)
-{
-	struct pam_tx *tx = x->tx;
-	struct pr_errbuf eb = { "" };
-	int r = PR_ERR_PERM;
-
-	if (tx->s.user_known && tx->s.need == PR_NEED_PHYSICAL &&
-	    (r = pr_recovery_open(&x->rc, tx->cfg, tx_service(tx), tx->s.user, pr_now(),
-	    &eb)) == PR_OK)
-		r = pr_recovery_ticket(&x->rc, answered == PR_OK ? x->ticket : NULL, pr_now(), &eb);
-	if (r == PR_OK) {
-		pam_tx_audit_step(tx, "recovery-ticket", PR_OK, NULL, NULL,
-		    x->rc.code_used ? "accepted, code already used" : "accepted");
-		pam_tx_info(tx, "Recovery ticket accepted. Enter one of your saved recovery codes "
-		    "to enroll a new physical security key; leave it empty to cancel.");
-		return PR_OK;
-	}
-	if (eb.msg[0] != '\0' && r != PR_ERR_TICKET_INVALID && r != PR_ERR_NOT_FOUND &&
-	    r != PR_ERR_EXPIRED && r != PR_ERR_LOCKED_OUT)
-		pam_syslog(tx->pamh, LOG_ERR, "recovery ticket: %s", eb.msg);
-	pam_tx_audit_step(tx, "recovery-ticket", r, NULL, NULL,
-	    r == PR_ERR_PERM ? "not offered to this account" : NULL);
-	if (r == PR_ERR_TICKET_INVALID)
-		record_if_locked(x);
-	pam_tx_error(tx, NOT_ACCEPTED);
-	return r;
-}
-
 static int recover_uniform(struct pam_tx *tx, int failure)
 {
-	struct rec x = { .tx = tx };
+	struct rec x = { .tx = tx, .uniform = true };
 	int r;
 
-	if ((r = pam_tx_secret(tx, TICKET_PROMPT, SECRET_MAX, &x.ticket)) == PR_ERR_CANCELLED) {
+	if ((x.answered = pam_tx_secret(tx, TICKET_PROMPT, SECRET_MAX, &x.ticket)) ==
+	    PR_ERR_CANCELLED) {
 		uniform_request(tx);
 		return failure;
 	}
-	if (uniform_ticket(&x, r) != PR_OK) {
-		pr_secret_strfree(&x.ticket);
+	r = rec_run(&x);
+	pr_secret_strfree(&x.ticket);
+	if (!x.accepted) {
 		tx->explained = true;
 		return failure;
 	}
-	/* The ticket is checked: from here on the words may be the account's own. */
-	tx->s.used = NULL;
-	r = rec_after_ticket(&x);
-	pr_secret_strfree(&x.ticket);
 	return rec_outcome(tx, r, failure);
 }
 

@@ -13,6 +13,9 @@ int admin_key_ssh_challenge(struct cli *c, int argc, char **argv);
 int admin_key_enroll_ssh(struct cli *c, int argc, char **argv);
 int admin_key_remove(struct cli *c, int argc, char **argv);
 int admin_audit_verify(struct cli *c, int argc, char **argv);
+int admin_audit_verify_all(struct cli *c, const char *dir);
+int admin_audit_rotate(struct cli *c, int argc, char **argv);
+int admin_audit_export(struct cli *c, int argc, char **argv);
 int admin_invite(struct cli *c, int argc, char **argv);
 int admin_invite_list(struct cli *c, int argc, char **argv);
 int admin_invite_revoke(struct cli *c, int argc, char **argv);
@@ -23,6 +26,16 @@ int admin_codes_status(struct cli *c, int argc, char **argv);
 int admin_recovery_start(struct cli *c, int argc, char **argv);
 int admin_recovery_revoke(struct cli *c, int argc, char **argv);
 int admin_unlock(struct cli *c, int argc, char **argv);
+
+/*
+ * Store cred for user with its record (keychange.h): intent (detail on it
+ * and on the success record), keys revoked past a stuck lock settled, the
+ * store, the record, the key taken out again if unrecorded. exists: the
+ * words for a key already enrolled (NULL: the store's). PR_OK, or the
+ * error, said and recorded.
+ */
+int admin_enroll_commit(struct cli *c, const char *user, const struct pr_cred *cred,
+    const char *detail, const char *exists);
 
 /* Withdrawing a user's one-time token (an invitation, a recovery ticket). */
 struct admin_revoke {

@@ -1,11 +1,13 @@
-/* practicerunner-admin audit verify [FILE] */
+/* practicerunner-admin audit verify [FILE] (--all [DIR]: admin_audit_series.c) */
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "admin.h"
 #include "audit.h"
 #include "audit_pending.h"
+#include "audit_series.h"
 
 /* Changes begun and not yet recorded, by what becomes of them. */
 struct pending_count {
@@ -59,11 +61,14 @@ int admin_audit_verify(struct cli *c, int argc, char **argv)
 {
 	struct pr_errbuf eb = { "" };
 	const char *path;
+	char note[512];
 	long bad = 0, n = 0;
 	int r;
 
-	if (argc > 2) {
-		cli_err(c, "usage: audit verify [FILE]");
+	if (argc >= 2 && strcmp(argv[1], "--all") == 0 && argc <= 3)
+		return admin_audit_verify_all(c, argc == 3 ? argv[2] : NULL);
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		cli_err(c, "usage: audit verify [FILE] | audit verify --all [DIR]");
 		return CLI_USAGE;
 	}
 	path = argc == 2 ? argv[1] : c->cfg->audit_log;
@@ -72,6 +77,9 @@ int admin_audit_verify(struct cli *c, int argc, char **argv)
 		return r == PR_ERR_CORRUPT ? CLI_FAILED : cli_exit_code(r);
 	}
 	printf("%s: %ld records, hash chain intact\n", path, n);
+	pr_audit_rotation_note(path, note, sizeof(note));
+	if (note[0] != '\0')
+		printf("%s: %s\n", path, note);
 	report_pending(c, path);
 	return CLI_OK;
 }

@@ -16,7 +16,7 @@
 
 #include "admin.h"
 #include "codes.h"
-#include "notify.h"
+#include "codes_issue.h"
 #include "roles.h"
 #include "util.h"
 
@@ -58,8 +58,42 @@ static int need_physical(struct cli *c, const char *user)
 	return CLI_OK;
 }
 
-static void print_codes(const char *user, char **codes, int n)
+/* The admin's records about user, as the codes flow writes them (lib/codes_issue.h). */
+struct codes_run {
+	struct cli *c;
+	const char *user;
+};
+
+static int run_begin(void *arg, const char *event, const char *method,
+    const struct pr_cred *cred, const char *detail)
 {
+	const struct codes_run *run = arg;
+
+	(void)method;
+	return cli_audit_begin(run->c, event, run->user, cred, detail);
+}
+
+static int run_record(void *arg, const char *event, int err, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	const struct codes_run *run = arg;
+
+	(void)method;
+	return cli_audit(run->c, event, err, run->user, cred, detail);
+}
+
+static void run_undone(void *arg)
+{
+	(void)arg;
+	cli_audit_undone();
+}
+
+/* The flow's reveal: shown once, for the administrator to hand over. */
+static void print_codes(void *arg, char *const *codes, int n)
+{
+	const struct codes_run *run = arg;
+	const char *user = run->user;
+
 	printf("New recovery codes for %s:\n\n", user);
 	for (int i = 0; i < n; i++)
 		printf("    %2d. %s\n", i + 1, codes[i]);
@@ -68,53 +102,40 @@ static void print_codes(const char *user, char **codes, int n)
 	    "works once. Any earlier recovery codes for %s no longer work.\n", user, user);
 }
 
-/* The user hears of every new set (a set they did not ask for is a warning sign). */
-static void notify_new_codes(struct cli *c, const char *user)
+static void run_say(void *arg, enum pr_codes_said what, int err, const char *why)
 {
-	struct pr_errbuf eb = { "" };
-	int r;
+	const struct codes_run *run = arg;
 
-	if ((r = pr_notify(c->cfg, user, PR_NOTICE_CODES_NEW, pr_now(), &eb)) == PR_OK)
-		return;
-	cli_err(c, "warning: %s was not notified: %s", user, eb.msg[0] ? eb.msg : pr_strerror(r));
-	cli_audit(c, "codes-generated", r, user, NULL, "notice not sent");
+	if (what == PR_CODES_NOT_MADE && why != NULL)
+		cli_err(run->c, "%s", why);
+	else if (what == PR_CODES_NOT_SHOWN)
+		cli_err(run->c, "the new codes were not shown because they could not be recorded; "
+		    "fix the audit log and generate again");
+	else if (what == PR_CODES_NOTICE_FAILED)
+		/* The user hears of every new set (a set they did not ask for is a warning sign). */
+		cli_err(run->c, "warning: %s was not notified: %s", run->user,
+		    why != NULL ? why : pr_strerror(err));
 }
 
 int admin_codes_generate(struct cli *c, int argc, char **argv)
 {
-	struct pr_errbuf eb = { "" };
-	const char *user;
-	char **codes = NULL, detail[32];
-	int n = c->cfg->recovery.codes, r, rc;
+	struct codes_run run = { .c = c };
+	const struct pr_recorder rec = {
+		.begin = run_begin, .record = run_record, .undone = run_undone, .arg = &run,
+	};
+	struct pr_codes_issue ci = {
+		.cfg = c->cfg, .rec = &rec, .reveal = print_codes, .say = run_say, .arg = &run,
+	};
+	int rc;
 
-	if ((user = parse_user(c, argc, argv)) == NULL)
+	if ((run.user = parse_user(c, argc, argv)) == NULL)
 		return CLI_USAGE;
-	if (!cli_require_root(c) || !known_user(c, user))
+	if (!cli_require_root(c) || !known_user(c, run.user))
 		return CLI_FAILED;
-	if ((rc = need_physical(c, user)) != CLI_OK)
+	if ((rc = need_physical(c, run.user)) != CLI_OK)
 		return rc;
-	snprintf(detail, sizeof(detail), "%d-codes", n);
-	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
-	if ((r = cli_audit_begin(c, "codes-generated", user, NULL, detail)) != PR_OK) {
-		cli_audit(c, "codes-generated", r, user, NULL, "generate failed");
-		return cli_exit_code(r);
-	}
-	if ((r = pr_codes_generate(c->cfg->state_dir, user, n, pr_now(), &codes, &eb)) != PR_OK) {
-		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		cli_audit(c, "codes-generated", r, user, NULL, "generate failed");
-		return cli_exit_code(r);
-	}
-	if ((r = cli_audit(c, "codes-generated", PR_OK, user, NULL, detail)) != PR_OK) {
-		/* The set is in place but unrecorded: do not hand it out. */
-		cli_err(c, "the new codes were not shown because they could not be recorded; "
-		    "fix the audit log and generate again");
-		pr_codes_free(&codes, n);
-		return cli_exit_code(r);
-	}
-	print_codes(user, codes, n);
-	pr_codes_free(&codes, n);
-	notify_new_codes(c, user);
-	return CLI_OK;
+	ci.user = run.user;
+	return cli_exit_code(pr_codes_issue(&ci));
 }
 
 int admin_codes_status(struct cli *c, int argc, char **argv)

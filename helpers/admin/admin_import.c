@@ -24,6 +24,7 @@
 #include <fido.h>
 
 #include "admin.h"
+#include "keychange.h"
 #include "pamu2f.h"
 #include "roles.h"
 #include "secure_file.h"
@@ -240,29 +241,56 @@ static const char *alg_name(int alg)
 	return alg == COSE_ES256 ? "es256" : alg == COSE_EDDSA ? "eddsa" : "rs256";
 }
 
+/* The import's key change (keychange.h): only its success is recorded, as import_audit words it. */
+struct import_kc {
+	const struct cli *c;
+	const char *user;
+};
+
+static int import_kc_begin(void *arg, const char *event, const struct pr_cred *cred)
+{
+	const struct import_kc *k = arg;
+
+	(void)event;
+	return import_audit(k->c, k->user, cred, true);
+}
+
+static int import_kc_record(void *arg, const struct pr_cred *cred, const struct pr_kc_outcome *o)
+{
+	const struct import_kc *k = arg;
+
+	if (o->step == PR_KC_DONE) {
+		cli_after_commit(o->event, PR_OK);
+		return import_audit(k->c, k->user, cred, false);
+	}
+	if (o->step != PR_KC_BEGIN) {   /* begin said its own words */
+		cli_audit_undone();     /* nothing stored */
+		cli_err(k->c, "%s: %s", k->user, o->eb->msg[0] ? o->eb->msg : pr_strerror(o->err));
+	}
+	return o->err;
+}
+
+static void import_kc_undone(void *arg)
+{
+	(void)arg;
+	cli_audit_undone();
+}
+
 static int import_one(struct cli *c, const struct pr_pamu2f_entry *e)
 {
-	struct pr_errbuf eb = { "" };
+	struct import_kc k = { c, e->user };
+	const struct pr_kc_record rec = { import_kc_begin, import_kc_record, import_kc_undone,
+	    NULL, &k };
+	const struct pr_kc_enroll ke = { c->cfg->state_dir, e->user, &e->cred, true };
 	char keyid[PR_KEYID_LEN + 1];
+	bool unrecorded;
 	int r;
 
 	pr_keyid(e->cred.id, e->cred.id_len, keyid);
-	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
-	if ((r = import_audit(c, e->user, &e->cred, true)) != PR_OK)
-		return r;
-	if ((r = pr_store_settle_revoked(c->cfg->state_dir, e->user, &eb)) != PR_OK ||
-	    (r = pr_store_add(c->cfg->state_dir, e->user, &e->cred, &eb)) != PR_OK) {
-		cli_audit_undone();   /* nothing stored */
-		cli_err(c, "%s: %s", e->user, eb.msg[0] ? eb.msg : pr_strerror(r));
-		return r;
-	}
-	cli_after_commit("enroll", PR_OK);
-	if ((r = import_audit(c, e->user, &e->cred, false)) != PR_OK) {
-		/* No unrecorded change: take the key back out. */
-		if (pr_store_remove(c->cfg->state_dir, e->user, keyid, &eb) == PR_OK)
-			cli_audit_undone();
-		cli_err(c, "%s: import of key %s undone because it could not be recorded",
-		    e->user, keyid);
+	if ((r = pr_keychange_enroll(&ke, &rec, &unrecorded)) != PR_OK) {
+		if (unrecorded)
+			cli_err(c, "%s: import of key %s undone because it could not be recorded",
+			    e->user, keyid);
 		return r;
 	}
 	printf("%s: imported key %s (%s%s, line %d, credential %d)\n", e->user, keyid,

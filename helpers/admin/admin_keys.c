@@ -10,6 +10,7 @@
 #include "admin.h"
 #include "attest.h"
 #include "enroll.h"
+#include "keychange.h"
 #include "lifecycle.h"
 #include "roles.h"
 #include "ssh/sshkey.h"
@@ -67,18 +68,15 @@ static int enroll_on_device(struct cli *c, const struct enroll_args *a,
 {
 	struct pr_devices devs = { .n = 0 };
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
 	struct pr_ui ui;
-	struct pr_enroll_opts o = { .cfg = c->cfg, .user = a->user, .label = a->label };
+	struct pr_enroll_opts o;
 	int r;
 
-	o.uv_required = c->cfg->policy.user_verification == PR_UV_REQUIRED;
 	cli_ui(&ui);
-	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(c->cfg, a->user, a->label, &o, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		goto out;
 	}
-	o.anchors = anchors;
 	if ((r = pr_devices_open(&devs)) != PR_OK)
 		goto out;
 	r = pr_enroll_make(&devs, &o, existing, &ui, cred, reason, &eb);
@@ -86,7 +84,7 @@ static int enroll_on_device(struct cli *c, const struct enroll_args *a,
 		cli_err(c, "enrollment failed: %s", pr_strerror(r));
 out:
 	pr_devices_close(&devs);
-	X509_STORE_free(anchors);
+	pr_enroll_opts_clear(&o);
 	return r;
 }
 
@@ -129,6 +127,54 @@ static void enroll_report(const struct enroll_args *a, const struct pr_cred *cre
 		    a->user);
 }
 
+/* An administrator's key change, recorded by cli_audit in this tool's words (keychange.h). */
+struct admin_kc {
+	struct cli *c;
+	const char *user;
+	const char *detail;          /* on the intent and the success record */
+	const char *exists;          /* enroll: words for a key already enrolled (NULL: the store's) */
+};
+
+static int kc_begin(void *arg, const char *event, const struct pr_cred *cred)
+{
+	const struct admin_kc *k = arg;
+
+	return cli_audit_begin(k->c, event, k->user, cred, k->detail);
+}
+
+static int kc_enroll_record(void *arg, const struct pr_cred *cred, const struct pr_kc_outcome *o)
+{
+	const struct admin_kc *k = arg;
+
+	if (o->step == PR_KC_DONE)
+		return cli_audit(k->c, o->event, PR_OK, k->user, cred, k->detail);
+	if (o->step != PR_KC_BEGIN)
+		cli_err(k->c, "%s", o->err == PR_ERR_EXISTS && k->exists != NULL ? k->exists :
+		    o->eb->msg[0] ? o->eb->msg : pr_strerror(o->err));
+	return cli_audit(k->c, o->event, o->err, k->user, cred, NULL);
+}
+
+static void kc_undone(void *arg)
+{
+	(void)arg;
+	cli_audit_undone();
+}
+
+int admin_enroll_commit(struct cli *c, const char *user, const struct pr_cred *cred,
+    const char *detail, const char *exists)
+{
+	struct admin_kc k = { c, user, detail, exists };
+	const struct pr_kc_record rec = { kc_begin, kc_enroll_record, kc_undone, NULL, &k };
+	/* Keys removed while the store was locked go for good first, so this one may come back. */
+	const struct pr_kc_enroll e = { c->cfg->state_dir, user, cred, true };
+	bool unrecorded;
+	int r;
+
+	if ((r = pr_keychange_enroll(&e, &rec, &unrecorded)) != PR_OK && unrecorded)
+		cli_err(c, "enrollment undone because it could not be recorded");
+	return r;
+}
+
 int admin_key_enroll(struct cli *c, int argc, char **argv)
 {
 	struct enroll_args a = { NULL, NULL, false };
@@ -138,7 +184,6 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 	enum pr_role role;
 	enum pr_need need;
 	struct pr_class_reason reason = { "" };
-	char keyid[PR_KEYID_LEN + 1];
 	int r, rc;
 
 	if ((rc = parse_enroll(c, argc, argv, &a)) != CLI_OK)
@@ -162,26 +207,8 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto out;
 	}
-	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
-	if ((r = cli_audit_begin(c, "enroll", a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
-		cli_audit(c, "enroll", r, a.user, &cred, NULL);
+	if ((r = admin_enroll_commit(c, a.user, &cred, a.force ? "forced" : NULL, NULL)) != PR_OK)
 		goto out;
-	}
-	/* Keys removed while the store was locked go for good first, so this one may come back. */
-	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
-	    (r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
-		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-		cli_audit(c, "enroll", r, a.user, &cred, NULL);
-		goto out;
-	}
-	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
-		/* No unrecorded change: take the key back out. */
-		pr_keyid(cred.id, cred.id_len, keyid);
-		if (pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb) == PR_OK)
-			cli_audit_undone();
-		cli_err(c, "enrollment undone because it could not be recorded");
-		goto out;
-	}
 	enroll_report(&a, &cred, reason.text, &existing, need);
 out:
 	pr_cred_clear(&cred);
@@ -351,13 +378,20 @@ static void removal_report(const struct remove_args *a, bool forced)
 		    "it applies until a new key is enrolled.\n", a->user);
 }
 
-/* The last-key rule again, under the user's lock: a concurrent removal cannot slip past. */
-static int guard_last_key(const struct pr_credlist *l, size_t index, void *arg)
+/* The audit detail: forced, and whether the store lock was gone past (only ever with --force). */
+static const char *removal_detail(bool forced, bool revoked)
 {
-	const enum pr_need *need = arg;
-
-	return pr_lifecycle_can_remove(l, *need, index);
+	if (revoked)
+		return "forced, store locked";
+	return forced ? "forced" : NULL;
 }
+
+struct remove_kc {
+	struct admin_kc k;           /* first: kc_begin and kc_undone take a remove_kc as one */
+	const struct remove_args *a;
+	enum pr_need need;
+	bool forced;
+};
 
 /*
  * The store lock stayed held past its bound: a process of the user's that
@@ -368,82 +402,67 @@ static int guard_last_key(const struct pr_credlist *l, size_t index, void *arg)
  * removal is refused, since the last-key rule can only be checked under the
  * lock, and the message says what was waited for and how to go on.
  */
-static int remove_while_locked(struct cli *c, const struct remove_args *a,
-    const struct pr_cred *cred, struct pr_errbuf *eb, bool *revoked)
+static void explain_removal(const struct remove_kc *m, const struct pr_kc_outcome *o)
 {
-	struct pr_errbuf reb = { "" };
-	int r;
+	struct cli *c = m->k.c;
 
-	if (!a->force) {
+	if (o->lock_eb != NULL)
+		cli_err(c, "%s; removing key %s without that lock.", o->lock_eb->msg, m->a->keyid);
+	if (o->err == PR_ERR_BUSY && o->lock_eb == NULL)
 		cli_err(c, "%s. Nothing was changed. Try again later, or use --force to remove "
-		    "the key without waiting for that lock.", eb->msg);
-		return PR_ERR_BUSY;
-	}
-	cli_err(c, "%s; removing key %s without that lock.", eb->msg, a->keyid);
-	if ((r = pr_store_revoke(c->cfg->state_dir, a->user, cred->id, cred->id_len, &reb)) !=
-	    PR_OK) {
-		cli_err(c, "%s", reb.msg[0] ? reb.msg : pr_strerror(r));
-		return r;
-	}
-	*revoked = true;
-	return PR_OK;
+		    "the key without waiting for that lock.", o->eb->msg);
+	else if (o->err == PR_ERR_LAST_KEY)
+		refuse_last_key(c, m->a, m->need);
+	else if (o->err != PR_OK)
+		cli_err(c, "%s", o->eb->msg[0] ? o->eb->msg : pr_strerror(o->err));
 }
 
-/* The audit detail: forced, and whether the store lock was gone past (only ever with --force). */
-static const char *removal_detail(bool forced, bool revoked)
+static int kc_remove_record(void *arg, const struct pr_cred *cred, const struct pr_kc_outcome *o)
 {
-	if (revoked)
-		return "forced, store locked";
-	return forced ? "forced" : NULL;
+	const struct remove_kc *m = arg;
+
+	if (o->step == PR_KC_BEGIN)
+		return cli_audit(m->k.c, o->event, o->err, m->k.user, cred, NULL);
+	explain_removal(m, o);
+	return cli_audit(m->k.c, o->event, o->err, m->k.user, cred,
+	    removal_detail(m->forced, o->revoked));
 }
 
 int admin_key_remove(struct cli *c, int argc, char **argv)
 {
 	struct remove_args a = { NULL, NULL, false };
 	struct pr_cred cred = { 0 };
-	struct pr_errbuf eb = { "" };
-	enum pr_need need;
-	bool forced = false, revoked = false;
+	struct remove_kc m = { { c, NULL, NULL, NULL }, &a, PR_NEED_NONE, false };
+	const struct pr_kc_record rec = { kc_begin, kc_remove_record, kc_undone, NULL, &m };
+	struct pr_kc_remove rm = { NULL, NULL, &cred, NULL, false };
+	bool unrecorded;
 	int r, rc;
 
 	if ((rc = parse_remove(c, argc, argv, &a)) != CLI_OK)
 		return rc;
 	if (!cli_require_root(c) || !known_user(c, a.user))
 		return CLI_FAILED;
-	r = removal_check(c, &a, &cred, &need);
+	r = removal_check(c, &a, &cred, &m.need);
 	if (r == PR_ERR_LAST_KEY && !a.force) {
-		refuse_last_key(c, &a, need);
+		refuse_last_key(c, &a, m.need);
 		cli_audit(c, "remove", r, a.user, &cred, NULL);
 		goto out;
 	}
 	if (r == PR_ERR_LAST_KEY)
-		forced = true;
+		m.forced = true;
 	else if (r != PR_OK)
 		goto out;
-	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
-	if ((r = cli_audit_begin(c, "remove", a.user, &cred, removal_detail(forced, false))) != PR_OK) {
-		cli_audit(c, "remove", r, a.user, &cred, NULL);
-		goto out;
-	}
-	r = pr_store_remove_if(c->cfg->state_dir, a.user, a.keyid,
-	    forced ? NULL : guard_last_key, &need, &eb);
-	if (r == PR_ERR_BUSY)
-		r = remove_while_locked(c, &a, &cred, &eb, &revoked);
-	else if (r == PR_ERR_LAST_KEY)
-		refuse_last_key(c, &a, need);
-	else if (r != PR_OK)
-		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
-	if (cli_audit(c, "remove", r, a.user, &cred, removal_detail(forced, revoked)) != PR_OK &&
-	    r == PR_OK) {
-		/* No unrecorded change: put the key back. */
-		if ((revoked ? pr_store_unrevoke(c->cfg->state_dir, a.user, cred.id, cred.id_len, &eb) :
-		    pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) == PR_OK)
-			cli_audit_undone();
+	rm.state_dir = c->cfg->state_dir;
+	m.k.user = rm.user = a.user;
+	m.k.detail = removal_detail(m.forced, false);
+	rm.need = m.forced ? NULL : &m.need;     /* forced: no last-key rule */
+	rm.revoke_if_busy = a.force;
+	if ((r = pr_keychange_remove(&rm, &rec, &unrecorded)) != PR_OK && unrecorded) {
 		cli_err(c, "removal undone because it could not be recorded");
 		r = PR_ERR_AUDIT;
 	}
 	if (r == PR_OK)
-		removal_report(&a, forced);
+		removal_report(&a, m.forced);
 out:
 	pr_cred_clear(&cred);
 	return cli_exit_code(r);

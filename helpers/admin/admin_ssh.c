@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "attest.h"
+#include "enroll.h"
 #include "lifecycle.h"
 #include "roles.h"
 #include "secure_file.h"
@@ -206,18 +207,18 @@ static int classify_key(struct cli *c, const struct ssh_enroll_args *a,
     const struct pr_sshkey *k, struct pr_cred *cred, struct pr_class_reason *reason)
 {
 	struct pr_errbuf eb = { "" };
-	X509_STORE *anchors = NULL;
+	struct pr_enroll_opts o;
 	int r;
 
 	if (a->att_file == NULL)
 		return pr_sshenroll_credential(c->cfg, k, NULL, NULL, NULL, a->label, pr_now(),
 		    cred, reason, NULL);
-	if ((r = pr_anchors_load(c->cfg->trust_anchors, 1, &anchors, &eb)) != PR_OK) {
+	if ((r = pr_enroll_opts_load(c->cfg, a->user, a->label, &o, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		return r;
 	}
-	r = classify_attested(c, a, k, anchors, cred, reason);
-	X509_STORE_free(anchors);
+	r = classify_attested(c, a, k, o.anchors, cred, reason);
+	pr_enroll_opts_clear(&o);
 	return r;
 }
 
@@ -237,11 +238,9 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 	struct ssh_enroll_args a = { NULL, NULL, NULL, NULL, false };
 	struct pr_sshkey k = { 0 };
 	struct pr_cred cred = { 0 };
-	struct pr_errbuf eb = { "" };
 	enum pr_role role;
 	enum pr_need need;
 	struct pr_class_reason reason = { "" };
-	char keyid[PR_KEYID_LEN + 1];
 	int r, rc;
 
 	if ((rc = parse_enroll_ssh(c, argc, argv, &a)) != CLI_OK)
@@ -268,26 +267,9 @@ int admin_key_enroll_ssh(struct cli *c, int argc, char **argv)
 		cli_audit(c, "enroll", r, a.user, &cred, "refused by policy");
 		goto out;
 	}
-	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
-	if ((r = cli_audit_begin(c, "enroll", a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
-		cli_audit(c, "enroll", r, a.user, &cred, NULL);
+	if ((r = admin_enroll_commit(c, a.user, &cred, a.force ? "forced" : NULL,
+	    "this SSH key is already enrolled")) != PR_OK)
 		goto out;
-	}
-	/* Keys removed past a stuck store lock go for good first, so this one may come back. */
-	if ((r = pr_store_settle_revoked(c->cfg->state_dir, a.user, &eb)) != PR_OK ||
-	    (r = pr_store_add(c->cfg->state_dir, a.user, &cred, &eb)) != PR_OK) {
-		cli_err(c, "%s", r == PR_ERR_EXISTS ? "this SSH key is already enrolled" :
-		    eb.msg[0] ? eb.msg : pr_strerror(r));
-		cli_audit(c, "enroll", r, a.user, &cred, NULL);
-		goto out;
-	}
-	if ((r = cli_audit(c, "enroll", PR_OK, a.user, &cred, a.force ? "forced" : NULL)) != PR_OK) {
-		pr_keyid(cred.id, cred.id_len, keyid);
-		if (pr_store_remove(c->cfg->state_dir, a.user, keyid, &eb) == PR_OK)
-			cli_audit_undone();
-		cli_err(c, "enrollment undone because it could not be recorded");
-		goto out;
-	}
 	enroll_ssh_report(&a, &cred, &k, reason.text);
 out:
 	pr_cred_clear(&cred);

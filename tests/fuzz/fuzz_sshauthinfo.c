@@ -39,7 +39,7 @@ static void fuzz_modopts(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pr_sshauth a = { 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	r = pr_sshauth_parse((const char *)data, size, &a, &eb);

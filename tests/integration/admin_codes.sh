@@ -44,6 +44,7 @@ check "codes generate: only hashes stored" no_code_in "$T/state/codes/prowner" $
 check "audit: event codes-generated" test "$(audit_field event)" = codes-generated
 check "audit: success" test "$(audit_field result)" = success
 check "audit: user" test "$(audit_field user)" = prowner
+check "audit: detail, how many were made" test "$(audit_field detail)" = 10-codes
 
 check "codes status: owner" admin "" codes status prowner
 check "codes status: 10 of 10" out_has "10 of 10 remaining"

@@ -66,6 +66,21 @@ check "exempt user's last key may go" admin "" key remove prexempt "$(keyid prex
 check "key remove: missing key id is a usage error" rc_is 2 admin "" key remove prstaff
 check "key remove: unknown key id refused" rc_is 1 admin "" key remove prstaff 000000000000
 
+# --- a key change whose record cannot be written is taken back -------------------
+# The intent goes to <audit_log>.pending/, the record into the log: a log
+# open to others refuses only the record, after the store has changed.
+tablet=$(keyid prstaff tablet)
+chmod 666 "$AUDIT"
+check "unrecordable enrollment: status 4" rc_is 4 admin "$T/sy.key" key enroll prstaff --label unrec
+check "... says it was undone" out_has "enrollment undone because it could not be recorded"
+check "... the key is not stored" fails grep -q "label=unrec " "$T/state/users/prstaff"
+check "unrecordable removal: status 4" rc_is 4 admin "" key remove prstaff "$tablet" --force
+check "... says it was undone" out_has "removal undone because it could not be recorded"
+check "... the key is enrolled again" grep -q "label=tablet " "$T/state/users/prstaff"
+chmod 600 "$AUDIT"
+check "... no intent left behind: nothing changed" test -z "$(ls -A "$AUDIT.pending" 2>/dev/null)"
+check "... the log still verifies" admin "" audit verify
+
 # --- coverage -------------------------------------------------------------------
 fresh_state
 check "coverage: nobody enrolled, out of policy (status 1)" rc_is 1 admin "" coverage

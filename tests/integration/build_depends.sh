@@ -34,7 +34,9 @@ sudo tests/integration/sudo_stepup.sh sudo is not installed
 dconf-cli tests/integration/conf_examples.sh dconf not installed
 systemd tests/integration/conf_examples.sh systemd-logind or strings not available
 valgrind tests/integration/lib.sh PR_VALGRIND
-git tests/integration/packaging.sh command -v git'
+git tests/integration/packaging.sh command -v git
+logrotate tests/integration/audit_rotate.sh SKIP logrotate is not installed
+rsyslog tests/integration/audit_rotate.sh SKIP rsyslog is not installed'
 # Words in the scripts that name a program but are not run as one, and why.
 NOT_RUN='file prose ("file mode", "explicit file argument")
 clear part of setpriv --clear-groups

@@ -328,6 +328,8 @@ check "codes: an owner makes a set after a touch" run_as prowner codes
 check "... ten codes in the XXXX-XXXX-XXXX-XXXX form" test "$(grep -cE '^ +[0-9]+\. [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$' "$T/out")" = 10
 codes_seen=$(grep -oE '[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}' "$T/out")
 check "... audited as codes-generated" test "$(audit_ns_last event)" = codes-generated
+check "... with how many and the key that confirmed it" bash -c 'grep " event=codes-generated result=success " "$0" |
+	tail -n 1 | grep -qE " detail=10-codes,%20confirmed%20with%20key%20[0-9a-f]+( |$)"' "$AUDIT_NS"
 check "... the codes are in no audit record" bash -c 'for c in $1; do grep -q -e "$c" -e "${c//-/}" "$0" && exit 1; done; exit 0' "$AUDIT_NS" "$codes_seen"
 check "codes status: counts without showing codes" run_as prowner codes status
 check "... ten of ten left" out_has "10 of 10 recovery codes left"

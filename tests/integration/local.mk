@@ -13,7 +13,7 @@ tests_softkey_build_pam_practicerunner_la_LIBADD = $(SOFTKEY_LIBS) $(PAM_LIBS)
 check_PROGRAMS += tests/softkey-build/practicerunner-admin
 tests_softkey_build_practicerunner_admin_SOURCES = $(ADMIN_SOURCES)
 tests_softkey_build_practicerunner_admin_CPPFLAGS = $(HELPER_CPPFLAGS)
-tests_softkey_build_practicerunner_admin_LDADD = $(SOFTKEY_LIBS)
+tests_softkey_build_practicerunner_admin_LDADD = lib/libpr_export.la $(SOFTKEY_LIBS)
 
 check_PROGRAMS += tests/softkey-build/practicerunner-enroll
 tests_softkey_build_practicerunner_enroll_SOURCES = $(ENROLL_SOURCES)
@@ -75,6 +75,7 @@ INTEGRATION_TESTS = \
 	tests/integration/freeze_audit.sh \
 	tests/integration/prompt_su.sh \
 	tests/integration/audit_intent.sh \
+	tests/integration/audit_rotate.sh \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \

@@ -212,6 +212,8 @@ recover prowner "WRONG-TICKET-1"
 check "the 100th failure locks recovery" exit_is 1 recover prowner "WRONG-TICKET-2"
 check "... saying so, and what the administrator runs" out_has "practicerunner-admin unlock prowner"
 check "... audited as lockout" grep -q " event=lockout result=failure .*user=prowner " "$AUDIT_NS"
+check "... after the failed try that caused it, as the module records it" \
+	test "$(audit_ns_last event)" = lockout
 check "locked: even the right ticket and code are refused" exit_is 1 recover prowner "$T3" "${SHOWN[0]}"
 check "... before any prompt" fails out_has "Recovery ticket:"
 check "... saying to ask for unlock" out_has "practicerunner-admin unlock prowner"
@@ -241,6 +243,8 @@ rm -f "$T"/mail/*
 check "with the mail command failing, recovery still completes" recover prowner2 "$TICKET"
 check "... warning printed" out_has "notice to your mailbox was not sent"
 check "... audited: notice not sent" test "$(grep -c 'detail=notice%20not%20sent' "$AUDIT_NS")" -ge 2
+check "... the new codes' notice under codes-generated, as every program records it" \
+	grep -q ' event=codes-generated result=failure .*detail=notice%20not%20sent' "$AUDIT_NS"
 check "... new codes shown" shown_codes
 policy "$T/fakemail"
 check "prowner2: the old codes are replaced" test "$(codes_status prowner2)" = 10

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -54,20 +53,6 @@ static struct pr_audit_event enroll_event(void)
 		.sign_count = -1, .cred_class = "physical", .actor = "root", .detail = "forced",
 	};
 	return ev;
-}
-
-static int count_files(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		n += strstr(e->d_name, ".intent") != NULL;
-	closedir(d);
-	return n;
 }
 
 static int count_in_log(const char *needle)
@@ -247,10 +232,10 @@ START_TEST(begin_writes_end_removes)
 	ck_assert_int_eq(pr_audit_intent_begin(logp, &ev, &in, NULL), PR_OK);
 	ck_assert_int_eq(stat(pendp, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0700);
-	ck_assert_int_eq(count_files(pendp), 1);
+	ck_assert_int_eq(test_count_intents(pendp), 1);
 	pr_audit_intent_end(&in);
 	ck_assert_ptr_null(in);
-	ck_assert_int_eq(count_files(pendp), 0);
+	ck_assert_int_eq(test_count_intents(pendp), 0);
 }
 END_TEST
 
@@ -260,11 +245,11 @@ START_TEST(dead_writer_recorded_once)
 
 	append_one("bob");
 	dead_writer("alice");
-	ck_assert_int_eq(count_files(pendp), 1);
+	ck_assert_int_eq(test_count_intents(pendp), 1);
 	ck_assert_int_eq(count_in_log("reason=interrupted"), 0);
 	append_one("bob");
 	ck_assert_int_eq(count_in_log(" event=enroll result=failure reason=interrupted user=alice "), 1);
-	ck_assert_int_eq(count_files(pendp), 0);
+	ck_assert_int_eq(test_count_intents(pendp), 0);
 	/* Before the append's own record (seq 3), so the log reads in the order things happened. */
 	ck_assert_int_eq(count_in_log("reason=interrupted user=alice"), 1);
 	text = test_slurp(logp);
@@ -286,12 +271,12 @@ START_TEST(live_writer_left_alone)
 	ck_assert_int_eq(pr_audit_intent_begin(logp, &ev, &in, NULL), PR_OK);
 	append_one("bob");   /* we are the writer, and we run */
 	ck_assert_int_eq(count_in_log("reason=interrupted"), 0);
-	ck_assert_int_eq(count_files(pendp), 1);
+	ck_assert_int_eq(test_count_intents(pendp), 1);
 	/* Kept (record and undo failed): still ours while we run. */
 	pr_audit_intent_keep(&in);
 	append_one("bob");
 	ck_assert_int_eq(count_in_log("reason=interrupted"), 0);
-	ck_assert_int_eq(count_files(pendp), 1);
+	ck_assert_int_eq(test_count_intents(pendp), 1);
 	verify_ok();
 }
 END_TEST
@@ -303,13 +288,13 @@ START_TEST(sweep_is_bounded)
 	append_one("bob");
 	for (int i = 0; i < n; i++)
 		dead_writer("alice");
-	ck_assert_int_eq(count_files(pendp), n);
+	ck_assert_int_eq(test_count_intents(pendp), n);
 	append_one("bob");
 	ck_assert_int_eq(count_in_log("reason=interrupted"), PR_PENDING_SWEEP_MAX);
-	ck_assert_int_eq(count_files(pendp), 6);
+	ck_assert_int_eq(test_count_intents(pendp), 6);
 	append_one("bob");
 	ck_assert_int_eq(count_in_log("reason=interrupted"), n);
-	ck_assert_int_eq(count_files(pendp), 0);
+	ck_assert_int_eq(test_count_intents(pendp), 0);
 	verify_ok();
 }
 END_TEST
@@ -342,7 +327,7 @@ START_TEST(malformed_intent_kept)
 	snprintf(path, sizeof(path), "%s/0000000000000001-0000000000000001.intent", pendp);
 	test_write_file(path, "junk\n", 5, 0600);
 	append_one("bob");
-	ck_assert_int_eq(count_files(pendp), 1);
+	ck_assert_int_eq(test_count_intents(pendp), 1);
 	ck_assert_int_eq(count_in_log("reason=interrupted"), 0);
 	verify_ok();
 }

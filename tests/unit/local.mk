@@ -26,12 +26,15 @@ UNIT_TESTS = \
 	tests/unit/check_audit_event \
 	tests/unit/check_audit_intent \
 	tests/unit/check_audit_rate \
+	tests/unit/check_audit_series \
+	tests/unit/check_audit_export \
 	tests/unit/check_attest \
 	tests/unit/check_assert \
 	tests/unit/check_invite \
 	tests/unit/check_user_file \
 	tests/unit/check_mail \
 	tests/unit/check_lifecycle \
+	tests/unit/check_keychange \
 	tests/unit/check_coverage \
 	tests/unit/check_pamu2f \
 	tests/unit/check_codes \
@@ -65,6 +68,7 @@ tests_unit_check_invite_SOURCES = tests/unit/check_invite.c
 tests_unit_check_user_file_SOURCES = tests/unit/check_user_file.c
 tests_unit_check_mail_SOURCES = tests/unit/check_mail.c
 tests_unit_check_lifecycle_SOURCES = tests/unit/check_lifecycle.c
+tests_unit_check_keychange_SOURCES = tests/unit/check_keychange.c
 tests_unit_check_coverage_SOURCES = tests/unit/check_coverage.c
 tests_unit_check_pamu2f_SOURCES = tests/unit/check_pamu2f.c
 tests_unit_check_codes_SOURCES = tests/unit/check_codes.c
@@ -109,6 +113,15 @@ tests_unit_check_store_LDADD = $(UNIT_LDADD)
 tests_unit_check_audit_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_audit_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_series_SOURCES = tests/unit/check_audit_series.c
+tests_unit_check_audit_series_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_series_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_audit_series_LDADD = $(UNIT_LDADD)
+tests_unit_check_audit_export_SOURCES = tests/unit/check_audit_export.c
+tests_unit_check_audit_export_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_audit_export_CFLAGS = $(UNIT_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_check_audit_export_LDADD = tests/unit/libtestlib.la lib/libpr_export.la \
+	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_check_audit_intent_SOURCES = tests/unit/check_audit_intent.c
 tests_unit_check_audit_intent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_intent_CFLAGS = $(UNIT_CFLAGS)
@@ -134,6 +147,9 @@ tests_unit_check_mail_LDADD = $(UNIT_LDADD)
 tests_unit_check_lifecycle_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_lifecycle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_lifecycle_LDADD = $(UNIT_LDADD)
+tests_unit_check_keychange_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_keychange_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_keychange_LDADD = $(UNIT_LDADD)
 tests_unit_check_coverage_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_coverage_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_coverage_LDADD = $(UNIT_LDADD)
@@ -190,7 +206,8 @@ tests_unit_libkeyenv_la_CFLAGS = $(KEY_UNIT_CFLAGS)
 KEY_UNIT_TESTS = \
 	tests/unit/check_signin \
 	tests/unit/check_signin_ssh \
-	tests/unit/check_enroll
+	tests/unit/check_enroll \
+	tests/unit/check_flows
 check_PROGRAMS += $(KEY_UNIT_TESTS)
 TESTS += $(KEY_UNIT_TESTS)
 
@@ -206,4 +223,8 @@ tests_unit_check_enroll_SOURCES = tests/unit/check_enroll.c
 tests_unit_check_enroll_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
 tests_unit_check_enroll_CFLAGS = $(KEY_UNIT_CFLAGS)
 tests_unit_check_enroll_LDADD = $(KEY_UNIT_LDADD)
+tests_unit_check_flows_SOURCES = tests/unit/check_flows.c
+tests_unit_check_flows_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
+tests_unit_check_flows_CFLAGS = $(KEY_UNIT_CFLAGS)
+tests_unit_check_flows_LDADD = $(KEY_UNIT_LDADD)
 endif

@@ -71,6 +71,20 @@ bool test_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+int test_count_intents(const char *pending_dir)
+{
+	DIR *d = opendir(pending_dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += strstr(e->d_name, ".intent") != NULL;
+	closedir(d);
+	return n;
+}
+
 char *test_slurp(const char *path)
 {
 	size_t len;

@@ -29,6 +29,8 @@ __attribute__((warn_unused_result)) bool test_rm_dir_contents(int fd);
 
 /* Whether path exists (a link counts, it is not followed). */
 bool test_exists(const char *path);
+/* The intents (changes begun, not yet recorded) in a pending directory; 0 when it is missing. */
+int test_count_intents(const char *pending_dir);
 /* The whole file, read through pr_secure_read (so it must be a safe file); free() it. */
 char *test_slurp(const char *path);
 /* The same with its length (binary files); *len excludes the NUL added after it. */
