@@ -106,7 +106,7 @@ static int gen(const char *log_path, long n)
 static int append(const char *log_path, long k)
 {
 	double *t = calloc((size_t)k, sizeof(double)), t0, all;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char user[32];
 
 	if (t == NULL)
@@ -128,7 +128,7 @@ static int append(const char *log_path, long k)
 
 static int verify(const char *log_path)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = 0, n = 0;
 	double t0 = bench_now_us();
 

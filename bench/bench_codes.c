@@ -51,7 +51,7 @@ int main(void)
 {
 	long runs = bench_env_long("BENCH_CODE_RUNS", 5);
 	double *wrong, *right, *ref, t0, gen, w_med, w_max, r_med, r_max, ref_med;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *dir = bench_scratch_dir("codes"), state[4096], **codes = NULL, v[96];
 	const char *bad = "AAAA-AAAA-AAAA-AAAA";   /* well formed, in no set */
 	int r;

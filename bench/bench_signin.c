@@ -199,7 +199,7 @@ static void enroll_pool_user(const struct pr_config *cfg, const char *user, cons
 	struct pr_devices devs = { .n = 0 };
 	struct pr_credlist none = { NULL, 0 };
 	struct pr_ui ui = { NULL, NULL, NULL };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred cred;
 	X509_STORE *anchors = NULL;
 	int r;
@@ -224,7 +224,7 @@ static void enroll_pool_user(const struct pr_config *cfg, const char *user, cons
 static void population_make(struct population *p, long users, size_t logins)
 {
 	struct pr_config *cfg = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char tag[32];
 	int k = users < pool_n ? (int)users : pool_n;
 
@@ -290,7 +290,7 @@ static void login(struct population *p, bool keep)
 	int k = p->users < pool_n ? (int)p->users : pool_n;
 	int i = (int)(random() % k);
 	struct pr_config *cfg = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *note = NULL;
 	bool ignore = false;
 	double t0, t1, t2, c0, c2;

@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = PR_DEFAULT_CONFIG;
 	struct pr_config *cfg = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_signin s = { .service = AK_SERVICE };
 	struct offer o = { NULL, NULL, 0 };
 	bool known;

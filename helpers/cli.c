@@ -36,7 +36,7 @@ void cli_err(const struct cli *c, const char *fmt, ...)
 
 int cli_load_config(struct cli *c)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *path = c->config_path != NULL ? c->config_path : PR_DEFAULT_CONFIG;
 
 	if (pr_roles_config_load(path, &c->cfg, &eb) != PR_OK) {
@@ -247,7 +247,7 @@ static struct {
 
 int cli_intent_begin(const struct cli *c, const struct pr_audit_event *ev)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	/* A change begun and never settled stays on file: recorded once we are gone. */
@@ -338,7 +338,7 @@ int cli_audit_begin(const struct cli *c, const char *event, const char *user,
 int cli_audit(const struct cli *c, const char *event, int err, const char *user,
     const struct pr_cred *cred, const char *detail)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_audit_built b;
 	int r;
 

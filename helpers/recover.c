@@ -94,7 +94,7 @@ static void say_locked(struct recover_ctx *x)
 /* Refused while locked out (a tally that cannot be read counts as locked). */
 static int check_not_locked(struct recover_ctx *x)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	if (pr_recovery_begin(&x->rc, x->cli.cfg, x->user, &eb) == PR_OK)
 		return PR_OK;
@@ -288,7 +288,7 @@ static int ask_code(void *arg, char **code)
 static int make_key(void *arg, struct pr_cred *cred, struct pr_class_reason *reason)
 {
 	struct recover_ctx *x = arg;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_enroll_opts o;
 	struct ss_make m = {
 		.opts = &o, .creds = &x->creds, .cred = cred, .reason = reason,
@@ -371,7 +371,7 @@ static int load_physical_user(struct recover_ctx *x, const char *opt_user)
 /* Policy, the user's requirement (physical only), not locked, their keys. */
 static int load_state(struct recover_ctx *x, const char *opt_user)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = load_physical_user(x, opt_user)) != PR_OK)
@@ -409,7 +409,7 @@ static int recover(struct recover_ctx *x, const char *opt_user)
  */
 static int request_ticket(struct recover_ctx *x, const char *opt_user)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t expires = 0;
 	char until[32];
 	int r;

@@ -45,7 +45,7 @@ int ss_audit_begin(const struct ss_who *w, const char *event, const char *method
 int ss_audit(const struct ss_who *w, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *detail)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_audit_built b;
 	bool wrap;
 	int r;

@@ -240,7 +240,7 @@ static bool become_root(void)
  */
 static int leave_caller_control(const char *prog)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *what;
 
 	/* Whether or not the move happened, what counts is where we are now. */

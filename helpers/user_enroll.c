@@ -175,7 +175,7 @@ static int dev_assert(const struct pr_devices *devs, void *arg)
 static int confirm_touch(struct enroll_ctx *x, const char *event)
 {
 	struct pr_assert_outcome out = { .index = SIZE_MAX };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const struct pr_cred *c;
 	struct assert_arg a = { x, &out };
 	char kid[PR_KEYID_LEN + 1];
@@ -204,7 +204,7 @@ static int confirm_invite(struct enroll_ctx *x)
 {
 	const char *dir = x->cli.cfg->state_dir;
 	struct pr_invite_info info;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	r = pr_invite_info(dir, x->user, &info, &eb);
@@ -274,7 +274,7 @@ static int check_enroll(struct enroll_ctx *x, int argc, char **argv)
 static void enroll_report(struct enroll_ctx *x, const struct pr_cred *cred, const char *why)
 {
 	struct pr_credlist now = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char kid[PR_KEYID_LEN + 1];
 
 	pr_keyid(cred->id, cred->id_len, kid);
@@ -296,7 +296,7 @@ static void enroll_report(struct enroll_ctx *x, const struct pr_cred *cred, cons
 static int run_enroll(struct enroll_ctx *x)
 {
 	struct pr_cred cred = { 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_enroll_opts o;
 	struct pr_class_reason reason = { "" };
 	struct ss_make m = {
@@ -422,7 +422,7 @@ static int check_rename(struct enroll_ctx *x, int argc, char **argv)
 
 static int run_rename(struct enroll_ctx *x)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const struct pr_cred *c = &x->creds.v[x->target];
 	char detail[PR_LABEL_MAX + 16];
 	int r;
@@ -506,7 +506,7 @@ static int check_codes(struct enroll_ctx *x, int argc, char **argv)
 static int codes_status(struct enroll_ctx *x)
 {
 	struct pr_codes_status st;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char when[32];
 	int r;
 
@@ -619,7 +619,7 @@ static int confirm(struct enroll_ctx *x, const struct command *cmd)
 /* Load what every command needs: policy, the user's requirement, their keys. */
 static int load_state(struct enroll_ctx *x, const char *opt_user)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = ss_load_user(&x->cli, x->suid, opt_user, &x->user, &x->role, &x->need)) != PR_OK)

@@ -120,7 +120,7 @@ int ue_run_ssh_challenge(struct enroll_ctx *x)
 {
 	unsigned char ch[PR_SSHCHALLENGE_LEN];
 	struct create_arg a = { .x = x, .fd = -1 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = ss_as_caller(x->suid, create_fn, &a)) != PR_OK)
@@ -183,7 +183,7 @@ static int parse_enroll_ssh(struct enroll_ctx *x, int argc, char **argv)
 /* Read and parse one file (with the caller's rights: inside ss_as_caller). */
 static int load_key(struct enroll_ctx *x)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -201,7 +201,7 @@ static int load_key(struct enroll_ctx *x)
 
 static int load_attestation(struct enroll_ctx *x)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -273,7 +273,7 @@ int ue_check_enroll_ssh(struct enroll_ctx *x, int argc, char **argv)
 /* The caller's challenge, taken (gone from then on: one attestation per challenge). */
 static int take_challenge(struct enroll_ctx *x, unsigned char ch[PR_SSHCHALLENGE_LEN])
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	r = pr_sshchallenge_take(x->cli.cfg->state_dir, x->user, pr_now(), ch, &eb);
@@ -330,7 +330,7 @@ static void enroll_ssh_report(struct enroll_ctx *x, const struct pr_cred *cred,
     const char *why)
 {
 	struct pr_credlist now = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char kid[PR_KEYID_LEN + 1];
 
 	pr_keyid(cred->id, cred->id_len, kid);
@@ -355,7 +355,7 @@ int ue_run_enroll_ssh(struct enroll_ctx *x)
 {
 	unsigned char ch[PR_SSHCHALLENGE_LEN];
 	struct pr_cred cred = { 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_enroll_opts o = { 0 };
 	struct classify_arg a = { .x = x, .cred = &cred };
 	int r;

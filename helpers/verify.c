@@ -204,7 +204,7 @@ static void setup_signin(struct verify *v)
 
 static int run(struct verify *v)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	bool ignore = false;
 	int r;
 

@@ -317,7 +317,7 @@ static int ctx_write(struct pr_user_file *x, const struct code_set *set,
 /* Under the lock: a missing or damaged set may be replaced; an unsafe file may not. */
 static int check_replaceable(struct pr_user_file *x, struct pr_errbuf *eb)
 {
-	struct pr_errbuf why = { "" };
+	struct pr_errbuf why = { 0 };
 	struct code_set *old = NULL;
 	int r;
 

@@ -28,7 +28,7 @@ static void issue_detail(const struct pr_codes_issue *ci, char *out, size_t size
 /* The user hears of every new set (one they did not ask for is a warning sign). */
 static void issue_notify(const struct pr_codes_issue *ci)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = pr_notify(ci->cfg, ci->user, PR_NOTICE_CODES_NEW, pr_now(), &eb)) == PR_OK)
@@ -41,7 +41,7 @@ static void issue_notify(const struct pr_codes_issue *ci)
 static int issue_commit(const struct pr_codes_issue *ci, const char *detail, char ***codes)
 {
 	const struct pr_recorder *rec = ci->rec;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int n = ci->cfg->recovery.codes, r;
 
 	if ((r = rec->begin(rec->arg, EVENT, NULL, NULL, detail)) != PR_OK) {

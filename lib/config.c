@@ -880,7 +880,7 @@ static int session_check(const struct parse_ctx *ctx, const struct pr_session_co
  */
 static int ldap_check(const struct parse_ctx *ctx, const struct pr_config *c)
 {
-	struct pr_errbuf why = { "" };
+	struct pr_errbuf why = { 0 };
 	char key[64];
 	const char *bad = pr_ldap_conf_check(c->store, &c->ldap, &why);
 	int line;

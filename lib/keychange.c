@@ -52,7 +52,7 @@ static int kc_enroll_store(const struct pr_kc_enroll *e, struct pr_errbuf *eb)
 int pr_keychange_enroll(const struct pr_kc_enroll *e, const struct pr_kc_record *rec,
     bool *unrecorded)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char keyid[PR_KEYID_LEN + 1];
 	int r;
 
@@ -112,7 +112,7 @@ static int kc_put_back(const struct pr_kc_remove *m, bool revoked, struct pr_err
 int pr_keychange_remove(const struct pr_kc_remove *m, const struct pr_kc_record *rec,
     bool *unrecorded)
 {
-	struct pr_errbuf lock_eb = { "" }, eb = { "" };
+	struct pr_errbuf lock_eb = { 0 }, eb = { 0 };
 	struct pr_kc_outcome o = { "remove", PR_KC_STORE, PR_OK, &eb, NULL, false };
 	char keyid[PR_KEYID_LEN + 1];
 	int r;

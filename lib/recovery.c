@@ -174,7 +174,7 @@ bool pr_recovery_service_listed(const struct pr_config *cfg, const char *service
 int pr_recovery_open(struct pr_recovery *rc, const struct pr_config *cfg,
     const char *service, const char *user, int64_t now, struct pr_errbuf *eb)
 {
-	struct pr_errbuf teb = { "" };
+	struct pr_errbuf teb = { 0 };
 	int r, t;
 
 	if (!pr_recovery_service_listed(cfg, service))

@@ -35,7 +35,7 @@ static void record_if_locked(const struct pr_recovery_flow *f)
 /* A notice that cannot be sent is said and recorded under event; it undoes nothing. */
 static void notify(const struct pr_recovery_flow *f, enum pr_notice kind, const char *event)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = pr_notify(f->rc->cfg, f->rc->user, kind, pr_now(), &eb)) == PR_OK)
@@ -66,7 +66,7 @@ static int check_ticket(struct pr_recovery_flow *f, int answered, const char *ti
 
 static int flow_ticket(struct pr_recovery_flow *f, char **ticket)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	r = f->ask_ticket(f->arg, ticket);
@@ -121,7 +121,7 @@ static int check_code(struct pr_recovery_flow *f, const char *ticket, const char
 /* Unless one was consumed under this ticket already, one code, consumed before anything else. */
 static int flow_code(struct pr_recovery_flow *f, const char *ticket)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *code = NULL;
 	int r;
 
@@ -153,7 +153,7 @@ static int commit_key(struct pr_recovery_flow *f, const char *ticket,
     const struct pr_cred *cred)
 {
 	const struct pr_recorder *rec = f->rec;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = rec->begin(rec->arg, "enroll", NULL, cred, "recovery")) != PR_OK) {

@@ -386,7 +386,7 @@ int pr_roles_check_exempt(const struct pr_config *cfg, struct pr_errbuf *eb)
 
 int pr_roles_config_load(const char *path, struct pr_config **out, struct pr_errbuf *eb)
 {
-	struct pr_errbuf why = { "" };
+	struct pr_errbuf why = { 0 };
 	int r;
 
 	if ((r = pr_config_load(path, out, eb)) != PR_OK)

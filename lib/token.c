@@ -311,7 +311,7 @@ static bool lifetime_valid(const struct pr_token_kind *k, int64_t lifetime, int6
 /* Under the lock: an earlier token may be replaced, a damaged file may not. */
 static int check_replaceable(struct ctx *c, struct pr_errbuf *eb)
 {
-	struct pr_errbuf why = { "" };
+	struct pr_errbuf why = { 0 };
 	struct token_rec old;
 	int r = ctx_read(c, &old, &why);
 

@@ -124,7 +124,7 @@ static int answer_pin(struct pam_tx *tx, int sock)
 static int converse(struct pam_tx *tx, int sock, struct pr_verify_result *res)
 {
 	char line[PR_VERIFY_LINE_MAX];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	for (;;) {

@@ -53,7 +53,7 @@ static bool host_user_controlled(struct pam_tx *tx)
 static int tx_begin(struct pam_tx *tx, pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	tx->pamh = pamh;

@@ -256,7 +256,7 @@ static int may_check(void *arg)
 {
 	struct rec *x = arg;
 	struct pam_tx *tx = x->tx;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if (!tx->s.user_known || tx->s.need != PR_NEED_PHYSICAL)
@@ -281,7 +281,7 @@ static int make_key(void *arg, struct pr_cred *cred, struct pr_class_reason *rea
 	struct rec *x = arg;
 	struct pam_tx *tx = x->tx;
 	struct pr_devices devs = { .n = 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_ui ui;
 	struct pr_enroll_opts o;
 	int r;
@@ -383,7 +383,7 @@ static int rec_outcome(struct pam_tx *tx, int r, int failure)
 /* recovery.self_request: mail a ticket to the user's own address, on request. */
 static void rec_request(struct pam_tx *tx)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t expires = 0;
 	char until[32];
 	int r;
@@ -414,7 +414,7 @@ static void rec_request(struct pam_tx *tx)
  */
 static int recover_told(struct pam_tx *tx, int failure)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct rec x = { .tx = tx };
 	int r;
 
@@ -442,7 +442,7 @@ static int recover_told(struct pam_tx *tx, int failure)
  */
 static void uniform_request(struct pam_tx *tx)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t expires = 0;
 	int r = PR_ERR_PERM;
 

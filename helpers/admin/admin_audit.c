@@ -59,7 +59,7 @@ static void report_pending(const struct cli *c, const char *path)
 
 int admin_audit_verify(struct cli *c, int argc, char **argv)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *path;
 	char note[512];
 	long bad = 0, n = 0;

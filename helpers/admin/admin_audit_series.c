@@ -21,7 +21,7 @@ static int audit_status(int r)
 
 int admin_audit_rotate(struct cli *c, int argc, char **argv)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_audit_rotated rot;
 	int r;
 
@@ -50,7 +50,7 @@ int admin_audit_rotate(struct cli *c, int argc, char **argv)
 int admin_audit_verify_all(struct cli *c, const char *dir_arg)
 {
 	struct pr_audit_series_report rep;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char d[4096], b[4096];
 	const char *dir, *base;
 	int r;
@@ -80,7 +80,7 @@ int admin_audit_export(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum pr_export_format fmt = PR_EXPORT_JSON;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char since[21] = "";
 	long n = 0;
 	int ch, r;

@@ -141,7 +141,7 @@ int admin_codes_generate(struct cli *c, int argc, char **argv)
 int admin_codes_status(struct cli *c, int argc, char **argv)
 {
 	struct pr_codes_status st;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *user;
 	char when[32];
 	int r;

@@ -82,7 +82,7 @@ static int user_row(struct cli *c, struct pr_store_reader *rd, const struct pr_s
     int64_t now, struct row *row)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	bool exempt = u->exempt;
 	int r;
 
@@ -205,7 +205,7 @@ int admin_coverage(struct cli *c, int argc, char **argv)
 {
 	struct pr_scope users = { NULL, 0, 0 };
 	struct pr_store_reader *rd = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct tally t = { 0, 0, 0, PR_OK };
 	bool json = false;
 	int r, rc;

@@ -138,7 +138,7 @@ static int plan_user(struct cli *c, const struct import_args *a, struct plan *p,
 	const char *user = p->list.v[first].user;
 	int line = p->list.v[first].line;
 	struct pr_credlist have = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t adding = 0;
 	int r, rc = CLI_OK;
 
@@ -185,7 +185,7 @@ static bool seen_before(const struct pr_pamu2f_list *l, size_t i)
 static int plan_make(struct cli *c, const struct import_args *a, const char *buf, size_t len,
     struct plan *p)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r, rc = CLI_OK;
 
 	if ((r = pr_pamu2f_parse(buf, len, pr_now(), &p->list, &eb)) != PR_OK) {
@@ -221,7 +221,7 @@ static int import_audit(const struct cli *c, const char *user, const struct pr_c
 		.evidence = PR_AUDIT_ID_ONLY, .detail = PR_PAMU2F_LABEL,
 	};
 	struct pr_audit_built b;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = cli_audit_event(c, NULL, &what, &b)) != PR_OK)

@@ -127,7 +127,7 @@ static char *mail_body(const char *token, int64_t expires)
 static int send_invitation(struct cli *c, const char *user, const char *token,
     int64_t expires)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *body = mail_body(token, expires);
 	int r;
 
@@ -149,7 +149,7 @@ static int send_invitation(struct cli *c, const char *user, const char *token,
 static int invite_by_mail(struct cli *c, const struct invite_args *a,
     const char *token, int64_t expires)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char when[32];
 	int r;
 
@@ -197,7 +197,7 @@ int admin_invite(struct cli *c, int argc, char **argv)
 {
 	struct invite_args a = { NULL, PR_INVITE_DEFAULT_LIFETIME, false };
 	struct pr_invite_info old;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t now = pr_now();
 	char *token = NULL;
 	bool replaced;
@@ -242,7 +242,7 @@ out:
 /* Names in <state_dir>/invites, sorted. */
 static int invite_users(struct cli *c, struct pr_strlist *out)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = pr_state_users(c->cfg->state_dir, "invites", out, &eb)) != PR_OK)
@@ -253,7 +253,7 @@ static int invite_users(struct cli *c, struct pr_strlist *out)
 static int list_one(struct cli *c, const char *user, int64_t now)
 {
 	struct pr_invite_info info;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char d1[32], d2[32];
 	int r;
 

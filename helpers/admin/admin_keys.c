@@ -67,7 +67,7 @@ static int enroll_on_device(struct cli *c, const struct enroll_args *a,
     const struct pr_credlist *existing, struct pr_cred *cred, struct pr_class_reason *reason)
 {
 	struct pr_devices devs = { .n = 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_ui ui;
 	struct pr_enroll_opts o;
 	int r;
@@ -180,7 +180,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 	struct enroll_args a = { NULL, NULL, false };
 	struct pr_credlist existing = { NULL, 0 };
 	struct pr_cred cred = { 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	enum pr_role role;
 	enum pr_need need;
 	struct pr_class_reason reason = { "" };
@@ -237,7 +237,7 @@ static void print_ssh(const struct pr_cred *k)
 static int list_user(struct cli *c, const char *user)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char keyid[PR_KEYID_LEN + 1], aaguid[37], d1[32], d2[32];
 	int r;
 
@@ -263,7 +263,7 @@ static int list_user(struct cli *c, const char *user)
 int admin_key_list(struct cli *c, int argc, char **argv)
 {
 	struct pr_strlist users = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r = PR_OK;
 
 	if (argc > 2) {
@@ -337,7 +337,7 @@ static int removal_check(struct cli *c, const struct remove_args *a, struct pr_c
     enum pr_need *need)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t i;
 	int r;
 

@@ -38,7 +38,7 @@ static int check_groups(struct cli *c, const char *what, const struct pr_strlist
 static long root_keys(const struct pr_config *cfg, enum pr_need need)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long n = 0;
 
 	if (pr_store_load(cfg->state_dir, "root", &l, &eb) != PR_OK)
@@ -92,7 +92,7 @@ bool admin_audit_space_low(const struct cli *c)
  */
 static int check_directory(struct cli *c)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *password = NULL;
 
 	if (c->cfg->store != PR_STORE_LDAP)
@@ -112,7 +112,7 @@ static int check_directory(struct cli *c)
 /* The policy loaded (main did that); also the anchors and role groups must resolve. */
 int admin_policy_check(struct cli *c, int argc, char **argv)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	X509_STORE *anchors = NULL;
 
 	(void)argv;

@@ -82,7 +82,7 @@ static bool recovery_allowed(struct cli *c, const char *user)
 /* A locked-out account gets no ticket until an administrator unlocks it. */
 static int check_not_locked(struct cli *c, const char *user)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_lockout st;
 	int r;
 
@@ -103,7 +103,7 @@ static int check_not_locked(struct cli *c, const char *user)
 static int ticket_by_mail(struct cli *c, const char *user, const char *ticket,
     int64_t expires)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char when[32];
 	int r;
 
@@ -138,7 +138,7 @@ static void print_ticket(const char *user, const char *ticket, int64_t expires)
 int admin_recovery_start(struct cli *c, int argc, char **argv)
 {
 	struct recovery_args a = { NULL, false };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t now = pr_now(), expires;
 	char *ticket = NULL;
 	int r, rc;
@@ -195,7 +195,7 @@ int admin_recovery_revoke(struct cli *c, int argc, char **argv)
 
 int admin_unlock(struct cli *c, int argc, char **argv)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_lockout st;
 	const char *user;
 	int r, before;

@@ -29,7 +29,7 @@ int admin_user_arg(struct cli *c, int argc, char **argv, const char *usage,
 
 int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *user = NULL;
 	int r;
 

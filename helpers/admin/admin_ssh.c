@@ -58,7 +58,7 @@ int admin_key_ssh_challenge(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned char ch[PR_SSHCHALLENGE_LEN];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *output = NULL;
 	char path[4096];
 	int opt, fd, r;
@@ -155,7 +155,7 @@ static int read_input(struct cli *c, const char *path, size_t max, char **buf,
 
 static int load_key(struct cli *c, const char *path, struct pr_sshkey *k)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *buf = NULL;
 	size_t len;
 	int r;
@@ -175,7 +175,7 @@ static int classify_attested(struct cli *c, const struct ssh_enroll_args *a,
 {
 	unsigned char ch[PR_SSHCHALLENGE_LEN];
 	struct pr_sshattest att = { 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *buf = NULL;
 	size_t len;
 	int r;
@@ -206,7 +206,7 @@ out:
 static int classify_key(struct cli *c, const struct ssh_enroll_args *a,
     const struct pr_sshkey *k, struct pr_cred *cred, struct pr_class_reason *reason)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_enroll_opts o;
 	int r;
 

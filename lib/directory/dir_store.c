@@ -32,7 +32,7 @@ static int parse_values(const struct pr_dir_entry *e, struct pr_credlist *out,
 		return PR_ERR_NOMEM;
 	for (size_t i = 0; i < e->n; i++) {
 		struct pr_credlist one = { NULL, 0 };
-		struct pr_errbuf where = { "" };
+		struct pr_errbuf where = { 0 };
 		int r = pr_store_parse(e->v[i].val, e->v[i].len, &one, &where);
 		if (r != PR_OK || one.n != 1) {
 			pr_credlist_clear(&one);

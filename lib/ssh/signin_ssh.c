@@ -149,7 +149,7 @@ static int verdict_for(struct pr_signin *s, int loaded, const struct pr_sshauth 
 static int ssh_verdict(struct pr_signin *s, const char *info)
 {
 	struct pr_sshauth a = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if (info == NULL) {

@@ -338,7 +338,7 @@ static bool may_be_u2f(const struct classify_ctx *x)
 static int verify_cert_statement(const struct classify_ctx *x, struct pr_cred *out,
     struct pr_class_reason *reason, struct pr_errbuf *eb)
 {
-	struct pr_errbuf as_packed = { "" }, as_u2f = { "" };
+	struct pr_errbuf as_packed = { 0 }, as_u2f = { 0 };
 	int r;
 
 	r = try_stmt(x, STMT_PACKED_X5C, out, reason, &as_packed);

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data;
 	char *fmt = NULL, *rp = NULL;
 	struct pr_class_reason reason;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t left = size, n;
 
 	if ((fmt = take_str(&p, &left)) == NULL || (rp = take_str(&p, &left)) == NULL ||

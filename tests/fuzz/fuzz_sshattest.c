@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pr_sshattest att = { 0 };
 	struct pr_cred c;
 	char *line = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	bool have_key = false;
 	size_t off = 0;
 

@@ -16,7 +16,7 @@ static void same_key(const struct pr_sshkey *k)
 {
 	struct pr_sshkey k2 = { 0 }, k3 = { 0 };
 	char fp[PR_SSH_FP_LEN + 1];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *line = NULL;
 
 	if (pr_sshkey_fingerprint(k, fp) != PR_OK ||
@@ -35,7 +35,7 @@ static void same_key(const struct pr_sshkey *k)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pr_sshkey k = { 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *line;
 
 	if ((line = malloc(size + 1)) == NULL)

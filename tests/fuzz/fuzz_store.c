@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pr_credlist a = { 0 }, b = { 0 };
 	char *t1 = NULL, *t2 = NULL;
 	size_t n1 = 0, n2 = 0;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	if (pr_store_parse((const char *)data, size, &a, &eb) != PR_OK)
 		goto out;

@@ -165,7 +165,7 @@ static int run(struct pr_dir *d, int argc, char **argv, struct pr_errbuf *eb)
 
 int main(int argc, char **argv)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = NULL;
 	struct pr_dir *d = NULL;
 	int r;

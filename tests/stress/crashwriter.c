@@ -212,7 +212,7 @@ static int die(const char *what, const struct pr_errbuf *eb, int r)
 
 static int cmd_init(const char *state_dir, const char *user)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	unsigned char id[16], pk[64];
 	struct pr_cred c;
 	int r;
@@ -229,7 +229,7 @@ static int cmd_init(const char *state_dir, const char *user)
 static int churn(const char *state_dir, const char *user, long k)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	unsigned char id[16], pk[64];
 	char kid[PR_KEYID_LEN + 1];
 	struct pr_cred c;
@@ -256,7 +256,7 @@ static int churn(const char *state_dir, const char *user, long k)
 static int consume_next(const char *state_dir, const char *user)
 {
 	struct pr_codes_status st;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char code[PR_CODE_CHARS + 1];
 	int r, i;
 
@@ -275,7 +275,7 @@ static int consume_next(const char *state_dir, const char *user)
 static int found_codes(const char *state_dir, const char *user)
 {
 	struct pr_codes_status st;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	if ((r = pr_codes_status(state_dir, user, &st, &eb)) != PR_OK)
@@ -288,7 +288,7 @@ static int found_codes(const char *state_dir, const char *user)
 static int cmd_run(const char *state_dir, const char *log, const char *user)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const struct pr_cred *m;
 	char detail[32];
 	long k;
@@ -333,7 +333,7 @@ static int cmd_append(const char *log, const char *user)
 {
 	struct pr_audit_event ev = { .event = "auth", .success = true, .user = user,
 		.flags = -1, .sign_count = -1, .detail = "manual" };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	return (r = pr_audit_append(log, &ev, &eb)) == PR_OK ? 0 : die("audit", &eb, r);
@@ -411,7 +411,7 @@ static int read_acks(const char *path, struct acks *a)
 static void check_store(const char *state_dir, const char *user, const struct acks *a)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const struct pr_cred *m;
 	long under_way = -1;                /* the X a removal under way may have taken */
 	int r;
@@ -448,7 +448,7 @@ static void check_store(const char *state_dir, const char *user, const struct ac
 static void check_codes(const char *state_dir, const char *user, const struct acks *a)
 {
 	struct pr_codes_status st;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int used, want = a->code + 1;
 
 	if (pr_codes_status(state_dir, user, &st, &eb) != PR_OK) {
@@ -492,7 +492,7 @@ static long records_after(const char *text, size_t len, long after, bool *found)
 
 static void check_audit(const char *log, const struct acks *a)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = 0, n = 0, lines = 0;
 	size_t len = 0;
 	char *text = slurp(log, &len);

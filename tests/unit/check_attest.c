@@ -121,7 +121,7 @@ static void make_dir(char *out, size_t out_len, const char *name)
 
 static X509_STORE *load_ok(const char *dir)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	X509_STORE *s = NULL;
 
 	ck_assert_msg(pr_anchors_load(dir, 0, &s, &eb) == PR_OK, "%s", eb.msg);
@@ -366,7 +366,7 @@ static void expect_class(const struct reg *g, X509_STORE *anchors,
 {
 	struct pr_cred c;
 	struct pr_class_reason reason;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	r = pr_attest_classify_raw(&g->in, anchors, list, n, &c, &reason, &eb);
@@ -737,7 +737,7 @@ START_TEST(tampered_statement)
 	struct pr_cred c;
 	struct reg g;
 	struct pr_class_reason reason;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	reg_load(t->file, &g);
@@ -788,7 +788,7 @@ START_TEST(refusal_reason)
 {
 	struct pr_cred c;
 	struct reg g;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	reg_load(reason_cases[_i].file, &g);
@@ -856,7 +856,7 @@ START_TEST(bad_fido_cred)
 	fido_cred_t *fc = NULL;
 	struct pr_cred c;
 	struct pr_class_reason reason;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(pr_attest_classify(NULL, g_yubico, NULL, 0, &c, &reason, &eb),
 	    PR_ERR_INVALID_ARG);
@@ -1133,7 +1133,7 @@ START_TEST(synthetic_packed)
 	struct synth_pki p;
 	struct pr_cred c;
 	struct pr_class_reason reason;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	synth_pki_make(t, &p);
@@ -1231,7 +1231,7 @@ START_TEST(crash_inputs)
 	struct pr_attest_input in;
 	struct pr_cred c;
 	size_t len = 0, half;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(vec_hex_decode(crash_cases[_i].hex, &raw, &len), 0);
 	ck_assert_uint_gt(len, 3);
@@ -1340,7 +1340,7 @@ static void assert_key(const struct vec *av, struct pr_cred *c)
 {
 	const char *link = vec_get(av, "registration_vector");
 	struct reg g;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	memset(c, 0, sizeof(*c));
 	if (link == NULL) {
@@ -1512,7 +1512,7 @@ static void bad_file_make(const char *dir, enum bad_file k)
 START_TEST(anchor_bad_file)
 {
 	const struct bad_file_case *t = &bad_file_cases[_i];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	X509_STORE *s = NULL;
 	char dir[128];
 	int want;
@@ -1534,7 +1534,7 @@ END_TEST
 /* Root only: files and directories owned by someone else are refused. */
 START_TEST(anchor_bad_owner)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	X509_STORE *s = NULL;
 	char dir[128], path[256];
 
@@ -1636,7 +1636,7 @@ static void dir_make(char *dir, size_t dir_len, enum dir_kind k)
 START_TEST(anchor_dir)
 {
 	const struct dir_case *t = &dir_cases[_i];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	X509_STORE *s = NULL;
 	char dir[256];
 	int r;
@@ -1658,7 +1658,7 @@ END_TEST
 
 START_TEST(anchor_bad_arguments)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	X509_STORE *s = NULL;
 
 	ck_assert_int_eq(pr_anchors_load(NULL, 0, &s, &eb), PR_ERR_INVALID_ARG);

@@ -77,7 +77,7 @@ static void spit(const char *buf, size_t len)
 static void append_n(int n)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char detail[32];
 
 	for (int i = 0; i < n; i++) {
@@ -90,7 +90,7 @@ static void append_n(int n)
 
 static void assert_verifies(long want_records)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 
 	ck_assert_msg(pr_audit_verify(logp, &bad, &n, &eb) == PR_OK, "%s", eb.msg);
@@ -187,7 +187,7 @@ static void unescape(const char *in, size_t n, char *out)
 START_TEST(odd_values_round_trip)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char want[128], back[128], *buf, *p, *end;
 	size_t len;
 
@@ -228,7 +228,7 @@ static const struct {
 START_TEST(bad_events_refused)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *out = (char *)"sentinel";
 	struct stat st;
 
@@ -294,7 +294,7 @@ END_TEST
 START_TEST(oversize_record_refused)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *big = malloc(9000);
 	char *buf;
 	size_t len;
@@ -453,7 +453,7 @@ static void tamper(enum tamper t, int k, char *buf, size_t len)
 
 START_TEST(tamper_rows_detected)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 	char *buf;
 	size_t len;
@@ -516,7 +516,7 @@ static const struct {
 
 START_TEST(syntax_rows_named)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 	char *buf, *at, *out;
 	size_t len, cut;
@@ -553,7 +553,7 @@ static const struct {
 
 START_TEST(bad_bytes_named)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 	char *buf, *at;
 	size_t len;
@@ -594,7 +594,7 @@ static const struct {
 
 START_TEST(long_lines_named)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 	char *buf, *out;
 	size_t len;
@@ -670,7 +670,7 @@ static const size_t edge_rows[] = { 64 * 1024, 128 * 1024, 1024 * 1024, 2 * 1024
 START_TEST(log_across_reads)
 {
 	const int nrec = 9000;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 	size_t len, *starts, off = edge_rows[_i];
 	char *all, *p, want[64];
@@ -706,7 +706,7 @@ static const enum tamper tail_rows[] = { T_TRUNCATE_LAST, T_JUNK_LINE, T_EDIT_VA
 START_TEST(damaged_tail_refuses_append)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *buf, *after;
 	size_t len, len2;
 	enum tamper t = tail_rows[_i];
@@ -747,7 +747,7 @@ END_TEST
 START_TEST(torn_tail_after_head_cut_and_recorded)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 	char *buf, *partial, hpath[600];
 	size_t len, len2, orig;
@@ -793,7 +793,7 @@ END_TEST
 START_TEST(junk_tail_after_head_refused)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	static const char *const junk[] = { "\x01\x02binary", "seq=1 time=x", "hello" };
 	char *buf, *after, *bad;
 	size_t len, len2;
@@ -819,7 +819,7 @@ END_TEST
 /* An edit in the middle does not stop appends (only verify sees it); the chain goes on. */
 START_TEST(append_continues_after_good_tail)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 
 	append_n(3);
@@ -882,7 +882,7 @@ static void assert_head_is(int k)
 
 static void assert_verify_fails(long want_bad, long want_n, const char *why)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = -1, n = -1;
 
 	ck_assert_int_eq(pr_audit_verify(logp, &bad, &n, &eb), PR_ERR_CORRUPT);
@@ -896,7 +896,7 @@ static void assert_verify_fails(long want_bad, long want_n, const char *why)
 static void assert_append_refused(int err, const char *why)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *before, *after;
 	size_t len = 0, len2 = 0;
 	struct stat st;
@@ -1019,7 +1019,7 @@ END_TEST
 START_TEST(replaced_log_detected)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *head;
 
 	append_n(3);
@@ -1075,7 +1075,7 @@ END_TEST
 START_TEST(head_caught_up_before_append)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *head2, *big = malloc(9000);
 
 	ck_assert_ptr_nonnull(big);
@@ -1164,7 +1164,7 @@ END_TEST
 START_TEST(unsafe_log_refused)
 {
 	struct pr_audit_event ev = base_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char other[160], link[160], missing[160];
 	long bad, n;
 

@@ -57,7 +57,7 @@ static char *fixture(const char *name)
 static void ssh_cred(struct pr_cred *c, char **fp)
 {
 	char *text = fixture("yubikey5-ed25519-sk.pub");
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshkey k;
 
 	ck_assert_int_eq(pr_sshenroll_parse_key(text, strlen(text), &k, &eb), PR_OK);

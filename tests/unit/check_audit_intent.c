@@ -71,7 +71,7 @@ static int count_in_log(const char *needle)
 static void append_one(const char *user)
 {
 	struct pr_audit_event ev = enroll_event();
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ev.event = "auth";
 	ev.user = user;
@@ -81,7 +81,7 @@ static void append_one(const char *user)
 
 static void verify_ok(void)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = 0, n = 0;
 
 	ck_assert_msg(pr_audit_verify(logp, &bad, &n, &eb) == PR_OK, "verify: %s", eb.msg);
@@ -303,7 +303,7 @@ START_TEST(unsafe_dir_refuses_begin_not_append)
 {
 	struct pr_audit_event ev = enroll_event();
 	struct pr_audit_intent *in = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(mkdir(pendp, 0700), 0);
 	ck_assert_int_eq(chmod(pendp, 0755), 0);

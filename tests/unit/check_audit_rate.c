@@ -262,7 +262,7 @@ START_TEST(corrupt_file_is_empty_and_replaced)
 	struct pr_audit_event ev = { .event = "auth", .success = false, .user = "alice",
 		.flags = -1, .sign_count = -1 };
 	struct pr_rate_table t = { NULL, 0, 5, 5 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *bad = bad_files[_i];
 	size_t blen = _i == NROWS(bad_files) - 1 ? 14 : strlen(bad);
 	char *buf = NULL;
@@ -293,7 +293,7 @@ START_TEST(unsafe_file_replaced_not_followed)
 {
 	struct pr_audit_event ev = { .event = "auth", .success = false, .user = "alice",
 		.flags = -1, .sign_count = -1 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char target[192];
 	struct stat st;
 	int fd;
@@ -319,7 +319,7 @@ START_TEST(append_merges)
 	struct pr_audit_event ev = { .event = "auth", .success = false, .user = "alice",
 		.rhost = "192.0.2.1", .flags = -1, .sign_count = -1, .limits = &lim };
 	struct pr_rate_table t = { NULL, 0, 0, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = 0, n = 0;
 	char *last;
 

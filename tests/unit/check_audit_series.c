@@ -46,7 +46,7 @@ static void append(const char *user)
 		.event = "auth", .success = true, .user = user, .role = "staff",
 		.method = "security-key", .service = "login", .flags = -1, .sign_count = -1,
 	};
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(pr_audit_append(logp, &ev, &eb) == PR_OK, "%s", eb.msg);
 }
@@ -54,7 +54,7 @@ static void append(const char *user)
 static void rotate(int i)
 {
 	struct pr_audit_rotated rot;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(pr_audit_rotate(logp, "root", &rot, &eb) == PR_OK, "%s", eb.msg);
 	ck_assert(rot.rotated);
@@ -90,7 +90,7 @@ static char *path_of(const char *name)
 START_TEST(rotation_keeps_the_chain)
 {
 	struct pr_audit_series_report rep;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = 0, n = 0;
 	char *last;
 
@@ -118,7 +118,7 @@ END_TEST
 START_TEST(empty_log_not_rotated)
 {
 	struct pr_audit_rotated rot;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	test_write_file(logp, "", 0, 0600);
 	ck_assert_int_eq(pr_audit_rotate(logp, "root", &rot, &eb), PR_OK);
@@ -129,7 +129,7 @@ END_TEST
 START_TEST(damaged_log_not_rotated)
 {
 	struct pr_audit_rotated rot;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *text;
 
 	append("alice");
@@ -220,7 +220,7 @@ START_TEST(damage_named)
 {
 	const struct damage_row *row = &damage_rows[_i];
 	struct pr_audit_series_report rep;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const char *named = row->named < 0 ? "audit.log" : series[row->named];
 
 	make_series();
@@ -236,7 +236,7 @@ END_TEST
 START_TEST(order_by_seq_not_time)
 {
 	struct pr_audit_series_report rep;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char older[300];
 
 	make_series();
@@ -251,7 +251,7 @@ END_TEST
 START_TEST(interrupted_rotation_is_old_state)
 {
 	struct pr_audit_series_report rep;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char stale[300], note[512], tmp[300];
 	long bad = 0, n = 0;
 
@@ -280,7 +280,7 @@ END_TEST
 /* Only a rotate record may start a file anywhere but at record 1. */
 START_TEST(cut_head_of_live_log_detected)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	long bad = 0, n = 0;
 	char *text, *second;
 

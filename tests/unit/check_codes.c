@@ -46,7 +46,7 @@ static void teardown(void)
 
 static char **generate(const char *user, int n)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char **codes = NULL;
 
 	ck_assert_msg(pr_codes_generate(sdir, user, n, NOW, &codes, &eb) == PR_OK, "%s", eb.msg);
@@ -163,7 +163,7 @@ END_TEST
 START_TEST(older_set_refused)
 {
 	char **old = generate("alice", 3), **cur;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(consume(old[0]), PR_OK);
 	cur = generate("alice", 2);
@@ -283,7 +283,7 @@ static void bad_form(enum bad b, const char *c, char *out, size_t cap)
 START_TEST(rejected_forms)
 {
 	char **codes = generate("alice", 2), typed[400], *before, *after;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct stat s1, s2;
 
 	bad_form((enum bad)_i, codes[0], typed, sizeof(typed));
@@ -307,7 +307,7 @@ END_TEST
 START_TEST(nothing_there)
 {
 	struct pr_codes_status st;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char **codes;
 
 	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, &eb), PR_ERR_NOT_FOUND);
@@ -425,7 +425,7 @@ START_TEST(parse_bad_file_rows)
 	const char *text = bad_files[_i].text;
 	size_t len = strlen(text);
 	struct pr_codes_status st;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct stat s1, s2;
 	char want[128];
 	int r;
@@ -451,7 +451,7 @@ START_TEST(too_many_codes)
 {
 	size_t cap = 20000, o = 0;
 	char *text = malloc(cap);
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_codes_status st;
 
 	ck_assert_ptr_nonnull(text);
@@ -494,7 +494,7 @@ static const struct {
 START_TEST(unsafe_rows)
 {
 	char p[160], q[160], **codes = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_codes_status st;
 	struct stat s1, s2;
 

@@ -56,7 +56,7 @@ static void assert_msg(const struct pr_errbuf *eb, const char *expect)
 
 static void assert_fails(int err, const char *expect)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = (struct pr_config *)&eb;  /* must be reset to NULL */
 
 	ck_assert_int_eq(pr_roles_config_load(conf_path, &cfg, &eb), err);
@@ -66,7 +66,7 @@ static void assert_fails(int err, const char *expect)
 
 static struct pr_config *load_ok(void)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = NULL;
 	int r = pr_roles_config_load(conf_path, &cfg, &eb);
 
@@ -300,7 +300,7 @@ START_TEST(nothing_on_stderr)
 	ck_assert_int_ge(saved, 0);
 	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
 	for (int i = 0; i < NROWS(bad_rows); i++) {
-		struct pr_errbuf eb = { "" };
+		struct pr_errbuf eb = { 0 };
 		struct pr_config *cfg = NULL;
 		size_t len = bad_rows[i].len != 0 ? bad_rows[i].len : strlen(bad_rows[i].text);
 		test_write_file(conf_path, bad_rows[i].text, len, 0644);
@@ -744,7 +744,7 @@ END_TEST
 
 START_TEST(bad_arguments)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = (struct pr_config *)&eb;
 
 	ck_assert_int_eq(pr_config_load(NULL, &cfg, &eb), PR_ERR_CONFIG);
@@ -819,7 +819,7 @@ static const struct {
 
 START_TEST(modopts)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_modopts o;
 	const char *argv[MAXARGS];
 	const char *flags = opt_rows[_i].flags;
@@ -861,7 +861,7 @@ END_TEST
 
 START_TEST(modopts_bad_arguments)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_modopts o;
 
 	ck_assert_int_eq(pr_modopts_parse(1, NULL, &o, &eb), PR_ERR_INVALID_ARG);

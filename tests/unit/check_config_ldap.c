@@ -28,7 +28,7 @@ static struct pr_config *parse(const char *text, struct pr_errbuf *eb)
 
 START_TEST(defaults)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = parse(HEAD, &eb);
 
 	ck_assert_msg(cfg != NULL, "%s", eb.msg);
@@ -45,7 +45,7 @@ END_TEST
 
 START_TEST(every_key)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = parse(HEAD "store = ldap\nldap {\n"
 	    "  uri = {\"ldaps://ldap1.clinic.example\", \"ldap://ldap2.clinic.example:389\"}\n"
 	    "  base = \"ou=practicerunner,dc=clinic,dc=example\"\n"
@@ -90,7 +90,7 @@ static const char *const good_rows[] = {
 
 START_TEST(good_policies)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = parse(good_rows[_i], &eb);
 
 	ck_assert_msg(cfg != NULL, "row %d refused: %s", _i, eb.msg);
@@ -148,7 +148,7 @@ static const struct {
 
 START_TEST(bad_policies)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = parse(bad_rows[_i].text, &eb);
 
 	ck_assert_msg(cfg == NULL, "row %d accepted", _i);

@@ -351,7 +351,7 @@ START_TEST(scope)
 	const struct pr_scope_user *u;
 	struct pr_config cfg;
 	struct pr_scope out = { NULL, 0, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct passwd *pw;
 	uid_t min = pr_login_defs_uid_min(NULL);
 	char **before = people(min), **after;

@@ -48,7 +48,7 @@ static int enroll_on(const char *paths, const char *user, bool uv_required, cons
 	};
 	struct pr_ui ui = { .pin = pin != NULL ? give_pin : NULL, .arg = (void *)pin };
 	struct pr_devices devs = { .n = 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r;
 
 	ck_assert_msg(pr_anchors_load(ke.cfg->trust_anchors, 1, &o.anchors, &eb) == PR_OK,
@@ -175,7 +175,7 @@ START_TEST(duplicate_refused)
 	const char *yk = keyenv_device("yk", "yubikey5", NULL);
 	const char *other = keyenv_device("other", "yubikey5", NULL);
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 	struct pr_class_reason reason = { "" };
 

@@ -176,7 +176,7 @@ static int f_make_key(void *arg, struct pr_cred *cred, struct pr_class_reason *r
 	struct pr_credlist none = { NULL, 0 };
 	struct pr_codes_status st = { 0 };
 	struct pr_devices devs = { .n = 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_ui ui = { NULL };
 	int r;
 
@@ -335,7 +335,7 @@ END_TEST
 /* A ticket (fk.issued) and a code set for USER; fk answers with both. */
 static void recovery_world(void)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(pr_ticket_create(ke.state, USER, LIFETIME, pr_now(), &fk.issued,
 	    &eb) == PR_OK, "%s", eb.msg);

@@ -46,7 +46,7 @@ static void teardown(void)
 
 static char *invite(const char *user, int64_t lifetime)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
 	ck_assert_msg(pr_invite_create(sdir, user, lifetime, NOW, &t, &eb) == PR_OK, "%s", eb.msg);
@@ -128,7 +128,7 @@ END_TEST
 
 START_TEST(check_then_consume_once)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = invite("alice", 3600);
 
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 10, &eb), PR_OK);
@@ -231,7 +231,7 @@ static void wrong_form(const char *t, const char *other, enum bad b, char *out, 
 
 START_TEST(rejected_forms)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = invite("alice", 3600), *other = invite("bob", 3600), typed[400];
 
 	wrong_form(t, other, (enum bad)_i, typed, sizeof(typed));
@@ -248,7 +248,7 @@ END_TEST
 
 START_TEST(failure_limit_voids)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = invite("alice", 3600);
 	const char *wrong = "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA";
 
@@ -270,7 +270,7 @@ END_TEST
 /* Expiry: the last valid second, the first expired one; expiry beats a wrong token. */
 START_TEST(expiry)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = invite("alice", 3600);
 
 	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 3599, &eb), PR_OK);
@@ -288,7 +288,7 @@ END_TEST
 
 START_TEST(revoke_removes)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_invite_info info;
 	char *t = invite("alice", 3600);
 
@@ -392,7 +392,7 @@ END_TEST
 
 START_TEST(null_arguments)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
 	ck_assert_int_eq(pr_invite_create(sdir, "alice", 3600, NOW, NULL, &eb), PR_ERR_INVALID_ARG);
@@ -468,7 +468,7 @@ static void put_invite_file(const char *text, size_t len)
 
 START_TEST(parse_bad_file_rows)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_invite_info info;
 	struct stat before, after;
 	char want[256], *t = NULL, *text;
@@ -572,7 +572,7 @@ static void apply_damage(enum damage d)
 
 START_TEST(damaged_rows)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_invite_info info;
 	struct stat before, after;
 	int r;

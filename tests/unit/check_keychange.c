@@ -98,7 +98,7 @@ static int count_records(void)
 static bool stored(const struct pr_cred *c)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	bool found;
 
 	ck_assert_msg(pr_store_load(dir, USER, &l, &eb) == PR_OK, "load: %s", eb.msg);
@@ -109,7 +109,7 @@ static bool stored(const struct pr_cred *c)
 
 static void add(const struct pr_cred *c)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(pr_store_add(dir, USER, c, &eb) == PR_OK, "add: %s", eb.msg);
 }

@@ -42,7 +42,7 @@ static void teardown(void)
 
 static struct pr_lockout get(const char *user)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_lockout st;
 
 	ck_assert_msg(pr_lockout_get(sdir, user, &st, &eb) == PR_OK, "%s", eb.msg);
@@ -168,7 +168,7 @@ static const struct {
 
 START_TEST(parse_bad_file_rows)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_lockout st;
 	char want[256], *text = NULL;
 	size_t len = 0;

@@ -95,7 +95,7 @@ static void teardown(void)
 
 START_TEST(message_headers_and_body)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *m, *args, *fd1, *fd2;
 
 	ck_assert_msg(pr_mail_send(cmd, "alice", "Enrollment invitation for your sign-in",
@@ -235,7 +235,7 @@ static const char *const bad_to[] = {
 
 START_TEST(recipients_refused)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(pr_mail_send(fake, bad_to[_i], "S", "b\n", &eb), PR_ERR_INVALID_ARG);
 	ck_assert_str_eq(eb.msg, "not a valid mail recipient");
@@ -323,7 +323,7 @@ END_TEST
 
 START_TEST(failing_command)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char want[256];
 
 	put("status", "75\n", 0600);
@@ -336,7 +336,7 @@ END_TEST
 
 START_TEST(missing_command)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char p[192];
 
 	ck_assert_int_eq(pr_mail_send("/nonexistent/sendmail -t", "alice", "S", MARKER "\n", &eb),
@@ -355,7 +355,7 @@ END_TEST
 
 START_TEST(killed_command)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char p[192];
 
 	snprintf(p, sizeof(p), "%s/killer", tdir);
@@ -369,7 +369,7 @@ END_TEST
 /* A command that exits without reading a large message: an error, not SIGPIPE. */
 START_TEST(early_exit_no_sigpipe)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char p[192], *big = malloc(200 * 1024 + 1);
 	sigset_t pending;
 
@@ -416,7 +416,7 @@ END_TEST
 
 START_TEST(sigchld_ignored_still_reaped)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct sigaction sa, now;
 
 	memset(&sa, 0, sizeof(sa));

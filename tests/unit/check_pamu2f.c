@@ -141,7 +141,7 @@ static void check_entry(const struct pr_pamu2f_entry *e, const struct want *w)
 START_TEST(good)
 {
 	struct pr_pamu2f_list l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(pr_pamu2f_parse(good_rows[_i].text, strlen(good_rows[_i].text), NOW, &l,
 	    &eb) == PR_OK, "%s: %d: %s", good_rows[_i].what, eb.line, eb.msg);
@@ -244,7 +244,7 @@ static size_t row_len(int i)
 static void expect_bad(const char *text, size_t len, int want_line, const char *reason)
 {
 	struct pr_pamu2f_list l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(pr_pamu2f_parse(text, len, NOW, &l, &eb), PR_ERR_CORRUPT);
 	ck_assert_msg(eb.line == want_line, "line %d, want %d (%s)", eb.line, want_line, eb.msg);
@@ -273,7 +273,7 @@ START_TEST(messages_do_not_echo)
 {
 	const char *text = "alice:" KH1 ",c2VjcmV0IGhhc2g$," "es256,+presence\n";
 	struct pr_pamu2f_list l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(pr_pamu2f_parse(text, strlen(text), NOW, &l, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_null(strstr(eb.msg, "c2VjcmV0"));

@@ -96,7 +96,7 @@ static void teardown(void)
 
 static char *new_ticket(void)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
 	ck_assert_msg(pr_ticket_create(sdir, "alice", LIFETIME, NOW, &t, &eb) == PR_OK, "%s",
@@ -107,7 +107,7 @@ static char *new_ticket(void)
 
 static char **new_codes(int n)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char **codes = NULL;
 
 	ck_assert_msg(pr_codes_generate(sdir, "alice", n, NOW, &codes, &eb) == PR_OK, "%s",
@@ -157,7 +157,7 @@ static int remaining_codes(void)
 /* begin + ticket, both must pass. */
 static void accept_ticket(struct pr_recovery *rc, const char *t, int64_t now)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(pr_recovery_begin(rc, &cfg, "alice", &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_msg(pr_recovery_ticket(rc, t, now, &eb) == PR_OK, "%s", eb.msg);
@@ -187,7 +187,7 @@ static void make_cred(struct pr_cred *c, unsigned char seed)
 
 static size_t stored_creds(const struct pr_cred *want)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_credlist l = { NULL, 0 };
 	size_t n;
 
@@ -245,7 +245,7 @@ static char *last_mail(void)
 
 START_TEST(begin_fresh)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 
 	memset(&rc, 0xa5, sizeof(rc));
@@ -263,7 +263,7 @@ END_TEST
 
 START_TEST(begin_locked_at_limit)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 
 	fail_account(PR_LOCKOUT_LIMIT - 1);
@@ -281,7 +281,7 @@ END_TEST
 
 START_TEST(begin_corrupt_tally_fails_closed)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char p[192];
 
@@ -299,7 +299,7 @@ END_TEST
 
 START_TEST(begin_unsafe_tally_fails_closed)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char p[192], f[192];
 
@@ -329,7 +329,7 @@ END_TEST
 
 START_TEST(pending_no_ticket)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 
 	ck_assert_int_eq(pr_recovery_begin(&rc, &cfg, "alice", &eb), PR_OK);
@@ -340,7 +340,7 @@ END_TEST
 
 START_TEST(pending_expired)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket();
 
@@ -354,7 +354,7 @@ END_TEST
 
 START_TEST(pending_sets_expires)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket();
 
@@ -388,7 +388,7 @@ END_TEST
 
 START_TEST(ticket_null_counted)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket();
 
@@ -409,7 +409,7 @@ END_TEST
 /* With no ticket (or an expired one) NULL is what a wrong ticket is: nothing to count against. */
 START_TEST(ticket_null_without_ticket)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t;
 
@@ -427,7 +427,7 @@ END_TEST
 
 START_TEST(ticket_wrong_counted)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket();
 
@@ -451,7 +451,7 @@ END_TEST
 
 START_TEST(ticket_fifth_wrong_voids)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket();
 
@@ -475,7 +475,7 @@ END_TEST
 
 START_TEST(ticket_wrong_locks_account)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket();
 
@@ -495,7 +495,7 @@ END_TEST
 
 START_TEST(code_consumed_once)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_ticket_info info;
 	struct pr_recovery rc;
 	char *t = new_ticket(), **codes = new_codes(3);
@@ -531,7 +531,7 @@ END_TEST
  */
 START_TEST(code_parallel_runs_bounded_by_ticket)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc[8];
 	char *t = new_ticket(), **codes = new_codes(2);
 	int evaluated = 0, r;
@@ -559,7 +559,7 @@ END_TEST
 /* The same against the account's limit: once it is reached, nothing more is evaluated. */
 START_TEST(code_parallel_runs_bounded_by_account)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc[3];
 	char *t = new_ticket(), **codes = new_codes(2);
 
@@ -589,7 +589,7 @@ END_TEST
  */
 START_TEST(code_try_counted_before_evaluation)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_lockout st;
 	bool voided = true;
 	char *t = new_ticket();
@@ -626,7 +626,7 @@ END_TEST
 
 START_TEST(code_wrong_counted)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket(), **codes = new_codes(3);
 
@@ -653,7 +653,7 @@ END_TEST
 
 START_TEST(code_null_counted)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket(), **codes = new_codes(2);
 
@@ -670,7 +670,7 @@ END_TEST
 
 START_TEST(code_no_set)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket();
 
@@ -694,7 +694,7 @@ END_TEST
 
 START_TEST(code_older_set_refused)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket(), **old = new_codes(2), **cur = new_codes(2);
 
@@ -716,7 +716,7 @@ END_TEST
 /* Wrong tickets and wrong codes use up the same five tries. */
 START_TEST(code_and_ticket_share_limit)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	char *t = new_ticket(), **codes = new_codes(2);
 
@@ -740,7 +740,7 @@ END_TEST
 /* A later run (enrollment failed after the code) sees the code as used: none is asked again. */
 START_TEST(code_used_seen_on_retry)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc, again;
 	char *t = new_ticket(), **codes = new_codes(2);
 
@@ -760,7 +760,7 @@ END_TEST
 
 START_TEST(commit_stores_and_finishes)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	struct pr_cred c;
 	char *t = new_ticket(), **codes = new_codes(2);
@@ -782,7 +782,7 @@ END_TEST
 
 START_TEST(commit_after_revoke_stores_nothing)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	struct pr_cred c;
 	char *t = new_ticket();
@@ -801,7 +801,7 @@ END_TEST
 /* The ticket finished by the first commit: a second key under it is taken back; the first stays. */
 START_TEST(commit_after_finish_stores_nothing)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	struct pr_cred a, b;
 	char *t = new_ticket();
@@ -822,7 +822,7 @@ END_TEST
 
 START_TEST(commit_expired_or_wrong_stores_nothing)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	struct pr_cred c;
 	char *t = new_ticket();
@@ -844,7 +844,7 @@ END_TEST
 /* A key enrolled already: nothing changes, the ticket stays for another try. */
 START_TEST(commit_existing_key)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	struct pr_cred c;
 	char *t = new_ticket();
@@ -862,7 +862,7 @@ END_TEST
 
 START_TEST(undo_removes_key)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	struct pr_cred keep, c;
 	char *t = new_ticket();
@@ -885,7 +885,7 @@ END_TEST
 
 START_TEST(done_resets_tally)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_recovery rc;
 	struct pr_lockout st;
 	char *t = new_ticket();
@@ -973,7 +973,7 @@ END_TEST
 
 START_TEST(request_off)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t expires = 0;
 
 	cfg.recovery.self_request = false;
@@ -1007,7 +1007,7 @@ START_TEST(request_mails_ticket)
 		"riverside", "clinic", "pam://", RP_ID, "patient", "medical", "health", "doctor",
 		"appointment",
 	};
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_ticket_info info;
 	int64_t expires = 0;
 	char *m, *t, host[256], until[32], want[64];
@@ -1042,7 +1042,7 @@ END_TEST
 
 START_TEST(request_once_per_lifetime)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t expires = 0;
 	char *m, *t1, *t2;
 
@@ -1072,7 +1072,7 @@ END_TEST
 
 START_TEST(request_mail_fails)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t expires = 0;
 	char p[192];
 
@@ -1093,7 +1093,7 @@ END_TEST
 
 START_TEST(request_locked)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int64_t expires = 0;
 
 	fail_account(PR_LOCKOUT_LIMIT);

@@ -222,7 +222,7 @@ static const struct {
 
 START_TEST(check_exempt_system)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_config c;
 
 	mkconfig(&c, check_exempt_rows[_i].owners, check_exempt_rows[_i].admins,
@@ -426,7 +426,7 @@ END_TEST
 
 START_TEST(check_exempt_created)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char owners[40], admins[40], exempt[120], want[160];
 	struct pr_config c;
 

@@ -110,7 +110,7 @@ static void record_is(char *rec, const struct want *w)
 static uint32_t stored_counter(const char *user)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	uint32_t c;
 
 	ck_assert_int_eq(pr_store_load(ke.state, user, &l, &eb), PR_OK);

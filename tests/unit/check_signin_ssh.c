@@ -65,7 +65,7 @@ static void enroll_ssh(const char *user, const char *key, bool att)
 {
 	struct pr_sshattest a;
 	struct pr_sshkey k;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 	X509_STORE *anchors = NULL;
 	char name[128];
@@ -382,7 +382,7 @@ START_TEST(authorized_keys_offer)
 {
 	struct pr_signin s = { .cfg = ke.cfg, .user = KE_OWNER };
 	struct pr_sshkey k;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t len, shown = 0;
 	char *text = fixture("synced-ed25519-sk.pub", &len);
 	int loaded;

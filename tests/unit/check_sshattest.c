@@ -57,7 +57,7 @@ static void load_key(const char *name, struct pr_sshkey *k)
 
 static void load_att(const char *file, struct pr_sshattest *a)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	unsigned char *buf;
 	size_t len;
 
@@ -126,7 +126,7 @@ START_TEST(real_attestations)
 {
 	char att[128];
 	struct pr_class_reason reason;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	unsigned char h[32];
 	struct pr_sshkey k;
 	struct pr_cred c;
@@ -163,7 +163,7 @@ END_TEST
 /* Without the test CA as anchor, a vendor-attested key is only a passkey. */
 START_TEST(untrusted_cert_is_passkey)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 
 	ck_assert_int_eq(classify("yubikey5-ecdsa-sk", "yubikey5-ecdsa-sk.att", false, &c,
@@ -195,7 +195,7 @@ END_TEST
 /* A different key under its own application verifies; under ssh: it does not. */
 START_TEST(application_must_match)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 
 	ck_assert_int_eq(classify("other-app", "other-app.att", true, &c, NULL, &eb), PR_OK);
@@ -211,7 +211,7 @@ END_TEST
 START_TEST(key_mismatch)
 {
 	struct pr_class_reason reason;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 
 	/* The statement verifies, so a class was found; the key refused, there is none. */
@@ -231,7 +231,7 @@ START_TEST(tampered)
 	const char *names[] = { "yubikey5-ed25519-sk", "yubikey5-ecdsa-sk",
 	    "selfattested-ed25519-sk", "u2f-ecdsa-sk" };
 	char file[128];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshattest a;
 	struct pr_sshkey k;
 	struct pr_cred c;
@@ -320,7 +320,7 @@ static const struct {
 START_TEST(failure_names_format)
 {
 	char file[128];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshattest a;
 	struct pr_sshkey k;
 	struct pr_cred c;
@@ -346,7 +346,7 @@ END_TEST
 /* UP cleared in unsigned ("none") authenticator data: the flag itself is checked. */
 START_TEST(missing_up)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshattest a;
 	struct pr_sshkey k;
 	struct pr_cred c;
@@ -402,7 +402,7 @@ START_TEST(bad_file)
 	static const unsigned char ad_huge[] = { 0x9a, 0x80, 0, 0, 0, 0 };
 	unsigned char b[512], zero4[4] = { 0 }, one4[4] = { 0, 0, 0, 1 };
 	const char *magic = "ssh-sk-attest-v01";
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshattest a;
 	size_t n = 0;
 

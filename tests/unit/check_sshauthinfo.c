@@ -80,7 +80,7 @@ START_TEST(publickey_with_count)
 	char *s = info_of("publickey %s signature count = 7\n", "yubikey5-ed25519-sk", NULL);
 	char fp[PR_SSH_FP_LEN + 1], want[128], path[512], *f;
 	struct pr_sshauth a;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(parse(s, &a, &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_uint_eq(a.n, 1);
@@ -126,7 +126,7 @@ START_TEST(good_forms)
 {
 	char *s = info_of(good[_i].fmt, good[_i].k1, good[_i].k2);
 	struct pr_sshauth a;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(parse(s, &a, &eb) == PR_OK, "%s: %s", s, eb.msg);
 	ck_assert_uint_eq(a.n, good[_i].steps);
@@ -175,7 +175,7 @@ START_TEST(bad_forms)
 {
 	char *s = info_of(bad[_i].fmt, bad[_i].k1, NULL);
 	struct pr_sshauth a;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r = parse(s, &a, &eb);
 
 	if (bad[_i].why == NULL) {
@@ -195,7 +195,7 @@ START_TEST(limits)
 {
 	struct pr_sshauth a;
 	char *s;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t n;
 
 	/* Seventeen steps: too many. Sixteen: fine. */

@@ -83,7 +83,7 @@ static const struct {
 START_TEST(key_files)
 {
 	struct pr_sshkey k;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t len;
 	char *text = fixture(key_rows[_i].file, &len);
 
@@ -113,7 +113,7 @@ static const struct {
 START_TEST(bad_key_text)
 {
 	struct pr_sshkey k;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t len = bad_rows[_i].len ? bad_rows[_i].len : strlen(bad_rows[_i].text);
 
 	ck_assert_int_eq(pr_sshenroll_parse_key(bad_rows[_i].text, len, &k, &eb),
@@ -128,7 +128,7 @@ START_TEST(nul_before_second_key)
 {
 	struct pr_sshkey k;
 	char *text, *both;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t len;
 
 	text = fixture("yubikey5-ed25519-sk.pub", &len);
@@ -149,7 +149,7 @@ START_TEST(application_must_be_ssh)
 {
 	struct pr_sshkey k, other;
 	char *text, *line = NULL;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t len;
 
 	text = fixture("yubikey5-ed25519-sk.pub", &len);
@@ -173,7 +173,7 @@ END_TEST
 START_TEST(bad_attestation_is_attestation_error)
 {
 	struct pr_sshattest a;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	const unsigned char junk[] = "ssh-sk-attest-v01";
 
 	memset(&a, 0, sizeof(a));
@@ -208,7 +208,7 @@ START_TEST(credential_rows)
 	X509_STORE *anchors = test_anchors();
 	unsigned char *ch, *att = NULL;
 	char name[128], *text;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t len, ch_len, att_len;
 	int r;
 
@@ -252,7 +252,7 @@ START_TEST(fingerprint)
 	struct pr_sshkey k;
 	struct pr_cred c;
 	char fp[PR_SSH_FP_LEN + 1], *text, *want;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	size_t len;
 
 	memset(&cfg, 0, sizeof(cfg));

@@ -56,7 +56,7 @@ static char *first_two_words(const char *line)
 START_TEST(real_keys)
 {
 	char name[128], fp[PR_SSH_FP_LEN + 1];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *line, *want_fp, *out = NULL, *two;
 	struct pr_sshkey k, again;
 
@@ -158,7 +158,7 @@ static const struct {
 
 START_TEST(bad_line)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshkey k;
 
 	ck_assert_int_eq(pr_sshkey_parse_line(bad_lines[_i].line, &k, &eb),
@@ -174,7 +174,7 @@ START_TEST(bad_real_lines)
 	char *line = fixture("synced-ed25519-sk.pub"), *two = first_two_words(line);
 	char *other = fixture("yubikey5-ecdsa-sk.pub"), *big;
 	char buf[4096];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshkey k;
 	size_t n;
 
@@ -279,7 +279,7 @@ START_TEST(bad_blob)
 	char app[PR_SSH_APP_MAX + 2];
 	struct blob b = { .n = 0 };
 	struct pr_sshkey k;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int want = PR_ERR_CORRUPT;
 
 	real_point(q);
@@ -362,7 +362,7 @@ END_TEST
 START_TEST(plain_key_file)
 {
 	char *line = fixture("plain-ed25519.pub");
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_sshkey k;
 
 	ck_assert_int_eq(pr_sshkey_parse_line(line, &k, &eb), PR_ERR_ALGORITHM);

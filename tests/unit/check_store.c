@@ -111,7 +111,7 @@ START_TEST(round_trip_labels)
 	struct pr_cred c[3];
 	char *text = NULL;
 	size_t len = 0;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	for (unsigned i = 0; i < 3; i++)
 		make_cred(&c[i], i + 1);
@@ -323,7 +323,7 @@ START_TEST(parse_bad_field_rows)
 {
 	struct pr_credlist l = { (struct pr_cred *)1, 99 };
 	char text[1024];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	line_with(text, sizeof(text), bad_fields[_i].key, bad_fields[_i].value);
 	ck_assert_msg(pr_store_parse(text, strlen(text), &l, &eb) == PR_ERR_CORRUPT,
@@ -384,7 +384,7 @@ static const struct {
 START_TEST(parse_bad_file_rows)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_msg(pr_store_parse(bad_files[_i].text, strlen(bad_files[_i].text), &l, &eb)
 	    == PR_ERR_CORRUPT, "row %d accepted", _i);
@@ -397,7 +397,7 @@ START_TEST(parse_nul_byte)
 {
 	const char text[] = HDR GOOD "id=B\0UG" " alg=-7\n";
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(pr_store_parse(text, sizeof(text) - 1, &l, &eb), PR_ERR_CORRUPT);
 	ck_assert_int_eq(eb.line, 3);
@@ -415,7 +415,7 @@ START_TEST(parse_too_many_entries)
 	struct pr_credlist l = { NULL, 0 };
 	size_t cap = 80000, o;
 	char *text = malloc(cap);
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_ptr_nonnull(text);
 	o = (size_t)snprintf(text, cap, HDR);
@@ -443,7 +443,7 @@ START_TEST(add_load_round_trip)
 {
 	struct pr_credlist l = { NULL, 0 };
 	struct pr_cred c[4];
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct stat st;
 	char p[160];
 
@@ -550,7 +550,7 @@ END_TEST
 START_TEST(add_limits_and_bad_input)
 {
 	struct pr_cred c;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	for (unsigned i = 0; i < PR_MAX_CREDS_PER_USER; i++) {
 		make_cred(&c, i + 100);
@@ -647,7 +647,7 @@ static void apply_damage(enum damage d, char *state, size_t cap)
 START_TEST(damaged_store_rows)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 	char state[128];
 	struct stat before, after;
@@ -664,7 +664,7 @@ START_TEST(damaged_store_rows)
 	/* the reader refuses alike, with the same words */
 	{
 		struct pr_store_reader *rd = NULL;
-		struct pr_errbuf eb2 = { "" };
+		struct pr_errbuf eb2 = { 0 };
 
 		if ((r = pr_store_reader_open(state, &rd, &eb2)) == PR_OK)
 			r = pr_store_reader_load(rd, "alice", &l, &eb2);
@@ -688,7 +688,7 @@ END_TEST
 START_TEST(remove_by_keyid)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c[3];
 	char kid[PR_KEYID_LEN + 1];
 
@@ -738,7 +738,7 @@ static size_t slurp(const char *path, char *buf, size_t cap)
 START_TEST(revoke_survives_stale_commit)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char stale[8192], now[8192], rpath[160];
 	struct pr_cred c[3];
 	size_t n;
@@ -797,7 +797,7 @@ END_TEST
 START_TEST(revoked_damaged_fails_closed)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char rpath[160];
 	struct pr_cred c;
 
@@ -836,7 +836,7 @@ static const struct {
 START_TEST(rename_rows_test)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c[2];
 	char kid[PR_KEYID_LEN + 1];
 	const char *keyid = rename_rows[_i].keyid;
@@ -878,7 +878,7 @@ static int guard_keep_physical(const struct pr_credlist *l, size_t index, void *
 START_TEST(remove_if_guard)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c[2];
 	char kid[2][PR_KEYID_LEN + 1];
 	int calls = 0;
@@ -938,7 +938,7 @@ static const struct {
 START_TEST(counter_rule_rows)
 {
 	struct pr_credlist l = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 	bool ok = counter_rows[_i].want == PR_OK;
 
@@ -962,7 +962,7 @@ END_TEST
 START_TEST(record_use_unknown_and_bad_args)
 {
 	struct pr_cred c;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	make_cred(&c, 8);
 	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c.id, c.id_len, 1, 1, &eb),

@@ -43,7 +43,7 @@ static void teardown(void)
 
 static char *ticket(const char *user, int64_t lifetime)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
 	ck_assert_msg(pr_ticket_create(sdir, user, lifetime, NOW, &t, &eb) == PR_OK, "%s", eb.msg);
@@ -106,7 +106,7 @@ END_TEST
 /* A new ticket replaces the old; limits are those of a ticket (a day at most). */
 START_TEST(replace_and_lifetime)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t1 = ticket("alice", 600), *t2 = ticket("alice", 1800), *t3 = NULL;
 
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t1, NOW, NULL), PR_ERR_TICKET_INVALID);
@@ -124,7 +124,7 @@ END_TEST
 
 START_TEST(expired)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = ticket("alice", 1800);
 
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW + 1799, &eb), PR_OK);
@@ -145,7 +145,7 @@ END_TEST
 /* Wrong tickets and pr_ticket_fail count together; the 5th voids it. */
 START_TEST(wrong_and_limit)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = ticket("alice", 1800);
 
 	ck_assert_int_eq(pr_ticket_check(sdir, "alice", WRONG, NOW, &eb), PR_ERR_TICKET_INVALID);
@@ -186,7 +186,7 @@ END_TEST
 
 START_TEST(code_used_then_finish)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = ticket("alice", 1800), *text;
 
 	ck_assert_int_eq(pr_ticket_mark_code_used(sdir, "alice", t, NOW, &eb), PR_OK);
@@ -295,7 +295,7 @@ END_TEST
 
 START_TEST(parse_bad_file_rows)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_ticket_info info;
 	char want[256], p[160], *t = NULL, *text;
 

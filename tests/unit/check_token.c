@@ -71,7 +71,7 @@ static void teardown(void)
 
 static char *issue(const struct pr_token_kind *k, const char *user)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
 	ck_assert_msg(pr_token_create(k, sdir, user, LIFETIME, NOW, &t, &eb) == PR_OK, "%s",
@@ -82,7 +82,7 @@ static char *issue(const struct pr_token_kind *k, const char *user)
 
 static int redeem(const struct pr_token_kind *k, const char *token, int64_t now, bool consume)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	return pr_token_redeem(k, sdir, USER, token, now, consume, false, &eb);
 }
@@ -90,7 +90,7 @@ static int redeem(const struct pr_token_kind *k, const char *token, int64_t now,
 static int failures(const struct pr_token_kind *k)
 {
 	struct pr_token_info info;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	int r = pr_token_info(k, sdir, USER, &info, &eb);
 
 	return r == PR_OK ? info.failures : r;
@@ -110,7 +110,7 @@ START_TEST(generate_form_and_file)
 {
 	char *t = issue(&pass, USER), *t2, *text;
 	struct pr_token_info info;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_uint_eq(strlen(t), TOKEN_LEN);
 	for (size_t i = 0; i < TOKEN_LEN; i++)
@@ -184,7 +184,7 @@ static const char *const malformed_rows[] = {
 START_TEST(malformed_refused_and_counted)
 {
 	char *t = issue(&pass, USER);
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(redeem(&pass, malformed_rows[_i], NOW, true), PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(failures(&pass), 1);
@@ -200,7 +200,7 @@ END_TEST
 START_TEST(null_token_is_no_try)
 {
 	char *t = issue(&pass, USER);
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(redeem(&pass, NULL, NOW, true), PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(pr_token_reserve(&pass, sdir, USER, NULL, NOW, &eb), PR_ERR_INVALID_ARG);
@@ -218,7 +218,7 @@ START_TEST(one_character_off)
 {
 	static const size_t at[] = { 0, 17, TOKEN_LEN - 1 };
 	char *t = issue(&pass, USER), *w;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_ptr_nonnull(w = strdup(t));
 	w[at[_i]] = w[at[_i]] == 'Z' ? 'Y' : 'Z';
@@ -235,7 +235,7 @@ END_TEST
 START_TEST(failure_limit_voids)
 {
 	char *t = issue(&pass, USER);
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(redeem(&pass, "0000-0000-0000-0000-0000-0000-0000", NOW, true),
 	    PR_ERR_INVITE_INVALID);
@@ -301,7 +301,7 @@ static const struct {
 
 START_TEST(lifetimes)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
 	ck_assert_int_eq(pr_token_create(&pass, sdir, USER, lifetime_rows[_i].lifetime,
@@ -320,7 +320,7 @@ START_TEST(reserve_release_spent)
 {
 	char *t = issue(&stamp, USER);
 	struct pr_token_info info;
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	bool voided = true;
 
 	/* A reservation counts before the caller evaluates anything. */

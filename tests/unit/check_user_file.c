@@ -56,7 +56,7 @@ static const char *const bad_users[] = { "", "..", "a/b", "-x", "a b", "a+b" };
 
 START_TEST(invalid_user_touches_nothing)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
 	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", bad_users[_i], "+t.lock",
@@ -70,7 +70,7 @@ END_TEST
 
 START_TEST(no_state_dir)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
 	ck_assert_int_eq(pr_user_file_open(&f, "", "things", "alice", NULL, false, &eb),
@@ -85,7 +85,7 @@ END_TEST
 
 START_TEST(missing_dir_without_create)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 	char *buf = (char *)"x";
 	size_t len = 1;
@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(create_replace_read_unlink)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 	char *buf = NULL, want[256];
 	size_t len = 0;
@@ -156,7 +156,7 @@ static bool lock_is_held(const char *rel)
 
 START_TEST(lock_held_until_close)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
 	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", "alice", ".lock", true, &eb),
@@ -174,7 +174,7 @@ END_TEST
 
 START_TEST(bad_lock_suffix)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
 	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", "alice", "/../x", true, &eb),
@@ -186,7 +186,7 @@ END_TEST
 
 START_TEST(unsafe_state_dir)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
 	ck_assert_int_eq(chmod(sdir, 0777), 0);

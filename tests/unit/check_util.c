@@ -316,7 +316,7 @@ END_TEST
 /* The line travels with its message; a later message about no line drops it. */
 START_TEST(errbuf_line)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(pr_fail_line(&eb, 7, PR_ERR_CORRUPT, "bad %s", "field"), PR_ERR_CORRUPT);
 	ck_assert_str_eq(eb.msg, "bad field");

@@ -60,7 +60,7 @@ void keyenv_teardown(void)
 
 void keyenv_policy(const char *key, const char *physical, const char *uv, const char *extra)
 {
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	char text[2048];
 	int n;
 
@@ -154,7 +154,7 @@ void keyenv_enroll(const char *user, const char *device, enum pr_class *cls)
 	struct pr_ui ui = { .pin = give_pin };
 	struct pr_devices devs = { .n = 0 };
 	struct pr_credlist existing = { NULL, 0 };
-	struct pr_errbuf eb = { "" };
+	struct pr_errbuf eb = { 0 };
 	struct pr_cred c;
 
 	ck_assert_ptr_nonnull(ke.cfg);
