@@ -69,7 +69,7 @@ static int pread_all(int fd, char *buf, size_t len, off_t off)
  * with no whole line before them, *line is NULL.
  */
 static int last_line(const char *buf, size_t n, bool whole_file, const char **line,
-    size_t *len, size_t *torn, char *why, size_t cap)
+    size_t *len, size_t *torn, struct pr_errbuf *eb)
 {
 	const char *nl;
 
@@ -80,14 +80,15 @@ static int last_line(const char *buf, size_t n, bool whole_file, const char **li
 		nl = memrchr(buf, '\n', n);
 		*torn = nl != NULL ? (size_t)(buf + n - (nl + 1)) : n;
 		if (*torn >= AUDIT_MAX_RECORD || (nl == NULL && !whole_file))
-			return audit_rec_fail(why, cap, "last record is torn (no newline)");
+			return pr_fail(eb, PR_ERR_CORRUPT, "last record is torn (no newline)");
 		if (nl == NULL)
 			return PR_OK;
 		n -= *torn;
 	}
 	nl = n > 1 ? memrchr(buf, '\n', n - 1) : NULL;
 	if (nl == NULL && !whole_file)
-		return audit_rec_fail(why, cap, "last record is longer than %d bytes", AUDIT_TAIL_WINDOW);
+		return pr_fail(eb, PR_ERR_CORRUPT, "last record is longer than %d bytes",
+		    AUDIT_TAIL_WINDOW);
 	*line = nl != NULL ? nl + 1 : buf;
 	*len = (size_t)(buf + n - 1 - *line);
 	return PR_OK;
@@ -103,7 +104,8 @@ static int chain_tail(int fd, const char *path, struct chain_end *end,
 	struct rec_info ri;
 	struct stat st;
 	const char *line = NULL;
-	char *buf = NULL, why[160] = "";
+	struct pr_errbuf why = { 0 };
+	char *buf = NULL;
 	size_t n, len = 0;
 	int r;
 
@@ -120,24 +122,23 @@ static int chain_tail(int fd, const char *path, struct chain_end *end,
 		pr_fail(eb, r, "%s: cannot read the last record", path);
 		goto out;
 	}
-	if ((r = last_line(buf, n, (off_t)n == st.st_size, &line, &len, torn, why,
-	    sizeof(why))) != PR_OK)
+	if ((r = last_line(buf, n, (off_t)n == st.st_size, &line, &len, torn, &why)) != PR_OK)
 		goto fail;
 	if (line == NULL) {
 		r = PR_OK;       /* only a torn first record: the chain starts afresh */
 		goto out;
 	}
-	if ((r = audit_parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
+	if ((r = audit_parse_record(line, len, &ri, &why)) != PR_OK)
 		goto fail;
 	if (!audit_record_hash_ok(line, &ri)) {
-		r = audit_rec_fail(why, sizeof(why), "last record was edited");
+		r = pr_fail(&why, PR_ERR_CORRUPT, "last record was edited");
 		goto fail;
 	}
 	audit_chain_advance(end, line, len, &ri);
 	r = PR_OK;
 	goto out;
 fail:
-	pr_fail(eb, r, "%s: %s; refusing to append: %s", path, why, VERIFY_HINT);
+	pr_fail(eb, r, "%s: %s; refusing to append: %s", path, why.msg, VERIFY_HINT);
 out:
 	free(buf);
 	return r;

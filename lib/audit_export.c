@@ -266,12 +266,11 @@ int pr_export_line(const char *line, size_t len, enum pr_export_format fmt, char
     struct pr_errbuf *eb)
 {
 	struct rec_info ri;
-	char why[160] = "";
 	int r;
 
 	*out = NULL;
-	if ((r = audit_parse_record(line, len, &ri, why, sizeof(why))) != PR_OK)
-		return pr_fail(eb, r, "%s", why);
+	if ((r = audit_parse_record(line, len, &ri, eb)) != PR_OK)
+		return r;
 	return fmt == PR_EXPORT_JSON ? json_line(line, len, out) : rfc5424_line(line, len, out);
 }
 

@@ -23,7 +23,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,16 +201,6 @@ int pr_audit_format(const struct pr_audit_event *ev, int64_t when,
 
 /* ---- parsing one record (shared by append's tail check and verify) -------------- */
 
-int audit_rec_fail(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-	return PR_ERR_CORRUPT;
-}
-
 bool audit_upper_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
@@ -279,35 +268,35 @@ static int key_index(const char *k, size_t n, int from)
 
 /* Values of the fields the chain and the parser care about. */
 static int check_value(struct rec_info *ri, size_t idx, const char *v, size_t n,
-    char *why, size_t cap)
+    struct pr_errbuf *eb)
 {
 	const char *key = audit_keys[idx].key;
 	long long merged;
 
 	if (!value_escaped_ok(v, n))
-		return audit_rec_fail(why, cap, "badly escaped value of %s", key);
+		return pr_fail(eb, PR_ERR_CORRUPT, "badly escaped value of %s", key);
 	switch (idx) {
 	case K_SEQ:
 		if (!audit_seq_ok(v, n, &ri->seq))
-			return audit_rec_fail(why, cap, "bad seq");
+			return pr_fail(eb, PR_ERR_CORRUPT, "bad seq");
 		break;
 	case K_RESULT:
 		if (!(n == 7 && memcmp(v, "success", 7) == 0) &&
 		    !(n == 7 && memcmp(v, "failure", 7) == 0))
-			return audit_rec_fail(why, cap, "result is neither success nor failure");
+			return pr_fail(eb, PR_ERR_CORRUPT, "result is neither success nor failure");
 		break;
 	case K_TIME:
 		if (n != 20)
-			return audit_rec_fail(why, cap, "bad time");
+			return pr_fail(eb, PR_ERR_CORRUPT, "bad time");
 		break;
 	case K_MERGED:
 		if (!audit_seq_ok(v, n, &merged))
-			return audit_rec_fail(why, cap, "bad merged");
+			return pr_fail(eb, PR_ERR_CORRUPT, "bad merged");
 		break;
 	case K_PREV:
 	case K_HASH:
 		if (!audit_hash_hex_ok(v, n))
-			return audit_rec_fail(why, cap, "bad %s", key);
+			return pr_fail(eb, PR_ERR_CORRUPT, "bad %s", key);
 		memcpy(idx == K_PREV ? ri->prev : ri->hash, v, n);
 		(idx == K_PREV ? ri->prev : ri->hash)[n] = '\0';
 		break;
@@ -319,7 +308,7 @@ static int check_value(struct rec_info *ri, size_t idx, const char *v, size_t n,
 
 /* One field "key=value" at line[*pos..]; advances *pos past it and its separator. */
 static int parse_field(const char *line, size_t len, size_t *pos, int *last,
-    struct rec_info *ri, char *why, size_t cap)
+    struct rec_info *ri, struct pr_errbuf *eb)
 {
 	const char *tok = line + *pos, *end, *eq;
 	size_t tlen;
@@ -328,42 +317,44 @@ static int parse_field(const char *line, size_t len, size_t *pos, int *last,
 	end = memchr(tok, ' ', len - *pos);
 	tlen = end != NULL ? (size_t)(end - tok) : len - *pos;
 	if ((eq = memchr(tok, '=', tlen)) == NULL)
-		return audit_rec_fail(why, cap, "field without '='");
+		return pr_fail(eb, PR_ERR_CORRUPT, "field without '='");
 	if ((idx = key_index(tok, (size_t)(eq - tok), *last + 1)) < 0)
-		return audit_rec_fail(why, cap, "unknown field '%.*s'", (int)(eq - tok > 32 ? 32 : eq - tok), tok);
+		return pr_fail(eb, PR_ERR_CORRUPT, "unknown field '%.*s'",
+		    (int)(eq - tok > 32 ? 32 : eq - tok), tok);
 	if (idx <= *last)
-		return audit_rec_fail(why, cap, "field %s out of order or repeated", audit_keys[idx].key);
+		return pr_fail(eb, PR_ERR_CORRUPT, "field %s out of order or repeated",
+		    audit_keys[idx].key);
 	for (int k = *last + 1; k < idx; k++)
 		if (audit_keys[k].required)
-			return audit_rec_fail(why, cap, "missing field %s", audit_keys[k].key);
+			return pr_fail(eb, PR_ERR_CORRUPT, "missing field %s", audit_keys[k].key);
 	if (idx == K_HASH)
 		ri->hashed_len = *pos - 1;
 	*last = idx;
 	*pos += tlen + (end != NULL ? 1 : 0);
 	if (end != NULL && *pos == len)
-		return audit_rec_fail(why, cap, "trailing space");
-	return check_value(ri, (size_t)idx, eq + 1, tlen - (size_t)(eq + 1 - tok), why, cap);
+		return pr_fail(eb, PR_ERR_CORRUPT, "trailing space");
+	return check_value(ri, (size_t)idx, eq + 1, tlen - (size_t)(eq + 1 - tok), eb);
 }
 
 /* Syntax of one line (without its newline). */
 int audit_parse_record(const char *line, size_t len, struct rec_info *ri,
-    char *why, size_t cap)
+    struct pr_errbuf *eb)
 {
 	size_t pos = 0;
 	int last = -1, r;
 
 	memset(ri, 0, sizeof(*ri));
 	if (len + 1 > AUDIT_MAX_RECORD)
-		return audit_rec_fail(why, cap, "longer than %d bytes", AUDIT_MAX_RECORD);
+		return pr_fail(eb, PR_ERR_CORRUPT, "longer than %d bytes", AUDIT_MAX_RECORD);
 	if (memchr(line, '\0', len) != NULL)
-		return audit_rec_fail(why, cap, "NUL byte");
+		return pr_fail(eb, PR_ERR_CORRUPT, "NUL byte");
 	if (len == 0)
-		return audit_rec_fail(why, cap, "empty line");
+		return pr_fail(eb, PR_ERR_CORRUPT, "empty line");
 	while (pos < len)
-		if ((r = parse_field(line, len, &pos, &last, ri, why, cap)) != PR_OK)
+		if ((r = parse_field(line, len, &pos, &last, ri, eb)) != PR_OK)
 			return r;
 	if (last != (int)NKEYS - 1)
-		return audit_rec_fail(why, cap, "does not end with hash=");
+		return pr_fail(eb, PR_ERR_CORRUPT, "does not end with hash=");
 	return PR_OK;
 }
 

@@ -49,9 +49,6 @@ struct rec_info {
 /* Everything from time= to merged= (seq, prev and hash are added by the chain). */
 int format_record(const struct pr_audit_event *ev, int64_t merged, int64_t when,
     const char *host, char **out);
-/* why gets the reason (printf); returns PR_ERR_CORRUPT. */
-int audit_rec_fail(char *why, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* A byte a value holds as itself, unescaped. */
 bool audit_value_char_plain(unsigned char c);
 bool audit_upper_hex(char c);
@@ -59,9 +56,9 @@ bool audit_upper_hex(char c);
 bool audit_hash_hex_ok(const char *v, size_t n);
 /* A seq= number: 1 to 18 digits, no leading zero. */
 bool audit_seq_ok(const char *v, size_t n, long long *out);
-/* Syntax of one line (without its newline). */
+/* Syntax of one line (without its newline); PR_ERR_CORRUPT with eb saying why. */
 int audit_parse_record(const char *line, size_t len, struct rec_info *ri,
-    char *why, size_t cap);
+    struct pr_errbuf *eb);
 void audit_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
 /* The record's own hash matches its text. */
 bool audit_record_hash_ok(const char *line, const struct rec_info *ri);

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -304,30 +303,29 @@ static void note_first(struct verify_state *vs, long long seq, const char *prev,
  * every line they do not take.
  */
 static int verify_line_slow(struct verify_state *vs, const char *line, size_t len,
-    char *why, size_t cap)
+    struct pr_errbuf *eb)
 {
 	unsigned char md_rec[PR_SHA256_LEN], md_whole[PR_SHA256_LEN];
 	char rec[HASH_HEX_LEN + 1], whole[HASH_HEX_LEN + 1];
 	struct rec_info ri;
-	char sub[120];
+	struct pr_errbuf sub = { 0 };
 	int r;
 
-	if ((r = audit_parse_record(line, len, &ri, sub, sizeof(sub))) != PR_OK)
-		return audit_rec_fail(why, cap, "record %ld is malformed (%s)", vs->line, sub);
-	if ((r = hasher_line(line, ri.hashed_len, len, md_rec, md_whole)) != PR_OK) {
-		snprintf(why, cap, "record %ld: cannot hash it", vs->line);
-		return r;
-	}
+	if ((r = audit_parse_record(line, len, &ri, &sub)) != PR_OK)
+		return pr_fail(eb, PR_ERR_CORRUPT, "record %ld is malformed (%s)", vs->line,
+		    sub.msg);
+	if ((r = hasher_line(line, ri.hashed_len, len, md_rec, md_whole)) != PR_OK)
+		return pr_fail(eb, r, "record %ld: cannot hash it", vs->line);
 	hash_hex(md_rec, rec);
 	hash_hex(md_whole, whole);
 	if (memcmp(rec, ri.hash, HASH_HEX_LEN) != 0)
-		return audit_rec_fail(why, cap, "record %ld was edited", vs->line);
+		return pr_fail(eb, PR_ERR_CORRUPT, "record %ld was edited", vs->line);
 	if ((ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0) &&
 	    !continues_series(vs, line, len, ri.hashed_len)) {
 		if (vs->end.seq == 0)
-			return audit_rec_fail(why, cap, "record %lld does not follow the start of the "
-			    "log (deleted or reordered)", ri.seq);
-		return audit_rec_fail(why, cap, "record %lld does not follow record %lld "
+			return pr_fail(eb, PR_ERR_CORRUPT, "record %lld does not follow the "
+			    "start of the log (deleted or reordered)", ri.seq);
+		return pr_fail(eb, PR_ERR_CORRUPT, "record %lld does not follow record %lld "
 		    "(deleted or reordered)", ri.seq, vs->end.seq);
 	}
 	note_first(vs, ri.seq, ri.prev, ri.seq != vs->end.seq + 1 || strcmp(ri.prev, vs->end.hash) != 0);
@@ -345,7 +343,7 @@ static int verify_line_slow(struct verify_state *vs, const char *line, size_t le
  * are compared with memcmp.
  */
 static int verify_line(struct verify_state *vs, const char *line, size_t len,
-    char *why, size_t cap)
+    struct pr_errbuf *eb)
 {
 	unsigned char md_rec[PR_SHA256_LEN], md_whole[PR_SHA256_LEN];
 	char rec[HASH_HEX_LEN + 1];
@@ -354,10 +352,10 @@ static int verify_line(struct verify_state *vs, const char *line, size_t len,
 	if (!scan_record(line, len, &si) ||
 	    si.seq != vs->end.seq + 1 || memcmp(si.prev, vs->end.hash, HASH_HEX_LEN) != 0 ||
 	    hasher_line(line, si.hashed_len, len, md_rec, md_whole) != PR_OK)
-		return verify_line_slow(vs, line, len, why, cap);
+		return verify_line_slow(vs, line, len, eb);
 	hash_hex(md_rec, rec);
 	if (memcmp(rec, si.hash, HASH_HEX_LEN) != 0)
-		return verify_line_slow(vs, line, len, why, cap);
+		return verify_line_slow(vs, line, len, eb);
 	/* prev= equals the last hash, lower-case hex: it is the new end's prev */
 	note_first(vs, si.seq, vs->end.hash, false);
 	vs->end.seq = si.seq;
@@ -383,29 +381,29 @@ static ssize_t read_some(int fd, char *buf, size_t len)
  * line-at-a-time reader would have judged it.
  */
 static int verify_long_line(int fd, char *buf, const struct verify_state *vs,
-    char *why, size_t cap)
+    struct pr_errbuf *eb)
 {
 	ssize_t n;
 
 	while ((n = read_some(fd, buf, VERIFY_BLOCK)) > 0)
 		if (memchr(buf, '\n', (size_t)n) != NULL)
-			return audit_rec_fail(why, cap, "record %ld is malformed (longer than %d bytes)",
-			    vs->line, AUDIT_MAX_RECORD);
+			return pr_fail(eb, PR_ERR_CORRUPT, "record %ld is malformed (longer "
+			    "than %d bytes)", vs->line, AUDIT_MAX_RECORD);
 	if (n < 0)
 		return PR_ERR_IO;
-	return audit_rec_fail(why, cap, "last record is torn (no newline)");
+	return pr_fail(eb, PR_ERR_CORRUPT, "last record is torn (no newline)");
 }
 
 /* Every whole line of buf[*pos .. have); *pos ends at the first partial one. */
 static int verify_lines(struct verify_state *vs, const char *buf, size_t *pos, size_t have,
-    long *n_records, char *why, size_t cap)
+    long *n_records, struct pr_errbuf *eb)
 {
 	const char *nl;
 	int r;
 
 	while ((nl = memchr(buf + *pos, '\n', have - *pos)) != NULL) {
 		vs->line++;
-		if ((r = verify_line(vs, buf + *pos, (size_t)(nl - buf) - *pos, why, cap)) != PR_OK)
+		if ((r = verify_line(vs, buf + *pos, (size_t)(nl - buf) - *pos, eb)) != PR_OK)
 			return r;
 		(*n_records)++;
 		*pos = (size_t)(nl - buf) + 1;
@@ -418,7 +416,7 @@ int audit_verify_fd(int fd, const char *path, long *bad_record,
 {
 	struct verify_state vs = { .line = 0, .sum = sum };
 	long *n_records = &sum->n;
-	char why[200] = "";
+	struct pr_errbuf why = { 0 };
 	size_t have = 0, pos = 0;
 	ssize_t n;
 	char *buf;
@@ -431,21 +429,21 @@ int audit_verify_fd(int fd, const char *path, long *bad_record,
 		return pr_fail(eb, PR_ERR_NOMEM, "%s: out of memory", path);
 	audit_chain_start(&vs.end);
 	for (;;) {
-		if ((r = verify_lines(&vs, buf, &pos, have, n_records, why, sizeof(why))) != PR_OK)
+		if ((r = verify_lines(&vs, buf, &pos, have, n_records, &why)) != PR_OK)
 			break;
 		memmove(buf, buf + pos, have - pos);
 		have -= pos;
 		pos = 0;
 		if (have + 1 > AUDIT_MAX_RECORD) {
 			vs.line++;
-			r = verify_long_line(fd, buf, &vs, why, sizeof(why));
+			r = verify_long_line(fd, buf, &vs, &why);
 			break;
 		}
 		if ((n = read_some(fd, buf + have, VERIFY_BLOCK - have)) <= 0) {
 			r = n < 0 ? PR_ERR_IO : PR_OK;
 			if (n == 0 && have > 0) {
 				vs.line++;
-				r = audit_rec_fail(why, sizeof(why), "last record is torn (no newline)");
+				r = pr_fail(&why, PR_ERR_CORRUPT, "last record is torn (no newline)");
 			}
 			break;
 		}
@@ -457,7 +455,7 @@ int audit_verify_fd(int fd, const char *path, long *bad_record,
 	if (r != PR_OK) {
 		if (r == PR_ERR_CORRUPT)
 			*bad_record = vs.line;
-		return pr_fail(eb, r, "%s:%ld: %s", path, vs.line, why);
+		return pr_fail(eb, r, "%s:%ld: %s", path, vs.line, why.msg);
 	}
 	sum->end = vs.end;
 	return PR_OK;
