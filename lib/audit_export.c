@@ -323,7 +323,9 @@ static int export_one(const char *dir, const char *name, bool live, const char *
 	FILE *in;
 	int fd = -1, r;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	/* A truncated name would open another file: refuse it. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: path too long", name);
 	if (live) {
 		if ((r = audit_open_shared(path, &fd, eb)) != PR_OK) {
 			if (fd >= 0)
