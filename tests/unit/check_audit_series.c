@@ -242,7 +242,11 @@ START_TEST(order_by_seq_not_time)
 	make_series();
 	/* the newest series file gets a name dated before all others, same seq */
 	snprintf(older, sizeof(older), "audit.log.19990101T000000Z-%s", strrchr(series[2], '-') + 1);
-	ck_assert_int_eq(rename(path_of(series[2]), strdup(path_of(older))), 0);
+	char *to = strdup(path_of(older));   /* path_of reuses one buffer */
+
+	ck_assert_ptr_nonnull(to);
+	ck_assert_int_eq(rename(path_of(series[2]), to), 0);
+	free(to);
 	ck_assert_msg(verify_all(&rep, &eb) == PR_OK, "%s", eb.msg);
 }
 END_TEST
