@@ -12,6 +12,9 @@ t "only pam_sm_* exported (got: $exports)" test "$exports" = "pam_sm_acct_mgmt p
 no_softkey() { ! nm -a "$1" 2>/dev/null | grep -qi -e 'softkey_' -e 'transport_softkey' && ! grep -qa PRACTICERUNNER_SOFTKEY "$1"; }
 t "release module has no softkey code" no_softkey "$MOD"
 t "release admin has no softkey code" no_softkey "$top_builddir/helpers/practicerunner-admin"
+nodelete() { readelf -d "$1" | grep -q 'FLAGS_1.*NODELETE'; }
+t "release module stays loaded after pam_end (-z nodelete)" nodelete "$MOD"
+t "softkey module too (the tests load what users load)" nodelete "$top_builddir/tests/softkey-build/pam_practicerunner.so"
 has_softkey() { ! no_softkey "$1"; }
 t "the softkey build does have it (the check can fail)" has_softkey "$top_builddir/tests/softkey-build/practicerunner-admin"
 t "softkey module exports the same entry points" test "$(nm -D --defined-only "$top_builddir/tests/softkey-build/pam_practicerunner.so" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ')" = "$exports"
