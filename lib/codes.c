@@ -81,13 +81,11 @@ struct code_set {
 /* ---- scrypt ------------------------------------------------------------------ */
 
 /* out = scrypt(canon, salt, n, r, p), 32 bytes. PR_OK or PR_ERR_NOMEM/IO. */
-static int derive(EVP_KDF *kdf, const char *canon, const struct code_set *set,
-    unsigned char out[HASH_LEN])
+static int derive_cost(EVP_KDF *kdf, const char *canon, const unsigned char salt[SALT_LEN],
+    uint64_t n, uint32_t r, uint32_t p, unsigned char out[HASH_LEN])
 {
 	OSSL_PARAM params[7];
 	EVP_KDF_CTX *ctx = NULL;
-	uint64_t n = set->n;
-	uint32_t r = set->r, p = set->p;
 	/* V is 128*r*N bytes, B 128*r*p; leave room for OpenSSL's own accounting. */
 	uint64_t maxmem = 128u * (uint64_t)r * (n + p) + ((uint64_t)1 << 20);
 	int ret;
@@ -97,7 +95,7 @@ static int derive(EVP_KDF *kdf, const char *canon, const struct code_set *set,
 	params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
 	    (void *)(uintptr_t)canon, PR_CODE_CHARS);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)(uintptr_t)set->salt, SALT_LEN);
+	    (void *)(uintptr_t)salt, SALT_LEN);
 	params[2] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n);
 	params[3] = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r);
 	params[4] = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p);
@@ -106,6 +104,12 @@ static int derive(EVP_KDF *kdf, const char *canon, const struct code_set *set,
 	ret = EVP_KDF_derive(ctx, out, HASH_LEN, params) > 0 ? PR_OK : PR_ERR_IO;
 	EVP_KDF_CTX_free(ctx);
 	return ret;
+}
+
+static int derive(EVP_KDF *kdf, const char *canon, const struct code_set *set,
+    unsigned char out[HASH_LEN])
+{
+	return derive_cost(kdf, canon, set->salt, set->n, set->r, set->p, out);
 }
 
 static int fetch_scrypt(EVP_KDF **kdf, struct pr_errbuf *eb)
@@ -500,5 +504,72 @@ out:
 	explicit_bzero(set, sizeof(*set));
 	free(set);
 	pr_user_file_close(&x);
+	return r;
+}
+
+/* ---- one code alone (lib/breakglass.c) ---------------------------------------------- */
+
+bool pr_code_cost_valid(uint64_t n, uint32_t r, uint32_t p)
+{
+	return n >= SCRYPT_N_MIN && n <= SCRYPT_N_MAX && (n & (n - 1)) == 0 &&
+	    r >= 1 && r <= SCRYPT_R_MAX && p >= 1 && p <= SCRYPT_P_MAX;
+}
+
+void pr_code_hash_dummy(struct pr_code_hash *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->n = SCRYPT_N;
+	h->r = SCRYPT_R;
+	h->p = SCRYPT_P;
+}
+
+int pr_code_new(struct pr_code_hash *h, char **code, struct pr_errbuf *eb)
+{
+	char canon[PR_CODE_CHARS + 1] = "";
+	EVP_KDF *kdf = NULL;
+	int r;
+
+	*code = NULL;
+	pr_code_hash_dummy(h);
+	if ((r = fetch_scrypt(&kdf, eb)) != PR_OK)
+		return r;
+	if ((r = pr_random(h->salt, SALT_LEN)) != PR_OK)
+		pr_fail(eb, r, "cannot make a salt: %s", pr_strerror(r));
+	else if ((r = pr_crockford_random(PR_CODE_CHARS, CODE_GROUP, code, canon)) != PR_OK)
+		pr_fail(eb, r, "cannot make a code: %s", pr_strerror(r));
+	else if ((r = derive_cost(kdf, canon, h->salt, h->n, h->r, h->p, h->hash)) != PR_OK)
+		pr_fail(eb, r, "scrypt failed: %s", pr_strerror(r));
+	if (r != PR_OK)
+		pr_secret_strfree(code);
+	explicit_bzero(canon, sizeof(canon));
+	EVP_KDF_free(kdf);
+	return r;
+}
+
+int pr_code_check(const struct pr_code_hash *h, const char *code, bool *match,
+    struct pr_errbuf *eb)
+{
+	unsigned char got[HASH_LEN];
+	char canon[PR_CODE_CHARS + 1] = "";
+	EVP_KDF *kdf = NULL;
+	int r;
+
+	*match = false;
+	if (code == NULL || !pr_crockford_normalise(code, canon, PR_CODE_CHARS))
+		return pr_fail(eb, PR_ERR_CODE_INVALID, "not a code's form (%d characters, such "
+		    "as K7QF-2M9X-TB4R-WZ8C)", PR_CODE_CHARS);
+	if (!pr_code_cost_valid(h->n, h->r, h->p))
+		return pr_fail(eb, PR_ERR_CORRUPT, "scrypt cost out of range");
+	if ((r = fetch_scrypt(&kdf, eb)) != PR_OK)
+		goto out;
+	if ((r = derive_cost(kdf, canon, h->salt, h->n, h->r, h->p, got)) != PR_OK) {
+		pr_fail(eb, r, "scrypt failed: %s", pr_strerror(r));
+		goto out;
+	}
+	*match = pr_ct_equal(got, h->hash, HASH_LEN);
+out:
+	explicit_bzero(canon, sizeof(canon));
+	explicit_bzero(got, sizeof(got));
+	EVP_KDF_free(kdf);
 	return r;
 }

@@ -6,6 +6,7 @@
 #ifndef PR_CODES_H
 #define PR_CODES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -43,5 +44,37 @@ int pr_codes_consume(const char *state_dir, const char *user, const char *code,
 /* How many remain, never the codes. PR_ERR_NOT_FOUND with no set. */
 int pr_codes_status(const char *state_dir, const char *user,
     struct pr_codes_status *st, struct pr_errbuf *eb);
+
+/*
+ * One code alone, generated and hashed exactly as a set's codes are, for
+ * a secret that is not part of a set (lib/breakglass.c's emergency code).
+ */
+#define PR_CODE_SALT_LEN 16
+#define PR_CODE_HASH_LEN 32
+
+struct pr_code_hash {
+	unsigned char salt[PR_CODE_SALT_LEN];
+	uint64_t n;                /* scrypt cost */
+	uint32_t r;
+	uint32_t p;
+	unsigned char hash[PR_CODE_HASH_LEN];
+};
+
+/* Whether a file's scrypt cost is within what codes.c accepts from its own files. */
+bool pr_code_cost_valid(uint64_t n, uint32_t r, uint32_t p);
+/*
+ * A hash no code matches at the usual cost: checking against it takes as
+ * long as against a real one, so "there is none" cannot be timed.
+ */
+void pr_code_hash_dummy(struct pr_code_hash *h);
+/* A fresh code (display form in *code; wipe with pr_secret_strfree) and its hash. */
+int pr_code_new(struct pr_code_hash *h, char **code, struct pr_errbuf *eb);
+/*
+ * Whether code matches h (*match), derived once and compared in constant
+ * time: PR_OK; PR_ERR_CODE_INVALID when the input cannot be a code (nothing
+ * derived); PR_ERR_CORRUPT for a cost out of range; scrypt's error.
+ */
+int pr_code_check(const struct pr_code_hash *h, const char *code, bool *match,
+    struct pr_errbuf *eb);
 
 #endif

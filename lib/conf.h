@@ -41,6 +41,14 @@ struct pr_recovery_conf {
 	char *mail_command;
 };
 
+/* breakglass { }: the emergency code's offer (lib/breakglass.h). */
+#define PR_DEFAULT_BREAKGLASS_SESSION 3600
+struct pr_breakglass_conf {
+	struct pr_strlist services;  /* where the code is asked for; a code lists some of them */
+	long session_limit;          /* seconds, exported after a use */
+	char *notify;                /* the administrators' mail recipient */
+};
+
 /* One assurance level's limits, in seconds; idle <= session. */
 struct pr_session_limits {
 	long idle;                 /* inactivity before the session must lock */
@@ -74,6 +82,7 @@ struct pr_config {
 	struct pr_audit_limits audit;  /* audit { }: the rate of failure records, free space */
 	enum pr_store_kind store;  /* files (default) or ldap */
 	struct pr_ldap_conf ldap;  /* ldap { }: the clinic directory (config_ldap.h) */
+	struct pr_breakglass_conf breakglass;
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "config_ldap.h"
 #include "config_text.h"
 #include "err.h"
+#include "mail.h"
 #include "secure_file.h"
 #include "types.h"
 #include "util.h"
@@ -35,6 +36,8 @@
 #define DEFAULT_MAIL_COMMAND "/usr/sbin/sendmail -t"
 /* Services that start work for an account with nobody signing in. */
 #define DEFAULT_UNATTENDED "{\"cron\", \"crond\", \"atd\", \"systemd-user\"}"
+/* Where a person sits at the machine (lib/breakglass.h): never sshd or a VPN unless listed. */
+#define DEFAULT_BREAKGLASS_SERVICES "{\"login\", \"gdm-password\", \"lightdm\", \"sddm\"}"
 
 /* One parse in progress: where messages go, what was set where. */
 struct parse_ctx {
@@ -192,6 +195,8 @@ static const struct range_key {
 	/* ldap { }: per server; longer than a minute is a hung login, not a slow directory */
 	{ "timeout", 1, 60, " seconds" },
 	{ "cache_max_age", 0, 7776000, " seconds: at most 90 days, 0 for no offline cache" },
+	/* breakglass { }: an emergency session is short; a day at most */
+	{ "session_limit", 60, 86400, " seconds" },
 };
 
 static const struct range_key *range_key_find(const char *key)
@@ -335,6 +340,19 @@ static int check_command(cfg_t *cf, cfg_opt_t *opt)
 	return 0;
 }
 
+static int check_mail_to(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[PR_SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!pr_mail_recipient_valid(v))
+		return reject(cf, "invalid value '%s' for %s (expected a user name or an "
+		    "address such as \"it@clinic.example\")", pr_shown(v, s), opt->name);
+	return 0;
+}
+
 /* Lists are re-checked whole on every call; the first bad entry is reported. */
 static int check_list(cfg_t *cf, cfg_opt_t *opt, bool (*valid)(const char *),
     const char *expected)
@@ -464,6 +482,10 @@ static const struct {
 	{ "ldap|starttls", note_once },
 	{ "ldap|timeout", check_range },
 	{ "ldap|cache_max_age", check_range },
+	{ "breakglass", note_once },
+	{ "breakglass|services", check_services },
+	{ "breakglass|session_limit", check_range },
+	{ "breakglass|notify", check_mail_to },
 };
 
 /* ---- the parser ------------------------------------------------------------------ */
@@ -511,6 +533,12 @@ static cfg_t *parser_new(void)
 		CFG_INT_CB("cache_max_age", PR_LDAP_DEFAULT_CACHE_MAX_AGE, CFGF_NONE, parse_decimal),
 		CFG_END()
 	};
+	cfg_opt_t breakglass_opts[] = {
+		CFG_STR_LIST("services", DEFAULT_BREAKGLASS_SERVICES, CFGF_NONE),
+		CFG_INT_CB("session_limit", PR_DEFAULT_BREAKGLASS_SESSION, CFGF_NONE, parse_decimal),
+		CFG_STR("notify", "root", CFGF_NONE),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
 		CFG_STR("require_security_key", "none", CFGF_NONE),
@@ -531,6 +559,7 @@ static cfg_t *parser_new(void)
 		CFG_SEC("audit", audit_opts, CFGF_NONE),
 		CFG_STR("store", "files", CFGF_NONE),
 		CFG_SEC("ldap", ldap_opts, CFGF_NONE),
+		CFG_SEC("breakglass", breakglass_opts, CFGF_NONE),
 		CFG_END()
 	};
 	cfg_t *cf = NULL;
@@ -749,6 +778,19 @@ static int session_copy(cfg_t *sec, struct pr_session_conf *s)
 	return PR_OK;
 }
 
+static int breakglass_copy(cfg_t *sec, struct pr_breakglass_conf *b)
+{
+	int r;
+
+	if (sec == NULL)
+		return PR_ERR_CONFIG;
+	if ((r = strlist_copy(sec, "services", &b->services)) != PR_OK ||
+	    (r = str_copy(sec, "notify", &b->notify)) != PR_OK)
+		return r;
+	b->session_limit = cfg_getint(sec, "session_limit");
+	return PR_OK;
+}
+
 static int audit_copy(cfg_t *sec, struct pr_audit_limits *a)
 {
 	if (sec == NULL)
@@ -810,7 +852,8 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 	    (r = recovery_copy(cfg_getsec(cf, "recovery"), &c->recovery)) != PR_OK ||
 	    (r = session_copy(cfg_getsec(cf, "session"), &c->session)) != PR_OK ||
 	    (r = audit_copy(cfg_getsec(cf, "audit"), &c->audit)) != PR_OK ||
-	    (r = ldap_copy(cf, c)) != PR_OK)
+	    (r = ldap_copy(cf, c)) != PR_OK ||
+	    (r = breakglass_copy(cfg_getsec(cf, "breakglass"), &c->breakglass)) != PR_OK)
 		return r;
 	c->touch_timeout = (int)cfg_getint(cf, "touch_timeout");
 	c->uid_min = cfg_getint(cf, "uid_min");
@@ -1052,6 +1095,8 @@ void pr_config_free(struct pr_config **cfg)
 	strlist_free(&c->recovery.services);
 	free(c->recovery.mail_command);
 	pr_ldap_conf_clear(&c->ldap);
+	strlist_free(&c->breakglass.services);
+	free(c->breakglass.notify);
 	free(c);
 	*cfg = NULL;
 }

@@ -31,6 +31,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/select.c lib/select.h \
 	lib/invite.c lib/invite.h \
 	lib/token.c lib/token.h \
+	lib/breakglass.c lib/breakglass.h \
+	lib/breakglass_flow.c lib/breakglass_flow.h \
 	lib/codes.c lib/codes.h \
 	lib/codes_issue.c lib/codes_issue.h \
 	lib/flow.c lib/flow.h \

@@ -103,6 +103,11 @@ static bool recipient_valid(const char *to)
 	return local_part_valid(to, (size_t)(at - to)) && domain_valid(at + 1);
 }
 
+bool pr_mail_recipient_valid(const char *to)
+{
+	return to != NULL && recipient_valid(to);
+}
+
 static bool subject_valid(const char *s)
 {
 	size_t n;

@@ -7,6 +7,8 @@
 #ifndef PR_MAIL_H
 #define PR_MAIL_H
 
+#include <stdbool.h>
+
 #include "err.h"
 
 /*
@@ -21,5 +23,8 @@
  */
 int pr_mail_send(const char *mail_command, const char *to, const char *subject,
     const char *body, struct pr_errbuf *eb);
+
+/* Whether to is a recipient pr_mail_send accepts (a user name or local@domain). */
+bool pr_mail_recipient_valid(const char *to);
 
 #endif

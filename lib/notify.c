@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mail.h"
 #include "notify.h"
@@ -18,6 +19,7 @@
 #define NOTIFY_SUBJECT "Security notice for your sign-in"
 #define TICKET_SUBJECT "Recovery of your sign-in"
 #define RECOVER_COMMAND "practicerunner-recover"
+#define BREAKGLASS_SUBJECT "Break glass: an emergency code was used"
 
 /* What happened, by kind; NULL for a kind we do not know. */
 static const char *notice_what(enum pr_notice kind)
@@ -79,5 +81,42 @@ int pr_notify_ticket(const struct pr_config *cfg, const char *user, const char *
 		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
 	r = pr_mail_send(cfg->recovery.mail_command, user, TICKET_SUBJECT, body, eb);
 	pr_secret_strfree(&body);
+	return r;
+}
+
+/*
+ * To the administrators, not the user: they must know which machine, so
+ * this one names the host (the audit record holds the rest).
+ */
+int pr_notify_breakglass(const struct pr_config *cfg, const char *user, const char *service,
+    const char *tty, int64_t when, struct pr_errbuf *eb)
+{
+	char at[32], host[256] = "", *body = NULL;
+	int r;
+
+	if (cfg == NULL || user == NULL)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no break-glass use to report");
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "(unknown)");
+	if (asprintf(&body,
+	    "The break-glass (emergency) code of %s was used to sign in.\n"
+	    "\n"
+	    "Host:    %s\n"
+	    "Time:    %s\n"
+	    "Service: %s\n"
+	    "Tty:     %s\n"
+	    "\n"
+	    "The code no longer works. Review what was done in the session (the\n"
+	    "audit log and the system logs), then run on that host:\n"
+	    "  practicerunner-admin breakglass ack %s\n"
+	    "Until then practicerunner-admin coverage and policy check report it.\n"
+	    "Then change the account's password and seal a new code\n"
+	    "(practicerunner-admin breakglass create %s).\n",
+	    user, host, pr_time_utc(when, at), service != NULL ? service : "-",
+	    tty != NULL ? tty : "-", user, user) < 0)
+		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
+	r = pr_mail_send(cfg->recovery.mail_command, cfg->breakglass.notify, BREAKGLASS_SUBJECT,
+	    body, eb);
+	free(body);
 	return r;
 }

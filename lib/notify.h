@@ -38,4 +38,12 @@ int pr_notify(const struct pr_config *cfg, const char *user, enum pr_notice kind
 int pr_notify_ticket(const struct pr_config *cfg, const char *user, const char *ticket,
     int64_t expires, struct pr_errbuf *eb);
 
+/*
+ * Tell the administrators (breakglass.notify) that user's break-glass code
+ * was used at when, on this host, at service and tty, and what to do now.
+ * PR_OK or pr_mail_send's error.
+ */
+int pr_notify_breakglass(const struct pr_config *cfg, const char *user, const char *service,
+    const char *tty, int64_t when, struct pr_errbuf *eb);
+
 #endif

@@ -38,6 +38,7 @@ UNIT_TESTS = \
 	tests/unit/check_coverage \
 	tests/unit/check_pamu2f \
 	tests/unit/check_codes \
+	tests/unit/check_breakglass \
 	tests/unit/check_ticket \
 	tests/unit/check_recovery \
 	tests/unit/check_lockout \
@@ -72,6 +73,7 @@ tests_unit_check_keychange_SOURCES = tests/unit/check_keychange.c
 tests_unit_check_coverage_SOURCES = tests/unit/check_coverage.c
 tests_unit_check_pamu2f_SOURCES = tests/unit/check_pamu2f.c
 tests_unit_check_codes_SOURCES = tests/unit/check_codes.c
+tests_unit_check_breakglass_SOURCES = tests/unit/check_breakglass.c
 tests_unit_check_ticket_SOURCES = tests/unit/check_ticket.c
 tests_unit_check_recovery_SOURCES = tests/unit/check_recovery.c
 tests_unit_check_lockout_SOURCES = tests/unit/check_lockout.c
@@ -159,6 +161,9 @@ tests_unit_check_pamu2f_LDADD = $(UNIT_LDADD)
 tests_unit_check_codes_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_codes_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_codes_LDADD = $(UNIT_LDADD)
+tests_unit_check_breakglass_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_breakglass_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_breakglass_LDADD = $(UNIT_LDADD)
 tests_unit_check_ticket_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_ticket_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_ticket_LDADD = $(UNIT_LDADD)
