@@ -353,3 +353,31 @@ int cli_audit(const struct cli *c, const char *event, int err, const char *user,
 	pr_audit_built_clear(&b);
 	return r;
 }
+
+/* "30m", "72h", "7d" (or "90s"): a positive whole number and one unit. */
+bool cli_parse_duration(const char *s, int64_t max, int64_t *out)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	int64_t v = 0;
+	const char *p;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		if (v > max)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (p == s || v == 0 || p[0] == '\0' || p[1] != '\0')
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].unit != *p)
+			continue;
+		if (v > max / units[i].seconds)
+			return false;
+		*out = v * units[i].seconds;
+		return true;
+	}
+	return false;
+}

@@ -3,6 +3,7 @@
 #define PR_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "assertion.h"
 #include "audit.h"
@@ -17,6 +18,7 @@ enum cli_exit {
 	CLI_USAGE = 2,        /* bad command line */
 	CLI_CONFIG = 3,       /* the policy file is invalid */
 	CLI_STATE = 4,        /* state or audit files unusable */
+	CLI_BREAKGLASS = 5,   /* a break-glass use is not yet acknowledged (coverage, policy check) */
 };
 
 struct cli {
@@ -42,6 +44,9 @@ int cli_read_secret(int fd, size_t max, char **out);
 /* Print "prog: message" to stderr. */
 void cli_err(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* "30m", "72h", "7d" (or "90s"): a positive whole number and one unit, at most max seconds. */
+bool cli_parse_duration(const char *s, int64_t max, int64_t *out);
 
 /* Exit status for a project error code. */
 int cli_exit_code(int err);

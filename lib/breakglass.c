@@ -380,7 +380,7 @@ static int check_replaceable(struct pr_user_file *x, bool *replaced, struct pr_e
 	*replaced = r == PR_OK && old.used == 0;
 	if (r == PR_OK && pr_breakglass_unacked(&old))
 		r = pr_fail(eb, PR_ERR_EXISTS, "the break-glass code of %s was used and the use is "
-		    "not yet acknowledged", x->user);
+		    "not yet acknowledged: review it, then breakglass ack %s", x->user, x->user);
 	else if (r == PR_OK || r == PR_ERR_NOT_FOUND || r == PR_ERR_CORRUPT)
 		r = PR_OK;
 	else
@@ -431,7 +431,7 @@ int pr_breakglass_revoke(const char *state_dir, const char *user, struct pr_errb
 	r = bg_open(&x, state_dir, user, true, false, &bg, eb);
 	if (r == PR_OK && pr_breakglass_unacked(&bg))
 		r = pr_fail(eb, PR_ERR_EXISTS, "the break-glass code of %s was used and the use is "
-		    "not yet acknowledged", user);
+		    "not yet acknowledged: review it, then breakglass ack %s", user, user);
 	else if (r == PR_OK || r == PR_ERR_CORRUPT)
 		r = pr_user_file_unlink(&x, eb);
 	explicit_bzero(&bg, sizeof(bg));

@@ -92,3 +92,11 @@ void pr_strlist_clear(struct pr_strlist *l)
 	l->v = NULL;
 	l->n = 0;
 }
+
+bool pr_strlist_has(const struct pr_strlist *l, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}

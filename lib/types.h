@@ -6,6 +6,7 @@
 #ifndef PR_TYPES_H
 #define PR_TYPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum pr_require_key { PR_REQ_KEY_NONE = 0, PR_REQ_KEY_ALL_USERS };
@@ -45,6 +46,8 @@ struct pr_strlist {
 
 /* Free every string and the list; leaves it empty. */
 void pr_strlist_clear(struct pr_strlist *l);
+/* Whether s (NULL: no) is one of l's strings. */
+bool pr_strlist_has(const struct pr_strlist *l, const char *s);
 
 const char *pr_role_name(enum pr_role r);
 const char *pr_class_name(enum pr_class c);

@@ -38,6 +38,11 @@ static const struct admin_cmd commands[] = {
 	{ "recovery", "start", admin_recovery_start, "recovery start USER [--mail]" },
 	{ "recovery", "revoke", admin_recovery_revoke, "recovery revoke USER" },
 	{ "unlock", NULL, admin_unlock, "unlock USER" },
+	{ "breakglass", "create", admin_breakglass_create,
+	    "breakglass create ACCOUNT [--services LIST] [--expires DURATION]" },
+	{ "breakglass", "list", admin_breakglass_list, "breakglass list" },
+	{ "breakglass", "revoke", admin_breakglass_revoke, "breakglass revoke ACCOUNT" },
+	{ "breakglass", "ack", admin_breakglass_ack, "breakglass ack ACCOUNT" },
 	{ "import-pam-u2f", NULL, admin_import_pam_u2f, "import-pam-u2f FILE [--user USER]" },
 };
 

@@ -26,6 +26,10 @@ int admin_codes_status(struct cli *c, int argc, char **argv);
 int admin_recovery_start(struct cli *c, int argc, char **argv);
 int admin_recovery_revoke(struct cli *c, int argc, char **argv);
 int admin_unlock(struct cli *c, int argc, char **argv);
+int admin_breakglass_create(struct cli *c, int argc, char **argv);
+int admin_breakglass_list(struct cli *c, int argc, char **argv);
+int admin_breakglass_revoke(struct cli *c, int argc, char **argv);
+int admin_breakglass_ack(struct cli *c, int argc, char **argv);
 
 /*
  * Store cred for user with its record (keychange.h): intent (detail on it
@@ -53,6 +57,15 @@ int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke
  * stderr. policy check and coverage exit CLI_STATE then.
  */
 bool admin_audit_space_low(const struct cli *c);
+
+/*
+ * The exit status policy check and coverage share: CLI_STATE when state
+ * could not be read (state_error, or the break-glass files) or the audit
+ * log's space is low; else CLI_BREAKGLASS while a break-glass use is not
+ * acknowledged (each said on stderr: who, when, what to do); else
+ * CLI_FAILED when failed; else CLI_OK.
+ */
+int admin_state_status(struct cli *c, bool state_error, bool failed);
 
 /* "COMMAND USER" for root only: CLI_OK with *user (a valid name), or the status, said. */
 int admin_user_arg(struct cli *c, int argc, char **argv, const char *usage,

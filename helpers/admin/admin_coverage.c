@@ -3,7 +3,8 @@
  * with role, requirement, keys by class, last use and status. The exit
  * status is for cron and monitoring: 1 when anyone is out of policy
  * (no-key, needs-physical), 4 when someone could not be checked or the
- * audit log's file system is below min_free_mb (said on stderr), else 0;
+ * audit log's file system is below min_free_mb (said on stderr), 5 while a
+ * break-glass use is not acknowledged (said on stderr; before 1), else 0;
  * warnings (single-physical-key, unused-90d) are listed but do not fail.
  */
 #include "config.h"
@@ -194,12 +195,6 @@ static void report(struct cli *c, struct pr_store_reader *rd, const struct pr_sc
 		printf("%s]\n", t->users == 0 ? "" : "\n");
 }
 
-static int exit_status(const struct tally *t, bool space_low)
-{
-	if (t->error != PR_OK || space_low)
-		return CLI_STATE;
-	return t->out_of_policy > 0 ? CLI_FAILED : CLI_OK;
-}
 
 int admin_coverage(struct cli *c, int argc, char **argv)
 {
@@ -229,5 +224,5 @@ int admin_coverage(struct cli *c, int argc, char **argv)
 		    t.out_of_policy, t.warnings, t.error != PR_OK ? "; some could not be checked" : "");
 	pr_store_reader_close(&rd);
 	pr_scope_clear(&users);
-	return exit_status(&t, admin_audit_space_low(c));
+	return admin_state_status(c, t.error != PR_OK, t.out_of_policy > 0);
 }

@@ -32,34 +32,6 @@ struct invite_args {
 	bool mail;
 };
 
-/* "30m", "72h", "7d" (or "90s"): a positive whole number and one unit. */
-static bool parse_duration(const char *s, int64_t *out)
-{
-	static const struct {
-		char unit;
-		int64_t seconds;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
-	int64_t v = 0;
-	const char *p;
-
-	for (p = s; *p >= '0' && *p <= '9'; p++) {
-		if (v > INVITE_MAX_LIFETIME)
-			return false;
-		v = v * 10 + (*p - '0');
-	}
-	if (p == s || v == 0 || p[0] == '\0' || p[1] != '\0')
-		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (units[i].unit != *p)
-			continue;
-		if (v > INVITE_MAX_LIFETIME / units[i].seconds)
-			return false;
-		*out = v * units[i].seconds;
-		return true;
-	}
-	return false;
-}
-
 static int parse_invite(struct cli *c, int argc, char **argv, struct invite_args *a)
 {
 	static const struct option opts[] = {
@@ -72,7 +44,8 @@ static int parse_invite(struct cli *c, int argc, char **argv, struct invite_args
 	while ((ch = getopt_long(argc, argv, "e:m", opts, NULL)) != -1) {
 		if (ch == 'm') {
 			a->mail = true;
-		} else if (ch == 'e' && !parse_duration(optarg, &a->lifetime)) {
+		} else if (ch == 'e' &&
+		    !cli_parse_duration(optarg, INVITE_MAX_LIFETIME, &a->lifetime)) {
 			cli_err(c, "--expires takes a duration such as 30m, 72h or 7d, at most 30d");
 			return CLI_USAGE;
 		} else if (ch != 'e') {

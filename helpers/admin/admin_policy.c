@@ -131,7 +131,7 @@ int admin_policy_check(struct cli *c, int argc, char **argv)
 		return CLI_CONFIG;
 	warn_root(c);
 	printf("%s: policy is valid\n", c->cfg->path);
-	return admin_audit_space_low(c) ? CLI_STATE : CLI_OK;
+	return admin_state_status(c, false, false);
 }
 
 static void show_list(const char *name, const struct pr_strlist *l)
@@ -214,6 +214,9 @@ int admin_policy_show(struct cli *c, int argc, char **argv)
 	show_list("roles.owners        ", &cfg->owners);
 	show_list("roles.admins        ", &cfg->admins);
 	show_ldap(cfg);
+	show_list("breakglass.services ", &cfg->breakglass.services);
+	printf("breakglass.session_limit = %ld\nbreakglass.notify    = \"%s\"\n",
+	    cfg->breakglass.session_limit, cfg->breakglass.notify);
 	printf("# requirement: owner=%s admin=%s staff=%s\n",
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_OWNER, false)),
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_ADMIN, false)),
