@@ -162,13 +162,14 @@ int pr_breakglass_redeem(const struct pr_breakglass_redeem *f, const char *code,
     int *notice)
 {
 	const struct pr_recorder *rec = f->rec;
+	struct pr_lockout tally = { 0 };
 	struct pr_errbuf eb = { 0 };
 	int64_t now = pr_now();
 	int r;
 
 	*notice = PR_OK;
 	if (f->user != NULL &&
-	    (r = pr_lockout_reserve(f->cfg->state_dir, f->user, now, NULL, &eb)) != PR_OK) {
+	    (r = pr_lockout_reserve(f->cfg->state_dir, f->user, now, &tally, &eb)) != PR_OK) {
 		rec->record(rec->arg, PR_BREAKGLASS_EVENT, r, METHOD, NULL, refusal(r));
 		return r;
 	}

@@ -642,10 +642,20 @@ static const char *skip_space(const char *s, int *line)
 	return s;
 }
 
+/*
+ * Two sections hold a list of the same name (recovery and breakglass:
+ * services): the text parsed, so a name followed by '{' opened a section,
+ * and the one a list sits in is the last one opened.
+ */
+static bool opens_breakglass(const char *w, size_t n, const char *after)
+{
+	return *after == '{' && n == strlen("breakglass") && memcmp(w, "breakglass", n) == 0;
+}
+
 static int lists_once(const struct parse_ctx *ctx, const char *s)
 {
-	int first[N_LIST_KEYS] = { 0 };
-	int line = 1, at, k;
+	int first[2][N_LIST_KEYS] = { { 0 } };
+	int line = 1, at, k, sec = 0;
 	size_t n;
 
 	while (*s != '\0') {
@@ -667,13 +677,15 @@ static int lists_once(const struct parse_ctx *ctx, const char *s)
 		}
 		k = list_key_index(w, n);
 		s = skip_space(s, &line);
+		if (*s == '{')
+			sec = opens_breakglass(w, n, s);
 		if (k < 0 || (*s != '=' && !(*s == '+' && s[1] == '=')))
 			continue;
-		if (first[k] != 0)
+		if (first[sec][k] != 0)
 			return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s is given twice "
 			    "(line %d and line %d); give it once", ctx->path, at, list_keys[k],
-			    first[k], at);
-		first[k] = at;
+			    first[sec][k], at);
+		first[sec][k] = at;
 	}
 	return PR_OK;
 }

@@ -99,6 +99,14 @@ int pam_tx_helper(struct pam_tx *tx, bool account, bool *ignore);
 int pam_tx_recover(struct pam_tx *tx, int failure);
 
 /*
+ * breakglass.c: after failure (no enrolled key answered), the emergency
+ * code on a service in breakglass.services: PR_OK when one was used (the
+ * method is then break-glass), else the error to report (failure itself
+ * when it was not offered, skipped or refused).
+ */
+int pam_tx_breakglass(struct pam_tx *tx, int failure);
+
+/*
  * session.c: after a successful auth, record the assurance level and its
  * limits for pam_sm_open_session (PR_OK, or PR_ERR_NOMEM: fail the sign-in
  * rather than open a session without them); forget what an earlier auth in
@@ -106,6 +114,8 @@ int pam_tx_recover(struct pam_tx *tx, int failure);
  */
 int pam_tx_session_note(struct pam_tx *tx);
 void pam_tx_session_forget(pam_handle_t *pamh);
+/* Whether auth in this handle signed user in with a break-glass code. */
+bool pam_tx_session_breakglass(pam_handle_t *pamh, const char *user);
 
 /*
  * ssh.c: module option ssh, the decision on an SSH gateway from the key

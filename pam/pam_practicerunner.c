@@ -204,6 +204,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	/* Recovery needs the store and shows codes: the direct path only. */
 	if (r != PR_OK && !tx.via_helper && !tx.opts.ssh && (r = pam_tx_recover(&tx, r)) == PR_OK)
 		note = "recovery";
+	if (r != PR_OK && (r = pam_tx_breakglass(&tx, r)) == PR_OK)
+		note = "break-glass";
 	rc = tx_finish(&tx, r, note, true);
 out:
 	tx_end(&tx);
@@ -245,6 +247,11 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	} else {
 		r = pr_signin_account(&tx.s, &ignore);
 		tx_log_internal(&tx, r);
+	}
+	/* An emergency sign-in has no key to meet policy with: its auth decided. */
+	if (r != PR_OK && pam_tx_session_breakglass(pamh, tx.s.user)) {
+		rc = PAM_SUCCESS;
+		goto out;
 	}
 	if (r == PR_OK) {
 		if (ignore)

@@ -6,6 +6,9 @@
  *   PRACTICERUNNER_AAL=aal3|aal2|aal1
  *   PRACTICERUNNER_IDLE_LIMIT=<seconds>  PRACTICERUNNER_SESSION_LIMIT=<seconds>
  *   TMOUT=<idle seconds>                 (policy session.set_tmout)
+ *   PRACTICERUNNER_BREAKGLASS=1          (signed in with a break-glass code:
+ *                                        aal1, the session limit
+ *                                        breakglass.session_limit)
  * Nothing recorded (the module did not sign this user in here): nothing
  * exported, PAM_IGNORE. These are guidance the session applies to itself
  * (shell TMOUT, lock settings), not proof: the user controls their own
@@ -32,10 +35,12 @@ struct session_note {
 	enum pr_aal aal;
 	struct pr_session_limits lim;
 	bool set_tmout;
+	bool breakglass;           /* signed in with the emergency code */
 };
 
 static const char *const exported[] = {
 	"PRACTICERUNNER_AAL", "PRACTICERUNNER_IDLE_LIMIT", "PRACTICERUNNER_SESSION_LIMIT",
+	"PRACTICERUNNER_BREAKGLASS",
 };
 
 static void note_free(pam_handle_t *pamh, void *data, int error_status)
@@ -53,6 +58,25 @@ static void note_free(pam_handle_t *pamh, void *data, int error_status)
 void pam_tx_session_forget(pam_handle_t *pamh)
 {
 	(void)pam_set_data(pamh, SESSION_DATA, NULL, NULL);
+}
+
+static bool tx_breakglass(const struct pam_tx *tx)
+{
+	return tx->s.method != NULL && strcmp(tx->s.method, "break-glass") == 0;
+}
+
+/* After an emergency code: one factor (aal1), for no longer than breakglass.session_limit. */
+static void breakglass_limits(const struct pam_tx *tx, struct session_note *n)
+{
+	long cap = tx->cfg->breakglass.session_limit;
+
+	n->aal = PR_AAL1;
+	n->breakglass = true;
+	n->lim = tx->cfg->session.aal1;
+	if (n->lim.session > cap)
+		n->lim.session = cap;
+	if (n->lim.idle > cap)
+		n->lim.idle = cap;
 }
 
 /* What this transaction verified, in lib/aal.c's terms. */
@@ -89,6 +113,8 @@ int pam_tx_session_note(struct pam_tx *tx)
 	 */
 	if (tx->cfg == NULL)
 		return PR_OK;
+	if (tx_breakglass(tx) && tx->s.user_known && tx->s.user != NULL)
+		aal = PR_AAL1;
 	if (aal == PR_AAL_NONE || !tx->s.user_known || tx->s.user == NULL ||
 	    (lim = pr_aal_limits(&tx->cfg->session, aal)) == NULL)
 		return PR_OK;   /* nothing verified that has a level: claim nothing */
@@ -97,10 +123,12 @@ int pam_tx_session_note(struct pam_tx *tx)
 	n->aal = aal;
 	n->lim = *lim;
 	n->set_tmout = tx->cfg->session.set_tmout;
+	if (tx_breakglass(tx))
+		breakglass_limits(tx, n);
 	if (pam_set_data(tx->pamh, SESSION_DATA, n, note_free) != PAM_SUCCESS)
 		goto fail;
-	PR_DEBUG(tx, "%s: %s, idle %ld s, session %ld s", __func__, pr_aal_name(aal),
-	    lim->idle, lim->session);
+	PR_DEBUG(tx, "%s: %s, idle %ld s, session %ld s", __func__, pr_aal_name(n->aal),
+	    n->lim.idle, n->lim.session);
 	return PR_OK;
 fail:
 	note_free(tx->pamh, n, 0);
@@ -133,7 +161,8 @@ static int export_note(pam_handle_t *pamh, const struct session_note *n)
 	if ((rc = pam_putenv(pamh, aal)) != PAM_SUCCESS ||
 	    (rc = putenv_long(pamh, "PRACTICERUNNER_IDLE_LIMIT", n->lim.idle)) != PAM_SUCCESS ||
 	    (rc = putenv_long(pamh, "PRACTICERUNNER_SESSION_LIMIT", n->lim.session)) != PAM_SUCCESS ||
-	    (n->set_tmout && (rc = putenv_long(pamh, "TMOUT", n->lim.idle)) != PAM_SUCCESS)) {
+	    (n->set_tmout && (rc = putenv_long(pamh, "TMOUT", n->lim.idle)) != PAM_SUCCESS) ||
+	    (n->breakglass && (rc = pam_putenv(pamh, "PRACTICERUNNER_BREAKGLASS=1")) != PAM_SUCCESS)) {
 		/* half an export would mislead: none, and the session is refused */
 		unexport(pamh);
 		pam_syslog(pamh, LOG_ERR, "cannot export the session limits: %s",
@@ -168,6 +197,13 @@ static const struct session_note *recorded_note(pam_handle_t *pamh)
 	if (!item_is(pamh, PAM_USER, n->user) && !item_is(pamh, PAM_RUSER, n->user))
 		return NULL;
 	return n;
+}
+
+bool pam_tx_session_breakglass(pam_handle_t *pamh, const char *user)
+{
+	const struct session_note *n = recorded_note(pamh);
+
+	return n != NULL && n->breakglass && user != NULL && strcmp(n->user, user) == 0;
 }
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,

@@ -63,6 +63,7 @@ INTEGRATION_TESTS = \
 	tests/integration/recover_setuid.sh \
 	tests/integration/recover_parallel.sh \
 	tests/integration/module_recovery.sh \
+	tests/integration/breakglass.sh \
 	tests/integration/prompt_uniform.sh \
 	tests/integration/module_session.sh \
 	tests/integration/conf_examples.sh \

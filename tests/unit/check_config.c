@@ -194,6 +194,13 @@ static const struct {
 	{ RP "roles {\n  admins = {}\n  admins += {\"bob\"}\n}\n", 0, "t.conf:4: admins is given twice (line 3 and line 4)" },
 	{ RP "recovery {\n  services = {\"login\"}\n  services = {}\n}\n", 0, "t.conf:4: services is given twice (line 3 and line 4); give it once" },
 	{ RP "recovery {\n  services = {}\n  services += {\"sshd\"}\n}\n", 0, "t.conf:4: services is given twice (line 3 and line 4)" },
+	{ RP "breakglass {\n  services = {\"login\"}\n  services = {}\n}\n", 0, "t.conf:4: services is given twice (line 3 and line 4); give it once" },
+	{ RP "breakglass {\n  services = {\"bad service\"}\n}\n", 0, "t.conf:3: invalid entry 'bad service' in services" },
+	{ RP "breakglass {\n  session_limit = 59\n}\n", 0, "t.conf:3: " },
+	{ RP "breakglass {\n  session_limit = 86401\n}\n", 0, "t.conf:3: " },
+	{ RP "breakglass {\n  notify = \"it@clinic.example\\nBcc: x@y.z\"\n}\n", 0, "t.conf:3: invalid value" },
+	{ RP "breakglass {\n  notify = \"a b\"\n}\n", 0, "t.conf:3: invalid value 'a b' for notify" },
+	{ RP "breakglass {\n}\nbreakglass {\n}\n", 0, "t.conf:5: section 'breakglass' is given more than once" },
 	/* unknown keys and sections, syntax */
 	{ RP "foo = 1\n", 0, "t.conf:2: no such option 'foo'" },
 	{ RP "RP_ID = \"pam://y\"\n", 0, "t.conf:2: no such option 'RP_ID'" },
@@ -415,6 +422,7 @@ static void assert_defaults(const struct pr_config *cfg)
 {
 	static const char *const services[] = { "login" };
 	static const char *const unattended[] = { "cron", "crond", "atd", "systemd-user" };
+	static const char *const console[] = { "login", "gdm-password", "lightdm", "sddm" };
 
 	ck_assert_int_eq(cfg->policy.require_security_key, PR_REQ_KEY_NONE);
 	ck_assert_int_eq(cfg->policy.require_physical_key, PR_REQ_PHYS_NONE);
@@ -443,7 +451,29 @@ static void assert_defaults(const struct pr_config *cfg)
 	ck_assert_int_eq(cfg->session.aal1.idle, 1800);
 	ck_assert_int_eq(cfg->session.aal1.session, 86400);
 	ck_assert(!cfg->session.set_tmout);
+	ck_assert_int_eq(cfg->breakglass.session_limit, 3600);
+	ck_assert_str_eq(cfg->breakglass.notify, "root");
+	assert_list(&cfg->breakglass.services, console, 4);
 }
+
+/* The two sections' lists named services are each given once, and each its own. */
+START_TEST(breakglass_section)
+{
+	static const char *const rec[] = { "login" };
+	static const char *const bg[] = { "login", "sddm" };
+	struct pr_config *cfg;
+
+	write_conf("rp_id = pam:x\nrecovery {\n  services = {\"login\"}\n}\nbreakglass {\n"
+	    "  services = {\"login\", \"sddm\"}\n  session_limit = 900\n"
+	    "  notify = \"it@clinic.example\"\n}\n");
+	cfg = load_ok();
+	assert_list(&cfg->recovery.services, rec, 1);
+	assert_list(&cfg->breakglass.services, bg, 2);
+	ck_assert_int_eq(cfg->breakglass.session_limit, 900);
+	ck_assert_str_eq(cfg->breakglass.notify, "it@clinic.example");
+	pr_config_free(&cfg);
+}
+END_TEST
 
 START_TEST(defaults)
 {
@@ -882,6 +912,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, nothing_on_stderr);
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, breakglass_section);
 	tcase_add_test(tc, defaults_empty_sections);
 	tcase_add_test(tc, shipped_example);
 	tcase_add_loop_test(tc, edge_values, 0, NROWS(edge_rows));
