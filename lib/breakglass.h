@@ -1,5 +1,5 @@
 /*
- * Break glass (doc/ARCHITECTURE.md §6.5): one sealed emergency code per
+ * Break glass (doc/ARCHITECTURE.md §6.4): one sealed emergency code per
  * account, for the day no enrolled key answers and no administrator, key or
  * directory is there. Always local to the machine: <state_dir>/breakglass/
  * <user> (lib/user_file.c), changed only under locks/<user>+breakglass.lock.

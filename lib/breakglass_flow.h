@@ -1,5 +1,5 @@
 /*
- * Break glass as flows (doc/ARCHITECTURE.md §6.5), one for each front end:
+ * Break glass as flows (doc/ARCHITECTURE.md §6.4), one for each front end:
  *
  *   pr_breakglass_issue   practicerunner-admin breakglass create: the record
  *                         put on file first, the code made (replacing an

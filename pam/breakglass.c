@@ -1,5 +1,5 @@
 /*
- * Break glass at the sign-in prompt (doc/ARCHITECTURE.md §6.5): when no
+ * Break glass at the sign-in prompt (doc/ARCHITECTURE.md §6.4): when no
  * enrolled key answered, at a service in breakglass.services, on a machine
  * where a break-glass code is on file, everyone is asked the same question
  * (§4.7): whether or not the account has a code, whether or not the name is

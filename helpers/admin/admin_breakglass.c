@@ -2,7 +2,7 @@
  * practicerunner-admin breakglass create ACCOUNT [--services LIST] [--expires DURATION]
  *                      breakglass list | revoke ACCOUNT | ack ACCOUNT
  *
- * The emergency code (doc/ARCHITECTURE.md §6.5) is printed once, for the
+ * The emergency code (doc/ARCHITECTURE.md §6.4) is printed once, for the
  * sealed envelope; it is never stored, listed or audited. list shows what
  * is on file and whether a use waits for review; ack records who reviewed
  * it. Until then coverage and policy check exit CLI_BREAKGLASS

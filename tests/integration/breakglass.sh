@@ -1,5 +1,5 @@
 #!/bin/bash
-# Break glass through the module (doc/ARCHITECTURE.md §6.5): a sealed code
+# Break glass through the module (doc/ARCHITECTURE.md §6.4): a sealed code
 # made by practicerunner-admin works once at a listed console service when
 # no enrolled key answers, with a short session, an audit record, a
 # LOG_ALERT syslog line and a mail to the administrators; coverage and
