@@ -268,12 +268,8 @@ static int bg_parse(const char *buf, size_t len, struct pr_breakglass *bg,
 	int r;
 
 	memset(bg, 0, sizeof(*bg));
-	pe->line = 0;
-	pe->reason[0] = '\0';
-	if ((r = pr_parse_check_buffer(buf, len, pe)) != PR_OK)
+	if ((r = pr_parse_copy(buf, len, pe, &text)) != PR_OK)
 		return r;
-	if ((text = strndup(buf, len)) == NULL)
-		return PR_ERR_NOMEM;
 	r = parse_lines(text, bg, pe);
 	free(text);
 	return r;

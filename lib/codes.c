@@ -232,12 +232,8 @@ static int codes_parse(const char *buf, size_t len, struct code_set *set,
 	int r;
 
 	memset(set, 0, sizeof(*set));
-	pe->line = 0;
-	pe->reason[0] = '\0';
-	if ((r = pr_parse_check_buffer(buf, len, pe)) != PR_OK)
+	if ((r = pr_parse_copy(buf, len, pe, &text)) != PR_OK)
 		return r;
-	if ((text = strndup(buf, len)) == NULL)
-		return PR_ERR_NOMEM;
 	r = parse_lines(text, set, pe);
 	free(text);
 	return r;

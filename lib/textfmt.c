@@ -93,6 +93,18 @@ int pr_parse_check_buffer(const char *buf, size_t len, struct pr_parse_err *pe)
 	return PR_OK;
 }
 
+int pr_parse_copy(const char *buf, size_t len, struct pr_parse_err *pe, char **text)
+{
+	int r;
+
+	*text = NULL;
+	pe->line = 0;
+	pe->reason[0] = '\0';
+	if ((r = pr_parse_check_buffer(buf, len, pe)) != PR_OK)
+		return r;
+	return (*text = strndup(buf, len)) != NULL ? PR_OK : PR_ERR_NOMEM;
+}
+
 int pr_parse_check_header(const char *line, const char *header, const char *magic,
     struct pr_parse_err *pe)
 {

@@ -28,6 +28,13 @@ int pr_parse_fail(struct pr_parse_err *pe, const char *fmt, ...)
 int pr_parse_check_buffer(const char *buf, size_t len, struct pr_parse_err *pe);
 
 /*
+ * pe reset, the whole-buffer checks, then a NUL-terminated copy of buf for
+ * the line parser to cut up (*text; free it). PR_OK, PR_ERR_CORRUPT or
+ * PR_ERR_NOMEM; *text is NULL on failure.
+ */
+int pr_parse_copy(const char *buf, size_t len, struct pr_parse_err *pe, char **text);
+
+/*
  * line is exactly header, or PR_ERR_CORRUPT: "unsupported format version"
  * when it starts with magic, else "missing header line".
  */

@@ -193,12 +193,8 @@ static int token_parse(const struct pr_token_kind *k, const char *buf, size_t le
 	int r;
 
 	memset(rec, 0, sizeof(*rec));
-	pe->line = 0;
-	pe->reason[0] = '\0';
-	if ((r = pr_parse_check_buffer(buf, len, pe)) != PR_OK)
+	if ((r = pr_parse_copy(buf, len, pe, &text)) != PR_OK)
 		return r;
-	if ((text = strndup(buf, len)) == NULL)
-		return PR_ERR_NOMEM;
 	r = parse_lines(k, text, rec, pe);
 	free(text);
 	return r;

@@ -63,27 +63,6 @@ static bool offered(struct pam_tx *tx, int failure)
 	return machine_has_codes(tx);
 }
 
-/* ---- the transaction's records (lib/flow.h) ------------------------------------------- */
-
-static int rec_begin(void *arg, const char *event, const char *method,
-    const struct pr_cred *cred, const char *detail)
-{
-	return pam_tx_audit_begin(arg, event, method, cred, detail);
-}
-
-static int rec_record(void *arg, const char *event, int err, const char *method,
-    const struct pr_cred *cred, const char *detail)
-{
-	return pam_tx_audit_step(arg, event, err, method, cred, detail);
-}
-
-static void rec_undone(void *arg)
-{
-	struct pam_tx *tx = arg;
-
-	pr_signin_step_undone(&tx->s);
-}
-
 /* The code was accepted: the words, and what the session will be told. */
 static void granted(struct pam_tx *tx, int notice)
 {
@@ -97,9 +76,7 @@ static void granted(struct pam_tx *tx, int notice)
 
 int pam_tx_breakglass(struct pam_tx *tx, int failure)
 {
-	const struct pr_recorder rec = {
-		.begin = rec_begin, .record = rec_record, .undone = rec_undone, .arg = tx,
-	};
+	struct pr_recorder rec;
 	struct pr_breakglass_redeem f = {
 		.cfg = tx->cfg, .user = tx->s.user_known ? tx->s.user : NULL,
 		.service = tx->s.service, .tty = tx->s.tty, .rhost = tx->s.rhost, .rec = &rec,
@@ -109,6 +86,7 @@ int pam_tx_breakglass(struct pam_tx *tx, int failure)
 
 	if (!offered(tx, failure))
 		return failure;
+	pam_tx_recorder(tx, &rec);
 	r = pam_tx_secret(tx, CODE_PROMPT, CODE_MAX, &code);
 	if (r == PR_ERR_CANCELLED)
 		return failure;

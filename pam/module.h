@@ -10,6 +10,7 @@
 
 #include "assertion.h"
 #include "conf.h"
+#include "flow.h"
 #include "modopts.h"
 #include "policy.h"
 #include "signin.h"
@@ -81,6 +82,8 @@ int pam_tx_audit_begin(struct pam_tx *tx, const char *event, const char *method,
     const struct pr_cred *cred, const char *note);
 int pam_tx_audit_step(struct pam_tx *tx, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *note);
+/* The recorder the lib/ flows take (lib/flow.h): these records, for this transaction. */
+void pam_tx_recorder(struct pam_tx *tx, struct pr_recorder *rec);
 
 /*
  * helper.c: the decision by practicerunner-verify when the module runs as

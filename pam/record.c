@@ -43,3 +43,31 @@ int pam_tx_audit_step(struct pam_tx *tx, const char *event, int err, const char 
 	return tx_logged(tx, event, err,
 	    pr_signin_record_step(&tx->s, event, err, method, cred, note));
 }
+
+/* ---- the recorder lib/ flows take (lib/flow.h) ------------------------------------------ */
+
+static int rec_begin(void *arg, const char *event, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	return pam_tx_audit_begin(arg, event, method, cred, detail);
+}
+
+static int rec_record(void *arg, const char *event, int err, const char *method,
+    const struct pr_cred *cred, const char *detail)
+{
+	return pam_tx_audit_step(arg, event, err, method, cred, detail);
+}
+
+static void rec_undone(void *arg)
+{
+	struct pam_tx *tx = arg;
+
+	pr_signin_step_undone(&tx->s);
+}
+
+void pam_tx_recorder(struct pam_tx *tx, struct pr_recorder *rec)
+{
+	*rec = (struct pr_recorder){
+		.begin = rec_begin, .record = rec_record, .undone = rec_undone, .arg = tx,
+	};
+}

@@ -71,27 +71,6 @@ static void say_locked(struct pam_tx *tx)
 	    "administrator to check and unlock it.", tx->s.user);
 }
 
-/* ---- the transaction's records (lib/flow.h) ------------------------------------------- */
-
-static int rec_begin(void *arg, const char *event, const char *method,
-    const struct pr_cred *cred, const char *detail)
-{
-	return pam_tx_audit_begin(arg, event, method, cred, detail);
-}
-
-static int rec_record(void *arg, const char *event, int err, const char *method,
-    const struct pr_cred *cred, const char *detail)
-{
-	return pam_tx_audit_step(arg, event, err, method, cred, detail);
-}
-
-static void rec_undone(void *arg)
-{
-	struct pam_tx *tx = arg;
-
-	pr_signin_step_undone(&tx->s);
-}
-
 /* ---- the words ------------------------------------------------------------------------- */
 
 static void say_ticket_refused(struct rec *x, int r, const char *why)
@@ -356,9 +335,7 @@ static void say_codes(void *arg, enum pr_codes_said what, int r, const char *why
 /* Ticket, code, new key, its record, new codes: lib/recovery_flow.c over this conversation. */
 static int rec_run(struct rec *x)
 {
-	const struct pr_recorder rec = {
-		.begin = rec_begin, .record = rec_record, .undone = rec_undone, .arg = x->tx,
-	};
+	struct pr_recorder rec;
 	struct pr_recovery_flow f = {
 		.rc = &x->rc, .rec = &rec, .ask_ticket = ask_ticket,
 		.may_check = x->uniform ? may_check : NULL, .ask_code = ask_code,
@@ -366,6 +343,7 @@ static int rec_run(struct rec *x)
 		.codes = { .reveal = show_codes, .say = say_codes, .arg = x },
 	};
 
+	pam_tx_recorder(x->tx, &rec);
 	return pr_recovery_complete(&f);
 }
 

@@ -3,6 +3,7 @@
 #define PR_ADMIN_H
 
 #include "cli.h"
+#include "flow.h"
 
 /* Each handler gets argv from the subcommand's name on (argv[0] = "check", ...). */
 int admin_policy_check(struct cli *c, int argc, char **argv);
@@ -40,6 +41,14 @@ int admin_breakglass_ack(struct cli *c, int argc, char **argv);
  */
 int admin_enroll_commit(struct cli *c, const char *user, const struct pr_cred *cred,
     const char *detail, const char *exists);
+
+/* An administrator acting on user, as the lib/ flows record it (lib/flow.h). */
+struct admin_run {
+	struct cli *c;
+	const char *user;
+};
+/* The recorder for run: cli_audit_begin, cli_audit, cli_audit_undone (admin_codes.c). */
+void admin_recorder(struct admin_run *run, struct pr_recorder *rec);
 
 /* Withdrawing a user's one-time token (an invitation, a recovery ticket). */
 struct admin_revoke {

@@ -22,42 +22,11 @@
 
 #define CREATE_USAGE "breakglass create ACCOUNT [--services LIST] [--expires DURATION]"
 
-struct bg_run {
-	struct cli *c;
-	const char *user;
-};
-
-/* ---- records (lib/flow.h) ------------------------------------------------------------ */
-
-static int run_begin(void *arg, const char *event, const char *method,
-    const struct pr_cred *cred, const char *detail)
-{
-	const struct bg_run *run = arg;
-
-	(void)method;
-	return cli_audit_begin(run->c, event, run->user, cred, detail);
-}
-
-static int run_record(void *arg, const char *event, int err, const char *method,
-    const struct pr_cred *cred, const char *detail)
-{
-	const struct bg_run *run = arg;
-
-	(void)method;
-	return cli_audit(run->c, event, err, run->user, cred, detail);
-}
-
-static void run_undone(void *arg)
-{
-	(void)arg;
-	cli_audit_undone();
-}
-
 /* ---- create ------------------------------------------------------------------------------ */
 
 static void print_code(void *arg, const char *code, int64_t expires)
 {
-	const struct bg_run *run = arg;
+	const struct admin_run *run = arg;
 	char until[32];
 
 	printf("Break-glass code for %s (valid until %s):\n\n    %s\n\n"
@@ -69,7 +38,7 @@ static void print_code(void *arg, const char *code, int64_t expires)
 
 static void run_say(void *arg, enum pr_bg_said what, int err, const char *why)
 {
-	const struct bg_run *run = arg;
+	const struct admin_run *run = arg;
 
 	if (what == PR_BG_NOT_MADE)
 		cli_err(run->c, "no code was made: %s", why != NULL ? why : pr_strerror(err));
@@ -145,10 +114,8 @@ static int parse_create(struct cli *c, int argc, char **argv, struct pr_strlist 
 int admin_breakglass_create(struct cli *c, int argc, char **argv)
 {
 	struct pr_strlist services = { NULL, 0 };
-	struct bg_run run = { .c = c };
-	const struct pr_recorder rec = {
-		.begin = run_begin, .record = run_record, .undone = run_undone, .arg = &run,
-	};
+	struct admin_run run = { .c = c };
+	struct pr_recorder rec;
 	struct pr_breakglass_issue bi = {
 		.cfg = c->cfg, .services = &services, .by = cli_actor(), .rec = &rec,
 		.reveal = print_code, .say = run_say, .arg = &run,
@@ -158,6 +125,7 @@ int admin_breakglass_create(struct cli *c, int argc, char **argv)
 	if ((rc = parse_create(c, argc, argv, &services, &bi.lifetime)) != CLI_OK)
 		goto out;
 	run.user = bi.user = argv[argc - 1];
+	admin_recorder(&run, &rec);
 	if (services.n == 0)
 		bi.services = &c->cfg->breakglass.services;
 	rc = CLI_FAILED;

@@ -58,16 +58,11 @@ static int need_physical(struct cli *c, const char *user)
 	return CLI_OK;
 }
 
-/* The admin's records about user, as the codes flow writes them (lib/codes_issue.h). */
-struct codes_run {
-	struct cli *c;
-	const char *user;
-};
-
+/* The admin's records about user, as the lib/ flows write them (admin.h). */
 static int run_begin(void *arg, const char *event, const char *method,
     const struct pr_cred *cred, const char *detail)
 {
-	const struct codes_run *run = arg;
+	const struct admin_run *run = arg;
 
 	(void)method;
 	return cli_audit_begin(run->c, event, run->user, cred, detail);
@@ -76,7 +71,7 @@ static int run_begin(void *arg, const char *event, const char *method,
 static int run_record(void *arg, const char *event, int err, const char *method,
     const struct pr_cred *cred, const char *detail)
 {
-	const struct codes_run *run = arg;
+	const struct admin_run *run = arg;
 
 	(void)method;
 	return cli_audit(run->c, event, err, run->user, cred, detail);
@@ -88,10 +83,17 @@ static void run_undone(void *arg)
 	cli_audit_undone();
 }
 
+void admin_recorder(struct admin_run *run, struct pr_recorder *rec)
+{
+	*rec = (struct pr_recorder){
+		.begin = run_begin, .record = run_record, .undone = run_undone, .arg = run,
+	};
+}
+
 /* The flow's reveal: shown once, for the administrator to hand over. */
 static void print_codes(void *arg, char *const *codes, int n)
 {
-	const struct codes_run *run = arg;
+	const struct admin_run *run = arg;
 	const char *user = run->user;
 
 	printf("New recovery codes for %s:\n\n", user);
@@ -104,7 +106,7 @@ static void print_codes(void *arg, char *const *codes, int n)
 
 static void run_say(void *arg, enum pr_codes_said what, int err, const char *why)
 {
-	const struct codes_run *run = arg;
+	const struct admin_run *run = arg;
 
 	if (what == PR_CODES_NOT_MADE && why != NULL)
 		cli_err(run->c, "%s", why);
@@ -119,10 +121,8 @@ static void run_say(void *arg, enum pr_codes_said what, int err, const char *why
 
 int admin_codes_generate(struct cli *c, int argc, char **argv)
 {
-	struct codes_run run = { .c = c };
-	const struct pr_recorder rec = {
-		.begin = run_begin, .record = run_record, .undone = run_undone, .arg = &run,
-	};
+	struct admin_run run = { .c = c };
+	struct pr_recorder rec;
 	struct pr_codes_issue ci = {
 		.cfg = c->cfg, .rec = &rec, .reveal = print_codes, .say = run_say, .arg = &run,
 	};
@@ -135,6 +135,7 @@ int admin_codes_generate(struct cli *c, int argc, char **argv)
 	if ((rc = need_physical(c, run.user)) != CLI_OK)
 		return rc;
 	ci.user = run.user;
+	admin_recorder(&run, &rec);
 	return cli_exit_code(pr_codes_issue(&ci));
 }
 
