@@ -105,7 +105,7 @@ static const char *refusal(int r)
 	}
 }
 
-/* Counted failures: what a guess can produce; anything else gives the try back. */
+/* Counted failures: what a guess can produce; anything else (a use too) gives the try back. */
 static bool counted(int r)
 {
 	return r == PR_ERR_CODE_INVALID || r == PR_ERR_EXPIRED || r == PR_ERR_PERM ||
@@ -187,7 +187,7 @@ int pr_breakglass_redeem(const struct pr_breakglass_redeem *f, const char *code,
 		pr_recorder_hold(rec, false);
 		return r;
 	}
-	settle_try(f, PR_ERR_IO);   /* a use gives the try back */
+	settle_try(f, PR_OK);       /* a use is no failure: its try is given back */
 	r = rec->record(rec->arg, PR_BREAKGLASS_EVENT, PR_OK, METHOD, NULL, "used");
 	pr_recorder_hold(rec, false);
 	if (r != PR_OK)
