@@ -39,6 +39,7 @@ static const struct admin_cmd commands[] = {
 	{ "recovery", "revoke", admin_recovery_revoke, "recovery revoke USER" },
 	{ "unlock", NULL, admin_unlock, "unlock USER" },
 	{ "import-pam-u2f", NULL, admin_import_pam_u2f, "import-pam-u2f FILE [--user USER]" },
+	{ "store", "status", admin_store_status, "store status" },
 };
 
 static void usage(FILE *f)

@@ -26,6 +26,7 @@ int admin_codes_status(struct cli *c, int argc, char **argv);
 int admin_recovery_start(struct cli *c, int argc, char **argv);
 int admin_recovery_revoke(struct cli *c, int argc, char **argv);
 int admin_unlock(struct cli *c, int argc, char **argv);
+int admin_store_status(struct cli *c, int argc, char **argv);
 
 /*
  * Store cred for user with its record (keychange.h): intent (detail on it
