@@ -82,6 +82,7 @@ INTEGRATION_TESTS = \
 	tests/integration/bad_input.sh \
 	tests/integration/ldap_store.sh \
 	tests/integration/store_status.sh \
+	tests/integration/readme_directory.sh \
 	tests/integration/man_lint.sh \
 	tests/integration/doc_refs.sh \
 	tests/integration/build_depends.sh \
