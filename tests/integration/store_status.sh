@@ -51,25 +51,8 @@ A_LDAPI=$SLAPD_LDAPI A_LDAPS=$SLAPD_LDAPS A_CA=$SLAPD_CA A_PW=$SLAPD_PWFILE A_BI
 # dir_policy NAME URI... : $T/NAME.conf with store = ldap and those servers in order.
 dir_policy() {
 	local name=$1 uris; shift
-	uris=$(printf '"%s", ' "$@"); uris=${uris%, }
-	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
-	cat > "$T/$name.conf" <<-EOC
-	rp_id = "pam://test-clinic"
-	state_dir = "$T/$name-state"
-	audit_log = "$T/$name-audit.log"
-	trust_anchors = "$T/anchors"
-	store = ldap
-	ldap {
-	  uri = {$uris}
-	  base = "$SLAPD_BASE"
-	  bind_dn = "$SLAPD_BIND_DN"
-	  bind_password_file = "${PWFILE:-$A_PW}"
-	  ca_file = "${CAFILE:-$A_CA}"
-	  timeout = 2
-	  cache_max_age = 86400
-	}
-	EOC
-	chmod 644 "$T/$name.conf"
+	uris=$(printf '"%s", ' "$@")
+	slapd_host_policy "$name" "${uris%, }" "${PWFILE:-$A_PW}" "${CAFILE:-$A_CA}" "cache_max_age = 86400"
 }
 no_secret() { ! grep -qF "$A_BINDPW" "$T/out"; }
 
