@@ -163,4 +163,94 @@ write_policy all-users owners
 check "after all of this the key signs in again" expect_hpam PAM_SUCCESS login prowner auth "$T/yk.key"
 
 check "audit chain verifies (release admin)" hadmin "" audit verify
+
+# --- the setuid helpers: /etc/ld.so.preload in a private mount namespace ------------------
+# A setuid program ignores LD_PRELOAD but obeys the preload list; the shim
+# then reads its devices from /etc/practicerunner/hidshim-devices.
+SK_SOFTKEY=$SK
+SK=$REL    # setuid_lib.sh installs the release helpers setuid
+. "$top_srcdir/tests/integration/setuid_lib.sh"
+SK=$SK_SOFTKEY
+echo "$SHIM" > "$NS/ld.so.preload"
+chmod 644 "$NS/ld.so.preload"
+export NS_PRELOAD=$NS/ld.so.preload
+NSLOG=$T/hid-ns.log
+: > "$NSLOG"; chmod 666 "$NSLOG"
+cp "$top_srcdir/tests/softkey/test-ca.pem" "$NS_ETC/trust-anchors.d/"
+write_ns_policy all-users owners discouraged 2
+check_setuid_possible
+# hattach USER/NAME[,MODE]|-,nonfido ...: the devices plugged in, in the shim's fixed list.
+hattach() {
+	local k
+	{
+		echo "log=$NSLOG"
+		for k in "$@"; do
+			case $k in
+			-,*) echo "$k" ;;
+			*,*) echo "$NS_KEYS/${k%%,*}.key,${k#*,}" ;;
+			*) echo "$NS_KEYS/$k.key" ;;
+			esac
+		done
+	} > "$NS_ETC/hidshim-devices"
+	chmod 644 "$NS_ETC/hidshim-devices"
+}
+# The screen locker's stack: the release module with no config= (the helper reads the built-in path).
+printf '%s\n' "auth [success=done ignore=ignore default=die] $REL/pam_practicerunner.so cue" \
+	"auth required pam_exec.so quiet /bin/false" \
+	"account [success=done ignore=ignore default=die] $REL/pam_practicerunner.so" \
+	"account required pam_exec.so quiet /bin/false" > "$T/rpam.d/unlock"
+# unlock_as USER PHASE: the release module run by USER, so through the setuid verify helper.
+unlock_as() {
+	ns "$1" env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/rpam.d" LD_PRELOAD="$PRELOAD" \
+		"$REL/pamrun" unlock "$1" "$2" </dev/null
+}
+TOKEN=
+invite() {
+	ns root "$REL/practicerunner-admin" invite "$@" </dev/null || return 1
+	TOKEN=$(grep -oE '[0-9A-Z]{4}(-[0-9A-Z]{4}){6}' "$T/out" | tail -n 1)
+	[ -n "$TOKEN" ]
+}
+
+user_key prowner yk yubikey5
+user_key prowner other yubikey5
+user_key prstaff sy synced
+check "the preload list reaches a setuid program" ns prowner cat /etc/ld.so.preload
+check "... naming the shim" out_has "libhidshim.so"
+check "release admin invites prstaff" invite prstaff
+hattach prstaff/sy
+: > "$NSLOG"
+check "setuid practicerunner-enroll enrolls prstaff's first key over HID" run_as_in prstaff "$TOKEN" enroll --label phone
+check "... makeCredential reached the key" grep -qx "hidraw0 CBOR 0x01" "$NSLOG"
+check "... audit: enroll success for prstaff" \
+	test "$(audit_ns_last event)/$(audit_ns_last result)/$(audit_ns_last user)" = enroll/success/prstaff
+check "prstaff unlocks through the setuid verify helper" unlock_as prstaff auth
+check "... success" out_has "result: PAM_SUCCESS"
+check "... recorded on the helper path" test "$(audit_ns_last path)/$(audit_ns_last result)" = helper/success
+check "release admin invites prowner" invite prowner
+hattach prowner/yk
+check "prowner enrolls a yubikey5 (setuid enroll)" run_as_in prowner "$TOKEN" enroll --label desk
+check "... physical" test "$(audit_ns_last class)" = physical
+hattach prowner/other prowner/yk
+: > "$NSLOG"
+check "verify helper, two keys, the enrolled one second: success" unlock_as prowner auth
+check "... success" out_has "result: PAM_SUCCESS"
+check "... the second key signed" grep -qx "hidraw1 CBOR 0x02" "$NSLOG"
+hattach prowner/other
+check "verify helper, wrong key: denied" fails unlock_as prowner auth
+check "... PAM_AUTH_ERR" out_has "result: PAM_AUTH_ERR"
+hattach -,nonfido prowner/yk
+: > "$NSLOG"
+check "verify helper, a non-FIDO device first: success" unlock_as prowner auth
+check "... success" out_has "result: PAM_SUCCESS"
+check "... the key was hidraw1, nothing written to hidraw0" \
+	test "$(grep -c '^hidraw1 CBOR 0x02' "$NSLOG")/$(grep -c '^hidraw0 ' "$NSLOG")" = 2/0
+key_set prowner yk --touch no
+hattach prowner/yk
+: > "$NSLOG"
+check "verify helper, key not touched: denied" fails unlock_as prowner auth
+check "... as a timeout" out_has "not touched in time"
+check "... and CANCEL reached the key" grep -qx "hidraw0 CANCEL" "$NSLOG"
+key_set prowner yk --touch yes
+check "account phase through the helper: success" unlock_as prowner account
+check "... success" out_has "result: PAM_SUCCESS"
 done_testing
