@@ -5,7 +5,7 @@
  * read, write, poll and ppoll are not interposed: they work on the socket.
  * Every other path and descriptor goes straight to the C library.
  *
- * No config.h here: the build's large-file and fortify settings would
+ * Not the build's configuration header: its large-file and fortify settings would
  * rename or wrap the very functions this file defines.
  */
 #define _GNU_SOURCE
@@ -108,7 +108,7 @@ fail:
 	return -1;
 }
 
-/* glibc's names for open and openat under _FORTIFY_SOURCE (fcntl2.h). */
+/* glibc's names for open and openat under _FORTIFY_SOURCE (its fortified fcntl header). */
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);

@@ -44,7 +44,7 @@ struct udev_device {
 	const char *subsystem;
 };
 
-/* libudev's prototypes (libudev.h, which the build does not need otherwise). */
+/* libudev's prototypes (its header is not a build dependency). */
 struct udev *udev_new(void);
 struct udev *udev_unref(struct udev *u);
 struct udev_enumerate *udev_enumerate_new(struct udev *u);
