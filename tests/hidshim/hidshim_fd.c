@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
@@ -118,76 +119,60 @@ static int mode_arg(int flags, va_list ap)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, int) : 0;
 }
 
-int open(const char *path, int flags, ...)
-{
-	int (*f)(const char *, int, ...) = real("open");
-	int i = hidshim_index(path, HIDSHIM_DEVNODE_PREFIX), mode;
-	va_list ap;
+#define NO_DIRFD INT_MIN   /* open(), not openat(); AT_FDCWD is a real value */
 
-	if (i >= 0)
+/* A virtual device node, or the C library's function name for every other path. */
+static int open_any(const char *name, int dirfd, const char *path, int flags, int mode)
+{
+	int i = hidshim_index(path, HIDSHIM_DEVNODE_PREFIX);
+
+	if (i >= 0)   /* an absolute path: dirfd does not matter */
 		return virtual_open((size_t)i, flags);
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	return f(path, flags, mode);
+	if (dirfd == NO_DIRFD)
+		return ((int (*)(const char *, int, ...))real(name))(path, flags, mode);
+	return ((int (*)(int, const char *, int, ...))real(name))(dirfd, path, flags, mode);
 }
 
-int open64(const char *path, int flags, ...)
+int open(const char *path, int flags, ...)
 {
-	int (*f)(const char *, int, ...) = real("open64");
-	int i = hidshim_index(path, HIDSHIM_DEVNODE_PREFIX), mode;
 	va_list ap;
+	int mode;
 
-	if (i >= 0)
-		return virtual_open((size_t)i, flags);
 	va_start(ap, flags);
 	mode = mode_arg(flags, ap);
 	va_end(ap);
-	return f(path, flags, mode);
+	return open_any("open", NO_DIRFD, path, flags, mode);
 }
 
 int __open_2(const char *path, int flags)
 {
-	return open(path, flags);
-}
-
-int __open64_2(const char *path, int flags)
-{
-	return open64(path, flags);
+	return open_any("__open_2", NO_DIRFD, path, flags, 0);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
-	int (*f)(int, const char *, int, ...) = real("openat");
-	int i = hidshim_index(path, HIDSHIM_DEVNODE_PREFIX), mode;
 	va_list ap;
+	int mode;
 
-	if (i >= 0)   /* an absolute path: dirfd does not matter */
-		return virtual_open((size_t)i, flags);
 	va_start(ap, flags);
 	mode = mode_arg(flags, ap);
 	va_end(ap);
-	return f(dirfd, path, flags, mode);
-}
-
-int openat64(int dirfd, const char *path, int flags, ...)
-{
-	int (*f)(int, const char *, int, ...) = real("openat64");
-	int i = hidshim_index(path, HIDSHIM_DEVNODE_PREFIX), mode;
-	va_list ap;
-
-	if (i >= 0)
-		return virtual_open((size_t)i, flags);
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	return f(dirfd, path, flags, mode);
+	return open_any("openat", dirfd, path, flags, mode);
 }
 
 int __openat_2(int dirfd, const char *path, int flags)
 {
-	return openat(dirfd, path, flags);
+	return open_any("__openat_2", dirfd, path, flags, 0);
 }
+
+/*
+ * The 64-bit names are the same functions where off_t is 64 bits already,
+ * as in glibc on every 64-bit target.
+ */
+_Static_assert(sizeof(off_t) == 8, "the shim's open64 is open: 64-bit off_t only");
+int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+int openat64(int dirfd, const char *path, int flags, ...) __attribute__((alias("openat")));
 
 /* A hidraw node: a character device, crw------- root. */
 static void fake_stat(size_t idx, struct stat *st)
