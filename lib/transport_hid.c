@@ -16,7 +16,7 @@ static void devices_reset(struct pr_devices *d)
 /*
  * How long a device may take to answer CTAPHID_INIT and getInfo when
  * opened. libfido2 waits without limit by default, so one attached device
- * that never answers would hang every sign-in (doc/ARCHITECTURE.md §10.2).
+ * that never answers would hang every sign-in (doc/ARCHITECTURE.md §10.2.1).
  */
 #define OPEN_TIMEOUT_MS 3000
 

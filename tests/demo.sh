@@ -13,7 +13,7 @@ T=$(mktemp -d /tmp/pr-demo.XXXXXX); chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 # DEMO_BUILD=release (make demo DEMO_BUILD=release): the same steps with the
 # binaries users install, the keys shown to them as hidraw FIDO devices by
-# tests/hidshim (doc/ARCHITECTURE.md §10.2). Release builds trust only the
+# tests/hidshim (doc/ARCHITECTURE.md §10.2.1). Release builds trust only the
 # configured anchors: the softkey test CA goes there.
 PRELOAD=libpam_wrapper.so SHIM=
 if [ "${DEMO_BUILD:-softkey}" = release ]; then

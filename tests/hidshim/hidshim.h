@@ -1,7 +1,7 @@
 /*
  * hidshim: softkey devices shown to an unmodified program as Linux hidraw
  * FIDO devices, at the level libfido2 reads them (doc/ARCHITECTURE.md
- * §10.2). An LD_PRELOAD library for tests only: never installed, never
+ * §10.2.1). An LD_PRELOAD library for tests only: never installed, never
  * linked into a release binary.
  *
  *   hidshim_devices.c  the device list (environment or fixed file), modes,

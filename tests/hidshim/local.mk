@@ -1,7 +1,7 @@
 # The hidshim: softkey devices shown to unmodified programs as hidraw FIDO
 # devices through LD_PRELOAD, so tests run the release module and helpers
 # (lib/transport_hid.c and libfido2's own HID code) against a key
-# (doc/ARCHITECTURE.md §10.2). Test builds only: check_LTLIBRARIES is never
+# (doc/ARCHITECTURE.md §10.2.1). Test builds only: check_LTLIBRARIES is never
 # installed, and only the interposed names are exported.
 check_LTLIBRARIES += tests/hidshim/libhidshim.la
 tests_hidshim_libhidshim_la_SOURCES = \

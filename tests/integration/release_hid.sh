@@ -147,7 +147,7 @@ check "... the key was told to stop waiting (CANCEL reached it)" logged "hidraw0
 : > "$HIDLOG"
 start=$(date +%s)
 # Requests of the sign-in: INIT, getInfo, the silent probe, then the one that waits for the touch.
-# A device gone mid-request is a device failure (doc/ARCHITECTURE.md §10.2).
+# A device gone mid-request is a device failure (doc/ARCHITECTURE.md §10.2.1).
 check "key pulled out mid-touch: denied" expect_hpam PAM_AUTHINFO_UNAVAIL login prowner auth "$T/yk.key,unplug=4"
 check "... while it waited for the touch" logged "hidraw0 UNPLUGGED"
 check "... at once, not at touch_timeout" test "$(secs_since "$start")" -lt 2
