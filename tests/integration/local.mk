@@ -70,6 +70,7 @@ INTEGRATION_TESTS = \
 	tests/integration/sudo_stepup.sh \
 	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
+	tests/integration/release_hid.sh \
 	tests/integration/audit_flood.sh \
 	tests/integration/lock_freeze.sh \
 	tests/integration/freeze_audit.sh \
