@@ -16,7 +16,7 @@ layer_of() {
 	transport.h | transport_hid.c | select.[ch] | assertion.[ch] | attest.[ch] | \
 	anchors.c | ssh/sshkey.[ch] | ssh/sshattest.[ch] | ssh/sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
-	digest.[ch] | directory/dir_name.[ch])
+	digest.[ch] | directory/dir_name.[ch] | directory/dir_cache.[ch])
 		echo 0 ;;
 	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | breakglass.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
@@ -24,7 +24,7 @@ layer_of() {
 	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
 	conf.h | config.c | config_ldap.[ch] | modopts.[ch] | directory/directory.h | \
 	directory/dir_internal.h | directory/dir_conn.c | directory/dir_secret.c | \
-	directory/dir_entry.[ch] | directory/dir_store.[ch])
+	directory/dir_entry.[ch] | directory/dir_store.[ch] | directory/dir_status.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
 	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \

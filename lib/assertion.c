@@ -244,6 +244,9 @@ static int assert_on_device(fido_dev_t *dev, const struct pr_credlist *creds,
 	fido_dev_set_timeout(dev, o->timeout_ms);
 	started = pr_monotonic_ms();
 	r = map_fido_err(fido_dev_get_assert(dev, a, pin), started, o->timeout_ms);
+	/* A HID key is still waiting for the touch: tell it to stop. */
+	if (r == PR_ERR_TIMEOUT)
+		(void)fido_dev_cancel(dev);
 	if (r != PR_OK)
 		goto out;
 	r = PR_ERR_SIGNATURE;

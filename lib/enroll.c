@@ -122,7 +122,11 @@ int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o
 	if (ui != NULL && ui->touch != NULL)
 		ui->touch(ui->arg);
 	fido_dev_set_timeout(dev, timeout_ms);
-	if ((r = map_make_err(fido_dev_make_cred(dev, c, pin))) != PR_OK)
+	r = map_make_err(fido_dev_make_cred(dev, c, pin));
+	/* A HID key is still waiting for the touch: tell it to stop. */
+	if (r == PR_ERR_TIMEOUT)
+		(void)fido_dev_cancel(dev);
+	if (r != PR_OK)
 		goto out;
 	if ((r = pr_attest_classify(c, o->anchors, o->cfg->physical_aaguids,
 	    o->cfg->n_physical_aaguids, out, reason, eb)) != PR_OK)

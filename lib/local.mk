@@ -60,6 +60,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/directory/dir_name.c lib/directory/dir_name.h \
 	lib/directory/dir_entry.c lib/directory/dir_entry.h \
 	lib/directory/dir_store.c lib/directory/dir_store.h \
+	lib/directory/dir_status.c lib/directory/dir_status.h \
+	lib/directory/dir_cache.c lib/directory/dir_cache.h \
 	lib/transport.h
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)

@@ -13,17 +13,29 @@ static void devices_reset(struct pr_devices *d)
 		d->dev[i] = NULL;
 }
 
-/* Open one enumerated device; a device that will not open is skipped (unplugged mid-scan). */
+/*
+ * How long a device may take to answer CTAPHID_INIT and getInfo when
+ * opened. libfido2 waits without limit by default, so one attached device
+ * that never answers would hang every sign-in (doc/ARCHITECTURE.md §10.2.1).
+ */
+#define OPEN_TIMEOUT_MS 3000
+
+/*
+ * Open one enumerated device; a device that will not open in time is
+ * skipped (unplugged mid-scan, or not answering).
+ */
 static void device_try_open(struct pr_devices *out, const fido_dev_info_t *di)
 {
 	fido_dev_t *dev = NULL;
 
 	if ((dev = fido_dev_new()) == NULL)
 		return;
-	if (fido_dev_open(dev, fido_dev_info_path(di)) != FIDO_OK) {
+	if (fido_dev_set_timeout(dev, OPEN_TIMEOUT_MS) != FIDO_OK ||
+	    fido_dev_open(dev, fido_dev_info_path(di)) != FIDO_OK) {
 		fido_dev_free(&dev);
 		return;
 	}
+	(void)fido_dev_set_timeout(dev, -1);  /* each request sets its own */
 	out->dev[out->n++] = dev;
 }
 

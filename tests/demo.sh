@@ -11,6 +11,26 @@ if [ "$(id -u)" != 0 ]; then echo "make demo needs two demo accounts: run it as 
 [ -n "${PR_TESTENV:-}" ] || exec bash "$top_srcdir/tests/testenv.sh" bash "$0" "$@"
 T=$(mktemp -d /tmp/pr-demo.XXXXXX); chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
+# DEMO_BUILD=release (make demo DEMO_BUILD=release): the same steps with the
+# binaries users install, the keys shown to them as hidraw FIDO devices by
+# tests/hidshim (doc/ARCHITECTURE.md §10.2.1). Release builds trust only the
+# configured anchors: the softkey test CA goes there.
+PRELOAD=libpam_wrapper.so SHIM=
+if [ "${DEMO_BUILD:-softkey}" = release ]; then
+	SK=$T/rel; mkdir -m 755 "$SK" "$T/anchors"
+	cp "$top_builddir/pam/.libs/pam_practicerunner.so" "$top_builddir/helpers/practicerunner-admin" \
+		"$top_builddir/tests/hidshim/.libs/libhidshim.so" "$SK/" || exit 1
+	cp "$top_srcdir/tests/softkey/test-ca.pem" "$T/anchors/"
+	SHIM=$SK/libhidshim.so PRELOAD="$PRELOAD $SK/libhidshim.so"
+fi
+# keys STATE-FILES CMD...: CMD with those keys attached, to either build.
+keys() {
+	if [ "${DEMO_BUILD:-softkey}" = release ]; then
+		PR_HIDSHIM_DEVICES=$1 LD_PRELOAD=$SHIM "${@:2}"
+	else
+		PRACTICERUNNER_SOFTKEY=$1 "${@:2}"
+	fi
+}
 mkdir -p "$T/pam.d" "$T/state"; chmod 700 "$T/state"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/pam.d/other"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -30,12 +50,12 @@ roles {
 EOC
 	chmod 644 "$T/practicerunner.conf"
 }
-admin() { PRACTICERUNNER_SOFTKEY=$1 "$SK/practicerunner-admin" --config "$T/practicerunner.conf" "${@:2}"; }
+admin() { keys "$1" "$SK/practicerunner-admin" --config "$T/practicerunner.conf" "${@:2}"; }
 signin() {
 	local user=$1 key=$2 rc
 	echo "\$ pamtester login $user authenticate   (key: $(basename "$key" .key))"
-	PRACTICERUNNER_SOFTKEY=$key PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
-		LD_PRELOAD=libpam_wrapper.so pamtester login "$user" authenticate </dev/null
+	PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d keys "$key" \
+		env LD_PRELOAD="$PRELOAD" pamtester login "$user" authenticate </dev/null
 	rc=$?
 	[ $rc = 0 ] && echo "   -> signed in" || echo "   -> refused"
 	return $rc

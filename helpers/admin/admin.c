@@ -44,6 +44,7 @@ static const struct admin_cmd commands[] = {
 	{ "breakglass", "revoke", admin_breakglass_revoke, "breakglass revoke ACCOUNT" },
 	{ "breakglass", "ack", admin_breakglass_ack, "breakglass ack ACCOUNT" },
 	{ "import-pam-u2f", NULL, admin_import_pam_u2f, "import-pam-u2f FILE [--user USER]" },
+	{ "store", "status", admin_store_status, "store status" },
 };
 
 static void usage(FILE *f)

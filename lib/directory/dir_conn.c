@@ -154,6 +154,7 @@ static int reach(struct pr_dir *d, const struct pr_ldap_conf *conf, struct pr_er
 	double start = now_seconds();
 	int rc = ldap_connect(d->ld);
 
+	d->connect_s = now_seconds() - start;
 	if (rc != LDAP_SUCCESS) {
 		/* A failure that took the whole timeout was silence: no probe (and no second wait). */
 		if (uri_is_ldaps(d->uri) && rc == LDAP_SERVER_DOWN &&
@@ -165,7 +166,9 @@ static int reach(struct pr_dir *d, const struct pr_ldap_conf *conf, struct pr_er
 	if (!conf->starttls || uri_is_ldaps(d->uri))
 		return PR_OK;
 	/* The server answered the connection: a StartTLS that fails now is TLS's fault. */
+	start = now_seconds();
 	rc = ldap_start_tls_s(d->ld, NULL, NULL);
+	d->starttls_s = now_seconds() - start;
 	if (rc == LDAP_SUCCESS)
 		return PR_OK;
 	if (rc == LDAP_TIMEOUT)

@@ -13,6 +13,9 @@ struct pr_dir {
 	char *uri;         /* the server that answered */
 	char *base;        /* user entries are uid=<user>,<base> */
 	struct timeval timeout;
+	/* How long reaching the server took (store status, dir_status.c). */
+	double connect_s;  /* the connection, with the handshake for ldaps:// */
+	double starttls_s; /* StartTLS; 0 when not used */
 };
 
 /*

@@ -13,7 +13,7 @@ set -u
 cd "$top_srcdir" || exit 1
 DOC=doc/ARCHITECTURE.md
 # Files of other projects that comments name, for the reader to look up there.
-FOREIGN=" auth2.c auth2-pubkey.c support.c io.c tcp_ipv4.c tcp_ipv6.c "
+FOREIGN=" auth2.c auth2-pubkey.c support.c io.c tcp_ipv4.c tcp_ipv6.c hid_linux.c nfc_linux.c "
 n=0; failed=0
 T=$(mktemp -d /tmp/pr-docrefs.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT

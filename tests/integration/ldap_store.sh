@@ -18,24 +18,7 @@ A_LDAPI=$SLAPD_LDAPI A_LDAPS=$SLAPD_LDAPS A_CA=$SLAPD_CA A_PW=$SLAPD_PWFILE A_LO
 # host NAME URI [extra ldap lines]: the policy of one machine, $T/NAME.conf.
 host() {
 	local name=$1 uri=$2; shift 2
-	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
-	cat > "$T/$name.conf" <<-EOC
-	rp_id = "pam://test-clinic"
-	state_dir = "$T/$name-state"
-	audit_log = "$T/$name-audit.log"
-	trust_anchors = "$T/anchors"
-	store = ldap
-	ldap {
-	  uri = {"$uri"}
-	  base = "$SLAPD_BASE"
-	  bind_dn = "$SLAPD_BIND_DN"
-	  bind_password_file = "${PWFILE:-$A_PW}"
-	  ca_file = "${CAFILE:-$A_CA}"
-	  timeout = 2
-	$(printf '  %s\n' "$@")
-	}
-	EOC
-	chmod 644 "$T/$name.conf"
+	slapd_host_policy "$name" "\"$uri\"" "${PWFILE:-$A_PW}" "${CAFILE:-$A_CA}" "$@"
 }
 dt() { local h=$1; shift; "$DT" "$T/$h.conf" "$@" > "$T/out" 2>&1; }
 # bg OUT HOST ARGS...: dirtool in the background; wait_bg waits for those

@@ -71,6 +71,7 @@ INTEGRATION_TESTS = \
 	tests/integration/sudo_stepup.sh \
 	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
+	tests/integration/release_hid.sh \
 	tests/integration/audit_flood.sh \
 	tests/integration/lock_freeze.sh \
 	tests/integration/freeze_audit.sh \
@@ -82,6 +83,8 @@ INTEGRATION_TESTS = \
 	tests/integration/sshd_gateway.sh \
 	tests/integration/bad_input.sh \
 	tests/integration/ldap_store.sh \
+	tests/integration/store_status.sh \
+	tests/integration/readme_directory.sh \
 	tests/integration/man_lint.sh \
 	tests/integration/doc_refs.sh \
 	tests/integration/build_depends.sh \

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The release module exports only the PAM entry points and links no softkey code.
+# The release module exports only the PAM entry points and links no softkey
+# or hidshim code.
 set -u
 : "${top_builddir:=$(pwd)}"
 MOD=$top_builddir/pam/.libs/pam_practicerunner.so
@@ -18,5 +19,16 @@ t "softkey module too (the tests load what users load)" nodelete "$top_builddir/
 has_softkey() { ! no_softkey "$1"; }
 t "the softkey build does have it (the check can fail)" has_softkey "$top_builddir/tests/softkey-build/practicerunner-admin"
 t "softkey module exports the same entry points" test "$(nm -D --defined-only "$top_builddir/tests/softkey-build/pam_practicerunner.so" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ')" = "$exports"
+# The hidshim (tests/hidshim/) is preloaded by tests only: no release binary
+# contains its code or names it in its dynamic section (NEEDED, RPATH, RUNPATH).
+no_hidshim() {
+	! nm -a "$1" 2>/dev/null | grep -qi -e 'hidshim' &&
+		! readelf -d "$1" 2>/dev/null | grep -qi hidshim && ! grep -qa libhidshim "$1"
+}
+for b in "$MOD" "$top_builddir"/helpers/practicerunner-{admin,enroll,recover,verify,authorized-keys}; do
+	t "no hidshim in $(basename "$b")" no_hidshim "$b"
+done
+has_hidshim() { ! no_hidshim "$1"; }
+t "the shim itself does have it (the check can fail)" has_hidshim "$top_builddir/tests/hidshim/.libs/libhidshim.so"
 echo "1..$n"
 [ $failed = 0 ]

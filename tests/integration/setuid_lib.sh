@@ -22,6 +22,9 @@
 #                           and /etc/sudoers); no spaces or colons in paths
 #   NS_TMPFS="DIR ..."      an empty tmpfs over each DIR (e.g. /run/sudo, so
 #                           a real sudo's timestamps stay in the namespace)
+#   NS_PRELOAD=FILE         FILE bound over /etc/ld.so.preload, made where
+#                           the machine has none (the hidshim for setuid
+#                           release builds, tests/integration/release_hid.sh)
 #
 # Softkey device files live under $NS_KEYS/USER/, owned by that user (the
 # helper opens them with the user's rights), and are "attached" by listing
@@ -59,16 +62,17 @@ chmod 644 "$NS_ETC/softkey-devices"
 cat > "$NS_ENTER" <<EOF
 set -eu
 who=\$1; shift
-# Make \$1 exist as a mount point without changing the host: overlay its parent.
+# Make \$1 exist as a mount point without changing the host: overlay its
+# parent. A directory, or with "file" as \$2 a file.
 mountpoint_here() {
 	local dir=\$1 parent=\$(dirname "\$1") tag
-	[ -d "\$dir" ] && return 0
+	[ -d "\$dir" ] || { [ "\${2:-}" = file ] && [ -f "\$dir" ]; } && return 0
 	tag=\$(printf '%s' "\$parent" | tr / _)
 	# One upper/work pair per namespace: overlayfs refuses a workdir another mount uses.
 	mkdir -p "$NS/ov/\$\$/\$tag/up" "$NS/ov/\$\$/\$tag/work" "$NS/ov/\$\$/\$tag/keep"
 	mountpoint -q "\$parent" && findmnt -n -o FSTYPE -T "\$parent" | grep -qx overlay ||
 		overlay_keeping_mounts "\$parent" "$NS/ov/\$\$/\$tag"
-	mkdir -p "\$dir"
+	if [ "\${2:-}" = file ]; then : > "\$dir"; else mkdir -p "\$dir"; fi
 }
 # An overlay shows the directory below it, not what is mounted under it
 # (tests/testenv.sh's account files over /etc/passwd..., a container's
@@ -130,6 +134,12 @@ install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
 install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"
 install -o root -g root -m 4755 "$SK/practicerunner-recover" "$RECOVER"
 install -o root -g root -m 4755 "$SK/practicerunner-verify" "$VERIFY"
+# Last, as it applies to every program started from here on: a preload
+# list, which even setuid programs obey (the hidshim, tests/hidshim/).
+if [ -n "\${NS_PRELOAD:-}" ]; then
+	mountpoint_here /etc/ld.so.preload file
+	mount --bind "\$NS_PRELOAD" /etc/ld.so.preload
+fi
 case \$who in
 root) exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "\$@" ;;
 *:*) exec setpriv --reuid="\${who%%:*}" --regid="\${who##*:}" --clear-groups -- \

@@ -173,5 +173,30 @@ slapd_stop() {
 	return 0
 }
 
+# slapd_host_policy NAME URIS PWFILE CAFILE [extra ldap lines]: the policy of
+# one machine using the directory, $T/NAME.conf, with its own state directory;
+# URIS is the list's inside, e.g. "ldapi://...", "ldaps://...".
+slapd_host_policy() {
+	local name=$1 uris=$2 pwfile=$3 cafile=$4; shift 4
+	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
+	cat > "$T/$name.conf" <<-EOC
+	rp_id = "pam://test-clinic"
+	state_dir = "$T/$name-state"
+	audit_log = "$T/$name-audit.log"
+	trust_anchors = "$T/anchors"
+	store = ldap
+	ldap {
+	  uri = {$uris}
+	  base = "$SLAPD_BASE"
+	  bind_dn = "$SLAPD_BIND_DN"
+	  bind_password_file = "$pwfile"
+	  ca_file = "$cafile"
+	  timeout = 2
+	$(printf '  %s\n' "$@")
+	}
+	EOC
+	chmod 644 "$T/$name.conf"
+}
+
 # Searches slapd has run so far (stats lines "SRCH base=...").
 slapd_searches() { grep -c ' SRCH base=' "$SLAPD_LOG"; }
