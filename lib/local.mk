@@ -70,6 +70,19 @@ lib_libpr_export_la_SOURCES = lib/audit_export.c lib/audit_export.h
 lib_libpr_export_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
 lib_libpr_export_la_LIBADD = $(JSONC_LIBS)
 
+# The web gate's root-side verifier (json-c for clientDataJSON): linked
+# into the verifier and its tests only, so the PAM module and the setuid
+# helpers do not load json-c. doc/ARCHITECTURE.md §7.7.
+noinst_LTLIBRARIES += lib/libpr_webauthn.la
+lib_libpr_webauthn_la_SOURCES = \
+	lib/webauthn/wa_bounds.h \
+	lib/webauthn/wa_clientdata.c lib/webauthn/wa_clientdata.h \
+	lib/webauthn/wa_assert.c lib/webauthn/wa_assert.h \
+	lib/webauthn/wa_register.c lib/webauthn/wa_register.h \
+	lib/webauthn/wa_proto.c lib/webauthn/wa_proto.h
+lib_libpr_webauthn_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
+lib_libpr_webauthn_la_LIBADD = $(JSONC_LIBS)
+
 # Release transport: HID devices through libfido2.
 noinst_LTLIBRARIES += lib/libpr_hid.la
 lib_libpr_hid_la_SOURCES = lib/transport_hid.c
