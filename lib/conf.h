@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "config_ldap.h"
+#include "config_web.h"
 #include "err.h"
 #include "types.h"
 
@@ -74,6 +75,7 @@ struct pr_config {
 	struct pr_audit_limits audit;  /* audit { }: the rate of failure records, free space */
 	enum pr_store_kind store;  /* files (default) or ldap */
 	struct pr_ldap_conf ldap;  /* ldap { }: the clinic directory (config_ldap.h) */
+	struct pr_web_conf web;    /* web { }: the web gate (config_web.h) */
 };
 
 /*

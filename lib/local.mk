@@ -9,6 +9,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/user_file.c lib/user_file.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
 	lib/config_ldap.c lib/config_ldap.h \
+	lib/config_web.c lib/config_web.h \
 	lib/modopts.c lib/modopts.h \
 	lib/types.c lib/types.h \
 	lib/cred.c lib/cred.h \
