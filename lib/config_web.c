@@ -157,7 +157,7 @@ const char *pr_web_conf_check(const struct pr_web_conf *w, bool given, struct pr
 		key = "key_file";
 	if (key != NULL)
 		pr_fail(eb, PR_ERR_CONFIG, "the web gate needs web { %s = ... }: set it, or remove "
-		    "the web section (see practicerunner.conf(5), \"Web gate\")", key);
+		    "the web section (see practicerunner.conf(5), \"The web section\")", key);
 	return key;
 }
 
@@ -194,7 +194,7 @@ int pr_web_deploy_check(const struct pr_web_conf *w, const char *rp_id, struct p
 		return pr_fail(eb, PR_ERR_CONFIG, "rp_id \"%s\" cannot be used by a browser at %s: a "
 		    "browser uses an rp id only when it is the page's host or a domain above it. "
 		    "Set rp_id to a DNS domain the clinic controls (e.g. \"%s\") and enroll keys "
-		    "again for the web gate (see \"Web gate\" in practicerunner.conf(5))", rp_id,
+		    "again for the web gate (see \"The web section\" in practicerunner.conf(5))", rp_id,
 		    w->origin, host);
 	if ((r = file_check("key_file", w->key_file, 077, "readable or writable by group or others",
 	    eb)) != PR_OK)

@@ -174,7 +174,7 @@ static void web_note(const struct cli *c, struct tally *t, const struct row *w)
 		return;
 	t->web_unusable++;
 	fprintf(stderr, "web gate: %s has only keys the web gate cannot use (%s): enroll a "
-	    "security key again once rp_id is a DNS domain the gate is under (see \"Web gate\" "
+	    "security key again once rp_id is a DNS domain the gate is under (see \"The web section\" "
 	    "in practicerunner.conf(5))\n", w->user, w->cov.physical + w->cov.passkey > 0 ?
 	    "enrolled under an rp id no browser uses at the gate" : "SSH keys only");
 }
