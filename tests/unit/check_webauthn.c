@@ -169,6 +169,14 @@ static void parts_free(struct assertion_parts *p)
 	free(p->chal);
 }
 
+/* A user with one credential on file: the registration vector's, as enrollment keeps it. */
+static void creds_one(const char *registration, struct pr_credlist *creds)
+{
+	ck_assert_ptr_nonnull(creds->v = calloc(1, sizeof(*creds->v)));
+	creds->n = 1;
+	ck_assert_int_eq(vec_registration_cred(registration, &creds->v[0]), 0);
+}
+
 static const struct web_case {
 	const char *vector;
 	const char *rp_id;        /* NULL: the vector's */
@@ -219,9 +227,7 @@ START_TEST(assertion_vectors)
 
 	ck_assert_int_eq(vec_load(tc->vector, &v), 0);
 	parts_load(&v, &p);
-	ck_assert_ptr_nonnull(creds.v = calloc(1, sizeof(*creds.v)));
-	creds.n = 1;
-	ck_assert_int_eq(vec_registration_cred(vec_get(&v, "registration_vector"), &creds.v[0]), 0);
+	creds_one(vec_get(&v, "registration_vector"), &creds);
 	creds.v[0].sign_count = tc->stored_count;
 	if (tc->cls >= 0)
 		creds.v[0].cls = (enum pr_class)tc->cls;
@@ -259,9 +265,7 @@ START_TEST(assertion_client_data)
 
 	ck_assert_int_eq(vec_load("hw-yubikey5nfc-assertion.vec", &v), 0);
 	parts_load(&v, &p);
-	ck_assert_ptr_nonnull(creds.v = calloc(1, sizeof(*creds.v)));
-	creds.n = 1;
-	ck_assert_int_eq(vec_registration_cred("hw-yubikey5nfc-packed-es256.vec", &creds.v[0]), 0);
+	creds_one("hw-yubikey5nfc-packed-es256.vec", &creds);
 	e = (struct pr_wa_expect){ PR_WA_GET, other, sizeof(other), vec_get(&v, "origin") };
 	ck_assert_int_eq(pr_wa_assert_verify(&p.in, &e, "demo.yubico.com", &creds, NULL, false,
 	    &out, NULL), PR_ERR_CHALLENGE);
@@ -299,9 +303,7 @@ START_TEST(assertion_unknown_credential)
 
 	ck_assert_int_eq(vec_load("hw-yubikey5nfc-assertion.vec", &v), 0);
 	parts_load(&v, &p);
-	ck_assert_ptr_nonnull(creds.v = calloc(1, sizeof(*creds.v)));
-	creds.n = 1;
-	ck_assert_int_eq(vec_registration_cred("hw-yubikey-neo-fido-u2f.vec", &creds.v[0]), 0);
+	creds_one("hw-yubikey-neo-fido-u2f.vec", &creds);
 	e = (struct pr_wa_expect){ PR_WA_GET, p.chal, p.chal_len, vec_get(&v, "origin") };
 	ck_assert_int_eq(pr_wa_assert_verify(&p.in, &e, "demo.yubico.com", &creds, NULL, false,
 	    &out, NULL), PR_ERR_NO_CREDENTIAL);
@@ -331,9 +333,7 @@ START_TEST(assertion_no_user_presence)
 	fido_assert_t *a = fido_assert_new();
 
 	ck_assert_int_eq(vec_load("aux-libfido2-regress-assert-es256.vec", &v), 0);
-	ck_assert_ptr_nonnull(creds.v = calloc(1, sizeof(*creds.v)));
-	creds.n = 1;
-	ck_assert_int_eq(vec_registration_cred("aux-libfido2-regress-assert-es256.vec", &creds.v[0]), 0);
+	creds_one("aux-libfido2-regress-assert-es256.vec", &creds);
 	if (creds.v[0].id == NULL) {
 		/* libfido2's vector names no credential: give the key one */
 		ck_assert_ptr_nonnull(creds.v[0].id = malloc(3));
