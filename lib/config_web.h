@@ -1,6 +1,6 @@
 /*
  * The policy file's `web { }` section: the web gate (practicerunner-webgate,
- * doc/ARCHITECTURE.md §7.7). config.c owns the parse; this file owns what
+ * doc/ARCHITECTURE.md §4.8). config.c owns the parse; this file owns what
  * the values mean, the checks that need the whole section, and the checks
  * `policy check` makes before the gate is deployed.
  */

@@ -73,7 +73,7 @@ lib_libpr_export_la_LIBADD = $(JSONC_LIBS)
 
 # The web gate's root-side verifier (json-c for clientDataJSON): linked
 # into the verifier and its tests only, so the PAM module and the setuid
-# helpers do not load json-c. doc/ARCHITECTURE.md §7.7.
+# helpers do not load json-c. doc/ARCHITECTURE.md §4.8.
 noinst_LTLIBRARIES += lib/libpr_webauthn.la
 lib_libpr_webauthn_la_SOURCES = \
 	lib/webauthn/wa_bounds.h \

@@ -3,7 +3,7 @@
  * console sign-in is: its clientDataJSON first (wa_clientdata.h), then
  * pr_assert_judge (assertion.h) over authenticatorData and the signature
  * on SHA-256(clientDataJSON), the same code the console path runs, so the
- * two cannot drift (doc/ARCHITECTURE.md §7.7).
+ * two cannot drift (doc/ARCHITECTURE.md §4.8).
  */
 #ifndef PR_WA_ASSERT_H
 #define PR_WA_ASSERT_H

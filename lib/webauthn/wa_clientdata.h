@@ -1,7 +1,7 @@
 /*
  * The browser's clientDataJSON (WebAuthn Level 3 §5.8.1), checked against
  * what the web gate asked for before any signature is looked at
- * (doc/ARCHITECTURE.md §7.7). JSON is parsed by json-c only.
+ * (doc/ARCHITECTURE.md §4.8). JSON is parsed by json-c only.
  */
 #ifndef PR_WA_CLIENTDATA_H
 #define PR_WA_CLIENTDATA_H

@@ -2,7 +2,7 @@
  * The socket protocol between practicerunner-webgate (unprivileged; it
  * never reads the store) and the root-side WebAuthn verifier, version 1:
  * text, one item a line, like practicerunner-verify's (verify_proto.h).
- * doc/ARCHITECTURE.md §7.7.
+ * doc/ARCHITECTURE.md §4.8.
  *
  * The request, gate to verifier, at most PR_WA_REQ_MAX bytes:
  *

@@ -3,7 +3,7 @@
  * attestation "direct"): its clientDataJSON (wa_clientdata.h), then the
  * attestationObject classified by the rules console enrollment uses
  * (attest.h: packed, fido-u2f, tpm, none, apple) into the same stored
- * credential (doc/ARCHITECTURE.md §7.7).
+ * credential (doc/ARCHITECTURE.md §4.8).
  */
 #ifndef PR_WA_REGISTER_H
 #define PR_WA_REGISTER_H
