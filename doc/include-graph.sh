@@ -16,20 +16,21 @@ layer_of() {
 	transport.h | transport_hid.c | select.[ch] | assertion.[ch] | attest.[ch] | \
 	anchors.c | ssh/sshkey.[ch] | ssh/sshattest.[ch] | ssh/sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
-	digest.[ch] | directory/dir_name.[ch] | directory/dir_cache.[ch])
+	digest.[ch] | directory/dir_name.[ch] | directory/dir_cache.[ch] | webauthn/wa_bounds.h | \
+	webauthn/wa_clientdata.[ch] | webauthn/wa_assert.[ch] | webauthn/wa_proto.[ch])
 		echo 0 ;;
 	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | breakglass.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | audit_event.[ch] | \
 	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
-	conf.h | config.c | config_ldap.[ch] | modopts.[ch] | directory/directory.h | \
+	conf.h | config.c | config_ldap.[ch] | config_web.[ch] | modopts.[ch] | directory/directory.h | \
 	directory/dir_internal.h | directory/dir_conn.c | directory/dir_secret.c | \
 	directory/dir_entry.[ch] | directory/dir_store.[ch] | directory/dir_status.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
 	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
 	recovery_flow.[ch] | codes_issue.[ch] | breakglass_flow.[ch] | flow.[ch] | \
-	ssh/signin_ssh.c)
+	ssh/signin_ssh.c | webauthn/wa_register.[ch])
 		echo 2 ;;
 	pam/* | helpers/*)
 		echo 3 ;;
@@ -52,7 +53,7 @@ includes() {
 	sed -n 's/^#include "\(.*\)"/\1/p' "$1" | grep -v -x 'config.h'
 }
 
-files=$(ls lib/*.h lib/*.c lib/ssh/*.h lib/ssh/*.c lib/directory/*.h lib/directory/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
+files=$(ls lib/*.h lib/*.c lib/ssh/*.h lib/ssh/*.c lib/directory/*.h lib/directory/*.c lib/webauthn/*.h lib/webauthn/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
 for f in $files; do
 	[ "$(layer_of "$f")" = "?" ] && echo "include-graph.sh: $f has no layer: add it" >&2
 done
@@ -91,9 +92,9 @@ done
 echo
 echo "The headers of lib/:"
 echo
-table $(ls lib/*.h lib/ssh/*.h lib/directory/*.h)
+table $(ls lib/*.h lib/ssh/*.h lib/directory/*.h lib/webauthn/*.h)
 echo
 echo "The other files (what each .c and each front-end header includes):"
 echo
-table $(ls lib/*.c lib/ssh/*.c lib/directory/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
+table $(ls lib/*.c lib/ssh/*.c lib/directory/*.c lib/webauthn/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
 exit 0

@@ -88,6 +88,39 @@ int pr_assert_verify(fido_assert_t *a, size_t idx, const struct pr_cred *c,
 	return PR_OK;
 }
 
+/* Which credential of creds has this id; creds->n if none. */
+static size_t cred_index(const unsigned char *id, size_t len, const struct pr_credlist *creds)
+{
+	for (size_t i = 0; id != NULL && i < creds->n; i++)
+		if (creds->v[i].id_len == len && memcmp(creds->v[i].id, id, len) == 0)
+			return i;
+	return creds->n;
+}
+
+int pr_assert_judge(fido_assert_t *a, const unsigned char *id, size_t id_len,
+    const struct pr_credlist *creds, const bool *acceptable, bool uv_required,
+    struct pr_assert_outcome *out)
+{
+	size_t idx;
+
+	out->index = creds->n;
+	out->flags = 0;
+	out->sign_count = 0;
+	if (fido_assert_count(a) != 1)
+		return PR_ERR_SIGNATURE;
+	if (id == NULL) {
+		id = fido_assert_id_ptr(a, 0);
+		id_len = fido_assert_id_len(a, 0);
+	}
+	if ((idx = cred_index(id, id_len, creds)) == creds->n)
+		return PR_ERR_NO_CREDENTIAL;
+	out->index = idx;
+	if (acceptable != NULL && !acceptable[idx])
+		return PR_ERR_CLASS;
+	return pr_assert_verify(a, 0, &creds->v[idx], uv_required, &out->flags,
+	    &out->sign_count);
+}
+
 /* Map a libfido2 status from a device request to our codes. */
 static int map_fido_err(int fr, int64_t started_ms, int timeout_ms)
 {
@@ -228,7 +261,6 @@ static int assert_on_device(fido_dev_t *dev, const struct pr_credlist *creds,
 	char *pin = NULL;
 	bool builtin_uv = false;
 	int64_t started;
-	size_t idx;
 	int r;
 
 	if ((r = collect_pin(dev, o, ui, &pin, &builtin_uv)) != PR_OK)
@@ -249,13 +281,12 @@ static int assert_on_device(fido_dev_t *dev, const struct pr_credlist *creds,
 		(void)fido_dev_cancel(dev);
 	if (r != PR_OK)
 		goto out;
-	r = PR_ERR_SIGNATURE;
-	if (fido_assert_count(a) != 1 ||
-	    (idx = statement_cred(a, 0, creds, o->acceptable)) == creds->n)
-		goto out;
-	out->index = idx;
-	r = pr_assert_verify(a, 0, &creds->v[idx], o->uv_required, &out->flags,
-	    &out->sign_count);
+	r = pr_assert_judge(a, NULL, 0, creds, o->acceptable, o->uv_required, out);
+	/* Asked with the acceptable ones only: an answer naming another is no honest key's. */
+	if (r == PR_ERR_NO_CREDENTIAL || r == PR_ERR_CLASS) {
+		out->index = creds->n;
+		r = PR_ERR_SIGNATURE;
+	}
 out:
 	pr_secret_strfree(&pin);
 	fido_assert_free(&a);

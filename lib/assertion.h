@@ -61,6 +61,19 @@ int pr_assert_run(const struct pr_devices *devs, const struct pr_credlist *creds
 int pr_assert_verify(fido_assert_t *a, size_t idx, const struct pr_cred *c,
     bool uv_required, uint8_t *flags, uint32_t *sign_count);
 
+/*
+ * The judgment of one statement, wherever it came from (an attached
+ * device here, a browser through lib/webauthn/): a must hold exactly one
+ * statement, its rp id and client data hash already set. The credential
+ * named by id (NULL: the statement's own) is looked up in creds (none:
+ * PR_ERR_NO_CREDENTIAL), must be acceptable (PR_ERR_CLASS; acceptable
+ * NULL: all are), then pr_assert_verify. out->index names the credential
+ * once found.
+ */
+int pr_assert_judge(fido_assert_t *a, const unsigned char *id, size_t id_len,
+    const struct pr_credlist *creds, const bool *acceptable, bool uv_required,
+    struct pr_assert_outcome *out);
+
 /* Counter rule: 0 after 0 is fine (no counter); otherwise it must grow. */
 bool pr_counter_ok(uint32_t stored, uint32_t seen);
 

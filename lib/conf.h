@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "config_ldap.h"
+#include "config_web.h"
 #include "err.h"
 #include "types.h"
 
@@ -83,6 +84,7 @@ struct pr_config {
 	enum pr_store_kind store;  /* files (default) or ldap */
 	struct pr_ldap_conf ldap;  /* ldap { }: the clinic directory (config_ldap.h) */
 	struct pr_breakglass_conf breakglass;
+	struct pr_web_conf web;    /* web { }: the web gate (config_web.h) */
 };
 
 /*

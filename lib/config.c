@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "config_ldap.h"
+#include "config_web.h"
 #include "config_text.h"
 #include "err.h"
 #include "mail.h"
@@ -197,6 +198,9 @@ static const struct range_key {
 	{ "cache_max_age", 0, 7776000, " seconds: at most 90 days, 0 for no offline cache" },
 	/* breakglass { }: an emergency session is short; a day at most */
 	{ "session_limit", 60, 86400, " seconds" },
+	/* web { }: a pending sign-in must fit in the VPN's hand-window (conf/openvpn/) */
+	{ "pending_lifetime", 30, 600, " seconds" },
+	{ "grant_lifetime", 10, 600, " seconds" },
 };
 
 static const struct range_key *range_key_find(const char *key)
@@ -436,6 +440,33 @@ static int check_dn(cfg_t *cf, cfg_opt_t *opt)
 	return 0;
 }
 
+static int check_origin(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[PR_SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!pr_web_origin_valid(v))
+		return reject(cf, "invalid value '%s' for origin (expected the gate's address as "
+		    "a browser writes it: https://host or https://host:port, lower case, no path, "
+		    "no :443)", pr_shown(v, s));
+	return 0;
+}
+
+static int check_listen(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[PR_SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!pr_web_listen_valid(v))
+		return reject(cf, "invalid value '%s' for listen (expected ADDRESS:PORT, e.g. "
+		    "\"0.0.0.0:443\" or \"[::]:443\")", pr_shown(v, s));
+	return 0;
+}
+
 static const struct {
 	const char *path;
 	cfg_validate_callback_t check;
@@ -486,6 +517,14 @@ static const struct {
 	{ "breakglass|services", check_services },
 	{ "breakglass|session_limit", check_range },
 	{ "breakglass|notify", check_mail_to },
+	{ "web", note_once },
+	{ "web|origin", check_origin },
+	{ "web|listen", check_listen },
+	{ "web|cert_file", check_path },
+	{ "web|key_file", check_path },
+	{ "web|pending_lifetime", check_range },
+	{ "web|grant_lifetime", check_range },
+	{ "web|bind_client_address", note_once },
 };
 
 /* ---- the parser ------------------------------------------------------------------ */
@@ -539,6 +578,16 @@ static cfg_t *parser_new(void)
 		CFG_STR("notify", "root", CFGF_NONE),
 		CFG_END()
 	};
+	cfg_opt_t web_opts[] = {
+		CFG_STR("origin", NULL, CFGF_NODEFAULT),
+		CFG_STR("listen", PR_WEB_DEFAULT_LISTEN, CFGF_NONE),
+		CFG_STR("cert_file", NULL, CFGF_NODEFAULT),
+		CFG_STR("key_file", NULL, CFGF_NODEFAULT),
+		CFG_INT_CB("pending_lifetime", PR_WEB_DEFAULT_PENDING_LIFETIME, CFGF_NONE, parse_decimal),
+		CFG_INT_CB("grant_lifetime", PR_WEB_DEFAULT_GRANT_LIFETIME, CFGF_NONE, parse_decimal),
+		CFG_BOOL("bind_client_address", cfg_true, CFGF_NONE),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
 		CFG_STR("require_security_key", "none", CFGF_NONE),
@@ -560,6 +609,7 @@ static cfg_t *parser_new(void)
 		CFG_STR("store", "files", CFGF_NONE),
 		CFG_SEC("ldap", ldap_opts, CFGF_NONE),
 		CFG_SEC("breakglass", breakglass_opts, CFGF_NONE),
+		CFG_SEC("web", web_opts, CFGF_NONE),
 		CFG_END()
 	};
 	cfg_t *cf = NULL;
@@ -843,6 +893,23 @@ static int ldap_copy(cfg_t *cf, struct pr_config *c)
 	return PR_OK;
 }
 
+static int web_copy(cfg_t *sec, struct pr_web_conf *w)
+{
+	int r;
+
+	if (sec == NULL)
+		return PR_ERR_CONFIG;
+	if ((r = opt_str_copy(sec, "origin", &w->origin)) != PR_OK ||
+	    (r = str_copy(sec, "listen", &w->listen)) != PR_OK ||
+	    (r = opt_str_copy(sec, "cert_file", &w->cert_file)) != PR_OK ||
+	    (r = opt_str_copy(sec, "key_file", &w->key_file)) != PR_OK)
+		return r;
+	w->pending_lifetime = cfg_getint(sec, "pending_lifetime");
+	w->grant_lifetime = cfg_getint(sec, "grant_lifetime");
+	w->bind_client_address = cfg_getbool(sec, "bind_client_address") == cfg_true;
+	return PR_OK;
+}
+
 /* Everything except rp_id's presence and the cross-checks. */
 static int values_copy(cfg_t *cf, struct pr_config *c)
 {
@@ -865,7 +932,8 @@ static int values_copy(cfg_t *cf, struct pr_config *c)
 	    (r = session_copy(cfg_getsec(cf, "session"), &c->session)) != PR_OK ||
 	    (r = audit_copy(cfg_getsec(cf, "audit"), &c->audit)) != PR_OK ||
 	    (r = ldap_copy(cf, c)) != PR_OK ||
-	    (r = breakglass_copy(cfg_getsec(cf, "breakglass"), &c->breakglass)) != PR_OK)
+	    (r = breakglass_copy(cfg_getsec(cf, "breakglass"), &c->breakglass)) != PR_OK ||
+	    (r = web_copy(cfg_getsec(cf, "web"), &c->web)) != PR_OK)
 		return r;
 	c->touch_timeout = (int)cfg_getint(cf, "touch_timeout");
 	c->uid_min = cfg_getint(cf, "uid_min");
@@ -948,6 +1016,17 @@ static int ldap_check(const struct parse_ctx *ctx, const struct pr_config *c)
 	return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s", ctx->path, line, why.msg);
 }
 
+/* A web section given without the keys the gate needs: blamed on the section's line. */
+static int web_check(const struct parse_ctx *ctx, const struct pr_config *c)
+{
+	struct pr_errbuf why = { 0 };
+	int line = seen_line(ctx, "root|web");
+
+	if (pr_web_conf_check(&c->web, line != 0, &why) == NULL)
+		return PR_OK;
+	return pr_fail(ctx->eb, PR_ERR_CONFIG, "%s:%d: %s", ctx->path, line, why.msg);
+}
+
 static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config **out)
 {
 	struct pr_config *c = NULL;
@@ -973,7 +1052,8 @@ static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config
 	c->exempt_line = ctx->exempt_line;
 	if ((r = exempt_check(ctx, c)) != PR_OK ||
 	    (r = session_check(ctx, &c->session)) != PR_OK ||
-	    (r = ldap_check(ctx, c)) != PR_OK)
+	    (r = ldap_check(ctx, c)) != PR_OK ||
+	    (r = web_check(ctx, c)) != PR_OK)
 		goto out;
 	*out = c;
 	c = NULL;
@@ -1109,6 +1189,7 @@ void pr_config_free(struct pr_config **cfg)
 	pr_ldap_conf_clear(&c->ldap);
 	strlist_free(&c->breakglass.services);
 	free(c->breakglass.notify);
+	pr_web_conf_clear(&c->web);
 	free(c);
 	*cfg = NULL;
 }

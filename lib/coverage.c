@@ -86,6 +86,19 @@ const char *pr_coverage_status_name(enum pr_coverage_status s)
 	return status_names[s];
 }
 
+size_t pr_coverage_web_usable(const struct pr_config *cfg, const struct pr_credlist *creds)
+{
+	char host[256];
+	size_t n = 0;
+
+	if (!pr_web_enabled(&cfg->web) || !pr_web_origin_host(cfg->web.origin, host, sizeof(host)) ||
+	    !pr_web_rp_id_fits(cfg->rp_id, host))
+		return 0;
+	for (size_t i = 0; i < creds->n; i++)
+		n += creds->v[i].kind == PR_KIND_FIDO;
+	return n;
+}
+
 bool pr_coverage_out_of_policy(enum pr_coverage_status s)
 {
 	switch (s) {

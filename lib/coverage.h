@@ -65,6 +65,16 @@ const char *pr_coverage_status_name(enum pr_coverage_status s);
 /* no-key and needs-physical (and unknown values: fail closed). */
 bool pr_coverage_out_of_policy(enum pr_coverage_status s);
 
+/*
+ * How many of creds the web gate could use (lib/webauthn/): none when cfg
+ * has no web section, or when a browser at the gate's origin would not use
+ * cfg->rp_id (not a DNS domain the gate is under, e.g. "pam://clinic");
+ * else the FIDO credentials (an SSH key's application "ssh:..." is never a
+ * browser's rp id). The store keeps no rp id per key: a key enrolled under
+ * an earlier rp_id counts here and fails at the gate as at the console.
+ */
+size_t pr_coverage_web_usable(const struct pr_config *cfg, const struct pr_credlist *creds);
+
 /* One user in the report's scope. */
 struct pr_scope_user {
 	char *name;

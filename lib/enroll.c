@@ -101,6 +101,14 @@ static int map_make_err(int fr)
 	}
 }
 
+void pr_enroll_stamp(struct pr_cred *c, const char *label)
+{
+	snprintf(c->label, sizeof(c->label), "%s", label != NULL ? label : "");
+	c->kind = PR_KIND_FIDO;
+	c->created = pr_now();
+	c->last_used = 0;
+}
+
 int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o,
     const struct pr_credlist *existing, const struct pr_ui *ui,
     struct pr_cred *out, struct pr_class_reason *reason, struct pr_errbuf *eb)
@@ -131,10 +139,7 @@ int pr_enroll_make(const struct pr_devices *devs, const struct pr_enroll_opts *o
 	if ((r = pr_attest_classify(c, o->anchors, o->cfg->physical_aaguids,
 	    o->cfg->n_physical_aaguids, out, reason, eb)) != PR_OK)
 		goto out;
-	snprintf(out->label, sizeof(out->label), "%s", o->label != NULL ? o->label : "");
-	out->kind = PR_KIND_FIDO;
-	out->created = pr_now();
-	out->last_used = 0;
+	pr_enroll_stamp(out, o->label);
 out:
 	pr_secret_strfree(&pin);
 	fido_cred_free(&c);

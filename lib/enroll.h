@@ -33,6 +33,13 @@ int pr_enroll_opts_load(const struct pr_config *cfg, const char *user, const cha
 void pr_enroll_opts_clear(struct pr_enroll_opts *o);
 
 /*
+ * What every enrollment adds to a classified credential before it is
+ * stored, from the console or the browser (lib/webauthn/wa_register.c):
+ * its label (NULL: none), kind FIDO, the time, never used.
+ */
+void pr_enroll_stamp(struct pr_cred *c, const char *label);
+
+/*
  * Make a credential on the first device the user touches (excluding ids
  * already enrolled), verify its attestation and classify it into out.
  * reason (may be NULL) gets why the key has its class; eb (may be NULL)

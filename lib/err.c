@@ -56,6 +56,9 @@ static const struct err_text err_table[] = {
 	{ PR_ERR_DIR_SCHEMA, "directory-schema", "the directory lacks PracticeRunner's schema" },
 	{ PR_ERR_DIRECTORY, "directory-error", "the directory refused the operation" },
 	{ PR_ERR_DIR_CONFLICT, "directory-conflict", "the directory entry kept changing; nothing was written" },
+	{ PR_ERR_CLIENT_DATA, "client-data-invalid", "the browser's client data is malformed or not a same-origin request of the expected type" },
+	{ PR_ERR_ORIGIN, "origin-mismatch", "the browser's origin is not the web gate's" },
+	{ PR_ERR_CHALLENGE, "challenge-mismatch", "the response does not answer the challenge this sign-in issued" },
 };
 
 static const struct err_text *err_lookup(int err)

@@ -52,6 +52,16 @@ enum pr_err {
 	PR_ERR_DIR_SCHEMA = -38,
 	PR_ERR_DIRECTORY = -39,
 	PR_ERR_DIR_CONFLICT = -40,
+	/*
+	 * The web gate (lib/webauthn/): the browser's clientDataJSON is not
+	 * what the gate asked for. CLIENT_DATA: malformed, oversized, a key
+	 * given twice, the wrong type, or a cross-origin call; ORIGIN: another
+	 * page's origin (phishing or a misconfigured origin); CHALLENGE: not
+	 * the challenge this pending sign-in issued (a replay).
+	 */
+	PR_ERR_CLIENT_DATA = -41,
+	PR_ERR_ORIGIN = -42,
+	PR_ERR_CHALLENGE = -43,
 };
 
 /* Human-readable text for an error code; never NULL. */

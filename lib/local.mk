@@ -9,6 +9,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/user_file.c lib/user_file.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
 	lib/config_ldap.c lib/config_ldap.h \
+	lib/config_web.c lib/config_web.h \
 	lib/modopts.c lib/modopts.h \
 	lib/types.c lib/types.h \
 	lib/cred.c lib/cred.h \
@@ -73,6 +74,19 @@ noinst_LTLIBRARIES += lib/libpr_export.la
 lib_libpr_export_la_SOURCES = lib/audit_export.c lib/audit_export.h
 lib_libpr_export_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
 lib_libpr_export_la_LIBADD = $(JSONC_LIBS)
+
+# The web gate's root-side verifier (json-c for clientDataJSON): linked
+# into the verifier and its tests only, so the PAM module and the setuid
+# helpers do not load json-c. doc/ARCHITECTURE.md §4.8.
+noinst_LTLIBRARIES += lib/libpr_webauthn.la
+lib_libpr_webauthn_la_SOURCES = \
+	lib/webauthn/wa_bounds.h \
+	lib/webauthn/wa_clientdata.c lib/webauthn/wa_clientdata.h \
+	lib/webauthn/wa_assert.c lib/webauthn/wa_assert.h \
+	lib/webauthn/wa_register.c lib/webauthn/wa_register.h \
+	lib/webauthn/wa_proto.c lib/webauthn/wa_proto.h
+lib_libpr_webauthn_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
+lib_libpr_webauthn_la_LIBADD = $(JSONC_LIBS)
 
 # Release transport: HID devices through libfido2.
 noinst_LTLIBRARIES += lib/libpr_hid.la

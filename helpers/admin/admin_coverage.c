@@ -23,6 +23,8 @@ struct row {
 	enum pr_role role;
 	enum pr_need need;
 	struct pr_coverage cov;
+	size_t keys;           /* every credential on file, SSH keys included */
+	size_t web_usable;     /* of them, those the web gate can use (pr_coverage_web_usable) */
 };
 
 /* What the whole report found, for the summary and the exit status. */
@@ -30,6 +32,7 @@ struct tally {
 	size_t users;
 	size_t out_of_policy;
 	size_t warnings;
+	size_t web_unusable; /* users with keys, none of them usable at the web gate */
 	int error;          /* first error that left a user unchecked, or PR_OK */
 };
 
@@ -103,6 +106,8 @@ static int user_row(struct cli *c, struct pr_store_reader *rd, const struct pr_s
 		return r;
 	}
 	pr_coverage_compute(row->role, row->need, exempt, &l, now, &row->cov);
+	row->keys = l.n;
+	row->web_usable = pr_coverage_web_usable(c->cfg, &l);
 	pr_credlist_clear(&l);
 	return PR_OK;
 }
@@ -137,7 +142,7 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-static void json_row(const struct row *w, bool first)
+static void json_row(const struct row *w, bool first, bool web)
 {
 	char d[32];
 
@@ -155,7 +160,24 @@ static void json_row(const struct row *w, bool first)
 		json_string(cli_date(w->cov.last_used, d));
 	printf(", \"status\": ");
 	json_string(pr_coverage_status_name(w->cov.status));
+	if (web)
+		printf(", \"web_usable\": %zu", w->web_usable);
 	putchar('}');
+}
+
+/*
+ * With a web section: who has keys but none the gate can use, one line
+ * each on stderr (the table's columns stay as scripts read them).
+ */
+static void web_note(const struct cli *c, struct tally *t, const struct row *w)
+{
+	if (!pr_web_enabled(&c->cfg->web) || w->keys == 0 || w->web_usable > 0)
+		return;
+	t->web_unusable++;
+	fprintf(stderr, "web gate: %s has only keys the web gate cannot use (%s): enroll a "
+	    "security key again once rp_id is a DNS domain the gate is under (see \"The web section\" "
+	    "in practicerunner.conf(5))\n", w->user, w->cov.physical + w->cov.passkey > 0 ?
+	    "enrolled under an rp id no browser uses at the gate" : "SSH keys only");
 }
 
 static void tally_row(struct tally *t, const struct row *w)
@@ -186,9 +208,10 @@ static void report(struct cli *c, struct pr_store_reader *rd, const struct pr_sc
 			continue;
 		}
 		if (json)
-			json_row(&w, t->users == 0);
+			json_row(&w, t->users == 0, pr_web_enabled(&c->cfg->web));
 		else
 			table_row(&w);
+		web_note(c, t, &w);
 		tally_row(t, &w);
 	}
 	if (json)
@@ -201,7 +224,7 @@ int admin_coverage(struct cli *c, int argc, char **argv)
 	struct pr_scope users = { NULL, 0, 0 };
 	struct pr_store_reader *rd = NULL;
 	struct pr_errbuf eb = { 0 };
-	struct tally t = { 0, 0, 0, PR_OK };
+	struct tally t = { 0, 0, 0, 0, PR_OK };
 	bool json = false;
 	int r, rc;
 

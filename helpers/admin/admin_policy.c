@@ -109,6 +109,28 @@ static int check_directory(struct cli *c)
 	return 0;
 }
 
+/*
+ * web { }: a browser must be able to use rp_id at the gate's origin, and
+ * the gate's key must be root's alone, before the gate is deployed.
+ */
+static int check_web(struct cli *c)
+{
+	const struct pr_web_conf *w = &c->cfg->web;
+	struct pr_errbuf eb = { 0 };
+
+	if (!pr_web_enabled(w))
+		return 0;
+	if (pr_web_deploy_check(w, c->cfg->rp_id, &eb) != PR_OK) {
+		cli_err(c, "%s: %s", c->cfg->path, eb.msg);
+		return 1;
+	}
+	if (!w->bind_client_address)
+		fprintf(stderr, "warning: web { bind_client_address = false }: a sign-in link opened "
+		    "from any address is accepted, so a link sent to someone else works for them. "
+		    "Keep it true unless the VPN clients reach the gate through NAT.\n");
+	return 0;
+}
+
 /* The policy loaded (main did that); also the anchors and role groups must resolve. */
 int admin_policy_check(struct cli *c, int argc, char **argv)
 {
@@ -127,7 +149,7 @@ int admin_policy_check(struct cli *c, int argc, char **argv)
 	X509_STORE_free(anchors);
 	if (check_groups(c, "roles.owners", &c->cfg->owners) |
 	    check_groups(c, "roles.admins", &c->cfg->admins) |
-	    check_directory(c))
+	    check_directory(c) | check_web(c))
 		return CLI_CONFIG;
 	warn_root(c);
 	printf("%s: policy is valid\n", c->cfg->path);
@@ -169,6 +191,24 @@ static void show_ldap(const struct pr_config *cfg)
 	printf("  timeout            = %ld\n", l->timeout);
 	printf("  cache_max_age      = %ld%s\n", l->cache_max_age,
 	    l->cache_max_age == 0 ? "   # no offline cache" : "");
+	printf("}\n");
+}
+
+/* The web gate's section; "not configured" without an origin. */
+static void show_web(const struct pr_web_conf *w)
+{
+	if (!pr_web_enabled(w)) {
+		printf("web { }                # not configured: no web gate\n");
+		return;
+	}
+	printf("web {\n");
+	show_opt_str("origin", w->origin, "");
+	show_opt_str("listen", w->listen, "");
+	show_opt_str("cert_file", w->cert_file, "");
+	show_opt_str("key_file", w->key_file, "");
+	printf("  pending_lifetime   = %ld\n", w->pending_lifetime);
+	printf("  grant_lifetime     = %ld\n", w->grant_lifetime);
+	printf("  bind_client_address = %s\n", w->bind_client_address ? "true" : "false");
 	printf("}\n");
 }
 
@@ -217,6 +257,7 @@ int admin_policy_show(struct cli *c, int argc, char **argv)
 	show_list("breakglass.services ", &cfg->breakglass.services);
 	printf("breakglass.session_limit = %ld\nbreakglass.notify    = \"%s\"\n",
 	    cfg->breakglass.session_limit, cfg->breakglass.notify);
+	show_web(&cfg->web);
 	printf("# requirement: owner=%s admin=%s staff=%s\n",
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_OWNER, false)),
 	    pr_need_name(pr_policy_need(&cfg->policy, PR_ROLE_ADMIN, false)),

@@ -2,7 +2,8 @@
 # --enable-fuzzing, CC=clang). `make fuzz` runs each for FUZZ_SECONDS on a
 # scratch copy of its seed corpus (tests/fuzz/corpus/NAME) and fails on a
 # crash, leak, timeout or sanitizer report; `make fuzz-ci` is the short run.
-FUZZ_NAMES = config store audit attest sshkey sshattest pamu2f verify_proto token sshauthinfo
+FUZZ_NAMES = config store audit attest sshkey sshattest pamu2f verify_proto token sshauthinfo \
+	wa_clientdata wa_proto
 FUZZ_SECONDS = 300
 FUZZ_CI_SECONDS = 30
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/dict tests/fuzz/mkseeds.py tests/fuzz/run.sh
@@ -11,7 +12,7 @@ if ENABLE_FUZZING
 FUZZ_HARNESSES = tests/fuzz/fuzz_config tests/fuzz/fuzz_store tests/fuzz/fuzz_audit \
 	tests/fuzz/fuzz_attest tests/fuzz/fuzz_sshkey tests/fuzz/fuzz_sshattest \
 	tests/fuzz/fuzz_pamu2f tests/fuzz/fuzz_verify_proto tests/fuzz/fuzz_token \
-	tests/fuzz/fuzz_sshauthinfo
+	tests/fuzz/fuzz_sshauthinfo tests/fuzz/fuzz_wa_clientdata tests/fuzz/fuzz_wa_proto
 noinst_PROGRAMS += $(FUZZ_HARNESSES)
 
 # Scratch directory, trust anchors, source directory (fuzz.h).
@@ -66,6 +67,17 @@ tests_fuzz_fuzz_pamu2f_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_verify_proto_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_verify_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_verify_proto_LDADD = $(FUZZ_LDADD)
+# The web gate's verifier: its own library (json-c), then lib/.
+FUZZ_WA_LDADD = tests/fuzz/libfuzzcommon.la lib/libpr_webauthn.la lib/libpracticerunner.la \
+	tests/fuzz/libfuzztransport.la $(JSONC_LIBS)
+tests_fuzz_fuzz_wa_clientdata_SOURCES = tests/fuzz/fuzz_wa_clientdata.c
+tests_fuzz_fuzz_wa_clientdata_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_wa_clientdata_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_wa_clientdata_LDADD = $(FUZZ_WA_LDADD)
+tests_fuzz_fuzz_wa_proto_SOURCES = tests/fuzz/fuzz_wa_proto.c
+tests_fuzz_fuzz_wa_proto_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_wa_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_wa_proto_LDADD = $(FUZZ_WA_LDADD)
 tests_fuzz_fuzz_token_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_token_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_token_LDADD = $(FUZZ_LDADD)

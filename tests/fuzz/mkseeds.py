@@ -3,7 +3,7 @@
 
 Run from the top of the source tree: python3 tests/fuzz/mkseeds.py
 Writes only the seeds it derives (attest, sshkey, sshattest, config,
-pamu2f); store, audit, token and verify_proto seeds were written once by
+pamu2f, wa_clientdata, wa_proto); store, audit, token and verify_proto seeds were written once by
 lib/'s own writers (pr_store_format, pr_audit_append, pr_ticket_create,
 pr_invite_create, pr_lockout_fail, pr_verify_*_format) and are kept as
 files, as are crash reproducers (named crash-*).
@@ -87,3 +87,34 @@ files = [
 ]
 for i, text in enumerate(files):
     put("pamu2f", "file-%d" % i, text.encode())
+
+
+# The web gate: browsers' clientDataJSON (fuzz_wa_clientdata.c), with the
+# harness's own origin and challenge so the accepting paths are reached,
+# and the verifier's requests built from the same vectors (fuzz_wa_proto.c).
+GATE = "https://gate.clinic.example"
+for path in sorted(glob.glob("tests/data/vectors/*.vec")):
+    v = vec(path)
+    name = os.path.basename(path)[:-4]
+    if "client_data_json_b64url" not in v:
+        continue
+    cdj = b64url(v["client_data_json_b64url"])
+    put("wa_clientdata", name, cdj)
+    ours = re.sub(rb'"challenge" ?: ?"[^"]*"', b'"challenge":"AAECAw"', cdj)
+    ours = re.sub(rb'"origin" ?: ?"[^"]*"', b'"origin":"' + GATE.encode() + b'"', ours)
+    put("wa_clientdata", name + "-gate", ours)
+    head = ("practicerunner-webauthn 1\npending=0123456789abcdef0123456789abcdef\n"
+            "rhost=192.0.2.7\nuser_agent=Mozilla/5.0\nclient_data=%s\n"
+            % v["client_data_json_b64url"])
+    if v.get("kind") == "assertion":
+        body = ("op=get\ncredential=%s\nauthenticator_data=%s\nsignature=%s\n"
+                % (v["credential_id_b64url"],
+                   base64.urlsafe_b64encode(bytes.fromhex(v["auth_data_hex"])).decode().rstrip("="),
+                   base64.urlsafe_b64encode(bytes.fromhex(v["signature_hex"])).decode().rstrip("=")))
+    else:
+        body = "op=create\nattestation=%s\n" % v["attestation_object_b64url"]
+    put("wa_proto", name, (head + body + "\n").encode())
+put("wa_proto", "options", b"practicerunner-webauthn 1\nop=options\n"
+    b"pending=0123456789abcdef0123456789abcdef\nrhost=192.0.2.7\nuser_agent=\n\n")
+put("wa_proto", "result-ok", b"result ok class=physical flags=0x05 sign_count=12")
+put("wa_proto", "result-refused", b"result origin-mismatch class=- flags=0x00 sign_count=0")

@@ -53,6 +53,7 @@ INTEGRATION_TESTS = \
 	tests/integration/module_policy.sh \
 	tests/integration/accounts_scope.sh \
 	tests/integration/admin_cli.sh \
+	tests/integration/web_policy.sh \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
 	tests/integration/admin_lifecycle.sh \

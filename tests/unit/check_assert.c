@@ -15,39 +15,7 @@
 /* The stored credential of a registration vector, as enrollment would keep it. */
 static void cred_from_registration(const char *name, struct pr_cred *cred)
 {
-	struct vec v = { 0 };
-	unsigned char *ad = NULL, *st = NULL, *cdh = NULL;
-	size_t ad_len, st_len, cdh_len;
-	X509_STORE *none = X509_STORE_new();
-	struct pr_attest_input in = { 0 };
-
-	ck_assert_int_eq(vec_load(name, &v), 0);
-	if (vec_get(&v, "att_stmt_cbor_hex") == NULL) {
-		/* libfido2's regress vector carries the raw key instead of a statement. */
-		ck_assert_int_eq(vec_hex(&v, "public_key_raw_xy_hex", &cred->pubkey, &cred->pubkey_len), 0);
-		if (vec_get(&v, "credential_id_b64url") != NULL)
-			ck_assert_int_eq(vec_b64url(&v, "credential_id_b64url", &cred->id, &cred->id_len), 0);
-		cred->cose_alg = COSE_ES256;
-		goto done;
-	}
-	ck_assert_int_eq(vec_hex(&v, "auth_data_hex", &ad, &ad_len), 0);
-	ck_assert_int_eq(vec_hex(&v, "att_stmt_cbor_hex", &st, &st_len), 0);
-	ck_assert_int_eq(vec_hex(&v, "client_data_hash_hex", &cdh, &cdh_len), 0);
-	in.fmt = vec_get(&v, "attestation_fmt");
-	in.authdata = ad;
-	in.authdata_len = ad_len;
-	in.attstmt = st;
-	in.attstmt_len = st_len;
-	in.cdh = cdh;
-	in.cdh_len = cdh_len;
-	in.rp_id = vec_get(&v, "rp_id");
-	ck_assert_int_eq(pr_attest_classify_raw(&in, none, NULL, 0, cred, NULL, NULL), PR_OK);
-done:
-	X509_STORE_free(none);
-	free(ad);
-	free(st);
-	free(cdh);
-	vec_free(&v);
+	ck_assert_msg(vec_registration_cred(name, cred) == 0, "%s: no credential", name);
 }
 
 /* An assertion object holding the vector's signed data, checked against rp_id. */

@@ -47,7 +47,9 @@ UNIT_TESTS = \
 	tests/unit/check_sshenroll \
 	tests/unit/check_sshauthinfo \
 	tests/unit/check_procpeer \
-	tests/unit/check_token
+	tests/unit/check_token \
+	tests/unit/check_webauthn \
+	tests/unit/check_config_web
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -123,6 +125,16 @@ tests_unit_check_audit_export_SOURCES = tests/unit/check_audit_export.c
 tests_unit_check_audit_export_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_export_CFLAGS = $(UNIT_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_check_audit_export_LDADD = tests/unit/libtestlib.la lib/libpr_export.la \
+	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
+tests_unit_check_config_web_SOURCES = tests/unit/check_config_web.c
+tests_unit_check_config_web_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_config_web_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_config_web_LDADD = $(UNIT_LDADD)
+tests_unit_check_webauthn_SOURCES = tests/unit/check_webauthn.c tests/unit/vectors.c \
+	tests/unit/vectors.h
+tests_unit_check_webauthn_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_webauthn_CFLAGS = $(UNIT_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_check_webauthn_LDADD = tests/unit/libtestlib.la lib/libpr_webauthn.la \
 	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_check_audit_intent_SOURCES = tests/unit/check_audit_intent.c
 tests_unit_check_audit_intent_CPPFLAGS = $(UNIT_CPPFLAGS)

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/x509.h>
+
+#include "attest.h"
 #include "vectors.h"
 
 #ifndef TOP_SRCDIR
@@ -336,4 +339,53 @@ void vec_list_free(char ***names, size_t n)
 		free((*names)[i]);
 	free(*names);
 	*names = NULL;
+}
+
+/* The key as libfido2's regress vector carries it: raw ES256 x||y. */
+static int regress_cred(const struct vec *v, struct pr_cred *cred)
+{
+	if (vec_hex(v, "public_key_raw_xy_hex", &cred->pubkey, &cred->pubkey_len) != 0)
+		return -1;
+	if (vec_get(v, "credential_id_b64url") != NULL &&
+	    vec_b64url(v, "credential_id_b64url", &cred->id, &cred->id_len) != 0)
+		return -1;
+	cred->cose_alg = COSE_ES256;
+	return 0;
+}
+
+int vec_registration_cred(const char *name, struct pr_cred *cred)
+{
+	struct vec v = { 0 };
+	unsigned char *ad = NULL, *st = NULL, *cdh = NULL;
+	size_t ad_len, st_len, cdh_len;
+	X509_STORE *none = NULL;
+	struct pr_attest_input in = { 0 };
+	int r = -1;
+
+	if (vec_load(name, &v) != 0)
+		return -1;
+	if (vec_get(&v, "att_stmt_cbor_hex") == NULL) {
+		r = regress_cred(&v, cred);
+		goto out;
+	}
+	if ((none = X509_STORE_new()) == NULL || vec_hex(&v, "auth_data_hex", &ad, &ad_len) != 0 ||
+	    vec_hex(&v, "att_stmt_cbor_hex", &st, &st_len) != 0 ||
+	    vec_hex(&v, "client_data_hash_hex", &cdh, &cdh_len) != 0)
+		goto out;
+	in.fmt = vec_get(&v, "attestation_fmt");
+	in.authdata = ad;
+	in.authdata_len = ad_len;
+	in.attstmt = st;
+	in.attstmt_len = st_len;
+	in.cdh = cdh;
+	in.cdh_len = cdh_len;
+	in.rp_id = vec_get(&v, "rp_id");
+	r = pr_attest_classify_raw(&in, none, NULL, 0, cred, NULL, NULL) == PR_OK ? 0 : -1;
+out:
+	X509_STORE_free(none);
+	free(ad);
+	free(st);
+	free(cdh);
+	vec_free(&v);
+	return r;
 }

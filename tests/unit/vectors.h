@@ -49,6 +49,15 @@ int vec_aaguid(const struct vec *v, unsigned char out[16]);
 int vec_list(char ***names, size_t *n);
 void vec_list_free(char ***names, size_t n);
 
+struct pr_cred;
+
+/*
+ * The stored credential of a registration vector, as enrollment keeps it
+ * (pr_attest_classify_raw without trust anchors); libfido2's regress
+ * vector carries its raw key instead of a statement. 0 or -1.
+ */
+int vec_registration_cred(const char *name, struct pr_cred *cred);
+
 /* Decoders, exposed for building tampered inputs in tests; 0 or -1. */
 int vec_hex_decode(const char *in, unsigned char **out, size_t *out_len);
 int vec_b64url_decode(const char *in, unsigned char **out, size_t *out_len);
