@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "config_ldap.h"
 #include "err.h"
+#include "state.h"
 #include "types.h"
 
 #define PR_DEFAULT_CONFIG "/etc/practicerunner/practicerunner.conf"
@@ -74,6 +75,7 @@ struct pr_config {
 	struct pr_audit_limits audit;  /* audit { }: the rate of failure records, free space */
 	enum pr_store_kind store;  /* files (default) or ldap */
 	struct pr_ldap_conf ldap;  /* ldap { }: the clinic directory (config_ldap.h) */
+	struct pr_state *state;    /* where per-user state lives (state.h); closed by pr_config_free */
 };
 
 /*

@@ -7,6 +7,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/textfmt.c lib/textfmt.h \
 	lib/secure_file.c lib/secure_file.h \
 	lib/user_file.c lib/user_file.h \
+	lib/state.c lib/state.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
 	lib/config_ldap.c lib/config_ldap.h \
 	lib/modopts.c lib/modopts.h \

@@ -29,14 +29,15 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb)
+int pr_store_users(struct pr_state *state, struct pr_strlist *out, struct pr_errbuf *eb)
 {
-	return pr_state_users(state_dir, "users", out, eb);
+	return pr_state_users(state, "users", out, eb);
 }
 
-int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist *out,
+int pr_state_users(struct pr_state *state, const char *subdir, struct pr_strlist *out,
     struct pr_errbuf *eb)
 {
+	const char *state_dir = state->dir;
 	enum pr_file_status st;
 	struct dirent *de;
 	DIR *d = NULL;

@@ -21,6 +21,7 @@ void pr_user_file_init(struct pr_user_file *f)
 {
 	f->path[0] = '\0';
 	f->state_dir = NULL;
+	f->state = NULL;
 	f->subdir = NULL;
 	f->user = NULL;
 	f->state_fd = f->dir_fd = f->locks_fd = f->lock_fd = -1;
@@ -83,10 +84,11 @@ static int take_lock(struct pr_user_file *f, const char *suffix, struct pr_errbu
 }
 
 /* The user name is checked before anything touches the filesystem with it. */
-int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
+int pr_user_file_open(struct pr_user_file *f, struct pr_state *state,
     const char *subdir, const char *user, const char *lock_suffix, bool create,
     struct pr_errbuf *eb)
 {
+	const char *state_dir = state != NULL ? state->dir : NULL;
 	enum pr_file_status st;
 	int n, r;
 
@@ -96,6 +98,7 @@ int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
 	if (!pr_username_valid(user))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid user name");
 	f->state_dir = state_dir;
+	f->state = state;
 	f->subdir = subdir;
 	f->user = user;
 	n = snprintf(f->path, sizeof(f->path), "%s/%s/%s", state_dir, subdir, user);

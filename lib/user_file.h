@@ -12,10 +12,12 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "state.h"
 
 struct pr_user_file {
 	char path[4096];           /* <state_dir>/<subdir>/<user>, for messages */
-	const char *state_dir;
+	const char *state_dir;     /* state->dir */
+	struct pr_state *state;
 	const char *subdir;
 	const char *user;
 	int state_fd;
@@ -28,8 +30,8 @@ struct pr_user_file {
 void pr_user_file_init(struct pr_user_file *f);
 
 /*
- * Check state_dir and user (PR_ERR_INVALID_ARG before any filesystem
- * access), open state_dir (trusted owner, not group/other-writable) and
+ * Check state->dir and user (PR_ERR_INVALID_ARG before any filesystem
+ * access), open state->dir (trusted owner, not group/other-writable) and
  * <subdir> (created 0700 first when create is set). If lock_suffix is not
  * NULL, then create and open locks/ (0700) and take the exclusive lock
  * locks/<user><lock_suffix>; the suffix must not contain '/'. The lock is
@@ -40,7 +42,7 @@ void pr_user_file_init(struct pr_user_file *f);
  * f->dir_fd == -1 and no lock taken (nothing there to read or change).
  * Always pair with pr_user_file_close, whatever this returned.
  */
-int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
+int pr_user_file_open(struct pr_user_file *f, struct pr_state *state,
     const char *subdir, const char *user, const char *lock_suffix, bool create,
     struct pr_errbuf *eb);
 

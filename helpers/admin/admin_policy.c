@@ -41,7 +41,7 @@ static long root_keys(const struct pr_config *cfg, enum pr_need need)
 	struct pr_errbuf eb = { 0 };
 	long n = 0;
 
-	if (pr_store_load(cfg->state_dir, "root", &l, &eb) != PR_OK)
+	if (pr_store_load(cfg->state, "root", &l, &eb) != PR_OK)
 		return -1;
 	for (size_t i = 0; i < l.n; i++)
 		n += l.v[i].kind == PR_KIND_FIDO && pr_policy_class_ok(need, l.v[i].cls);
