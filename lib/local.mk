@@ -58,7 +58,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/directory/dir_conn.c lib/directory/dir_secret.c \
 	lib/directory/dir_name.c lib/directory/dir_name.h \
 	lib/directory/dir_entry.c lib/directory/dir_entry.h \
-	lib/directory/dir_store.c lib/directory/dir_store.h \
+	lib/directory/dir_slot.c lib/directory/dir_slot.h \
 	lib/transport.h
 # Empty unless --enable-fuzzing: sanitizers and libFuzzer coverage.
 lib_libpracticerunner_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)

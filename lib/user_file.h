@@ -1,4 +1,11 @@
 /*
+ * With `store = ldap` the slots shared across hosts (credentials, codes,
+ * tickets, invitations, the failure tally, SSH challenges, the revoked
+ * list) are instead one value of the user's directory entry (dir_slot.h):
+ * open still takes the local lock (it serialises this host's processes),
+ * read reads the entry, replace and unlink are one modify under the
+ * revision rule; a race lost on the slot itself is PR_ERR_BUSY.
+ *
  * One user's state file: <state_dir>/<subdir>/<user> (0600, in a 0700
  * directory), read whole without a lock and replaced atomically (or
  * removed) under the exclusive lock <state_dir>/locks/<user><lock_suffix>.
@@ -11,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "directory/dir_entry.h"
 #include "err.h"
 #include "state.h"
 
@@ -24,6 +32,9 @@ struct pr_user_file {
 	int dir_fd;                /* <subdir>; -1 after PR_OK: it does not exist */
 	int locks_fd;
 	int lock_fd;
+	const char *attr;          /* store = ldap: the slot's attribute (dir_slot.h), else NULL */
+	struct pr_dir_entry entry; /* the slot and revision as last read or written */
+	bool entry_read;
 };
 
 /* Nothing open; pr_user_file_close is then a no-op. */

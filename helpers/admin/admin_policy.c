@@ -102,10 +102,6 @@ static int check_directory(struct cli *c)
 		return 1;
 	}
 	pr_secret_strfree(&password);
-	/* Said until the flows use the directory, so nobody believes they already do. */
-	fprintf(stderr, "warning: store = ldap: this version checks the ldap section, but "
-	    "sign-in, enrollment and recovery still keep credentials in %s on this machine "
-	    "(see \"store\" in practicerunner.conf(5)).\n", c->cfg->state_dir);
 	return 0;
 }
 
