@@ -424,7 +424,7 @@ static int open_set(struct pr_user_file *x, struct pr_state *state, const char *
 
 	if ((r = pr_user_file_open(x, state, CODES_SUBDIR, user, lock, false, eb)) != PR_OK)
 		return r;
-	if (x->dir_fd < 0)
+	if (!pr_user_file_present(x))
 		return no_codes(user, eb);
 	return ctx_read(x, set, eb);
 }

@@ -106,7 +106,7 @@ static int tally_read(struct pr_user_file *x, struct pr_lockout *st, struct pr_e
 	int line = 0, r;
 
 	memset(st, 0, sizeof(*st));
-	if (x->dir_fd < 0)
+	if (!pr_user_file_present(x))
 		return PR_OK;
 	if ((r = pr_user_file_read(x, TALLY_MAX_SIZE, &buf, &len, eb)) != PR_OK || buf == NULL)
 		return r;
@@ -197,7 +197,7 @@ int pr_lockout_release(struct pr_state *state, const char *user, struct pr_locko
 
 	pr_user_file_init(&x);
 	if ((r = pr_user_file_open(&x, state, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) !=
-	    PR_OK || x.dir_fd < 0 || (r = tally_read(&x, &st, eb)) != PR_OK)
+	    PR_OK || !pr_user_file_present(&x) || (r = tally_read(&x, &st, eb)) != PR_OK)
 		goto out;
 	if (st.failures > 0)
 		st.failures--;
@@ -223,7 +223,7 @@ static int tally_remove(struct pr_state *state, const char *user, struct pr_errb
 
 	pr_user_file_init(&x);
 	if ((r = pr_user_file_open(&x, state, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) ==
-	    PR_OK && x.dir_fd >= 0) {
+	    PR_OK && pr_user_file_present(&x)) {
 		r = pr_user_file_unlink(&x, eb);
 		if (r == PR_ERR_NOT_FOUND)
 			r = PR_OK;

@@ -187,7 +187,7 @@ int pr_revoked_forget(struct pr_state *state, const char *user, struct pr_errbuf
 	int r;
 
 	if ((r = pr_user_file_open(&x, state, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
-	    eb)) == PR_OK && x.dir_fd >= 0) {
+	    eb)) == PR_OK && pr_user_file_present(&x)) {
 		r = pr_user_file_unlink(&x, eb);
 		if (r == PR_ERR_NOT_FOUND)
 			r = PR_OK;
@@ -205,7 +205,7 @@ int pr_store_unrevoke(struct pr_state *state, const char *user, const unsigned c
 	int r;
 
 	if ((r = pr_user_file_open(&x, state, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
-	    eb)) != PR_OK || x.dir_fd < 0 || (r = revoked_read(&x, &rv, eb)) != PR_OK ||
+	    eb)) != PR_OK || !pr_user_file_present(&x) || (r = revoked_read(&x, &rv, eb)) != PR_OK ||
 	    rv.text == NULL)
 		goto out;
 	if ((line = id_line(id, id_len)) == NULL) {

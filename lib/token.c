@@ -255,7 +255,7 @@ static int ctx_open(struct ctx *c, struct pr_state *state, const char *user, boo
 	if ((r = pr_user_file_open(&c->x, state, c->k->subdir, user,
 	    lock ? c->k->lock : NULL, create, eb)) != PR_OK)
 		return r;
-	if (c->x.dir_fd < 0)
+	if (!pr_user_file_present(&c->x))
 		return none_for(c->k, user, eb);
 	return PR_OK;
 }

@@ -135,6 +135,11 @@ int pr_user_file_open(struct pr_user_file *f, struct pr_state *state,
 	return PR_OK;
 }
 
+bool pr_user_file_present(const struct pr_user_file *f)
+{
+	return f->attr != NULL || f->dir_fd >= 0;
+}
+
 /* The entry as it is now, for a read, or before the first change of this open. */
 static int slot_load(struct pr_user_file *f, struct pr_dir **d, bool again,
     struct pr_errbuf *eb)

@@ -58,6 +58,13 @@ int pr_user_file_open(struct pr_user_file *f, struct pr_state *state,
     struct pr_errbuf *eb);
 
 /*
+ * Whether there can be anything to read or change: false only when the
+ * files backend found no <subdir> (pr_user_file_open with create unset).
+ * A directory slot is always present (its entry may still be empty).
+ */
+bool pr_user_file_present(const struct pr_user_file *f);
+
+/*
  * Read the user's whole file (at most max bytes; more is PR_ERR_CORRUPT).
  * A missing file (or <subdir>) is PR_OK with *buf NULL; otherwise *buf is
  * NUL-terminated (not counted in *len), free with free().
