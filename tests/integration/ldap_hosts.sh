@@ -114,7 +114,7 @@ check "50 concurrent enrollments with one invitation on A and B: exactly one key
 check "... the invitation is spent" test "$(entry prstaff2 prInvitation)" = 0
 
 # --- the failure tally: counted on one host, cleared from the other ---------------------
-check "B: a wrong ticket" on b admin "" recovery start prowner
+check "B: a new recovery ticket" on b admin "" recovery start prowner
 printf 'WRONG-TICKET\n' | PRACTICERUNNER_SOFTKEY=$T/yk.key timeout 60 \
 	"$SK/practicerunner-recover" --config "$T/b.conf" --user prowner > "$T/out" 2>&1
 check "... counted on prowner's entry (prFailureTally)" test "$(entry prowner prFailureTally)" = 1

@@ -33,6 +33,9 @@ not_ok() {
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 fails() { ! "$@"; }
 done_testing() {
+	if [ "${TEST_STORE:-files}" = ldap ]; then
+		check "TEST_STORE=ldap: the programs used the directory" test "$(slapd_searches)" -gt 0
+	fi
 	if [ -n "${VG:-}" ]; then
 		check "valgrind: no errors, leaks or open descriptors in any run" test ! -s "$T/vg.findings"
 		[ -s "$T/vg.findings" ] && sed 's/^/# /' "$T/vg.findings" | head -n 60
