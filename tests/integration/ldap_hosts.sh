@@ -154,4 +154,14 @@ done
 check "no search for a hostile name reached slapd" test "$(( $(slapd_searches) - before ))" = 0
 check "slapd's log has no filter from a hostile name" \
 	fails grep -qE 'uid=(\*|prowner\*|a\)|a,)' "$SLAPD_LOG"
+
+# --- no directory: refused, never ignored, and said ------------------------------------
+slapd_stop a
+pam login-b prowner auth "$T/yk.key"
+check "slapd stopped: B's sign-in is refused, not ignored" \
+	bash -c 'grep -q "^result: PAM_" "$0" && ! grep -qxE "result: PAM_(SUCCESS|IGNORE|SYSTEM_ERR)" "$0"' "$T/out"
+check "... recorded as directory-unreachable" test "$(last_of b reason)" = directory-unreachable
+on b admin "" key list prowner
+check "slapd stopped: key list fails" test $? != 0
+check "... and says the directory gave no answer in time" out_has "no answer within 3 s"
 done_testing
