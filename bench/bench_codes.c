@@ -67,18 +67,18 @@ int main(void)
 	if (wrong == NULL || right == NULL || ref == NULL)
 		bench_die("out of memory");
 	t0 = bench_now_us();
-	if (pr_codes_generate(state, "benchuser", PR_CODES_DEFAULT, pr_now(), &codes, &eb) != PR_OK)
+	if (pr_codes_generate(PR_STATE_FILES(state), "benchuser", PR_CODES_DEFAULT, pr_now(), &codes, &eb) != PR_OK)
 		bench_die("generate: %s", eb.msg);
 	gen = bench_now_us() - t0;
 	for (long i = 0; i < runs; i++) {
 		ref[i] = scrypt_reference();
 		t0 = bench_now_us();
-		r = pr_codes_consume(state, "benchuser", bad, pr_now(), &eb);
+		r = pr_codes_consume(PR_STATE_FILES(state), "benchuser", bad, pr_now(), &eb);
 		wrong[i] = bench_now_us() - t0;
 		if (r != PR_ERR_CODE_INVALID)
 			bench_die("a wrong code: %s", pr_strerror(r));
 		t0 = bench_now_us();
-		r = pr_codes_consume(state, "benchuser", codes[i], pr_now(), &eb);
+		r = pr_codes_consume(PR_STATE_FILES(state), "benchuser", codes[i], pr_now(), &eb);
 		right[i] = bench_now_us() - t0;
 		if (r != PR_OK)
 			bench_die("a right code: %s %s", pr_strerror(r), eb.msg);

@@ -214,7 +214,7 @@ static void enroll_pool_user(const struct pr_config *cfg, const char *user, cons
 	    .anchors = anchors };
 	if ((r = pr_devices_open(&devs)) != PR_OK ||
 	    (r = pr_enroll_make(&devs, &o, &none, &ui, &cred, NULL, &eb)) != PR_OK ||
-	    (r = pr_store_add(cfg->state_dir, user, &cred, &eb)) != PR_OK)
+	    (r = pr_store_add(cfg->state, user, &cred, &eb)) != PR_OK)
 		bench_die("enrolling %s: %s %s", user, pr_strerror(r), eb.msg);
 	pr_devices_close(&devs);
 	pr_cred_clear(&cred);

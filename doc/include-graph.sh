@@ -19,13 +19,13 @@ layer_of() {
 	digest.[ch] | directory/dir_name.[ch] | directory/dir_cache.[ch] | webauthn/wa_bounds.h | \
 	webauthn/wa_clientdata.[ch] | webauthn/wa_assert.[ch] | webauthn/wa_proto.[ch])
 		echo 0 ;;
-	user_file.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
+	user_file.[ch] | state.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | breakglass.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | audit_event.[ch] | \
 	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
 	conf.h | config.c | config_ldap.[ch] | config_web.[ch] | modopts.[ch] | directory/directory.h | \
 	directory/dir_internal.h | directory/dir_conn.c | directory/dir_secret.c | \
-	directory/dir_entry.[ch] | directory/dir_store.[ch] | directory/dir_status.[ch])
+	directory/dir_entry.[ch] | directory/dir_slot.[ch] | directory/dir_status.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
 	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \

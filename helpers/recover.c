@@ -378,7 +378,7 @@ static int load_state(struct recover_ctx *x, const char *opt_user)
 		return r;
 	if ((r = check_not_locked(x)) != PR_OK)
 		return r;
-	if ((r = pr_store_load(x->cli.cfg->state_dir, x->user, &x->creds, &eb)) != PR_OK)
+	if ((r = pr_store_load(x->cli.cfg->state, x->user, &x->creds, &eb)) != PR_OK)
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	return r;
 }

@@ -186,7 +186,7 @@ static int confirm_touch(struct enroll_ctx *x, const char *event)
 	c = out.index < x->creds.n ? &x->creds.v[out.index] : NULL;
 	if (r == PR_OK && c == NULL)
 		r = PR_ERR_SIGNATURE;   /* cannot happen: a verified assertion names its key */
-	if (r == PR_OK && (r = pr_store_record_use(x->cli.cfg->state_dir, x->user, c->id,
+	if (r == PR_OK && (r = pr_store_record_use(x->cli.cfg->state, x->user, c->id,
 	    c->id_len, out.sign_count, pr_now(), &eb)) != PR_OK && r != PR_ERR_COUNTER)
 		say(x, "%s", eb.msg);
 	if (r != PR_OK) {
@@ -202,7 +202,7 @@ static int confirm_touch(struct enroll_ctx *x, const char *event)
 /* An invitation exists and is current; then the token, checked (not yet consumed). */
 static int confirm_invite(struct enroll_ctx *x)
 {
-	const char *dir = x->cli.cfg->state_dir;
+	struct pr_state *dir = x->cli.cfg->state;
 	struct pr_invite_info info;
 	struct pr_errbuf eb = { 0 };
 	int r;
@@ -285,7 +285,7 @@ static void enroll_report(struct enroll_ctx *x, const struct pr_cred *cred, cons
 		printf("\"");
 	}
 	printf(".\n");
-	if (pr_store_load(x->cli.cfg->state_dir, x->user, &now, &eb) == PR_OK &&
+	if (pr_store_load(x->cli.cfg->state, x->user, &now, &eb) == PR_OK &&
 	    pr_lifecycle_single_physical(&now, x->need))
 		printf("This is your only physical security key. A second physical key is strongly "
 		    "recommended, kept somewhere safe: if this one is lost or broken you cannot "
@@ -433,11 +433,11 @@ static int run_rename(struct enroll_ctx *x)
 		suid_critical_end(x->suid);
 		return r;
 	}
-	if ((r = pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, x->label, &eb)) != PR_OK) {
+	if ((r = pr_store_rename(x->cli.cfg->state, x->user, x->keyid, x->label, &eb)) != PR_OK) {
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		ue_audit(x, "rename", r, c, detail);
 	} else if ((r = ue_audit(x, "rename", PR_OK, c, detail)) != PR_OK) {
-		if (pr_store_rename(x->cli.cfg->state_dir, x->user, x->keyid, c->label, &eb) == PR_OK)
+		if (pr_store_rename(x->cli.cfg->state, x->user, x->keyid, c->label, &eb) == PR_OK)
 			cli_audit_undone();
 		say(x, "renaming undone because it could not be recorded");
 	}
@@ -510,7 +510,7 @@ static int codes_status(struct enroll_ctx *x)
 	char when[32];
 	int r;
 
-	r = pr_codes_status(x->cli.cfg->state_dir, x->user, &st, &eb);
+	r = pr_codes_status(x->cli.cfg->state, x->user, &st, &eb);
 	if (r == PR_ERR_NOT_FOUND)
 		printf("You have no recovery codes. Run '%s codes' to make a set.\n", PROG);
 	else if (r == PR_OK)
@@ -624,7 +624,7 @@ static int load_state(struct enroll_ctx *x, const char *opt_user)
 
 	if ((r = ss_load_user(&x->cli, x->suid, opt_user, &x->user, &x->role, &x->need)) != PR_OK)
 		return r;
-	if ((r = pr_store_load(x->cli.cfg->state_dir, x->user, &x->creds, &eb)) != PR_OK)
+	if ((r = pr_store_load(x->cli.cfg->state, x->user, &x->creds, &eb)) != PR_OK)
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	return r;
 }

@@ -119,7 +119,7 @@ static int kc_consume_invite(void *arg, const struct pr_cred *cred, struct pr_er
 
 	(void)cred;
 	if (x->token != NULL &&
-	    (r = pr_invite_consume(x->cli.cfg->state_dir, x->user, x->token, pr_now(), eb)) != PR_OK)
+	    (r = pr_invite_consume(x->cli.cfg->state, x->user, x->token, pr_now(), eb)) != PR_OK)
 		return r;
 	pr_secret_strfree(&x->token);
 	return PR_OK;
@@ -128,7 +128,7 @@ static int kc_consume_invite(void *arg, const struct pr_cred *cred, struct pr_er
 int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
 {
 	const struct pr_kc_record rec = { kc_begin, kc_record, kc_undone, kc_consume_invite, x };
-	const struct pr_kc_enroll e = { x->cli.cfg->state_dir, x->user, cred, false };
+	const struct pr_kc_enroll e = { x->cli.cfg->state, x->user, cred, false };
 	bool unrecorded;
 	int r;
 
@@ -142,7 +142,7 @@ int ue_commit_enroll(struct enroll_ctx *x, const struct pr_cred *cred)
 int ue_commit_remove(struct enroll_ctx *x, const struct pr_cred *cred)
 {
 	const struct pr_kc_record rec = { kc_begin, kc_record, kc_undone, NULL, x };
-	const struct pr_kc_remove m = { x->cli.cfg->state_dir, x->user, cred, &x->need, false };
+	const struct pr_kc_remove m = { x->cli.cfg->state, x->user, cred, &x->need, false };
 	bool unrecorded;
 	int r;
 

@@ -126,7 +126,7 @@ int ue_run_ssh_challenge(struct enroll_ctx *x)
 	if ((r = ss_as_caller(x->suid, create_fn, &a)) != PR_OK)
 		return r;
 	/* Writing to the open descriptor involves no name: root's rights change nothing. */
-	if ((r = pr_sshchallenge_create(x->cli.cfg->state_dir, x->user, pr_now(), ch,
+	if ((r = pr_sshchallenge_create(x->cli.cfg->state, x->user, pr_now(), ch,
 	    &eb)) != PR_OK)
 		say(x, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	else if ((r = pr_write_all(a.fd, ch, sizeof(ch))) != PR_OK || fsync(a.fd) != 0) {
@@ -276,7 +276,7 @@ static int take_challenge(struct enroll_ctx *x, unsigned char ch[PR_SSHCHALLENGE
 	struct pr_errbuf eb = { 0 };
 	int r;
 
-	r = pr_sshchallenge_take(x->cli.cfg->state_dir, x->user, pr_now(), ch, &eb);
+	r = pr_sshchallenge_take(x->cli.cfg->state, x->user, pr_now(), ch, &eb);
 	if (r == PR_OK)
 		return PR_OK;
 	if (r == PR_ERR_NOT_FOUND)
@@ -344,7 +344,7 @@ static void enroll_ssh_report(struct enroll_ctx *x, const struct pr_cred *cred,
 	printf(".\nSSH gateways that use practicerunner-authorized-keys accept it for you "
 	    "from now on.\n");
 	/* An SSH key does not sign in at a workstation: say so while it is all they have. */
-	if (x->need != PR_NEED_NONE && pr_store_load(x->cli.cfg->state_dir, x->user, &now,
+	if (x->need != PR_NEED_NONE && pr_store_load(x->cli.cfg->state, x->user, &now,
 	    &eb) == PR_OK && pr_lifecycle_usable(&now, x->need, SIZE_MAX) == 0)
 		printf("SSH keys sign you in over SSH only. To sign in at a workstation you also "
 		    "need a %s enrolled with '%s enroll'.\n", ue_key_words(x->need), PROG);

@@ -341,12 +341,12 @@ static int bg_write(struct pr_user_file *x, const struct pr_breakglass *bg,
 }
 
 /* Open (with the lock when change is set) and read user's state into *bg. */
-static int bg_open(struct pr_user_file *x, const char *state_dir, const char *user,
+static int bg_open(struct pr_user_file *x, struct pr_state *state, const char *user,
     bool change, bool create, struct pr_breakglass *bg, struct pr_errbuf *eb)
 {
 	int r;
 
-	if ((r = pr_user_file_open(x, state_dir, BG_SUBDIR, user, change ? BG_LOCK : NULL,
+	if ((r = pr_user_file_open(x, state, BG_SUBDIR, user, change ? BG_LOCK : NULL,
 	    create, eb)) != PR_OK)
 		return r;
 	return bg_read(x, bg, eb);
@@ -354,14 +354,14 @@ static int bg_open(struct pr_user_file *x, const char *state_dir, const char *us
 
 /* ---- operations ------------------------------------------------------------------------- */
 
-int pr_breakglass_get(const char *state_dir, const char *user, struct pr_breakglass *bg,
+int pr_breakglass_get(struct pr_state *state, const char *user, struct pr_breakglass *bg,
     struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
 	int r;
 
 	pr_user_file_init(&x);
-	r = bg_open(&x, state_dir, user, false, false, bg, eb);
+	r = bg_open(&x, state, user, false, false, bg, eb);
 	pr_user_file_close(&x);
 	return r;
 }
@@ -385,7 +385,7 @@ static int check_replaceable(struct pr_user_file *x, bool *replaced, struct pr_e
 	return r;
 }
 
-int pr_breakglass_create(const char *state_dir, const char *user,
+int pr_breakglass_create(struct pr_state *state, const char *user,
     const struct pr_strlist *services, int64_t lifetime, const char *by, int64_t now,
     char **code, bool *replaced, struct pr_errbuf *eb)
 {
@@ -405,7 +405,7 @@ int pr_breakglass_create(const char *state_dir, const char *user,
 	bg.created = now;
 	bg.expires = now + lifetime;
 	name_copy(bg.created_by, by);
-	if ((r = pr_user_file_open(&x, state_dir, BG_SUBDIR, user, BG_LOCK, true, eb)) != PR_OK ||
+	if ((r = pr_user_file_open(&x, state, BG_SUBDIR, user, BG_LOCK, true, eb)) != PR_OK ||
 	    (r = check_replaceable(&x, replaced, eb)) != PR_OK ||
 	    (r = pr_code_new(&bg.hash, code, eb)) != PR_OK)
 		goto out;
@@ -417,14 +417,14 @@ out:
 	return r;
 }
 
-int pr_breakglass_revoke(const char *state_dir, const char *user, struct pr_errbuf *eb)
+int pr_breakglass_revoke(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
 	struct pr_breakglass bg;
 	struct pr_user_file x;
 	int r;
 
 	pr_user_file_init(&x);
-	r = bg_open(&x, state_dir, user, true, false, &bg, eb);
+	r = bg_open(&x, state, user, true, false, &bg, eb);
 	if (r == PR_OK && pr_breakglass_unacked(&bg))
 		r = pr_fail(eb, PR_ERR_EXISTS, "the break-glass code of %s was used and the use is "
 		    "not yet acknowledged: review it, then breakglass ack %s", user, user);
@@ -435,7 +435,7 @@ int pr_breakglass_revoke(const char *state_dir, const char *user, struct pr_errb
 	return r;
 }
 
-int pr_breakglass_ack(const char *state_dir, const char *user, const char *by, int64_t now,
+int pr_breakglass_ack(struct pr_state *state, const char *user, const char *by, int64_t now,
     struct pr_errbuf *eb)
 {
 	struct pr_breakglass bg;
@@ -443,7 +443,7 @@ int pr_breakglass_ack(const char *state_dir, const char *user, const char *by, i
 	int r;
 
 	pr_user_file_init(&x);
-	if ((r = bg_open(&x, state_dir, user, true, false, &bg, eb)) == PR_OK) {
+	if ((r = bg_open(&x, state, user, true, false, &bg, eb)) == PR_OK) {
 		if (!pr_breakglass_unacked(&bg)) {
 			r = pr_fail(eb, PR_ERR_NOT_FOUND, "%s has no break-glass use to acknowledge",
 			    user);
@@ -484,7 +484,7 @@ static int use_decide(const struct pr_breakglass *bg, int have, const char *code
 	return PR_OK;
 }
 
-int pr_breakglass_use(const char *state_dir, const char *user, const char *code,
+int pr_breakglass_use(struct pr_state *state, const char *user, const char *code,
     const char *service, const char *tty, int64_t now, struct pr_breakglass *out,
     struct pr_errbuf *eb)
 {
@@ -496,7 +496,7 @@ int pr_breakglass_use(const char *state_dir, const char *user, const char *code,
 	pr_user_file_init(&x);
 	memset(&bg, 0, sizeof(bg));
 	if (user != NULL) {
-		have = bg_open(&x, state_dir, user, true, false, &bg, &why);
+		have = bg_open(&x, state, user, true, false, &bg, &why);
 		if (have != PR_OK && have != PR_ERR_NOT_FOUND) {
 			r = pr_fail(eb, have, "%s", why.msg);
 			goto out;

@@ -1,7 +1,7 @@
 /*
  * Break glass (doc/ARCHITECTURE.md §6.4): one sealed emergency code per
  * account, for the day no enrolled key answers and no administrator, key or
- * directory is there. Always local to the machine: <state_dir>/breakglass/
+ * directory is there. Always local to the machine, whatever the store: <state_dir>/breakglass/
  * <user> (lib/user_file.c), changed only under locks/<user>+breakglass.lock.
  * The code is made and hashed as recovery codes are (lib/codes.c); the file
  * keeps its hash, when and by whom it was made, until when and at which
@@ -15,6 +15,7 @@
 
 #include "codes.h"
 #include "err.h"
+#include "state.h"
 #include "types.h"
 
 #define PR_BREAKGLASS_DEFAULT_LIFETIME (180 * 86400)   /* seconds: 180 days */
@@ -53,19 +54,19 @@ bool pr_breakglass_services_join(const struct pr_strlist *services, char *out, s
  * by. A previous code still unused is replaced (*replaced set); a use not
  * yet acknowledged is PR_ERR_EXISTS (the record of it must not be lost).
  */
-int pr_breakglass_create(const char *state_dir, const char *user,
+int pr_breakglass_create(struct pr_state *state, const char *user,
     const struct pr_strlist *services, int64_t lifetime, const char *by, int64_t now,
     char **code, bool *replaced, struct pr_errbuf *eb);
 
 /* user's state: PR_OK, PR_ERR_NOT_FOUND without one, PR_ERR_CORRUPT naming file and line. */
-int pr_breakglass_get(const char *state_dir, const char *user, struct pr_breakglass *bg,
+int pr_breakglass_get(struct pr_state *state, const char *user, struct pr_breakglass *bg,
     struct pr_errbuf *eb);
 
 /* Remove user's code; PR_ERR_EXISTS while its use is unacknowledged, PR_ERR_NOT_FOUND without one. */
-int pr_breakglass_revoke(const char *state_dir, const char *user, struct pr_errbuf *eb);
+int pr_breakglass_revoke(struct pr_state *state, const char *user, struct pr_errbuf *eb);
 
 /* Record that by reviewed user's use: PR_ERR_NOT_FOUND when there is no use to review. */
-int pr_breakglass_ack(const char *state_dir, const char *user, const char *by, int64_t now,
+int pr_breakglass_ack(struct pr_state *state, const char *user, const char *by, int64_t now,
     struct pr_errbuf *eb);
 
 /*
@@ -79,7 +80,7 @@ int pr_breakglass_ack(const char *state_dir, const char *user, const char *by, i
  * that kept it from being checked; eb says which, for the audit record.
  * *bg (may be NULL) gets the state after a use.
  */
-int pr_breakglass_use(const char *state_dir, const char *user, const char *code,
+int pr_breakglass_use(struct pr_state *state, const char *user, const char *code,
     const char *service, const char *tty, int64_t now, struct pr_breakglass *bg,
     struct pr_errbuf *eb);
 

@@ -43,7 +43,7 @@ static int issue_commit(const struct pr_breakglass_issue *bi, const char *detail
 		bi->say(bi->arg, PR_BG_NOT_MADE, r, NULL);
 		return r;
 	}
-	if ((r = pr_breakglass_create(bi->cfg->state_dir, bi->user, bi->services, bi->lifetime,
+	if ((r = pr_breakglass_create(bi->cfg->state, bi->user, bi->services, bi->lifetime,
 	    bi->by, pr_now(), code, replaced, &eb)) != PR_OK) {
 		rec->record(rec->arg, PR_BREAKGLASS_EVENT, r, METHOD, NULL, detail);
 		bi->say(bi->arg, PR_BG_NOT_MADE, r, eb.msg[0] ? eb.msg : pr_strerror(r));
@@ -52,7 +52,7 @@ static int issue_commit(const struct pr_breakglass_issue *bi, const char *detail
 	if ((r = rec->record(rec->arg, PR_BREAKGLASS_EVENT, PR_OK, METHOD, NULL, detail)) != PR_OK) {
 		/* Unrecorded: nobody may hold it. */
 		pr_secret_strfree(code);
-		(void)pr_breakglass_revoke(bi->cfg->state_dir, bi->user, &eb);
+		(void)pr_breakglass_revoke(bi->cfg->state, bi->user, &eb);
 		if (rec->undone != NULL)
 			rec->undone(rec->arg);
 		bi->say(bi->arg, PR_BG_NOT_SHOWN, r, NULL);
@@ -68,7 +68,7 @@ int pr_breakglass_issue(const struct pr_breakglass_issue *bi)
 	bool replaces, replaced = false;
 	int r;
 
-	replaces = pr_breakglass_get(bi->cfg->state_dir, bi->user, &old, &eb) == PR_OK &&
+	replaces = pr_breakglass_get(bi->cfg->state, bi->user, &old, &eb) == PR_OK &&
 	    old.used == 0;
 	explicit_bzero(&old, sizeof(old));
 	issue_detail(bi, replaces, detail, sizeof(detail));
@@ -142,10 +142,10 @@ static void settle_try(const struct pr_breakglass_redeem *f, int r)
 	if (f->user == NULL)
 		return;
 	if (!counted(r)) {
-		(void)pr_lockout_release(f->cfg->state_dir, f->user, NULL, &eb);
+		(void)pr_lockout_release(f->cfg->state, f->user, NULL, &eb);
 		return;
 	}
-	if (pr_lockout_get(f->cfg->state_dir, f->user, &after, &eb) == PR_OK && after.locked)
+	if (pr_lockout_get(f->cfg->state, f->user, &after, &eb) == PR_OK && after.locked)
 		f->rec->record(f->rec->arg, "lockout", PR_ERR_LOCKED_OUT, METHOD, NULL,
 		    "recovery and break glass locked");
 }
@@ -154,7 +154,7 @@ static int consume(const struct pr_breakglass_redeem *f, const char *code, int64
 {
 	struct pr_errbuf eb = { 0 };
 
-	return pr_breakglass_use(f->cfg->state_dir, f->user, code, f->service, f->tty, now,
+	return pr_breakglass_use(f->cfg->state, f->user, code, f->service, f->tty, now,
 	    NULL, &eb);
 }
 
@@ -169,7 +169,7 @@ int pr_breakglass_redeem(const struct pr_breakglass_redeem *f, const char *code,
 
 	*notice = PR_OK;
 	if (f->user != NULL &&
-	    (r = pr_lockout_reserve(f->cfg->state_dir, f->user, now, &tally, &eb)) != PR_OK) {
+	    (r = pr_lockout_reserve(f->cfg->state, f->user, now, &tally, &eb)) != PR_OK) {
 		rec->record(rec->arg, PR_BREAKGLASS_EVENT, r, METHOD, NULL, refusal(r));
 		return r;
 	}

@@ -355,7 +355,7 @@ static int make_set(EVP_KDF *kdf, struct code_set *set, int n, char **out,
 	return r;
 }
 
-int pr_codes_generate(const char *state_dir, const char *user, int n, int64_t now,
+int pr_codes_generate(struct pr_state *state, const char *user, int n, int64_t now,
     char ***codes, struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
@@ -370,7 +370,7 @@ int pr_codes_generate(const char *state_dir, const char *user, int n, int64_t no
 	*codes = NULL;
 	if (n < 1 || n > PR_CODES_MAX || now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "a set has 1 to %d codes", PR_CODES_MAX);
-	if ((r = pr_user_file_open(&x, state_dir, CODES_SUBDIR, user, CODES_LOCK, true,
+	if ((r = pr_user_file_open(&x, state, CODES_SUBDIR, user, CODES_LOCK, true,
 	    eb)) != PR_OK || (r = check_replaceable(&x, eb)) != PR_OK ||
 	    (r = fetch_scrypt(&kdf, eb)) != PR_OK)
 		goto out;
@@ -417,19 +417,19 @@ static int find_unused(const struct code_set *set, const unsigned char want[HASH
 	return found;
 }
 
-static int open_set(struct pr_user_file *x, const char *state_dir, const char *user,
+static int open_set(struct pr_user_file *x, struct pr_state *state, const char *user,
     const char *lock, struct code_set *set, struct pr_errbuf *eb)
 {
 	int r;
 
-	if ((r = pr_user_file_open(x, state_dir, CODES_SUBDIR, user, lock, false, eb)) != PR_OK)
+	if ((r = pr_user_file_open(x, state, CODES_SUBDIR, user, lock, false, eb)) != PR_OK)
 		return r;
-	if (x->dir_fd < 0)
+	if (!pr_user_file_present(x))
 		return no_codes(user, eb);
 	return ctx_read(x, set, eb);
 }
 
-int pr_codes_consume(const char *state_dir, const char *user, const char *code,
+int pr_codes_consume(struct pr_state *state, const char *user, const char *code,
     int64_t now, struct pr_errbuf *eb)
 {
 	unsigned char want[HASH_LEN];
@@ -445,7 +445,7 @@ int pr_codes_consume(const char *state_dir, const char *user, const char *code,
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no code or invalid time");
 	if ((set = malloc(sizeof(*set))) == NULL)
 		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
-	if ((r = open_set(&x, state_dir, user, CODES_LOCK, set, eb)) != PR_OK)
+	if ((r = open_set(&x, state, user, CODES_LOCK, set, eb)) != PR_OK)
 		goto out;
 	if (!pr_crockford_normalise(code, canon, PR_CODE_CHARS)) {
 		r = pr_fail(eb, PR_ERR_CODE_INVALID, "that is not a recovery code "
@@ -477,7 +477,7 @@ out:
 }
 
 /* Readers take no lock: the file is only ever replaced whole. */
-int pr_codes_status(const char *state_dir, const char *user,
+int pr_codes_status(struct pr_state *state, const char *user,
     struct pr_codes_status *st, struct pr_errbuf *eb)
 {
 	struct code_set *set = NULL;
@@ -490,7 +490,7 @@ int pr_codes_status(const char *state_dir, const char *user,
 	memset(st, 0, sizeof(*st));
 	if ((set = malloc(sizeof(*set))) == NULL)
 		return pr_fail(eb, PR_ERR_NOMEM, "out of memory");
-	if ((r = open_set(&x, state_dir, user, NULL, set, eb)) != PR_OK)
+	if ((r = open_set(&x, state, user, NULL, set, eb)) != PR_OK)
 		goto out;
 	st->total = set->count;
 	for (int i = 0; i < set->count; i++)

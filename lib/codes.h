@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "state.h"
 
 #define PR_CODES_DEFAULT 10
 #define PR_CODES_MAX 100
@@ -27,7 +28,7 @@ struct pr_codes_status {
  * working). *codes gets n malloc'd strings in display form; free them with
  * pr_codes_free, which wipes them.
  */
-int pr_codes_generate(const char *state_dir, const char *user, int n, int64_t now,
+int pr_codes_generate(struct pr_state *state, const char *user, int n, int64_t now,
     char ***codes, struct pr_errbuf *eb);
 void pr_codes_free(char ***codes, int n);
 
@@ -38,11 +39,11 @@ void pr_codes_free(char ***codes, int n);
  * otherwise (wrong, used, or from an older set); PR_ERR_NOT_FOUND with no set.
  * Input is accepted case-insensitively, with or without dashes and spaces.
  */
-int pr_codes_consume(const char *state_dir, const char *user, const char *code,
+int pr_codes_consume(struct pr_state *state, const char *user, const char *code,
     int64_t now, struct pr_errbuf *eb);
 
 /* How many remain, never the codes. PR_ERR_NOT_FOUND with no set. */
-int pr_codes_status(const char *state_dir, const char *user,
+int pr_codes_status(struct pr_state *state, const char *user,
     struct pr_codes_status *st, struct pr_errbuf *eb);
 
 /*

@@ -49,7 +49,7 @@ static int issue_commit(const struct pr_codes_issue *ci, const char *detail, cha
 		ci->say(ci->arg, PR_CODES_NOT_MADE, r, NULL);
 		return r;
 	}
-	if ((r = pr_codes_generate(ci->cfg->state_dir, ci->user, n, pr_now(), codes,
+	if ((r = pr_codes_generate(ci->cfg->state, ci->user, n, pr_now(), codes,
 	    &eb)) != PR_OK) {
 		rec->record(rec->arg, EVENT, r, NULL, NULL, detail);
 		ci->say(ci->arg, PR_CODES_NOT_MADE, r, eb.msg[0] ? eb.msg : pr_strerror(r));

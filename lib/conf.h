@@ -13,6 +13,7 @@
 #include "config_ldap.h"
 #include "config_web.h"
 #include "err.h"
+#include "state.h"
 #include "types.h"
 
 #define PR_DEFAULT_CONFIG "/etc/practicerunner/practicerunner.conf"
@@ -85,6 +86,7 @@ struct pr_config {
 	struct pr_ldap_conf ldap;  /* ldap { }: the clinic directory (config_ldap.h) */
 	struct pr_breakglass_conf breakglass;
 	struct pr_web_conf web;    /* web { }: the web gate (config_web.h) */
+	struct pr_state *state;    /* where per-user state lives (state.h); closed by pr_config_free */
 };
 
 /*

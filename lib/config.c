@@ -1055,6 +1055,11 @@ static int config_build(const struct parse_ctx *ctx, cfg_t *cf, struct pr_config
 	    (r = ldap_check(ctx, c)) != PR_OK ||
 	    (r = web_check(ctx, c)) != PR_OK)
 		goto out;
+	/* Where per-user state lives; nothing is opened until first use. */
+	if ((c->state = pr_state_new(c)) == NULL) {
+		r = pr_fail(ctx->eb, PR_ERR_NOMEM, "%s: out of memory", ctx->path);
+		goto out;
+	}
 	*out = c;
 	c = NULL;
 	r = PR_OK;
@@ -1186,6 +1191,7 @@ void pr_config_free(struct pr_config **cfg)
 	strlist_free(&c->unattended_services);
 	strlist_free(&c->recovery.services);
 	free(c->recovery.mail_command);
+	pr_state_free(&c->state);
 	pr_ldap_conf_clear(&c->ldap);
 	strlist_free(&c->breakglass.services);
 	free(c->breakglass.notify);

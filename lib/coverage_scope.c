@@ -405,12 +405,12 @@ static int add_list(struct names *s, const struct pr_strlist *list,
 }
 
 /* The users with a credential file (sorted by pr_store_users), kept for has_file. */
-static int add_enrolled(struct names *s, struct pr_strlist *users, const char *state_dir,
+static int add_enrolled(struct names *s, struct pr_strlist *users, struct pr_state *state,
     struct pr_errbuf *eb)
 {
 	int r;
 
-	if ((r = pr_store_users(state_dir, users, eb)) != PR_OK)
+	if ((r = pr_store_users(state, users, eb)) != PR_OK)
 		return r;
 	for (size_t i = 0; r == PR_OK && i < users->n; i++)
 		r = names_add(s, users->v[i]);
@@ -426,7 +426,7 @@ static int names_collect(struct names *s, struct pr_strlist *enrolled,
 	if ((r = add_list(s, &cfg->owners, g, a)) != PR_OK ||
 	    (r = add_list(s, &cfg->admins, g, a)) != PR_OK ||
 	    (r = add_list(s, &cfg->exempt, g, a)) != PR_OK ||
-	    (r = add_enrolled(s, enrolled, cfg->state_dir, eb)) != PR_OK)
+	    (r = add_enrolled(s, enrolled, cfg->state, eb)) != PR_OK)
 		return r;
 	for (size_t i = 0; r == PR_OK && i < a->n; i++)
 		if (pr_account_kind(a->v[i].uid, uid_min) != PR_ACCOUNT_SYSTEM)

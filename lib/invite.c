@@ -36,25 +36,25 @@ static const struct pr_token_kind invite_kind = {
 	.invalid_err = PR_ERR_INVITE_INVALID,
 };
 
-int pr_invite_create(const char *state_dir, const char *user, int64_t lifetime,
+int pr_invite_create(struct pr_state *state, const char *user, int64_t lifetime,
     int64_t now, char **token, struct pr_errbuf *eb)
 {
-	return pr_token_create(&invite_kind, state_dir, user, lifetime, now, token, eb);
+	return pr_token_create(&invite_kind, state, user, lifetime, now, token, eb);
 }
 
-int pr_invite_check(const char *state_dir, const char *user, const char *token,
+int pr_invite_check(struct pr_state *state, const char *user, const char *token,
     int64_t now, struct pr_errbuf *eb)
 {
-	return pr_token_redeem(&invite_kind, state_dir, user, token, now, false, false, eb);
+	return pr_token_redeem(&invite_kind, state, user, token, now, false, false, eb);
 }
 
-int pr_invite_consume(const char *state_dir, const char *user, const char *token,
+int pr_invite_consume(struct pr_state *state, const char *user, const char *token,
     int64_t now, struct pr_errbuf *eb)
 {
-	return pr_token_redeem(&invite_kind, state_dir, user, token, now, true, false, eb);
+	return pr_token_redeem(&invite_kind, state, user, token, now, true, false, eb);
 }
 
-int pr_invite_info(const char *state_dir, const char *user,
+int pr_invite_info(struct pr_state *state, const char *user,
     struct pr_invite_info *info, struct pr_errbuf *eb)
 {
 	struct pr_token_info ti;
@@ -63,7 +63,7 @@ int pr_invite_info(const char *state_dir, const char *user,
 	if (info == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for the result");
 	memset(info, 0, sizeof(*info));
-	if ((r = pr_token_info(&invite_kind, state_dir, user, &ti, eb)) != PR_OK)
+	if ((r = pr_token_info(&invite_kind, state, user, &ti, eb)) != PR_OK)
 		return r;
 	info->created = ti.created;
 	info->expires = ti.expires;
@@ -71,7 +71,7 @@ int pr_invite_info(const char *state_dir, const char *user,
 	return PR_OK;
 }
 
-int pr_invite_revoke(const char *state_dir, const char *user, struct pr_errbuf *eb)
+int pr_invite_revoke(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
-	return pr_token_revoke(&invite_kind, state_dir, user, eb);
+	return pr_token_revoke(&invite_kind, state, user, eb);
 }

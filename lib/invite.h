@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "state.h"
 
 #define PR_INVITE_DEFAULT_LIFETIME (72 * 3600)
 #define PR_INVITE_MAX_FAILURES 5      /* wrong tokens before the invitation is void */
@@ -25,7 +26,7 @@ struct pr_invite_info {
  * lifetime seconds. *token is the secret to hand over: malloc'd, wipe with
  * pr_secret_strfree. Only its hash is stored.
  */
-int pr_invite_create(const char *state_dir, const char *user, int64_t lifetime,
+int pr_invite_create(struct pr_state *state, const char *user, int64_t lifetime,
     int64_t now, char **token, struct pr_errbuf *eb);
 
 /*
@@ -33,18 +34,18 @@ int pr_invite_create(const char *state_dir, const char *user, int64_t lifetime,
  * invitation), PR_ERR_EXPIRED, PR_ERR_INVITE_INVALID (wrong token: counted;
  * after PR_INVITE_MAX_FAILURES the invitation is void). Constant-time.
  */
-int pr_invite_check(const char *state_dir, const char *user, const char *token,
+int pr_invite_check(struct pr_state *state, const char *user, const char *token,
     int64_t now, struct pr_errbuf *eb);
 
 /* Check and delete in one step under the user's lock (the token works once). */
-int pr_invite_consume(const char *state_dir, const char *user, const char *token,
+int pr_invite_consume(struct pr_state *state, const char *user, const char *token,
     int64_t now, struct pr_errbuf *eb);
 
 /* The invitation's dates, without the token: PR_OK or PR_ERR_NOT_FOUND. */
-int pr_invite_info(const char *state_dir, const char *user,
+int pr_invite_info(struct pr_state *state, const char *user,
     struct pr_invite_info *info, struct pr_errbuf *eb);
 
 /* Withdraw user's invitation: PR_OK or PR_ERR_NOT_FOUND. */
-int pr_invite_revoke(const char *state_dir, const char *user, struct pr_errbuf *eb);
+int pr_invite_revoke(struct pr_state *state, const char *user, struct pr_errbuf *eb);
 
 #endif

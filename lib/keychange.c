@@ -44,9 +44,9 @@ static int kc_enroll_store(const struct pr_kc_enroll *e, struct pr_errbuf *eb)
 	int r;
 
 	if (e->settle_revoked &&
-	    (r = pr_store_settle_revoked(e->state_dir, e->user, eb)) != PR_OK)
+	    (r = pr_store_settle_revoked(e->state, e->user, eb)) != PR_OK)
 		return r;
-	return pr_store_add(e->state_dir, e->user, e->cred, eb);
+	return pr_store_add(e->state, e->user, e->cred, eb);
 }
 
 int pr_keychange_enroll(const struct pr_kc_enroll *e, const struct pr_kc_record *rec,
@@ -70,7 +70,7 @@ int pr_keychange_enroll(const struct pr_kc_enroll *e, const struct pr_kc_record 
 	}
 	if ((r = kc_record(rec, e->cred, "enroll", PR_KC_DONE, PR_OK, NULL)) != PR_OK) {
 		pr_keyid(e->cred->id, e->cred->id_len, keyid);
-		kc_undo(rec, pr_store_remove(e->state_dir, e->user, keyid, &eb), unrecorded);
+		kc_undo(rec, pr_store_remove(e->state, e->user, keyid, &eb), unrecorded);
 	}
 	return r;
 }
@@ -89,14 +89,14 @@ static int kc_remove_store(const struct pr_kc_remove *m, const char *keyid,
 {
 	int r;
 
-	r = pr_store_remove_if(m->state_dir, m->user, keyid, m->need != NULL ? kc_guard : NULL,
+	r = pr_store_remove_if(m->state, m->user, keyid, m->need != NULL ? kc_guard : NULL,
 	    (void *)m->need, lock_eb);
 	if (r != PR_ERR_BUSY || !m->revoke_if_busy) {
 		memcpy(eb, lock_eb, sizeof(*eb));
 		return r;
 	}
 	o->lock_eb = lock_eb;
-	if ((r = pr_store_revoke(m->state_dir, m->user, m->cred->id, m->cred->id_len, eb)) ==
+	if ((r = pr_store_revoke(m->state, m->user, m->cred->id, m->cred->id_len, eb)) ==
 	    PR_OK)
 		o->revoked = true;
 	return r;
@@ -105,8 +105,8 @@ static int kc_remove_store(const struct pr_kc_remove *m, const char *keyid,
 static int kc_put_back(const struct pr_kc_remove *m, bool revoked, struct pr_errbuf *eb)
 {
 	if (revoked)
-		return pr_store_unrevoke(m->state_dir, m->user, m->cred->id, m->cred->id_len, eb);
-	return pr_store_add(m->state_dir, m->user, m->cred, eb);
+		return pr_store_unrevoke(m->state, m->user, m->cred->id, m->cred->id_len, eb);
+	return pr_store_add(m->state, m->user, m->cred, eb);
 }
 
 int pr_keychange_remove(const struct pr_kc_remove *m, const struct pr_kc_record *rec,

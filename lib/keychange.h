@@ -14,6 +14,7 @@
 
 #include "cred.h"
 #include "err.h"
+#include "state.h"
 #include "types.h"
 
 /* Where a key change stopped: the record the front end writes for it. */
@@ -55,7 +56,7 @@ struct pr_kc_record {
 
 /* Enroll cred for user. */
 struct pr_kc_enroll {
-	const char *state_dir;
+	struct pr_state *state;
 	const char *user;
 	const struct pr_cred *cred;
 	bool settle_revoked;      /* administrators: keys revoked past a stuck lock go for good first */
@@ -72,7 +73,7 @@ int pr_keychange_enroll(const struct pr_kc_enroll *e, const struct pr_kc_record 
 
 /* Remove cred (as loaded: it is put back if unrecorded) from user. */
 struct pr_kc_remove {
-	const char *state_dir;
+	struct pr_state *state;
 	const char *user;
 	const struct pr_cred *cred;
 	/*

@@ -7,6 +7,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/textfmt.c lib/textfmt.h \
 	lib/secure_file.c lib/secure_file.h \
 	lib/user_file.c lib/user_file.h \
+	lib/state.c lib/state.h \
 	lib/config.c lib/conf.h lib/config_text.c lib/config_text.h \
 	lib/config_ldap.c lib/config_ldap.h \
 	lib/config_web.c lib/config_web.h \
@@ -60,7 +61,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/directory/dir_conn.c lib/directory/dir_secret.c \
 	lib/directory/dir_name.c lib/directory/dir_name.h \
 	lib/directory/dir_entry.c lib/directory/dir_entry.h \
-	lib/directory/dir_store.c lib/directory/dir_store.h \
+	lib/directory/dir_slot.c lib/directory/dir_slot.h \
 	lib/directory/dir_status.c lib/directory/dir_status.h \
 	lib/directory/dir_cache.c lib/directory/dir_cache.h \
 	lib/transport.h

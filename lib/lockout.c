@@ -106,7 +106,7 @@ static int tally_read(struct pr_user_file *x, struct pr_lockout *st, struct pr_e
 	int line = 0, r;
 
 	memset(st, 0, sizeof(*st));
-	if (x->dir_fd < 0)
+	if (!pr_user_file_present(x))
 		return PR_OK;
 	if ((r = pr_user_file_read(x, TALLY_MAX_SIZE, &buf, &len, eb)) != PR_OK || buf == NULL)
 		return r;
@@ -130,7 +130,7 @@ static int tally_write(struct pr_user_file *x, const struct pr_lockout *st,
 	return pr_user_file_replace(x, text, (size_t)n, eb);
 }
 
-int pr_lockout_fail(const char *state_dir, const char *user, int64_t now,
+int pr_lockout_fail(struct pr_state *state, const char *user, int64_t now,
     struct pr_lockout *after, struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
@@ -142,7 +142,7 @@ int pr_lockout_fail(const char *state_dir, const char *user, int64_t now,
 		*after = (struct pr_lockout){ PR_LOCKOUT_LIMIT, now, true };  /* until known */
 	if (now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
-	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, true, eb)) != PR_OK ||
+	if ((r = pr_user_file_open(&x, state, TALLY_SUBDIR, user, TALLY_LOCK, true, eb)) != PR_OK ||
 	    (r = tally_read(&x, &st, eb)) != PR_OK)
 		goto out;
 	if (st.failures < PR_LOCKOUT_LIMIT)
@@ -159,7 +159,7 @@ out:
 	return r;
 }
 
-int pr_lockout_reserve(const char *state_dir, const char *user, int64_t now,
+int pr_lockout_reserve(struct pr_state *state, const char *user, int64_t now,
     struct pr_lockout *after, struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
@@ -170,7 +170,7 @@ int pr_lockout_reserve(const char *state_dir, const char *user, int64_t now,
 	*after = (struct pr_lockout){ PR_LOCKOUT_LIMIT, now, true };  /* until known */
 	if (now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
-	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, true, eb)) != PR_OK ||
+	if ((r = pr_user_file_open(&x, state, TALLY_SUBDIR, user, TALLY_LOCK, true, eb)) != PR_OK ||
 	    (r = tally_read(&x, &st, eb)) != PR_OK)
 		goto out;
 	if (st.locked) {
@@ -188,7 +188,7 @@ out:
 	return r;
 }
 
-int pr_lockout_release(const char *state_dir, const char *user, struct pr_lockout *after,
+int pr_lockout_release(struct pr_state *state, const char *user, struct pr_lockout *after,
     struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
@@ -196,8 +196,8 @@ int pr_lockout_release(const char *state_dir, const char *user, struct pr_lockou
 	int r;
 
 	pr_user_file_init(&x);
-	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) !=
-	    PR_OK || x.dir_fd < 0 || (r = tally_read(&x, &st, eb)) != PR_OK)
+	if ((r = pr_user_file_open(&x, state, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) !=
+	    PR_OK || !pr_user_file_present(&x) || (r = tally_read(&x, &st, eb)) != PR_OK)
 		goto out;
 	if (st.failures > 0)
 		st.failures--;
@@ -216,14 +216,14 @@ out:
 }
 
 /* Remove the tally (success or unlock); none there is fine. */
-static int tally_remove(const char *state_dir, const char *user, struct pr_errbuf *eb)
+static int tally_remove(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
 	int r;
 
 	pr_user_file_init(&x);
-	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) ==
-	    PR_OK && x.dir_fd >= 0) {
+	if ((r = pr_user_file_open(&x, state, TALLY_SUBDIR, user, TALLY_LOCK, false, eb)) ==
+	    PR_OK && pr_user_file_present(&x)) {
 		r = pr_user_file_unlink(&x, eb);
 		if (r == PR_ERR_NOT_FOUND)
 			r = PR_OK;
@@ -236,20 +236,20 @@ static int tally_remove(const char *state_dir, const char *user, struct pr_errbu
  * A success resets the count; a corrupt tally is left for the
  * administrator (the caller should not have got this far: it reads locked).
  */
-int pr_lockout_success(const char *state_dir, const char *user, struct pr_errbuf *eb)
+int pr_lockout_success(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
 	struct pr_lockout st;
 	int r;
 
-	if ((r = pr_lockout_get(state_dir, user, &st, eb)) != PR_OK)
+	if ((r = pr_lockout_get(state, user, &st, eb)) != PR_OK)
 		return r;
 	if (st.failures == 0)
 		return PR_OK;
-	return tally_remove(state_dir, user, eb);
+	return tally_remove(state, user, eb);
 }
 
 /* No lock: the file is only ever replaced whole. A corrupt tally reads as locked. */
-int pr_lockout_get(const char *state_dir, const char *user, struct pr_lockout *st,
+int pr_lockout_get(struct pr_state *state, const char *user, struct pr_lockout *st,
     struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
@@ -259,7 +259,7 @@ int pr_lockout_get(const char *state_dir, const char *user, struct pr_lockout *s
 	if (st == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for the result");
 	*st = (struct pr_lockout){ PR_LOCKOUT_LIMIT, 0, true };  /* fail closed */
-	if ((r = pr_user_file_open(&x, state_dir, TALLY_SUBDIR, user, NULL, false, eb)) == PR_OK)
+	if ((r = pr_user_file_open(&x, state, TALLY_SUBDIR, user, NULL, false, eb)) == PR_OK)
 		r = tally_read(&x, st, eb);
 	if (r != PR_OK)
 		*st = (struct pr_lockout){ PR_LOCKOUT_LIMIT, 0, true };
@@ -267,7 +267,7 @@ int pr_lockout_get(const char *state_dir, const char *user, struct pr_lockout *s
 	return r;
 }
 
-int pr_lockout_clear(const char *state_dir, const char *user, struct pr_errbuf *eb)
+int pr_lockout_clear(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
-	return tally_remove(state_dir, user, eb);
+	return tally_remove(state, user, eb);
 }

@@ -22,7 +22,7 @@ int pr_recovery_begin(struct pr_recovery *rc, const struct pr_config *cfg,
 	memset(rc, 0, sizeof(*rc));
 	rc->cfg = cfg;
 	rc->user = user;
-	if ((r = pr_lockout_get(cfg->state_dir, user, &rc->tally, eb)) != PR_OK)
+	if ((r = pr_lockout_get(cfg->state, user, &rc->tally, eb)) != PR_OK)
 		return PR_ERR_LOCKED_OUT;   /* an unreadable tally may hide a lockout */
 	return rc->tally.locked ? PR_ERR_LOCKED_OUT : PR_OK;
 }
@@ -32,7 +32,7 @@ int pr_recovery_pending(struct pr_recovery *rc, int64_t now, struct pr_errbuf *e
 	struct pr_ticket_info info;
 	int r;
 
-	if ((r = pr_ticket_info(rc->cfg->state_dir, rc->user, &info, eb)) != PR_OK)
+	if ((r = pr_ticket_info(rc->cfg->state, rc->user, &info, eb)) != PR_OK)
 		return r;
 	rc->expires = info.expires;
 	return info.expires <= now ? PR_ERR_EXPIRED : PR_OK;
@@ -48,7 +48,7 @@ int pr_recovery_pending(struct pr_recovery *rc, int64_t now, struct pr_errbuf *e
  */
 static int reserve_account(struct pr_recovery *rc, int64_t now, struct pr_errbuf *eb)
 {
-	int r = pr_lockout_reserve(rc->cfg->state_dir, rc->user, now, &rc->tally, eb);
+	int r = pr_lockout_reserve(rc->cfg->state, rc->user, now, &rc->tally, eb);
 
 	/* A tally that cannot be read may hide a lockout (fail closed). */
 	return r == PR_OK ? PR_OK : PR_ERR_LOCKED_OUT;
@@ -57,13 +57,13 @@ static int reserve_account(struct pr_recovery *rc, int64_t now, struct pr_errbuf
 /* Not a failure after all: the account's try back. */
 static void release_account(struct pr_recovery *rc)
 {
-	pr_lockout_release(rc->cfg->state_dir, rc->user, &rc->tally, NULL);
+	pr_lockout_release(rc->cfg->state, rc->user, &rc->tally, NULL);
 }
 
 int pr_recovery_ticket(struct pr_recovery *rc, const char *ticket, int64_t now,
     struct pr_errbuf *eb)
 {
-	const char *dir = rc->cfg->state_dir;
+	struct pr_state *dir = rc->cfg->state;
 	struct pr_ticket_info info;
 	int r;
 
@@ -96,7 +96,7 @@ static int reserve_code_try(struct pr_recovery *rc, const char *ticket, int64_t 
 
 	if ((r = reserve_account(rc, now, eb)) != PR_OK)
 		return r;
-	if ((r = pr_ticket_reserve(rc->cfg->state_dir, rc->user, ticket, now, eb)) != PR_OK &&
+	if ((r = pr_ticket_reserve(rc->cfg->state, rc->user, ticket, now, eb)) != PR_OK &&
 	    r != PR_ERR_TICKET_INVALID)
 		release_account(rc);   /* gone, expired or unreadable: nothing was tried */
 	return r;
@@ -105,7 +105,7 @@ static int reserve_code_try(struct pr_recovery *rc, const char *ticket, int64_t 
 int pr_recovery_code(struct pr_recovery *rc, const char *ticket, const char *code,
     int64_t now, struct pr_errbuf *eb)
 {
-	const char *dir = rc->cfg->state_dir;
+	struct pr_state *dir = rc->cfg->state;
 	bool voided = false;
 	int r;
 
@@ -138,7 +138,7 @@ int pr_recovery_code(struct pr_recovery *rc, const char *ticket, const char *cod
 int pr_recovery_commit(struct pr_recovery *rc, const char *ticket,
     const struct pr_cred *cred, int64_t now, struct pr_errbuf *eb)
 {
-	const char *dir = rc->cfg->state_dir;
+	struct pr_state *dir = rc->cfg->state;
 	int r;
 
 	if ((r = pr_store_add(dir, rc->user, cred, eb)) != PR_OK)
@@ -153,12 +153,12 @@ void pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred)
 	char kid[PR_KEYID_LEN + 1];
 
 	pr_keyid(cred->id, cred->id_len, kid);
-	pr_store_remove(rc->cfg->state_dir, rc->user, kid, NULL);
+	pr_store_remove(rc->cfg->state, rc->user, kid, NULL);
 }
 
 int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb)
 {
-	return pr_lockout_success(rc->cfg->state_dir, rc->user, eb);
+	return pr_lockout_success(rc->cfg->state, rc->user, eb);
 }
 
 bool pr_recovery_service_listed(const struct pr_config *cfg, const char *service)
@@ -208,7 +208,7 @@ static bool requested_recently(const struct pr_config *cfg, const char *user, in
 {
 	struct pr_ticket_info info;
 
-	return pr_ticket_info(cfg->state_dir, user, &info, NULL) == PR_OK &&
+	return pr_ticket_info(cfg->state, user, &info, NULL) == PR_OK &&
 	    now < info.created + cfg->recovery.ticket_lifetime;
 }
 
@@ -226,13 +226,13 @@ int pr_recovery_request(const struct pr_config *cfg, const char *user, int64_t n
 		return r;
 	if (requested_recently(cfg, user, now))
 		return pr_fail(eb, PR_ERR_EXISTS, "a recovery ticket was issued recently");
-	if ((r = pr_ticket_create(cfg->state_dir, user, cfg->recovery.ticket_lifetime, now,
+	if ((r = pr_ticket_create(cfg->state, user, cfg->recovery.ticket_lifetime, now,
 	    &ticket, eb)) != PR_OK)
 		return r;
 	*expires = now + cfg->recovery.ticket_lifetime;
 	if ((r = pr_notify_ticket(cfg, user, ticket, *expires, eb)) != PR_OK) {
 		/* A ticket nobody received is withdrawn. */
-		pr_ticket_revoke(cfg->state_dir, user, NULL);
+		pr_ticket_revoke(cfg->state, user, NULL);
 		r = PR_ERR_IO;
 	}
 	pr_secret_strfree(&ticket);

@@ -62,7 +62,7 @@ static int load_creds(struct pr_signin *s)
 	size_t usable = 0;
 	int r;
 
-	if ((r = pr_store_load(s->cfg->state_dir, s->user, &s->creds, &s->eb)) != PR_OK)
+	if ((r = pr_store_load(s->cfg->state, s->user, &s->creds, &s->eb)) != PR_OK)
 		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;   /* e.g. no state_dir */
 	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
 		return PR_ERR_NOMEM;
@@ -126,7 +126,7 @@ static int assert_and_record_locked(struct pr_signin *s)
 	/* The counter is a change: on file before it is stored (audit_intent.h). */
 	if ((r = begin_use(s)) != PR_OK)
 		return r;
-	r = pr_store_record_use(s->cfg->state_dir, s->user, c->id, c->id_len,
+	r = pr_store_record_use(s->cfg->state, s->user, c->id, c->id_len,
 	    s->outcome.sign_count, pr_now(), &s->eb);
 	if (r == PR_ERR_NOT_FOUND)
 		r = PR_ERR_IO;  /* removed while signing in: could not record */
@@ -148,7 +148,7 @@ static int assert_and_record_use(struct pr_signin *s)
 	struct pr_user_file serial;
 	int r;
 
-	if ((r = pr_user_file_open(&serial, s->cfg->state_dir, "users", s->user,
+	if ((r = pr_user_file_open(&serial, s->cfg->state, "users", s->user,
 	    SIGNIN_LOCK, false, &s->eb)) == PR_OK)
 		r = assert_and_record_locked(s);
 	pr_user_file_close(&serial);

@@ -613,7 +613,7 @@ static int store_read_user(struct pr_user_file *f, struct pr_credlist *out,
 	memset(out, 0, sizeof(*out));
 	if (rv == NULL)
 		rv = &mine;
-	if ((r = pr_revoked_load(f->state_dir, f->user, rv, eb)) != PR_OK)
+	if ((r = pr_revoked_load(f->state, f->user, rv, eb)) != PR_OK)
 		return r;
 	if ((r = pr_user_file_read(f, STORE_MAX_SIZE, &buf, &len, eb)) != PR_OK ||
 	    buf == NULL)
@@ -631,7 +631,7 @@ out:
 	return r;
 }
 
-int pr_store_load(const char *state_dir, const char *user,
+int pr_store_load(struct pr_state *state, const char *user,
     struct pr_credlist *out, struct pr_errbuf *eb)
 {
 	struct pr_user_file f;
@@ -642,7 +642,7 @@ int pr_store_load(const char *state_dir, const char *user,
 	 * Readers take no lock: files are only ever replaced whole. No users/
 	 * yet (nobody enrolled) reads as an empty list.
 	 */
-	if ((r = pr_user_file_open(&f, state_dir, "users", user, NULL, false, eb)) == PR_OK)
+	if ((r = pr_user_file_open(&f, state, "users", user, NULL, false, eb)) == PR_OK)
 		r = store_read_user(&f, out, NULL, eb);
 	pr_user_file_close(&f);
 	return r;
@@ -652,7 +652,7 @@ struct pr_store_reader {
 	struct pr_user_file f;
 };
 
-int pr_store_reader_open(const char *state_dir, struct pr_store_reader **out,
+int pr_store_reader_open(struct pr_state *state, struct pr_store_reader **out,
     struct pr_errbuf *eb)
 {
 	struct pr_store_reader *rd;
@@ -661,7 +661,7 @@ int pr_store_reader_open(const char *state_dir, struct pr_store_reader **out,
 	if ((*out = rd = calloc(1, sizeof(*rd))) == NULL)
 		return PR_ERR_NOMEM;
 	/* Any valid name: only the directories are opened here. */
-	if ((r = pr_user_file_open(&rd->f, state_dir, "users", "root", NULL, false, eb)) != PR_OK)
+	if ((r = pr_user_file_open(&rd->f, state, "users", "root", NULL, false, eb)) != PR_OK)
 		pr_store_reader_close(out);
 	return r;
 }
@@ -705,7 +705,7 @@ typedef int (*store_mutator)(struct pr_credlist *l, const void *arg,
  * lock is taken, so concurrent writers serialise and lose nothing. A
  * mutator that fails leaves the file as it was.
  */
-static int store_modify(const char *state_dir, const char *user,
+static int store_modify(struct pr_state *state, const char *user,
     store_mutator fn, const void *arg, struct pr_errbuf *eb)
 {
 	struct pr_credlist l = { NULL, 0 };
@@ -714,7 +714,7 @@ static int store_modify(const char *state_dir, const char *user,
 	size_t len = 0;
 	int r;
 
-	if ((r = pr_user_file_open(&x.f, state_dir, "users", user, STORE_LOCK, true, eb)) != PR_OK ||
+	if ((r = pr_user_file_open(&x.f, state, "users", user, STORE_LOCK, true, eb)) != PR_OK ||
 	    (r = store_read_user(&x.f, &l, &x.rv, eb)) != PR_OK ||
 	    (r = fn(&l, arg, &x, eb)) != PR_OK)
 		goto out;
@@ -754,23 +754,23 @@ static int mutate_settle(struct pr_credlist *l, const void *arg, struct store_tx
 {
 	(void)l;
 	(void)arg;
-	return x->rv.text != NULL ? pr_revoked_forget(x->f.state_dir, x->f.user, eb) : PR_OK;
+	return x->rv.text != NULL ? pr_revoked_forget(x->f.state, x->f.user, eb) : PR_OK;
 }
 
-int pr_store_settle_revoked(const char *state_dir, const char *user, struct pr_errbuf *eb)
+int pr_store_settle_revoked(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
 	struct pr_revoked rv = { NULL, 0 };
 	int r;
 
-	if ((r = pr_revoked_load(state_dir, user, &rv, eb)) != PR_OK || rv.text == NULL) {
+	if ((r = pr_revoked_load(state, user, &rv, eb)) != PR_OK || rv.text == NULL) {
 		pr_revoked_clear(&rv);
 		return r;   /* nothing listed: nothing to wait for */
 	}
 	pr_revoked_clear(&rv);
 	/* First the store without them (under the lock), then the list, still under it. */
-	if ((r = store_modify(state_dir, user, mutate_none, NULL, eb)) != PR_OK)
+	if ((r = store_modify(state, user, mutate_none, NULL, eb)) != PR_OK)
 		return r;
-	return store_modify(state_dir, user, mutate_settle, NULL, eb);
+	return store_modify(state, user, mutate_settle, NULL, eb);
 }
 
 static int mutate_add(struct pr_credlist *l, const void *arg, struct store_tx *x,
@@ -798,12 +798,12 @@ static int mutate_add(struct pr_credlist *l, const void *arg, struct store_tx *x
 	return r;
 }
 
-int pr_store_add(const char *state_dir, const char *user,
+int pr_store_add(struct pr_state *state, const char *user,
     const struct pr_cred *c, struct pr_errbuf *eb)
 {
 	if (c == NULL || !cred_writable(c))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "credential has invalid fields");
-	return store_modify(state_dir, user, mutate_add, c, eb);
+	return store_modify(state, user, mutate_add, c, eb);
 }
 
 static bool keyid_valid(const char *keyid)
@@ -863,7 +863,7 @@ static int mutate_remove(struct pr_credlist *l, const void *arg, struct store_tx
 	return PR_OK;
 }
 
-int pr_store_remove_if(const char *state_dir, const char *user, const char *keyid,
+int pr_store_remove_if(struct pr_state *state, const char *user, const char *keyid,
     pr_store_guard guard, void *guard_arg, struct pr_errbuf *eb)
 {
 	struct remove_arg a = { keyid, guard, guard_arg };
@@ -871,13 +871,13 @@ int pr_store_remove_if(const char *state_dir, const char *user, const char *keyi
 	if (!keyid_valid(keyid))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "key id must be %d lower-case hex digits",
 		    PR_KEYID_LEN);
-	return store_modify(state_dir, user, mutate_remove, &a, eb);
+	return store_modify(state, user, mutate_remove, &a, eb);
 }
 
-int pr_store_remove(const char *state_dir, const char *user,
+int pr_store_remove(struct pr_state *state, const char *user,
     const char *keyid, struct pr_errbuf *eb)
 {
-	return pr_store_remove_if(state_dir, user, keyid, NULL, NULL, eb);
+	return pr_store_remove_if(state, user, keyid, NULL, NULL, eb);
 }
 
 struct rename_arg {
@@ -898,7 +898,7 @@ static int mutate_rename(struct pr_credlist *l, const void *arg, struct store_tx
 	return PR_OK;
 }
 
-int pr_store_rename(const char *state_dir, const char *user, const char *keyid,
+int pr_store_rename(struct pr_state *state, const char *user, const char *keyid,
     const char *label, struct pr_errbuf *eb)
 {
 	struct rename_arg a = { keyid, label };
@@ -909,7 +909,7 @@ int pr_store_rename(const char *state_dir, const char *user, const char *keyid,
 	if (label == NULL || strlen(label) > PR_LABEL_MAX)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "a label is at most %d bytes",
 		    PR_LABEL_MAX);
-	return store_modify(state_dir, user, mutate_rename, &a, eb);
+	return store_modify(state, user, mutate_rename, &a, eb);
 }
 
 struct use_arg {
@@ -938,7 +938,7 @@ static int mutate_use(struct pr_credlist *l, const void *arg, struct store_tx *x
 	return PR_OK;
 }
 
-int pr_store_record_use(const char *state_dir, const char *user,
+int pr_store_record_use(struct pr_state *state, const char *user,
     const unsigned char *id, size_t id_len, uint32_t new_count, int64_t now,
     struct pr_errbuf *eb)
 {
@@ -946,5 +946,5 @@ int pr_store_record_use(const char *state_dir, const char *user,
 
 	if (id == NULL || id_len == 0 || id_len > PR_CRED_ID_MAX || now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid credential id or time");
-	return store_modify(state_dir, user, mutate_use, &u, eb);
+	return store_modify(state, user, mutate_use, &u, eb);
 }

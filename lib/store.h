@@ -11,6 +11,7 @@
 
 #include "cred.h"
 #include "err.h"
+#include "state.h"
 #include "types.h"
 
 /*
@@ -18,7 +19,7 @@
  * Unsafe files (link, owner, mode) and corrupt files are errors; eb says
  * which file and line.
  */
-int pr_store_load(const char *state_dir, const char *user,
+int pr_store_load(struct pr_state *state, const char *user,
     struct pr_credlist *out, struct pr_errbuf *eb);
 
 /*
@@ -28,18 +29,18 @@ int pr_store_load(const char *state_dir, const char *user,
  * directory that was there when it was opened.
  */
 struct pr_store_reader;
-int pr_store_reader_open(const char *state_dir, struct pr_store_reader **out,
+int pr_store_reader_open(struct pr_state *state, struct pr_store_reader **out,
     struct pr_errbuf *eb);
 int pr_store_reader_load(struct pr_store_reader *rd, const char *user,
     struct pr_credlist *out, struct pr_errbuf *eb);
 void pr_store_reader_close(struct pr_store_reader **rd);
 
 /* Append a credential (PR_ERR_EXISTS if its id is already enrolled). */
-int pr_store_add(const char *state_dir, const char *user,
+int pr_store_add(struct pr_state *state, const char *user,
     const struct pr_cred *c, struct pr_errbuf *eb);
 
 /* Remove the credential whose key id (pr_keyid) is keyid. PR_ERR_NOT_FOUND if none. */
-int pr_store_remove(const char *state_dir, const char *user,
+int pr_store_remove(struct pr_state *state, const char *user,
     const char *keyid, struct pr_errbuf *eb);
 
 /*
@@ -51,7 +52,7 @@ int pr_store_remove(const char *state_dir, const char *user,
 typedef int (*pr_store_guard)(const struct pr_credlist *l, size_t index, void *arg);
 
 /* pr_store_remove, refused unless guard (may be NULL) allows it. */
-int pr_store_remove_if(const char *state_dir, const char *user, const char *keyid,
+int pr_store_remove_if(struct pr_state *state, const char *user, const char *keyid,
     pr_store_guard guard, void *guard_arg, struct pr_errbuf *eb);
 
 /*
@@ -60,7 +61,7 @@ int pr_store_remove_if(const char *state_dir, const char *user, const char *keyi
  * lock. PR_ERR_NOT_FOUND if none; PR_ERR_INVALID_ARG for a bad key id or
  * label, or an ambiguous key id.
  */
-int pr_store_rename(const char *state_dir, const char *user, const char *keyid,
+int pr_store_rename(struct pr_state *state, const char *user, const char *keyid,
     const char *label, struct pr_errbuf *eb);
 
 /*
@@ -69,7 +70,7 @@ int pr_store_rename(const char *state_dir, const char *user, const char *keyid,
  * non-zero and new_count is zero), return PR_ERR_COUNTER and change nothing;
  * else store new_count and last_used = now.
  */
-int pr_store_record_use(const char *state_dir, const char *user,
+int pr_store_record_use(struct pr_state *state, const char *user,
     const unsigned char *id, size_t id_len, uint32_t new_count, int64_t now,
     struct pr_errbuf *eb);
 
@@ -82,11 +83,11 @@ int pr_store_record_use(const char *state_dir, const char *user,
  * file, whatever a writer had read before. Root only.
  */
 #define PR_REVOKED_MAX 256
-int pr_store_revoke(const char *state_dir, const char *user, const unsigned char *id,
+int pr_store_revoke(struct pr_state *state, const char *user, const unsigned char *id,
     size_t id_len, struct pr_errbuf *eb);
 
 /* Take back one pr_store_revoke whose record could not be written. */
-int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned char *id,
+int pr_store_unrevoke(struct pr_state *state, const char *user, const unsigned char *id,
     size_t id_len, struct pr_errbuf *eb);
 
 /*
@@ -94,7 +95,7 @@ int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned ch
  * without the listed keys, then remove the list, so the key can be enrolled
  * again. PR_ERR_BUSY (eb naming the lock) leaves both as they are. Root only.
  */
-int pr_store_settle_revoked(const char *state_dir, const char *user, struct pr_errbuf *eb);
+int pr_store_settle_revoked(struct pr_state *state, const char *user, struct pr_errbuf *eb);
 
 /*
  * Serialise / parse one user's file (exposed for tests and fuzzing). A
@@ -106,9 +107,9 @@ int pr_store_parse(const char *buf, size_t len, struct pr_credlist *out,
     struct pr_errbuf *eb);
 
 /* The users that have a credential file, sorted (store_users.c). */
-int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb);
+int pr_store_users(struct pr_state *state, struct pr_strlist *out, struct pr_errbuf *eb);
 /* The same for any per-user subdirectory of state_dir ("invites", ...). */
-int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist *out,
+int pr_state_users(struct pr_state *state, const char *subdir, struct pr_strlist *out,
     struct pr_errbuf *eb);
 
 #endif

@@ -93,7 +93,7 @@ static int revoked_read(struct pr_user_file *x, struct pr_revoked *rv, struct pr
 	return PR_OK;
 }
 
-int pr_revoked_load(const char *state_dir, const char *user, struct pr_revoked *rv,
+int pr_revoked_load(struct pr_state *state, const char *user, struct pr_revoked *rv,
     struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
@@ -102,7 +102,7 @@ int pr_revoked_load(const char *state_dir, const char *user, struct pr_revoked *
 	rv->text = NULL;
 	rv->n = 0;
 	/* No lock: the file is only ever replaced whole. */
-	if ((r = pr_user_file_open(&x, state_dir, REVOKED_SUBDIR, user, NULL, false, eb)) == PR_OK)
+	if ((r = pr_user_file_open(&x, state, REVOKED_SUBDIR, user, NULL, false, eb)) == PR_OK)
 		r = revoked_read(&x, rv, eb);
 	pr_user_file_close(&x);
 	return r;
@@ -146,7 +146,7 @@ void pr_revoked_filter(const struct pr_revoked *rv, struct pr_credlist *l)
 	l->n = keep;
 }
 
-int pr_store_revoke(const char *state_dir, const char *user, const unsigned char *id,
+int pr_store_revoke(struct pr_state *state, const char *user, const unsigned char *id,
     size_t id_len, struct pr_errbuf *eb)
 {
 	struct pr_revoked rv = { NULL, 0 };
@@ -156,7 +156,7 @@ int pr_store_revoke(const char *state_dir, const char *user, const unsigned char
 
 	if (id == NULL || id_len == 0 || id_len > PR_CRED_ID_MAX)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid credential id");
-	if ((r = pr_user_file_open(&x, state_dir, REVOKED_SUBDIR, user, REVOKED_LOCK, true,
+	if ((r = pr_user_file_open(&x, state, REVOKED_SUBDIR, user, REVOKED_LOCK, true,
 	    eb)) != PR_OK || (r = revoked_read(&x, &rv, eb)) != PR_OK)
 		goto out;
 	if (rv.text != NULL && pr_revoked_has(&rv, id, id_len))
@@ -181,13 +181,13 @@ out:
 	return r;
 }
 
-int pr_revoked_forget(const char *state_dir, const char *user, struct pr_errbuf *eb)
+int pr_revoked_forget(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
 	struct pr_user_file x;
 	int r;
 
-	if ((r = pr_user_file_open(&x, state_dir, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
-	    eb)) == PR_OK && x.dir_fd >= 0) {
+	if ((r = pr_user_file_open(&x, state, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
+	    eb)) == PR_OK && pr_user_file_present(&x)) {
 		r = pr_user_file_unlink(&x, eb);
 		if (r == PR_ERR_NOT_FOUND)
 			r = PR_OK;
@@ -196,7 +196,7 @@ int pr_revoked_forget(const char *state_dir, const char *user, struct pr_errbuf 
 	return r;
 }
 
-int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned char *id,
+int pr_store_unrevoke(struct pr_state *state, const char *user, const unsigned char *id,
     size_t id_len, struct pr_errbuf *eb)
 {
 	struct pr_revoked rv = { NULL, 0 };
@@ -204,8 +204,8 @@ int pr_store_unrevoke(const char *state_dir, const char *user, const unsigned ch
 	char *line = NULL, *at;
 	int r;
 
-	if ((r = pr_user_file_open(&x, state_dir, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
-	    eb)) != PR_OK || x.dir_fd < 0 || (r = revoked_read(&x, &rv, eb)) != PR_OK ||
+	if ((r = pr_user_file_open(&x, state, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
+	    eb)) != PR_OK || !pr_user_file_present(&x) || (r = revoked_read(&x, &rv, eb)) != PR_OK ||
 	    rv.text == NULL)
 		goto out;
 	if ((line = id_line(id, id_len)) == NULL) {

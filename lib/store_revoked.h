@@ -18,7 +18,7 @@ struct pr_revoked {
 };
 
 /* The user's list (none: text NULL, PR_OK); a damaged file is an error. */
-int pr_revoked_load(const char *state_dir, const char *user, struct pr_revoked *rv,
+int pr_revoked_load(struct pr_state *state, const char *user, struct pr_revoked *rv,
     struct pr_errbuf *eb);
 void pr_revoked_clear(struct pr_revoked *rv);
 
@@ -29,6 +29,6 @@ bool pr_revoked_has(const struct pr_revoked *rv, const unsigned char *id, size_t
 void pr_revoked_filter(const struct pr_revoked *rv, struct pr_credlist *l);
 
 /* Remove the list (under its lock): the caller holds the store lock and wrote the store without them. */
-int pr_revoked_forget(const char *state_dir, const char *user, struct pr_errbuf *eb);
+int pr_revoked_forget(struct pr_state *state, const char *user, struct pr_errbuf *eb);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "directory/dir_slot.h"
 #include "secure_file.h"
 #include "store.h"
 #include "util.h"
@@ -29,14 +30,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int pr_store_users(const char *state_dir, struct pr_strlist *out, struct pr_errbuf *eb)
+int pr_store_users(struct pr_state *state, struct pr_strlist *out, struct pr_errbuf *eb)
 {
-	return pr_state_users(state_dir, "users", out, eb);
+	return pr_state_users(state, "users", out, eb);
 }
 
-int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist *out,
+int pr_state_users(struct pr_state *state, const char *subdir, struct pr_strlist *out,
     struct pr_errbuf *eb)
 {
+	const char *state_dir = state->dir, *attr = pr_dir_slot_attr(subdir);
+	struct pr_dir *conn = NULL;
 	enum pr_file_status st;
 	struct dirent *de;
 	DIR *d = NULL;
@@ -44,6 +47,12 @@ int pr_state_users(const char *state_dir, const char *subdir, struct pr_strlist 
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	/* A shared slot: the users whose directory entry holds it. */
+	if (pr_state_directory(state) && attr != NULL) {
+		if ((r = pr_state_conn(state, &conn, eb)) == PR_OK)
+			r = pr_dir_slot_users(conn, attr, out, eb);
+		return r;
+	}
 	if ((st = pr_secure_opendir(AT_FDCWD, state_dir, 022, &state_fd)) != PR_FILE_OK) {
 		r = pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir, pr_file_status_text(st));
 		goto out;

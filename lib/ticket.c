@@ -39,37 +39,37 @@ static const struct pr_token_kind ticket_kind = {
 	.invalid_err = PR_ERR_TICKET_INVALID,
 };
 
-int pr_ticket_create(const char *state_dir, const char *user, int64_t lifetime,
+int pr_ticket_create(struct pr_state *state, const char *user, int64_t lifetime,
     int64_t now, char **ticket, struct pr_errbuf *eb)
 {
-	return pr_token_create(&ticket_kind, state_dir, user, lifetime, now, ticket, eb);
+	return pr_token_create(&ticket_kind, state, user, lifetime, now, ticket, eb);
 }
 
-int pr_ticket_check(const char *state_dir, const char *user, const char *ticket,
+int pr_ticket_check(struct pr_state *state, const char *user, const char *ticket,
     int64_t now, struct pr_errbuf *eb)
 {
-	return pr_token_redeem(&ticket_kind, state_dir, user, ticket, now, false, false, eb);
+	return pr_token_redeem(&ticket_kind, state, user, ticket, now, false, false, eb);
 }
 
-int pr_ticket_fail(const char *state_dir, const char *user, int64_t now,
+int pr_ticket_fail(struct pr_state *state, const char *user, int64_t now,
     struct pr_errbuf *eb)
 {
-	return pr_token_fail(&ticket_kind, state_dir, user, now, eb);
+	return pr_token_fail(&ticket_kind, state, user, now, eb);
 }
 
-int pr_ticket_mark_code_used(const char *state_dir, const char *user, const char *ticket,
+int pr_ticket_mark_code_used(struct pr_state *state, const char *user, const char *ticket,
     int64_t now, struct pr_errbuf *eb)
 {
-	return pr_token_redeem(&ticket_kind, state_dir, user, ticket, now, false, true, eb);
+	return pr_token_redeem(&ticket_kind, state, user, ticket, now, false, true, eb);
 }
 
-int pr_ticket_finish(const char *state_dir, const char *user, const char *ticket,
+int pr_ticket_finish(struct pr_state *state, const char *user, const char *ticket,
     int64_t now, struct pr_errbuf *eb)
 {
-	return pr_token_redeem(&ticket_kind, state_dir, user, ticket, now, true, false, eb);
+	return pr_token_redeem(&ticket_kind, state, user, ticket, now, true, false, eb);
 }
 
-int pr_ticket_info(const char *state_dir, const char *user, struct pr_ticket_info *info,
+int pr_ticket_info(struct pr_state *state, const char *user, struct pr_ticket_info *info,
     struct pr_errbuf *eb)
 {
 	struct pr_token_info ti;
@@ -78,7 +78,7 @@ int pr_ticket_info(const char *state_dir, const char *user, struct pr_ticket_inf
 	if (info == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for the result");
 	memset(info, 0, sizeof(*info));
-	if ((r = pr_token_info(&ticket_kind, state_dir, user, &ti, eb)) != PR_OK)
+	if ((r = pr_token_info(&ticket_kind, state, user, &ti, eb)) != PR_OK)
 		return r;
 	info->created = ti.created;
 	info->expires = ti.expires;
@@ -88,33 +88,33 @@ int pr_ticket_info(const char *state_dir, const char *user, struct pr_ticket_inf
 }
 
 /* A voided or finished ticket is gone; an unreadable one is not active (fail closed). */
-bool pr_ticket_active(const char *state_dir, const char *user, int64_t now)
+bool pr_ticket_active(struct pr_state *state, const char *user, int64_t now)
 {
 	struct pr_ticket_info info;
 
-	return pr_ticket_info(state_dir, user, &info, NULL) == PR_OK && now >= 0 &&
+	return pr_ticket_info(state, user, &info, NULL) == PR_OK && now >= 0 &&
 	    now < info.expires;
 }
 
-int pr_ticket_revoke(const char *state_dir, const char *user, struct pr_errbuf *eb)
+int pr_ticket_revoke(struct pr_state *state, const char *user, struct pr_errbuf *eb)
 {
-	return pr_token_revoke(&ticket_kind, state_dir, user, eb);
+	return pr_token_revoke(&ticket_kind, state, user, eb);
 }
 
-int pr_ticket_reserve(const char *state_dir, const char *user, const char *ticket,
+int pr_ticket_reserve(struct pr_state *state, const char *user, const char *ticket,
     int64_t now, struct pr_errbuf *eb)
 {
-	return pr_token_reserve(&ticket_kind, state_dir, user, ticket, now, eb);
+	return pr_token_reserve(&ticket_kind, state, user, ticket, now, eb);
 }
 
-int pr_ticket_release(const char *state_dir, const char *user, const char *ticket,
+int pr_ticket_release(struct pr_state *state, const char *user, const char *ticket,
     bool code_used, struct pr_errbuf *eb)
 {
-	return pr_token_release(&ticket_kind, state_dir, user, ticket, code_used, eb);
+	return pr_token_release(&ticket_kind, state, user, ticket, code_used, eb);
 }
 
-int pr_ticket_spent(const char *state_dir, const char *user, const char *ticket,
+int pr_ticket_spent(struct pr_state *state, const char *user, const char *ticket,
     bool *voided, struct pr_errbuf *eb)
 {
-	return pr_token_spent(&ticket_kind, state_dir, user, ticket, voided, eb);
+	return pr_token_spent(&ticket_kind, state, user, ticket, voided, eb);
 }

@@ -243,15 +243,15 @@ static void ctx_close(struct ctx *c)
  * Open <subdir> (created only when create is set) and take the user's lock
  * when lock is set; no <subdir> is "none", found before any lock is taken.
  */
-static int ctx_open(struct ctx *c, const char *state_dir, const char *user, bool create,
+static int ctx_open(struct ctx *c, struct pr_state *state, const char *user, bool create,
     bool lock, struct pr_errbuf *eb)
 {
 	int r;
 
-	if ((r = pr_user_file_open(&c->x, state_dir, c->k->subdir, user,
+	if ((r = pr_user_file_open(&c->x, state, c->k->subdir, user,
 	    lock ? c->k->lock : NULL, create, eb)) != PR_OK)
 		return r;
-	if (c->x.dir_fd < 0)
+	if (!pr_user_file_present(&c->x))
 		return none_for(c->k, user, eb);
 	return PR_OK;
 }
@@ -328,7 +328,7 @@ static int lifetime_refused(const struct pr_token_kind *k, struct pr_errbuf *eb)
 	    article, k->noun, lifetime_text(k, span));
 }
 
-int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_create(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, int64_t lifetime, int64_t now, char **token, struct pr_errbuf *eb)
 {
 	char canon[TOKEN_CHARS + 1] = "";
@@ -342,7 +342,7 @@ int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
 	*token = NULL;
 	if (!lifetime_valid(k, lifetime, now))
 		return lifetime_refused(k, eb);
-	if ((r = ctx_open(&c, state_dir, user, true, true, eb)) != PR_OK ||
+	if ((r = ctx_open(&c, state, user, true, true, eb)) != PR_OK ||
 	    (r = check_replaceable(&c, eb)) != PR_OK)
 		goto out;
 	if ((r = pr_crockford_random(TOKEN_CHARS, TOKEN_GROUP, &t, NULL)) != PR_OK) {
@@ -410,12 +410,12 @@ static int expired(struct ctx *c, struct pr_errbuf *eb)
 }
 
 /* The user's token, locked for a change, and not expired (an expired one is deleted). */
-static int ctx_open_current(struct ctx *c, const char *state_dir, const char *user,
+static int ctx_open_current(struct ctx *c, struct pr_state *state, const char *user,
     int64_t now, struct pr_errbuf *eb)
 {
 	int r;
 
-	if ((r = ctx_open(c, state_dir, user, false, true, eb)) != PR_OK ||
+	if ((r = ctx_open(c, state, user, false, true, eb)) != PR_OK ||
 	    (r = ctx_read(c, &c->rec, eb)) != PR_OK)
 		return r;
 	if (now >= c->rec.expires)
@@ -440,7 +440,7 @@ static bool token_matches(struct ctx *c, const char *token)
 	return match;
 }
 
-int pr_token_reserve(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_reserve(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, int64_t now, struct pr_errbuf *eb)
 {
 	struct ctx c;
@@ -449,7 +449,7 @@ int pr_token_reserve(const struct pr_token_kind *k, const char *state_dir,
 	ctx_init(&c, k);
 	if (token == NULL || now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
-	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
+	if ((r = ctx_open_current(&c, state, user, now, eb)) != PR_OK)
 		goto out;
 	if (!token_matches(&c, token)) {
 		r = wrong_token(&c, eb);
@@ -467,18 +467,18 @@ out:
  * The same token (a replaced one is left alone: PR_ERR_NOT_FOUND), whatever
  * its count, for settling a reservation; expired or not.
  */
-static int ctx_open_reserved(struct ctx *c, const char *state_dir, const char *user,
+static int ctx_open_reserved(struct ctx *c, struct pr_state *state, const char *user,
     const char *token, struct pr_errbuf *eb)
 {
 	int r;
 
-	if ((r = ctx_open(c, state_dir, user, false, true, eb)) != PR_OK ||
+	if ((r = ctx_open(c, state, user, false, true, eb)) != PR_OK ||
 	    (r = ctx_read(c, &c->rec, eb)) != PR_OK)
 		return r;
 	return token_matches(c, token) ? PR_OK : none_for(c->k, user, eb);
 }
 
-int pr_token_release(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_release(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, bool set_flag, struct pr_errbuf *eb)
 {
 	struct ctx c;
@@ -487,7 +487,7 @@ int pr_token_release(const struct pr_token_kind *k, const char *state_dir,
 	ctx_init(&c, k);
 	if (token == NULL || (set_flag && k->flag == NULL))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token, or a %s has no flag", k->noun);
-	if ((r = ctx_open_reserved(&c, state_dir, user, token, eb)) != PR_OK)
+	if ((r = ctx_open_reserved(&c, state, user, token, eb)) != PR_OK)
 		goto out;
 	if (c.rec.failures > 0)
 		c.rec.failures--;
@@ -498,7 +498,7 @@ out:
 	return r;
 }
 
-int pr_token_spent(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_spent(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, bool *voided, struct pr_errbuf *eb)
 {
 	struct ctx c;
@@ -508,7 +508,7 @@ int pr_token_spent(const struct pr_token_kind *k, const char *state_dir,
 	*voided = false;
 	if (token == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token");
-	if ((r = ctx_open_reserved(&c, state_dir, user, token, eb)) != PR_OK)
+	if ((r = ctx_open_reserved(&c, state, user, token, eb)) != PR_OK)
 		goto out;
 	if ((*voided = c.rec.failures >= k->max_failures))
 		r = ctx_delete(&c, eb);
@@ -517,7 +517,7 @@ out:
 	return r;
 }
 
-int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_redeem(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, int64_t now, bool consume, bool set_flag,
     struct pr_errbuf *eb)
 {
@@ -533,7 +533,7 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
 	if (set_flag && k->flag == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "a %s has no flag", k->noun);
-	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
+	if ((r = ctx_open_current(&c, state, user, now, eb)) != PR_OK)
 		goto out;
 	match = pr_crockford_normalise(token, canon, TOKEN_CHARS);
 	if (match) {
@@ -559,7 +559,7 @@ out:
 	return r;
 }
 
-int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_fail(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, int64_t now, struct pr_errbuf *eb)
 {
 	bool voided = false;
@@ -569,7 +569,7 @@ int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
 	ctx_init(&c, k);
 	if (now < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid time");
-	if ((r = ctx_open_current(&c, state_dir, user, now, eb)) != PR_OK)
+	if ((r = ctx_open_current(&c, state, user, now, eb)) != PR_OK)
 		goto out;
 	r = count_failure(&c, &voided, eb);
 out:
@@ -578,7 +578,7 @@ out:
 }
 
 /* Readers take no lock: the file is only ever replaced whole. */
-int pr_token_info(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_info(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, struct pr_token_info *info, struct pr_errbuf *eb)
 {
 	struct ctx c;
@@ -588,7 +588,7 @@ int pr_token_info(const struct pr_token_kind *k, const char *state_dir,
 	if (info == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "no place for the result");
 	memset(info, 0, sizeof(*info));
-	if ((r = ctx_open(&c, state_dir, user, false, false, eb)) != PR_OK ||
+	if ((r = ctx_open(&c, state, user, false, false, eb)) != PR_OK ||
 	    (r = ctx_read(&c, &c.rec, eb)) != PR_OK)
 		goto out;
 	if (c.rec.failures >= k->max_failures) {
@@ -605,14 +605,14 @@ out:
 }
 
 /* Removes the file whatever it holds, so a corrupt one can be cleared. */
-int pr_token_revoke(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_revoke(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, struct pr_errbuf *eb)
 {
 	struct ctx c;
 	int r;
 
 	ctx_init(&c, k);
-	if ((r = ctx_open(&c, state_dir, user, false, true, eb)) == PR_OK)
+	if ((r = ctx_open(&c, state, user, false, true, eb)) == PR_OK)
 		r = ctx_delete(&c, eb);
 	ctx_close(&c);
 	return r;

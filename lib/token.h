@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "state.h"
 
 struct pr_token_kind {
 	const char *subdir;        /* "invites" */
@@ -40,7 +41,7 @@ struct pr_token_info {
  * Issue a token (replacing an earlier one, never a damaged file); *token is
  * malloc'd in display form, wipe it with pr_secret_strfree.
  */
-int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_create(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, int64_t lifetime, int64_t now, char **token, struct pr_errbuf *eb);
 
 /*
@@ -49,7 +50,7 @@ int pr_token_create(const struct pr_token_kind *k, const char *state_dir,
  * k->max_failures removes the file). With consume, PR_OK also removes it;
  * with set_flag, PR_OK also sets the flag. Constant-time comparison.
  */
-int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_redeem(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, int64_t now, bool consume, bool set_flag,
     struct pr_errbuf *eb);
 
@@ -58,7 +59,7 @@ int pr_token_redeem(const struct pr_token_kind *k, const char *state_dir,
  * PR_OK (counted; the token may now be void), PR_ERR_NOT_FOUND,
  * PR_ERR_EXPIRED (removed).
  */
-int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_fail(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, int64_t now, struct pr_errbuf *eb);
 
 /*
@@ -71,23 +72,23 @@ int pr_token_fail(const struct pr_token_kind *k, const char *state_dir,
  * never evaluate more than k->max_failures tries. A caller killed between
  * leaves its try counted.
  */
-int pr_token_reserve(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_reserve(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, int64_t now, struct pr_errbuf *eb);
 
 /* Give the reserved try back, and set the flag when set_flag. PR_ERR_NOT_FOUND: replaced or gone. */
-int pr_token_release(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_release(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, bool set_flag, struct pr_errbuf *eb);
 
 /* The reserved try failed: it stays counted; *voided when it was the last (the file goes). */
-int pr_token_spent(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_spent(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, bool *voided, struct pr_errbuf *eb);
 
 /* Dates and counts without the secret, no lock: PR_OK or PR_ERR_NOT_FOUND. */
-int pr_token_info(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_info(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, struct pr_token_info *info, struct pr_errbuf *eb);
 
 /* Remove the file whatever it holds: PR_OK or PR_ERR_NOT_FOUND. */
-int pr_token_revoke(const struct pr_token_kind *k, const char *state_dir,
+int pr_token_revoke(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, struct pr_errbuf *eb);
 
 #endif

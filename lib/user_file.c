@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "directory/dir_slot.h"
 #include "err.h"
 #include "secure_file.h"
 #include "user_file.h"
@@ -21,9 +23,13 @@ void pr_user_file_init(struct pr_user_file *f)
 {
 	f->path[0] = '\0';
 	f->state_dir = NULL;
+	f->state = NULL;
 	f->subdir = NULL;
 	f->user = NULL;
 	f->state_fd = f->dir_fd = f->locks_fd = f->lock_fd = -1;
+	f->attr = NULL;
+	memset(&f->entry, 0, sizeof(f->entry));
+	f->entry_read = false;
 }
 
 void pr_user_file_close(struct pr_user_file *f)
@@ -35,6 +41,7 @@ void pr_user_file_close(struct pr_user_file *f)
 		close(f->dir_fd);
 	if (f->state_fd >= 0)
 		close(f->state_fd);
+	pr_dir_entry_clear(&f->entry);
 	pr_user_file_init(f);
 }
 
@@ -83,10 +90,11 @@ static int take_lock(struct pr_user_file *f, const char *suffix, struct pr_errbu
 }
 
 /* The user name is checked before anything touches the filesystem with it. */
-int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
+int pr_user_file_open(struct pr_user_file *f, struct pr_state *state,
     const char *subdir, const char *user, const char *lock_suffix, bool create,
     struct pr_errbuf *eb)
 {
+	const char *state_dir = state != NULL ? state->dir : NULL;
 	enum pr_file_status st;
 	int n, r;
 
@@ -96,6 +104,7 @@ int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
 	if (!pr_username_valid(user))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid user name");
 	f->state_dir = state_dir;
+	f->state = state;
 	f->subdir = subdir;
 	f->user = user;
 	n = snprintf(f->path, sizeof(f->path), "%s/%s/%s", state_dir, subdir, user);
@@ -104,6 +113,11 @@ int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
 	if ((st = pr_secure_opendir(AT_FDCWD, state_dir, 022, &f->state_fd)) != PR_FILE_OK)
 		return pr_fail(eb, pr_file_status_err(st), "%s: %s", state_dir,
 		    pr_file_status_text(st));
+	/* A shared slot: no <subdir> here; the lock still serialises this host. */
+	if (pr_state_directory(state) && (f->attr = pr_dir_slot_attr(subdir)) != NULL) {
+		snprintf(f->path, sizeof(f->path), "the directory entry of %s (%s)", user, f->attr);
+		return lock_suffix != NULL ? take_lock(f, lock_suffix, eb) : PR_OK;
+	}
 	if (create) {
 		if ((r = ensure_and_open(f, subdir, &f->dir_fd, eb)) != PR_OK)
 			return r;
@@ -121,6 +135,59 @@ int pr_user_file_open(struct pr_user_file *f, const char *state_dir,
 	return PR_OK;
 }
 
+bool pr_user_file_present(const struct pr_user_file *f)
+{
+	return f->attr != NULL || f->dir_fd >= 0;
+}
+
+/* The entry as it is now, for a read, or before the first change of this open. */
+static int slot_load(struct pr_user_file *f, struct pr_dir **d, bool again,
+    struct pr_errbuf *eb)
+{
+	int r;
+
+	if ((r = pr_state_conn(f->state, d, eb)) != PR_OK || (f->entry_read && !again))
+		return r;
+	pr_dir_entry_clear(&f->entry);
+	f->entry_read = false;
+	if ((r = pr_dir_slot_read(*d, f->user, f->attr, &f->entry, eb)) == PR_OK)
+		f->entry_read = true;
+	return r;
+}
+
+static int slot_read(struct pr_user_file *f, size_t max, char **buf, size_t *len,
+    struct pr_errbuf *eb)
+{
+	struct pr_dir *d = NULL;
+	int r;
+
+	if ((r = slot_load(f, &d, true, eb)) != PR_OK || f->entry.n == 0)
+		return r;
+	if (f->entry.v[0].len > max)
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s: the %s of %s is larger than %zu bytes",
+		    pr_dir_uri(d), f->attr, f->user, max);
+	if ((*buf = malloc(f->entry.v[0].len + 1)) == NULL)
+		return PR_ERR_NOMEM;
+	memcpy(*buf, f->entry.v[0].val, f->entry.v[0].len + 1);
+	*len = f->entry.v[0].len;
+	return PR_OK;
+}
+
+/* data NULL: remove the slot's value. */
+static int slot_write(struct pr_user_file *f, const void *data, size_t len,
+    struct pr_errbuf *eb)
+{
+	struct pr_dir *d = NULL;
+	int r;
+
+	if ((r = slot_load(f, &d, false, eb)) != PR_OK)
+		return r;
+	r = pr_dir_slot_write(d, f->user, f->attr, &f->entry, data, len, eb);
+	if (r == PR_ERR_NOT_FOUND)
+		return pr_fail(eb, r, "%s: does not exist", f->path);
+	return r;
+}
+
 int pr_user_file_read(struct pr_user_file *f, size_t max, char **buf,
     size_t *len, struct pr_errbuf *eb)
 {
@@ -128,6 +195,8 @@ int pr_user_file_read(struct pr_user_file *f, size_t max, char **buf,
 
 	*buf = NULL;
 	*len = 0;
+	if (f->attr != NULL)
+		return slot_read(f, max, buf, len, eb);
 	if (f->dir_fd < 0)
 		return PR_OK;
 	st = pr_secure_read(f->dir_fd, f->user, 077, max, buf, len);
@@ -149,6 +218,8 @@ int pr_user_file_replace(struct pr_user_file *f, const void *data, size_t len,
 {
 	int r;
 
+	if (f->attr != NULL)
+		return slot_write(f, data, len, eb);
 	if (f->dir_fd < 0)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: not opened for writing", f->path);
 	/* Writers hold the user's lock (pr_user_file_open with a lock suffix). */
@@ -161,6 +232,8 @@ int pr_user_file_replace(struct pr_user_file *f, const void *data, size_t len,
 
 int pr_user_file_unlink(struct pr_user_file *f, struct pr_errbuf *eb)
 {
+	if (f->attr != NULL)
+		return slot_write(f, NULL, 0, eb);
 	if (f->dir_fd < 0)
 		return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: does not exist", f->path);
 	if (unlinkat(f->dir_fd, f->user, 0) != 0) {

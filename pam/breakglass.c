@@ -38,7 +38,7 @@ static bool machine_has_codes(struct pam_tx *tx)
 	struct pr_errbuf eb = { 0 };
 	bool any;
 
-	if (pr_state_users(tx->cfg->state_dir, "breakglass", &users, &eb) != PR_OK) {
+	if (pr_state_users(tx->cfg->state, "breakglass", &users, &eb) != PR_OK) {
 		pam_syslog(tx->pamh, LOG_ERR, "break glass not offered: %s", eb.msg);
 		return false;
 	}

@@ -57,7 +57,7 @@ struct admin_revoke {
 	const char *event;           /* audit event */
 	const char *noun;            /* "Invitation", for "... for USER revoked." */
 	const char *none;            /* "has no invitation (see: invite list)" */
-	int (*revoke)(const char *state_dir, const char *user, struct pr_errbuf *eb);
+	int (*revoke)(struct pr_state *state, const char *user, struct pr_errbuf *eb);
 };
 int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke *k);
 

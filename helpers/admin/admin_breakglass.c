@@ -178,7 +178,7 @@ int admin_breakglass_list(struct cli *c, int argc, char **argv)
 	}
 	if (!cli_require_root(c))
 		return CLI_FAILED;
-	if ((r = pr_state_users(c->cfg->state_dir, "breakglass", &users, &eb)) != PR_OK) {
+	if ((r = pr_state_users(c->cfg->state, "breakglass", &users, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		return cli_exit_code(r);
 	}
@@ -186,7 +186,7 @@ int admin_breakglass_list(struct cli *c, int argc, char **argv)
 		printf("No break-glass codes (see: breakglass create ACCOUNT).\n");
 	for (size_t i = 0; i < users.n; i++) {
 		/* A damaged file is reported and the rest still listed. */
-		if ((r = pr_breakglass_get(c->cfg->state_dir, users.v[i], &bg, &eb)) == PR_OK)
+		if ((r = pr_breakglass_get(c->cfg->state, users.v[i], &bg, &eb)) == PR_OK)
 			list_one(users.v[i], &bg, now);
 		else if (r != PR_ERR_NOT_FOUND && (cli_err(c, "%s", eb.msg), worst == PR_OK))
 			worst = r;
@@ -217,7 +217,7 @@ int admin_breakglass_ack(struct cli *c, int argc, char **argv)
 		cli_audit(c, PR_BREAKGLASS_EVENT, r, user, NULL, "acknowledge failed");
 		return cli_exit_code(r);
 	}
-	if ((r = pr_breakglass_ack(c->cfg->state_dir, user, cli_actor(), pr_now(), &eb)) != PR_OK) {
+	if ((r = pr_breakglass_ack(c->cfg->state, user, cli_actor(), pr_now(), &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		if (r == PR_ERR_NOT_FOUND)
 			cli_audit_undone();   /* nothing there, nothing changed */
@@ -239,12 +239,12 @@ static int breakglass_pending(struct cli *c)
 	char used[32];
 	int n = 0;
 
-	if (pr_state_users(c->cfg->state_dir, "breakglass", &users, &eb) != PR_OK) {
+	if (pr_state_users(c->cfg->state, "breakglass", &users, &eb) != PR_OK) {
 		cli_err(c, "break glass not checked: %s", eb.msg);
 		return -1;
 	}
 	for (size_t i = 0; i < users.n; i++) {
-		if (pr_breakglass_get(c->cfg->state_dir, users.v[i], &bg, &eb) != PR_OK) {
+		if (pr_breakglass_get(c->cfg->state, users.v[i], &bg, &eb) != PR_OK) {
 			cli_err(c, "break glass not checked: %s", eb.msg);
 			n = -1;
 			break;

@@ -151,7 +151,7 @@ int admin_codes_status(struct cli *c, int argc, char **argv)
 		return CLI_USAGE;
 	if (!cli_require_root(c) || !known_user(c, user))
 		return CLI_FAILED;
-	if ((r = pr_codes_status(c->cfg->state_dir, user, &st, &eb)) == PR_ERR_NOT_FOUND) {
+	if ((r = pr_codes_status(c->cfg->state, user, &st, &eb)) == PR_ERR_NOT_FOUND) {
 		printf("%s has no recovery codes (see: codes generate %s).\n", user, user);
 		return CLI_FAILED;
 	}

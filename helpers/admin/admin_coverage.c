@@ -233,7 +233,7 @@ int admin_coverage(struct cli *c, int argc, char **argv)
 	if (!cli_require_root(c))
 		return CLI_FAILED;
 	if ((r = pr_coverage_scope(c->cfg, &users, &eb)) != PR_OK ||
-	    (r = pr_store_reader_open(c->cfg->state_dir, &rd, &eb)) != PR_OK) {
+	    (r = pr_store_reader_open(c->cfg->state, &rd, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		pr_scope_clear(&users);
 		return cli_exit_code(r);

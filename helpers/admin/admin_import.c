@@ -148,7 +148,7 @@ static int plan_user(struct cli *c, const struct import_args *a, struct plan *p,
 	if (getpwnam(user) == NULL)
 		return plan_fail(c, a, line, "%s is not an account on this "
 		    "system", user);
-	if ((r = pr_store_load(c->cfg->state_dir, user, &have, &eb)) != PR_OK) {
+	if ((r = pr_store_load(c->cfg->state, user, &have, &eb)) != PR_OK) {
 		cli_err(c, "%s; nothing imported", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return cli_exit_code(r);
 	}
@@ -281,7 +281,7 @@ static int import_one(struct cli *c, const struct pr_pamu2f_entry *e)
 	struct import_kc k = { c, e->user };
 	const struct pr_kc_record rec = { import_kc_begin, import_kc_record, import_kc_undone,
 	    NULL, &k };
-	const struct pr_kc_enroll ke = { c->cfg->state_dir, e->user, &e->cred, true };
+	const struct pr_kc_enroll ke = { c->cfg->state, e->user, &e->cred, true };
 	char keyid[PR_KEYID_LEN + 1];
 	bool unrecorded;
 	int r;

@@ -127,7 +127,7 @@ static int invite_by_mail(struct cli *c, const struct invite_args *a,
 	int r;
 
 	if ((r = send_invitation(c, a->user, token, expires)) != PR_OK) {
-		if (pr_invite_revoke(c->cfg->state_dir, a->user, &eb) == PR_OK)
+		if (pr_invite_revoke(c->cfg->state, a->user, &eb) == PR_OK)
 			cli_err(c, "the invitation for %s was withdrawn", a->user);
 		else
 			cli_err(c, "%s", eb.msg);
@@ -160,7 +160,7 @@ static void invite_notes(struct cli *c, const char *user, bool replaced)
 
 	if (replaced)
 		printf("(This replaces the earlier invitation for %s.)\n", user);
-	if (pr_store_load(c->cfg->state_dir, user, &keys, NULL) == PR_OK && keys.n > 0)
+	if (pr_store_load(c->cfg->state, user, &keys, NULL) == PR_OK && keys.n > 0)
 		printf("Note: %s already has %zu enrolled key(s); an invitation is only needed "
 		    "for a first key.\n", user, keys.n);
 	pr_credlist_clear(&keys);
@@ -180,20 +180,20 @@ int admin_invite(struct cli *c, int argc, char **argv)
 		return rc;
 	if (!cli_require_root(c) || !known_user(c, a.user))
 		return CLI_FAILED;
-	replaced = pr_invite_info(c->cfg->state_dir, a.user, &old, NULL) == PR_OK;
+	replaced = pr_invite_info(c->cfg->state, a.user, &old, NULL) == PR_OK;
 	/* On file before the store changes (doc/ARCHITECTURE.md §8.3). */
 	if ((r = cli_audit_begin(c, "invite", a.user, NULL, "created")) != PR_OK) {
 		cli_audit(c, "invite", r, a.user, NULL, "create failed");
 		goto out;
 	}
-	if ((r = pr_invite_create(c->cfg->state_dir, a.user, a.lifetime, now, &token, &eb)) != PR_OK) {
+	if ((r = pr_invite_create(c->cfg->state, a.user, a.lifetime, now, &token, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "invite", r, a.user, NULL, "create failed");
 		goto out;
 	}
 	if ((r = cli_audit(c, "invite", PR_OK, a.user, NULL, "created")) != PR_OK) {
 		/* No unrecorded invitation. */
-		if (pr_invite_revoke(c->cfg->state_dir, a.user, &eb) == PR_OK)
+		if (pr_invite_revoke(c->cfg->state, a.user, &eb) == PR_OK)
 			cli_audit_undone();
 		cli_err(c, "invitation withdrawn because it could not be recorded");
 		goto out;
@@ -218,7 +218,7 @@ static int invite_users(struct cli *c, struct pr_strlist *out)
 	struct pr_errbuf eb = { 0 };
 	int r;
 
-	if ((r = pr_state_users(c->cfg->state_dir, "invites", out, &eb)) != PR_OK)
+	if ((r = pr_state_users(c->cfg->state, "invites", out, &eb)) != PR_OK)
 		cli_err(c, "%s", eb.msg);
 	return r;
 }
@@ -230,7 +230,7 @@ static int list_one(struct cli *c, const char *user, int64_t now)
 	char d1[32], d2[32];
 	int r;
 
-	if ((r = pr_invite_info(c->cfg->state_dir, user, &info, &eb)) != PR_OK) {
+	if ((r = pr_invite_info(c->cfg->state, user, &info, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}

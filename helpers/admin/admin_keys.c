@@ -166,7 +166,7 @@ int admin_enroll_commit(struct cli *c, const char *user, const struct pr_cred *c
 	struct admin_kc k = { c, user, detail, exists };
 	const struct pr_kc_record rec = { kc_begin, kc_enroll_record, kc_undone, NULL, &k };
 	/* Keys removed while the store was locked go for good first, so this one may come back. */
-	const struct pr_kc_enroll e = { c->cfg->state_dir, user, cred, true };
+	const struct pr_kc_enroll e = { c->cfg->state, user, cred, true };
 	bool unrecorded;
 	int r;
 
@@ -191,7 +191,7 @@ int admin_key_enroll(struct cli *c, int argc, char **argv)
 	if (!cli_require_root(c) || !known_user(c, a.user))
 		return CLI_FAILED;
 	if ((r = pr_user_need(c->cfg, a.user, &role, &need)) != PR_OK ||
-	    (r = pr_store_load(c->cfg->state_dir, a.user, &existing, &eb)) != PR_OK) {
+	    (r = pr_store_load(c->cfg->state, a.user, &existing, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return cli_exit_code(r);
 	}
@@ -241,7 +241,7 @@ static int list_user(struct cli *c, const char *user)
 	char keyid[PR_KEYID_LEN + 1], aaguid[37], d1[32], d2[32];
 	int r;
 
-	if ((r = pr_store_load(c->cfg->state_dir, user, &l, &eb)) != PR_OK) {
+	if ((r = pr_store_load(c->cfg->state, user, &l, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
@@ -278,7 +278,7 @@ int admin_key_list(struct cli *c, int argc, char **argv)
 	    "LABEL", "AAGUID", "CREATED", "LAST-USED");
 	if (argc == 2)
 		return cli_exit_code(list_user(c, argv[1]));
-	if ((r = pr_store_users(c->cfg->state_dir, &users, &eb)) != PR_OK) {
+	if ((r = pr_store_users(c->cfg->state, &users, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg);
 		return cli_exit_code(r);
 	}
@@ -346,7 +346,7 @@ static int removal_check(struct cli *c, const struct remove_args *a, struct pr_c
 		    pr_strerror(r));
 		return r;
 	}
-	if ((r = pr_store_load(c->cfg->state_dir, a->user, &l, &eb)) != PR_OK) {
+	if ((r = pr_store_load(c->cfg->state, a->user, &l, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
@@ -452,7 +452,7 @@ int admin_key_remove(struct cli *c, int argc, char **argv)
 		m.forced = true;
 	else if (r != PR_OK)
 		goto out;
-	rm.state_dir = c->cfg->state_dir;
+	rm.state = c->cfg->state;
 	m.k.user = rm.user = a.user;
 	m.k.detail = removal_detail(m.forced, false);
 	rm.need = m.forced ? NULL : &m.need;     /* forced: no last-key rule */

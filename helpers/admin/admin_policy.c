@@ -41,7 +41,7 @@ static long root_keys(const struct pr_config *cfg, enum pr_need need)
 	struct pr_errbuf eb = { 0 };
 	long n = 0;
 
-	if (pr_store_load(cfg->state_dir, "root", &l, &eb) != PR_OK)
+	if (pr_store_load(cfg->state, "root", &l, &eb) != PR_OK)
 		return -1;
 	for (size_t i = 0; i < l.n; i++)
 		n += l.v[i].kind == PR_KIND_FIDO && pr_policy_class_ok(need, l.v[i].cls);
@@ -102,10 +102,6 @@ static int check_directory(struct cli *c)
 		return 1;
 	}
 	pr_secret_strfree(&password);
-	/* Said until the flows use the directory, so nobody believes they already do. */
-	fprintf(stderr, "warning: store = ldap: this version checks the ldap section, but "
-	    "sign-in, enrollment and recovery still keep credentials in %s on this machine "
-	    "(see \"store\" in practicerunner.conf(5)).\n", c->cfg->state_dir);
 	return 0;
 }
 

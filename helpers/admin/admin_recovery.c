@@ -86,7 +86,7 @@ static int check_not_locked(struct cli *c, const char *user)
 	struct pr_lockout st;
 	int r;
 
-	if ((r = pr_lockout_get(c->cfg->state_dir, user, &st, &eb)) != PR_OK) {
+	if ((r = pr_lockout_get(c->cfg->state, user, &st, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		return r;
 	}
@@ -109,7 +109,7 @@ static int ticket_by_mail(struct cli *c, const char *user, const char *ticket,
 
 	if ((r = pr_notify_ticket(c->cfg, user, ticket, expires, &eb)) != PR_OK) {
 		cli_err(c, "recovery ticket not sent: %s", eb.msg);
-		if (pr_ticket_revoke(c->cfg->state_dir, user, &eb) == PR_OK)
+		if (pr_ticket_revoke(c->cfg->state, user, &eb) == PR_OK)
 			cli_err(c, "the recovery ticket for %s was withdrawn", user);
 		else
 			cli_err(c, "%s", eb.msg);
@@ -155,7 +155,7 @@ int admin_recovery_start(struct cli *c, int argc, char **argv)
 		cli_audit(c, "recovery-ticket", r, a.user, NULL, "create failed");
 		goto out;
 	}
-	if ((r = pr_ticket_create(c->cfg->state_dir, a.user, c->cfg->recovery.ticket_lifetime,
+	if ((r = pr_ticket_create(c->cfg->state, a.user, c->cfg->recovery.ticket_lifetime,
 	    now, &ticket, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "recovery-ticket", r, a.user, NULL, "create failed");
@@ -163,7 +163,7 @@ int admin_recovery_start(struct cli *c, int argc, char **argv)
 	}
 	if ((r = cli_audit(c, "recovery-ticket", PR_OK, a.user, NULL, "created")) != PR_OK) {
 		/* No unrecorded ticket. */
-		if (pr_ticket_revoke(c->cfg->state_dir, a.user, &eb) == PR_OK)
+		if (pr_ticket_revoke(c->cfg->state, a.user, &eb) == PR_OK)
 			cli_audit_undone();
 		cli_err(c, "recovery ticket withdrawn because it could not be recorded");
 		goto out;
@@ -203,14 +203,14 @@ int admin_unlock(struct cli *c, int argc, char **argv)
 	if ((r = admin_user_arg(c, argc, argv, "unlock USER", &user)) != CLI_OK)
 		return r;
 	/* A damaged tally is reported, then cleared all the same. */
-	if ((r = pr_lockout_get(c->cfg->state_dir, user, &st, &eb)) != PR_OK)
+	if ((r = pr_lockout_get(c->cfg->state, user, &st, &eb)) != PR_OK)
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	before = r == PR_OK ? st.failures : -1;
 	if ((r = cli_audit_begin(c, "lockout", user, NULL, "cleared")) != PR_OK) {
 		cli_audit(c, "lockout", r, user, NULL, "clear failed");
 		return cli_exit_code(r);
 	}
-	if ((r = pr_lockout_clear(c->cfg->state_dir, user, &eb)) != PR_OK) {
+	if ((r = pr_lockout_clear(c->cfg->state, user, &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		cli_audit(c, "lockout", r, user, NULL, "clear failed");
 		return cli_exit_code(r);

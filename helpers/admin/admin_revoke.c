@@ -40,7 +40,7 @@ int admin_revoke(struct cli *c, int argc, char **argv, const struct admin_revoke
 		cli_audit(c, k->event, r, user, NULL, "revoke failed");
 		return cli_exit_code(r);
 	}
-	if ((r = k->revoke(c->cfg->state_dir, user, &eb)) == PR_ERR_NOT_FOUND) {
+	if ((r = k->revoke(c->cfg->state, user, &eb)) == PR_ERR_NOT_FOUND) {
 		cli_audit_undone();     /* nothing there, nothing changed */
 		cli_err(c, "%s %s", user, k->none);
 		return CLI_FAILED;

@@ -76,7 +76,7 @@ int admin_key_ssh_challenge(struct cli *c, int argc, char **argv)
 		return CLI_FAILED;
 	if ((fd = open_output(c, output, path, sizeof(path))) < 0)
 		return CLI_FAILED;
-	if ((r = pr_sshchallenge_create(c->cfg->state_dir, argv[optind], pr_now(), ch,
+	if ((r = pr_sshchallenge_create(c->cfg->state, argv[optind], pr_now(), ch,
 	    &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 	} else if ((r = pr_write_all(fd, ch, sizeof(ch))) != PR_OK || fsync(fd) != 0) {
@@ -187,7 +187,7 @@ static int classify_attested(struct cli *c, const struct ssh_enroll_args *a,
 		cli_err(c, "%s: %s", a->att_file, eb.msg);
 		goto out;
 	}
-	if ((r = pr_sshchallenge_take(c->cfg->state_dir, a->user, pr_now(), ch,
+	if ((r = pr_sshchallenge_take(c->cfg->state, a->user, pr_now(), ch,
 	    &eb)) != PR_OK) {
 		cli_err(c, "%s", eb.msg[0] ? eb.msg : pr_strerror(r));
 		goto out;

@@ -45,7 +45,7 @@ static int status_files(const struct cli *c)
 
 	printf("store: files (credentials are kept on this machine)\n");
 	printf("state directory: %s\n", c->cfg->state_dir);
-	if ((r = pr_store_users(c->cfg->state_dir, &users, &eb)) != PR_OK) {
+	if ((r = pr_store_users(c->cfg->state, &users, &eb)) != PR_OK) {
 		cli_err(c, "%s: the state directory cannot be used: %s", c->cfg->state_dir,
 		    eb.msg[0] ? eb.msg : pr_strerror(r));
 		return cli_exit_code(r);

@@ -33,7 +33,7 @@ static int load_ssh_creds(struct pr_signin *s)
 	size_t usable = 0;
 	int r;
 
-	if ((r = pr_store_load(s->cfg->state_dir, s->user, &s->creds, &s->eb)) != PR_OK)
+	if ((r = pr_store_load(s->cfg->state, s->user, &s->creds, &s->eb)) != PR_OK)
 		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
 	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
 		return PR_ERR_NOMEM;

@@ -48,7 +48,7 @@ static int parse(const char *buf, unsigned char out[PR_SSHCHALLENGE_LEN],
 	return PR_OK;
 }
 
-int pr_sshchallenge_create(const char *state_dir, const char *user, int64_t now,
+int pr_sshchallenge_create(struct pr_state *state, const char *user, int64_t now,
     unsigned char out[PR_SSHCHALLENGE_LEN], struct pr_errbuf *eb)
 {
 	struct pr_user_file f;
@@ -63,7 +63,7 @@ int pr_sshchallenge_create(const char *state_dir, const char *user, int64_t now,
 	pr_hex_encode(out, PR_SSHCHALLENGE_LEN, hex);
 	n = snprintf(text, sizeof(text), HEADER "challenge=%s expires=%" PRId64 "\n",
 	    hex, now + PR_SSHCHALLENGE_LIFETIME);
-	if ((r = pr_user_file_open(&f, state_dir, SUBDIR, user, LOCK, true, eb)) != PR_OK ||
+	if ((r = pr_user_file_open(&f, state, SUBDIR, user, LOCK, true, eb)) != PR_OK ||
 	    (r = pr_user_file_replace(&f, text, (size_t)n, eb)) != PR_OK)
 		goto out;
 	r = PR_OK;
@@ -74,7 +74,7 @@ out:
 	return r;
 }
 
-int pr_sshchallenge_take(const char *state_dir, const char *user, int64_t now,
+int pr_sshchallenge_take(struct pr_state *state, const char *user, int64_t now,
     unsigned char out[PR_SSHCHALLENGE_LEN], struct pr_errbuf *eb)
 {
 	struct pr_user_file f;
@@ -84,7 +84,7 @@ int pr_sshchallenge_take(const char *state_dir, const char *user, int64_t now,
 	int r;
 
 	pr_user_file_init(&f);
-	if ((r = pr_user_file_open(&f, state_dir, SUBDIR, user, LOCK, false, eb)) != PR_OK ||
+	if ((r = pr_user_file_open(&f, state, SUBDIR, user, LOCK, false, eb)) != PR_OK ||
 	    (r = pr_user_file_read(&f, FILE_MAX, &buf, &len, eb)) != PR_OK)
 		goto out;
 	if (buf == NULL) {

@@ -11,12 +11,13 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "state.h"
 
 #define PR_SSHCHALLENGE_LEN 32
 #define PR_SSHCHALLENGE_LIFETIME (3600)      /* seconds */
 
 /* Issue a new challenge for user (replacing any earlier one) into out. */
-int pr_sshchallenge_create(const char *state_dir, const char *user, int64_t now,
+int pr_sshchallenge_create(struct pr_state *state, const char *user, int64_t now,
     unsigned char out[PR_SSHCHALLENGE_LEN], struct pr_errbuf *eb);
 
 /*
@@ -24,7 +25,7 @@ int pr_sshchallenge_create(const char *state_dir, const char *user, int64_t now,
  * out filled, PR_ERR_NOT_FOUND (none issued), PR_ERR_EXPIRED (removed),
  * PR_ERR_CORRUPT (a damaged file, left for inspection).
  */
-int pr_sshchallenge_take(const char *state_dir, const char *user, int64_t now,
+int pr_sshchallenge_take(struct pr_state *state, const char *user, int64_t now,
     unsigned char out[PR_SSHCHALLENGE_LEN], struct pr_errbuf *eb);
 
 #endif

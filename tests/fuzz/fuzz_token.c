@@ -64,11 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(rel, sizeof(rel), "%s/alice", subdirs[which]);
 	fuzz_write(rel, data + 1, size - 1, 0600);
 	if (which == 0)
-		r = pr_ticket_info(fuzz_dir(), "alice", &ti, &eb);
+		r = pr_ticket_info(PR_STATE_FILES(fuzz_dir()), "alice", &ti, &eb);
 	else if (which == 1)
-		r = pr_invite_info(fuzz_dir(), "alice", &ii, &eb);
+		r = pr_invite_info(PR_STATE_FILES(fuzz_dir()), "alice", &ii, &eb);
 	else
-		r = pr_lockout_get(fuzz_dir(), "alice", &lo, &eb);
+		r = pr_lockout_get(PR_STATE_FILES(fuzz_dir()), "alice", &lo, &eb);
 	/*
 	 * The file is there: it is read or refused with a reason. "None on
 	 * file" only for a token read whole and void (every try taken, the

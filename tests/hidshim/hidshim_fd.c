@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
@@ -30,11 +31,13 @@
 
 #define HIDRAW_MAJOR 243   /* what the kernel's dynamic major usually is */
 #define MAX_OPEN 256
+#define CLOSE_WAIT_MS 2000  /* how long close waits for the device to read what it was sent */
 
 /* Descriptors of virtual devices: the program's end, and which device. */
 static struct {
 	int fd;
 	size_t idx;
+	pid_t pid;   /* the process that opened it: the one whose thread serves it */
 } opened[MAX_OPEN];
 static size_t n_opened;
 static pthread_mutex_t opened_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -65,6 +68,7 @@ static int track(int fd, size_t idx)
 	pthread_mutex_lock(&opened_mu);
 	if (n_opened < MAX_OPEN) {
 		opened[n_opened].fd = fd;
+		opened[n_opened].pid = getpid();
 		opened[n_opened++].idx = idx;
 		ok = 1;
 	}
@@ -72,15 +76,20 @@ static int track(int fd, size_t idx)
 	return ok;
 }
 
-static void untrack(int fd)
+/* Forget fd; true if this process opened it (its server thread is here). */
+static int untrack(int fd)
 {
+	int own = 0;
+
 	pthread_mutex_lock(&opened_mu);
 	for (size_t i = 0; i < n_opened; i++)
 		if (opened[i].fd == fd) {
+			own = opened[i].pid == getpid();
 			opened[i] = opened[--n_opened];
 			break;
 		}
 	pthread_mutex_unlock(&opened_mu);
+	return own;
 }
 
 /* A plugged-in device: the program's end of a new socket pair. */
@@ -96,7 +105,7 @@ static int virtual_open(size_t idx, int flags)
 	    !track(sv[0], idx))
 		goto fail;
 	if (!hidshim_serve(idx, sv[1])) {
-		untrack(sv[0]);
+		(void)untrack(sv[0]);
 		real_close(sv[0]);
 		errno = ENXIO;  /* as a node whose device just went away */
 		return -1;
@@ -259,10 +268,28 @@ int ioctl(int fd, unsigned long req, ...)
 	return f(fd, req, arg);
 }
 
+/*
+ * A real key has read every report written to it before the node closes
+ * (a CANCEL sent just before close included); the server thread may not
+ * have, and a process that exits next would kill it first. So end our
+ * side, then wait (bounded) until the server has read all and hung up.
+ */
+static void wait_device_done(int fd)
+{
+	unsigned char sink[128];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (shutdown(fd, SHUT_WR) != 0)
+		return;
+	while (poll(&p, 1, CLOSE_WAIT_MS) > 0 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+		;
+}
+
 int close(int fd)
 {
 	int (*f)(int) = real("close");
 
-	untrack(fd);  /* the server sees the end of its socket and stops */
+	if (untrack(fd))  /* the server sees the end of its socket and stops */
+		wait_device_done(fd);
 	return f(fd);
 }

@@ -1,6 +1,9 @@
 /*
- * dirtool: drives lib/directory/ against a real slapd for
- * tests/integration/ldap_store.sh (issue 15). Not installed.
+ * dirtool: drives the credential store (store.h) with `store = ldap`, and
+ * lib/directory/'s one-time consume, against a real slapd for
+ * tests/integration/ldap_store.sh (issue 15). Not installed. Only "open"
+ * and "consume" connect before the command: the others connect on the
+ * store's first directory use, as the product does.
  *
  *   dirtool POLICY open
  *   dirtool POLICY enroll USER SEED          prints the new key's id
@@ -27,9 +30,10 @@
 #include "cred.h"
 #include "directory/dir_entry.h"
 #include "directory/dir_name.h"
-#include "directory/dir_store.h"
 #include "directory/directory.h"
 #include "err.h"
+#include "state.h"
+#include "store.h"
 #include "util.h"
 
 static int fail(int r, const struct pr_errbuf *eb)
@@ -60,14 +64,14 @@ static void fake_cred(const char *seed, struct pr_cred *c, unsigned char id[32],
 	c->created = 1700000000;
 }
 
-static int find(struct pr_dir *d, const char *user, const char *keyid, struct pr_cred *out,
+static int find(struct pr_state *d, const char *user, const char *keyid, struct pr_cred *out,
     struct pr_errbuf *eb)
 {
 	struct pr_credlist l = { NULL, 0 };
 	char kid[PR_KEYID_LEN + 1];
 	int r;
 
-	if ((r = pr_dir_store_load(d, user, &l, eb)) != PR_OK)
+	if ((r = pr_store_load(d, user, &l, eb)) != PR_OK)
 		return r;
 	r = PR_ERR_NOT_FOUND;
 	for (size_t i = 0; i < l.n && r != PR_OK; i++) {
@@ -86,11 +90,11 @@ static int last_key_guard(const struct pr_credlist *l, size_t index, void *arg)
 	return l->n <= 1 ? PR_ERR_LAST_KEY : PR_OK;
 }
 
-static int print_list(struct pr_dir *d, const char *user, struct pr_errbuf *eb)
+static int print_list(struct pr_state *d, const char *user, struct pr_errbuf *eb)
 {
 	struct pr_credlist l = { NULL, 0 };
 	char kid[PR_KEYID_LEN + 1];
-	int r = pr_dir_store_load(d, user, &l, eb);
+	int r = pr_store_load(d, user, &l, eb);
 
 	for (size_t i = 0; r == PR_OK && i < l.n; i++) {
 		pr_keyid(l.v[i].id, l.v[i].id_len, kid);
@@ -112,8 +116,9 @@ static int from_hex(const char *hex, char *out, size_t *len)
 	return 0;
 }
 
-static int run(struct pr_dir *d, int argc, char **argv, struct pr_errbuf *eb)
+static int run(struct pr_state *st, int argc, char **argv, struct pr_errbuf *eb)
 {
+	struct pr_dir *d = NULL;
 	const char *cmd = argv[0];
 	struct pr_cred c;
 	unsigned char id[32], pk[64];
@@ -121,31 +126,36 @@ static int run(struct pr_dir *d, int argc, char **argv, struct pr_errbuf *eb)
 	size_t len = 0;
 	int r;
 
-	if (strcmp(cmd, "open") == 0 && argc == 1)
+	if (strcmp(cmd, "open") == 0 && argc == 1) {
+		if ((r = pr_state_conn(st, &d, eb)) != PR_OK)
+			return r;
 		return printf("%s\n", pr_dir_uri(d)) > 0 ? PR_OK : PR_ERR_IO;
+	}
 	if (strcmp(cmd, "enroll") == 0 && argc == 3) {
 		fake_cred(argv[2], &c, id, pk);
 		pr_keyid(id, sizeof(id), kid);
-		if ((r = pr_dir_store_add(d, argv[1], &c, eb)) == PR_OK)
+		if ((r = pr_store_add(st, argv[1], &c, eb)) == PR_OK)
 			printf("%s\n", kid);
 		return r;
 	}
 	if (strcmp(cmd, "load") == 0 && argc == 2)
-		return print_list(d, argv[1], eb);
+		return print_list(st, argv[1], eb);
 	if (strcmp(cmd, "remove") == 0 && (argc == 3 || argc == 4))
-		return pr_dir_store_remove_if(d, argv[1], argv[2],
+		return pr_store_remove_if(st, argv[1], argv[2],
 		    argc == 4 ? last_key_guard : NULL, NULL, eb);
 	if (strcmp(cmd, "rename") == 0 && argc == 4)
-		return pr_dir_store_rename(d, argv[1], argv[2], argv[3], eb);
+		return pr_store_rename(st, argv[1], argv[2], argv[3], eb);
 	if (strcmp(cmd, "use") == 0 && argc == 4) {
 		memset(&c, 0, sizeof(c));
-		if ((r = find(d, argv[1], argv[2], &c, eb)) == PR_OK)
-			r = pr_dir_store_record_use(d, argv[1], c.id, c.id_len,
+		if ((r = find(st, argv[1], argv[2], &c, eb)) == PR_OK)
+			r = pr_store_record_use(st, argv[1], c.id, c.id_len,
 			    (uint32_t)strtoul(argv[3], NULL, 10), 1700000100, eb);
 		pr_cred_clear(&c);
 		return r;
 	}
 	if (strcmp(cmd, "consume") == 0 && argc == 4) {
+		if ((r = pr_state_conn(st, &d, eb)) != PR_OK)
+			return r;
 		r = pr_dir_consume(d, argv[1], argv[2], argv[3], strlen(argv[3]), eb);
 		if (r == PR_OK || r == PR_ERR_NOT_FOUND)
 			printf("%s\n", r == PR_OK ? "won" : "lost");
@@ -158,7 +168,7 @@ static int run(struct pr_dir *d, int argc, char **argv, struct pr_errbuf *eb)
 		if (pr_dir_name_check(name, len) != PR_OK)
 			return pr_fail(eb, PR_ERR_INVALID_ARG, "invalid user name: refused "
 			    "before any directory query");
-		return print_list(d, name, eb);
+		return print_list(st, name, eb);
 	}
 	return 2;
 }
@@ -167,7 +177,6 @@ int main(int argc, char **argv)
 {
 	struct pr_errbuf eb = { 0 };
 	struct pr_config *cfg = NULL;
-	struct pr_dir *d = NULL;
 	int r;
 
 	if (argc < 3) {
@@ -176,9 +185,7 @@ int main(int argc, char **argv)
 	}
 	if ((r = pr_config_load(argv[1], &cfg, &eb)) != PR_OK)
 		return fail(r, &eb);
-	if ((r = pr_dir_open(&cfg->ldap, &d, &eb)) == PR_OK)
-		r = run(d, argc - 2, argv + 2, &eb);
-	pr_dir_close(&d);
+	r = run(cfg->state, argc - 2, argv + 2, &eb);
 	pr_config_free(&cfg);
 	if (r == 2) {
 		fprintf(stderr, "dirtool: unknown command or wrong arguments\n");

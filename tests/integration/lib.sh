@@ -33,6 +33,9 @@ not_ok() {
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 fails() { ! "$@"; }
 done_testing() {
+	if [ "${TEST_STORE:-files}" = ldap ]; then
+		check "TEST_STORE=ldap: the programs used the directory" test "$(slapd_searches)" -gt 0
+	fi
 	if [ -n "${VG:-}" ]; then
 		check "valgrind: no errors, leaks or open descriptors in any run" test ! -s "$T/vg.findings"
 		[ -s "$T/vg.findings" ] && sed 's/^/# /' "$T/vg.findings" | head -n 60
@@ -58,6 +61,15 @@ test_audit_section() {
 	[ -z "$TEST_AUDIT_RATE" ] || printf 'audit {\n  failure_records_per_minute = %s\n}\n' "$TEST_AUDIT_RATE"
 }
 
+# TEST_STORE=ldap (make check-ldap-store): the test policy keeps per-user
+# state in a private slapd (slapd_lib.sh, started here) instead of
+# state_dir, for the suites whose checks do not look into state_dir's files.
+test_store_section() {
+	[ "${TEST_STORE:-files}" = ldap ] || return 0
+	printf 'store = ldap\nldap {\n  uri = {"%s"}\n  base = "%s"\n  bind_dn = "%s"\n  bind_password_file = "%s"\n}\n' \
+		"$SLAPD_LDAPI" "$SLAPD_BASE" "$SLAPD_BIND_DN" "$SLAPD_PWFILE"
+}
+
 # write_policy KEY_REQ PHYS_REQ [UV] [TIMEOUT] [RP]
 write_policy() {
 	cat > "$CONF" <<EOC
@@ -75,6 +87,7 @@ roles {
   admins = {"@pradmins"}
 }
 $(test_audit_section)
+$(test_store_section)
 EOC
 	chmod 644 "$CONF"
 }
@@ -166,3 +179,8 @@ new_key() {
 # last audit record's field value: audit_field FIELD
 audit_field() { tail -n 1 "$AUDIT" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 out_has() { grep -q -- "$1" "$T/out"; }
+
+if [ "${TEST_STORE:-files}" = ldap ]; then
+	. "$top_srcdir/tests/integration/slapd_lib.sh"
+	slapd_start store || { echo "Bail out! slapd did not start"; exit 1; }
+fi

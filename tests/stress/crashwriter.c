@@ -218,7 +218,7 @@ static int cmd_init(const char *state_dir, const char *user)
 	int r;
 
 	make_cred(&c, 0, id, pk);
-	if ((r = pr_store_add(state_dir, user, &c, &eb)) != PR_OK)
+	if ((r = pr_store_add(PR_STATE_FILES(state_dir), user, &c, &eb)) != PR_OK)
 		return die("add main", &eb, r);
 	if ((r = write_code_set(state_dir, user)) != PR_OK)
 		return die("code set", &eb, r);
@@ -237,16 +237,16 @@ static int churn(const char *state_dir, const char *user, long k)
 	int r;
 
 	make_cred(&c, k, id, pk);
-	if ((r = pr_store_add(state_dir, user, &c, &eb)) != PR_OK)
+	if ((r = pr_store_add(PR_STATE_FILES(state_dir), user, &c, &eb)) != PR_OK)
 		return die("add", &eb, r);
 	ack("add %ld\n", k);
-	if ((r = pr_store_load(state_dir, user, &l, &eb)) != PR_OK)
+	if ((r = pr_store_load(PR_STATE_FILES(state_dir), user, &l, &eb)) != PR_OK)
 		return die("load", &eb, r);
 	for (size_t i = 0; i < l.n && r == PR_OK; i++) {
 		if ((tag = cred_tag(&l.v[i])) <= 0 || tag >= k)
 			continue;
 		pr_keyid(l.v[i].id, l.v[i].id_len, kid);
-		if ((r = pr_store_remove(state_dir, user, kid, &eb)) == PR_OK)
+		if ((r = pr_store_remove(PR_STATE_FILES(state_dir), user, kid, &eb)) == PR_OK)
 			ack("remove %ld\n", tag);
 	}
 	pr_credlist_clear(&l);
@@ -260,13 +260,13 @@ static int consume_next(const char *state_dir, const char *user)
 	char code[PR_CODE_CHARS + 1];
 	int r, i;
 
-	if ((r = pr_codes_status(state_dir, user, &st, &eb)) != PR_OK)
+	if ((r = pr_codes_status(PR_STATE_FILES(state_dir), user, &st, &eb)) != PR_OK)
 		return die("codes status", &eb, r);
 	if (st.remaining == 0)
 		return 0;
 	i = st.total - st.remaining;
 	code_text(i, code);
-	if ((r = pr_codes_consume(state_dir, user, code, pr_now(), &eb)) != PR_OK)
+	if ((r = pr_codes_consume(PR_STATE_FILES(state_dir), user, code, pr_now(), &eb)) != PR_OK)
 		return die("consume", &eb, r);
 	ack("code %d\n", i);
 	return 0;
@@ -278,7 +278,7 @@ static int found_codes(const char *state_dir, const char *user)
 	struct pr_errbuf eb = { 0 };
 	int r;
 
-	if ((r = pr_codes_status(state_dir, user, &st, &eb)) != PR_OK)
+	if ((r = pr_codes_status(PR_STATE_FILES(state_dir), user, &st, &eb)) != PR_OK)
 		return die("codes status", &eb, r);
 	if (st.total > st.remaining)
 		ack("code %d\n", st.total - st.remaining - 1);
@@ -294,7 +294,7 @@ static int cmd_run(const char *state_dir, const char *log, const char *user)
 	long k;
 	int r;
 
-	if ((r = pr_store_load(state_dir, user, &l, &eb)) != PR_OK)
+	if ((r = pr_store_load(PR_STATE_FILES(state_dir), user, &l, &eb)) != PR_OK)
 		return die("load", &eb, r);
 	m = find_tag(&l, 0);
 	k = m != NULL ? (long)m->sign_count + 1 : 0;
@@ -314,7 +314,7 @@ static int cmd_run(const char *state_dir, const char *log, const char *user)
 		struct pr_cred c;
 
 		make_cred(&c, 0, id, pk);
-		if ((r = pr_store_record_use(state_dir, user, c.id, c.id_len, (uint32_t)k,
+		if ((r = pr_store_record_use(PR_STATE_FILES(state_dir), user, c.id, c.id_len, (uint32_t)k,
 		    pr_now(), &eb)) != PR_OK)
 			return die("record use", &eb, r);
 		ack("use %ld\n", k);
@@ -416,7 +416,7 @@ static void check_store(const char *state_dir, const char *user, const struct ac
 	long under_way = -1;                /* the X a removal under way may have taken */
 	int r;
 
-	if ((r = pr_store_load(state_dir, user, &l, &eb)) != PR_OK) {
+	if ((r = pr_store_load(PR_STATE_FILES(state_dir), user, &l, &eb)) != PR_OK) {
 		fail("store does not load: %s", eb.msg);
 		return;
 	}
@@ -451,7 +451,7 @@ static void check_codes(const char *state_dir, const char *user, const struct ac
 	struct pr_errbuf eb = { 0 };
 	int used, want = a->code + 1;
 
-	if (pr_codes_status(state_dir, user, &st, &eb) != PR_OK) {
+	if (pr_codes_status(PR_STATE_FILES(state_dir), user, &st, &eb) != PR_OK) {
 		fail("code file does not load: %s", eb.msg);
 		return;
 	}

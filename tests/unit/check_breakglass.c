@@ -48,7 +48,7 @@ static char *create(bool *replaced)
 	char *code = NULL;
 	bool r = false;
 
-	ck_assert_msg(pr_breakglass_create(sdir, "alice", &console, 180 * DAY, "root", NOW,
+	ck_assert_msg(pr_breakglass_create(PR_STATE_FILES(sdir), "alice", &console, 180 * DAY, "root", NOW,
 	    &code, replaced != NULL ? replaced : &r, &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_ptr_nonnull(code);
 	ck_assert_int_eq((int)strlen(code), 19);
@@ -59,7 +59,7 @@ static int use(const char *user, const char *code, const char *service, int64_t 
 {
 	struct pr_errbuf eb = { 0 };
 
-	return pr_breakglass_use(sdir, user, code, service, "tty1", at, NULL, &eb);
+	return pr_breakglass_use(PR_STATE_FILES(sdir), user, code, service, "tty1", at, NULL, &eb);
 }
 
 START_TEST(file_holds_no_code)
@@ -90,7 +90,7 @@ START_TEST(one_use_then_void)
 	struct pr_breakglass bg;
 
 	ck_assert_int_eq(use("alice", code, "login", NOW + 60), PR_OK);
-	ck_assert_int_eq(pr_breakglass_get(sdir, "alice", &bg, NULL), PR_OK);
+	ck_assert_int_eq(pr_breakglass_get(PR_STATE_FILES(sdir), "alice", &bg, NULL), PR_OK);
 	ck_assert(bg.used == NOW + 60);
 	ck_assert_str_eq(bg.used_service, "login");
 	ck_assert_str_eq(bg.used_tty, "tty1");
@@ -181,23 +181,23 @@ START_TEST(replace_revoke_ack)
 	second = create(&replaced);
 	ck_assert(replaced);
 	ck_assert_int_eq(use("alice", code, "login", NOW + 1), PR_ERR_CODE_INVALID);
-	ck_assert_int_eq(pr_breakglass_ack(sdir, "alice", "admin1", NOW + 2, NULL),
+	ck_assert_int_eq(pr_breakglass_ack(PR_STATE_FILES(sdir), "alice", "admin1", NOW + 2, NULL),
 	    PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(use("alice", second, "login", NOW + 3), PR_OK);
 	/* An unreviewed use is kept: no revoke, no new code until ack. */
-	ck_assert_int_eq(pr_breakglass_revoke(sdir, "alice", NULL), PR_ERR_EXISTS);
+	ck_assert_int_eq(pr_breakglass_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_ERR_EXISTS);
 	pr_secret_strfree(&code);
-	ck_assert_int_eq(pr_breakglass_create(sdir, "alice", &console, DAY, "root", NOW + 4,
+	ck_assert_int_eq(pr_breakglass_create(PR_STATE_FILES(sdir), "alice", &console, DAY, "root", NOW + 4,
 	    &code, &replaced, NULL), PR_ERR_EXISTS);
 	ck_assert_ptr_null(code);
-	ck_assert_int_eq(pr_breakglass_ack(sdir, "alice", "admin1", NOW + 5, NULL), PR_OK);
-	ck_assert_int_eq(pr_breakglass_get(sdir, "alice", &bg, NULL), PR_OK);
+	ck_assert_int_eq(pr_breakglass_ack(PR_STATE_FILES(sdir), "alice", "admin1", NOW + 5, NULL), PR_OK);
+	ck_assert_int_eq(pr_breakglass_get(PR_STATE_FILES(sdir), "alice", &bg, NULL), PR_OK);
 	ck_assert(!pr_breakglass_unacked(&bg));
 	ck_assert(bg.acked == NOW + 5);
 	ck_assert_str_eq(bg.acked_by, "admin1");
-	ck_assert_int_eq(pr_breakglass_revoke(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_breakglass_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	ck_assert(!test_exists(bpath));
-	ck_assert_int_eq(pr_breakglass_revoke(sdir, "alice", NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_breakglass_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&second);
 }
 END_TEST
@@ -209,13 +209,13 @@ START_TEST(invalid_arguments)
 	char *code = NULL;
 	bool replaced;
 
-	ck_assert_int_eq(pr_breakglass_create(sdir, "alice", &none, DAY, "root", NOW, &code,
+	ck_assert_int_eq(pr_breakglass_create(PR_STATE_FILES(sdir), "alice", &none, DAY, "root", NOW, &code,
 	    &replaced, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_breakglass_create(sdir, "alice", &bad, DAY, "root", NOW, &code,
+	ck_assert_int_eq(pr_breakglass_create(PR_STATE_FILES(sdir), "alice", &bad, DAY, "root", NOW, &code,
 	    &replaced, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_breakglass_create(sdir, "alice", &console, 0, "root", NOW, &code,
+	ck_assert_int_eq(pr_breakglass_create(PR_STATE_FILES(sdir), "alice", &console, 0, "root", NOW, &code,
 	    &replaced, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_breakglass_create(sdir, "../x", &console, DAY, "root", NOW, &code,
+	ck_assert_int_eq(pr_breakglass_create(PR_STATE_FILES(sdir), "../x", &console, DAY, "root", NOW, &code,
 	    &replaced, NULL), PR_ERR_INVALID_ARG);
 	ck_assert_ptr_null(code);
 }
@@ -258,7 +258,7 @@ START_TEST(parse_bad_file_rows)
 	snprintf(dir, sizeof(dir), "%s/breakglass", sdir);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	test_write_file(bpath, bad_files[_i].text, strlen(bad_files[_i].text), 0600);
-	ck_assert_int_eq(pr_breakglass_get(sdir, "alice", &bg, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_breakglass_get(PR_STATE_FILES(sdir), "alice", &bg, &eb), PR_ERR_CORRUPT);
 	snprintf(want, sizeof(want), "%s:%d: ", bpath, bad_files[_i].line);
 	ck_assert_msg(strncmp(eb.msg, want, strlen(want)) == 0, "row %d: %s", _i, eb.msg);
 	/* A corrupt file never works, whatever is typed. */

@@ -49,21 +49,21 @@ static char **generate(const char *user, int n)
 	struct pr_errbuf eb = { 0 };
 	char **codes = NULL;
 
-	ck_assert_msg(pr_codes_generate(sdir, user, n, NOW, &codes, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_codes_generate(PR_STATE_FILES(sdir), user, n, NOW, &codes, &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_ptr_nonnull(codes);
 	return codes;
 }
 
 static int consume(const char *code)
 {
-	return pr_codes_consume(sdir, "alice", code, NOW + 60, NULL);
+	return pr_codes_consume(PR_STATE_FILES(sdir), "alice", code, NOW + 60, NULL);
 }
 
 static int remaining(void)
 {
 	struct pr_codes_status st;
 
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, NULL), PR_OK);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_OK);
 	return st.remaining;
 }
 
@@ -127,7 +127,7 @@ START_TEST(form_alphabet_and_file)
 		ck_assert_ptr_null(strstr(text, canon));
 		ck_assert_ptr_null(strstr(text, lower));
 	}
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, NULL), PR_OK);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_OK);
 	ck_assert_int_eq(st.total, PR_CODES_DEFAULT);
 	ck_assert_int_eq(st.remaining, PR_CODES_DEFAULT);
 	ck_assert_int_eq(st.created, NOW);
@@ -148,7 +148,7 @@ START_TEST(consume_each_once)
 		ck_assert_int_eq(remaining(), 3 - i);
 		ck_assert_int_eq(consume(codes[i]), PR_ERR_CODE_INVALID);
 	}
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, NULL), PR_OK);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_OK);
 	ck_assert_int_eq(st.total, 4);
 	ck_assert_int_eq(st.remaining, 0);
 	text = test_slurp(cpath);
@@ -169,7 +169,7 @@ START_TEST(older_set_refused)
 	cur = generate("alice", 2);
 	ck_assert_int_eq(remaining(), 2);
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(pr_codes_consume(sdir, "alice", old[i], NOW, &eb), PR_ERR_CODE_INVALID);
+		ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "alice", old[i], NOW, &eb), PR_ERR_CODE_INVALID);
 	ck_assert_int_eq(remaining(), 2);
 	ck_assert_int_eq(consume(cur[1]), PR_OK);
 	ck_assert_int_eq(remaining(), 1);
@@ -184,8 +184,8 @@ START_TEST(other_users_code_refused)
 	char **a = generate("alice", 1), **b = generate("bob", 1);
 
 	ck_assert_int_eq(consume(b[0]), PR_ERR_CODE_INVALID);
-	ck_assert_int_eq(pr_codes_consume(sdir, "bob", a[0], NOW, NULL), PR_ERR_CODE_INVALID);
-	ck_assert_int_eq(pr_codes_consume(sdir, "bob", b[0], NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "bob", a[0], NOW, NULL), PR_ERR_CODE_INVALID);
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "bob", b[0], NOW, NULL), PR_OK);
 	ck_assert_int_eq(remaining(), 1);
 	pr_codes_free(&a, 1);
 	pr_codes_free(&b, 1);
@@ -289,7 +289,7 @@ START_TEST(rejected_forms)
 	bad_form((enum bad)_i, codes[0], typed, sizeof(typed));
 	before = test_slurp(cpath);
 	ck_assert_int_eq(lstat(cpath, &s1), 0);
-	ck_assert_msg(pr_codes_consume(sdir, "alice", typed, NOW, &eb) == PR_ERR_CODE_INVALID,
+	ck_assert_msg(pr_codes_consume(PR_STATE_FILES(sdir), "alice", typed, NOW, &eb) == PR_ERR_CODE_INVALID,
 	    "row %d: %s", _i, eb.msg);
 	ck_assert_ptr_null(strstr(eb.msg, codes[0]));
 	after = test_slurp(cpath);
@@ -310,13 +310,13 @@ START_TEST(nothing_there)
 	struct pr_errbuf eb = { 0 };
 	char **codes;
 
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "alice has no recovery codes"));
-	ck_assert_int_eq(pr_codes_consume(sdir, "alice", "0000-0000-0000-0000", NOW, NULL),
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "alice", "0000-0000-0000-0000", NOW, NULL),
 	    PR_ERR_NOT_FOUND);
 	codes = generate("bob", 1);    /* codes/ exists, alice's file does not */
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_codes_consume(sdir, "alice", codes[0], NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "alice", codes[0], NOW, NULL), PR_ERR_NOT_FOUND);
 	pr_codes_free(&codes, 1);
 }
 END_TEST
@@ -326,18 +326,18 @@ START_TEST(invalid_arguments)
 	struct pr_codes_status st;
 	char **codes = NULL;
 
-	ck_assert_int_eq(pr_codes_generate(sdir, "alice", 0, NOW, &codes, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_codes_generate(sdir, "alice", PR_CODES_MAX + 1, NOW, &codes, NULL),
+	ck_assert_int_eq(pr_codes_generate(PR_STATE_FILES(sdir), "alice", 0, NOW, &codes, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_codes_generate(PR_STATE_FILES(sdir), "alice", PR_CODES_MAX + 1, NOW, &codes, NULL),
 	    PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_codes_generate(sdir, "alice", 1, NOW, NULL, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_codes_generate(sdir, "../etc", 1, NOW, &codes, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_codes_generate(sdir, "", 1, NOW, &codes, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_codes_generate(PR_STATE_FILES(sdir), "alice", 1, NOW, NULL, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_codes_generate(PR_STATE_FILES(sdir), "../etc", 1, NOW, &codes, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_codes_generate(PR_STATE_FILES(sdir), "", 1, NOW, &codes, NULL), PR_ERR_INVALID_ARG);
 	ck_assert_ptr_null(codes);
-	ck_assert_int_eq(pr_codes_consume(sdir, "alice", NULL, NOW, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_codes_consume(sdir, "a/b", "0000-0000-0000-0000", NOW, NULL),
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "alice", NULL, NOW, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "a/b", "0000-0000-0000-0000", NOW, NULL),
 	    PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", NULL, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_codes_status(sdir, "..", &st, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", NULL, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "..", &st, NULL), PR_ERR_INVALID_ARG);
 	ck_assert(!test_exists(cpath));
 	pr_codes_free(&codes, 3);   /* NULL: nothing to do */
 }
@@ -361,7 +361,7 @@ START_TEST(known_answer_file)
 	char *text;
 
 	put_codes_file(GOOD, strlen(GOOD));
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, NULL), PR_OK);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_OK);
 	ck_assert_int_eq(st.total, 2);
 	ck_assert_int_eq(st.remaining, 1);
 	ck_assert_int_eq(st.created, NOW);
@@ -435,11 +435,11 @@ START_TEST(parse_bad_file_rows)
 		len = strlen(text) + 1 + strlen(text + strlen(text) + 1);
 	put_codes_file(text, len);
 	ck_assert_int_eq(lstat(cpath, &s1), 0);
-	r = pr_codes_status(sdir, "alice", &st, &eb);
+	r = pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, &eb);
 	ck_assert_msg(r == PR_ERR_CORRUPT, "row %d: %d (%s)", _i, r, eb.msg);
 	snprintf(want, sizeof(want), "/codes/alice:%d: %s", bad_files[_i].line, bad_files[_i].reason);
 	ck_assert_msg(strstr(eb.msg, want) != NULL, "row %d: '%s', want '%s'", _i, eb.msg, want);
-	ck_assert_int_eq(pr_codes_consume(sdir, "alice", "K7QF-2M9X-TB4R-WZ8C", NOW, &eb),
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(sdir), "alice", "K7QF-2M9X-TB4R-WZ8C", NOW, &eb),
 	    PR_ERR_CORRUPT);
 	ck_assert_int_eq(lstat(cpath, &s2), 0);
 	ck_assert_int_eq(s1.st_ino, s2.st_ino);
@@ -459,7 +459,7 @@ START_TEST(too_many_codes)
 	for (int i = 0; i <= PR_CODES_MAX; i++)
 		o += (size_t)snprintf(text + o, cap - o, "hash=" H_0000 " used=-\n");
 	put_codes_file(text, o);
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, &eb), PR_ERR_CORRUPT);
 	ck_assert_msg(strstr(eb.msg, "/codes/alice:103: more than 100 codes") != NULL, "%s", eb.msg);
 	free(text);
 }
@@ -511,10 +511,10 @@ START_TEST(unsafe_rows)
 	case D_DIR_0755: ck_assert_int_eq(chmod(p, 0755), 0); break;
 	}
 	ck_assert_int_eq(lstat(cpath, &s1), 0);
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, &eb), PR_ERR_UNSAFE_FILE);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, &eb), PR_ERR_UNSAFE_FILE);
 	ck_assert_msg(strstr(eb.msg, damage_rows[_i].msg) != NULL, "row %d: '%s'", _i, eb.msg);
 	ck_assert_int_eq(consume("K7QF-2M9X-TB4R-WZ8C"), PR_ERR_UNSAFE_FILE);
-	ck_assert_int_eq(pr_codes_generate(sdir, "alice", 1, NOW, &codes, NULL), PR_ERR_UNSAFE_FILE);
+	ck_assert_int_eq(pr_codes_generate(PR_STATE_FILES(sdir), "alice", 1, NOW, &codes, NULL), PR_ERR_UNSAFE_FILE);
 	ck_assert_ptr_null(codes);
 	ck_assert_int_eq(lstat(cpath, &s2), 0);
 	ck_assert_int_eq(s1.st_ino, s2.st_ino);

@@ -361,6 +361,7 @@ START_TEST(scope)
 	cfg.admins = strlist(admins, 2);
 	cfg.exempt = strlist(exempt, 2);
 	cfg.state_dir = sdir;
+	cfg.state = PR_STATE_FILES(sdir);
 	ck_assert_int_eq(pr_coverage_scope(&cfg, &out, &eb), PR_OK);
 	after = people(min);
 	ck_assert_uint_eq(out.skipped, 1);                  /* "Bad Name" */
@@ -404,6 +405,7 @@ START_TEST(scope)
 	pr_scope_clear(&out);
 	/* an unusable state directory is an error, with nothing returned */
 	cfg.state_dir = (char *)"/nonexistent/prcov";
+	cfg.state = PR_STATE_FILES(cfg.state_dir);
 	ck_assert_int_ne(pr_coverage_scope(&cfg, &out, &eb), PR_OK);
 	ck_assert_uint_eq(out.n, 0);
 	ck_assert_ptr_null(out.v);

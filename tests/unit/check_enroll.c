@@ -180,11 +180,11 @@ START_TEST(duplicate_refused)
 	struct pr_class_reason reason = { "" };
 
 	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, NULL, &c, &reason), PR_OK);
-	ck_assert_int_eq(pr_store_add(ke.state, KE_STAFF, &c, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(ke.state), KE_STAFF, &c, &eb), PR_OK);
 	/* The store refuses the same credential id twice. */
-	ck_assert_int_eq(pr_store_add(ke.state, KE_STAFF, &c, &eb), PR_ERR_EXISTS);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(ke.state), KE_STAFF, &c, &eb), PR_ERR_EXISTS);
 	pr_cred_clear(&c);
-	ck_assert_int_eq(pr_store_load(ke.state, KE_STAFF, &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(ke.state), KE_STAFF, &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 1);
 	/* The key that holds an enrolled credential refuses to make another. */
 	ck_assert_int_eq(enroll_on(yk, KE_STAFF, false, NULL, &l, &c, &reason),

@@ -182,7 +182,7 @@ static int f_make_key(void *arg, struct pr_cred *cred, struct pr_class_reason *r
 
 	(void)arg;
 	logf_("make");
-	if (pr_codes_status(ke.state, USER, &st, NULL) == PR_OK)
+	if (pr_codes_status(PR_STATE_FILES(ke.state), USER, &st, NULL) == PR_OK)
 		fk.codes_left_at_make = st.remaining;
 	ck_assert_msg(pr_anchors_load(ke.cfg->trust_anchors, 1, &o.anchors, &eb) == PR_OK,
 	    "%s", eb.msg);
@@ -238,7 +238,7 @@ static int codes_left(void)
 {
 	struct pr_codes_status st;
 
-	return pr_codes_status(ke.state, USER, &st, NULL) == PR_OK ? st.remaining : -1;
+	return pr_codes_status(PR_STATE_FILES(ke.state), USER, &st, NULL) == PR_OK ? st.remaining : -1;
 }
 
 static int keys_of(const char *user)
@@ -246,7 +246,7 @@ static int keys_of(const char *user)
 	struct pr_credlist l = { NULL, 0 };
 	int n;
 
-	ck_assert_int_eq(pr_store_load(ke.state, user, &l, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(ke.state), user, &l, NULL), PR_OK);
 	n = (int)l.n;
 	pr_credlist_clear(&l);
 	return n;
@@ -273,7 +273,7 @@ START_TEST(codes_recorded_then_revealed)
 	    "release\n"
 	    "reveal 3\n");
 	/* What was revealed is the set on file. */
-	ck_assert_int_eq(pr_codes_consume(ke.state, USER, fk.first_code, pr_now(), NULL), PR_OK);
+	ck_assert_int_eq(pr_codes_consume(PR_STATE_FILES(ke.state), USER, fk.first_code, pr_now(), NULL), PR_OK);
 	ck_assert_int_eq(codes_left(), NCODES - 1);
 }
 END_TEST
@@ -337,7 +337,7 @@ static void recovery_world(void)
 {
 	struct pr_errbuf eb = { 0 };
 
-	ck_assert_msg(pr_ticket_create(ke.state, USER, LIFETIME, pr_now(), &fk.issued,
+	ck_assert_msg(pr_ticket_create(PR_STATE_FILES(ke.state), USER, LIFETIME, pr_now(), &fk.issued,
 	    &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_int_eq(issue(NULL), PR_OK);
 	snprintf(fk.given_code, sizeof(fk.given_code), "%s", fk.first_code);
@@ -390,7 +390,7 @@ START_TEST(recovery_in_order)
 	/* The code was consumed before the key was made. */
 	ck_assert_int_eq(fk.codes_left_at_make, NCODES - 1);
 	ck_assert_int_eq(keys_of(USER), 1);
-	ck_assert_int_eq(pr_ticket_info(ke.state, USER, &(struct pr_ticket_info){ 0 }, NULL),
+	ck_assert_int_eq(pr_ticket_info(PR_STATE_FILES(ke.state), USER, &(struct pr_ticket_info){ 0 }, NULL),
 	    PR_ERR_NOT_FOUND);
 	ck_assert_int_eq(codes_left(), NCODES);  /* the new set */
 }
@@ -471,7 +471,7 @@ START_TEST(recovery_lockout_recorded_after_its_cause)
 
 	recovery_world();
 	/* One try short of the limit: the tally file made, then set to 99. */
-	ck_assert_int_eq(pr_lockout_reserve(ke.state, USER, pr_now(), &t, NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_reserve(PR_STATE_FILES(ke.state), USER, pr_now(), &t, NULL), PR_OK);
 	snprintf(path, sizeof(path), "%s/tally/%s", ke.state, USER);
 	test_write_file(path, TALLY_99, strlen(TALLY_99), 0600);
 	ck_assert_int_eq(pr_recovery_begin(&fk.rc, ke.cfg, USER, NULL), PR_OK);

@@ -49,7 +49,7 @@ static char *invite(const char *user, int64_t lifetime)
 	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
-	ck_assert_msg(pr_invite_create(sdir, user, lifetime, NOW, &t, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_invite_create(PR_STATE_FILES(sdir), user, lifetime, NOW, &t, &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_ptr_nonnull(t);
 	return t;
 }
@@ -58,7 +58,7 @@ static int failures(const char *user)
 {
 	struct pr_invite_info info;
 
-	ck_assert_int_eq(pr_invite_info(sdir, user, &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), user, &info, NULL), PR_OK);
 	return info.failures;
 }
 
@@ -100,7 +100,7 @@ START_TEST(token_form_and_files)
 	snprintf(want, sizeof(want), " created=%lld expires=%lld failures=0\n",
 	    (long long)NOW, (long long)(NOW + PR_INVITE_DEFAULT_LIFETIME));
 	ck_assert_str_eq(text + strlen(text) - strlen(want), want);
-	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_OK);
 	ck_assert_int_eq(info.created, NOW);
 	ck_assert_int_eq(info.expires, NOW + PR_INVITE_DEFAULT_LIFETIME);
 	ck_assert_int_eq(info.failures, 0);
@@ -117,10 +117,10 @@ START_TEST(create_replaces)
 	struct pr_invite_info info;
 
 	ck_assert_str_ne(t1, t2);
-	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_OK);
 	ck_assert_int_eq(info.expires, NOW + 7200);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t1, NOW, NULL), PR_ERR_INVITE_INVALID);
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t2, NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t1, NOW, NULL), PR_ERR_INVITE_INVALID);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t2, NOW, NULL), PR_OK);
 	pr_secret_strfree(&t1);
 	pr_secret_strfree(&t2);
 }
@@ -131,14 +131,14 @@ START_TEST(check_then_consume_once)
 	struct pr_errbuf eb = { 0 };
 	char *t = invite("alice", 3600);
 
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 10, &eb), PR_OK);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 20, &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW + 10, &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW + 20, &eb), PR_OK);
 	ck_assert(test_exists(ipath));
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 30, &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t, NOW + 30, &eb), PR_OK);
 	ck_assert(!test_exists(ipath));
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 40, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t, NOW + 40, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "no invitation for alice"));
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 40, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW + 40, &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -191,8 +191,8 @@ START_TEST(accepted_forms)
 	transform(t, (enum form)_i, typed, sizeof(typed));
 	if (_i != F_AS_IS)
 		ck_assert_str_ne(typed, t);
-	ck_assert_msg(pr_invite_check(sdir, "alice", typed, NOW, NULL) == PR_OK, "'%s'", typed);
-	ck_assert_msg(pr_invite_consume(sdir, "alice", typed, NOW, NULL) == PR_OK, "'%s'", typed);
+	ck_assert_msg(pr_invite_check(PR_STATE_FILES(sdir), "alice", typed, NOW, NULL) == PR_OK, "'%s'", typed);
+	ck_assert_msg(pr_invite_consume(PR_STATE_FILES(sdir), "alice", typed, NOW, NULL) == PR_OK, "'%s'", typed);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -235,11 +235,11 @@ START_TEST(rejected_forms)
 	char *t = invite("alice", 3600), *other = invite("bob", 3600), typed[400];
 
 	wrong_form(t, other, (enum bad)_i, typed, sizeof(typed));
-	ck_assert_msg(pr_invite_check(sdir, "alice", typed, NOW, &eb) == PR_ERR_INVITE_INVALID,
+	ck_assert_msg(pr_invite_check(PR_STATE_FILES(sdir), "alice", typed, NOW, &eb) == PR_ERR_INVITE_INVALID,
 	    "row %d accepted", _i);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "1 of 5"));
 	ck_assert_int_eq(failures("alice"), 1);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
 	ck_assert_int_eq(failures("bob"), 0);
 	pr_secret_strfree(&t);
 	pr_secret_strfree(&other);
@@ -253,16 +253,16 @@ START_TEST(failure_limit_voids)
 	const char *wrong = "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA";
 
 	for (int i = 1; i < PR_INVITE_MAX_FAILURES; i++) {
-		ck_assert_int_eq(pr_invite_consume(sdir, "alice", wrong, NOW, &eb), PR_ERR_INVITE_INVALID);
+		ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", wrong, NOW, &eb), PR_ERR_INVITE_INVALID);
 		ck_assert_int_eq(failures("alice"), i);
 	}
 	/* Still good until the limit is reached. */
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
 	ck_assert_int_eq(failures("alice"), PR_INVITE_MAX_FAILURES - 1);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", wrong, NOW, &eb), PR_ERR_INVITE_INVALID);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", wrong, NOW, &eb), PR_ERR_INVITE_INVALID);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "void"));
 	ck_assert(!test_exists(ipath));
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -273,14 +273,14 @@ START_TEST(expiry)
 	struct pr_errbuf eb = { 0 };
 	char *t = invite("alice", 3600);
 
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW + 3599, &eb), PR_OK);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", "wrong", NOW + 3600, &eb), PR_ERR_EXPIRED);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW + 3599, &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", "wrong", NOW + 3600, &eb), PR_ERR_EXPIRED);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "expired at 2023-11-14 23:13 UTC"));
 	ck_assert(!test_exists(ipath));
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 3600, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t, NOW + 3600, &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 	t = invite("alice", 60);
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW + 86400, &eb), PR_ERR_EXPIRED);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t, NOW + 86400, &eb), PR_ERR_EXPIRED);
 	ck_assert(!test_exists(ipath));
 	pr_secret_strfree(&t);
 }
@@ -292,12 +292,12 @@ START_TEST(revoke_removes)
 	struct pr_invite_info info;
 	char *t = invite("alice", 3600);
 
-	ck_assert_int_eq(pr_invite_revoke(sdir, "bob", &eb), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_revoke(PR_STATE_FILES(sdir), "bob", &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_revoke(PR_STATE_FILES(sdir), "alice", &eb), PR_OK);
 	ck_assert(!test_exists(ipath));
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, &eb), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), "alice", &info, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_revoke(PR_STATE_FILES(sdir), "alice", &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -308,14 +308,14 @@ START_TEST(nothing_there)
 	struct pr_invite_info info;
 	char missing[128], p[160];
 
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", "x", NOW, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", "x", NOW, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", "x", NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", "x", NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_ERR_NOT_FOUND);
 	snprintf(p, sizeof(p), "%s/invites", sdir);
 	ck_assert(!test_exists(p));
 	snprintf(missing, sizeof(missing), "%s/nonexistent", sdir);
-	ck_assert_int_eq(pr_invite_check(missing, "alice", "x", NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(missing), "alice", "x", NOW, NULL), PR_ERR_NOT_FOUND);
 	ck_assert(!test_exists(missing));
 }
 END_TEST
@@ -327,8 +327,8 @@ START_TEST(hash_bound_to_user)
 
 	snprintf(bobpath, sizeof(bobpath), "%s/invites/bob", sdir);
 	test_write_file(bobpath, text, strlen(text), 0600);
-	ck_assert_int_eq(pr_invite_check(sdir, "bob", t, NOW, NULL), PR_ERR_INVITE_INVALID);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "bob", t, NOW, NULL), PR_ERR_INVITE_INVALID);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_OK);
 	free(text);
 	pr_secret_strfree(&t);
 }
@@ -348,13 +348,13 @@ START_TEST(invalid_user_names)
 	DIR *d;
 	int entries = 0;
 
-	ck_assert_int_eq(pr_invite_create(sdir, bad_users[_i], 3600, NOW, &t, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_create(PR_STATE_FILES(sdir), bad_users[_i], 3600, NOW, &t, NULL), PR_ERR_INVALID_ARG);
 	ck_assert_ptr_null(t);
-	ck_assert_int_eq(pr_invite_check(sdir, bad_users[_i], "x", NOW, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_consume(sdir, bad_users[_i], "x", NOW, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_info(sdir, bad_users[_i], &info, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_revoke(sdir, bad_users[_i], NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_check(sdir, NULL, "x", NOW, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), bad_users[_i], "x", NOW, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), bad_users[_i], "x", NOW, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), bad_users[_i], &info, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_revoke(PR_STATE_FILES(sdir), bad_users[_i], NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), NULL, "x", NOW, NULL), PR_ERR_INVALID_ARG);
 	d = opendir(sdir);
 	ck_assert_ptr_nonnull(d);
 	for (struct dirent *e; (e = readdir(d)) != NULL;)
@@ -382,7 +382,7 @@ START_TEST(lifetime_limits)
 {
 	char *t = NULL;
 
-	ck_assert_int_eq(pr_invite_create(sdir, "alice", lifetime_rows[_i].lifetime,
+	ck_assert_int_eq(pr_invite_create(PR_STATE_FILES(sdir), "alice", lifetime_rows[_i].lifetime,
 	    lifetime_rows[_i].now, &t, NULL), lifetime_rows[_i].want);
 	ck_assert(lifetime_rows[_i].want == PR_OK ? t != NULL : t == NULL);
 	ck_assert(test_exists(ipath) == (lifetime_rows[_i].want == PR_OK));
@@ -395,13 +395,13 @@ START_TEST(null_arguments)
 	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
-	ck_assert_int_eq(pr_invite_create(sdir, "alice", 3600, NOW, NULL, &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_create(NULL, "alice", 3600, NOW, &t, &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_create("", "alice", 3600, NOW, &t, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_create(PR_STATE_FILES(sdir), "alice", 3600, NOW, NULL, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_create(PR_STATE_FILES(NULL), "alice", 3600, NOW, &t, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_create(PR_STATE_FILES(""), "alice", 3600, NOW, &t, &eb), PR_ERR_INVALID_ARG);
 	t = invite("alice", 3600);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", NULL, NOW, &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, -5, &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_invite_info(sdir, "alice", NULL, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", NULL, NOW, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t, -5, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), "alice", NULL, &eb), PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(failures("alice"), 0);
 	pr_secret_strfree(&t);
 }
@@ -482,14 +482,14 @@ START_TEST(parse_bad_file_rows)
 	}
 	ck_assert_int_eq(lstat(ipath, &before), 0);
 	snprintf(want, sizeof(want), "%s:%d: ", ipath, bad_files[_i].line);
-	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), "alice", &info, &eb), PR_ERR_CORRUPT);
 	ck_assert_msg(strncmp(eb.msg, want, strlen(want)) == 0, "row %d: '%s' not at '%s'", _i,
 	    eb.msg, want);
 	ck_assert_msg(strstr(eb.msg, bad_files[_i].why) != NULL, "row %d: '%s' lacks '%s'", _i,
 	    eb.msg, bad_files[_i].why);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", "x", NOW, &eb), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", "x", NOW, &eb), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_invite_create(sdir, "alice", 3600, NOW, &t, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", "x", NOW, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", "x", NOW, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_invite_create(PR_STATE_FILES(sdir), "alice", 3600, NOW, &t, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "revoke the invitation"));
 	ck_assert_ptr_null(t);
 	/* Never rewritten, never removed but by revoke. */
@@ -499,7 +499,7 @@ START_TEST(parse_bad_file_rows)
 	text = test_slurp(ipath);
 	ck_assert_mem_eq(text, bad_files[_i].text, _i == NROWS(bad_files) - 2 ? strlen(HDR) : len);
 	free(text);
-	ck_assert_int_eq(pr_invite_revoke(sdir, "alice", &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_revoke(PR_STATE_FILES(sdir), "alice", &eb), PR_OK);
 	ck_assert(!test_exists(ipath));
 }
 END_TEST
@@ -510,10 +510,10 @@ START_TEST(parse_good_reference)
 	struct pr_invite_info info;
 
 	put_invite_file(HDR GOOD, strlen(HDR GOOD));
-	ck_assert_int_eq(pr_invite_info(sdir, "alice", &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_OK);
 	ck_assert_int_eq(info.created, 1700000000);
 	ck_assert_int_eq(info.expires, 1700003600);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA",
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA",
 	    NOW, NULL), PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(failures("alice"), 1);
 }
@@ -579,11 +579,11 @@ START_TEST(damaged_rows)
 
 	apply_damage(damage_rows[_i].d);
 	ck_assert_int_eq(lstat(ipath, &before), 0);
-	r = pr_invite_info(sdir, "alice", &info, &eb);
+	r = pr_invite_info(PR_STATE_FILES(sdir), "alice", &info, &eb);
 	ck_assert_msg(r == damage_rows[_i].want, "row %d: %d (%s)", _i, r, eb.msg);
 	ck_assert_msg(strstr(eb.msg, damage_rows[_i].msg) != NULL, "row %d: '%s'", _i, eb.msg);
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", "x", NOW, &eb), damage_rows[_i].want);
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", "x", NOW, &eb), damage_rows[_i].want);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", "x", NOW, &eb), damage_rows[_i].want);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", "x", NOW, &eb), damage_rows[_i].want);
 	ck_assert_int_eq(lstat(ipath, &after), 0);
 	ck_assert_int_eq(before.st_ino, after.st_ino);
 	ck_assert_int_eq(before.st_mtime, after.st_mtime);
@@ -627,13 +627,13 @@ static void race(int n, int (*fn)(const char *token), const char *token, int cou
 
 static int do_consume(const char *token)
 {
-	return pr_invite_consume(sdir, "alice", token, NOW, NULL);
+	return pr_invite_consume(PR_STATE_FILES(sdir), "alice", token, NOW, NULL);
 }
 
 static int do_wrong(const char *token)
 {
 	(void)token;
-	return pr_invite_check(sdir, "alice", "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA", NOW, NULL) ==
+	return pr_invite_check(PR_STATE_FILES(sdir), "alice", "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA", NOW, NULL) ==
 	    PR_ERR_INVITE_INVALID ? PR_OK : PR_ERR_IO;
 }
 
@@ -661,7 +661,7 @@ START_TEST(concurrent_failures_all_counted)
 	race(PR_INVITE_MAX_FAILURES - 1, do_wrong, NULL, counts);
 	ck_assert_int_eq(counts[0], PR_INVITE_MAX_FAILURES - 1);
 	ck_assert_int_eq(failures("alice"), PR_INVITE_MAX_FAILURES - 1);
-	ck_assert_int_eq(pr_invite_consume(sdir, "alice", t, NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_consume(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_OK);
 	pr_secret_strfree(&t);
 }
 END_TEST

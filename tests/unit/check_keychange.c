@@ -101,7 +101,7 @@ static bool stored(const struct pr_cred *c)
 	struct pr_errbuf eb = { 0 };
 	bool found;
 
-	ck_assert_msg(pr_store_load(dir, USER, &l, &eb) == PR_OK, "load: %s", eb.msg);
+	ck_assert_msg(pr_store_load(PR_STATE_FILES(dir), USER, &l, &eb) == PR_OK, "load: %s", eb.msg);
 	found = pr_credlist_find(&l, c->id, c->id_len) != NULL;
 	pr_credlist_clear(&l);
 	return found;
@@ -111,7 +111,7 @@ static void add(const struct pr_cred *c)
 {
 	struct pr_errbuf eb = { 0 };
 
-	ck_assert_msg(pr_store_add(dir, USER, c, &eb) == PR_OK, "add: %s", eb.msg);
+	ck_assert_msg(pr_store_add(PR_STATE_FILES(dir), USER, c, &eb) == PR_OK, "add: %s", eb.msg);
 }
 
 static struct pr_audit_event event_of(const char *event, int err)
@@ -142,7 +142,7 @@ static void fake_undo_itself(const char *event, const struct pr_cred *cred)
 
 	pr_keyid(cred->id, cred->id_len, keyid);
 	if (strcmp(event, "enroll") == 0)
-		ck_assert_int_eq(pr_store_remove(dir, USER, keyid, NULL), PR_OK);
+		ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(dir), USER, keyid, NULL), PR_OK);
 	else
 		add(cred);
 }
@@ -205,7 +205,7 @@ static void fake_done(struct fake *f)
 
 static int enroll(struct fake *f, const struct pr_cred *c, bool *unrecorded)
 {
-	const struct pr_kc_enroll e = { dir, USER, c, false };
+	const struct pr_kc_enroll e = { PR_STATE_FILES(dir), USER, c, false };
 	const struct pr_kc_record rec = rec_of(f);
 	int r = pr_keychange_enroll(&e, &rec, unrecorded);
 
@@ -216,7 +216,7 @@ static int enroll(struct fake *f, const struct pr_cred *c, bool *unrecorded)
 static int remove_key(struct fake *f, const struct pr_cred *c, const enum pr_need *need,
     bool *unrecorded)
 {
-	const struct pr_kc_remove m = { dir, USER, c, need, false };
+	const struct pr_kc_remove m = { PR_STATE_FILES(dir), USER, c, need, false };
 	const struct pr_kc_record rec = rec_of(f);
 	int r = pr_keychange_remove(&m, &rec, unrecorded);
 

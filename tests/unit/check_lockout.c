@@ -45,14 +45,14 @@ static struct pr_lockout get(const char *user)
 	struct pr_errbuf eb = { 0 };
 	struct pr_lockout st;
 
-	ck_assert_msg(pr_lockout_get(sdir, user, &st, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_lockout_get(PR_STATE_FILES(sdir), user, &st, &eb) == PR_OK, "%s", eb.msg);
 	return st;
 }
 
 static void fail_n(const char *user, int n)
 {
 	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(pr_lockout_fail(sdir, user, NOW + i, NULL, NULL), PR_OK);
+		ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), user, NOW + i, NULL, NULL), PR_OK);
 }
 
 START_TEST(counts_and_file)
@@ -66,7 +66,7 @@ START_TEST(counts_and_file)
 	ck_assert_int_eq(st.failures, 0);
 	ck_assert(!st.locked);
 	ck_assert(!test_exists(tpath));
-	ck_assert_int_eq(pr_lockout_fail(sdir, "alice", NOW, &after, NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), "alice", NOW, &after, NULL), PR_OK);
 	ck_assert_int_eq(after.failures, 1);
 	ck_assert_int_eq(after.last_failure, NOW);
 	ck_assert(!after.locked);
@@ -89,12 +89,12 @@ START_TEST(limit_locks)
 
 	fail_n("alice", PR_LOCKOUT_LIMIT - 1);
 	ck_assert(!get("alice").locked);
-	ck_assert_int_eq(pr_lockout_fail(sdir, "alice", NOW + 500, &after, NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), "alice", NOW + 500, &after, NULL), PR_OK);
 	ck_assert_int_eq(after.failures, PR_LOCKOUT_LIMIT);
 	ck_assert(after.locked);
 	ck_assert(get("alice").locked);
 	/* Further failures stay at the limit. */
-	ck_assert_int_eq(pr_lockout_fail(sdir, "alice", NOW + 600, &after, NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), "alice", NOW + 600, &after, NULL), PR_OK);
 	ck_assert_int_eq(after.failures, PR_LOCKOUT_LIMIT);
 	ck_assert_int_eq(get("alice").last_failure, NOW + 600);
 	ck_assert(!get("bob").locked);
@@ -103,9 +103,9 @@ END_TEST
 
 START_TEST(success_resets)
 {
-	ck_assert_int_eq(pr_lockout_success(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_success(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	fail_n("alice", 7);
-	ck_assert_int_eq(pr_lockout_success(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_success(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	ck_assert_int_eq(get("alice").failures, 0);
 	ck_assert(!test_exists(tpath));
 	fail_n("alice", 1);
@@ -115,10 +115,10 @@ END_TEST
 
 START_TEST(clear_unlocks)
 {
-	ck_assert_int_eq(pr_lockout_clear(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_clear(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	fail_n("alice", PR_LOCKOUT_LIMIT);
 	ck_assert(get("alice").locked);
-	ck_assert_int_eq(pr_lockout_clear(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_clear(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	ck_assert(!get("alice").locked);
 	ck_assert_int_eq(get("alice").failures, 0);
 	ck_assert(!test_exists(tpath));
@@ -129,13 +129,13 @@ START_TEST(invalid_arguments)
 {
 	struct pr_lockout st;
 
-	ck_assert_int_eq(pr_lockout_fail(sdir, "../x", NOW, NULL, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_lockout_fail(sdir, "alice", -1, NULL, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_lockout_get(sdir, "a/b", &st, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), "../x", NOW, NULL, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), "alice", -1, NULL, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_lockout_get(PR_STATE_FILES(sdir), "a/b", &st, NULL), PR_ERR_INVALID_ARG);
 	ck_assert(st.locked);
-	ck_assert_int_eq(pr_lockout_get(sdir, "alice", NULL, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_lockout_clear(sdir, "", NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_lockout_success(NULL, "alice", NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_lockout_get(PR_STATE_FILES(sdir), "alice", NULL, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_lockout_clear(PR_STATE_FILES(sdir), "", NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_lockout_success(PR_STATE_FILES(NULL), "alice", NULL), PR_ERR_INVALID_ARG);
 }
 END_TEST
 
@@ -180,17 +180,17 @@ START_TEST(parse_bad_file_rows)
 	ck_assert_int_eq(pr_write_all(fd, bad_files[_i].text, strlen(bad_files[_i].text)), PR_OK);
 	close(fd);
 	snprintf(want, sizeof(want), "%s:%d: ", tpath, bad_files[_i].line);
-	ck_assert_int_eq(pr_lockout_get(sdir, "alice", &st, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_lockout_get(PR_STATE_FILES(sdir), "alice", &st, &eb), PR_ERR_CORRUPT);
 	ck_assert_msg(strncmp(eb.msg, want, strlen(want)) == 0, "row %d: '%s'", _i, eb.msg);
 	ck_assert_msg(strstr(eb.msg, bad_files[_i].why) != NULL, "row %d: '%s' lacks '%s'", _i,
 	    eb.msg, bad_files[_i].why);
 	ck_assert(st.locked);   /* fail closed */
-	ck_assert_int_eq(pr_lockout_fail(sdir, "alice", NOW, NULL, NULL), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_lockout_success(sdir, "alice", NULL), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL, NULL), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_lockout_success(PR_STATE_FILES(sdir), "alice", NULL), PR_ERR_CORRUPT);
 	ck_assert_int_eq(pr_secure_read(AT_FDCWD, tpath, 0, 4096, &text, &len), PR_FILE_OK);
 	ck_assert_str_eq(text, bad_files[_i].text);
 	free(text);
-	ck_assert_int_eq(pr_lockout_clear(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_clear(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	ck_assert(!get("alice").locked);
 }
 END_TEST
@@ -212,7 +212,7 @@ START_TEST(concurrent_fails_all_counted)
 			if (read(go[0], &ch, 1) != 0)
 				_exit(3);
 			for (int j = 0; j < PER_FORK; j++)
-				if (pr_lockout_fail(sdir, "alice", NOW, NULL, NULL) != PR_OK)
+				if (pr_lockout_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL, NULL) != PR_OK)
 					_exit(2);
 			_exit(0);
 		}

@@ -44,6 +44,7 @@ static char svc_login[] = "login";
 static char svc_gdm[] = "gdm-password";
 static char *services[] = { svc_login, svc_gdm };
 static struct pr_config cfg;
+static struct pr_state state;
 
 /* Count the run, keep the message, then exit with $D/status (default 0). */
 static const char recorder[] =
@@ -79,6 +80,8 @@ static void setup(void)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.rp_id = (char *)RP_ID;
 	cfg.state_dir = sdir;
+	pr_state_init(&state, &cfg);
+	cfg.state = &state;
 	cfg.recovery.services.v = services;
 	cfg.recovery.services.n = 2;
 	cfg.recovery.ticket_lifetime = LIFETIME;
@@ -99,7 +102,7 @@ static char *new_ticket(void)
 	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
-	ck_assert_msg(pr_ticket_create(sdir, "alice", LIFETIME, NOW, &t, &eb) == PR_OK, "%s",
+	ck_assert_msg(pr_ticket_create(PR_STATE_FILES(sdir), "alice", LIFETIME, NOW, &t, &eb) == PR_OK, "%s",
 	    eb.msg);
 	ck_assert_ptr_nonnull(t);
 	return t;
@@ -110,7 +113,7 @@ static char **new_codes(int n)
 	struct pr_errbuf eb = { 0 };
 	char **codes = NULL;
 
-	ck_assert_msg(pr_codes_generate(sdir, "alice", n, NOW, &codes, &eb) == PR_OK, "%s",
+	ck_assert_msg(pr_codes_generate(PR_STATE_FILES(sdir), "alice", n, NOW, &codes, &eb) == PR_OK, "%s",
 	    eb.msg);
 	return codes;
 }
@@ -119,14 +122,14 @@ static int ticket_failures(void)
 {
 	struct pr_ticket_info info;
 
-	ck_assert_int_eq(pr_ticket_info(sdir, "alice", &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_OK);
 	return info.failures;
 }
 
 static bool ticket_exists(void)
 {
 	struct pr_ticket_info info;
-	int r = pr_ticket_info(sdir, "alice", &info, NULL);
+	int r = pr_ticket_info(PR_STATE_FILES(sdir), "alice", &info, NULL);
 
 	ck_assert(r == PR_OK || r == PR_ERR_NOT_FOUND);
 	return r == PR_OK;
@@ -136,21 +139,21 @@ static int tally(void)
 {
 	struct pr_lockout st;
 
-	ck_assert_int_eq(pr_lockout_get(sdir, "alice", &st, NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_get(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_OK);
 	return st.failures;
 }
 
 static void fail_account(int n)
 {
 	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(pr_lockout_fail(sdir, "alice", NOW, NULL, NULL), PR_OK);
+		ck_assert_int_eq(pr_lockout_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL, NULL), PR_OK);
 }
 
 static int remaining_codes(void)
 {
 	struct pr_codes_status st;
 
-	ck_assert_int_eq(pr_codes_status(sdir, "alice", &st, NULL), PR_OK);
+	ck_assert_int_eq(pr_codes_status(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_OK);
 	return st.remaining;
 }
 
@@ -191,7 +194,7 @@ static size_t stored_creds(const struct pr_cred *want)
 	struct pr_credlist l = { NULL, 0 };
 	size_t n;
 
-	ck_assert_msg(pr_store_load(sdir, "alice", &l, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb) == PR_OK, "%s", eb.msg);
 	if (want != NULL) {
 		const struct pr_cred *c = pr_credlist_find(&l, want->id, want->id_len);
 		ck_assert_ptr_nonnull(c);
@@ -210,7 +213,7 @@ static bool in_store(const struct pr_cred *c)
 	struct pr_credlist l = { NULL, 0 };
 	bool found;
 
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, NULL), PR_OK);
 	found = pr_credlist_find(&l, c->id, c->id_len) != NULL;
 	pr_credlist_clear(&l);
 	return found;
@@ -505,7 +508,7 @@ START_TEST(code_consumed_once)
 	ck_assert(rc.code_used);
 	ck_assert(!rc.mark_failed);
 	ck_assert(!rc.no_code_set);
-	ck_assert_int_eq(pr_ticket_info(sdir, "alice", &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_OK);
 	ck_assert(info.code_used);
 	ck_assert_int_eq(info.failures, 0);
 	ck_assert_int_eq(remaining_codes(), 2);
@@ -594,31 +597,31 @@ START_TEST(code_try_counted_before_evaluation)
 	bool voided = true;
 	char *t = new_ticket();
 
-	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_reserve(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
 	ck_assert_int_eq(ticket_failures(), 1);
-	ck_assert_int_eq(pr_lockout_reserve(sdir, "alice", NOW, &st, &eb), PR_OK);
+	ck_assert_int_eq(pr_lockout_reserve(PR_STATE_FILES(sdir), "alice", NOW, &st, &eb), PR_OK);
 	ck_assert_int_eq(tally(), 1);
 	for (int i = 1; i < PR_TICKET_MAX_FAILURES; i++)
-		ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_OK);
+		ck_assert_int_eq(pr_ticket_reserve(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
 	ck_assert(!ticket_exists());   /* every try taken: void while the last is checked */
-	ck_assert(!pr_ticket_active(sdir, "alice", NOW));
-	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_ticket_release(sdir, "alice", t, true, &eb), PR_OK);
+	ck_assert(!pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW));
+	ck_assert_int_eq(pr_ticket_reserve(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_release(PR_STATE_FILES(sdir), "alice", t, true, &eb), PR_OK);
 	ck_assert(ticket_exists());
 	ck_assert_int_eq(ticket_failures(), PR_TICKET_MAX_FAILURES - 1);
-	ck_assert_int_eq(pr_ticket_spent(sdir, "alice", t, &voided, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_spent(PR_STATE_FILES(sdir), "alice", t, &voided, &eb), PR_OK);
 	ck_assert(!voided);
-	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", t, NOW, &eb), PR_OK);
-	ck_assert_int_eq(pr_ticket_spent(sdir, "alice", t, &voided, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_reserve(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_spent(PR_STATE_FILES(sdir), "alice", t, &voided, &eb), PR_OK);
 	ck_assert(voided);
 	ck_assert(!ticket_exists());
 	/* A wrong ticket at reservation is counted as one. */
 	pr_secret_strfree(&t);
 	t = new_ticket();
-	ck_assert_int_eq(pr_ticket_reserve(sdir, "alice", WRONG_TICKET, NOW, &eb),
+	ck_assert_int_eq(pr_ticket_reserve(PR_STATE_FILES(sdir), "alice", WRONG_TICKET, NOW, &eb),
 	    PR_ERR_TICKET_INVALID);
 	ck_assert_int_eq(ticket_failures(), 1);
-	ck_assert_int_eq(pr_lockout_release(sdir, "alice", &st, &eb), PR_OK);
+	ck_assert_int_eq(pr_lockout_release(PR_STATE_FILES(sdir), "alice", &st, &eb), PR_OK);
 	ck_assert_int_eq(tally(), 0);
 	pr_secret_strfree(&t);
 }
@@ -789,7 +792,7 @@ START_TEST(commit_after_revoke_stores_nothing)
 
 	make_cred(&c, 2);
 	accept_ticket(&rc, t, NOW);
-	ck_assert_int_eq(pr_ticket_revoke(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	ck_assert_int_eq(pr_recovery_commit(&rc, t, &c, NOW, &eb), PR_ERR_NOT_FOUND);
 	ck_assert(!in_store(&c));
 	ck_assert_uint_eq(stored_creds(NULL), 0);
@@ -850,7 +853,7 @@ START_TEST(commit_existing_key)
 	char *t = new_ticket();
 
 	make_cred(&c, 6);
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c, NULL), PR_OK);
 	accept_ticket(&rc, t, NOW);
 	ck_assert_int_eq(pr_recovery_commit(&rc, t, &c, NOW, &eb), PR_ERR_EXISTS);
 	ck_assert(in_store(&c));
@@ -869,7 +872,7 @@ START_TEST(undo_removes_key)
 
 	make_cred(&keep, 7);
 	make_cred(&c, 8);
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &keep, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &keep, NULL), PR_OK);
 	accept_ticket(&rc, t, NOW);
 	ck_assert_int_eq(pr_recovery_commit(&rc, t, &c, NOW, &eb), PR_OK);
 	ck_assert_uint_eq(stored_creds(&c), 2);
@@ -896,7 +899,7 @@ START_TEST(done_resets_tally)
 	fail_account(3);
 	ck_assert_int_eq(tally(), 5);
 	ck_assert_int_eq(pr_recovery_done(&rc, &eb), PR_OK);
-	ck_assert_int_eq(pr_lockout_get(sdir, "alice", &st, NULL), PR_OK);
+	ck_assert_int_eq(pr_lockout_get(PR_STATE_FILES(sdir), "alice", &st, NULL), PR_OK);
 	ck_assert_int_eq(st.failures, 0);
 	ck_assert(!st.locked);
 	/* Nothing to reset is fine too. */
@@ -1016,7 +1019,7 @@ START_TEST(request_mails_ticket)
 	    eb.msg);
 	ck_assert_int_eq(expires, NOW + LIFETIME);
 	ck_assert_int_eq(mails_sent(), 1);
-	ck_assert_int_eq(pr_ticket_info(sdir, "alice", &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_OK);
 	ck_assert_int_eq(info.created, NOW);
 	ck_assert_int_eq(info.expires, NOW + LIFETIME);
 	m = last_mail();
@@ -1027,7 +1030,7 @@ START_TEST(request_mails_ticket)
 	ck_assert_ptr_nonnull(strstr(m, "If you did not ask for this, tell your administrator."));
 	t = cut_ticket(m);
 	ck_assert_uint_eq(strlen(t), 34);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW + 1, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW + 1, &eb), PR_OK);
 	/* Generic words only, and no host name (outside the random ticket). */
 	ck_assert_int_eq(gethostname(host, sizeof(host)), 0);
 	host[sizeof(host) - 1] = '\0';
@@ -1056,7 +1059,7 @@ START_TEST(request_once_per_lifetime)
 	    PR_ERR_EXISTS);
 	ck_assert_int_eq(mails_sent(), 1);
 	/* The first ticket is untouched by the refusals. */
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t1, NOW + 2, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t1, NOW + 2, &eb), PR_OK);
 	ck_assert_int_eq(pr_recovery_request(&cfg, "alice", NOW + LIFETIME, &expires, &eb), PR_OK);
 	ck_assert_int_eq(expires, NOW + 2 * LIFETIME);
 	ck_assert_int_eq(mails_sent(), 2);
@@ -1064,7 +1067,7 @@ START_TEST(request_once_per_lifetime)
 	t2 = cut_ticket(m);
 	free(m);
 	ck_assert_str_ne(t1, t2);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t2, NOW + LIFETIME + 1, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t2, NOW + LIFETIME + 1, &eb), PR_OK);
 	pr_secret_strfree(&t1);
 	pr_secret_strfree(&t2);
 }

@@ -113,7 +113,7 @@ static uint32_t stored_counter(const char *user)
 	struct pr_errbuf eb = { 0 };
 	uint32_t c;
 
-	ck_assert_int_eq(pr_store_load(ke.state, user, &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(ke.state), user, &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 1);
 	c = l.v[0].sign_count;
 	pr_credlist_clear(&l);

@@ -87,7 +87,7 @@ static void enroll_ssh(const char *user, const char *key, bool att)
 	ck_assert_msg(pr_sshenroll_credential(ke.cfg, &k, att ? &a : NULL,
 	    (const unsigned char *)challenge, anchors, key, 1700000000, &c, NULL, &eb) == PR_OK,
 	    "%s: %s", key, eb.msg);
-	ck_assert_msg(pr_store_add(ke.state, user, &c, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_store_add(PR_STATE_FILES(ke.state), user, &c, &eb) == PR_OK, "%s", eb.msg);
 	pr_cred_clear(&c);
 	if (att)
 		pr_sshattest_clear(&a);

@@ -92,7 +92,7 @@ static void put_user_file(const char *text, size_t len)
 	struct pr_cred c;
 
 	make_cred(&c, 999);
-	ck_assert_int_eq(pr_store_add(sdir, "bob", &c, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "bob", &c, NULL), PR_OK);
 	pr_cred_clear(&c);
 	test_write_file(upath, text, len, 0600);
 }
@@ -447,15 +447,15 @@ START_TEST(add_load_round_trip)
 	struct stat st;
 	char p[160];
 
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);  /* no users/ yet */
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);  /* no users/ yet */
 	ck_assert_uint_eq(l.n, 0);
 	for (unsigned i = 0; i < 4; i++) {
 		make_cred(&c[i], i + 10);
 		snprintf(c[i].label, sizeof(c[i].label), "%s", odd_labels[i + 1]);
-		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+		ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[i], &eb), PR_OK);
 	}
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c[2], &eb), PR_ERR_EXISTS);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[2], &eb), PR_ERR_EXISTS);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 4);
 	for (size_t i = 0; i < 4; i++)
 		assert_cred_eq(&l.v[i], &c[i]);
@@ -469,13 +469,13 @@ START_TEST(add_load_round_trip)
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
 	snprintf(p, sizeof(p), "%s/locks/alice.lock", sdir);
 	ck_assert_int_eq(stat(p, &st), 0);
-	ck_assert_int_eq(pr_store_load(sdir, "carol", &l, &eb), PR_OK);  /* no file: empty */
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "carol", &l, &eb), PR_OK);  /* no file: empty */
 	ck_assert_uint_eq(l.n, 0);
 	/* The reader (the coverage report's) loads alike, the directories opened once. */
 	{
 		struct pr_store_reader *rd = NULL;
 
-		ck_assert_int_eq(pr_store_reader_open(sdir, &rd, &eb), PR_OK);
+		ck_assert_int_eq(pr_store_reader_open(PR_STATE_FILES(sdir), &rd, &eb), PR_OK);
 		for (int round = 0; round < 2; round++) {
 			ck_assert_int_eq(pr_store_reader_load(rd, "alice", &l, &eb), PR_OK);
 			ck_assert_uint_eq(l.n, 4);
@@ -527,15 +527,15 @@ START_TEST(invalid_user_names)
 	int entries = 0;
 
 	make_cred(&c, 1);
-	ck_assert_int_eq(pr_store_load(sdir, bad_users[_i], &l, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_add(sdir, bad_users[_i], &c, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_remove(sdir, bad_users[_i], "000000000000", NULL),
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), bad_users[_i], &l, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), bad_users[_i], &c, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), bad_users[_i], "000000000000", NULL),
 	    PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_rename(sdir, bad_users[_i], "000000000000", "x", NULL),
+	ck_assert_int_eq(pr_store_rename(PR_STATE_FILES(sdir), bad_users[_i], "000000000000", "x", NULL),
 	    PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_record_use(sdir, bad_users[_i], id, 1, 1, 1, NULL),
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), bad_users[_i], id, 1, 1, 1, NULL),
 	    PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_load(sdir, NULL, &l, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), NULL, &l, NULL), PR_ERR_INVALID_ARG);
 	/* Nothing was created. */
 	d = opendir(sdir);
 	ck_assert_ptr_nonnull(d);
@@ -554,16 +554,16 @@ START_TEST(add_limits_and_bad_input)
 
 	for (unsigned i = 0; i < PR_MAX_CREDS_PER_USER; i++) {
 		make_cred(&c, i + 100);
-		ck_assert_int_eq(pr_store_add(sdir, "alice", &c, &eb), PR_OK);
+		ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c, &eb), PR_OK);
 		pr_cred_clear(&c);
 	}
 	make_cred(&c, 500);
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c, &eb), PR_ERR_INVALID_ARG);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "remove one first"));
 	c.cose_alg = 3;
-	ck_assert_int_eq(pr_store_add(sdir, "bob", &c, &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_add(sdir, "bob", NULL, &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_add(NULL, "bob", &c, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "bob", &c, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "bob", NULL, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(NULL), "bob", &c, &eb), PR_ERR_INVALID_ARG);
 	pr_cred_clear(&c);
 }
 END_TEST
@@ -654,7 +654,7 @@ START_TEST(damaged_store_rows)
 	int r;
 
 	apply_damage(damage_rows[_i].d, state, sizeof(state));
-	r = pr_store_load(state, "alice", &l, &eb);
+	r = pr_store_load(PR_STATE_FILES(state), "alice", &l, &eb);
 	ck_assert_msg(r == damage_rows[_i].want, "row %d: %d (%s)", _i, r, eb.msg);
 	ck_assert_msg(strstr(eb.msg, damage_rows[_i].msg) != NULL, "row %d: '%s'", _i, eb.msg);
 	/* The line in the message is the buffer's line. */
@@ -666,7 +666,7 @@ START_TEST(damaged_store_rows)
 		struct pr_store_reader *rd = NULL;
 		struct pr_errbuf eb2 = { 0 };
 
-		if ((r = pr_store_reader_open(state, &rd, &eb2)) == PR_OK)
+		if ((r = pr_store_reader_open(PR_STATE_FILES(state), &rd, &eb2)) == PR_OK)
 			r = pr_store_reader_load(rd, "alice", &l, &eb2);
 		ck_assert_msg(r == damage_rows[_i].want, "row %d, reader: %d (%s)", _i, r, eb2.msg);
 		ck_assert_str_eq(eb2.msg, eb.msg);
@@ -675,8 +675,8 @@ START_TEST(damaged_store_rows)
 	}
 	ck_assert_int_eq(lstat(upath, &before), 0);
 	make_cred(&c, 77);
-	ck_assert_int_ne(pr_store_add(state, "alice", &c, &eb), PR_OK);
-	ck_assert_int_ne(pr_store_record_use(state, "alice", (const unsigned char *)"\x01\x02\x03",
+	ck_assert_int_ne(pr_store_add(PR_STATE_FILES(state), "alice", &c, &eb), PR_OK);
+	ck_assert_int_ne(pr_store_record_use(PR_STATE_FILES(state), "alice", (const unsigned char *)"\x01\x02\x03",
 	    3, 100, 5, &eb), PR_OK);
 	ck_assert_int_eq(lstat(upath, &after), 0);
 	ck_assert_int_eq(before.st_ino, after.st_ino);  /* never rewritten */
@@ -694,22 +694,22 @@ START_TEST(remove_by_keyid)
 
 	for (unsigned i = 0; i < 3; i++) {
 		make_cred(&c[i], i + 40);
-		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+		ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[i], &eb), PR_OK);
 	}
 	pr_keyid(c[1].id, c[1].id_len, kid);
-	ck_assert_int_eq(pr_store_remove(sdir, "alice", kid, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_remove(sdir, "alice", kid, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), "alice", kid, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), "alice", kid, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(eb.msg, kid));
-	ck_assert_int_eq(pr_store_remove(sdir, "bob", kid, &eb), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), "bob", kid, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 2);
 	assert_cred_eq(&l.v[0], &c[0]);
 	assert_cred_eq(&l.v[1], &c[2]);
 	pr_credlist_clear(&l);
-	ck_assert_int_eq(pr_store_remove(sdir, "alice", "ABCDEF012345", &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_remove(sdir, "alice", "abc", &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_remove(sdir, "alice", "zzzzzzzzzzzz", &eb), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_remove(sdir, "alice", NULL, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), "alice", "ABCDEF012345", &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), "alice", "abc", &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), "alice", "zzzzzzzzzzzz", &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_store_remove(PR_STATE_FILES(sdir), "alice", NULL, &eb), PR_ERR_INVALID_ARG);
 	for (unsigned i = 0; i < 3; i++)
 		pr_cred_clear(&c[i]);
 }
@@ -745,47 +745,47 @@ START_TEST(revoke_survives_stale_commit)
 
 	for (unsigned i = 0; i < 3; i++) {
 		make_cred(&c[i], i + 60);
-		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+		ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[i], &eb), PR_OK);
 	}
 	n = slurp(upath, stale, sizeof(stale));
-	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[0].id, c[0].id_len, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[0].id, c[0].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(PR_STATE_FILES(sdir), "alice", c[0].id, c[0].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(PR_STATE_FILES(sdir), "alice", c[0].id, c[0].id_len, &eb), PR_OK);
 	snprintf(rpath, sizeof(rpath), "%s/revoked/alice", sdir);
 	slurp(rpath, now, sizeof(now));
 	ck_assert_str_eq(strchr(now, '\n') + 1, strstr(strchr(now, '\n') + 1, "id="));
 	ck_assert_ptr_null(strstr(strstr(now, "id=") + 3, "id="));   /* listed once */
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 2);
 	assert_cred_eq(&l.v[0], &c[1]);
 	pr_credlist_clear(&l);
 	/* The stale writer's commit: the file as it was, the key in it. */
 	test_write_file(upath, stale, n, 0600);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 2);
 	assert_cred_eq(&l.v[0], &c[1]);
 	assert_cred_eq(&l.v[1], &c[2]);
 	pr_credlist_clear(&l);
 	/* Any write drops it from the file; the user's own add of it is refused. */
-	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c[1].id, c[1].id_len,
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), "alice", c[1].id, c[1].id_len,
 	    c[1].sign_count + 1, 1700009999, &eb), PR_OK);
 	ck_assert_uint_lt(slurp(upath, now, sizeof(now)), n);
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c[0], &eb), PR_ERR_PERM);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[0], &eb), PR_ERR_PERM);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "administrator"));
 	/* Settled: the list goes, and the key may be enrolled again. */
-	ck_assert_int_eq(pr_store_settle_revoked(sdir, "alice", &eb), PR_OK);
+	ck_assert_int_eq(pr_store_settle_revoked(PR_STATE_FILES(sdir), "alice", &eb), PR_OK);
 	ck_assert_int_eq(access(rpath, F_OK), -1);
-	ck_assert_int_eq(pr_store_settle_revoked(sdir, "alice", &eb), PR_OK);
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c[0], &eb), PR_OK);
+	ck_assert_int_eq(pr_store_settle_revoked(PR_STATE_FILES(sdir), "alice", &eb), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[0], &eb), PR_OK);
 	/* Taken back (the record could not be written): listed no more. */
-	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[2].id, c[2].id_len, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c[1].id, c[1].id_len, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_unrevoke(sdir, "alice", c[2].id, c[2].id_len, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(PR_STATE_FILES(sdir), "alice", c[2].id, c[2].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(PR_STATE_FILES(sdir), "alice", c[1].id, c[1].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_unrevoke(PR_STATE_FILES(sdir), "alice", c[2].id, c[2].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 2);
 	pr_credlist_clear(&l);
-	ck_assert_int_eq(pr_store_unrevoke(sdir, "alice", c[1].id, c[1].id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_unrevoke(PR_STATE_FILES(sdir), "alice", c[1].id, c[1].id_len, &eb), PR_OK);
 	ck_assert_int_eq(access(rpath, F_OK), -1);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 3);
 	pr_credlist_clear(&l);
 	for (unsigned i = 0; i < 3; i++)
@@ -802,11 +802,11 @@ START_TEST(revoked_damaged_fails_closed)
 	struct pr_cred c;
 
 	make_cred(&c, 70);
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_revoke(sdir, "alice", c.id, c.id_len, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_revoke(PR_STATE_FILES(sdir), "alice", c.id, c.id_len, &eb), PR_OK);
 	snprintf(rpath, sizeof(rpath), "%s/revoked/alice", sdir);
 	test_write_file(rpath, "practicerunner-revoked 1\nid=ab+c\n", 33, 0600);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_ERR_CORRUPT);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "revoked/alice:2"));
 	ck_assert_uint_eq(l.n, 0);
 	pr_cred_clear(&c);
@@ -844,12 +844,12 @@ START_TEST(rename_rows_test)
 
 	for (unsigned i = 0; i < 2; i++) {
 		make_cred(&c[i], i + 60);
-		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+		ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[i], &eb), PR_OK);
 	}
 	pr_keyid(c[1].id, c[1].id_len, kid);
-	ck_assert_int_eq(pr_store_rename(sdir, "alice", keyid != NULL ? keyid : kid,
+	ck_assert_int_eq(pr_store_rename(PR_STATE_FILES(sdir), "alice", keyid != NULL ? keyid : kid,
 	    rename_rows[_i].label, &eb), rename_rows[_i].want);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 2);
 	assert_cred_eq(&l.v[0], &c[0]);   /* the other key is untouched */
 	if (ok)
@@ -857,7 +857,7 @@ START_TEST(rename_rows_test)
 	assert_cred_eq(&l.v[1], &c[1]);   /* only the label changed, if anything */
 	pr_credlist_clear(&l);
 	/* Her key id is not found in another user's file. */
-	ck_assert_int_eq(pr_store_rename(sdir, "bob", kid, "x", &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_store_rename(PR_STATE_FILES(sdir), "bob", kid, "x", &eb), PR_ERR_NOT_FOUND);
 	for (unsigned i = 0; i < 2; i++)
 		pr_cred_clear(&c[i]);
 }
@@ -886,30 +886,30 @@ START_TEST(remove_if_guard)
 	for (unsigned i = 0; i < 2; i++) {
 		make_cred(&c[i], 2 * i + 71);   /* odd seeds: physical */
 		ck_assert_int_eq(c[i].cls, PR_CLASS_PHYSICAL);
-		ck_assert_int_eq(pr_store_add(sdir, "alice", &c[i], &eb), PR_OK);
+		ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c[i], &eb), PR_OK);
 		pr_keyid(c[i].id, c[i].id_len, kid[i]);
 	}
-	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[0], guard_keep_physical,
+	ck_assert_int_eq(pr_store_remove_if(PR_STATE_FILES(sdir), "alice", kid[0], guard_keep_physical,
 	    &calls, &eb), PR_OK);
 	ck_assert_int_eq(calls, 1);
 	/* The last one: refused by the guard, file unchanged. */
-	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[1], guard_keep_physical,
+	ck_assert_int_eq(pr_store_remove_if(PR_STATE_FILES(sdir), "alice", kid[1], guard_keep_physical,
 	    &calls, &eb), PR_ERR_LAST_KEY);
 	ck_assert_int_eq(calls, 2);
 	ck_assert_ptr_nonnull(strstr(eb.msg, kid[1]));
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 1);
 	assert_cred_eq(&l.v[0], &c[1]);
 	pr_credlist_clear(&l);
 	/* Not found and bad ids never reach the guard. */
-	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[0], guard_keep_physical,
+	ck_assert_int_eq(pr_store_remove_if(PR_STATE_FILES(sdir), "alice", kid[0], guard_keep_physical,
 	    &calls, &eb), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", "xyz", guard_keep_physical,
+	ck_assert_int_eq(pr_store_remove_if(PR_STATE_FILES(sdir), "alice", "xyz", guard_keep_physical,
 	    &calls, &eb), PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(calls, 2);
 	/* Without a guard it is pr_store_remove. */
-	ck_assert_int_eq(pr_store_remove_if(sdir, "alice", kid[1], NULL, NULL, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_remove_if(PR_STATE_FILES(sdir), "alice", kid[1], NULL, NULL, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 0);
 	for (unsigned i = 0; i < 2; i++)
 		pr_cred_clear(&c[i]);
@@ -945,10 +945,10 @@ START_TEST(counter_rule_rows)
 	make_cred(&c, 3);
 	c.sign_count = counter_rows[_i].stored;
 	c.last_used = 111;
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c.id, c.id_len,
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), "alice", c.id, c.id_len,
 	    counter_rows[_i].presented, 222, &eb), counter_rows[_i].want);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, &eb), PR_OK);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_uint_eq(l.v[0].sign_count, ok ? counter_rows[_i].presented : counter_rows[_i].stored);
 	ck_assert_int_eq(l.v[0].last_used, ok ? 222 : 111);
@@ -965,16 +965,16 @@ START_TEST(record_use_unknown_and_bad_args)
 	struct pr_errbuf eb = { 0 };
 
 	make_cred(&c, 8);
-	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c.id, c.id_len, 1, 1, &eb),
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), "alice", c.id, c.id_len, 1, 1, &eb),
 	    PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &c, &eb), PR_OK);
-	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c.id, c.id_len - 1, 99999, 1, &eb),
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &c, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), "alice", c.id, c.id_len - 1, 99999, 1, &eb),
 	    PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_store_record_use(sdir, "alice", NULL, 3, 99999, 1, &eb),
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), "alice", NULL, 3, 99999, 1, &eb),
 	    PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c.id, 0, 99999, 1, &eb),
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), "alice", c.id, 0, 99999, 1, &eb),
 	    PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_store_record_use(sdir, "alice", c.id, c.id_len, 99999, -1, &eb),
+	ck_assert_int_eq(pr_store_record_use(PR_STATE_FILES(sdir), "alice", c.id, c.id_len, 99999, -1, &eb),
 	    PR_ERR_INVALID_ARG);
 	pr_cred_clear(&c);
 }
@@ -1008,14 +1008,14 @@ START_TEST(concurrent_adds_lose_nothing)
 			int bad = 0;
 			for (unsigned k = 0; k < 5; k++) {
 				make_cred(&c, 1000 + (unsigned)p * 5 + k);
-				bad |= pr_store_add(sdir, "alice", &c, NULL) != PR_OK;
+				bad |= pr_store_add(PR_STATE_FILES(sdir), "alice", &c, NULL) != PR_OK;
 				pr_cred_clear(&c);
 			}
 			_exit(bad);
 		}
 	}
 	wait_children(pids, NPROC);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, NULL), PR_OK);
 	ck_assert_uint_eq(l.n, NPROC * 5);
 	for (unsigned s = 1000; s < 1000 + NPROC * 5; s++) {
 		make_cred(&c, s);
@@ -1036,10 +1036,10 @@ static int use_child(int p, const struct pr_cred *shared, const struct pr_cred *
 	int bad = 0;
 
 	for (uint32_t k = 0; k < 50; k++) {
-		int r = pr_store_record_use(sdir, "alice", shared->id, shared->id_len,
+		int r = pr_store_record_use(PR_STATE_FILES(sdir), "alice", shared->id, shared->id_len,
 		    k * NPROC + (uint32_t)p + 1, 1000 + k, NULL);
 		bad |= r != PR_OK && r != PR_ERR_COUNTER;
-		bad |= pr_store_record_use(sdir, "alice", own->id, own->id_len, k + 1,
+		bad |= pr_store_record_use(PR_STATE_FILES(sdir), "alice", own->id, own->id_len, k + 1,
 		    2000 + k, NULL) != PR_OK;
 	}
 	return bad;
@@ -1053,11 +1053,11 @@ START_TEST(concurrent_record_use)
 
 	make_cred(&shared, 1);
 	shared.sign_count = 0;
-	ck_assert_int_eq(pr_store_add(sdir, "alice", &shared, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &shared, NULL), PR_OK);
 	for (int p = 0; p < NPROC; p++) {
 		make_cred(&own[p], 200 + (unsigned)p);
 		own[p].sign_count = 0;
-		ck_assert_int_eq(pr_store_add(sdir, "alice", &own[p], NULL), PR_OK);
+		ck_assert_int_eq(pr_store_add(PR_STATE_FILES(sdir), "alice", &own[p], NULL), PR_OK);
 	}
 	for (int p = 0; p < NPROC; p++) {
 		pids[p] = fork();
@@ -1066,7 +1066,7 @@ START_TEST(concurrent_record_use)
 			_exit(use_child(p, &shared, &own[p]));
 	}
 	wait_children(pids, NPROC);
-	ck_assert_int_eq(pr_store_load(sdir, "alice", &l, NULL), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(sdir), "alice", &l, NULL), PR_OK);
 	ck_assert_uint_eq(l.n, NPROC + 1);
 	ck_assert_uint_eq(pr_credlist_find(&l, shared.id, shared.id_len)->sign_count, 50 * NPROC);
 	for (int p = 0; p < NPROC; p++) {

@@ -46,7 +46,7 @@ static char *ticket(const char *user, int64_t lifetime)
 	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
-	ck_assert_msg(pr_ticket_create(sdir, user, lifetime, NOW, &t, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_ticket_create(PR_STATE_FILES(sdir), user, lifetime, NOW, &t, &eb) == PR_OK, "%s", eb.msg);
 	ck_assert_ptr_nonnull(t);
 	return t;
 }
@@ -55,7 +55,7 @@ static struct pr_ticket_info info_of(const char *user)
 {
 	struct pr_ticket_info info;
 
-	ck_assert_int_eq(pr_ticket_info(sdir, user, &info, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_info(PR_STATE_FILES(sdir), user, &info, NULL), PR_OK);
 	return info;
 }
 
@@ -96,8 +96,8 @@ START_TEST(create_and_file)
 	ck_assert_int_eq(info.expires, NOW + 1800);
 	ck_assert_int_eq(info.failures, 0);
 	ck_assert(!info.code_used);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW + 1, NULL), PR_OK);
-	ck_assert(pr_ticket_active(sdir, "alice", NOW + 1));
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW + 1, NULL), PR_OK);
+	ck_assert(pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW + 1));
 	free(text);
 	pr_secret_strfree(&t);
 }
@@ -109,14 +109,14 @@ START_TEST(replace_and_lifetime)
 	struct pr_errbuf eb = { 0 };
 	char *t1 = ticket("alice", 600), *t2 = ticket("alice", 1800), *t3 = NULL;
 
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t1, NOW, NULL), PR_ERR_TICKET_INVALID);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t2, NOW, NULL), PR_OK);
-	ck_assert_int_eq(pr_ticket_create(sdir, "alice", 86401, NOW, &t3, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t1, NOW, NULL), PR_ERR_TICKET_INVALID);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t2, NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_create(PR_STATE_FILES(sdir), "alice", 86401, NOW, &t3, &eb), PR_ERR_INVALID_ARG);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "a recovery ticket must last"));
-	ck_assert_int_eq(pr_ticket_create(sdir, "alice", 0, NOW, &t3, NULL), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_ticket_create(sdir, "a/b", 60, NOW, &t3, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_ticket_create(PR_STATE_FILES(sdir), "alice", 0, NOW, &t3, NULL), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_ticket_create(PR_STATE_FILES(sdir), "a/b", 60, NOW, &t3, NULL), PR_ERR_INVALID_ARG);
 	ck_assert_ptr_null(t3);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t2, NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t2, NOW, NULL), PR_OK);
 	pr_secret_strfree(&t1);
 	pr_secret_strfree(&t2);
 }
@@ -127,16 +127,16 @@ START_TEST(expired)
 	struct pr_errbuf eb = { 0 };
 	char *t = ticket("alice", 1800);
 
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW + 1799, &eb), PR_OK);
-	ck_assert(!pr_ticket_active(sdir, "alice", NOW + 1800));
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW + 1800, &eb), PR_ERR_EXPIRED);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW + 1799, &eb), PR_OK);
+	ck_assert(!pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW + 1800));
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW + 1800, &eb), PR_ERR_EXPIRED);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "the recovery ticket for alice expired at"));
 	ck_assert(!test_exists(tpath));
-	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_finish(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "no recovery ticket for alice"));
 	pr_secret_strfree(&t);
 	t = ticket("alice", 60);
-	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW + 60, NULL), PR_ERR_EXPIRED);
+	ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW + 60, NULL), PR_ERR_EXPIRED);
 	ck_assert(!test_exists(tpath));
 	pr_secret_strfree(&t);
 }
@@ -148,22 +148,22 @@ START_TEST(wrong_and_limit)
 	struct pr_errbuf eb = { 0 };
 	char *t = ticket("alice", 1800);
 
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", WRONG, NOW, &eb), PR_ERR_TICKET_INVALID);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", WRONG, NOW, &eb), PR_ERR_TICKET_INVALID);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "wrong recovery ticket (1 of 5 tries used)"));
-	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, &eb), PR_OK);
 	ck_assert_int_eq(info_of("alice").failures, 2);
-	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", "not a ticket", NOW, NULL),
+	ck_assert_int_eq(pr_ticket_finish(PR_STATE_FILES(sdir), "alice", "not a ticket", NOW, NULL),
 	    PR_ERR_TICKET_INVALID);
-	ck_assert_int_eq(pr_ticket_mark_code_used(sdir, "alice", WRONG, NOW, NULL),
+	ck_assert_int_eq(pr_ticket_mark_code_used(PR_STATE_FILES(sdir), "alice", WRONG, NOW, NULL),
 	    PR_ERR_TICKET_INVALID);
 	ck_assert_int_eq(info_of("alice").failures, 4);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_OK);
-	ck_assert(pr_ticket_active(sdir, "alice", NOW));
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", WRONG, NOW, &eb), PR_ERR_TICKET_INVALID);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_OK);
+	ck_assert(pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW));
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", WRONG, NOW, &eb), PR_ERR_TICKET_INVALID);
 	ck_assert_ptr_nonnull(strstr(eb.msg, "void"));
 	ck_assert(!test_exists(tpath));
-	ck_assert(!pr_ticket_active(sdir, "alice", NOW));
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert(!pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW));
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -173,13 +173,13 @@ START_TEST(fail_voids_at_limit)
 	char *t = ticket("alice", 1800);
 
 	for (int i = 1; i < PR_TICKET_MAX_FAILURES; i++) {
-		ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, NULL), PR_OK);
+		ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL), PR_OK);
 		ck_assert_int_eq(info_of("alice").failures, i);
 	}
-	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL), PR_OK);
 	ck_assert(!test_exists(tpath));
-	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -189,20 +189,20 @@ START_TEST(code_used_then_finish)
 	struct pr_errbuf eb = { 0 };
 	char *t = ticket("alice", 1800), *text;
 
-	ck_assert_int_eq(pr_ticket_mark_code_used(sdir, "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_mark_code_used(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
 	ck_assert(info_of("alice").code_used);
 	text = test_slurp(tpath);
 	ck_assert_ptr_nonnull(strstr(text, " failures=0 code_used=1\n"));
 	free(text);
 	/* Idempotent, and the ticket still checks (enrollment may be retried). */
-	ck_assert_int_eq(pr_ticket_mark_code_used(sdir, "alice", t, NOW, &eb), PR_OK);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW + 5, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_mark_code_used(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW + 5, &eb), PR_OK);
 	ck_assert(info_of("alice").code_used);
-	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, &eb), PR_OK);
 	ck_assert(info_of("alice").code_used);
-	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", t, NOW + 10, &eb), PR_OK);
+	ck_assert_int_eq(pr_ticket_finish(PR_STATE_FILES(sdir), "alice", t, NOW + 10, &eb), PR_OK);
 	ck_assert(!test_exists(tpath));
-	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", t, NOW + 10, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_finish(PR_STATE_FILES(sdir), "alice", t, NOW + 10, &eb), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -212,16 +212,16 @@ START_TEST(revoke_and_nothing_there)
 	struct pr_ticket_info info;
 	char *t;
 
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", WRONG, NOW, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_ticket_info(sdir, "alice", &info, NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_ticket_revoke(sdir, "alice", NULL), PR_ERR_NOT_FOUND);
-	ck_assert(!pr_ticket_active(sdir, "alice", NOW));
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", WRONG, NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_info(PR_STATE_FILES(sdir), "alice", &info, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_ERR_NOT_FOUND);
+	ck_assert(!pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW));
 	t = ticket("alice", 1800);
-	ck_assert_int_eq(pr_ticket_revoke(sdir, "bob", NULL), PR_ERR_NOT_FOUND);
-	ck_assert_int_eq(pr_ticket_revoke(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_revoke(PR_STATE_FILES(sdir), "bob", NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	ck_assert(!test_exists(tpath));
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_ERR_NOT_FOUND);
 	pr_secret_strfree(&t);
 }
 END_TEST
@@ -240,8 +240,8 @@ START_TEST(not_an_invitation)
 	cut[0] = '\n';
 	cut[1] = '\0';
 	write_file(ipath, text, strlen(text));
-	ck_assert_int_eq(pr_invite_check(sdir, "alice", t, NOW, NULL), PR_ERR_INVITE_INVALID);
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", t, NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_invite_check(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_ERR_INVITE_INVALID);
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_OK);
 	free(text);
 	pr_secret_strfree(&t);
 }
@@ -289,7 +289,7 @@ START_TEST(parse_good_reference)
 	write_file(tpath, HDR LINE("3", "1"), strlen(HDR LINE("3", "1")));
 	ck_assert_int_eq(info_of("alice").failures, 3);
 	ck_assert(info_of("alice").code_used);
-	ck_assert(pr_ticket_active(sdir, "alice", NOW));
+	ck_assert(pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW));
 }
 END_TEST
 
@@ -303,23 +303,23 @@ START_TEST(parse_bad_file_rows)
 	ck_assert_int_eq(mkdir(p, 0700), 0);
 	write_file(tpath, bad_files[_i].text, strlen(bad_files[_i].text));
 	snprintf(want, sizeof(want), "%s:%d: ", tpath, bad_files[_i].line);
-	ck_assert_int_eq(pr_ticket_info(sdir, "alice", &info, &eb), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_ticket_info(PR_STATE_FILES(sdir), "alice", &info, &eb), PR_ERR_CORRUPT);
 	ck_assert_msg(strncmp(eb.msg, want, strlen(want)) == 0, "row %d: '%s'", _i, eb.msg);
 	ck_assert_msg(strstr(eb.msg, bad_files[_i].why) != NULL, "row %d: '%s' lacks '%s'", _i,
 	    eb.msg, bad_files[_i].why);
-	ck_assert(!pr_ticket_active(sdir, "alice", NOW));
-	ck_assert_int_eq(pr_ticket_check(sdir, "alice", WRONG, NOW, NULL), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_ticket_fail(sdir, "alice", NOW, NULL), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_ticket_mark_code_used(sdir, "alice", WRONG, NOW, NULL), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", WRONG, NOW, NULL), PR_ERR_CORRUPT);
-	ck_assert_int_eq(pr_ticket_create(sdir, "alice", 1800, NOW, &t, &eb), PR_ERR_CORRUPT);
+	ck_assert(!pr_ticket_active(PR_STATE_FILES(sdir), "alice", NOW));
+	ck_assert_int_eq(pr_ticket_check(PR_STATE_FILES(sdir), "alice", WRONG, NOW, NULL), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_ticket_mark_code_used(PR_STATE_FILES(sdir), "alice", WRONG, NOW, NULL), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_ticket_finish(PR_STATE_FILES(sdir), "alice", WRONG, NOW, NULL), PR_ERR_CORRUPT);
+	ck_assert_int_eq(pr_ticket_create(PR_STATE_FILES(sdir), "alice", 1800, NOW, &t, &eb), PR_ERR_CORRUPT);
 	/* There is no "revoke" for tickets: the hint names what clears it. */
 	ck_assert_ptr_nonnull(strstr(eb.msg, "move that file aside to clear it, then start the recovery again"));
 	ck_assert_ptr_null(t);
 	text = test_slurp(tpath);
 	ck_assert_str_eq(text, bad_files[_i].text);
 	free(text);
-	ck_assert_int_eq(pr_ticket_revoke(sdir, "alice", NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_revoke(PR_STATE_FILES(sdir), "alice", NULL), PR_OK);
 	ck_assert(!test_exists(tpath));
 }
 END_TEST
@@ -358,13 +358,13 @@ static void race(int n, int (*fn)(const char *), const char *arg, int counts[3])
 
 static int do_finish(const char *t)
 {
-	return pr_ticket_finish(sdir, "alice", t, NOW, NULL);
+	return pr_ticket_finish(PR_STATE_FILES(sdir), "alice", t, NOW, NULL);
 }
 
 static int do_fail(const char *t)
 {
 	(void)t;
-	return pr_ticket_fail(sdir, "alice", NOW, NULL);
+	return pr_ticket_fail(PR_STATE_FILES(sdir), "alice", NOW, NULL);
 }
 
 START_TEST(concurrent_finish_one_wins)
@@ -390,7 +390,7 @@ START_TEST(concurrent_fails_all_counted)
 	race(PR_TICKET_MAX_FAILURES - 1, do_fail, NULL, counts);
 	ck_assert_int_eq(counts[0], PR_TICKET_MAX_FAILURES - 1);
 	ck_assert_int_eq(info_of("alice").failures, PR_TICKET_MAX_FAILURES - 1);
-	ck_assert_int_eq(pr_ticket_finish(sdir, "alice", t, NOW, NULL), PR_OK);
+	ck_assert_int_eq(pr_ticket_finish(PR_STATE_FILES(sdir), "alice", t, NOW, NULL), PR_OK);
 	pr_secret_strfree(&t);
 }
 END_TEST

@@ -74,7 +74,7 @@ static char *issue(const struct pr_token_kind *k, const char *user)
 	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
-	ck_assert_msg(pr_token_create(k, sdir, user, LIFETIME, NOW, &t, &eb) == PR_OK, "%s",
+	ck_assert_msg(pr_token_create(k, PR_STATE_FILES(sdir), user, LIFETIME, NOW, &t, &eb) == PR_OK, "%s",
 	    eb.msg);
 	ck_assert_ptr_nonnull(t);
 	return t;
@@ -84,14 +84,14 @@ static int redeem(const struct pr_token_kind *k, const char *token, int64_t now,
 {
 	struct pr_errbuf eb = { 0 };
 
-	return pr_token_redeem(k, sdir, USER, token, now, consume, false, &eb);
+	return pr_token_redeem(k, PR_STATE_FILES(sdir), USER, token, now, consume, false, &eb);
 }
 
 static int failures(const struct pr_token_kind *k)
 {
 	struct pr_token_info info;
 	struct pr_errbuf eb = { 0 };
-	int r = pr_token_info(k, sdir, USER, &info, &eb);
+	int r = pr_token_info(k, PR_STATE_FILES(sdir), USER, &info, &eb);
 
 	return r == PR_OK ? info.failures : r;
 }
@@ -124,7 +124,7 @@ START_TEST(generate_form_and_file)
 	ck_assert_ptr_null(strstr(text, t));
 	ck_assert_ptr_null(strstr(text, t + 30));
 	free(text);
-	ck_assert_int_eq(pr_token_info(&pass, sdir, USER, &info, &eb), PR_OK);
+	ck_assert_int_eq(pr_token_info(&pass, PR_STATE_FILES(sdir), USER, &info, &eb), PR_OK);
 	ck_assert_int_eq(info.created, NOW);
 	ck_assert_int_eq(info.expires, NOW + LIFETIME);
 	ck_assert_int_eq(info.failures, 0);
@@ -188,7 +188,7 @@ START_TEST(malformed_refused_and_counted)
 
 	ck_assert_int_eq(redeem(&pass, malformed_rows[_i], NOW, true), PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(failures(&pass), 1);
-	ck_assert_int_eq(pr_token_reserve(&pass, sdir, USER, malformed_rows[_i], NOW, &eb),
+	ck_assert_int_eq(pr_token_reserve(&pass, PR_STATE_FILES(sdir), USER, malformed_rows[_i], NOW, &eb),
 	    PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(failures(&pass), 2);
 	/* The right one still works: nothing else changed. */
@@ -203,7 +203,7 @@ START_TEST(null_token_is_no_try)
 	struct pr_errbuf eb = { 0 };
 
 	ck_assert_int_eq(redeem(&pass, NULL, NOW, true), PR_ERR_INVALID_ARG);
-	ck_assert_int_eq(pr_token_reserve(&pass, sdir, USER, NULL, NOW, &eb), PR_ERR_INVALID_ARG);
+	ck_assert_int_eq(pr_token_reserve(&pass, PR_STATE_FILES(sdir), USER, NULL, NOW, &eb), PR_ERR_INVALID_ARG);
 	ck_assert_int_eq(failures(&pass), 0);
 	pr_secret_strfree(&t);
 }
@@ -224,7 +224,7 @@ START_TEST(one_character_off)
 	w[at[_i]] = w[at[_i]] == 'Z' ? 'Y' : 'Z';
 	ck_assert_int_eq(redeem(&pass, w, NOW, false), PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(failures(&pass), 1);
-	ck_assert_int_eq(pr_token_reserve(&pass, sdir, USER, w, NOW, &eb), PR_ERR_INVITE_INVALID);
+	ck_assert_int_eq(pr_token_reserve(&pass, PR_STATE_FILES(sdir), USER, w, NOW, &eb), PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(failures(&pass), 2);
 	ck_assert_int_eq(redeem(&pass, t, NOW, true), PR_OK);
 	free(w);
@@ -239,10 +239,10 @@ START_TEST(failure_limit_voids)
 
 	ck_assert_int_eq(redeem(&pass, "0000-0000-0000-0000-0000-0000-0000", NOW, true),
 	    PR_ERR_INVITE_INVALID);
-	ck_assert_int_eq(pr_token_fail(&pass, sdir, USER, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_token_fail(&pass, PR_STATE_FILES(sdir), USER, NOW, &eb), PR_OK);
 	ck_assert_int_eq(failures(&pass), 2);
 	/* The third failure reaches the limit: void, and the file gone. */
-	ck_assert_int_eq(pr_token_redeem(&pass, sdir, USER, "0000-0000-0000-0000-0000-0000-0000",
+	ck_assert_int_eq(pr_token_redeem(&pass, PR_STATE_FILES(sdir), USER, "0000-0000-0000-0000-0000-0000-0000",
 	    NOW, true, false, &eb), PR_ERR_INVITE_INVALID);
 	ck_assert_str_eq(eb.msg, "wrong pass token; after 3 wrong passes the pass for alice is void");
 	ck_assert_int_eq(failures(&pass), PR_ERR_NOT_FOUND);
@@ -258,13 +258,13 @@ START_TEST(bound_to_kind_and_user)
 	char *t = issue(&pass, USER), *text, p[160];
 
 	/* The same file read as another kind: the hash domain differs. */
-	ck_assert_int_eq(pr_token_redeem(&pass2, sdir, USER, t, NOW, false, false, NULL),
+	ck_assert_int_eq(pr_token_redeem(&pass2, PR_STATE_FILES(sdir), USER, t, NOW, false, false, NULL),
 	    PR_ERR_TICKET_INVALID);
 	/* Copied to another user's name: the user is hashed in. */
 	text = file_text(USER);
 	snprintf(p, sizeof(p), "%s/passes/bob", sdir);
 	test_write_file(p, text, strlen(text), 0600);
-	ck_assert_int_eq(pr_token_redeem(&pass, sdir, "bob", t, NOW, true, false, NULL),
+	ck_assert_int_eq(pr_token_redeem(&pass, PR_STATE_FILES(sdir), "bob", t, NOW, true, false, NULL),
 	    PR_ERR_INVITE_INVALID);
 	ck_assert_int_eq(redeem(&pass, t, NOW, true), PR_OK);
 	free(text);
@@ -304,7 +304,7 @@ START_TEST(lifetimes)
 	struct pr_errbuf eb = { 0 };
 	char *t = NULL;
 
-	ck_assert_int_eq(pr_token_create(&pass, sdir, USER, lifetime_rows[_i].lifetime,
+	ck_assert_int_eq(pr_token_create(&pass, PR_STATE_FILES(sdir), USER, lifetime_rows[_i].lifetime,
 	    lifetime_rows[_i].now, &t, &eb), lifetime_rows[_i].want);
 	if (lifetime_rows[_i].want == PR_OK)
 		ck_assert_ptr_nonnull(t);
@@ -324,23 +324,23 @@ START_TEST(reserve_release_spent)
 	bool voided = true;
 
 	/* A reservation counts before the caller evaluates anything. */
-	ck_assert_int_eq(pr_token_reserve(&stamp, sdir, USER, t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_token_reserve(&stamp, PR_STATE_FILES(sdir), USER, t, NOW, &eb), PR_OK);
 	ck_assert_int_eq(failures(&stamp), 1);
-	ck_assert_int_eq(pr_token_release(&stamp, sdir, USER, t, true, &eb), PR_OK);
-	ck_assert_int_eq(pr_token_info(&stamp, sdir, USER, &info, &eb), PR_OK);
+	ck_assert_int_eq(pr_token_release(&stamp, PR_STATE_FILES(sdir), USER, t, true, &eb), PR_OK);
+	ck_assert_int_eq(pr_token_info(&stamp, PR_STATE_FILES(sdir), USER, &info, &eb), PR_OK);
 	ck_assert_int_eq(info.failures, 0);
 	ck_assert(info.flag);
 	/* Spent tries stay counted; the last one voids the token. */
 	for (int i = 1; i <= 3; i++) {
-		ck_assert_int_eq(pr_token_reserve(&stamp, sdir, USER, t, NOW, &eb), PR_OK);
-		ck_assert_int_eq(pr_token_spent(&stamp, sdir, USER, t, &voided, &eb), PR_OK);
+		ck_assert_int_eq(pr_token_reserve(&stamp, PR_STATE_FILES(sdir), USER, t, NOW, &eb), PR_OK);
+		ck_assert_int_eq(pr_token_spent(&stamp, PR_STATE_FILES(sdir), USER, t, &voided, &eb), PR_OK);
 		ck_assert_int_eq(voided, i == 3);
 	}
-	ck_assert_int_eq(pr_token_reserve(&stamp, sdir, USER, t, NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_token_reserve(&stamp, PR_STATE_FILES(sdir), USER, t, NOW, &eb), PR_ERR_NOT_FOUND);
 	/* A kind without a flag cannot set one. */
 	pr_secret_strfree(&t);
 	t = issue(&pass, USER);
-	ck_assert_int_eq(pr_token_redeem(&pass, sdir, USER, t, NOW, false, true, &eb),
+	ck_assert_int_eq(pr_token_redeem(&pass, PR_STATE_FILES(sdir), USER, t, NOW, false, true, &eb),
 	    PR_ERR_INVALID_ARG);
 	pr_secret_strfree(&t);
 }

@@ -59,7 +59,7 @@ START_TEST(invalid_user_touches_nothing)
 	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
-	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", bad_users[_i], "+t.lock",
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(sdir), "things", bad_users[_i], "+t.lock",
 	    true, &eb), PR_ERR_INVALID_ARG);
 	ck_assert_str_eq(eb.msg, "invalid user name");
 	pr_user_file_close(&f);
@@ -73,11 +73,11 @@ START_TEST(no_state_dir)
 	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
-	ck_assert_int_eq(pr_user_file_open(&f, "", "things", "alice", NULL, false, &eb),
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(""), "things", "alice", NULL, false, &eb),
 	    PR_ERR_INVALID_ARG);
 	ck_assert_str_eq(eb.msg, "no state directory configured");
 	pr_user_file_close(&f);
-	ck_assert_int_eq(pr_user_file_open(&f, NULL, "things", "alice", NULL, false, NULL),
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(NULL), "things", "alice", NULL, false, NULL),
 	    PR_ERR_INVALID_ARG);
 	pr_user_file_close(&f);
 }
@@ -90,7 +90,7 @@ START_TEST(missing_dir_without_create)
 	char *buf = (char *)"x";
 	size_t len = 1;
 
-	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", "alice", "+t.lock", false, &eb),
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(sdir), "things", "alice", "+t.lock", false, &eb),
 	    PR_OK);
 	ck_assert_int_eq(f.dir_fd, -1);
 	ck_assert_int_eq(f.lock_fd, -1);
@@ -112,7 +112,7 @@ START_TEST(create_replace_read_unlink)
 	char *buf = NULL, want[256];
 	size_t len = 0;
 
-	ck_assert_msg(pr_user_file_open(&f, sdir, "things", "alice", "+t.lock", true, &eb)
+	ck_assert_msg(pr_user_file_open(&f, PR_STATE_FILES(sdir), "things", "alice", "+t.lock", true, &eb)
 	    == PR_OK, "%s", eb.msg);
 	snprintf(want, sizeof(want), "%s/things/alice", sdir);
 	ck_assert_str_eq(f.path, want);
@@ -159,13 +159,13 @@ START_TEST(lock_held_until_close)
 	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
-	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", "alice", ".lock", true, &eb),
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(sdir), "things", "alice", ".lock", true, &eb),
 	    PR_OK);
 	ck_assert(lock_is_held("locks/alice.lock"));
 	pr_user_file_close(&f);
 	ck_assert(!lock_is_held("locks/alice.lock"));
 	/* Without a lock suffix: no lock file at all. */
-	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", "bob", NULL, true, &eb), PR_OK);
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(sdir), "things", "bob", NULL, true, &eb), PR_OK);
 	ck_assert_int_eq(f.lock_fd, -1);
 	pr_user_file_close(&f);
 	ck_assert(!exists("locks/bob.lock"));
@@ -177,7 +177,7 @@ START_TEST(bad_lock_suffix)
 	struct pr_errbuf eb = { 0 };
 	struct pr_user_file f;
 
-	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", "alice", "/../x", true, &eb),
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(sdir), "things", "alice", "/../x", true, &eb),
 	    PR_ERR_INVALID_ARG);
 	pr_user_file_close(&f);
 	ck_assert(!exists("locks"));
@@ -190,7 +190,7 @@ START_TEST(unsafe_state_dir)
 	struct pr_user_file f;
 
 	ck_assert_int_eq(chmod(sdir, 0777), 0);
-	ck_assert_int_eq(pr_user_file_open(&f, sdir, "things", "alice", ".lock", true, &eb),
+	ck_assert_int_eq(pr_user_file_open(&f, PR_STATE_FILES(sdir), "things", "alice", ".lock", true, &eb),
 	    PR_ERR_UNSAFE_FILE);
 	pr_user_file_close(&f);
 	ck_assert_int_eq(chmod(sdir, 0700), 0);

@@ -160,14 +160,14 @@ void keyenv_enroll(const char *user, const char *device, enum pr_class *cls)
 	ck_assert_ptr_nonnull(ke.cfg);
 	ck_assert_msg(pr_anchors_load(ke.cfg->trust_anchors, 1, &o.anchors, &eb) == PR_OK,
 	    "%s", eb.msg);
-	ck_assert_int_eq(pr_store_load(ke.state, user, &existing, &eb), PR_OK);
+	ck_assert_int_eq(pr_store_load(PR_STATE_FILES(ke.state), user, &existing, &eb), PR_OK);
 	keyenv_attach(device);
 	ck_assert_int_eq(pr_devices_open(&devs), PR_OK);
 	ck_assert_uint_eq(devs.n, 1);
 	ck_assert_msg(pr_enroll_make(&devs, &o, &existing, &ui, &c, NULL, &eb) == PR_OK,
 	    "enroll %s on %s: %s", user, device, eb.msg);
 	pr_devices_close(&devs);
-	ck_assert_msg(pr_store_add(ke.state, user, &c, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_store_add(PR_STATE_FILES(ke.state), user, &c, &eb) == PR_OK, "%s", eb.msg);
 	if (cls != NULL)
 		*cls = c.cls;
 	pr_cred_clear(&c);

@@ -1,0 +1,191 @@
+/* Per-user state slots on the user's directory entry (dir_slot.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dir_internal.h"
+#include "dir_name.h"
+#include "dir_slot.h"
+#include "util.h"
+
+static const struct {
+	const char *subdir;
+	const char *attr;
+} slots[] = {
+	{ "users", "prCredential" },
+	{ "codes", "prRecoveryCode" },
+	{ "tickets", "prTicket" },
+	{ "invites", "prInvitation" },
+	{ "tally", "prFailureTally" },
+	{ "ssh-challenges", "prSSHChallenge" },
+	{ "revoked", "prRevoked" },
+};
+
+const char *pr_dir_slot_attr(const char *subdir)
+{
+	for (size_t i = 0; subdir != NULL && i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (strcmp(slots[i].subdir, subdir) == 0)
+			return slots[i].attr;
+	return NULL;
+}
+
+static bool attr_known(const char *attr)
+{
+	for (size_t i = 0; attr != NULL && i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (strcmp(slots[i].attr, attr) == 0)
+			return true;
+	return false;
+}
+
+int pr_dir_slot_read(struct pr_dir *d, const char *user, const char *attr,
+    struct pr_dir_entry *e, struct pr_errbuf *eb)
+{
+	int r = pr_dir_entry_read(d, user, attr, e, eb);
+
+	size_t n = e->n;
+
+	if (r == PR_OK && n > 1) {
+		pr_dir_entry_clear(e);
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s: the entry of %s has %zu %s values; "
+		    "PracticeRunner writes one", d->uri, user, n, attr);
+	}
+	return r;
+}
+
+static bool same_slot(const struct pr_dir_entry *a, const struct pr_dir_entry *b)
+{
+	return a->n == b->n && (a->n == 0 || (a->v[0].len == b->v[0].len &&
+	    memcmp(a->v[0].val, b->v[0].val, a->v[0].len) == 0));
+}
+
+/* After a write that landed: e holds the new revision and value. */
+static int now_holds(struct pr_dir_entry *e, const void *data, size_t len)
+{
+	struct pr_dir_value *v = NULL;
+	long revision;
+
+	if (data != NULL) {
+		if ((v = calloc(1, sizeof(*v))) == NULL || (v->val = malloc(len + 1)) == NULL) {
+			free(v);
+			return PR_ERR_NOMEM;
+		}
+		memcpy(v->val, data, len);
+		v->val[len] = '\0';
+		v->len = len;
+	}
+	revision = e->exists ? e->revision + 1 : 1;
+	pr_dir_entry_clear(e);
+	e->exists = true;
+	e->revision = revision;
+	e->v = v;
+	e->n = v != NULL ? 1 : 0;
+	return PR_OK;
+}
+
+/* A short random pause before the next try, so racing hosts spread out. */
+static void backoff(int attempt)
+{
+	unsigned char b = 0;
+	struct timespec ts = { 0, 0 };
+
+	(void)pr_random(&b, 1);
+	ts.tv_nsec = (long)(1 + b % 8) * (attempt + 1) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+int pr_dir_slot_write(struct pr_dir *d, const char *user, const char *attr,
+    struct pr_dir_entry *e, const void *data, size_t len, struct pr_errbuf *eb)
+{
+	struct pr_dir_value add = { (char *)data, len };
+	struct pr_dir_entry fresh;
+	int r;
+
+	for (int attempt = 0; attempt < PR_DIR_TRIES; attempt++) {
+		if (data == NULL && e->n == 0)
+			return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: the entry of %s has no %s",
+			    d->uri, user, attr);
+		r = pr_dir_entry_write(d, user, e, attr, e->v, e->n, &add, data != NULL ? 1 : 0, eb);
+		if (r == PR_OK)
+			return now_holds(e, data, len);
+		if (r != PR_ERR_DIR_CONFLICT)
+			return r;
+		if ((r = pr_dir_slot_read(d, user, attr, &fresh, eb)) != PR_OK)
+			return r;
+		if (!same_slot(e, &fresh)) {
+			pr_dir_entry_clear(&fresh);
+			return pr_fail(eb, PR_ERR_BUSY, "another host changed the %s of %s at the "
+			    "same moment: nothing was written here; try again", attr, user);
+		}
+		/* Another slot of the entry changed: ours is as read, so write it again. */
+		pr_dir_entry_clear(e);
+		*e = fresh;
+		backoff(attempt);
+	}
+	return pr_fail(eb, PR_ERR_BUSY, "%s: the entry of %s kept changing (%d tries): "
+	    "nothing was written; try again", d->uri, user, PR_DIR_TRIES);
+}
+
+static int push(struct pr_strlist *l, const char *s, size_t len)
+{
+	char **v;
+
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		return PR_ERR_NOMEM;
+	l->v = v;
+	if ((l->v[l->n] = strndup(s, len)) == NULL)
+		return PR_ERR_NOMEM;
+	l->n++;
+	return PR_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The uid of each entry found; names that are not valid user names are skipped. */
+static int collect(struct pr_dir *d, LDAPMessage *res, struct pr_strlist *out)
+{
+	int r = PR_OK;
+
+	for (LDAPMessage *m = ldap_first_entry(d->ld, res); r == PR_OK && m != NULL;
+	    m = ldap_next_entry(d->ld, m)) {
+		struct berval **uid = ldap_get_values_len(d->ld, m, "uid");
+		if (uid != NULL && uid[0] != NULL && uid[1] == NULL &&
+		    pr_dir_name_check(uid[0]->bv_val, uid[0]->bv_len) == PR_OK)
+			r = push(out, uid[0]->bv_val, uid[0]->bv_len);
+		ldap_value_free_len(uid);
+	}
+	return r;
+}
+
+int pr_dir_slot_users(struct pr_dir *d, const char *attr, struct pr_strlist *out,
+    struct pr_errbuf *eb)
+{
+	char filter[96], *attrs[] = { "uid", NULL };
+	LDAPMessage *res = NULL;
+	int rc, r;
+
+	memset(out, 0, sizeof(*out));
+	/* attr is one of ours (slots[]), never a user's text: nothing to escape. */
+	if (!attr_known(attr) ||
+	    snprintf(filter, sizeof(filter), "(&(objectClass=practiceRunnerUser)(%s=*))",
+	    attr) >= (int)sizeof(filter))
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "not a PracticeRunner attribute");
+	rc = ldap_search_ext_s(d->ld, d->base, LDAP_SCOPE_ONELEVEL, filter, attrs, 0, NULL,
+	    NULL, &d->timeout, PR_DIR_USERS_MAX, &res);
+	if (rc == LDAP_SIZELIMIT_EXCEEDED)
+		r = pr_fail(eb, PR_ERR_DIRECTORY, "%s: more than %d users have %s: listing refused",
+		    d->uri, PR_DIR_USERS_MAX, attr);
+	else if (rc != LDAP_SUCCESS)
+		r = pr_dir_fail(d, rc, "listing users", eb);
+	else if ((r = collect(d, res, out)) == PR_OK)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	ldap_msgfree(res);
+	if (r != PR_OK)
+		pr_strlist_clear(out);
+	return r;
+}
