@@ -43,10 +43,12 @@ expect_hpam() {
 	hpam "$2" "$3" "$4" "$5"
 	grep -qx "result: $want" "$T/out"
 }
+# A sanitizer build's runtime must come first in the preload list.
+SHIM_PRELOAD="${PR_SANITIZER_PRELOAD:+$PR_SANITIZER_PRELOAD }$SHIM"
 # hadmin DEVICES ARGS...: the release admin CLI with the shim.
 hadmin() {
 	local dev=$1; shift
-	PR_HIDSHIM_DEVICES=$dev PR_HIDSHIM_LOG=$HIDLOG LD_PRELOAD=$SHIM timeout 120 \
+	PR_HIDSHIM_DEVICES=$dev PR_HIDSHIM_LOG=$HIDLOG LD_PRELOAD=$SHIM_PRELOAD timeout 120 \
 		"$REL/practicerunner-admin" --config "$CONF" "$@" > "$T/out" 2>&1 </dev/null
 }
 # The last record without what differs between two sign-ins by design.
@@ -84,7 +86,7 @@ check "release admin enrolls a synced passkey, forced" hadmin "$T/sy.key" key en
 check "... classified passkey" out_has "passkey"
 check "release admin enrolls a key with a PIN (PIN from stdin)" bash -c \
 	'echo 4711 | PR_HIDSHIM_DEVICES="$0" LD_PRELOAD="$1" "$2" --config "$3" key enroll prstaff2 --label pinned >/dev/null 2>&1' \
-	"$T/pinned.key" "$SHIM" "$REL/practicerunner-admin" "$CONF"
+	"$T/pinned.key" "$SHIM_PRELOAD" "$REL/practicerunner-admin" "$CONF"
 
 # --- the module: the same outcomes on both builds -----------------------------------
 : > "$HIDLOG"
@@ -171,7 +173,7 @@ SK_SOFTKEY=$SK
 SK=$REL    # setuid_lib.sh installs the release helpers setuid
 . "$top_srcdir/tests/integration/setuid_lib.sh"
 SK=$SK_SOFTKEY
-echo "$SHIM" > "$NS/ld.so.preload"
+echo "$SHIM_PRELOAD" > "$NS/ld.so.preload"
 chmod 644 "$NS/ld.so.preload"
 export NS_PRELOAD=$NS/ld.so.preload
 NSLOG=$T/hid-ns.log

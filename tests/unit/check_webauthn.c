@@ -135,9 +135,13 @@ static void vec_cdj(const struct vec *v, unsigned char **cdj, size_t *cdj_len,
     unsigned char **chal, size_t *chal_len)
 {
 	struct json_object *o = NULL, *c = NULL;
+	struct json_tokener *tok = NULL;
 
+	/* Decoded bytes have no NUL: parse with the length. */
 	ck_assert_int_eq(vec_b64url(v, "client_data_json_b64url", cdj, cdj_len), 0);
-	ck_assert_ptr_nonnull(o = json_tokener_parse((const char *)*cdj));
+	ck_assert_ptr_nonnull(tok = json_tokener_new());
+	ck_assert_ptr_nonnull(o = json_tokener_parse_ex(tok, (const char *)*cdj, (int)*cdj_len));
+	json_tokener_free(tok);
 	ck_assert(json_object_object_get_ex(o, "challenge", &c));
 	ck_assert_int_eq(vec_b64url_decode(json_object_get_string(c), chal, chal_len), 0);
 	json_object_put(o);
