@@ -17,19 +17,11 @@
 
 #define HEAD "rp_id = \"pam://clinic\"\n"
 
-static struct pr_config *parse(const char *text, struct pr_errbuf *eb)
-{
-	struct pr_config *cfg = NULL;
-	int r = pr_config_parse("t.conf", text, strlen(text), &cfg, eb);
-
-	ck_assert_int_eq(r == PR_OK, cfg != NULL);
-	return cfg;
-}
 
 START_TEST(defaults)
 {
 	struct pr_errbuf eb = { 0 };
-	struct pr_config *cfg = parse(HEAD, &eb);
+	struct pr_config *cfg = test_config_parse(HEAD, &eb);
 
 	ck_assert_msg(cfg != NULL, "%s", eb.msg);
 	ck_assert_int_eq(cfg->store, PR_STORE_FILES);
@@ -46,7 +38,7 @@ END_TEST
 START_TEST(every_key)
 {
 	struct pr_errbuf eb = { 0 };
-	struct pr_config *cfg = parse(HEAD "store = ldap\nldap {\n"
+	struct pr_config *cfg = test_config_parse(HEAD "store = ldap\nldap {\n"
 	    "  uri = {\"ldaps://ldap1.clinic.example\", \"ldap://ldap2.clinic.example:389\"}\n"
 	    "  base = \"ou=practicerunner,dc=clinic,dc=example\"\n"
 	    "  bind_dn = \"cn=practicerunner,ou=services,dc=clinic,dc=example\"\n"
@@ -91,7 +83,7 @@ static const char *const good_rows[] = {
 START_TEST(good_policies)
 {
 	struct pr_errbuf eb = { 0 };
-	struct pr_config *cfg = parse(good_rows[_i], &eb);
+	struct pr_config *cfg = test_config_parse(good_rows[_i], &eb);
 
 	ck_assert_msg(cfg != NULL, "row %d refused: %s", _i, eb.msg);
 	pr_config_free(&cfg);
@@ -149,7 +141,7 @@ static const struct {
 START_TEST(bad_policies)
 {
 	struct pr_errbuf eb = { 0 };
-	struct pr_config *cfg = parse(bad_rows[_i].text, &eb);
+	struct pr_config *cfg = test_config_parse(bad_rows[_i].text, &eb);
 
 	ck_assert_msg(cfg == NULL, "row %d accepted", _i);
 	ck_assert_msg(strstr(eb.msg, bad_rows[_i].expect) != NULL,

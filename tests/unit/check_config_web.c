@@ -22,24 +22,16 @@
 #define WEB(x) HEAD "web {\n origin = \"https://gate.clinic.example\"\n cert_file = \"/c.pem\"\n" \
 	" key_file = \"/k.pem\"\n" x "}\n"
 
-static struct pr_config *parse(const char *text, struct pr_errbuf *eb)
-{
-	struct pr_config *cfg = NULL;
-	int r = pr_config_parse("t.conf", text, strlen(text), &cfg, eb);
-
-	ck_assert_int_eq(r == PR_OK, cfg != NULL);
-	return cfg;
-}
 
 START_TEST(defaults)
 {
 	struct pr_errbuf eb = { 0 };
-	struct pr_config *cfg = parse(HEAD, &eb);
+	struct pr_config *cfg = test_config_parse(HEAD, &eb);
 
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert(!pr_web_enabled(&cfg->web));
 	pr_config_free(&cfg);
-	ck_assert_ptr_nonnull(cfg = parse(WEB(""), &eb));
+	ck_assert_ptr_nonnull(cfg = test_config_parse(WEB(""), &eb));
 	ck_assert(pr_web_enabled(&cfg->web));
 	ck_assert_str_eq(cfg->web.origin, "https://gate.clinic.example");
 	ck_assert_str_eq(cfg->web.listen, PR_WEB_DEFAULT_LISTEN);
@@ -47,7 +39,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg->web.grant_lifetime, 60);
 	ck_assert(cfg->web.bind_client_address);
 	pr_config_free(&cfg);
-	ck_assert_ptr_nonnull(cfg = parse(WEB(" listen = \"[::]:443\"\n pending_lifetime = 300\n"
+	ck_assert_ptr_nonnull(cfg = test_config_parse(WEB(" listen = \"[::]:443\"\n pending_lifetime = 300\n"
 	    " grant_lifetime = 30\n bind_client_address = false\n"), &eb));
 	ck_assert_str_eq(cfg->web.listen, "[::]:443");
 	ck_assert_int_eq(cfg->web.pending_lifetime, 300);
@@ -84,7 +76,7 @@ START_TEST(refusals)
 {
 	const struct bad *tc = &bad[_i];
 	struct pr_errbuf eb = { 0 };
-	struct pr_config *cfg = parse(tc->text, &eb);
+	struct pr_config *cfg = test_config_parse(tc->text, &eb);
 	char where[32];
 
 	ck_assert_msg(cfg == NULL, "case %d accepted", _i);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "err.h"
 #include "secure_file.h"
 #include "testlib.h"
@@ -157,4 +158,13 @@ const char *test_audit_field(const char *record, const char *key)
 	}
 	value[o] = '\0';
 	return value;
+}
+
+struct pr_config *test_config_parse(const char *text, struct pr_errbuf *eb)
+{
+	struct pr_config *cfg = NULL;
+	int r = pr_config_parse("t.conf", text, strlen(text), &cfg, eb);
+
+	ck_assert_int_eq(r == PR_OK, cfg != NULL);
+	return cfg;
 }

@@ -15,6 +15,14 @@
 #define NOBODY_UID 65534
 #define NOBODY_GID 65534
 
+struct pr_config;
+struct pr_errbuf;
+/*
+ * Parse a policy given as text (named t.conf in messages); asserts that a
+ * policy comes back exactly when the parse says PR_OK. NULL on refusal.
+ */
+struct pr_config *test_config_parse(const char *text, struct pr_errbuf *eb);
+
 /* Run every test of s, TAP on stdout; the process exit status. */
 int test_run_tap(Suite *s);
 
