@@ -58,6 +58,7 @@ int cli_exit_code(int err)
 	case PR_ERR_IO:
 	case PR_ERR_LOCK:
 	case PR_ERR_BUSY:
+	case PR_ERR_DIR_CONFLICT:  /* lost a race with another host: try again */
 	case PR_ERR_AUDIT:
 		return CLI_STATE;
 	case PR_ERR_INVALID_ARG:

@@ -4,7 +4,7 @@
  * list) are instead one value of the user's directory entry (dir_slot.h):
  * open still takes the local lock (it serialises this host's processes),
  * read reads the entry, replace and unlink are one modify under the
- * revision rule; a race lost on the slot itself is PR_ERR_BUSY.
+ * revision rule; a race lost on the slot itself is PR_ERR_DIR_CONFLICT.
  *
  * One user's state file: <state_dir>/<subdir>/<user> (0600, in a 0700
  * directory), read whole without a lock and replaced atomically (or

@@ -116,7 +116,7 @@ int pr_dir_slot_write(struct pr_dir *d, const char *user, const char *attr,
 			return r;
 		if (!same_slot(e, &fresh)) {
 			pr_dir_entry_clear(&fresh);
-			return pr_fail(eb, PR_ERR_BUSY, "another host changed the %s of %s at the "
+			return pr_fail(eb, PR_ERR_DIR_CONFLICT, "another host changed the %s of %s at the "
 			    "same moment: nothing was written here; try again", attr, user);
 		}
 		/* Another slot of the entry changed: ours is as read, so write it again. */
@@ -124,7 +124,7 @@ int pr_dir_slot_write(struct pr_dir *d, const char *user, const char *attr,
 		*e = fresh;
 		backoff(attempt);
 	}
-	return pr_fail(eb, PR_ERR_BUSY, "%s: the entry of %s kept changing (%d tries): "
+	return pr_fail(eb, PR_ERR_DIR_CONFLICT, "%s: the entry of %s kept changing (%d tries): "
 	    "nothing was written; try again", d->uri, user, PR_DIR_TRIES);
 }
 

@@ -11,7 +11,9 @@
  * it was (another slot of the entry changed), it writes again with the new
  * revision, at most PR_DIR_TRIES times; if the slot itself changed (another
  * host spent the same code, ticket, invitation, counter or key), nothing is
- * written and the answer is PR_ERR_BUSY, which callers treat as "try again".
+ * written and the answer is PR_ERR_DIR_CONFLICT ("try again"): never
+ * PR_ERR_BUSY, which means a stuck local lock and lets an administrator's
+ * --force removal skip the last-key rule.
  */
 #ifndef PR_DIR_SLOT_H
 #define PR_DIR_SLOT_H

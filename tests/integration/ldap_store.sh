@@ -57,7 +57,7 @@ for transport in ldapi ldaps; do
 	check "$transport: a lower counter on B is refused" err_is counter-regression
 	# Racing uses with counters 6..25 from both hosts: each is recorded, refused
 	# as not above the stored counter, or lost the race on the credential
-	# itself (busy: the sign-in is refused and tried again); the stored counter
+	# itself (directory-conflict: the sign-in is refused and tried again); the stored counter
 	# ends at the highest recorded, never lowered by a later, lower one.
 	rm -f "$T"/use.*
 	for c in $(seq 6 25); do
@@ -69,8 +69,8 @@ for transport in ldapi ldaps; do
 	dt hostA load "$u"
 	check "$transport: after 20 racing uses the counter is the highest recorded ($won)" \
 		grep -q "^$k1 $won " "$T/out"
-	check "$transport: every racing use counted, was refused as not above, or lost the race (busy)" \
-		bash -c "! grep -L -e '^error counter-regression' -e '^error busy' $T/use.* | xargs -r grep -l . | grep -q ."
+	check "$transport: every racing use counted, was refused as not above, or lost the race (directory-conflict)" \
+		bash -c "! grep -L -e '^error counter-regression' -e '^error directory-conflict' $T/use.* | xargs -r grep -l . | grep -q ."
 
 	# --- 50 consumers of one value: exactly one wins -------------------------------
 	code="scrypt\$n=16384\$salt-$transport\$hash-of-one-code"
@@ -100,8 +100,8 @@ for transport in ldapi ldaps; do
 	wait_bg
 	dt hostA load "$u"
 	check "$transport: two hosts removing the last two keys at once leave one" test "$(wc -l < "$T/out")" = 1
-	check "$transport: ... the other was refused: the last key, or lost the race (busy)" \
-		test "$(grep -lE '^error (last-key|busy):' "$T/rm.a" "$T/rm.b" | wc -l)" = 1
+	check "$transport: ... the other was refused: the last key, or lost the race (directory-conflict)" \
+		test "$(grep -lE '^error (last-key|directory-conflict):' "$T/rm.a" "$T/rm.b" | wc -l)" = 1
 	left=$(cut -d' ' -f1 "$T/out")
 	dt hostB remove "$u" "$left" last
 	check "$transport: the last key alone is refused by the guard" err_is last-key
