@@ -47,6 +47,19 @@ static bool machine_has_codes(struct pam_tx *tx)
 	return any;
 }
 
+/*
+ * A sign-in from another host (telnet's login, XDMCP at a display manager
+ * set PAM_RHOST): the envelope is for someone at this machine, so a code
+ * that leaked never works from the network through a console service name.
+ */
+static bool from_network(struct pam_tx *tx)
+{
+	const void *rhost = NULL;
+
+	return pam_get_item(tx->pamh, PAM_RHOST, &rhost) != PAM_SUCCESS ||
+	    (rhost != NULL && ((const char *)rhost)[0] != '\0');
+}
+
 static bool offered(struct pam_tx *tx, int failure)
 {
 	const void *service = NULL;
@@ -58,7 +71,7 @@ static bool offered(struct pam_tx *tx, int failure)
 	    !(failure == PR_ERR_NOT_FOUND && tx->s.need != PR_NEED_NONE))
 		return false;
 	if (pam_get_item(tx->pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
-	    !pr_strlist_has(&tx->cfg->breakglass.services, service))
+	    !pr_strlist_has(&tx->cfg->breakglass.services, service) || from_network(tx))
 		return false;
 	return machine_has_codes(tx);
 }

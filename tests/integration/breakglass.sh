@@ -30,6 +30,8 @@ printf 'session [success=done ignore=ignore default=die] %s\nsession required pa
 	"$SK/pam_practicerunner.so config=$CONF" >> "$T/pam.d/desk"
 sed -i 's/^breakglass {$/breakglass {\n  services = {"login", "gdm-password", "desk"}/' "$CONF"
 
+# The envelope is for someone at this machine: console sign-ins name no remote host.
+export PAMRUN_RHOST=
 answer() { printf 'Emergency (break-glass) code\t%s\n' "$1" > "$T/answers"; }
 code_for() { admin "" breakglass create "$@" && grep -oE "$CODE_RE" "$T/out" | head -n 1; }
 has_record() { grep -q "event=$1 .*result=$2.*$3" "$AUDIT"; }
@@ -80,6 +82,9 @@ check "sudo (not listed): denied" expect_pam PAM_AUTH_ERR sudo prowner auth ""
 check "sudo: not asked" fails asked
 check "sshd (not listed): denied" expect_pam PAM_AUTH_ERR sshd prowner auth ""
 check "sshd: not asked" fails asked
+remote_login() { local PAMRUN_RHOST=192.0.2.10; export PAMRUN_RHOST; expect_pam PAM_AUTH_ERR login prowner auth ""; }
+check "login from another host (PAM_RHOST, e.g. telnet): denied" remote_login
+check "login from another host: not asked" fails asked
 check "the code still unused" grep -qx 'used=-' "$T/state/breakglass/prowner"
 
 # --- the same offer for every name ----------------------------------------------------------

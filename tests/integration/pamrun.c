@@ -151,6 +151,7 @@ int main(int argc, char **argv)
 {
 	struct pam_conv pc = { conv, NULL };
 	pam_handle_t *pamh = NULL;
+	const char *rhost;
 	int rc;
 
 	if (argc != 4 || (strcmp(argv[3], "auth") != 0 && strcmp(argv[3], "account") != 0 &&
@@ -162,7 +163,10 @@ int main(int argc, char **argv)
 		printf("result: %s\n", code_name(rc));
 		return 1;
 	}
-	pam_set_item(pamh, PAM_RHOST, "192.0.2.10");
+	/* PAMRUN_RHOST: another remote host, or empty for a console sign-in (none set). */
+	rhost = getenv("PAMRUN_RHOST") != NULL ? getenv("PAMRUN_RHOST") : "192.0.2.10";
+	if (rhost[0] != '\0')
+		pam_set_item(pamh, PAM_RHOST, rhost);
 	pam_set_item(pamh, PAM_TTY, "pts/7");
 	if (getenv("PAMRUN_RUSER") != NULL)
 		pam_set_item(pamh, PAM_RUSER, getenv("PAMRUN_RUSER"));
