@@ -133,19 +133,33 @@ static int alert(const struct pr_breakglass_redeem *f, int64_t when)
 	return r;
 }
 
+/*
+ * The tally a try counts on: this machine's own, whatever the store. The
+ * code works on this machine only, and must work when the clinic directory
+ * does not answer (doc/ARCHITECTURE.md §6.4); with the files store it is
+ * the recovery tally itself.
+ */
+static struct pr_state machine_tally(const struct pr_breakglass_redeem *f)
+{
+	struct pr_state st = { .dir = f->cfg->state->dir, .kind = PR_STORE_FILES };
+
+	return st;
+}
+
 /* The tally after a refusal: the try kept (counted) or given back; a lock is recorded. */
 static void settle_try(const struct pr_breakglass_redeem *f, int r)
 {
+	struct pr_state tally = machine_tally(f);
 	struct pr_lockout after = { 0 };
 	struct pr_errbuf eb = { 0 };
 
 	if (f->user == NULL)
 		return;
 	if (!counted(r)) {
-		(void)pr_lockout_release(f->cfg->state, f->user, NULL, &eb);
+		(void)pr_lockout_release(&tally, f->user, NULL, &eb);
 		return;
 	}
-	if (pr_lockout_get(f->cfg->state, f->user, &after, &eb) == PR_OK && after.locked)
+	if (pr_lockout_get(&tally, f->user, &after, &eb) == PR_OK && after.locked)
 		f->rec->record(f->rec->arg, "lockout", PR_ERR_LOCKED_OUT, METHOD, NULL,
 		    "recovery and break glass locked");
 }
@@ -162,6 +176,7 @@ int pr_breakglass_redeem(const struct pr_breakglass_redeem *f, const char *code,
     int *notice)
 {
 	const struct pr_recorder *rec = f->rec;
+	struct pr_state machine = machine_tally(f);
 	struct pr_lockout tally = { 0 };
 	struct pr_errbuf eb = { 0 };
 	int64_t now = pr_now();
@@ -169,7 +184,7 @@ int pr_breakglass_redeem(const struct pr_breakglass_redeem *f, const char *code,
 
 	*notice = PR_OK;
 	if (f->user != NULL &&
-	    (r = pr_lockout_reserve(f->cfg->state, f->user, now, &tally, &eb)) != PR_OK) {
+	    (r = pr_lockout_reserve(&machine, f->user, now, &tally, &eb)) != PR_OK) {
 		rec->record(rec->arg, PR_BREAKGLASS_EVENT, r, METHOD, NULL, refusal(r));
 		return r;
 	}

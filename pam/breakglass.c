@@ -24,11 +24,17 @@
 #define CODE_MAX 256
 #define NOT_ACCEPTED "That emergency code was not accepted."
 
-/* Failures where no enrolled key answered; a key's refusal (class, counter) is no such case. */
+/*
+ * Failures where no enrolled key answered; a key's refusal (class, counter)
+ * is no such case. A clinic directory that did not answer is one (the
+ * keys cannot even be read); one that answered and refused (bind, TLS,
+ * schema) is a configuration error to mend, not an emergency.
+ */
 static bool no_key_answered(int failure)
 {
 	return failure == PR_ERR_NOT_ENROLLED || failure == PR_ERR_NO_DEVICE ||
-	    failure == PR_ERR_NO_CREDENTIAL || failure == PR_ERR_TIMEOUT;
+	    failure == PR_ERR_NO_CREDENTIAL || failure == PR_ERR_TIMEOUT ||
+	    failure == PR_ERR_DIR_UNREACHABLE;
 }
 
 /* Whether any account on this machine has a code: the offer depends on nothing per user. */

@@ -156,6 +156,10 @@ check "slapd's log has no filter from a hostile name" \
 	fails grep -qE 'uid=(\*|prowner\*|a\)|a,)' "$SLAPD_LOG"
 
 # --- no directory: refused, never ignored, and said ------------------------------------
+# B's emergency code, made while the directory still answers (break glass is per machine).
+printf 'breakglass {\n  services = {"login-b"}\n}\n' >> "$T/b.conf"
+check "B: a break-glass code for prowner" on b admin "" breakglass create prowner
+BG_CODE=$(grep -oE "$CODE_RE" "$T/out" | head -n 1)
 slapd_stop a
 pam login-b prowner auth "$T/yk.key"
 check "slapd stopped: B's sign-in is refused, not ignored" \
@@ -164,4 +168,16 @@ check "... recorded as directory-unreachable" test "$(last_of b reason)" = direc
 on b admin "" key list prowner
 check "slapd stopped: key list fails" test $? != 0
 check "... and says the directory gave no answer in time" out_has "no answer within 3 s"
+# Break glass is for the day the directory is gone: at B's console, no key answers.
+printf 'Emergency (break-glass) code\t%s\n' "$BG_CODE" > "$T/bg-answers"
+bg_signin() { local PAMRUN_ANSWERS=$T/bg-answers PAMRUN_RHOST=; export PAMRUN_ANSWERS PAMRUN_RHOST; pam login-b prowner auth ""; }
+bg_signin
+check "slapd stopped: B's console offers break glass" grep -q '^prompt: Emergency' "$T/out"
+check "... and the code lets prowner in" grep -qx "result: PAM_SUCCESS" "$T/out"
+check "... recorded on B as break-glass" \
+	grep -q "event=break-glass .*result=success .*service=login-b .*detail=used" "$T/b-audit.log"
+check "... and the sign-in names its method" \
+	grep -q "event=auth .*result=success .*method=break-glass" "$T/b-audit.log"
+bg_signin
+check "... once: the second use is refused" grep -qx "result: PAM_AUTH_ERR" "$T/out"
 done_testing
