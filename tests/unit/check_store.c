@@ -473,9 +473,10 @@ START_TEST(add_load_round_trip)
 	ck_assert_uint_eq(l.n, 0);
 	/* The reader (the coverage report's) loads alike, the directories opened once. */
 	{
+		struct pr_state *files = PR_STATE_FILES(sdir);  /* lives as long as the reader */
 		struct pr_store_reader *rd = NULL;
 
-		ck_assert_int_eq(pr_store_reader_open(PR_STATE_FILES(sdir), &rd, &eb), PR_OK);
+		ck_assert_int_eq(pr_store_reader_open(files, &rd, &eb), PR_OK);
 		for (int round = 0; round < 2; round++) {
 			ck_assert_int_eq(pr_store_reader_load(rd, "alice", &l, &eb), PR_OK);
 			ck_assert_uint_eq(l.n, 4);
@@ -663,10 +664,11 @@ START_TEST(damaged_store_rows)
 	ck_assert_uint_eq(l.n, 0);
 	/* the reader refuses alike, with the same words */
 	{
+		struct pr_state *files = PR_STATE_FILES(state);  /* lives as long as the reader */
 		struct pr_store_reader *rd = NULL;
 		struct pr_errbuf eb2 = { 0 };
 
-		if ((r = pr_store_reader_open(PR_STATE_FILES(state), &rd, &eb2)) == PR_OK)
+		if ((r = pr_store_reader_open(files, &rd, &eb2)) == PR_OK)
 			r = pr_store_reader_load(rd, "alice", &l, &eb2);
 		ck_assert_msg(r == damage_rows[_i].want, "row %d, reader: %d (%s)", _i, r, eb2.msg);
 		ck_assert_str_eq(eb2.msg, eb.msg);
