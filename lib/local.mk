@@ -63,6 +63,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/directory/dir_name.c lib/directory/dir_name.h \
 	lib/directory/dir_entry.c lib/directory/dir_entry.h \
 	lib/directory/dir_slot.c lib/directory/dir_slot.h \
+	lib/directory/dir_scan.c lib/directory/dir_scan.h \
 	lib/directory/dir_status.c lib/directory/dir_status.h \
 	lib/directory/dir_cache.c lib/directory/dir_cache.h \
 	lib/transport.h

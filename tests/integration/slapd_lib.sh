@@ -2,7 +2,8 @@
 # lib.sh. slapd_start NAME [noschema] builds a cn=config with slapadd -n0 in
 # $T/NAME (core and cosine from /etc/ldap/schema, then PracticeRunner's
 # conf/ldap/practicerunner.ldif unless "noschema"), one mdb database for
-# $SLAPD_SUFFIX with the service's bind DN and password, and starts it on
+# $SLAPD_SUFFIX with the service's bind DN and password (its paged searches
+# unlimited in total, as conf/ldap/acl-example.ldif sets), and starts it on
 # ldapi:// (a socket in $T/NAME) and ldaps://127.0.0.1:<a free port> with a
 # certificate from a test CA made here. It sets SLAPD_LDAPI, SLAPD_LDAPS,
 # SLAPD_CA, SLAPD_PWFILE (root-owned 0600), SLAPD_LOG (stats log: one SRCH
@@ -93,6 +94,7 @@ slapd_config_ldif() {
 	olcDbMaxSize: 67108864
 	olcRootDN: $SLAPD_MANAGER
 	olcRootPW: manager-secret
+	olcLimits: {0}dn.exact="$SLAPD_BIND_DN" size.prtotal=unlimited
 	olcAccess: {0}to dn.subtree="$SLAPD_BASE" by dn.exact="$SLAPD_BIND_DN" write by * none
 	olcAccess: {1}to attrs=userPassword by anonymous auth by * none
 	olcAccess: {2}to * by * none

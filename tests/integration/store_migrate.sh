@@ -43,7 +43,7 @@ host a files; host b ldap
 on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
 migrate() { on a admin "" store migrate --to ldap "$@"; }
 # what slapd holds (as the service account)
-dir_search() { ldapsearch -LLL -o ldif-wrap=no -x -H "$SLAPD_LDAPI" -D "$SLAPD_BIND_DN" \
+dir_search() { ldapsearch -LLL -o ldif-wrap=no -E pr=500/noprompt -x -H "$SLAPD_LDAPI" -D "$SLAPD_BIND_DN" \
 	-y "$SLAPD_PWFILE" -b "$SLAPD_BASE" "$@" 2>/dev/null; }
 entries() { dir_search '(objectClass=practiceRunnerUser)' uid | grep -c '^uid:'; }
 entry() { dir_search "(uid=$1)" "$2" | grep -c "^$2:"; }
@@ -111,6 +111,38 @@ on a admin "" coverage --json; cp "$T/out" "$T/coverage.a"
 on b admin "" coverage --json; cp "$T/out" "$T/coverage.b"
 check "coverage: A (files) and B (directory) report the same" cmp -s "$T/coverage.a" "$T/coverage.b"
 check "... and it lists prowner" grep -q prowner "$T/coverage.a"
+
+# --- coverage over many users: the same output, one search, not one per user ------------------
+# 600 users (more than slapd's default size limit of 500 per answer), each
+# with prstaff's credential text, in A's files and in the directory.
+N_BULK=600
+for i in $(seq -w 1 $N_BULK); do cp "$T/a-state/users/prstaff" "$T/a-state/users/prm$i"; done
+b64=$(base64 -w0 < "$T/a-state/users/prstaff")
+for i in $(seq -w 1 $N_BULK); do
+	printf 'dn: uid=prm%s,%s\nobjectClass: practiceRunnerUser\nuid: prm%s\nprRevision: 1\nprCredential:: %s\n\n' \
+		"$i" "$SLAPD_BASE" "$i" "$b64"
+done | ldapadd -x -H "$SLAPD_LDAPI" -D "$SLAPD_MANAGER" -w manager-secret > /dev/null 2>&1
+check "$N_BULK more user entries in the directory" test "$(entries)" = $((N_BULK + 3))
+# They are accounts only in a private mount namespace, where a generated
+# /etc/passwd (the real one plus them) is bound over the real one, untouched.
+{ cat /etc/passwd; for i in $(seq -w 1 $N_BULK); do
+	echo "prm$i:x:$((300000 + 10#$i)):300000::/nonexistent:/usr/sbin/nologin"; done; } > "$T/passwd"
+chmod 644 "$T/passwd"
+# coverage_as HOST OUT: HOST's coverage --json with the bulk accounts, into OUT
+coverage_as() {
+	OUT=$2 unshare -m --propagation private bash -c \
+		'mount --bind "$0" /etc/passwd && "$1" --config "$2" coverage --json > "$OUT" 2>&1' \
+		"$T/passwd" "$SK/practicerunner-admin" "$T/$1.conf"
+}
+coverage_as a "$T/coverage.a"
+before=$(slapd_searches)
+coverage_as b "$T/coverage.b"
+searches=$(( $(slapd_searches) - before ))
+check "coverage of $((N_BULK + 3)) enrolled users: A (files) and B (directory) the same" \
+	cmp -s "$T/coverage.a" "$T/coverage.b"
+check "... every one of them listed" test "$(grep -c '"user": *"prm' "$T/coverage.b")" = $N_BULK
+check "... B read the directory in a few searches, not one per user ($searches)" test "$searches" -le 6
+rm -f "$T"/a-state/users/prm*
 
 # --- host B signs in with A's key; A's code works once across hosts -----------------------
 check "B (directory) signs prowner in with the key enrolled on A" \
