@@ -9,7 +9,8 @@
 # counter grown) is never undone by a later run; a user the directory
 # already holds with other data is reported, not overwritten; one audit
 # record per user copied and a summary; A's files stay in place; coverage
-# reads the same from A's files and from the directory.
+# reads the same from A's files and from the directory, in a few searches
+# for 600 users; import-pam-u2f writes into the directory.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/slapd_lib.sh"
 
@@ -196,6 +197,28 @@ check "... the local key does not sign in on B" on b expect_pam PAM_AUTH_ERR log
 check "... the directory's key still does" on b expect_pam PAM_SUCCESS login-b prowner2 auth "$T/c1.key"
 check "... the failure is in the summary record" \
 	grep -q "event=store-migrate .*detail=users:4,copied:0,current:3,differ:1" "$T/a-audit.log"
+
+# --- import-pam-u2f into the directory (issue 15 item 3) ------------------------------------
+# A key enrolled on A written out as a pam_u2f mapping line, imported on B.
+new_key imp synced
+on a admin "$T/imp.key" key enroll pradmin
+python3 -c '
+import base64, sys
+f = dict(kv.split("=", 1) for kv in open(sys.argv[1]).read().splitlines()[1].split(" "))
+cid = base64.urlsafe_b64decode(f["id"] + "=" * (-len(f["id"]) % 4))
+print("pradmin:%s,%s,es256,+presence" % (base64.b64encode(cid).decode(),
+    base64.b64encode(bytes.fromhex(f["pubkey"])).decode()))' "$T/a-state/users/pradmin" > "$T/u2f_mappings"
+chmod 644 "$T/u2f_mappings"
+check "B: import-pam-u2f with store = ldap" on b admin "" import-pam-u2f "$T/u2f_mappings"
+check "... imported" out_has "pradmin: imported key"
+check "... onto pradmin's directory entry" test "$(entry pradmin prCredential)" = 1
+check "... not into B's state directory" test ! -e "$T/b-state/users/pradmin"
+check "... recorded in B's log" \
+	grep -q "event=enroll .*user=pradmin .*detail=imported%20from%20pam_u2f" "$T/b-audit.log"
+check "B: the imported key signs in" on b expect_pam PAM_SUCCESS login-b pradmin auth "$T/imp.key"
+on b admin "" import-pam-u2f "$T/u2f_mappings"
+check "B: importing again: already enrolled, nothing new" \
+	bash -c 'grep -q "already enrolled" "$0" && grep -q "Imported 0 of 1 credentials" "$0"' "$T/out"
 
 # --- the directory unreachable, an incomplete ldap section ------------------------------------
 sed -i '/^  base = /d' "$T/a.conf"
