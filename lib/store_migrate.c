@@ -32,26 +32,6 @@ static const struct {
 	{ "ssh-challenges", "SSH challenge", "ssh-challenge", NULL },
 };
 
-static int push_unique(struct pr_strlist *l, const char *s)
-{
-	char **v;
-
-	if (pr_strlist_has(l, s))
-		return PR_OK;
-	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
-		return PR_ERR_NOMEM;
-	l->v = v;
-	if ((l->v[l->n] = strdup(s)) == NULL)
-		return PR_ERR_NOMEM;
-	l->n++;
-	return PR_OK;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int pr_migrate_users(struct pr_state *files, struct pr_strlist *out, struct pr_errbuf *eb)
 {
 	struct pr_strlist one = { NULL, 0 };
@@ -62,11 +42,11 @@ int pr_migrate_users(struct pr_state *files, struct pr_strlist *out, struct pr_e
 		if ((r = pr_state_users(files, slots[i].subdir, &one, eb)) != PR_OK)
 			break;
 		for (size_t j = 0; r == PR_OK && j < one.n; j++)
-			r = push_unique(out, one.v[j]);
+			r = pr_strlist_push(out, one.v[j]);
 		pr_strlist_clear(&one);
 	}
 	if (r == PR_OK)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+		pr_strlist_sort_unique(out);
 	else
 		pr_strlist_clear(out);
 	return r;

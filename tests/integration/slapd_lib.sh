@@ -202,3 +202,31 @@ slapd_host_policy() {
 
 # Searches slapd has run so far (stats lines "SRCH base=...").
 slapd_searches() { grep -c ' SRCH base=' "$SLAPD_LOG"; }
+
+# slapd_test_host NAME [STORE]: one machine of the clinic for the tests that
+# run the real programs (ldap_hosts.sh, store_migrate.sh): $T/NAME.conf (the
+# test policy with `store = STORE`, ldap by default, and this slapd's ldap
+# section over ldapi://), $T/NAME-state, $T/NAME-audit.log, and the PAM
+# service login-NAME using that policy. on NAME CMD...: CMD with NAME's
+# policy and audit log, as lib.sh's admin and expect_pam read them.
+slapd_test_host() {
+	local name=$1 store=${2:-ldap}
+	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
+	CONF=$T/$name.conf AUDIT=$T/$name-audit.log write_policy all-users owners
+	sed -i "s|^state_dir = .*|state_dir = \"$T/$name-state\"|" "$T/$name.conf"
+	cat >> "$T/$name.conf" <<-EOC
+	recovery {
+	  mail_command = "/bin/true"
+	}
+	store = $store
+	ldap {
+	  uri = {"$SLAPD_LDAPI"}
+	  base = "$SLAPD_BASE"
+	  bind_dn = "$SLAPD_BIND_DN"
+	  bind_password_file = "$SLAPD_PWFILE"
+	  timeout = 3
+	}
+	EOC
+	CONF=$T/$name.conf service "login-$name" cue
+}
+on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }

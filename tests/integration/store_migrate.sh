@@ -18,30 +18,7 @@ TICKET_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}'
 CODE_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}'
 slapd_start a || { echo "Bail out! slapd did not start"; exit 1; }
 
-# host NAME STORE: $T/NAME.conf (the test policy with that store and the
-# directory's ldap { }), $T/NAME-state, $T/NAME-audit.log, service login-NAME.
-host() {
-	local name=$1 store=$2
-	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
-	CONF=$T/$name.conf AUDIT=$T/$name-audit.log write_policy all-users owners
-	sed -i "s|^state_dir = .*|state_dir = \"$T/$name-state\"|" "$T/$name.conf"
-	cat >> "$T/$name.conf" <<-EOC
-	recovery {
-	  mail_command = "/bin/true"
-	}
-	store = $store
-	ldap {
-	  uri = {"$SLAPD_LDAPI"}
-	  base = "$SLAPD_BASE"
-	  bind_dn = "$SLAPD_BIND_DN"
-	  bind_password_file = "$SLAPD_PWFILE"
-	  timeout = 3
-	}
-	EOC
-	CONF=$T/$name.conf service "login-$name" cue
-}
-host a files; host b ldap
-on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
+slapd_test_host a files; slapd_test_host b ldap
 migrate() { on a admin "" store migrate --to ldap "$@"; }
 # what slapd holds (as the service account)
 dir_search() { ldapsearch -LLL -o ldif-wrap=no -E pr=500/noprompt -x -H "$SLAPD_LDAPI" -D "$SLAPD_BIND_DN" \
@@ -225,7 +202,7 @@ sed -i '/^  base = /d' "$T/a.conf"
 migrate
 check "an ldap section without base: exit 3" test $? = 3
 check "... says which key is missing" out_has "base"
-host a files
+slapd_test_host a files
 slapd_stop a
 migrate
 check "no directory answers: exit 4" test $? = 4
