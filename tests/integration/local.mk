@@ -65,6 +65,7 @@ INTEGRATION_TESTS = \
 	tests/integration/recover_parallel.sh \
 	tests/integration/module_recovery.sh \
 	tests/integration/breakglass.sh \
+	tests/integration/web_grant.sh \
 	tests/integration/prompt_uniform.sh \
 	tests/integration/module_session.sh \
 	tests/integration/conf_examples.sh \
