@@ -73,6 +73,7 @@ INTEGRATION_TESTS = \
 	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/release_hid.sh \
+	tests/integration/release_hid_flows.sh \
 	tests/integration/audit_flood.sh \
 	tests/integration/lock_freeze.sh \
 	tests/integration/freeze_audit.sh \
@@ -93,7 +94,7 @@ INTEGRATION_TESTS = \
 	tests/integration/packaging.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh \
+	tests/integration/setuid_lib.sh tests/integration/release_lib.sh tests/integration/freeze_lib.sh \
 	tests/integration/slapd_lib.sh \
 	tests/integration/fan_hold.py
 
