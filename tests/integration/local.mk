@@ -83,6 +83,7 @@ INTEGRATION_TESTS = \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
+	tests/integration/sshd_gateway_release.sh \
 	tests/integration/bad_input.sh \
 	tests/integration/ldap_store.sh \
 	tests/integration/store_status.sh \
