@@ -32,7 +32,7 @@ fi
 # the release module and helper (release_lib.sh), and the keys shown as
 # hidraw devices by the hidshim to Debian's ssh and ssh-keygen, which then
 # reach them through their own provider ("internal": libfido2's HID code).
-# sshd runs with the shim in its preload list and no device attached.
+# sshd runs with the shim in its preload list and a key attached there.
 if [ "${PR_GATEWAY_BUILD:-softkey}" = release ]; then
 	. "$top_srcdir/tests/integration/release_lib.sh"
 	GW=$REL
