@@ -49,8 +49,7 @@ chmod 755 "$T/fakemail"
 write_policy all-users owners
 printf 'recovery {\n  services = {"login"}\n  mail_command = "%s -t -i"\n}\n' "$T/fakemail" >> "$CONF"
 rservice login "cue show_status"
-new_key lost yubikey5
-new_key spare yubikey5
+new_key spare yubikey5    # the owner lost own.key; this one replaces it
 check "setup: release admin makes the owner's recovery codes" hadmin "" codes generate prowner
 read -r -a CODES <<<"$(grep -oE "$CODE_RE" "$T/out" | tr '\n' ' ')"
 check "setup: ... and a recovery ticket" hadmin "" recovery start prowner
