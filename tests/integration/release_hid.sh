@@ -93,7 +93,7 @@ start=$(date +%s)
 # A device gone mid-request is a device failure (doc/ARCHITECTURE.md §10.2.1).
 check "key pulled out mid-touch: denied" expect_hpam PAM_AUTHINFO_UNAVAIL login prowner auth "$T/yk.key,unplug=4"
 check "... while it waited for the touch" logged "hidraw0 UNPLUGGED"
-check "... at once, not at touch_timeout" test "$(secs_since "$start")" -lt 2
+check "... a device failure, not a wait for touch_timeout" test "$(audit_field reason)" != timeout
 check "... recorded as a failure" test "$(audit_field result)" = failure
 check "... told to the user" out_has "Security key sign-in is unavailable right now"
 : > "$HIDLOG"
