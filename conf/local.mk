@@ -13,7 +13,7 @@ dist_prldap_DATA = conf/ldap/practicerunner.schema conf/ldap/practicerunner.ldif
 logrotatedir = $(sysconfdir)/logrotate.d
 dist_logrotate_DATA = conf/logrotate.d/practicerunner
 EXTRA_DIST += conf/pam.d/login.example conf/pam.d/passwordless.example \
-	conf/pam.d/sudo.example conf/pam.d/session.example conf/pam.d/sshd-gateway.example \
+	conf/pam.d/sudo.example conf/pam.d/session.example conf/pam.d/sshd-gateway.example conf/pam.d/xrdp-sesman.example \
 	conf/sshd_config.d/practicerunner.conf
 
 # Locking sessions at the assurance level's limits (pam_practicerunner(8),

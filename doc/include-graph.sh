@@ -20,7 +20,7 @@ layer_of() {
 	webauthn/wa_clientdata.[ch] | webauthn/wa_assert.[ch] | webauthn/wa_proto.[ch])
 		echo 0 ;;
 	user_file.[ch] | state.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
-	ticket.[ch] | codes.[ch] | breakglass.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
+	ticket.[ch] | codes.[ch] | breakglass.[ch] | grant.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | audit_event.[ch] | \
 	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
 	conf.h | config.c | config_ldap.[ch] | config_web.[ch] | modopts.[ch] | directory/directory.h | \
@@ -31,7 +31,7 @@ layer_of() {
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
 	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \
 	recovery_flow.[ch] | codes_issue.[ch] | breakglass_flow.[ch] | flow.[ch] | \
-	ssh/signin_ssh.c | webauthn/wa_register.[ch])
+	ssh/signin_ssh.c | signin_grant.c | webauthn/wa_register.[ch])
 		echo 2 ;;
 	pam/* | helpers/*)
 		echo 3 ;;

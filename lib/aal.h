@@ -13,6 +13,8 @@
 
 /* The UV bit of the signed authenticator data's flags. */
 #define PR_AUTHDATA_UV 0x04
+/* The UP bit: the person was present (touched the key). */
+#define PR_AUTHDATA_UP 0x01
 
 enum pr_aal { PR_AAL_NONE = 0, PR_AAL1, PR_AAL2, PR_AAL3 };
 

@@ -43,7 +43,8 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/lockout.c lib/lockout.h \
 	lib/recovery.c lib/recovery.h \
 	lib/recovery_flow.c lib/recovery_flow.h \
-	lib/signin.c lib/signin.h lib/ssh/signin_ssh.c \
+	lib/signin.c lib/signin.h lib/ssh/signin_ssh.c lib/signin_grant.c \
+	lib/grant.c lib/grant.h \
 	lib/procpeer.c lib/procpeer.h \
 	lib/proc_control.c lib/proc_control.h \
 	lib/verify_proto.c lib/verify_proto.h \

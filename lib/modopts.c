@@ -68,6 +68,21 @@ static int ssh_combination(const struct pr_modopts *o, struct pr_errbuf *eb)
 	return PR_OK;
 }
 
+/*
+ * web_grant takes a sign-in made at the web gate, not a key here:
+ * whatever asks for a local key or for sshd's evidence cannot combine.
+ */
+static int web_grant_combination(const struct pr_modopts *o, struct pr_errbuf *eb)
+{
+	if (!o->web_grant)
+		return PR_OK;
+	if (o->ssh || o->step_up || o->opportunistic)
+		return pr_fail(eb, PR_ERR_CONFIG, "module option web_grant cannot be combined "
+		    "with %s: the sign-in happens at the web gate", o->ssh ? "ssh" :
+		    o->step_up ? "step_up" : "opportunistic");
+	return PR_OK;
+}
+
 static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *eb)
 {
 	char s[PR_SHOWN_MAX];
@@ -84,6 +99,8 @@ static int modopt_one(const char *arg, struct pr_modopts *o, struct pr_errbuf *e
 		o->step_up = true;
 	else if (strcmp(arg, "ssh") == 0)
 		o->ssh = true;
+	else if (strcmp(arg, "web_grant") == 0)
+		o->web_grant = true;
 	else if (strcmp(arg, "show_status") == 0)
 		o->show_status = true;   /* changes words, never a decision (ARCHITECTURE §4.7) */
 	else if (strncmp(arg, "config=", 7) == 0)
@@ -115,7 +132,8 @@ int pr_modopts_parse(int argc, const char **argv, struct pr_modopts *out,
 	if (o.step_up && o.opportunistic)
 		return pr_fail(eb, PR_ERR_CONFIG, "module options step_up and opportunistic "
 		    "cannot be combined");
-	if ((r = ssh_combination(&o, eb)) != PR_OK)
+	if ((r = ssh_combination(&o, eb)) != PR_OK ||
+	    (r = web_grant_combination(&o, eb)) != PR_OK)
 		return r;
 	*out = o;
 	return PR_OK;

@@ -19,6 +19,7 @@ struct pr_modopts {
 	bool opportunistic;
 	bool step_up;              /* step_up: a fresh touch with UV whatever the requirement */
 	bool ssh;                  /* ssh: sshd's gateway, the key from SSH_AUTH_INFO_0 */
+	bool web_grant;            /* web_grant: a grant left by a sign-in at the web gate */
 	bool show_status;          /* show_status: tell the prompt who is enrolled (messages only) */
 };
 

@@ -10,6 +10,7 @@
 #define PR_SIGNIN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "accounts.h"
 #include "assertion.h"
@@ -66,7 +67,10 @@ struct pr_signin {
 	struct pr_assert_outcome outcome;
 	const char *method;            /* how the user got in when not by used */
 	bool counted;                  /* outcome.sign_count holds a counter without flags */
-	/* The SSH gateway (signin_ssh.c): the key sshd verified, for the record. */
+	/*
+	 * For the record's detail: the key sshd verified (signin_ssh.c), or
+	 * the web grant taken (signin_grant.c).
+	 */
 	char ssh_detail[80 + PR_SSH_FP_LEN];
 	struct pr_errbuf eb;           /* an internal failure, for the caller's log */
 	/* The counter update begun and not yet recorded (audit_intent.h). */
@@ -127,6 +131,19 @@ int pr_signin_ssh(struct pr_signin *s, const char *info, bool *ignore, const cha
  * PR_ERR_NOT_ENROLLED (none acceptable) or the store's error.
  */
 int pr_signin_ssh_keys(struct pr_signin *s);
+
+/*
+ * Module option web_grant (signin_grant.c), after pr_signin_user: take
+ * the grant a web sign-in at the gate left for this user and s->service
+ * (bound to s->rhost when both give one), then check the credential it
+ * names against the store and policy as of now. PR_OK (*note: the
+ * requirement met), PR_OK with *ignore when no requirement applies;
+ * otherwise PR_ERR_NO_CREDENTIAL (no grant, or one for another address:
+ * ssh_detail says which), PR_ERR_EXPIRED, PR_ERR_NOT_ENROLLED,
+ * PR_ERR_CLASS, PR_ERR_UP_MISSING, PR_ERR_UV_REQUIRED or a store error.
+ * The grant is spent whatever follows. Records nothing.
+ */
+int pr_signin_grant(struct pr_signin *s, int64_t now, bool *ignore, const char **note);
 
 /*
  * The verdict on a key sshd offers (AuthorizedKeysCommand %t %k: its type

@@ -219,6 +219,24 @@ void pr_secret_strfree(char **s)
 	*s = NULL;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t pr_secret_trim(char *s)
+{
+	size_t total = strlen(s), lead = 0, len;
+
+	while (is_blank(s[lead]))
+		lead++;
+	for (len = total - lead; len > 0 && is_blank(s[lead + len - 1]); len--)
+		;
+	memmove(s, s + lead, len);
+	explicit_bzero(s + len, total - len);
+	return len;
+}
+
 static bool username_char_ok(char c, bool first)
 {
 	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||

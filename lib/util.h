@@ -23,6 +23,12 @@ bool pr_ct_equal(const void *a, const void *b, size_t len);
 void pr_secret_free(void *pp, size_t len);
 /* Wipe and free a NUL-terminated string; NULLs the caller's pointer. */
 void pr_secret_strfree(char **s);
+/*
+ * Trim blanks (space, tab, CR, LF) from both ends of a secret typed by a
+ * person, in place; the bytes the trim vacates are wiped, so no copy of
+ * the secret is left past its new end. Returns the new length.
+ */
+size_t pr_secret_trim(char *s);
 
 /* A user name we are willing to use in file names and records. */
 bool pr_username_valid(const char *user);

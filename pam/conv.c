@@ -78,14 +78,9 @@ void pam_tx_ui(struct pam_tx *tx, struct pr_ui *ui)
 	ui->arg = tx;
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 int pam_tx_secret(struct pam_tx *tx, const char *prompt, size_t max, char **out)
 {
-	char *answer = NULL, *start;
+	char *answer = NULL;
 	size_t len;
 
 	*out = NULL;
@@ -94,16 +89,10 @@ int pam_tx_secret(struct pam_tx *tx, const char *prompt, size_t max, char **out)
 		pr_secret_strfree(&answer);
 		return PR_ERR_CANCELLED;
 	}
-	for (start = answer; is_blank(*start); start++)
-		;
-	for (len = strlen(start); len > 0 && is_blank(start[len - 1]); len--)
-		;
-	if (len == 0 || len > max) {
+	if ((len = pr_secret_trim(answer)) == 0 || len > max) {
 		pr_secret_strfree(&answer);
 		return len == 0 ? PR_ERR_CANCELLED : PR_ERR_INVALID_ARG;
 	}
-	memmove(answer, start, len);
-	answer[len] = '\0';
 	*out = answer;
 	return PR_OK;
 }

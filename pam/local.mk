@@ -1,6 +1,6 @@
 # The PAM module: only pam_sm_* are exported.
 PAM_MODULE_SOURCES = pam/pam_practicerunner.c pam/module.h pam/conv.c \
-	pam/outcome.c pam/record.c pam/recover.c pam/breakglass.c pam/helper.c pam/session.c pam/ssh.c
+	pam/outcome.c pam/record.c pam/recover.c pam/breakglass.c pam/helper.c pam/session.c pam/ssh.c pam/grant.c
 # The verify helper the module runs as an ordinary user: its installed path.
 PAM_MODULE_CPPFLAGS = $(AM_CPPFLAGS) -DPR_VERIFY_HELPER='"$(sbindir)/practicerunner-verify"'
 # -z nodelete: pam_end() unloads modules, but the libraries we bring in

@@ -128,6 +128,14 @@ bool pam_tx_session_breakglass(pam_handle_t *pamh, const char *user);
  */
 int pam_tx_ssh(struct pam_tx *tx, bool *ignore, const char **note);
 
+/*
+ * grant.c: module option web_grant, the decision from a grant a web
+ * sign-in left for this user and service (auth only). PR_OK (with
+ * *ignore when no requirement applies) or the refusal, already explained
+ * to the user with where to approve.
+ */
+int pam_tx_grant(struct pam_tx *tx, bool *ignore, const char **note);
+
 /* Module option debug: lines at LOG_DEBUG through pam_syslog, never a secret. */
 #define PR_DEBUG(tx, ...) \
 	do { if ((tx)->opts.debug) pam_syslog((tx)->pamh, LOG_DEBUG, __VA_ARGS__); } while (0)

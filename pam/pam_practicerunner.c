@@ -186,7 +186,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		rc = tx_finish(&tx, r, NULL, true);
 		goto out;
 	}
-	if (tx.opts.ssh) {
+	if (tx.opts.web_grant) {
+		r = pam_tx_grant(&tx, &ignore, &note);
+	} else if (tx.opts.ssh) {
 		r = pam_tx_ssh(&tx, &ignore, &note);
 	} else if (tx.via_helper) {
 		r = pam_tx_helper(&tx, false, &ignore);
@@ -201,10 +203,15 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		rc = PAM_IGNORE;
 		goto out;
 	}
-	/* Recovery needs the store and shows codes: the direct path only. */
-	if (r != PR_OK && !tx.via_helper && !tx.opts.ssh && (r = pam_tx_recover(&tx, r)) == PR_OK)
+	/*
+	 * Recovery needs the store and shows codes: the direct path only. A
+	 * web_grant service answers every hidden prompt with the password it
+	 * was given, so it is asked for neither a recovery nor an emergency code.
+	 */
+	if (r != PR_OK && !tx.via_helper && !tx.opts.ssh && !tx.opts.web_grant &&
+	    (r = pam_tx_recover(&tx, r)) == PR_OK)
 		note = "recovery";
-	if (r != PR_OK && (r = pam_tx_breakglass(&tx, r)) == PR_OK)
+	if (r != PR_OK && !tx.opts.web_grant && (r = pam_tx_breakglass(&tx, r)) == PR_OK)
 		note = "break-glass";
 	rc = tx_finish(&tx, r, note, true);
 out:

@@ -22,6 +22,7 @@ static const struct {
 	{ "tally", "prFailureTally" },
 	{ "ssh-challenges", "prSSHChallenge" },
 	{ "revoked", "prRevoked" },
+	{ "grants", "prWebGrant" },
 };
 
 const char *pr_dir_slot_attr(const char *subdir)

@@ -82,12 +82,13 @@ tests_fuzz_fuzz_token_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_token_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_token_LDADD = $(FUZZ_LDADD)
 
-# Every harness, one at a time (tests/fuzz/run.sh); all run even when one fails.
+# Every harness, FUZZ_JOBS at a time (tests/fuzz/run.sh; each is one
+# process on one core); all run even when one fails.
+FUZZ_JOBS = 2
 fuzz: $(FUZZ_HARNESSES)
-	@failed=; for n in $(FUZZ_NAMES); do \
-		top_srcdir='$(abs_top_srcdir)' $(SHELL) $(srcdir)/tests/fuzz/run.sh $$n $(FUZZ_SECONDS) || \
-		failed="$$failed $$n"; done; \
-	if test -n "$$failed"; then echo "fuzz: failed:$$failed"; exit 1; fi
+	@printf '%s\n' $(FUZZ_NAMES) | top_srcdir='$(abs_top_srcdir)' \
+		xargs -P '$(FUZZ_JOBS)' -I '{}' $(SHELL) $(srcdir)/tests/fuzz/run.sh '{}' $(FUZZ_SECONDS) || \
+		{ echo "fuzz: failed (the FAIL: lines above)"; exit 1; }
 else
 fuzz:
 	@echo "fuzz: configure with CC=clang --enable-fuzzing first" >&2; exit 1

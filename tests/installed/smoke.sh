@@ -12,12 +12,18 @@
 # throwaway machine after `apt-get install ./*.deb`. With DEBDIR (where the
 # .debs are), it also reinstalls practicerunner under a dpkg-statoverride.
 #
-# Release builds have no software authenticator, so it checks what works
-# without a key: PAM_IGNORE for a user with no requirement, the refusal and
-# its message for a user under a requirement who has no key, the account
-# phase, policy check, audit verify, modes and owners, manual pages, the
-# pam-auth-update profile (su and a common-auth service still work for
-# users without keys under the shipped policy), and a clean purge.
+# It checks what works without a key: PAM_IGNORE for a user with no
+# requirement, the refusal and its message for a user under a requirement
+# who has no key, the account phase, policy check, audit verify, modes and
+# owners, manual pages, the pam-auth-update profile (su and a common-auth
+# service still work for users without keys under the shipped policy), and
+# a clean purge. Then a key: release builds have no software authenticator,
+# so tests/installed/hidshim-tools.sh puts the hidshim and softkey-ctl
+# from this source tree (built here if need be) into the test's directory,
+# and the installed admin tool enrolls a softkey shown as a hidraw key, the
+# installed module signs in with it as root, and the installed setuid
+# verify helper as the user (doc/ARCHITECTURE.md §10.2.1). Neither tool is
+# ever installed; the packages are checked to contain neither.
 # Output: TAP, then "N passed, N failed".
 set -u
 export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
@@ -125,6 +131,14 @@ check "the policy file is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' pr
 check "the pam-auth-update profile is installed" test -f /usr/share/pam-configs/practicerunner
 check "no softkey code in the installed module and helpers" \
 	sh -c "! grep -il softkey '$MOD' '$ADMIN' $SETUID_HELPERS"
+# The hidshim (tests/hidshim/) is a test library: no package ships it (or
+# the softkey), and no installed binary's dynamic section names it.
+check "no package file is the hidshim or the softkey" sh -c "! dpkg -L $PKGS | grep -i -e hidshim -e softkey"
+for f in "$MOD" $(dpkg -L $PKGS | grep -E '^/usr/(s?bin|libexec)/.' | sort -u); do
+	[ -f "$f" ] || continue
+	check "$(basename "$f"): its dynamic section names no hidshim (NEEDED, RPATH, RUNPATH)" \
+		sh -c "readelf -d '$f' > '$T/dyn' && grep -q NEEDED '$T/dyn' && ! grep -qi hidshim '$T/dyn'"
+done
 # The pages named in the contract, and any other page the packages ship.
 PAGES=$( (printf '%s\n' pam_practicerunner.8 practicerunner.conf.5 practicerunner-admin.8 \
 	practicerunner-enroll.1 practicerunner-recover.1 practicerunner-verify.8 \
@@ -195,6 +209,132 @@ check "owner without a key: account denial is 'Permission denied'" contains "$L"
 check "the attempts are in the test audit log" sh -c "[ \$(grep -c 'event=auth' '$T/audit.log') -ge 3 ]"
 check "the refusal is recorded with its reason" sh -c "grep 'user=$UOWNER' '$T/audit.log' | grep -q 'reason=not-enrolled'"
 check "audit verify accepts the test audit log" "$ADMIN" --config "$CONF" audit verify "$T/audit.log"
+
+# --- a key over HID: the installed admin tool, module and verify helper -----
+# Release programs reach keys only through hidraw. The hidshim
+# (tests/hidshim/, built from this source tree and copied into $T, never
+# installed) shows softkey devices to the unmodified installed programs as
+# hidraw FIDO keys (doc/ARCHITECTURE.md §10.2.1): through LD_PRELOAD for the
+# admin tool and for the module run by root; for the setuid verify helper,
+# which ignores LD_PRELOAD, through /etc/ld.so.preload in a private mount
+# namespace.
+HID=$T/hid
+mkdir -m 755 "$HID"
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+HID_TOOLS=no
+check "the hidshim and softkey-ctl, from the source tree, in the test's directory" \
+	bash "$SRCDIR/tests/installed/hidshim-tools.sh" "$HID"
+[ -f "$HID/libhidshim.so" ] && [ -x "$HID/softkey-ctl" ] && HID_TOOLS=yes
+if [ "$HID_TOOLS" = yes ]; then
+	SHIM=$HID/libhidshim.so
+	# The devices, root's (a softkey state file belongs to its user or root).
+	KEYS=$HID/keys
+	mkdir -m 700 "$KEYS"
+	"$HID/softkey-ctl" add --state "$KEYS/desk.key" --profile yubikey5 >/dev/null
+	"$HID/softkey-ctl" add --state "$KEYS/spare.key" --profile yubikey5 >/dev/null
+	HIDLOG=$HID/hid.log
+	: > "$HIDLOG"; chmod 666 "$HIDLOG"
+	# Release builds trust only the configured anchors: the softkey's test CA goes there.
+	cp "$SRCDIR/tests/softkey/test-ca.pem" "$T/anchors/"
+	# hid DEVICES CMD...: CMD with the shim preloaded and DEVICES (STATE:...) plugged in.
+	hid() {
+		local dev=$1; shift
+		PR_HIDSHIM_DEVICES=$dev PR_HIDSHIM_LOG=$HIDLOG LD_PRELOAD=$SHIM timeout 120 "$@" </dev/null
+	}
+	# hpt LOG DEVICES ARGS...: pamtester ARGS as root with the devices; hpt_fails the opposite.
+	hpt() { local log=$1 dev=$2; shift 2; hid "$dev" pamtester -v "$@" > "$log" 2>&1 || { cat "$log"; false; }; }
+	hpt_fails() { local log=$1 dev=$2; shift 2; ! hid "$dev" pamtester -v "$@" > "$log" 2>&1 || { cat "$log"; false; }; }
+	hid_enroll() {
+		hid "$1" "$ADMIN" --config "$CONF" key enroll "$UOWNER" --label desk > "$T/enroll.out" 2>&1 ||
+			{ cat "$T/enroll.out"; false; }
+	}
+	# last_has FIELD=VALUE...: the owner's last audit record has each.
+	last_has() {
+		local rec f
+		rec=$(grep " user=$UOWNER " "$T/audit.log" | tail -n 1)
+		for f in "$@"; do grep -qE -- "(^| )$f( |\$)" <<<"$rec" || { echo "no $f in: $rec"; return 1; }; done
+	}
+	logged() { grep -qx "$2" "$1" || { echo "no \"$2\" in $1:"; cat "$1"; false; }; }
+
+	check "the installed admin tool enrolls the owner's key over HID" hid_enroll "$KEYS/desk.key"
+	check "... classified physical (attestation from the configured anchors)" contains "$T/enroll.out" physical
+	check "... makeCredential reached the key over CTAPHID" logged "$HIDLOG" "hidraw0 CBOR 0x01"
+	L=$T/hid-owner.log
+	: > "$HIDLOG"
+	check "owner, enrolled key: the installed module signs in (root)" hpt "$L" "$KEYS/desk.key" "$SVC" "$UOWNER" authenticate
+	check "... after asking for a touch" contains "$L" "Touch your security key"
+	check "... the module decided (the stack did not fall through)" lacks "$L" "pr-smoke: module ignored"
+	check "... getAssertion reached the key over CTAPHID" logged "$HIDLOG" "hidraw0 CBOR 0x02"
+	check "... audited: success with the physical key" last_has event=auth result=success class=physical
+	check "owner, another key: refused" hpt_fails "$L" "$KEYS/spare.key" "$SVC" "$UOWNER" authenticate
+	check "... audited: no-matching-key" last_has result=failure reason=no-matching-key
+	check "two keys attached, the enrolled one second: signs in" \
+		hpt "$L" "$KEYS/spare.key:$KEYS/desk.key" "$SVC" "$UOWNER" authenticate
+	check "owner with an enrolled key: account phase succeeds" pt_ok "$T/hid-acct.log" "$SVC" "$UOWNER" acct_mgmt
+
+	# The screen-locker case: the module run by the owner hands the key to
+	# the setuid verify helper at its installed path. In a private mount
+	# namespace an overlay over /etc adds the preload list naming the shim,
+	# the device list the shim reads in a setuid program, and the policy at
+	# its built-in path (the helper ignores config=): a copy of the test's,
+	# so state and records stay in $T.
+	OV=$HID/ov
+	mkdir -p "$OV/up/practicerunner" "$OV/work" "$OV/keep"
+	echo "$SHIM" > "$OV/up/ld.so.preload"
+	cp "$CONF" "$OV/up/practicerunner/practicerunner.conf"
+	chmod 644 "$OV/up/ld.so.preload" "$OV/up/practicerunner/practicerunner.conf"
+	NSLOG=$HID/ns.log
+	: > "$NSLOG"; chmod 666 "$NSLOG"
+	# plug STATE...: the devices the shim shows inside the namespace.
+	plug() {
+		{ echo "log=$NSLOG"; printf '%s\n' "$@"; } > "$OV/up/practicerunner/hidshim-devices"
+		chmod 644 "$OV/up/practicerunner/hidshim-devices"
+	}
+	# owner_ns LOG CMD...: CMD as the owner, without groups or environment,
+	# in the namespace. What is mounted under /etc (a container's
+	# /etc/hosts) is bound again on top: an overlay shows the directory below.
+	owner_ns() {
+		local log=$1; shift
+		unshare -m --propagation private -- sh -c '
+			set -e
+			ov=$1 user=$2; shift 2
+			keep=$(findmnt -rn -o TARGET | grep "^/etc/" || true)
+			n=0
+			for m in $keep; do
+				n=$((n + 1))
+				if [ -d "$m" ]; then mkdir -p "$ov/keep/$n"; else : > "$ov/keep/$n"; fi
+				mount --bind "$m" "$ov/keep/$n"
+			done
+			mount -t overlay overlay -o "lowerdir=/etc,upperdir=$ov/up,workdir=$ov/work" /etc
+			n=0
+			for m in $keep; do n=$((n + 1)); mount --bind "$ov/keep/$n" "$m"; done
+			exec setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups -- env -i PATH=/usr/bin:/bin "$@"
+		' owner_ns "$OV" "$UOWNER" "$@" > "$log" 2>&1 </dev/null
+	}
+	ns_pt() { owner_ns "$1" pamtester -v "$SVC" "$UOWNER" "$2" || { cat "$1"; false; }; }
+	ns_pt_fails() { ! owner_ns "$1" pamtester -v "$SVC" "$UOWNER" "$2" || { cat "$1"; false; }; }
+	# The verify helper serves the devices with the owner's rights: the
+	# owner's copies of the same keys (their counters as they are now).
+	UKEYS=$HID/owner-keys
+	mkdir -m 700 "$UKEYS"
+	cp "$KEYS/desk.key" "$KEYS/spare.key" "$UKEYS/"
+	chown -R "$UOWNER:" "$UKEYS"
+	L=$T/hid-helper.log
+	plug "$UKEYS/desk.key"
+	preload_seen() { owner_ns "$L" cat /etc/ld.so.preload && grep -qxF "$SHIM" "$L" || { cat "$L"; false; }; }
+	check "in the namespace a setuid program's preload list names the shim" preload_seen
+	: > "$NSLOG"
+	check "owner, unprivileged: the installed verify helper signs in with the key" ns_pt "$L" authenticate
+	check "... the module decided (the stack did not fall through)" lacks "$L" "pr-smoke: module ignored"
+	check "... getAssertion reached the key from the helper" logged "$NSLOG" "hidraw0 CBOR 0x02"
+	check "... audited on the helper path: success with the physical key" \
+		last_has event=auth result=success class=physical path=helper
+	plug "$UKEYS/spare.key"
+	check "owner, unprivileged, another key: the verify helper refuses" ns_pt_fails "$L" authenticate
+	check "... audited on the helper path: no-matching-key" last_has result=failure reason=no-matching-key path=helper
+	check "the host has no preload list from this test" sh -c "! grep -qsF '$SHIM' /etc/ld.so.preload"
+	check "audit verify accepts the audit log with the HID sign-ins" "$ADMIN" --config "$CONF" audit verify "$T/audit.log"
+fi
 
 # --- the pam-auth-update profile, on this machine ----------------------------
 cp /etc/pam.d/common-auth "$T/common-auth.before"

@@ -58,7 +58,8 @@ dir shell variable name
 rpm the directory of the spec (rpm/practicerunner.spec)
 watch debian/watch, a file name
 autopkgtest the name of the Debian test framework, in packaging.sh checks
-top prose ("at the top")'
+top prose ("at the top")
+open prose ("open the page") and Python open(), not the xdg-utils program'
 
 # Build-Depends, without versions, architecture qualifiers and profiles;
 # NOCHECK: those limited to <!nocheck> builds.

@@ -65,6 +65,7 @@ INTEGRATION_TESTS = \
 	tests/integration/recover_parallel.sh \
 	tests/integration/module_recovery.sh \
 	tests/integration/breakglass.sh \
+	tests/integration/web_grant.sh \
 	tests/integration/prompt_uniform.sh \
 	tests/integration/module_session.sh \
 	tests/integration/conf_examples.sh \
@@ -73,6 +74,7 @@ INTEGRATION_TESTS = \
 	tests/integration/root_access.sh \
 	tests/integration/verify_setuid.sh \
 	tests/integration/release_hid.sh \
+	tests/integration/release_hid_flows.sh \
 	tests/integration/audit_flood.sh \
 	tests/integration/lock_freeze.sh \
 	tests/integration/freeze_audit.sh \
@@ -82,6 +84,7 @@ INTEGRATION_TESTS = \
 	tests/integration/ssh_keys.sh \
 	tests/integration/module_ssh.sh \
 	tests/integration/sshd_gateway.sh \
+	tests/integration/sshd_gateway_release.sh \
 	tests/integration/bad_input.sh \
 	tests/integration/ldap_store.sh \
 	tests/integration/store_status.sh \
@@ -94,7 +97,7 @@ INTEGRATION_TESTS = \
 	tests/integration/packaging.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh \
+	tests/integration/setuid_lib.sh tests/integration/release_lib.sh tests/integration/freeze_lib.sh \
 	tests/integration/slapd_lib.sh \
 	tests/integration/fan_hold.py
 

@@ -119,7 +119,29 @@ done
 check "autopkgtest: depends on the packages (@) and pamtester" sh -c \
 	"awk '/^Depends:/ {on = 1} on && /^[A-Z]/ && !/^Depends:/ {on = 0} on' '$TC' | grep -q '@' &&
 	 awk '/^Depends:/ {on = 1} on && /^[A-Z]/ && !/^Depends:/ {on = 0} on' '$TC' | grep -qw pamtester"
+check "autopkgtest: depends on the build dependencies (it builds the hidshim)" sh -c \
+	"awk '/^Depends:/ {on = 1} on && /^[A-Z]/ && !/^Depends:/ {on = 0} on' '$TC' | grep -qF '@builddeps@'"
 check "debian/control: Testsuite: autopkgtest" has "$S/debian/control" '^Testsuite: autopkgtest$'
+check "the smoke test's tool builder travels in the tarball" has "$S/Makefile.am" '(^|[[:space:]])tests/installed/hidshim-tools\.sh([[:space:]]|$)'
+
+# --- test code never in a package ------------------------------------------------
+# The hidshim and the softkey are test builds (check_ targets, never
+# installed); no file list names them. The installed packages themselves
+# are checked by tests/installed/smoke.sh, the built binaries by module_symbols.sh.
+for f in "$S"/debian/*.install "$S/debian/not-installed" "$S"/debian/*.links "$S"/debian/*.docs "$SPEC"; do
+	[ -f "$f" ] || continue
+	grep -v '^[[:space:]]*#' "$f" > "$W/list"
+	check "$(basename "$f"): names no hidshim or softkey file" lacks "$W/list" '(hidshim|softkey)'
+done
+# installs_nothing MK: every primary (PROGRAMS, LTLIBRARIES...) MK adds to is check_'s.
+installs_nothing() {
+	! grep -nE '^[a-z_]+_(PROGRAMS|LTLIBRARIES|LIBRARIES|SCRIPTS|DATA|HEADERS)[[:space:]]*\+?=' "$1" |
+		grep -vE '^[0-9]+:(dist_|nodist_)?check_'
+}
+for mk in "$S/tests/hidshim/local.mk" "$S/tests/softkey/local.mk"; do
+	check "${mk#$S/}: builds check_ targets only (nothing make install installs)" installs_nothing "$mk"
+	check "${mk#$S/}: has check_ targets (the check can fail)" has "$mk" '^check_(PROGRAMS|LTLIBRARIES)[[:space:]]*\+?='
+done
 # Every debian/ file git knows travels in the tarball (the .deb builds from it).
 if [ -e "$S/.git" ] && command -v git >/dev/null; then
 	for f in $(git -C "$S" ls-files debian); do

@@ -28,7 +28,36 @@ if [ -n "${PR_SANITIZER_PRELOAD:-}" ]; then
 	echo "1..0 # SKIP sshd cannot load a sanitizer build of the module"; exit 0
 fi
 
-PROVIDER=$SK/libsk-softkey.so
+# PR_GATEWAY_BUILD=release (sshd_gateway_release.sh): the same cases with
+# the release module and helper (release_lib.sh), and the keys shown as
+# hidraw devices by the hidshim to Debian's ssh and ssh-keygen, which then
+# reach them through their own provider ("internal": libfido2's HID code).
+# sshd runs with the shim in its preload list and a key attached there.
+if [ "${PR_GATEWAY_BUILD:-softkey}" = release ]; then
+	. "$top_srcdir/tests/integration/release_lib.sh"
+	GW=$REL
+	PROVIDER=internal
+	# OpenSSH's own provider verifies a self attestation and refuses the
+	# "none" format of the synced profile, and makes a verify-required key
+	# only on a device with credProtect, which the softkey lacks
+	# (doc/ARCHITECTURE.md §10.2.1): a self-attested passkey, and no PIN key.
+	PASSKEY=selfattested
+	UV_KEYS=no
+	# key_env DEVICE: the environment that attaches DEVICE to a client (KEYENV).
+	key_env() { KEYENV=(PR_HIDSHIM_DEVICES="$1" PR_HIDSHIM_LOG="$HIDLOG" LD_PRELOAD="$SHIM"); }
+	printf '%s\n' "$SHIM" > "$NS/ld.so.preload"
+	# A key is attached on the gateway too: the module (option ssh) must never ask it.
+	printf 'log=%s\n%s\n' "$T/hid-sshd.log" "$T/yk.key" > "$NS_ETC/hidshim-devices"
+	chmod 644 "$NS/ld.so.preload" "$NS_ETC/hidshim-devices"
+	export NS_PRELOAD=$NS/ld.so.preload
+	cp "$top_srcdir/tests/softkey/test-ca.pem" "$NS_ETC/trust-anchors.d/"
+else
+	GW=$SK
+	PROVIDER=$SK/libsk-softkey.so
+	PASSKEY=synced
+	UV_KEYS=yes
+	key_env() { KEYENV=(PRACTICERUNNER_SOFTKEY="$1"); }
+fi
 AK_NS=$NS_SSHD_BIN/practicerunner-authorized-keys
 SSHD_DIR=$T/sshd
 SSHD_PID=
@@ -60,9 +89,9 @@ chmod 644 "$T/passwd"
 
 # --- PAM: the softkey module with option ssh, as conf/pam.d/sshd-gateway.example ---------
 cat > "$T/ns-pam.d/sshd" <<EOF
-auth     [success=done ignore=ignore default=die] $SK/pam_practicerunner.so ssh
+auth     [success=done ignore=ignore default=die] $GW/pam_practicerunner.so ssh
 auth     requisite pam_deny.so
-account  required  $SK/pam_practicerunner.so ssh
+account  required  $GW/pam_practicerunner.so ssh
 account  required  pam_permit.so
 session  required  pam_permit.so
 password required  pam_deny.so
@@ -100,7 +129,7 @@ start_sshd() {
 	: > "$SSHD_LOG"
 	NS_PASSWD=$T/passwd NS_PAMD=$T/ns-pam.d NS_SSHD=1 \
 		unshare -m --propagation private -- bash "$NS_ENTER" root bash -c \
-		"install -o root -g root -m 0755 '$SK/practicerunner-authorized-keys' '$AK_NS' &&
+		"install -o root -g root -m 0755 '$GW/practicerunner-authorized-keys' '$AK_NS' &&
 		 exec /usr/sbin/sshd -D -e -f '$SSHD_DIR/sshd_config'" \
 		>> "$SSHD_LOG" 2>&1 &
 	SSHD_PID=$!
@@ -118,8 +147,9 @@ start_sshd() {
 # BatchMode, which skips keyboard-interactive altogether: instead no
 # terminal (setsid) and one kbd-interactive round, so a prompt fails at once.
 login() {
-	local user=$1 key=$2 dev=$3; shift 3
-	env -u SSH_AUTH_SOCK -u DISPLAY PRACTICERUNNER_SOFTKEY="$dev" \
+	local user=$1 key=$2 dev=$3 KEYENV; shift 3
+	key_env "$dev"
+	env -u SSH_AUTH_SOCK -u DISPLAY "${KEYENV[@]}" \
 		timeout 60 setsid -w ssh -F /dev/null -p "$PORT" -o NumberOfPasswordPrompts=1 \
 		-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$T/known_hosts" \
 		-o IdentitiesOnly=yes -o IdentityFile="$T/$key" -o SecurityKeyProvider="$PROVIDER" \
@@ -132,11 +162,12 @@ refused() { ! login "$@" && ! grep -qx "$1" "$T/out" && grep -q "Permission deni
 
 # --- keys ---------------------------------------------------------------------------------------
 sshkeygen() {
-	local dev=$1; shift
-	PRACTICERUNNER_SOFTKEY=$dev SSH_SK_PROVIDER=$PROVIDER \
+	local dev=$1 KEYENV; shift
+	key_env "$dev"
+	env "${KEYENV[@]}" SSH_SK_PROVIDER="$PROVIDER" \
 		timeout 60 ssh-keygen -q -w "$PROVIDER" "$@" </dev/null >"$T/keygen.out" 2>&1
 }
-nsadmin() { ns root "$SK/practicerunner-admin" "$@" </dev/null; }
+nsadmin() { ns root "$GW/practicerunner-admin" "$@" </dev/null; }
 # attested_key NAME DEVICE USER [ssh-keygen options]: an ed25519-sk key over USER's challenge
 attested_key() {
 	local name=$1 dev=$2 user=$3 ch=$T/$1.challenge; shift 3
@@ -164,7 +195,7 @@ offered() {
 write_ns_policy all-users owners
 "$CTL" add --state "$T/yk.key" --profile yubikey5 >/dev/null
 "$CTL" add --state "$T/yk2.key" --profile yubikey5 >/dev/null
-"$CTL" add --state "$T/sy.key" --profile synced >/dev/null
+"$CTL" add --state "$T/sy.key" --profile "$PASSKEY" >/dev/null
 "$CTL" add --state "$T/pin.key" --profile yubikey5 --pin 123456 >/dev/null
 
 check "setup: the owner's physical ed25519-sk key (yubikey5, attested)" attested_key own "$T/yk.key" prowner
@@ -176,8 +207,10 @@ check "setup: staff's key" attested_key stf "$T/yk2.key" prstaff
 check "setup: enrolled for staff" nsadmin key enroll-ssh prstaff "$T/stf.pub" --attestation "$T/stf.att"
 printf '#!/bin/sh\necho 123456\n' > "$T/askpass"; chmod 755 "$T/askpass"
 with_pin() { SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none "$@"; }
-check "setup: a PIN key for staff2" with_pin attested_key uv "$T/pin.key" prstaff2 -O verify-required
-check "setup: enrolled for staff2" nsadmin key enroll-ssh prstaff2 "$T/uv.pub" --attestation "$T/uv.att"
+# uv_case NAME CMD...: a check with staff2's verify-required PIN key, where there is one.
+uv_case() { if [ "$UV_KEYS" = yes ]; then check "$@"; else ok "# SKIP $1: no verify-required key over OpenSSH's provider"; fi; }
+uv_case "setup: a PIN key for staff2" with_pin attested_key uv "$T/pin.key" prstaff2 -O verify-required
+uv_case "setup: enrolled for staff2" nsadmin key enroll-ssh prstaff2 "$T/uv.pub" --attestation "$T/uv.att"
 ssh-keygen -q -t ed25519 -N '' -C plain -f "$T/plain"
 printf 'HostKey %s\nInclude %s\n' "$SSHD_DIR/host_ed25519" \
 	"$top_srcdir/conf/sshd_config.d/practicerunner.conf" > "$SSHD_DIR/shipped_config"
@@ -236,8 +269,8 @@ check "... the first: ssh-key-offer for the plain key, 127.0.0.1" \
 check "... the last: auth success" test "$(audit_ns_last event)/$(audit_ns_last result)" = auth/success
 # A printed key whose signature sshd refuses is sshd's to log (its own log): no record of ours.
 before=$(n_records)
-check "staff2 (UV required by the key), no PIN: refused" refused prstaff2 uv "$T/pin.key"
-check "... printed, so no offer record; sshd (or the client) refused the signature" \
+uv_case "staff2 (UV required by the key), no PIN: refused" refused prstaff2 uv "$T/pin.key"
+uv_case "... printed, so no offer record; sshd (or the client) refused the signature" \
 	test "$(n_records)" = "$before"
 
 # --- UV: user_verification = required prints verify-required ---------------------------------------
@@ -248,10 +281,10 @@ check "... sshd says why" grep -q "user verification requirement not met" "$SSHD
 check "... in its own log only: the key was printed, so no offer record" \
 	test "$(new_offers "$before")" = 0
 pin_login() { SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none logs_in "$@"; }
-check "UV required: staff2's PIN key with its PIN: logged in" pin_login prstaff2 uv "$T/pin.key"
-check "audit: staff2, success, rhost 127.0.0.1" \
+uv_case "UV required: staff2's PIN key with its PIN: logged in" pin_login prstaff2 uv "$T/pin.key"
+uv_case "audit: staff2, success, rhost 127.0.0.1" \
 	test "$(audit_ns_last user)/$(audit_ns_last result)/$(audit_ns_last rhost)" = prstaff2/success/127.0.0.1
-check "audit: method ssh-sk" last_is method ssh-sk
+uv_case "audit: method ssh-sk" last_is method ssh-sk
 write_ns_policy all-users owners
 
 # --- the second line: sshd trusts more, the module refuses -------------------------------------------
@@ -281,5 +314,10 @@ check "every record since has rhost 127.0.0.1 and method ssh-sk" \
 	test -z "$(tail -n +$((before + 1)) "$AUDIT_NS" | grep -v 'rhost=127.0.0.1 .*method=ssh-sk\|method=ssh-sk .*rhost=127.0.0.1')"
 
 stop_sshd
-check "the audit chain verifies" ns root "$SK/practicerunner-admin" audit verify
+if [ "${PR_GATEWAY_BUILD:-softkey}" = release ]; then
+	check "ssh-keygen and ssh reached the keys over CTAPHID (makeCredential, getAssertion)" \
+		sh -c "grep -q ' CBOR 0x01\$' '$HIDLOG' && grep -q ' CBOR 0x02\$' '$HIDLOG'"
+	check "the gateway's own programs asked no key attached to it" test ! -s "$T/hid-sshd.log"
+fi
+check "the audit chain verifies" ns root "$GW/practicerunner-admin" audit verify
 done_testing

@@ -798,7 +798,7 @@ static const struct {
 	const char *expect;  /* error: a substring of the message */
 	const char *config;
 	int timeout;
-	const char *flags;   /* letters: d(ebug) q(cue) u(v) o(pportunistic) s(sh) t(show_status) */
+	const char *flags;   /* letters: d(ebug) q(cue) u(v) o(pportunistic) s(sh) t(show_status) w(eb_grant) */
 } opt_rows[] = {
 	{ { NULL }, 0, PR_OK, NULL, NULL, 0, "" },
 	{ { "debug" }, 1, PR_OK, NULL, NULL, 0, "d" },
@@ -820,6 +820,12 @@ static const struct {
 	{ { "ssh", "uv=required" }, 2, PR_ERR_CONFIG, "ssh and uv=required cannot be combined: in ssh mode sshd checks user verification", NULL, 0, "" },
 	{ { "uv=required", "ssh" }, 2, PR_ERR_CONFIG, "ssh and uv=required cannot be combined", NULL, 0, "" },
 	{ { "ssh", "step_up" }, 2, PR_ERR_CONFIG, "ssh and step_up cannot be combined", NULL, 0, "" },
+	{ { "web_grant" }, 1, PR_OK, NULL, NULL, 0, "w" },
+	{ { "web_grant", "debug", "uv=required" }, 3, PR_OK, NULL, NULL, 0, "wdu" },
+	{ { "web_grant", "ssh" }, 2, PR_ERR_CONFIG, "web_grant cannot be combined with ssh", NULL, 0, "" },
+	{ { "step_up", "web_grant" }, 2, PR_ERR_CONFIG, "web_grant cannot be combined with step_up", NULL, 0, "" },
+	{ { "web_grant", "opportunistic" }, 2, PR_ERR_CONFIG, "web_grant cannot be combined with opportunistic", NULL, 0, "" },
+	{ { "web-grant" }, 1, PR_ERR_CONFIG, "unknown module option 'web-grant'", NULL, 0, "" },
 	{ { "SSH" }, 1, PR_ERR_CONFIG, "unknown module option 'SSH'", NULL, 0, "" },
 	{ { "ssh=yes" }, 1, PR_ERR_CONFIG, "unknown module option 'ssh=yes'", NULL, 0, "" },
 	{ { "uv=preferred" }, 1, PR_ERR_CONFIG, "uv=preferred: options can only make sign-in stricter", NULL, 0, "" },
@@ -875,6 +881,7 @@ START_TEST(modopts)
 	ck_assert_int_eq(o.opportunistic, strchr(flags, 'o') != NULL);
 	ck_assert_int_eq(o.ssh, strchr(flags, 's') != NULL);
 	ck_assert_int_eq(o.show_status, strchr(flags, 't') != NULL);
+	ck_assert_int_eq(o.web_grant, strchr(flags, 'w') != NULL);
 }
 END_TEST
 

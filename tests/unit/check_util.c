@@ -283,6 +283,30 @@ START_TEST(ct_equal)
 }
 END_TEST
 
+/* A typed secret trimmed in place leaves no copy of itself past its new end. */
+START_TEST(secret_trim_wipes_tail)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "  abcd \r\n", "abcd" }, { "\tab cd", "ab cd" }, { "abcd", "abcd" },
+		{ " \t\r\n", "" }, { "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[32];
+		size_t total = strlen(cases[i].in), len;
+
+		memset(buf, 'X', sizeof(buf));
+		memcpy(buf, cases[i].in, total + 1);
+		len = pr_secret_trim(buf);
+		ck_assert_uint_eq(len, strlen(cases[i].out));
+		ck_assert_str_eq(buf, cases[i].out);
+		for (size_t j = len; j <= total; j++)
+			ck_assert_msg(buf[j] == '\0', "case %zu: byte %zu left", i, j);
+		ck_assert_int_eq(buf[total + 1], 'X');  /* nothing past the original */
+	}
+}
+END_TEST
+
 START_TEST(secret_free_nulls)
 {
 	unsigned char *p = malloc(16);
@@ -382,6 +406,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, sha256_vectors);
 	tcase_add_test(tc, ct_equal);
 	tcase_add_test(tc, secret_free_nulls);
+	tcase_add_test(tc, secret_trim_wipes_tail);
 	tcase_add_test(tc, random_differs);
 	tcase_add_loop_test(tc, crockford_random_form, 0, NROWS(crockford_rows));
 	tcase_add_test(tc, errbuf_line);

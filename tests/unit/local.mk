@@ -223,6 +223,7 @@ tests_unit_libkeyenv_la_CFLAGS = $(KEY_UNIT_CFLAGS)
 KEY_UNIT_TESTS = \
 	tests/unit/check_signin \
 	tests/unit/check_signin_ssh \
+	tests/unit/check_signin_grant \
 	tests/unit/check_enroll \
 	tests/unit/check_flows
 check_PROGRAMS += $(KEY_UNIT_TESTS)
@@ -236,6 +237,10 @@ tests_unit_check_signin_ssh_SOURCES = tests/unit/check_signin_ssh.c
 tests_unit_check_signin_ssh_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
 tests_unit_check_signin_ssh_CFLAGS = $(KEY_UNIT_CFLAGS)
 tests_unit_check_signin_ssh_LDADD = $(KEY_UNIT_LDADD)
+tests_unit_check_signin_grant_SOURCES = tests/unit/check_signin_grant.c
+tests_unit_check_signin_grant_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
+tests_unit_check_signin_grant_CFLAGS = $(KEY_UNIT_CFLAGS)
+tests_unit_check_signin_grant_LDADD = $(KEY_UNIT_LDADD)
 tests_unit_check_enroll_SOURCES = tests/unit/check_enroll.c
 tests_unit_check_enroll_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
 tests_unit_check_enroll_CFLAGS = $(KEY_UNIT_CFLAGS)
