@@ -25,7 +25,8 @@ layer_of() {
 	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \
 	conf.h | config.c | config_ldap.[ch] | config_web.[ch] | modopts.[ch] | directory/directory.h | \
 	directory/dir_internal.h | directory/dir_conn.c | directory/dir_secret.c | \
-	directory/dir_entry.[ch] | directory/dir_slot.[ch] | directory/dir_status.[ch])
+	directory/dir_entry.[ch] | directory/dir_slot.[ch] | directory/dir_status.[ch] | \
+	directory/dir_scan.[ch] | store_merge.[ch] | store_migrate.[ch])
 		echo 1 ;;
 	policy.[ch] | aal.[ch] | roles.[ch] | accounts.[ch] | lifecycle.[ch] | coverage.[ch] | coverage_scope.c | \
 	enroll.[ch] | keychange.[ch] | ssh/sshenroll.[ch] | recovery.[ch] | notify.[ch] | signin.[ch] | \

@@ -3,7 +3,7 @@ ADMIN_SOURCES = helpers/admin/admin.c helpers/admin/admin.h helpers/admin/admin_
 	helpers/admin/admin_keys.c helpers/admin/admin_audit.c helpers/admin/admin_audit_series.c helpers/admin/admin_invite.c \
 	helpers/admin/admin_coverage.c helpers/admin/admin_import.c helpers/admin/admin_codes.c \
 	helpers/admin/admin_breakglass.c \
-	helpers/admin/admin_recovery.c helpers/admin/admin_revoke.c helpers/admin/admin_ssh.c helpers/admin/admin_store.c helpers/cli.c helpers/cli.h
+	helpers/admin/admin_recovery.c helpers/admin/admin_revoke.c helpers/admin/admin_ssh.c helpers/admin/admin_store.c helpers/admin/admin_store_migrate.c helpers/cli.c helpers/cli.h
 HELPER_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/helpers
 
 sbin_PROGRAMS += helpers/practicerunner-admin

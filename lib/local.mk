@@ -19,6 +19,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/accounts.c lib/accounts.h \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c lib/store_revoked.c lib/store_revoked.h \
+	lib/store_merge.c lib/store_merge.h lib/store_migrate.c lib/store_migrate.h \
 	lib/audit_pending.c lib/audit_pending.h \
 	lib/audit.c lib/audit.h lib/audit_internal.h \
 	lib/audit_format.c lib/audit_head.c lib/audit_verify.c \
@@ -63,6 +64,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/directory/dir_name.c lib/directory/dir_name.h \
 	lib/directory/dir_entry.c lib/directory/dir_entry.h \
 	lib/directory/dir_slot.c lib/directory/dir_slot.h \
+	lib/directory/dir_scan.c lib/directory/dir_scan.h \
 	lib/directory/dir_status.c lib/directory/dir_status.h \
 	lib/directory/dir_cache.c lib/directory/dir_cache.h \
 	lib/transport.h

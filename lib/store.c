@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directory/dir_scan.h"
 #include "err.h"
 #include "store.h"
 #include "store_revoked.h"
@@ -648,9 +649,62 @@ int pr_store_load(struct pr_state *state, const char *user,
 	return r;
 }
 
+/*
+ * With store = ldap the reader reads every user's credentials and revoked
+ * list in one paged search when it opens (dir_scan.h), so a report over N
+ * users is one search, not N + 1; then loads parse from that.
+ */
 struct pr_store_reader {
 	struct pr_user_file f;
+	bool directory;
+	struct pr_dir_table table;
 };
+
+static int reader_scan(struct pr_store_reader *rd, struct pr_state *state,
+    struct pr_errbuf *eb)
+{
+	static const char *const attrs[] = { "prCredential", "prRevoked" };
+	struct pr_dir *d = NULL;
+	int r;
+
+	rd->directory = true;
+	if ((r = pr_state_conn(state, &d, eb)) != PR_OK)
+		return r;
+	return pr_dir_scan(d, attrs, 2, &rd->table, eb);
+}
+
+/* One user's keys from the table read at open: parsed and filtered as a read of the entry is. */
+static int reader_table_load(struct pr_store_reader *rd, const char *user,
+    struct pr_credlist *out, struct pr_errbuf *eb)
+{
+	const struct pr_dir_row *row = pr_dir_table_find(&rd->table, user);
+	struct pr_revoked rv = { NULL, 0 };
+	struct parse_err pe;
+	int r = PR_OK;
+
+	if (row == NULL)
+		return PR_OK;     /* no entry: no keys */
+	if (row->val[1].val != NULL && (r = pr_revoked_from_text(row->val[1].val,
+	    row->val[1].len, "the directory entry (prRevoked)", user, &rv, eb)) != PR_OK)
+		return r;
+	if (row->val[0].val == NULL)
+		goto out;
+	if (row->val[0].len > STORE_MAX_SIZE) {
+		r = pr_fail(eb, PR_ERR_CORRUPT, "%s: larger than %d bytes", rd->f.path,
+		    STORE_MAX_SIZE);
+		goto out;
+	}
+	r = parse_buffer(row->val[0].val, row->val[0].len, out, &pe);
+	if (r == PR_ERR_CORRUPT)
+		pr_fail_line(eb, pe.line, r, "%s:%d: %s", rd->f.path, pe.line, pe.reason);
+	else if (r != PR_OK)
+		pr_fail(eb, r, "%s: %s", rd->f.path, pr_strerror(r));
+	else
+		pr_revoked_filter(&rv, out);
+out:
+	pr_revoked_clear(&rv);
+	return r;
+}
 
 int pr_store_reader_open(struct pr_state *state, struct pr_store_reader **out,
     struct pr_errbuf *eb)
@@ -661,7 +715,10 @@ int pr_store_reader_open(struct pr_state *state, struct pr_store_reader **out,
 	if ((*out = rd = calloc(1, sizeof(*rd))) == NULL)
 		return PR_ERR_NOMEM;
 	/* Any valid name: only the directories are opened here. */
-	if ((r = pr_user_file_open(&rd->f, state, "users", "root", NULL, false, eb)) != PR_OK)
+	if ((r = pr_user_file_open(&rd->f, state, "users", "root", NULL, false, eb)) == PR_OK &&
+	    pr_state_directory(state))
+		r = reader_scan(rd, state, eb);
+	if (r != PR_OK)
 		pr_store_reader_close(out);
 	return r;
 }
@@ -679,6 +736,10 @@ int pr_store_reader_load(struct pr_store_reader *rd, const char *user,
 	if (n < 0 || (size_t)n >= sizeof(f->path))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "%s: path too long", f->state_dir);
 	f->user = user;
+	if (rd->directory) {
+		snprintf(f->path, sizeof(f->path), "the directory entry of %s (prCredential)", user);
+		return reader_table_load(rd, user, out, eb);
+	}
 	return store_read_user(f, out, NULL, eb);
 }
 
@@ -687,6 +748,7 @@ void pr_store_reader_close(struct pr_store_reader **rd)
 	if (rd == NULL || *rd == NULL)
 		return;
 	pr_user_file_close(&(*rd)->f);
+	pr_dir_table_clear(&(*rd)->table);
 	free(*rd);
 	*rd = NULL;
 }

@@ -93,6 +93,22 @@ static int revoked_read(struct pr_user_file *x, struct pr_revoked *rv, struct pr
 	return PR_OK;
 }
 
+int pr_revoked_from_text(const char *text, size_t len, const char *where, const char *user,
+    struct pr_revoked *rv, struct pr_errbuf *eb)
+{
+	int line = 0, r;
+
+	rv->n = 0;
+	if (len > REVOKED_MAX_SIZE || (r = revoked_parse(text, len, &rv->n, &line)) != PR_OK)
+		return pr_fail(eb, PR_ERR_CORRUPT, "%s:%d: not a list of removed keys (an "
+		    "administrator's 'key list %s' shows what the store holds)", where, line, user);
+	if ((rv->text = malloc(len + 1)) == NULL)
+		return PR_ERR_NOMEM;
+	memcpy(rv->text, text, len);
+	rv->text[len] = '\0';
+	return PR_OK;
+}
+
 int pr_revoked_load(struct pr_state *state, const char *user, struct pr_revoked *rv,
     struct pr_errbuf *eb)
 {

@@ -22,6 +22,13 @@ int pr_revoked_load(struct pr_state *state, const char *user, struct pr_revoked 
     struct pr_errbuf *eb);
 void pr_revoked_clear(struct pr_revoked *rv);
 
+/*
+ * The same from text already read (a directory value, len bytes), checked
+ * as a file is; rv takes a copy. where names it in eb.
+ */
+int pr_revoked_from_text(const char *text, size_t len, const char *where, const char *user,
+    struct pr_revoked *rv, struct pr_errbuf *eb);
+
 /* Whether id is listed. */
 bool pr_revoked_has(const struct pr_revoked *rv, const unsigned char *id, size_t id_len);
 

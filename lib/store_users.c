@@ -12,24 +12,6 @@
 #include "store.h"
 #include "util.h"
 
-static int strlist_push(struct pr_strlist *l, const char *s)
-{
-	char **v;
-
-	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
-		return PR_ERR_NOMEM;
-	l->v = v;
-	if ((l->v[l->n] = strdup(s)) == NULL)
-		return PR_ERR_NOMEM;
-	l->n++;
-	return PR_OK;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int pr_store_users(struct pr_state *state, struct pr_strlist *out, struct pr_errbuf *eb)
 {
 	return pr_state_users(state, "users", out, eb);
@@ -76,9 +58,9 @@ int pr_state_users(struct pr_state *state, const char *subdir, struct pr_strlist
 	/* Temp files (".x.tmp") and anything else that is not a user name are skipped. */
 	while (r == PR_OK && (de = readdir(d)) != NULL)
 		if (pr_username_valid(de->d_name))
-			r = strlist_push(out, de->d_name);
+			r = pr_strlist_push(out, de->d_name);
 	if (r == PR_OK)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+		pr_strlist_sort_unique(out);
 out:
 	if (d != NULL)
 		closedir(d);

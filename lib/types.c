@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "types.h"
 
 /* Enum-indexed name tables; out-of-range values read "unknown". */
@@ -91,6 +92,40 @@ void pr_strlist_clear(struct pr_strlist *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+int pr_strlist_push(struct pr_strlist *l, const char *s)
+{
+	char **v;
+
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		return PR_ERR_NOMEM;
+	l->v = v;
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return PR_ERR_NOMEM;
+	l->n++;
+	return PR_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void pr_strlist_sort_unique(struct pr_strlist *l)
+{
+	size_t n = 0;
+
+	if (l->n == 0)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	for (size_t i = 1; i < l->n; i++) {
+		if (strcmp(l->v[i], l->v[n]) == 0)
+			free(l->v[i]);
+		else
+			l->v[++n] = l->v[i];
+	}
+	l->n = n + 1;
 }
 
 bool pr_strlist_has(const struct pr_strlist *l, const char *s)

@@ -46,6 +46,10 @@ struct pr_strlist {
 
 /* Free every string and the list; leaves it empty. */
 void pr_strlist_clear(struct pr_strlist *l);
+/* Append a copy of s: PR_OK or PR_ERR_NOMEM. */
+int pr_strlist_push(struct pr_strlist *l, const char *s);
+/* Sort l (strcmp order) and drop repeats. */
+void pr_strlist_sort_unique(struct pr_strlist *l);
 /* Whether s (NULL: no) is one of l's strings. */
 bool pr_strlist_has(const struct pr_strlist *l, const char *s);
 

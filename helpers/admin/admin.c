@@ -45,6 +45,7 @@ static const struct admin_cmd commands[] = {
 	{ "breakglass", "ack", admin_breakglass_ack, "breakglass ack ACCOUNT" },
 	{ "import-pam-u2f", NULL, admin_import_pam_u2f, "import-pam-u2f FILE [--user USER]" },
 	{ "store", "status", admin_store_status, "store status" },
+	{ "store", "migrate", admin_store_migrate, "store migrate --to ldap [--dry-run]" },
 };
 
 static void usage(FILE *f)

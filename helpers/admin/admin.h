@@ -32,6 +32,7 @@ int admin_breakglass_list(struct cli *c, int argc, char **argv);
 int admin_breakglass_revoke(struct cli *c, int argc, char **argv);
 int admin_breakglass_ack(struct cli *c, int argc, char **argv);
 int admin_store_status(struct cli *c, int argc, char **argv);
+int admin_store_migrate(struct cli *c, int argc, char **argv);
 
 /*
  * Store cred for user with its record (keychange.h): intent (detail on it

@@ -25,4 +25,15 @@ struct pr_dir {
  */
 int pr_dir_fail(const struct pr_dir *d, int ldap_rc, const char *what, struct pr_errbuf *eb);
 
+/*
+ * A search of the base, one level, page by page (RFC 2696 paged results,
+ * dir_scan.c): fn gets every entry; a server's size limit per answer does
+ * not cut the result short. More than PR_DIR_USERS_MAX entries, or an fn
+ * that fails, ends it; what names the search in messages.
+ */
+typedef int (*pr_dir_entry_fn)(struct pr_dir *d, LDAPMessage *m, void *arg,
+    struct pr_errbuf *eb);
+int pr_dir_search_paged(struct pr_dir *d, const char *filter, char **attrs,
+    pr_dir_entry_fn fn, void *arg, const char *what, struct pr_errbuf *eb);
+
 #endif

@@ -147,19 +147,17 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The uid of each entry found; names that are not valid user names are skipped. */
-static int collect(struct pr_dir *d, LDAPMessage *res, struct pr_strlist *out)
+/* The uid of one entry found; a name that is not a valid user name is skipped. */
+static int collect(struct pr_dir *d, LDAPMessage *m, void *arg, struct pr_errbuf *eb)
 {
+	struct berval **uid = ldap_get_values_len(d->ld, m, "uid");
 	int r = PR_OK;
 
-	for (LDAPMessage *m = ldap_first_entry(d->ld, res); r == PR_OK && m != NULL;
-	    m = ldap_next_entry(d->ld, m)) {
-		struct berval **uid = ldap_get_values_len(d->ld, m, "uid");
-		if (uid != NULL && uid[0] != NULL && uid[1] == NULL &&
-		    pr_dir_name_check(uid[0]->bv_val, uid[0]->bv_len) == PR_OK)
-			r = push(out, uid[0]->bv_val, uid[0]->bv_len);
-		ldap_value_free_len(uid);
-	}
+	(void)eb;
+	if (uid != NULL && uid[0] != NULL && uid[1] == NULL &&
+	    pr_dir_name_check(uid[0]->bv_val, uid[0]->bv_len) == PR_OK)
+		r = push(arg, uid[0]->bv_val, uid[0]->bv_len);
+	ldap_value_free_len(uid);
 	return r;
 }
 
@@ -167,8 +165,7 @@ int pr_dir_slot_users(struct pr_dir *d, const char *attr, struct pr_strlist *out
     struct pr_errbuf *eb)
 {
 	char filter[96], *attrs[] = { "uid", NULL };
-	LDAPMessage *res = NULL;
-	int rc, r;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	/* attr is one of ours (slots[]), never a user's text: nothing to escape. */
@@ -176,17 +173,11 @@ int pr_dir_slot_users(struct pr_dir *d, const char *attr, struct pr_strlist *out
 	    snprintf(filter, sizeof(filter), "(&(objectClass=practiceRunnerUser)(%s=*))",
 	    attr) >= (int)sizeof(filter))
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "not a PracticeRunner attribute");
-	rc = ldap_search_ext_s(d->ld, d->base, LDAP_SCOPE_ONELEVEL, filter, attrs, 0, NULL,
-	    NULL, &d->timeout, PR_DIR_USERS_MAX, &res);
-	if (rc == LDAP_SIZELIMIT_EXCEEDED)
-		r = pr_fail(eb, PR_ERR_DIRECTORY, "%s: more than %d users have %s: listing refused",
-		    d->uri, PR_DIR_USERS_MAX, attr);
-	else if (rc != LDAP_SUCCESS)
-		r = pr_dir_fail(d, rc, "listing users", eb);
-	else if ((r = collect(d, res, out)) == PR_OK)
+	/* Paged: a directory with more users than the server's size limit is listed whole. */
+	r = pr_dir_search_paged(d, filter, attrs, collect, out, "listing users", eb);
+	if (r == PR_OK)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
-	ldap_msgfree(res);
-	if (r != PR_OK)
+	else
 		pr_strlist_clear(out);
 	return r;
 }

@@ -2,7 +2,8 @@
 # lib.sh. slapd_start NAME [noschema] builds a cn=config with slapadd -n0 in
 # $T/NAME (core and cosine from /etc/ldap/schema, then PracticeRunner's
 # conf/ldap/practicerunner.ldif unless "noschema"), one mdb database for
-# $SLAPD_SUFFIX with the service's bind DN and password, and starts it on
+# $SLAPD_SUFFIX with the service's bind DN and password (its paged searches
+# unlimited in total, as conf/ldap/acl-example.ldif sets), and starts it on
 # ldapi:// (a socket in $T/NAME) and ldaps://127.0.0.1:<a free port> with a
 # certificate from a test CA made here. It sets SLAPD_LDAPI, SLAPD_LDAPS,
 # SLAPD_CA, SLAPD_PWFILE (root-owned 0600), SLAPD_LOG (stats log: one SRCH
@@ -93,6 +94,7 @@ slapd_config_ldif() {
 	olcDbMaxSize: 67108864
 	olcRootDN: $SLAPD_MANAGER
 	olcRootPW: manager-secret
+	olcLimits: {0}dn.exact="$SLAPD_BIND_DN" size.prtotal=unlimited
 	olcAccess: {0}to dn.subtree="$SLAPD_BASE" by dn.exact="$SLAPD_BIND_DN" write by * none
 	olcAccess: {1}to attrs=userPassword by anonymous auth by * none
 	olcAccess: {2}to * by * none
@@ -200,3 +202,31 @@ slapd_host_policy() {
 
 # Searches slapd has run so far (stats lines "SRCH base=...").
 slapd_searches() { grep -c ' SRCH base=' "$SLAPD_LOG"; }
+
+# slapd_test_host NAME [STORE]: one machine of the clinic for the tests that
+# run the real programs (ldap_hosts.sh, store_migrate.sh): $T/NAME.conf (the
+# test policy with `store = STORE`, ldap by default, and this slapd's ldap
+# section over ldapi://), $T/NAME-state, $T/NAME-audit.log, and the PAM
+# service login-NAME using that policy. on NAME CMD...: CMD with NAME's
+# policy and audit log, as lib.sh's admin and expect_pam read them.
+slapd_test_host() {
+	local name=$1 store=${2:-ldap}
+	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
+	CONF=$T/$name.conf AUDIT=$T/$name-audit.log write_policy all-users owners
+	sed -i "s|^state_dir = .*|state_dir = \"$T/$name-state\"|" "$T/$name.conf"
+	cat >> "$T/$name.conf" <<-EOC
+	recovery {
+	  mail_command = "/bin/true"
+	}
+	store = $store
+	ldap {
+	  uri = {"$SLAPD_LDAPI"}
+	  base = "$SLAPD_BASE"
+	  bind_dn = "$SLAPD_BIND_DN"
+	  bind_password_file = "$SLAPD_PWFILE"
+	  timeout = 3
+	}
+	EOC
+	CONF=$T/$name.conf service "login-$name" cue
+}
+on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
