@@ -162,7 +162,7 @@ static int find_run_user(struct wg *g)
 	return 0;
 }
 
-/* Drop to the run user for good, and check the drop (uidswap.c's rule). */
+/* Drop to the run user for good, and check the drop (OpenSSH's rule: regaining root must fail). */
 static int drop(const struct wg *g)
 {
 	if (setgroups(0, NULL) != 0 || setresgid(g->run_gid, g->run_gid, g->run_gid) != 0 ||

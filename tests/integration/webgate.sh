@@ -14,9 +14,7 @@ ORIGIN=https://$HOST:$PORT
 SOCK=$T/ctl.sock
 GATE_PID=
 
-for tool in curl openssl python3 setpriv; do
-	command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
-done
+command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
 python3 -c 'import cryptography' 2>/dev/null ||
 	{ echo "1..0 # SKIP python3-cryptography is not installed (the test client needs it)"; exit 0; }
 id nobody >/dev/null 2>&1 || { echo "1..0 # SKIP no account nobody to run the HTTP side as"; exit 0; }
