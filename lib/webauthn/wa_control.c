@@ -135,28 +135,26 @@ static bool keys_fit_op(const struct pr_wc_req *q, uint32_t seen)
 	return true;
 }
 
+struct parse_state {
+	struct pr_wc_req *q;
+	uint32_t seen;
+};
+
+static int one_line(char *line, void *arg)
+{
+	struct parse_state *st = arg;
+
+	return line_parse(line, st->q, &st->seen);
+}
+
 /* buf: a private NUL-terminated copy of len bytes. */
 static int lines_parse(char *buf, size_t len, struct pr_wc_req *q)
 {
-	char *line = buf, *nl;
-	uint32_t seen = 0;
+	struct parse_state st = { q, 0 };
 
-	if ((nl = memchr(line, '\n', len)) == NULL)
+	if (pr_parse_request_lines(buf, len, REQ_HEADER, one_line, &st) != PR_OK)
 		return PR_ERR_CORRUPT;
-	*nl = '\0';
-	if (strcmp(line, REQ_HEADER) != 0)
-		return PR_ERR_CORRUPT;
-	for (line = nl + 1; (size_t)(line - buf) < len; line = nl + 1) {
-		if ((nl = memchr(line, '\n', len - (size_t)(line - buf))) == NULL)
-			return PR_ERR_CORRUPT;
-		*nl = '\0';
-		if (*line == '\0')
-			return (size_t)(nl + 1 - buf) == len && keys_fit_op(q, seen) ?
-			    PR_OK : PR_ERR_CORRUPT;
-		if (line_parse(line, q, &seen) != PR_OK)
-			return PR_ERR_CORRUPT;
-	}
-	return PR_ERR_CORRUPT;
+	return keys_fit_op(q, st.seen) ? PR_OK : PR_ERR_CORRUPT;
 }
 
 int pr_wc_req_parse(const char *text, size_t len, struct pr_wc_req *q, struct pr_errbuf *eb)
