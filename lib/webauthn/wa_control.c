@@ -242,8 +242,9 @@ static int ok_parse(const char *rest, struct pr_wc_answer *a)
 	if (sscanf(rest, "user=%65s aal=%d class=%16s%c", user, &aal, cls, &tail) != 3 ||
 	    !name_ok(user) || aal < 1 || aal > 3 || !cls_ok(cls))
 		return PR_ERR_CORRUPT;
-	snprintf(a->user, sizeof(a->user), "%s", user);
-	snprintf(a->cls, sizeof(a->cls), "%s", cls);
+	/* Both checked to fit above. */
+	memcpy(a->user, user, strlen(user) + 1);
+	memcpy(a->cls, cls, strlen(cls) + 1);
 	a->aal = aal;
 	return PR_OK;
 }
