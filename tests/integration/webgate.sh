@@ -24,6 +24,7 @@ stop_gate() {
 	kill "$GATE_PID" 2>/dev/null
 	wait "$GATE_PID" 2>/dev/null
 	GATE_PID=
+	cp "$T/gate.log" "$T/gate.log.1"
 }
 trap 'stop_gate; rm -rf "$T"' EXIT
 
@@ -220,6 +221,7 @@ enroll prowner "$T/owner.json" none
 check "passkey: enrolled while the policy allows it" result_is ok
 check "passkey: classed passkey" test "$(field class)" = passkey
 stop_gate
+check "the gate's log has no sanitizer report" fails grep -qE "Sanitizer|runtime error" "$T/gate.log.1"
 web_policy owners
 check "the gate starts again under require_physical_key = owners" start_gate
 id=$(pending prowner)
