@@ -40,3 +40,13 @@ uninstall-local:
 # install: the Debian pam-auth-update profile (libpam-practicerunner puts it
 # in /usr/share/pam-configs/) and how to add the module with authselect.
 EXTRA_DIST += conf/pam-configs/practicerunner conf/authselect/README.authselect
+
+# The web gate's systemd unit (practicerunner-webgate(8)): the packages
+# install it disabled; the administrator enables it once web { } is set.
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = conf/systemd/practicerunner-webgate.service
+EXTRA_DIST += conf/systemd/practicerunner-webgate.service.in
+CLEANFILES += conf/systemd/practicerunner-webgate.service
+conf/systemd/practicerunner-webgate.service: $(srcdir)/conf/systemd/practicerunner-webgate.service.in Makefile
+	$(MKDIR_P) conf/systemd
+	sed -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/conf/systemd/practicerunner-webgate.service.in > $@

@@ -17,7 +17,8 @@ layer_of() {
 	anchors.c | ssh/sshkey.[ch] | ssh/sshattest.[ch] | ssh/sshauthinfo.[ch] | verify_proto.[ch] | \
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
 	digest.[ch] | directory/dir_name.[ch] | directory/dir_cache.[ch] | webauthn/wa_bounds.h | \
-	webauthn/wa_clientdata.[ch] | webauthn/wa_assert.[ch] | webauthn/wa_proto.[ch])
+	webauthn/wa_clientdata.[ch] | webauthn/wa_assert.[ch] | webauthn/wa_proto.[ch] | \
+	webauthn/wa_control.[ch] | webauthn/wa_pending.[ch])
 		echo 0 ;;
 	user_file.[ch] | state.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | breakglass.[ch] | grant.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
@@ -54,7 +55,7 @@ includes() {
 	sed -n 's/^#include "\(.*\)"/\1/p' "$1" | grep -v -x 'config.h'
 }
 
-files=$(ls lib/*.h lib/*.c lib/ssh/*.h lib/ssh/*.c lib/directory/*.h lib/directory/*.c lib/webauthn/*.h lib/webauthn/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
+files=$(ls lib/*.h lib/*.c lib/ssh/*.h lib/ssh/*.c lib/directory/*.h lib/directory/*.c lib/webauthn/*.h lib/webauthn/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c helpers/webgate/*.h helpers/webgate/*.c)
 for f in $files; do
 	[ "$(layer_of "$f")" = "?" ] && echo "include-graph.sh: $f has no layer: add it" >&2
 done
@@ -97,5 +98,5 @@ table $(ls lib/*.h lib/ssh/*.h lib/directory/*.h lib/webauthn/*.h)
 echo
 echo "The other files (what each .c and each front-end header includes):"
 echo
-table $(ls lib/*.c lib/ssh/*.c lib/directory/*.c lib/webauthn/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c)
+table $(ls lib/*.c lib/ssh/*.c lib/directory/*.c lib/webauthn/*.c pam/*.h pam/*.c helpers/*.h helpers/*.c helpers/admin/*.h helpers/admin/*.c helpers/webgate/*.h helpers/webgate/*.c)
 exit 0

@@ -206,3 +206,25 @@ bool pr_crockford_normalise(const char *in, char *out, size_t chars)
 	out[o] = '\0';
 	return o == chars;
 }
+
+int pr_parse_request_lines(char *buf, size_t len, const char *header,
+    int (*line)(char *line, void *arg), void *arg)
+{
+	char *at = buf, *nl;
+
+	if ((nl = memchr(at, '\n', len)) == NULL)
+		return PR_ERR_CORRUPT;
+	*nl = '\0';
+	if (strcmp(at, header) != 0)
+		return PR_ERR_CORRUPT;
+	for (at = nl + 1; (size_t)(at - buf) < len; at = nl + 1) {
+		if ((nl = memchr(at, '\n', len - (size_t)(at - buf))) == NULL)
+			return PR_ERR_CORRUPT;
+		*nl = '\0';
+		if (*at == '\0')
+			return (size_t)(nl + 1 - buf) == len ? PR_OK : PR_ERR_CORRUPT;
+		if (line(at, arg) != PR_OK)
+			return PR_ERR_CORRUPT;
+	}
+	return PR_ERR_CORRUPT;
+}

@@ -47,6 +47,16 @@ int pr_parse_check_header(const char *line, const char *header, const char *magi
  */
 const char *pr_parse_take_field(char **p, const char *key, struct pr_parse_err *pe);
 
+/*
+ * A socket request of the helpers' text protocols (wa_proto.c,
+ * wa_control.c): buf (len bytes, NUL-terminated, cut up in place) is the
+ * line header, then lines handed to line(), then one empty line that ends
+ * buf. PR_OK, or PR_ERR_CORRUPT at the first thing out of place (or the
+ * first line() refuses).
+ */
+int pr_parse_request_lines(char *buf, size_t len, const char *header,
+    int (*line)(char *line, void *arg), void *arg);
+
 /* Plain decimal, no sign, no leading zeros, 0..max (max >= 0). */
 bool pr_parse_uint(const char *s, int64_t max, int64_t *out);
 

@@ -36,7 +36,8 @@ systemd tests/integration/conf_examples.sh systemd-logind or strings not availab
 valgrind tests/integration/lib.sh PR_VALGRIND
 git tests/integration/packaging.sh command -v git
 logrotate tests/integration/audit_rotate.sh SKIP logrotate is not installed
-rsyslog tests/integration/audit_rotate.sh SKIP rsyslog is not installed'
+rsyslog tests/integration/audit_rotate.sh SKIP rsyslog is not installed
+curl tests/integration/webgate.sh SKIP curl is not installed'
 # Words in the scripts that name a program but are not run as one, and why.
 NOT_RUN='file prose ("file mode", "explicit file argument")
 clear part of setpriv --clear-groups
@@ -59,6 +60,7 @@ rpm the directory of the spec (rpm/practicerunner.spec)
 watch debian/watch, a file name
 autopkgtest the name of the Debian test framework, in packaging.sh checks
 top prose ("at the top")
+openvpn a service name the web gate test sends as data (service=openvpn)
 open prose ("open the page") and Python open(), not the xdg-utils program'
 
 # Build-Depends, without versions, architecture qualifiers and profiles;

@@ -38,6 +38,13 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg->web.pending_lifetime, 120);
 	ck_assert_int_eq(cfg->web.grant_lifetime, 60);
 	ck_assert(cfg->web.bind_client_address);
+	ck_assert_str_eq(cfg->web.control_socket, "/run/practicerunner/webgate.sock");
+	ck_assert_str_eq(cfg->web.control_group, "root");
+	pr_config_free(&cfg);
+	ck_assert_ptr_nonnull(cfg = test_config_parse(WEB(" control_socket = \"/run/gate.sock\"\n"
+	    " control_group = \"openvpn\"\n"), &eb));
+	ck_assert_str_eq(cfg->web.control_socket, "/run/gate.sock");
+	ck_assert_str_eq(cfg->web.control_group, "openvpn");
 	pr_config_free(&cfg);
 	ck_assert_ptr_nonnull(cfg = test_config_parse(WEB(" listen = \"[::]:443\"\n pending_lifetime = 300\n"
 	    " grant_lifetime = 30\n bind_client_address = false\n"), &eb));
@@ -58,6 +65,9 @@ static const struct bad {
 	{ HEAD "web {\n origin = \"https://gate.clinic.example\"\n}\n", "cert_file", 4 },
 	{ HEAD "web {\n origin = \"https://g.clinic.example\"\n cert_file = \"/c\"\n}\n", "key_file", 5 },
 	{ WEB(" origin = \"https://x.clinic.example\"\n"), "more than once", 6 },
+	{ WEB(" control_socket = \"run/gate.sock\"\n"), "absolute path", 6 },
+	{ WEB(" control_group = \"Open VPN\"\n"), "group name", 6 },
+	{ WEB(" control_group = \"-x\"\n"), "group name", 6 },
 	{ WEB("") "web {\n}\n", "more than once", 8 },
 	{ WEB(" cert_file = \"c.pem\"\n"), "more than once", 6 },
 	{ WEB(" pending_lifetime = 5\n"), "30 to 600", 6 },
