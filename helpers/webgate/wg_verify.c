@@ -164,17 +164,25 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 		.origin = v->cfg->web.origin, .user_agent = q->user_agent, .vpn_rhost = e->rhost,
 		.pending = shown,
 	};
-	if ((r = signin_user(&s)) == PR_OK) {
-		if (v->cfg->web.bind_client_address && strcmp(q->rhost, e->rhost) != 0)
-			r = PR_ERR_ADDRESS;
-		else
-			r = pr_signin_auth(&s, &ignore, &note);
+	/* The address first: it must not depend on who the name is. */
+	if (v->cfg->web.bind_client_address && strcmp(q->rhost, e->rhost) != 0) {
+		(void)pr_signin_user(&s);
+		r = PR_ERR_ADDRESS;
+	} else if ((r = signin_user(&s)) == PR_OK) {
+		r = pr_signin_auth(&s, &ignore, &note);
 	}
 	pr_signin_record(&s, pr_signin_event(&s), r, r == PR_OK ? note :
 	    (j.eb.msg[0] != '\0' ? j.eb.msg : NULL));
-	/* The page learns no more than the options showed: a name that is no account is "not enrolled". */
-	if (r == PR_ERR_NOT_FOUND)
-		r = PR_ERR_NOT_ENROLLED;
+	/*
+	 * Until one of the user's keys answered, the page and the VPN side
+	 * read one refusal whoever the name is, as at the console
+	 * (ARCHITECTURE §4.7): a name that is no account, an account without
+	 * a key, another key, a malformed or misdirected response. The record
+	 * above keeps the reason.
+	 */
+	if (r != PR_OK && s.used == NULL && r != PR_ERR_REPLAY && r != PR_ERR_EXPIRED &&
+	    r != PR_ERR_ADDRESS)
+		r = PR_ERR_NO_CREDENTIAL;
 	decide(e, &s, r);
 	if (r == PR_OK && s.used != NULL)
 		cls = (int)s.used->cls;

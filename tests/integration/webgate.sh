@@ -161,17 +161,17 @@ check "replay: the same response again is refused" result_is replay
 id=$(pending prstaff)
 waiter "$id"
 sign_in "$id" "$T/staff.json" --challenge "$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())')"
-check "wrong challenge: refused" result_is challenge-mismatch
+check "wrong challenge: refused, in the words every name gets before a key answered" result_is no-matching-key
 check "wrong challenge: recorded" test "$(field result) $(field reason)" = "failure challenge-mismatch"
 wait "$WAITER"
-check "wrong challenge: op=wait says so" grep -qx "result challenge-mismatch" "$T/verdict"
+check "wrong challenge: op=wait reads the same" grep -qx "result no-matching-key" "$T/verdict"
 
 id=$(pending prstaff)
 printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
 python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "https://evil.clinic.test:$PORT" \
 	--pending "$id" > "$T/get"
 api /api/get "$T/get"
-check "wrong origin: refused" result_is origin-mismatch
+check "wrong origin: refused, in the same words" result_is no-matching-key
 check "wrong origin: recorded" test "$(field reason) $(field user)" = "origin-mismatch prstaff"
 
 id=$(pending prstaff 127.0.0.1 2)
@@ -212,7 +212,7 @@ for who in prstaff2 nosuchuser; do
 	check "unenrolled ($who): options have the enrolled shape" cmp -s "$T/shape.enrolled" "$T/shape.$who"
 	python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "$ORIGIN" --pending "$id" > "$T/get"
 	api /api/get "$T/get"
-	check "unenrolled ($who): refused as not enrolled" result_is not-enrolled
+	check "unenrolled ($who): refused as a key that does not match" result_is no-matching-key
 done
 check "unenrolled: a name that is no account is not recorded" test "$(field user)" = "(unknown)"
 
@@ -220,6 +220,11 @@ check "unenrolled: a name that is no account is not recorded" test "$(field user
 enroll prowner "$T/owner.json" none
 check "passkey: enrolled while the policy allows it" result_is ok
 check "passkey: classed passkey" test "$(field class)" = passkey
+# An enrolled account signed for with another key reads the same (nothing tells who is enrolled).
+id=$(pending prowner); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "$ORIGIN" --pending "$id" > "$T/get"
+api /api/get "$T/get"
+check "enrolled, another key: the same answer as an unenrolled name" result_is no-matching-key
 stop_gate
 check "the gate's log has no sanitizer report" fails grep -qE "Sanitizer|runtime error" "$T/gate.log.1"
 web_policy owners
