@@ -40,3 +40,7 @@ uninstall-local:
 # install: the Debian pam-auth-update profile (libpam-practicerunner puts it
 # in /usr/share/pam-configs/) and how to add the module with authselect.
 EXTRA_DIST += conf/pam-configs/practicerunner conf/authselect/README.authselect
+
+# OpenVPN 2.6 server lines for sign-in in the browser (practicerunner-openvpn(8)):
+# shipped as an example, like conf/pam.d.
+EXTRA_DIST += conf/openvpn/server-webgate.conf
