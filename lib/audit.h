@@ -41,7 +41,13 @@ struct pr_audit_event {
 	int flags;              /* authenticator data flags byte, -1 absent */
 	int64_t sign_count;     /* -1 absent */
 	const char *cred_class; /* physical / passkey */
-	const char *path;       /* direct / helper */
+	const char *path;       /* direct / helper / webgate */
+	/* The web gate (doc/ARCHITECTURE.md §4.8): the page's origin, the browser's
+	 * User-Agent, the VPN client's address and the pending id's first bytes. */
+	const char *origin;
+	const char *user_agent;
+	const char *vpn_rhost;
+	const char *pending;
 	const char *actor;      /* who did it, for admin actions */
 	const char *detail;     /* free text without secrets */
 	/* the policy's audit { } limits; NULL: the defaults above (not a field) */

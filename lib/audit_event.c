@@ -98,6 +98,10 @@ int pr_audit_build(const struct pr_audit_who *who, const struct pr_audit_what *w
 	ev->tty = who->tty;
 	ev->rhost = who->rhost;
 	ev->path = who->path;
+	ev->origin = who->origin;
+	ev->user_agent = who->user_agent;
+	ev->vpn_rhost = who->vpn_rhost;
+	ev->pending = who->pending;
 	ev->actor = who->actor;
 	ev->rp_id = who->cfg != NULL ? who->cfg->rp_id : NULL;
 	ev->limits = who->cfg != NULL ? &who->cfg->audit : NULL;

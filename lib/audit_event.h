@@ -21,7 +21,12 @@ struct pr_audit_who {
 	const char *service;    /* the PAM service, or the program's name */
 	const char *tty;        /* without "/dev/" */
 	const char *rhost;
-	const char *path;       /* direct / helper: how a sign-in reached the store */
+	const char *path;       /* direct / helper / webgate: how a sign-in reached the store */
+	/* The web gate only (NULL elsewhere): see struct pr_audit_event. */
+	const char *origin;
+	const char *user_agent;
+	const char *vpn_rhost;
+	const char *pending;
 };
 
 /* Which evidence of the credential a record carries. */

@@ -3,7 +3,8 @@
  *
  *   seq=<n> time=<YYYY-MM-DDTHH:MM:SSZ> host=<h> event=<e> result=<success|failure>
  *   [reason= user= role= method= service= tty= rhost= rp_id= cred_id= aaguid=
- *    flags= sign_count= class= path= actor= detail= merged=] prev=<hex> hash=<hex>
+ *    flags= sign_count= class= path= origin= user_agent= vpn_rhost= pending= actor=
+ *    detail= merged=] prev=<hex> hash=<hex>
  *
  * Fields appear in exactly this order, separated by one space; absent ones
  * are omitted. Values are percent-encoded (%XX, upper-case hex) for space,
@@ -13,8 +14,8 @@
  * is set): the hex is exact, the names are for people. merged=N says N
  * similar records for the same user or address were counted, not written,
  * since the last one written (lib/audit_rate.c). service and tty are cut
- * to AUDIT_SHORT_MAX bytes and rhost to AUDIT_RHOST_MAX (a caller of
- * practicerunner-verify picks them): a longer value keeps its first bytes
+ * to AUDIT_SHORT_MAX bytes and rhost, origin, user_agent and vpn_rhost to
+ * AUDIT_RHOST_MAX (a caller of practicerunner-verify or a browser picks them): a longer value keeps its first bytes
  * and ends in "...", so the record is still written, never refused.
  * prev is the SHA-256 (hex) of the previous record's whole line without its
  * newline (64 zeros for the first record); hash is the SHA-256 of this
@@ -49,7 +50,10 @@ const struct audit_key_def audit_keys[NKEYS] = {
 	[K_RP_ID] = KEY("rp_id", false), [K_CRED_ID] = KEY("cred_id", false),
 	[K_AAGUID] = KEY("aaguid", false), [K_FLAGS] = KEY("flags", false),
 	[K_SIGN_COUNT] = KEY("sign_count", false), [K_CLASS] = KEY("class", false),
-	[K_PATH] = KEY("path", false), [K_ACTOR] = KEY("actor", false),
+	[K_PATH] = KEY("path", false),
+	[K_ORIGIN] = KEY("origin", false), [K_USER_AGENT] = KEY("user_agent", false),
+	[K_VPN_RHOST] = KEY("vpn_rhost", false), [K_PENDING] = KEY("pending", false),
+	[K_ACTOR] = KEY("actor", false),
 	[K_DETAIL] = KEY("detail", false), [K_MERGED] = KEY("merged", false),
 	[K_PREV] = KEY("prev", true),
 	[K_HASH] = KEY("hash", true),
@@ -151,6 +155,10 @@ static void put_optional(FILE *f, const struct pr_audit_event *ev, int64_t merge
 	}
 	put_field(f, "class", ev->cred_class);
 	put_field(f, "path", ev->path);
+	put_field_max(f, "origin", ev->origin, AUDIT_RHOST_MAX);
+	put_field_max(f, "user_agent", ev->user_agent, AUDIT_RHOST_MAX);
+	put_field_max(f, "vpn_rhost", ev->vpn_rhost, AUDIT_RHOST_MAX);
+	put_field_max(f, "pending", ev->pending, AUDIT_SHORT_MAX);
 	put_field(f, "actor", ev->actor);
 	put_field(f, "detail", ev->detail);
 	if (merged > 0) {

@@ -467,6 +467,19 @@ static int check_listen(cfg_t *cf, cfg_opt_t *opt)
 	return 0;
 }
 
+static int check_group(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[PR_SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!pr_web_group_name_valid(v))
+		return reject(cf, "invalid value '%s' for control_group (expected a group name)",
+		    pr_shown(v, s));
+	return 0;
+}
+
 static const struct {
 	const char *path;
 	cfg_validate_callback_t check;
@@ -525,6 +538,8 @@ static const struct {
 	{ "web|pending_lifetime", check_range },
 	{ "web|grant_lifetime", check_range },
 	{ "web|bind_client_address", note_once },
+	{ "web|control_socket", check_path },
+	{ "web|control_group", check_group },
 };
 
 /* ---- the parser ------------------------------------------------------------------ */
@@ -586,6 +601,8 @@ static cfg_t *parser_new(void)
 		CFG_INT_CB("pending_lifetime", PR_WEB_DEFAULT_PENDING_LIFETIME, CFGF_NONE, parse_decimal),
 		CFG_INT_CB("grant_lifetime", PR_WEB_DEFAULT_GRANT_LIFETIME, CFGF_NONE, parse_decimal),
 		CFG_BOOL("bind_client_address", cfg_true, CFGF_NONE),
+		CFG_STR("control_socket", PR_WEB_DEFAULT_CONTROL_SOCKET, CFGF_NONE),
+		CFG_STR("control_group", PR_WEB_DEFAULT_CONTROL_GROUP, CFGF_NONE),
 		CFG_END()
 	};
 	cfg_opt_t opts[] = {
@@ -902,7 +919,9 @@ static int web_copy(cfg_t *sec, struct pr_web_conf *w)
 	if ((r = opt_str_copy(sec, "origin", &w->origin)) != PR_OK ||
 	    (r = str_copy(sec, "listen", &w->listen)) != PR_OK ||
 	    (r = opt_str_copy(sec, "cert_file", &w->cert_file)) != PR_OK ||
-	    (r = opt_str_copy(sec, "key_file", &w->key_file)) != PR_OK)
+	    (r = opt_str_copy(sec, "key_file", &w->key_file)) != PR_OK ||
+	    (r = str_copy(sec, "control_socket", &w->control_socket)) != PR_OK ||
+	    (r = str_copy(sec, "control_group", &w->control_group)) != PR_OK)
 		return r;
 	w->pending_lifetime = cfg_getint(sec, "pending_lifetime");
 	w->grant_lifetime = cfg_getint(sec, "grant_lifetime");

@@ -202,6 +202,14 @@ int pr_web_deploy_check(const struct pr_web_conf *w, const char *rp_id, struct p
 	return file_check("cert_file", w->cert_file, 022, "writable by group or others", eb);
 }
 
+bool pr_web_group_name_valid(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	return n > 0 && n <= 32 && name[0] != '-' &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 void pr_web_conf_clear(struct pr_web_conf *w)
 {
 	if (w == NULL)
@@ -210,5 +218,7 @@ void pr_web_conf_clear(struct pr_web_conf *w)
 	free(w->listen);
 	free(w->cert_file);
 	free(w->key_file);
+	free(w->control_socket);
+	free(w->control_group);
 	memset(w, 0, sizeof(*w));
 }

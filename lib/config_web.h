@@ -14,6 +14,8 @@
 #define PR_WEB_DEFAULT_LISTEN "127.0.0.1:8443"
 #define PR_WEB_DEFAULT_PENDING_LIFETIME 120     /* seconds */
 #define PR_WEB_DEFAULT_GRANT_LIFETIME 60        /* seconds */
+#define PR_WEB_DEFAULT_CONTROL_SOCKET "/run/practicerunner/webgate.sock"
+#define PR_WEB_DEFAULT_CONTROL_GROUP "root"
 
 struct pr_web_conf {
 	char *origin;              /* https://host[:port]; NULL: no web gate */
@@ -23,6 +25,8 @@ struct pr_web_conf {
 	long pending_lifetime;     /* seconds a pending sign-in waits for the browser */
 	long grant_lifetime;       /* seconds a grant made at the gate stays usable */
 	bool bind_client_address;  /* the browser must come from the VPN client's address */
+	char *control_socket;      /* the gate's control socket (the VPN side asks there) */
+	char *control_group;       /* the group that may use it, besides root */
 };
 
 /* Whether the policy configures a web gate (web { origin } is set). */
@@ -38,6 +42,9 @@ bool pr_web_origin_valid(const char *origin);
 
 /* The host part of a valid origin into buf; false when it does not fit. */
 bool pr_web_origin_host(const char *origin, char *buf, size_t size);
+
+/* A group name as useradd/groupadd accept it (not whether it exists). */
+bool pr_web_group_name_valid(const char *name);
 
 /* "ADDRESS:PORT" (IPv4 literal) or "[ADDRESS]:PORT" (IPv6 literal), port 1..65535. */
 bool pr_web_listen_valid(const char *listen);

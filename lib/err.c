@@ -59,6 +59,8 @@ static const struct err_text err_table[] = {
 	{ PR_ERR_CLIENT_DATA, "client-data-invalid", "the browser's client data is malformed or not a same-origin request of the expected type" },
 	{ PR_ERR_ORIGIN, "origin-mismatch", "the browser's origin is not the web gate's" },
 	{ PR_ERR_CHALLENGE, "challenge-mismatch", "the response does not answer the challenge this sign-in issued" },
+	{ PR_ERR_REPLAY, "replay", "this sign-in link was already used or has expired" },
+	{ PR_ERR_ADDRESS, "address-mismatch", "the browser is not at the VPN client's address" },
 };
 
 static const struct err_text *err_lookup(int err)

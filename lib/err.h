@@ -62,6 +62,13 @@ enum pr_err {
 	PR_ERR_CLIENT_DATA = -41,
 	PR_ERR_ORIGIN = -42,
 	PR_ERR_CHALLENGE = -43,
+	/*
+	 * A pending web sign-in (lib/webauthn/wa_pending.h). REPLAY: the id is
+	 * not open (decided, expired or never made): each is used once;
+	 * ADDRESS: the browser is not at the VPN client's address.
+	 */
+	PR_ERR_REPLAY = -44,
+	PR_ERR_ADDRESS = -45,
 };
 
 /* Human-readable text for an error code; never NULL. */

@@ -85,7 +85,9 @@ lib_libpr_webauthn_la_SOURCES = \
 	lib/webauthn/wa_clientdata.c lib/webauthn/wa_clientdata.h \
 	lib/webauthn/wa_assert.c lib/webauthn/wa_assert.h \
 	lib/webauthn/wa_register.c lib/webauthn/wa_register.h \
-	lib/webauthn/wa_proto.c lib/webauthn/wa_proto.h
+	lib/webauthn/wa_proto.c lib/webauthn/wa_proto.h \
+	lib/webauthn/wa_control.c lib/webauthn/wa_control.h \
+	lib/webauthn/wa_pending.c lib/webauthn/wa_pending.h
 lib_libpr_webauthn_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
 lib_libpr_webauthn_la_LIBADD = $(JSONC_LIBS)
 

@@ -111,6 +111,10 @@ static int assert_and_record_locked(struct pr_signin *s)
 	int r;
 
 	s->outcome.index = s->creds.n;     /* no key seen yet */
+	if (s->judge != NULL) {
+		r = s->judge(s->judge_arg, &s->creds, s->acceptable, o.uv_required, &s->outcome);
+		goto judged;
+	}
 	if (s->devices_begin != NULL && (r = s->devices_begin(s->devices_arg)) != PR_OK)
 		return r;
 	if ((r = pr_devices_open(&devs)) == PR_OK)
@@ -118,6 +122,7 @@ static int assert_and_record_locked(struct pr_signin *s)
 	pr_devices_close(&devs);
 	if (s->devices_end != NULL)
 		s->devices_end(s->devices_arg);
+judged:
 	if (s->outcome.index < s->creds.n)
 		s->used = &s->creds.v[s->outcome.index];
 	if (r != PR_OK)
@@ -204,7 +209,22 @@ static bool no_key_answered(int r)
 /* Not an account, or no acceptable key: the probe, then reason unless a key answered. */
 static int refused_before_probe(struct pr_signin *s, int reason)
 {
-	int r = probe_only(s);
+	int r;
+
+	/*
+	 * A statement judged here was made elsewhere: no device to probe, but a
+	 * statement by one of the account's keys that policy does not accept is
+	 * that key refused (PR_ERR_CLASS), as the probe finds it at the console.
+	 */
+	if (s->judge != NULL) {
+		if (s->creds.n == 0 || s->acceptable == NULL)
+			return reason;
+		r = s->judge(s->judge_arg, &s->creds, s->acceptable, false, &s->outcome);
+		if (s->outcome.index < s->creds.n)
+			s->used = &s->creds.v[s->outcome.index];
+		return r == PR_ERR_CLASS ? r : reason;
+	}
+	r = probe_only(s);
 
 	return no_key_answered(r) ? reason : r;
 }
@@ -330,7 +350,8 @@ static int signin_event(const struct pr_signin *s, struct pr_audit_what *what,
 {
 	const struct pr_audit_who who = {
 		.cfg = s->cfg, .service = s->service, .tty = s->tty, .rhost = s->rhost,
-		.path = s->path,
+		.path = s->path, .origin = s->origin, .user_agent = s->user_agent,
+		.vpn_rhost = s->vpn_rhost, .pending = s->pending,
 	};
 
 	/* A name that is not an account may be a mistyped password: never record it. */

@@ -47,6 +47,17 @@ struct pr_signin {
 	int (*devices_begin)(void *arg);
 	void (*devices_end)(void *arg);
 	void *devices_arg;
+	/*
+	 * A statement made elsewhere (the web gate's browser, lib/webauthn/):
+	 * when set, it is judged here instead of asking the attached devices,
+	 * and nothing is probed for a name without a key. PR_OK with out
+	 * filled, or the refusal (out->index: the credential seen, if any).
+	 */
+	int (*judge)(void *arg, const struct pr_credlist *creds, const bool *acceptable,
+	    bool uv_required, struct pr_assert_outcome *out);
+	void *judge_arg;
+	/* The web gate's evidence for the record (NULL elsewhere; audit_event.h). */
+	const char *origin, *user_agent, *vpn_rhost, *pending;
 	/* Decided here. */
 	bool user_known;               /* a valid name policy could place */
 	enum pr_role role;

@@ -22,9 +22,12 @@
 #define OP(o) (1u << (o))
 #define GET OP(PR_WA_OP_GET)
 #define CREATE OP(PR_WA_OP_CREATE)
-#define ALL (OP(PR_WA_OP_OPTIONS) | GET | CREATE)
+#define ENROLL OP(PR_WA_OP_ENROLL)
+#define PENDING (OP(PR_WA_OP_OPTIONS) | GET | CREATE)
+#define ALL (PENDING | ENROLL)
 
-static const char *const op_names[] = { "options", "get", "create" };
+static const char *const op_names[] = { "options", "get", "create", "enroll" };
+#define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
 
 enum field_kind { F_PENDING, F_TEXT, F_BLOB };
 
@@ -36,7 +39,11 @@ static const struct field {
 	unsigned required;      /* ops that must give it */
 	unsigned allowed;       /* ops that may give it */
 } fields[] = {
-	{ "pending", F_PENDING, offsetof(struct pr_wa_req, pending), PR_WA_PENDING_HEX, ALL, ALL },
+	{ "pending", F_PENDING, offsetof(struct pr_wa_req, pending), PR_WA_PENDING_HEX, PENDING,
+	    PENDING },
+	{ "user", F_TEXT, offsetof(struct pr_wa_req, user), PR_WA_NAME_MAX, ENROLL, ENROLL },
+	{ "invitation", F_TEXT, offsetof(struct pr_wa_req, invitation), PR_WA_TEXT_MAX, ENROLL,
+	    ENROLL },
 	{ "rhost", F_TEXT, offsetof(struct pr_wa_req, rhost), PR_WA_TEXT_MAX, ALL, ALL },
 	{ "user_agent", F_TEXT, offsetof(struct pr_wa_req, user_agent), PR_WA_TEXT_MAX, ALL, ALL },
 	{ "client_data", F_BLOB, offsetof(struct pr_wa_req, client_data), PR_WA_CDJ_MAX,
@@ -124,7 +131,7 @@ static const struct field *field_find(const char *key)
 
 static int op_parse(const char *v, enum pr_wa_op *op)
 {
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < N_OPS; i++)
 		if (strcmp(v, op_names[i]) == 0) {
 			*op = (enum pr_wa_op)i;
 			return PR_OK;
@@ -265,7 +272,7 @@ int pr_wa_req_format(const struct pr_wa_req *q, char **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-	if ((unsigned)q->op > PR_WA_OP_CREATE)
+	if ((unsigned)q->op >= N_OPS)
 		return PR_ERR_INVALID_ARG;
 	if ((o.p = malloc(o.cap + 1)) == NULL)
 		return PR_ERR_NOMEM;
@@ -273,7 +280,9 @@ int pr_wa_req_format(const struct pr_wa_req *q, char **out, size_t *len)
 	put(&o, "op", op_names[q->op]);
 	for (size_t i = 0; i < N_FIELDS; i++) {
 		const struct pr_wa_blob *b = (const void *)((const char *)q + fields[i].offset);
-		bool given = fields[i].kind != F_BLOB || b->given;
+		/* A text field is sent for the ops that take it, a blob when given. */
+		bool given = fields[i].kind != F_BLOB ? (fields[i].allowed & OP(q->op)) != 0 :
+		    b->given;
 		if (given && (fields[i].allowed & OP(q->op)) == 0)
 			o.failed = true;
 		else if (!given && (fields[i].required & OP(q->op)) != 0)
@@ -307,7 +316,7 @@ void pr_wa_req_clear(struct pr_wa_req *q)
 	blob_clear(&q->signature);
 	blob_clear(&q->user_handle);
 	blob_clear(&q->attestation);
-	memset(q, 0, sizeof(*q));
+	explicit_bzero(q, sizeof(*q));
 }
 
 /* ---- the result line ---------------------------------------------------------------- */

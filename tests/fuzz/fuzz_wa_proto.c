@@ -23,6 +23,7 @@ static bool req_same(const struct pr_wa_req *a, const struct pr_wa_req *b)
 {
 	return a->op == b->op && strcmp(a->pending, b->pending) == 0 &&
 	    strcmp(a->rhost, b->rhost) == 0 && strcmp(a->user_agent, b->user_agent) == 0 &&
+	    strcmp(a->user, b->user) == 0 && strcmp(a->invitation, b->invitation) == 0 &&
 	    blob_same(&a->client_data, &b->client_data) &&
 	    blob_same(&a->credential, &b->credential) &&
 	    blob_same(&a->authenticator_data, &b->authenticator_data) &&

@@ -1,0 +1,117 @@
+// The web gate's page: same-origin only, no third-party code (doc/ARCHITECTURE.md §4.8).
+// The pending id comes from the path; user names never appear in a URL.
+"use strict";
+
+function b64urlToBytes(s) {
+  const b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+  return Uint8Array.from(b, (c) => c.charCodeAt(0));
+}
+
+function bytesToB64url(buf) {
+  const bytes = new Uint8Array(buf);
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function say(text) {
+  document.getElementById("status").textContent = text;
+}
+
+async function post(path, body) {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  return res.json();
+}
+
+function refused(answer) {
+  return answer.result !== undefined && answer.result !== "ok";
+}
+
+async function signIn(pending, options) {
+  const pk = options.publicKey;
+  pk.challenge = b64urlToBytes(pk.challenge);
+  pk.allowCredentials = pk.allowCredentials.map((c) => ({ type: c.type, id: b64urlToBytes(c.id) }));
+  say("Touch your security key.");
+  const cred = await navigator.credentials.get({ publicKey: pk });
+  const r = cred.response;
+  const answer = await post("/api/get", {
+    pending: pending,
+    id: cred.id,
+    rawId: bytesToB64url(cred.rawId),
+    type: cred.type,
+    response: {
+      clientDataJSON: bytesToB64url(r.clientDataJSON),
+      authenticatorData: bytesToB64url(r.authenticatorData),
+      signature: bytesToB64url(r.signature),
+      userHandle: r.userHandle ? bytesToB64url(r.userHandle) : "",
+    },
+  });
+  say(answer.result === "ok" ? "Signed in." : answer.message);
+}
+
+async function startSignIn(pending) {
+  const options = await post("/api/options", { pending: pending });
+  if (refused(options)) {
+    say(options.message);
+    return;
+  }
+  document.getElementById("service").textContent = options.service;
+  document.getElementById("user-shown").textContent = options.user;
+  document.getElementById("client-address").textContent = options.client_address;
+  document.getElementById("created").textContent = options.created;
+  document.getElementById("signin-section").hidden = false;
+  const button = document.getElementById("signin");
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    signIn(pending, options).catch((e) => say("The security key did not answer (" + e.name + "). Start the VPN connection again."));
+  });
+}
+
+async function enroll() {
+  const user = document.getElementById("user").value;
+  const invitation = document.getElementById("invitation").value;
+  const options = await post("/api/enroll-options", { user: user, invitation: invitation });
+  if (refused(options)) {
+    say(options.message);
+    return;
+  }
+  const pk = options.publicKey;
+  pk.challenge = b64urlToBytes(pk.challenge);
+  pk.user.id = b64urlToBytes(pk.user.id);
+  pk.excludeCredentials = pk.excludeCredentials.map((c) => ({ type: c.type, id: b64urlToBytes(c.id) }));
+  say("Touch your security key.");
+  const cred = await navigator.credentials.create({ publicKey: pk });
+  const answer = await post("/api/create", {
+    pending: options.pending,
+    id: cred.id,
+    rawId: bytesToB64url(cred.rawId),
+    type: cred.type,
+    response: {
+      clientDataJSON: bytesToB64url(cred.response.clientDataJSON),
+      attestationObject: bytesToB64url(cred.response.attestationObject),
+    },
+  });
+  say(answer.result === "ok" ? "Key enrolled." : answer.message);
+}
+
+function start() {
+  const m = /^\/p\/([0-9a-f]{32})$/.exec(location.pathname);
+  if (m) {
+    startSignIn(m[1]).catch(() => say("The sign-in could not start. Reload the page."));
+    return;
+  }
+  document.getElementById("enroll-section").hidden = false;
+  const button = document.getElementById("enroll");
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    enroll().catch((e) => say("The security key did not answer (" + e.name + "). Reload the page and try again."))
+      .finally(() => { button.disabled = false; });
+  });
+}
+
+start();

@@ -1,0 +1,168 @@
+/*
+ * The verifier (wg_verify.h). A browser's sign-in is lib/signin.c's
+ * sign-in with the statement judged by pr_wa_assert_verify instead of an
+ * attached device: the same requirement, class rule, counter update under
+ * the user's lock and record, with path=webgate and the web's evidence.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aal.h"
+#include "signin.h"
+#include "util.h"
+#include "webauthn/wa_assert.h"
+#include "wg_enroll.h"
+#include "wg_verify.h"
+
+#define PENDING_SHOWN 8         /* hex digits of the id a record keeps */
+
+struct judge_ctx {
+	struct pr_wa_assertion in;
+	struct pr_wa_expect expect;
+	const char *rp_id;
+	struct pr_errbuf eb;
+};
+
+static int judge(void *arg, const struct pr_credlist *creds, const bool *acceptable,
+    bool uv_required, struct pr_assert_outcome *out)
+{
+	struct judge_ctx *j = arg;
+
+	return pr_wa_assert_verify(&j->in, &j->expect, j->rp_id, creds, acceptable, uv_required,
+	    out, &j->eb);
+}
+
+char *wg_result(int err, int cls, uint8_t flags, uint32_t sign_count)
+{
+	struct pr_wa_result res = { .err = err, .cls = cls, .flags = flags,
+	    .sign_count = sign_count };
+	char line[PR_WA_RESULT_MAX];
+
+	if (pr_wa_result_format(&res, line, sizeof(line)) != PR_OK)
+		return NULL;
+	return strdup(line);
+}
+
+static char *options(struct wg_verifier *v, const struct pr_wa_req *q)
+{
+	struct pr_wp_entry *e = pr_wp_find(v->table, q->pending);
+	int64_t now = pr_now();
+
+	if (e == NULL || e->state != PR_WP_OPEN || e->kind != PR_WP_SIGNIN)
+		return wg_result(PR_ERR_REPLAY, -1, 0, 0);
+	if (pr_wp_expired(e, now)) {
+		pr_wp_decide(e, PR_ERR_EXPIRED, 0, NULL);
+		return wg_result(PR_ERR_EXPIRED, -1, 0, 0);
+	}
+	return wg_options_get(v, e, now);
+}
+
+/* The person's account and need; a browser sign-in always asks for a key. */
+static int signin_user(struct pr_signin *s)
+{
+	int r = pr_signin_user(s);
+
+	if (r != PR_OK && r != PR_ERR_NOT_FOUND)
+		return r;
+	/* A service account never signs in with a key (signin.c), not here either. */
+	if (s->user_known && s->kind == PR_ACCOUNT_SYSTEM)
+		return PR_ERR_NOT_ENROLLED;
+	if (s->need == PR_NEED_NONE)
+		s->need = PR_NEED_ANY_KEY;
+	return PR_OK;
+}
+
+static void fill_assertion(const struct pr_wa_req *q, struct judge_ctx *j)
+{
+	j->in.cred_id = q->credential.p;
+	j->in.cred_id_len = q->credential.len;
+	j->in.authdata = q->authenticator_data.p;
+	j->in.authdata_len = q->authenticator_data.len;
+	j->in.sig = q->signature.p;
+	j->in.sig_len = q->signature.len;
+	j->in.cdj = q->client_data.p;
+	j->in.cdj_len = q->client_data.len;
+	j->in.user_handle = q->user_handle.p;
+	j->in.user_handle_len = q->user_handle.len;
+}
+
+/* The verdict for op=wait: the level reached and the key's class. */
+static void decide(struct pr_wp_entry *e, const struct pr_signin *s, int r)
+{
+	struct pr_aal_evidence ev = { .key = true };
+
+	if (r != PR_OK || s->used == NULL) {
+		pr_wp_decide(e, r != PR_OK ? r : PR_ERR_NOT_ENROLLED, 0, NULL);
+		return;
+	}
+	ev.cls = s->used->cls;
+	ev.flags = s->outcome.flags;
+	pr_wp_decide(e, PR_OK, (int)pr_aal_of(&ev), pr_class_name(s->used->cls));
+}
+
+static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
+{
+	struct judge_ctx j = { .rp_id = v->cfg->rp_id };
+	struct pr_signin s = { 0 };
+	struct pr_wp_entry *e;
+	char shown[PENDING_SHOWN + 1], *answer;
+	const char *note = NULL;
+	bool ignore = false;
+	int r, cls = -1;
+
+	if ((r = pr_wp_take(v->table, q->pending, pr_now(), &e)) != PR_OK || e->kind != PR_WP_SIGNIN)
+		return wg_result(r != PR_OK ? r : PR_ERR_REPLAY, -1, 0, 0);
+	memcpy(shown, e->hex, PENDING_SHOWN);
+	shown[PENDING_SHOWN] = '\0';
+	fill_assertion(q, &j);
+	j.expect = (struct pr_wa_expect){ .type = PR_WA_GET, .challenge = e->challenge,
+	    .challenge_len = sizeof(e->challenge), .origin = v->cfg->web.origin };
+	s = (struct pr_signin){
+		.cfg = v->cfg, .user = e->user, .service = e->service, .rhost = q->rhost,
+		.path = "webgate", .method = "webauthn", .judge = judge, .judge_arg = &j,
+		.origin = v->cfg->web.origin, .user_agent = q->user_agent, .vpn_rhost = e->rhost,
+		.pending = shown,
+	};
+	if ((r = signin_user(&s)) == PR_OK) {
+		if (v->cfg->web.bind_client_address && strcmp(q->rhost, e->rhost) != 0)
+			r = PR_ERR_ADDRESS;
+		else
+			r = pr_signin_auth(&s, &ignore, &note);
+	}
+	pr_signin_record(&s, pr_signin_event(&s), r, r == PR_OK ? note :
+	    (j.eb.msg[0] != '\0' ? j.eb.msg : NULL));
+	decide(e, &s, r);
+	if (r == PR_OK && s.used != NULL)
+		cls = (int)s.used->cls;
+	answer = wg_result(r, cls, s.outcome.flags, s.outcome.sign_count);
+	pr_signin_clear(&s);
+	return answer;
+}
+
+char *wg_verify(struct wg_verifier *v, const char *text, size_t len)
+{
+	struct pr_wa_req q;
+	char *answer = NULL;
+
+	if (pr_wa_req_parse(text, len, &q, NULL) != PR_OK)
+		return wg_result(PR_ERR_CORRUPT, -1, 0, 0);
+	switch (q.op) {
+	case PR_WA_OP_OPTIONS:
+		answer = options(v, &q);
+		break;
+	case PR_WA_OP_GET:
+		answer = get(v, &q);
+		break;
+	case PR_WA_OP_ENROLL:
+		answer = wg_enroll_options(v, &q);
+		break;
+	case PR_WA_OP_CREATE:
+		answer = wg_enroll_create(v, &q);
+		break;
+	}
+	pr_wa_req_clear(&q);
+	return answer;
+}

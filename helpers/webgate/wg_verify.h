@@ -1,0 +1,30 @@
+/*
+ * The root side's answers to the gate's requests (lib/webauthn/wa_proto.h):
+ * the options of a pending sign-in or enrollment, and the verdict on a
+ * browser's response, judged and recorded by lib/signin.c and
+ * lib/webauthn/ exactly as a console sign-in or enrollment is.
+ */
+#ifndef PR_WG_VERIFY_H
+#define PR_WG_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "webauthn/wa_pending.h"
+#include "webauthn/wa_proto.h"
+
+struct wg_verifier {
+	const struct pr_config *cfg;
+	struct pr_wp_table *table;
+	unsigned char secret[32];       /* made at start: decoy ids and user handles */
+};
+
+/* The answer to one request text (malloc'd line, newline included); NULL when out of memory. */
+char *wg_verify(struct wg_verifier *v, const char *text, size_t len);
+
+/* wg_options.c: the page's options as an "options {...}" answer; NULL when out of memory. */
+char *wg_options_get(const struct wg_verifier *v, const struct pr_wp_entry *e, int64_t now);
+char *wg_options_create(const struct wg_verifier *v, const struct pr_wp_entry *e, int64_t now);
+
+#endif
