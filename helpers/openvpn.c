@@ -45,10 +45,12 @@
 
 #include "audit_event.h"
 #include "conf.h"
+#include "config_web.h"
 #include "err.h"
 #include "roles.h"
 #include "secure_file.h"
 #include "util.h"
+#include "wa_control.h"
 #include "wa_ctlclient.h"
 
 #define PROG "practicerunner-openvpn"
@@ -97,6 +99,17 @@ static int usage(void)
 	return OVPN_REFUSE;
 }
 
+/* TEXT the control socket carries (wa_control.h): printable, no space or '='. */
+static bool text_ok(const char *v, size_t max)
+{
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] <= 0x20 || v[i] > 0x7e || v[i] == '=')
+			return false;
+	return n > 0 && n <= max;
+}
+
 static int parse_args(int argc, char **argv, struct ovpn *o)
 {
 	static const struct option opts[] = {
@@ -117,14 +130,14 @@ static int parse_args(int argc, char **argv, struct ovpn *o)
 		case 'l':
 			o->lifetime = strtol(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || o->lifetime < 1 ||
-			    o->lifetime > PR_WA_CTL_LIFETIME_MAX)
+			    o->lifetime > PR_WC_LIFETIME_MAX)
 				return -1;
 			break;
 		default: return -1;
 		}
 	}
 	/* At most the via-file argument, which is not read. */
-	return argc - optind <= 1 && pr_wa_ctl_text_ok(o->service) ? 0 : -1;
+	return argc - optind <= 1 && text_ok(o->service, PR_WC_NAME_MAX) ? 0 : -1;
 }
 
 /* An environment value, NULL when unset or empty. */
@@ -215,46 +228,66 @@ static int refuse(const struct ovpn *o, int err, const char *detail, const char 
 	return OVPN_REFUSE;
 }
 
-/* op=create: a pending sign-in for this user, service and client address. */
-static int make_pending(const struct ovpn *o, struct pr_wa_ctl_pending *p, struct pr_errbuf *eb)
+/* One request of q's op, its answer parsed into a. */
+static int ask(const struct ovpn *o, const struct pr_wc_req *q, int timeout_ms,
+    struct pr_wc_answer *a, struct pr_errbuf *eb)
 {
-	const struct pr_wa_ctl_create q = {
-		.user = o->user, .service = o->service, .rhost = o->rhost, .lifetime = o->lifetime,
-	};
-	char req[PR_WA_CTL_REQ_MAX], line[PR_WA_CTL_LINE_MAX];
+	char req[PR_WC_REQ_MAX], line[PR_WC_ANSWER_MAX + 2];
 	int r;
 
-	if ((r = pr_wa_ctl_format_create(&q, req, sizeof(req))) != PR_OK)
+	if ((r = pr_wc_req_format(q, req, sizeof(req))) != PR_OK)
 		return pr_fail(eb, r, "the user name or address cannot be sent to the web gate");
-	if ((r = pr_wa_ctl_call(o->socket, req, CREATE_WAIT_MS, line, sizeof(line), eb)) != PR_OK)
+	if ((r = pr_wa_ctl_call(o->socket, req, timeout_ms, line, sizeof(line), eb)) != PR_OK)
 		return r;
-	return pr_wa_ctl_parse_pending(line, p, eb);
+	return pr_wc_answer_parse(line, a, eb);
 }
 
-/* The verdict on the pending sign-in: "1" only for a success of the very user OpenVPN named. */
-static bool await_verdict(const struct ovpn *o, const char *pending)
+/*
+ * op=create: a pending sign-in for this user, service and client address.
+ * The URL must be the page of that very id (".../p/ID"): it is what the
+ * client opens.
+ */
+static int make_pending(const struct ovpn *o, struct pr_wc_answer *a, struct pr_errbuf *eb)
 {
-	char req[PR_WA_CTL_REQ_MAX], line[PR_WA_CTL_LINE_MAX];
-	struct pr_wa_ctl_verdict v;
-	struct pr_errbuf eb = { 0 };
+	struct pr_wc_req q = { .op = PR_WC_CREATE, .lifetime = o->lifetime };
+	size_t n;
 	int r;
 
-	r = pr_wa_ctl_format_wait(pending, req, sizeof(req));
-	if (r == PR_OK)
-		r = pr_wa_ctl_call(o->socket, req, (int)o->lifetime * 1000 + WAIT_SLACK_MS, line,
-		    sizeof(line), &eb);
-	if (r == PR_OK)
-		r = pr_wa_ctl_parse_verdict(line, &v, &eb);
-	if (r != PR_OK) {
-		log_msg(LOG_WARNING, "no verdict for %s's VPN sign-in: %s", o->user, eb.msg);
+	snprintf(q.user, sizeof(q.user), "%s", o->user);
+	snprintf(q.service, sizeof(q.service), "%s", o->service);
+	snprintf(q.rhost, sizeof(q.rhost), "%s", o->rhost);
+	if ((r = ask(o, &q, CREATE_WAIT_MS, a, eb)) != PR_OK)
+		return r;
+	if (a->err != PR_OK)
+		return pr_fail(eb, a->err, "the web gate refused: %s", pr_err_reason(a->err));
+	n = strlen(a->url);
+	if (a->pending[0] == '\0' || n < 3 + PR_WC_HEX ||
+	    strcmp(a->url + n - PR_WC_HEX, a->pending) != 0 ||
+	    strncmp(a->url + n - PR_WC_HEX - 3, "/p/", 3) != 0)
+		return pr_fail(eb, PR_ERR_CORRUPT, "the web gate's answer is not a pending sign-in");
+	return PR_OK;
+}
+
+/* The verdict on the pending sign-in: true only for a success of the very user OpenVPN named. */
+static bool await_verdict(const struct ovpn *o, const char *pending)
+{
+	struct pr_wc_req q = { .op = PR_WC_WAIT };
+	struct pr_wc_answer a;
+	struct pr_errbuf eb = { 0 };
+
+	snprintf(q.pending, sizeof(q.pending), "%s", pending);
+	if (ask(o, &q, (int)o->lifetime * 1000 + WAIT_SLACK_MS, &a, &eb) != PR_OK ||
+	    a.pending[0] != '\0') {
+		log_msg(LOG_WARNING, "no verdict for %s's VPN sign-in: %s", o->user,
+		    eb.msg[0] != '\0' ? eb.msg : "a pending id instead");
 		return false;
 	}
-	if (v.err == PR_OK && strcmp(v.user, o->user) != 0) {
+	if (a.err == PR_OK && strcmp(a.user, o->user) != 0) {
 		log_msg(LOG_ERR, "the web gate's verdict names another user than %s: refused", o->user);
 		return false;
 	}
-	log_msg(LOG_INFO, "VPN sign-in of %s from %s: %s", o->user, o->rhost, v.reason);
-	return v.err == PR_OK;
+	log_msg(LOG_INFO, "VPN sign-in of %s from %s: %s", o->user, o->rhost, pr_err_reason(a.err));
+	return a.err == PR_OK;
 }
 
 /*
@@ -282,9 +315,9 @@ static void waiter(const struct ovpn *o, const char *pending)
 }
 
 /* auth_pending_file: timeout, method, and the URL the client opens. */
-static int write_pending(const struct ovpn *o, const struct pr_wa_ctl_pending *p)
+static int write_pending(const struct ovpn *o, const struct pr_wc_answer *p)
 {
-	char text[PR_WA_CTL_URL_MAX + 64];
+	char text[PR_WC_URL_MAX + 64];
 	int n;
 
 	n = snprintf(text, sizeof(text), "%ld\n%s\nWEB_AUTH::%s\n", o->lifetime, SSO_METHOD, p->url);
@@ -295,7 +328,7 @@ static int write_pending(const struct ovpn *o, const struct pr_wa_ctl_pending *p
 
 static int defer(const struct ovpn *o)
 {
-	struct pr_wa_ctl_pending p;
+	struct pr_wc_answer p;
 	struct pr_errbuf eb = { 0 };
 	pid_t pid;
 	int r;
@@ -315,7 +348,7 @@ static int defer(const struct ovpn *o)
 		return OVPN_REFUSE;
 	}
 	if (pid == 0) {
-		waiter(o, p.id);
+		waiter(o, p.pending);
 		_exit(0);
 	}
 	return OVPN_DEFERRED;
@@ -324,7 +357,7 @@ static int defer(const struct ovpn *o)
 int main(int argc, char **argv)
 {
 	struct ovpn o = {
-		.config = PR_DEFAULT_CONFIG, .socket = PR_WA_CTL_DEFAULT_SOCKET,
+		.config = PR_DEFAULT_CONFIG, .socket = NULL,
 		.service = DEFAULT_SERVICE, .lifetime = DEFAULT_LIFETIME,
 	};
 	struct pr_errbuf eb = { 0 };
@@ -340,8 +373,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", PROG, eb.msg);
 		return OVPN_REFUSE;
 	}
-	if (o.user == NULL || !pr_username_valid(o.user) || o.rhost == NULL ||
-	    !pr_wa_ctl_text_ok(o.rhost))
+	/* --socket, else the policy's web { control_socket }, else the default. */
+	if (o.socket == NULL)
+		o.socket = o.cfg->web.control_socket != NULL ? o.cfg->web.control_socket :
+		    PR_WEB_DEFAULT_CONTROL_SOCKET;
+	if (o.user == NULL || !pr_username_valid(o.user) || strlen(o.user) > PR_WC_NAME_MAX ||
+	    !text_ok(o.rhost, PR_WC_RHOST_MAX))
 		rc = refuse(&o, PR_ERR_INVALID_ARG, "no valid user name or client address", NO_GATE_TEXT);
 	else if (o.sso == NULL || !sso_has_webauth(o.sso))
 		rc = refuse(&o, PR_ERR_PERM, "client without web authentication (IV_SSO)", NO_SSO_TEXT);
