@@ -1,0 +1,128 @@
+#!/bin/bash
+# The web gate end to end (issue 16, "How it must be tested"): in a network
+# namespace of its own (unshare -n: gone with the test, whatever happens),
+# a real OpenVPN 2.6 server running practicerunner-openvpn and real clients
+# (tun devices, IV_SSO=webauth, a management socket read for
+# >INFOMSG:WEB_AUTH::), practicerunner-webgate on 127.0.0.1:8443 with a
+# certificate from a test CA, and a headless Chromium with a WebAuthn
+# virtual authenticator (tests/e2e/browser.py, one browser session for
+# every case) trusting that certificate by its SPKI hash.
+if [ "$(id -u)" = 0 ] && [ -z "${PR_E2E_NETNS:-}" ] && [ -n "${PR_TESTENV:-}" ]; then
+	PR_E2E_NETNS=1 exec unshare -n bash "$0" "$@"
+fi
+. "$top_srcdir/tests/integration/lib.sh"
+
+PY=/usr/bin/python3
+E2E=$top_srcdir/tests/e2e
+for tool in openvpn chromium chromedriver openssl; do
+	command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
+done
+"$PY" -c 'import selenium' 2>/dev/null || { echo "1..0 # SKIP python3-selenium is not installed"; exit 0; }
+[ -c /dev/net/tun ] || { echo "1..0 # SKIP no /dev/net/tun for OpenVPN's tun devices"; exit 0; }
+ip link set lo up
+
+PIDS=
+cleanup() {
+	local p
+	[ -n "${BR_PID:-}" ] && { echo quit >&"${BR[1]}"; } 2>/dev/null
+	for p in $PIDS ${BR_PID:-}; do kill "$p" 2>/dev/null; done
+	for p in $PIDS ${BR_PID:-}; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# --- the test CA: the gate's certificate, the VPN server's -------------------------------
+PKI=$T/pki; mkdir -p "$PKI"
+cert() {   # cert NAME SAN
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/$1.key" \
+		-out "$PKI/$1.csr" -subj "/CN=$1" 2>/dev/null &&
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$2" > "$PKI/$1.ext" &&
+	openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+		-out "$PKI/$1.crt" -days 2 -extfile "$PKI/$1.ext" 2>/dev/null
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/ca.key" \
+	-out "$PKI/ca.crt" -days 2 -subj /CN=practicerunner-test-ca 2>/dev/null
+cert gate "DNS:gate.clinic.test,DNS:www.clinic.test" && cert vpn-server DNS:vpn-server
+chmod 600 "$PKI"/*.key
+SPKI=$(openssl x509 -in "$PKI/gate.crt" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64)
+
+# --- the policy with its web { } section, and the gate --------------------------------------
+ORIGIN=https://gate.clinic.test:8443
+SOCK=$T/webgate.sock
+web_policy() {   # web_policy PHYS_REQ
+	write_policy all-users "$1" required 5 clinic.test
+	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:8443"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  bind_client_address = true\n}\n' \
+		"$ORIGIN" "$PKI/gate.crt" "$PKI/gate.key" "$SOCK" >> "$CONF"
+}
+GATE_PID=
+gate_start() {
+	[ -n "$GATE_PID" ] && { kill "$GATE_PID"; wait "$GATE_PID" 2>/dev/null; }
+	rm -f "$SOCK"
+	"$top_builddir/helpers/practicerunner-webgate" --config "$CONF" --user nobody \
+		--page-dir "$top_srcdir/helpers/webgate/page" > "$T/gate.log" 2>&1 & GATE_PID=$!
+	PIDS="$PIDS $GATE_PID"
+	local i
+	for i in $(seq 100); do
+		[ -S "$SOCK" ] && (exec 3<>/dev/tcp/127.0.0.1/8443) 2>/dev/null && return 0
+		sleep 0.1
+	done
+	sed 's/^/# gate: /' "$T/gate.log"; return 1
+}
+web_policy none
+check "the gate starts (as nobody, control socket and HTTPS up)" gate_start
+
+# --- the browser: one session, commands on its standard input ---------------------------------
+coproc BR { exec "$PY" "$E2E/browser.py" --spki "$SPKI" --map gate.clinic.test \
+	--map www.clinic.test --profile "$T/profile" session 2> "$T/browser.err"; }
+BR_PID=$BR_PID
+browser() {   # browser COMMAND...  -> the page's answer in $T/out and $REPLY
+	echo "$*" >&"${BR[1]}"
+	REPLY=
+	read -r -t 120 REPLY <&"${BR[0]}"
+	echo "$REPLY" > "$T/out"
+}
+last_record() { tail -n 1 "$AUDIT"; }
+record_has() { last_record | grep -q -- "$1"; }
+
+# --- enrollment in the browser with an invitation -------------------------------------------
+TOKEN_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}'
+invite() { admin "" invite "$1" && grep -oE "$TOKEN_RE" "$T/out" | head -n 1; }
+tok=$(invite prstaff)
+browser enroll "$ORIGIN/e/" prstaff "$tok"
+check "browser enrollment with an invitation: Key enrolled." sh -c 'case "$0" in *"Key enrolled.") ;; *) exit 1;; esac' "$REPLY"
+check "... recorded: event=enroll success, path=webgate" sh -c "grep ' event=enroll result=success ' '$AUDIT' | grep -q 'path=webgate'"
+browser enroll "$ORIGIN/e/" prstaff "$tok"
+check "the invitation is used once" sh -c 'case "$0" in *"Key enrolled.") exit 1;; esac' "$REPLY"
+
+# --- OpenVPN: one server for every case -----------------------------------------------------
+OVPN_DIR=$T/ovpn; mkdir -p "$OVPN_DIR"
+printf '%s\n' "dev tun" "proto udp" "local 127.0.0.1" "port 1194" "server 10.77.0.0 255.255.255.0" \
+	"topology subnet" "ca $PKI/ca.crt" "cert $PKI/vpn-server.crt" "key $PKI/vpn-server.key" "dh none" \
+	"verify-client-cert none" "username-as-common-name" "script-security 2" \
+	"auth-user-pass-verify \"$top_builddir/helpers/practicerunner-openvpn --config $CONF --lifetime 60\" via-file" \
+	"hand-window 90" "auth-gen-token 43200" "tmp-dir $OVPN_DIR" "verb 4" > "$OVPN_DIR/server.conf"
+openvpn --config "$OVPN_DIR/server.conf" --log "$OVPN_DIR/server.log" & PIDS="$PIDS $!"
+# client NAME USER [IV_SSO] [LOCAL]  -> a client started, management at $OVPN_DIR/NAME.mgmt
+client() {
+	local d=$OVPN_DIR/$1
+	printf '%s\n%s\n' "$2" "not-a-password" > "$d.up"
+	printf '%s\n' "client" "dev tun" "proto udp" "remote 127.0.0.1 1194" "ca $PKI/ca.crt" \
+		"verify-x509-name vpn-server name" "auth-user-pass $d.up" "auth-retry none" \
+		"management $d.mgmt unix" "management-hold" "verb 3" ${3:+"setenv IV_SSO $3"} \
+		${4:+"local $4"} ${4:+"lport 0"} > "$d.conf"
+	openvpn --config "$d.conf" --log "$d.log" & PIDS="$PIDS $!"
+	eval "CLIENT_$1=$!"
+}
+web_auth_url() { "$PY" "$E2E/mgmt.py" "$OVPN_DIR/$1.mgmt" url 30; }
+
+# --- the pass case ---------------------------------------------------------------------------
+client ok prstaff webauth
+url=$(web_auth_url ok)
+check "the client is sent WEB_AUTH::$ORIGIN/p/<id>" sh -c 'echo "$0" | grep -qE "^https://gate\.clinic\.test:8443/p/[0-9a-f]{32}$"' "$url"
+browser signin "$url"
+check "the browser signs in: Signed in." sh -c 'case "$0" in *"Signed in.") ;; *) exit 1;; esac' "$REPLY"
+check "... recorded: method=webauthn path=webgate, the browser's and the VPN's addresses" \
+	sh -c "grep ' event=auth result=success ' '$AUDIT' | grep 'method=webauthn' | grep 'path=webgate' | grep -q 'vpn_rhost=127.0.0.1'"
+check "the VPN client reaches CONNECTED" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/ok.mgmt" state CONNECTED 30
+done_testing
