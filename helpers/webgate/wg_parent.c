@@ -124,6 +124,8 @@ static void waiter_tick(struct parent *p, struct client *c, int64_t now)
 	if (e->state == PR_WP_OPEN && !pr_wp_expired(e, now))
 		return;
 	a.err = e->state == PR_WP_DECIDED ? e->err : PR_ERR_EXPIRED;
+	if (e->state == PR_WP_OPEN)
+		wg_record_refusal(&p->v, e, NULL, PR_ERR_EXPIRED);
 	if (a.err == PR_OK) {
 		snprintf(a.user, sizeof(a.user), "%s", e->user);
 		snprintf(a.cls, sizeof(a.cls), "%s", e->cls);

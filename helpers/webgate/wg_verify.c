@@ -103,6 +103,41 @@ static void decide(struct pr_wp_entry *e, const struct pr_signin *s, int r)
 	pr_wp_decide(e, PR_OK, (int)pr_aal_of(&ev), pr_class_name(s->used->cls));
 }
 
+/*
+ * A response for an id that is not open (replayed, decided, expired, never
+ * made), or a sign-in that expired with nobody answering: recorded, with
+ * the account when the entry is still there, else as "(unknown)".
+ */
+void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
+    const struct pr_wa_req *q, int err)
+{
+	struct pr_signin s = {
+		.cfg = v->cfg, .path = "webgate", .method = "webauthn",
+		.origin = v->cfg->web.origin, .judge = judge,
+	};
+	char shown[PENDING_SHOWN + 1] = "";
+
+	if (e != NULL) {
+		s.user = e->user;
+		s.service = e->service;
+		s.vpn_rhost = e->rhost;
+		memcpy(shown, e->hex, PENDING_SHOWN);
+		shown[PENDING_SHOWN] = '\0';
+		s.pending = shown;
+	} else if (q != NULL && strlen(q->pending) >= PENDING_SHOWN) {
+		memcpy(shown, q->pending, PENDING_SHOWN);
+		shown[PENDING_SHOWN] = '\0';
+		s.pending = shown;
+	}
+	if (q != NULL) {
+		s.rhost = q->rhost;
+		s.user_agent = q->user_agent;
+	}
+	(void)pr_signin_user(&s);
+	pr_signin_record(&s, pr_signin_event(&s), err, NULL);
+	pr_signin_clear(&s);
+}
+
 static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 {
 	struct judge_ctx j = { .rp_id = v->cfg->rp_id };
@@ -113,8 +148,11 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	bool ignore = false;
 	int r, cls = -1;
 
-	if ((r = pr_wp_take(v->table, q->pending, pr_now(), &e)) != PR_OK || e->kind != PR_WP_SIGNIN)
-		return wg_result(r != PR_OK ? r : PR_ERR_REPLAY, -1, 0, 0);
+	if ((r = pr_wp_take(v->table, q->pending, pr_now(), &e)) != PR_OK || e->kind != PR_WP_SIGNIN) {
+		r = r != PR_OK ? r : PR_ERR_REPLAY;
+		wg_record_refusal(v, pr_wp_find(v->table, q->pending), q, r);
+		return wg_result(r, -1, 0, 0);
+	}
 	memcpy(shown, e->hex, PENDING_SHOWN);
 	shown[PENDING_SHOWN] = '\0';
 	fill_assertion(q, &j);
@@ -134,6 +172,9 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	}
 	pr_signin_record(&s, pr_signin_event(&s), r, r == PR_OK ? note :
 	    (j.eb.msg[0] != '\0' ? j.eb.msg : NULL));
+	/* The page learns no more than the options showed: a name that is no account is "not enrolled". */
+	if (r == PR_ERR_NOT_FOUND)
+		r = PR_ERR_NOT_ENROLLED;
 	decide(e, &s, r);
 	if (r == PR_OK && s.used != NULL)
 		cls = (int)s.used->cls;

@@ -23,6 +23,14 @@ struct wg_verifier {
 /* The answer to one request text (malloc'd line, newline included); NULL when out of memory. */
 char *wg_verify(struct wg_verifier *v, const char *text, size_t len);
 
+/*
+ * The record of a response refused before it was judged (err: replay or
+ * expired) or of a sign-in that expired unanswered (q NULL): with e's
+ * account when e is not NULL.
+ */
+void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
+    const struct pr_wa_req *q, int err);
+
 /* wg_options.c: the page's options as an "options {...}" answer; NULL when out of memory. */
 char *wg_options_get(const struct wg_verifier *v, const struct pr_wp_entry *e, int64_t now);
 char *wg_options_create(const struct wg_verifier *v, const struct pr_wp_entry *e, int64_t now);

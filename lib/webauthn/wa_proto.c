@@ -287,7 +287,7 @@ int pr_wa_req_format(const struct pr_wa_req *q, char **out, size_t *len)
 			o.failed = true;
 		else if (!given && (fields[i].required & OP(q->op)) != 0)
 			o.failed = true;
-		else
+		else if (given)
 			put_field(&o, &fields[i], q);
 	}
 	put(&o, "", "");

@@ -54,6 +54,7 @@ INTEGRATION_TESTS = \
 	tests/integration/accounts_scope.sh \
 	tests/integration/admin_cli.sh \
 	tests/integration/web_policy.sh \
+	tests/integration/webgate.sh \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
 	tests/integration/admin_lifecycle.sh \
@@ -95,7 +96,7 @@ TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/setuid_lib.sh tests/integration/freeze_lib.sh \
 	tests/integration/slapd_lib.sh \
-	tests/integration/fan_hold.py
+	tests/integration/fan_hold.py tests/webauthn_client/webauthn_client.py
 
 # A PAM application that prints the exact result code and the messages.
 check_PROGRAMS += tests/integration/pamrun

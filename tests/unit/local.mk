@@ -49,6 +49,7 @@ UNIT_TESTS = \
 	tests/unit/check_procpeer \
 	tests/unit/check_token \
 	tests/unit/check_webauthn \
+	tests/unit/check_wa_gate \
 	tests/unit/check_config_web
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -135,6 +136,11 @@ tests_unit_check_webauthn_SOURCES = tests/unit/check_webauthn.c tests/unit/vecto
 tests_unit_check_webauthn_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_webauthn_CFLAGS = $(UNIT_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_check_webauthn_LDADD = tests/unit/libtestlib.la lib/libpr_webauthn.la \
+	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
+tests_unit_check_wa_gate_SOURCES = tests/unit/check_wa_gate.c
+tests_unit_check_wa_gate_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_wa_gate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_wa_gate_LDADD = tests/unit/libtestlib.la lib/libpr_webauthn.la \
 	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_check_audit_intent_SOURCES = tests/unit/check_audit_intent.c
 tests_unit_check_audit_intent_CPPFLAGS = $(UNIT_CPPFLAGS)

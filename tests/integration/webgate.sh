@@ -1,0 +1,257 @@
+#!/bin/bash
+# practicerunner-webgate, the real daemon on a port of 127.0.0.1 with a
+# certificate from a CA made here, its HTTP side as nobody; driven with
+# curl and tests/webauthn_client (real WebAuthn responses from its own
+# P-256 keys, enrolled through /api/create with an invitation).
+# doc/ARCHITECTURE.md §4.8.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+
+GATE=$top_builddir/helpers/practicerunner-webgate
+CLIENT=$top_srcdir/tests/webauthn_client/webauthn_client.py
+HOST=gate.clinic.test
+PORT=$((20000 + $$ % 20000))
+ORIGIN=https://$HOST:$PORT
+SOCK=$T/ctl.sock
+GATE_PID=
+
+for tool in curl openssl python3 setpriv; do
+	command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
+done
+python3 -c 'import cryptography' 2>/dev/null ||
+	{ echo "1..0 # SKIP python3-cryptography is not installed (the test client needs it)"; exit 0; }
+id nobody >/dev/null 2>&1 || { echo "1..0 # SKIP no account nobody to run the HTTP side as"; exit 0; }
+
+stop_gate() {
+	[ -n "$GATE_PID" ] || return 0
+	kill "$GATE_PID" 2>/dev/null
+	wait "$GATE_PID" 2>/dev/null
+	GATE_PID=
+}
+trap 'stop_gate; rm -rf "$T"' EXIT
+
+# The test CA and the gate's certificate (the key root's, 0600).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=webgate test CA" \
+	-keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$HOST" \
+	-keyout "$T/gate.key" -out "$T/gate.csr" 2>/dev/null
+printf 'subjectAltName=DNS:%s\n' "$HOST" > "$T/ext"
+openssl x509 -req -in "$T/gate.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+	-extfile "$T/ext" -out "$T/gate.pem" 2>/dev/null
+chmod 600 "$T/gate.key"
+# Keys attested by the softkey's test CA are physical.
+cp "$top_srcdir/tests/softkey/test-ca.pem" "$T/anchors/"
+
+# web_policy PHYS [BIND]: the test policy with a web section.
+web_policy() {
+	write_policy all-users "$1" discouraged 5 clinic.test
+	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:%s"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  bind_client_address = %s\n}\n' \
+		"$ORIGIN" "$PORT" "$T/gate.pem" "$T/gate.key" "$SOCK" "${2:-true}" >> "$CONF"
+}
+
+start_gate() {
+	"$GATE" --config "$CONF" --user nobody --page-dir "$top_srcdir/helpers/webgate/page" \
+		> "$T/gate.log" 2>&1 &
+	GATE_PID=$!
+	for _ in $(seq 50); do
+		[ -S "$SOCK" ] && curl -s -o /dev/null --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" \
+			"$ORIGIN/e/" && return 0
+		sleep 0.1
+	done
+	sed 's/^/# gate: /' "$T/gate.log"
+	return 1
+}
+
+# ctl REQUEST-LINES...: one control request, its answer line on stdout.
+ctl() {
+	python3 - "$SOCK" "$@" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+try:
+	s.sendall(("practicerunner-pending 1\n" + "".join(l + "\n" for l in sys.argv[2:]) + "\n").encode())
+except (BrokenPipeError, ConnectionResetError):
+	pass    # refused before the request was read: the answer is still there
+data = b""
+while not data.endswith(b"\n"):
+	chunk = s.recv(1024)
+	if not chunk:
+		break
+	data += chunk
+print(data.decode().strip())
+PY
+}
+# pending USER [RHOST] [LIFETIME]: a new pending sign-in's id (the answer in $T/pending)
+pending() {
+	ctl op=create "user=$1" service=openvpn "rhost=${2:-127.0.0.1}" "lifetime=${3:-60}" > "$T/pending"
+	awk '$1 == "pending" { print $2 }' "$T/pending"
+}
+# waiter ID: op=wait in the background, its answer into $T/verdict
+waiter() { ctl op=wait "pending=$1" > "$T/verdict" & WAITER=$!; sleep 0.3; }
+# api PATH FILE [curl options]: POST FILE, the answer into $T/out
+api() {
+	local path=$1 file=$2; shift 2
+	curl -s --max-time 30 --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" -A "webgate-test/1.0" \
+		-H 'Content-Type: application/json' --data-binary "@$file" "$@" "$ORIGIN$path" > "$T/out"
+	local rc=$?
+	echo >> "$T/out"
+	return $rc
+}
+result_is() { python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("result") != sys.argv[2])' "$T/out" "$1"; }
+# sign_in ID STATE [client options]: options, then the response, as the page does
+sign_in() {
+	local id=$1 state=$2; shift 2
+	printf '{"pending":"%s"}' "$id" > "$T/req"
+	api /api/options "$T/req" || return 1
+	cp "$T/out" "$T/options"
+	python3 "$CLIENT" get --state "$state" --options "$T/options" --origin "$ORIGIN" --pending "$id" "$@" \
+		> "$T/get" || return 1
+	api /api/get "$T/get"
+}
+# enroll USER STATE FMT: an invitation, then the browser's enrollment
+enroll() {
+	local user=$1 state=$2 fmt=$3 tok
+	admin "" invite "$user" || return 1
+	tok=$(grep -oE '[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){6}' "$T/out" | head -n 1)
+	printf '{"user":"%s","invitation":"%s"}' "$user" "$tok" > "$T/req"
+	api /api/enroll-options "$T/req" || return 1
+	cp "$T/out" "$T/coptions"
+	python3 "$CLIENT" create --state "$state" --options "$T/coptions" --origin "$ORIGIN" --fmt "$fmt" \
+		--ca-key "$top_srcdir/tests/softkey/test-ca.key" --ca-cert "$top_srcdir/tests/softkey/test-ca.pem" \
+		> "$T/create" || return 1
+	api /api/create "$T/create"
+}
+field() { audit_field "$1"; }
+
+web_policy none
+check "the gate starts as root and serves HTTPS" start_gate
+
+# ---- enrollment with an invitation --------------------------------------------------
+enroll prstaff "$T/staff.json" fido-u2f
+check "enroll: a browser key with an invitation is enrolled" result_is ok
+check "enroll: recorded: event enroll, method webauthn, path webgate" \
+	test "$(field event) $(field result) $(field method) $(field path)" = "enroll success webauthn webgate"
+check "enroll: recorded with origin and class physical" test "$(field origin) $(field class)" = "$ORIGIN physical"
+check "enroll: the invitation is used up" test ! -e "$T/state/invites/prstaff"
+
+# ---- a sign-in ------------------------------------------------------------------------
+id=$(pending prstaff)
+check "control: op=create answers an id and the page's URL" grep -qE "^pending [0-9a-f]{32} $ORIGIN/p/[0-9a-f]{32}$" "$T/pending"
+check "control: no user name in the URL" fails grep -q prstaff "$T/pending"
+curl -s -D "$T/headers" -o "$T/page" --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" "$ORIGIN/p/$id"
+check "page: served with a strict CSP" grep -qi "^content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" "$T/headers"
+for h in "strict-transport-security: max-age" "x-content-type-options: nosniff" \
+	"referrer-policy: no-referrer" "cache-control: no-store"; do
+	check "page: header $h" grep -qi "^$h" "$T/headers"
+done
+check "page: the elements a browser test drives" grep -q 'id="signin"' "$T/page"
+waiter "$id"
+sign_in "$id" "$T/staff.json"
+check "sign-in: ok" result_is ok
+wait "$WAITER"
+check "control: op=wait answers the verdict" grep -qx "result ok user=prstaff aal=1 class=physical" "$T/verdict"
+check "sign-in: recorded with every field" test "$(field event) $(field result) $(field user) $(field method) $(field service) $(field rhost) $(field vpn_rhost) $(field path) $(field origin) $(field class) $(field sign_count) $(field pending)" = \
+	"auth success prstaff webauthn openvpn 127.0.0.1 127.0.0.1 webgate $ORIGIN physical 1 ${id:0:8}"
+check "sign-in: record has user agent, credential and flags" test -n "$(field user_agent)" -a -n "$(field cred_id)" -a "$(field flags)" = "0x01:UP"
+check "sign-in: record has the rp id" test "$(field rp_id)" = clinic.test
+
+# ---- refusals --------------------------------------------------------------------------
+api /api/get "$T/get"
+check "replay: the same response again is refused" result_is replay
+
+id=$(pending prstaff)
+waiter "$id"
+sign_in "$id" "$T/staff.json" --challenge "$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())')"
+check "wrong challenge: refused" result_is challenge-mismatch
+check "wrong challenge: recorded" test "$(field result) $(field reason)" = "failure challenge-mismatch"
+wait "$WAITER"
+check "wrong challenge: op=wait says so" grep -qx "result challenge-mismatch" "$T/verdict"
+
+id=$(pending prstaff)
+printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "https://evil.clinic.test:$PORT" \
+	--pending "$id" > "$T/get"
+api /api/get "$T/get"
+check "wrong origin: refused" result_is origin-mismatch
+check "wrong origin: recorded" test "$(field reason) $(field user)" = "origin-mismatch prstaff"
+
+id=$(pending prstaff 127.0.0.1 2)
+printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "$ORIGIN" --pending "$id" > "$T/get"
+sleep 2.5
+api /api/get "$T/get"
+check "expired: refused" result_is expired
+check "expired: recorded" test "$(field result) $(field reason) $(field user)" = "failure expired prstaff"
+api /api/get "$T/get"
+check "expired: then gone (replay)" result_is replay
+check "replay: recorded" test "$(field result) $(field reason)" = "failure replay"
+id=$(pending prstaff 127.0.0.1 1)
+waiter "$id"
+wait "$WAITER"
+check "expired: op=wait says so" grep -qx "result expired" "$T/verdict"
+check "expired unanswered: recorded" test "$(field result) $(field reason) $(field pending)" = "failure expired ${id:0:8}"
+
+id=$(pending prstaff)
+printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "$ORIGIN" --pending "$id" > "$T/get"
+api /api/get "$T/get" --interface 127.0.0.2
+check "another address: refused" result_is address-mismatch
+check "another address: recorded with both addresses" test "$(field reason) $(field rhost) $(field vpn_rhost)" = "address-mismatch 127.0.0.2 127.0.0.1"
+
+# ---- unenrolled users: the same options, refused at the browser step -----------------------
+shape() { python3 -c '
+import json, sys
+def s(v):
+    if isinstance(v, dict): return {k: s(x) for k, x in v.items()}
+    if isinstance(v, list): return [s(x) for x in v]
+    return type(v).__name__
+print(json.dumps(s(json.load(open(sys.argv[1]))), sort_keys=True))' "$1"; }
+id=$(pending prstaff); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; shape "$T/out" > "$T/shape.enrolled"
+for who in prstaff2 nosuchuser; do
+	id=$(pending $who); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+	shape "$T/out" > "$T/shape.$who"
+	check "unenrolled ($who): options have the enrolled shape" cmp -s "$T/shape.enrolled" "$T/shape.$who"
+	python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "$ORIGIN" --pending "$id" > "$T/get"
+	api /api/get "$T/get"
+	check "unenrolled ($who): refused as not enrolled" result_is not-enrolled
+done
+check "unenrolled: a name that is no account is not recorded" test "$(field user)" = "(unknown)"
+
+# ---- a passkey under a physical-key policy ---------------------------------------------------
+enroll prowner "$T/owner.json" none
+check "passkey: enrolled while the policy allows it" result_is ok
+check "passkey: classed passkey" test "$(field class)" = passkey
+stop_gate
+web_policy owners
+check "the gate starts again under require_physical_key = owners" start_gate
+id=$(pending prowner)
+sign_in "$id" "$T/owner.json"
+check "passkey under a physical-key policy: refused" result_is class-not-allowed
+check "passkey under a physical-key policy: recorded" test "$(field reason) $(field class)" = "class-not-allowed passkey"
+enroll prowner "$T/owner2.json" none
+check "passkey under a physical-key policy: not enrolled either" result_is class-not-allowed
+
+# ---- privilege separation ------------------------------------------------------------------------
+child=$(pgrep -P "$GATE_PID" | head -n 1)
+check "HTTP side: a child of the root parent" test -n "$child"
+check "HTTP side: runs as nobody (real, effective, saved)" \
+	test "$(awk '/^Uid:/ { print $2, $3, $4 }' "/proc/$child/status")" = "65534 65534 65534"
+check "HTTP side: no supplementary groups, no new privileges" \
+	test "$(awk '/^Groups:/ { print NF - 1 }' "/proc/$child/status") $(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$child/status")" = "0 1"
+check "HTTP side: cannot read the state directory" fails setpriv --reuid=65534 --regid=65534 --clear-groups ls "$T/state" 2>/dev/null
+check "parent: still root" test "$(ps -o user= -p "$GATE_PID")" = root
+check "control socket: 0660" test "$(stat -c %a "$SOCK")" = 660
+chmod 666 "$SOCK"
+check "control socket: an unprivileged peer is refused (SO_PEERCRED)" \
+	test "$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "$(declare -f ctl); SOCK=$SOCK; ctl op=create user=x service=s rhost=1.2.3.4 lifetime=5")" = "result not-permitted"
+check "control: a malformed request is refused" test "$(ctl op=create user=x)" = "result corrupt-state"
+
+kill -9 "$child"
+for _ in $(seq 50); do kill -0 "$GATE_PID" 2>/dev/null || break; sleep 0.1; done
+check "child killed: the parent exits" fails kill -0 "$GATE_PID" 2>/dev/null
+wait "$GATE_PID" 2>/dev/null
+GATE_PID=
+check "child killed: the control socket is removed" test ! -e "$SOCK"
+check "child killed: no process left" fails pgrep -f "practicerunner-webgate --config $CONF"
+check "audit log verifies" admin "" audit verify
+done_testing
