@@ -43,6 +43,7 @@ def start(args):
               "--ignore-certificate-errors-spki-list=" + args.spki,
               "--host-resolver-rules=" + rules]:
         o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
     d.set_page_load_timeout(WAIT)
     d.set_script_timeout(WAIT)
@@ -178,6 +179,9 @@ def main():
                     out = b.run(words)
                 except WebDriverException as e:
                     out = "(browser error: %s)" % e.msg
+                if "did not answer" in out:  # the page's JavaScript failed: say why
+                    for e in b.d.get_log("browser")[-3:]:
+                        sys.stderr.write("console: %s\n" % e.get("message"))
                 print(out.replace("\n", " "), flush=True)
             return 0
         b.authenticator(args.authenticator)

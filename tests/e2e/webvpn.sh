@@ -125,4 +125,5 @@ check "the browser signs in: Signed in." sh -c 'case "$0" in *"Signed in.") ;; *
 check "... recorded: method=webauthn path=webgate, the browser's and the VPN's addresses" \
 	sh -c "grep ' event=auth result=success ' '$AUDIT' | grep 'method=webauthn' | grep 'path=webgate' | grep -q 'vpn_rhost=127.0.0.1'"
 check "the VPN client reaches CONNECTED" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/ok.mgmt" state CONNECTED 30
+[ "$TAP_FAILED" = 0 ] || sed "s/^/# browser: /" "$T/browser.err" | tail -n 20
 done_testing
