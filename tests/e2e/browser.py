@@ -11,6 +11,8 @@ Each prints the page's #status text. Session commands, one a line:
   authenticator ctap2|u2f      a new virtual authenticator (replaces the last)
   enroll URL USER TOKEN
   signin URL
+  signin-any URL               sign in with any key the authenticator holds
+                               (not only the user's)
   replay URL                   sign in, then post the same response again:
                                prints both answers, "first | second"
   export FILE                  the authenticator's credentials (with private
@@ -129,6 +131,24 @@ class Browser:
         .then((r) => r.json()).then((j) => done(j.message || j.result))
         .catch((e) => done("error " + e));"""
 
+    # The page asks for the user's credentials only; ask the authenticator
+    # for any of its keys instead (another user's key on this page).
+    ANY = """
+      const ids = arguments[0].map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
+      const get = navigator.credentials.get.bind(navigator.credentials);
+      navigator.credentials.get = (o) => {
+        o.publicKey.allowCredentials = ids.map((id) => ({type: "public-key", id: id}));
+        return get(o);
+      };"""
+
+    def signin_any(self, url):
+        shown = self.open_signin(url)
+        if shown is not None:
+            return shown
+        self.d.execute_script(self.ANY, [c["credentialId"] for c in self.credentials()])
+        self.d.find_element(By.ID, "signin").click()
+        return self.status()
+
     def replay(self, url):
         shown = self.open_signin(url)
         if shown is not None:
@@ -146,6 +166,8 @@ class Browser:
             return self.enroll(*rest)
         if cmd == "signin" and len(rest) == 1:
             return self.signin(rest[0])
+        if cmd == "signin-any" and len(rest) == 1:
+            return self.signin_any(rest[0])
         if cmd == "replay" and len(rest) == 1:
             return self.replay(rest[0])
         if cmd == "export" and len(rest) == 1:

@@ -56,7 +56,11 @@ def state(path, want, seconds):
     deadline = time.time() + seconds
     last = "(none)"
     while time.time() < deadline:
-        s = connect(path, deadline)
+        try:
+            s = connect(path, deadline)
+        except OSError:
+            last = "(no management socket: the client ended)"
+            break
         s.sendall(b"state\n")
         for line in lines(s, min(deadline, time.time() + 2)):
             f = line.split(",")

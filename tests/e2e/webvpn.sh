@@ -125,5 +125,90 @@ check "the browser signs in: Signed in." sh -c 'case "$0" in *"Signed in.") ;; *
 check "... recorded: method=webauthn path=webgate, the browser's and the VPN's addresses" \
 	sh -c "grep ' event=auth result=success ' '$AUDIT' | grep 'method=webauthn' | grep 'path=webgate' | grep -q 'vpn_rhost=127.0.0.1'"
 check "the VPN client reaches CONNECTED" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/ok.mgmt" state CONNECTED 30
+
+# --- refused, and recorded ---------------------------------------------------------------------
+refused() { case "$REPLY" in *"Signed in."|"") return 1;; esac; }
+not_connected() { ! "$PY" "$E2E/mgmt.py" "$OVPN_DIR/$1.mgmt" state CONNECTED 2 >/dev/null; }
+# failure_recorded REASON [GREP]: a failure record of a web sign-in with that reason
+failure_recorded() {
+	grep " result=failure reason=$1 " "$AUDIT" | grep 'path=webgate' | grep -q -- "${2:-.}"
+}
+
+# Wrong origin: the same page under another host name of the rp id's domain.
+client origin prstaff webauth
+url=$(web_auth_url origin)
+browser signin "${url/gate.clinic.test/www.clinic.test}"
+check "wrong origin (www.clinic.test): refused" refused
+check "... recorded (origin-mismatch)" failure_recorded origin-mismatch
+check "... the VPN client is not let in" not_connected origin
+
+# A replayed response: the browser's own answer posted a second time.
+client replay prstaff webauth
+url=$(web_auth_url replay)
+browser replay "$url"
+check "replay: the first answer signs in, the second is refused" sh -c \
+	'case "$0" in *"Signed in. | "*) case "$0" in *"| Signed in."|*"| ok") exit 1;; esac;; *) exit 1;; esac' "$REPLY"
+check "... recorded" sh -c "grep ' result=failure ' '$AUDIT' | grep 'path=webgate' | grep -qE 'reason=(replay|challenge-mismatch|expired|not-found)'"
+
+# A URL opened from another address: the VPN client comes from 127.0.0.2,
+# the browser from 127.0.0.1 (bind_client_address = true).
+client addr prstaff webauth 127.0.0.2
+url=$(web_auth_url addr)
+browser signin "$url"
+check "another address than the VPN client's: refused" refused
+check "... recorded (address-mismatch, both addresses)" failure_recorded address-mismatch 'vpn_rhost=127.0.0.2'
+check "... the VPN client is not let in" not_connected addr
+
+# An expired id: a pending sign-in of 2 seconds, opened after 3.
+run_ovpn() {   # run_ovpn USER LIFETIME: practicerunner-openvpn as OpenVPN runs it
+	rm -f "$T"/direct.*
+	env -i PATH=/usr/bin:/bin username="$1" untrusted_ip=127.0.0.1 IV_SSO=webauth \
+		auth_pending_file="$T/direct.pending" auth_control_file="$T/direct.control" \
+		"$top_builddir/helpers/practicerunner-openvpn" --config "$CONF" --lifetime "$2" "$T/direct.up" >/dev/null 2>&1
+}
+run_ovpn prstaff 2
+url=$(sed -n 's/^WEB_AUTH:://p' "$T/direct.pending")
+sleep 3
+browser signin "$url"
+check "an expired id: refused" refused
+check "... recorded (expired)" sh -c "grep ' result=failure reason=expired ' '$AUDIT' | grep -q 'path=webgate'"
+check "... OpenVPN is told 0" sh -c "for i in \$(seq 50); do [ -s '$T/direct.control' ] && break; sleep 0.1; done; test \"\$(cat '$T/direct.control')\" = 0"
+
+# An unenrolled user. The page offers their (decoy) credential id, which no
+# key holds, so a browser cannot even answer: nothing reaches the gate. The
+# attempt that does reach it is an answer made with another user's key
+# (prstaff's, in this authenticator).
+client unenrolled prstaff2 webauth
+url=$(web_auth_url unenrolled)
+browser signin "$url"
+check "an unenrolled user: the browser has no key to answer with" refused
+browser signin-any "$url"
+check "an unenrolled user, answered with another user's key: refused" refused
+check "... recorded" sh -c "grep ' result=failure ' '$AUDIT' | grep 'path=webgate' | grep 'user=prstaff2' | grep -qE 'reason=(not-enrolled|no-matching-key|replay|expired)'"
+check "... the VPN client is not let in" not_connected unenrolled
+
+# A client without IV_SSO: refused by practicerunner-openvpn with the text.
+client nosso prstaff
+"$PY" "$E2E/mgmt.py" "$OVPN_DIR/nosso.mgmt" url 3 >/dev/null
+for _ in $(seq 100); do grep -q AUTH_FAILED "$OVPN_DIR/nosso.log" && break; sleep 0.1; done
+check "a client without IV_SSO: AUTH_FAILED with the clients to use" grep -q "AUTH_FAILED,.*OpenVPN Connect 3" "$OVPN_DIR/nosso.log"
+check "... recorded (path=openvpn, not-permitted)" sh -c "grep ' result=failure reason=not-permitted ' '$AUDIT' | grep -q 'path=openvpn'"
+
+# A passkey under a physical-key policy: prowner enrolls the virtual
+# authenticator's key (no trusted attestation: a passkey) while owners need
+# none; then the policy asks owners for a physical key.
+tok=$(invite prowner)
+browser enroll "$ORIGIN/e/" prowner "$tok"
+check "prowner enrolls a passkey while the policy allows one" sh -c 'case "$0" in *"Key enrolled.") ;; *) exit 1;; esac' "$REPLY"
+web_policy owners
+check "the gate restarts under require_physical_key = owners" gate_start
+client passkey prowner webauth
+url=$(web_auth_url passkey)
+browser signin "$url"
+check "a passkey under a physical-key policy: refused" refused
+check "... recorded (class-not-allowed)" failure_recorded class-not-allowed 'user=prowner'
+check "... the VPN client is not let in" not_connected passkey
+check "the audit log verifies" admin "" audit verify
+
 [ "$TAP_FAILED" = 0 ] || sed "s/^/# browser: /" "$T/browser.err" | tail -n 20
 done_testing
