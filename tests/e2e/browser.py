@@ -25,6 +25,7 @@ runs of the one-shot forms).
 """
 import argparse
 import json
+import signal
 import sys
 import time
 
@@ -41,7 +42,8 @@ def start(args):
     o.binary_location = "/usr/bin/chromium"
     rules = ", ".join("MAP %s 127.0.0.1" % h for h in args.map)
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--no-first-run", "--user-data-dir=" + args.profile,
+              "--no-first-run", "--disable-breakpad", "--disable-crash-reporter",
+              "--user-data-dir=" + args.profile,
               "--ignore-certificate-errors-spki-list=" + args.spki,
               "--host-resolver-rules=" + rules]:
         o.add_argument(a)
@@ -181,6 +183,8 @@ class Browser:
 
 
 def main():
+    # TERM ends the run through the finally below, which stops the browser.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     p = argparse.ArgumentParser()
     p.add_argument("--spki", required=True)
     p.add_argument("--map", action="append", default=[])

@@ -21,12 +21,18 @@ done
 [ -c /dev/net/tun ] || { echo "1..0 # SKIP no /dev/net/tun for OpenVPN's tun devices"; exit 0; }
 ip link set lo up
 
-PIDS=
+PIDS= BROWSER_PID= BROWSER_IN=
 cleanup() {
 	local p
-	[ -n "${BR_PID:-}" ] && { echo quit >&"${BR[1]}"; } 2>/dev/null
-	for p in $PIDS ${BR_PID:-}; do kill "$p" 2>/dev/null; done
-	for p in $PIDS ${BR_PID:-}; do wait "$p" 2>/dev/null; done
+	# End of input: browser.py quits Chromium and chromedriver itself; a
+	# TERM after 10 s does the same (its handler), a KILL would not.
+	# (bash unsets BR and BR_PID when the coprocess ends: saved copies here)
+	if [ -n "$BROWSER_PID" ]; then
+		eval "exec $BROWSER_IN>&-" 2>/dev/null
+		for p in $(seq 100); do kill -0 "$BROWSER_PID" 2>/dev/null || break; sleep 0.1; done
+	fi
+	for p in $PIDS $BROWSER_PID; do kill "$p" 2>/dev/null; done
+	for p in $PIDS $BROWSER_PID; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -73,13 +79,13 @@ web_policy none
 check "the gate starts (as nobody, control socket and HTTPS up)" gate_start
 
 # --- the browser: one session, commands on its standard input ---------------------------------
-coproc BR { exec "$PY" "$E2E/browser.py" --spki "$SPKI" --map gate.clinic.test \
+coproc BR { HOME=$T exec "$PY" "$E2E/browser.py" --spki "$SPKI" --map gate.clinic.test \
 	--map www.clinic.test --profile "$T/profile" session 2> "$T/browser.err"; }
-BR_PID=$BR_PID
+BROWSER_PID=$BR_PID BROWSER_IN=${BR[1]} BROWSER_OUT=${BR[0]}
 browser() {   # browser COMMAND...  -> the page's answer in $T/out and $REPLY
-	echo "$*" >&"${BR[1]}"
+	echo "$*" >&"$BROWSER_IN"
 	REPLY=
-	read -r -t 120 REPLY <&"${BR[0]}"
+	read -r -t 120 REPLY <&"$BROWSER_OUT"
 	echo "$REPLY" > "$T/out"
 }
 last_record() { tail -n 1 "$AUDIT"; }
