@@ -55,7 +55,7 @@ check "IV_SSO with webauth: deferred (exit 2)" test "$RC" = 2
 check "the gate was asked for this user, service, address and lifetime" \
 	grep -qx "practicerunner-pending 1|op=create|user=prstaff|service=openvpn|rhost=10.9.0.5|lifetime=90||" "$SOCK.log"
 check "auth_pending_file: timeout, webauth, WEB_AUTH::URL" \
-	"$PY" -c "import re,sys; t=open(sys.argv[1]).read(); sys.exit(not re.fullmatch(r'90\nwebauth\nWEB_AUTH::https://gate\.clinic\.test/p/[0-9a-f]{32}\n', t))" "$T/ovpn.pending"
+	sh -c "'$PY' -c \"import re,sys; sys.exit(not re.fullmatch(r'90\\nwebauth\\nWEB_AUTH::https://gate\\.clinic\\.test/p/[0-9a-f]{32}\\n', sys.stdin.read()))\" < '$T/ovpn.pending'"
 check "a success of the same user: control file 1" test "$(control)" = 1
 id=$(sed -n 's|^WEB_AUTH::.*/p/||p' "$T/ovpn.pending")
 check "the waiter asked for the verdict on that id" grep -qx "practicerunner-pending 1|op=wait|pending=$id||" "$SOCK.log"

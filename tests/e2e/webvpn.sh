@@ -17,6 +17,7 @@ E2E=$top_srcdir/tests/e2e
 for tool in openvpn chromium chromedriver openssl; do
 	command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
 done
+command -v ip >/dev/null || { echo "1..0 # SKIP ip (iproute2) is not installed"; exit 0; }
 "$PY" -c 'import selenium' 2>/dev/null || { echo "1..0 # SKIP python3-selenium is not installed"; exit 0; }
 [ -c /dev/net/tun ] || { echo "1..0 # SKIP no /dev/net/tun for OpenVPN's tun devices"; exit 0; }
 ip link set lo up
