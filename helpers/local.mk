@@ -61,5 +61,5 @@ helpers_practicerunner_authorized_keys_LDADD = lib/libpracticerunner.la lib/libp
 practicerunnerlibexecdir = $(libexecdir)/practicerunner
 practicerunnerlibexec_PROGRAMS = helpers/practicerunner-openvpn
 helpers_practicerunner_openvpn_SOURCES = helpers/openvpn.c
-helpers_practicerunner_openvpn_CPPFLAGS = $(HELPER_CPPFLAGS) -iquote $(top_srcdir)/lib/webauthn
+helpers_practicerunner_openvpn_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_openvpn_LDADD = lib/libpr_webauthn.la lib/libpracticerunner.la lib/libpr_hid.la

@@ -50,8 +50,8 @@
 #include "roles.h"
 #include "secure_file.h"
 #include "util.h"
-#include "wa_control.h"
-#include "wa_ctlclient.h"
+#include "webauthn/wa_control.h"
+#include "webauthn/wa_ctlclient.h"
 
 #define PROG "practicerunner-openvpn"
 #define DEFAULT_SERVICE "openvpn"
