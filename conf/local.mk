@@ -50,3 +50,6 @@ CLEANFILES += conf/systemd/practicerunner-webgate.service
 conf/systemd/practicerunner-webgate.service: $(srcdir)/conf/systemd/practicerunner-webgate.service.in Makefile
 	$(MKDIR_P) conf/systemd
 	sed -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/conf/systemd/practicerunner-webgate.service.in > $@
+# OpenVPN 2.6 server lines for sign-in in the browser (practicerunner-openvpn(8)):
+# shipped as an example, like conf/pam.d.
+EXTRA_DIST += conf/openvpn/server-webgate.conf

@@ -54,3 +54,12 @@ sbin_PROGRAMS += helpers/practicerunner-authorized-keys
 helpers_practicerunner_authorized_keys_SOURCES = $(AUTHKEYS_SOURCES)
 helpers_practicerunner_authorized_keys_CPPFLAGS = $(HELPER_CPPFLAGS)
 helpers_practicerunner_authorized_keys_LDADD = lib/libpracticerunner.la lib/libpr_hid.la
+
+# practicerunner-openvpn: OpenVPN 2.6's auth-user-pass-verify program
+# (deferred authentication in the user's browser), run by OpenVPN, not by
+# people: installed in $(libexecdir)/practicerunner/.
+practicerunnerlibexecdir = $(libexecdir)/practicerunner
+practicerunnerlibexec_PROGRAMS = helpers/practicerunner-openvpn
+helpers_practicerunner_openvpn_SOURCES = helpers/openvpn.c
+helpers_practicerunner_openvpn_CPPFLAGS = $(HELPER_CPPFLAGS)
+helpers_practicerunner_openvpn_LDADD = lib/libpr_webauthn.la lib/libpracticerunner.la lib/libpr_hid.la

@@ -97,3 +97,7 @@ lib_libpr_webauthn_la_LIBADD = $(JSONC_LIBS)
 # Release transport: HID devices through libfido2.
 noinst_LTLIBRARIES += lib/libpr_hid.la
 lib_libpr_hid_la_SOURCES = lib/transport_hid.c
+
+# The VPN side of the web gate's control socket (no json-c): linked into
+# practicerunner-openvpn and its tests. doc/ARCHITECTURE.md §4.8.
+lib_libpracticerunner_la_SOURCES += lib/webauthn/wa_ctlclient.c lib/webauthn/wa_ctlclient.h

@@ -37,9 +37,14 @@ valgrind tests/integration/lib.sh PR_VALGRIND
 git tests/integration/packaging.sh command -v git
 logrotate tests/integration/audit_rotate.sh SKIP logrotate is not installed
 rsyslog tests/integration/audit_rotate.sh SKIP rsyslog is not installed
-curl tests/integration/webgate.sh SKIP curl is not installed'
+curl tests/integration/webgate.sh SKIP curl is not installed
+openvpn tests/e2e/webvpn.sh for tool in openvpn chromium chromedriver openssl
+chromium tests/e2e/webvpn.sh for tool in openvpn chromium chromedriver openssl
+chromium-driver tests/e2e/webvpn.sh for tool in openvpn chromium chromedriver openssl
+iproute2 tests/e2e/webvpn.sh SKIP ip (iproute2) is not installed'
 # Words in the scripts that name a program but are not run as one, and why.
 NOT_RUN='file prose ("file mode", "explicit file argument")
+dh an OpenVPN option ("dh none") in a test server's configuration
 clear part of setpriv --clear-groups
 reset prose ("failure tally reset")
 service a PAM file line ("service login")
@@ -87,7 +92,7 @@ apt-cache depends --recurse --important --no-recommends --no-suggests --no-confl
 
 # The words: shell scripts the suite runs, and the unit tests' run("...").
 {
-	for f in "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/softkey/softkey_ctl.sh; do
+	for f in "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/e2e/*.sh "$top_srcdir"/tests/softkey/softkey_ctl.sh; do
 		[ "$(basename "$f")" = build_depends.sh ] && continue   # skips without dpkg
 		# Comments and the names of test points are prose, not commands.
 		sed -E 's/#.*//; s/(^|[[:space:];&|(])(check|t|ok|not_ok|skip|bail|echo|fails_with) "[^"]*"/\1\2/' "$f"

@@ -127,3 +127,9 @@ check-local:
 	@for t in $(LDAP_STORE_TESTS); do case " $(TESTS) " in *" $$t "*) ;; *) exit 0 ;; esac; done; \
 	$(MAKE) $(AM_MAKEFLAGS) check-ldap-store
 .PHONY: check-ldap-store
+
+# The web gate's VPN side (issue 16): practicerunner-openvpn against a
+# stand-in control socket; OpenVPN, the gate and a browser end to end.
+E2E_TESTS = tests/e2e/openvpn_defer.sh tests/e2e/webvpn.sh
+TESTS += $(E2E_TESTS)
+dist_check_SCRIPTS += $(E2E_TESTS) tests/e2e/ctl_stub.py tests/e2e/browser.py tests/e2e/mgmt.py

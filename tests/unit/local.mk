@@ -255,4 +255,11 @@ tests_unit_check_flows_SOURCES = tests/unit/check_flows.c
 tests_unit_check_flows_CPPFLAGS = $(KEY_UNIT_CPPFLAGS)
 tests_unit_check_flows_CFLAGS = $(KEY_UNIT_CFLAGS)
 tests_unit_check_flows_LDADD = $(KEY_UNIT_LDADD)
+# The VPN side of the web gate's control socket (practicerunner-openvpn).
+check_PROGRAMS += tests/unit/check_wa_ctlclient
+TESTS += tests/unit/check_wa_ctlclient
+tests_unit_check_wa_ctlclient_SOURCES = tests/unit/check_wa_ctlclient.c
+tests_unit_check_wa_ctlclient_CPPFLAGS = $(UNIT_CPPFLAGS) -iquote $(top_srcdir)/lib/webauthn
+tests_unit_check_wa_ctlclient_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_wa_ctlclient_LDADD = $(UNIT_LDADD)
 endif
