@@ -42,6 +42,7 @@ struct pr_audit_event {
 	int64_t sign_count;     /* -1 absent */
 	const char *cred_class; /* physical / passkey */
 	const char *path;       /* direct / helper */
+	const char *store;      /* cache: read from the offline cache (doc/ARCHITECTURE.md §7.6) */
 	const char *actor;      /* who did it, for admin actions */
 	const char *detail;     /* free text without secrets */
 	/* the policy's audit { } limits; NULL: the defaults above (not a field) */

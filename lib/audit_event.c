@@ -98,6 +98,7 @@ int pr_audit_build(const struct pr_audit_who *who, const struct pr_audit_what *w
 	ev->tty = who->tty;
 	ev->rhost = who->rhost;
 	ev->path = who->path;
+	ev->store = who->store;
 	ev->actor = who->actor;
 	ev->rp_id = who->cfg != NULL ? who->cfg->rp_id : NULL;
 	ev->limits = who->cfg != NULL ? &who->cfg->audit : NULL;

@@ -3,7 +3,7 @@
  *
  *   seq=<n> time=<YYYY-MM-DDTHH:MM:SSZ> host=<h> event=<e> result=<success|failure>
  *   [reason= user= role= method= service= tty= rhost= rp_id= cred_id= aaguid=
- *    flags= sign_count= class= path= actor= detail= merged=] prev=<hex> hash=<hex>
+ *    flags= sign_count= class= path= store= actor= detail= merged=] prev=<hex> hash=<hex>
  *
  * Fields appear in exactly this order, separated by one space; absent ones
  * are omitted. Values are percent-encoded (%XX, upper-case hex) for space,
@@ -49,7 +49,8 @@ const struct audit_key_def audit_keys[NKEYS] = {
 	[K_RP_ID] = KEY("rp_id", false), [K_CRED_ID] = KEY("cred_id", false),
 	[K_AAGUID] = KEY("aaguid", false), [K_FLAGS] = KEY("flags", false),
 	[K_SIGN_COUNT] = KEY("sign_count", false), [K_CLASS] = KEY("class", false),
-	[K_PATH] = KEY("path", false), [K_ACTOR] = KEY("actor", false),
+	[K_PATH] = KEY("path", false), [K_STORE] = KEY("store", false),
+	[K_ACTOR] = KEY("actor", false),
 	[K_DETAIL] = KEY("detail", false), [K_MERGED] = KEY("merged", false),
 	[K_PREV] = KEY("prev", true),
 	[K_HASH] = KEY("hash", true),
@@ -151,6 +152,7 @@ static void put_optional(FILE *f, const struct pr_audit_event *ev, int64_t merge
 	}
 	put_field(f, "class", ev->cred_class);
 	put_field(f, "path", ev->path);
+	put_field(f, "store", ev->store);
 	put_field(f, "actor", ev->actor);
 	put_field(f, "detail", ev->detail);
 	if (merged > 0) {
