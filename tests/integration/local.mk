@@ -87,6 +87,7 @@ INTEGRATION_TESTS = \
 	tests/integration/store_status.sh \
 	tests/integration/readme_directory.sh \
 	tests/integration/ldap_hosts.sh \
+	tests/integration/ldap_offline.sh \
 	tests/integration/man_lint.sh \
 	tests/integration/doc_refs.sh \
 	tests/integration/build_depends.sh \

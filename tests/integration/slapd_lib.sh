@@ -128,7 +128,7 @@ slapd_url_encode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.qu
 
 # slapd_start NAME [noschema]
 slapd_start() {
-	local name=$1 schema=${2:-schema} d=$T/$1 port i
+	local name=$1 schema=${2:-schema} d=$T/$1 port
 	mkdir -p "$d/config" "$d/db" && chmod 700 "$d" || return 1
 	SLAPD_INSTANCES="$SLAPD_INSTANCES $name"
 	SLAPD_BIND_PW=svc-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
@@ -146,9 +146,17 @@ slapd_start() {
 	SLAPD_CA=$d/ca.pem
 	SLAPD_LOG=$d/slapd.log
 	SLAPD_PWFILE=$d/bindpw
+	: > "$SLAPD_LOG"
 	printf '%s' "$SLAPD_BIND_PW" > "$SLAPD_PWFILE"; chmod 600 "$SLAPD_PWFILE"
+	slapd_run "$d"
+}
+
+# slapd_run DIR: run the instance in DIR on $SLAPD_LDAPI and $SLAPD_LDAPS and
+# wait until it answers on both.
+slapd_run() {
+	local d=$1 i
 	# -d 256: in the foreground, logging each operation (stats) to stderr.
-	/usr/sbin/slapd -d 256 -F "$d/config" -h "$SLAPD_LDAPI $SLAPD_LDAPS" 2> "$SLAPD_LOG" &
+	/usr/sbin/slapd -d 256 -F "$d/config" -h "$SLAPD_LDAPI $SLAPD_LDAPS" 2>> "$SLAPD_LOG" &
 	echo $! > "$d/slapd.bgpid"
 	for i in $(seq 1 100); do
 		LDAPTLS_CACERT=$SLAPD_CA ldapsearch -x -H "$SLAPD_LDAPS" -b "" -s base -LLL \
@@ -157,9 +165,13 @@ slapd_start() {
 		kill -0 "$(cat "$d/slapd.bgpid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "# slapd_start: slapd $name did not answer within 10 s"; sed 's/^/# /' "$SLAPD_LOG" | tail -n 20
+	echo "# slapd_run: slapd in $d did not answer within 10 s"; sed 's/^/# /' "$SLAPD_LOG" | tail -n 20
 	return 1
 }
+
+# slapd_restart NAME: the instance started last, stopped with slapd_stop,
+# back on its database, socket and port.
+slapd_restart() { slapd_run "$T/$1"; }
 
 # slapd_stop NAME: stop it and wait until it has gone (its socket and port with it).
 slapd_stop() {
