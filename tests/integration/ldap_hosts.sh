@@ -16,29 +16,7 @@ TICKET_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}'
 CODE_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}'
 slapd_start a || { echo "Bail out! slapd did not start"; exit 1; }
 
-# host NAME: $T/NAME.conf (the test policy with store = ldap), $T/NAME-state,
-# $T/NAME-audit.log, and the PAM service login-NAME using that policy.
-host() {
-	local name=$1
-	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
-	CONF=$T/$name.conf AUDIT=$T/$name-audit.log write_policy all-users owners
-	sed -i "s|^state_dir = .*|state_dir = \"$T/$name-state\"|" "$T/$name.conf"
-	cat >> "$T/$name.conf" <<-EOC
-	recovery {
-	  mail_command = "/bin/true"
-	}
-	store = ldap
-	ldap {
-	  uri = {"$SLAPD_LDAPI"}
-	  base = "$SLAPD_BASE"
-	  bind_dn = "$SLAPD_BIND_DN"
-	  bind_password_file = "$SLAPD_PWFILE"
-	  timeout = 3
-	}
-	EOC
-	CONF=$T/$name.conf service "login-$name" cue
-}
-host a; host b
+slapd_test_host a 3; slapd_test_host b 3
 # on HOST: what lib.sh's admin and expect_pam do, with HOST's policy and log
 on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
 last_of() { tail -n 1 "$T/$1-audit.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }

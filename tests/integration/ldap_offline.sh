@@ -18,18 +18,7 @@ CODE_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}'
 SENTENCE='clinic directory cannot be reached'
 slapd_start a || { echo "Bail out! slapd did not start"; exit 1; }
 
-# machine NAME: policy $T/NAME.conf (all users need a key, owners a physical
-# one) with its own state and log, on the shared slapd; PAM service login-NAME.
-machine() {
-	local name=$1
-	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
-	CONF=$T/$name.conf AUDIT=$T/$name-audit.log write_policy all-users owners
-	sed -i "s|^state_dir = .*|state_dir = \"$T/$name-state\"|" "$T/$name.conf"
-	printf 'recovery {\n  mail_command = "/bin/true"\n}\nstore = ldap\nldap {\n  uri = {"%s"}\n  base = "%s"\n  bind_dn = "%s"\n  bind_password_file = "%s"\n  timeout = 2\n}\n' \
-		"$SLAPD_LDAPI" "$SLAPD_BASE" "$SLAPD_BIND_DN" "$SLAPD_PWFILE" >> "$T/$name.conf"
-	CONF=$T/$name.conf service "login-$name" cue
-}
-machine a; machine b
+slapd_test_host a 2; slapd_test_host b 2
 at() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
 field() { tail -n 1 "$T/$1-audit.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 dir_counter() {

@@ -210,5 +210,20 @@ slapd_host_policy() {
 	chmod 644 "$T/$name.conf"
 }
 
+# slapd_test_host NAME TIMEOUT: one machine of the multi-host directory tests:
+# lib.sh's test policy (everyone needs a key, owners a physical one) as
+# $T/NAME.conf with its own state directory and audit log ($T/NAME-state,
+# $T/NAME-audit.log), store = ldap on this slapd over ldapi:// with that
+# timeout, and the PAM service login-NAME using it.
+slapd_test_host() {
+	local name=$1
+	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
+	CONF=$T/$name.conf AUDIT=$T/$name-audit.log write_policy all-users owners
+	sed -i "s|^state_dir = .*|state_dir = \"$T/$name-state\"|" "$T/$name.conf"
+	printf 'recovery {\n  mail_command = "/bin/true"\n}\nstore = ldap\nldap {\n  uri = {"%s"}\n  base = "%s"\n  bind_dn = "%s"\n  bind_password_file = "%s"\n  timeout = %s\n}\n' \
+		"$SLAPD_LDAPI" "$SLAPD_BASE" "$SLAPD_BIND_DN" "$SLAPD_PWFILE" "$2" >> "$T/$name.conf"
+	CONF=$T/$name.conf service "login-$name" cue
+}
+
 # Searches slapd has run so far (stats lines "SRCH base=...").
 slapd_searches() { grep -c ' SRCH base=' "$SLAPD_LOG"; }
