@@ -16,6 +16,9 @@
 #include "store_offline.h"
 #include "util.h"
 
+/* A copy this recent (seconds) and unchanged is not written again. */
+#define CACHE_REWRITE_AFTER 60
+
 static int64_t max_age_of(const struct pr_state *state)
 {
 	return state->ldap != NULL ? state->ldap->cache_max_age : 0;
@@ -35,6 +38,27 @@ static bool any_offline(const struct pr_store_cache *c)
 		if (c->offline[i])
 			return true;
 	return false;
+}
+
+/*
+ * Whether old already says what list says and was read moments ago: the
+ * auth and account phases of one login then write it once, not twice (it
+ * is at most CACHE_REWRITE_AFTER seconds older than it could be).
+ */
+static bool unchanged_recently(const struct pr_store_cache *old, const struct pr_credlist *list,
+    int64_t now)
+{
+	char *a = NULL, *b = NULL;
+	size_t al = 0, bl = 0;
+	bool same;
+
+	if (now < old->fetched || now - old->fetched > CACHE_REWRITE_AFTER || any_offline(old))
+		return false;
+	same = pr_store_format(&old->creds, &a, &al) == PR_OK &&
+	    pr_store_format(list, &b, &bl) == PR_OK && al == bl && memcmp(a, b, al) == 0;
+	free(a);
+	free(b);
+	return same;
 }
 
 /*
@@ -99,6 +123,9 @@ static void after_contact(struct pr_state *state, const char *user, struct pr_cr
 		goto out;   /* a write-back failed: the marks stay for the next contact */
 	}
 	now.fetched = pr_now();
+	if (r == PR_OK && !wrote && max_age_of(state) > 0 &&
+	    unchanged_recently(&old, list, now.fetched))
+		goto out;
 	/* cache_max_age = 0: no cache; the write of an empty list removes the file. */
 	if (max_age_of(state) > 0)
 		now.creds = *list;
