@@ -17,9 +17,6 @@ CODE_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}'
 slapd_start a || { echo "Bail out! slapd did not start"; exit 1; }
 
 slapd_test_host a 3; slapd_test_host b 3
-# on HOST: what lib.sh's admin and expect_pam do, with HOST's policy and log
-on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
-last_of() { tail -n 1 "$T/$1-audit.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # wait for the jobs started with bg only (slapd is a background job too)
 BG=
 wait_bg() { local p; for p in $BG; do wait "$p"; done; BG=; }

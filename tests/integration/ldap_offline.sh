@@ -19,8 +19,6 @@ SENTENCE='clinic directory cannot be reached'
 slapd_start a || { echo "Bail out! slapd did not start"; exit 1; }
 
 slapd_test_host a 2; slapd_test_host b 2
-at() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
-field() { tail -n 1 "$T/$1-audit.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 dir_counter() {
 	ldapsearch -LLL -o ldif-wrap=no -x -H "$SLAPD_LDAPI" -D "$SLAPD_BIND_DN" -y "$SLAPD_PWFILE" \
 		-b "uid=$1,$SLAPD_BASE" -s base prCredential 2>/dev/null |
@@ -35,9 +33,9 @@ signin_text() { grep -E '^(prompt|info|error):' "$T/out"; }
 
 # --- a sign-in that reads the directory leaves the cache ---------------------------------------
 new_key yk yubikey5
-check "A: prowner's key enrolled" at a admin "$T/yk.key" key enroll prowner --label desk
-check "A: prowner signs in (directory)" at a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
-check "... not from the cache" test -z "$(field a store)"
+check "A: prowner's key enrolled" on a admin "$T/yk.key" key enroll prowner --label desk
+check "A: prowner signs in (directory)" on a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
+check "... not from the cache" test -z "$(last_of a store)"
 C=$T/a-state/cache
 check "A: prowner's cache file is there" test -f "$C/prowner"
 check "... root's, mode 0600" test "$(stat -c '%U %a' "$C/prowner")" = "root 600"
@@ -47,24 +45,24 @@ check "... holding the credential line and when it was read" \
 check "B: no cache for prowner (B has not read it)" test ! -e "$T/b-state/cache/prowner"
 
 # One-time values made while the directory answers, to find again afterwards.
-check "A: prowner's recovery codes" at a admin "" codes generate prowner
+check "A: prowner's recovery codes" on a admin "" codes generate prowner
 CODE=$(grep -oE "$CODE_RE" "$T/out" | head -n 1)
-check "A: a recovery ticket for prowner" at a admin "" recovery start prowner
+check "A: a recovery ticket for prowner" on a admin "" recovery start prowner
 TICKET=$(grep -oE "$TICKET_RE" "$T/out" | head -n 1)
-check "A: an invitation for prstaff2" at a admin "" invite prstaff2
+check "A: an invitation for prstaff2" on a admin "" invite prstaff2
 TOKEN=$(grep -oE '[0-9A-Z]{4}(-[0-9A-Z]{4}){6}' "$T/out" | tail -n 1)
 check "the cache holds no code, ticket or invitation" \
 	fails grep -qiE "$CODE|$TICKET|$TOKEN|scrypt|ticket|invit" "$C/prowner"
 new_key s1 synced
-check "A: prstaff's passkey enrolled" at a admin "$T/s1.key" key enroll prstaff --label phone
-check "A: prstaff signs in (directory)" at a expect_pam PAM_SUCCESS login-a prstaff auth "$T/s1.key"
+check "A: prstaff's passkey enrolled" on a admin "$T/s1.key" key enroll prstaff --label phone
+check "A: prstaff signs in (directory)" on a expect_pam PAM_SUCCESS login-a prstaff auth "$T/s1.key"
 COUNT_BEFORE=$(dir_counter prowner)
 
 # --- slapd stopped ---------------------------------------------------------------------------
 slapd_stop a
-check "slapd stopped: A: prowner signs in from the cache" at a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
-check "... recorded store=cache" test "$(field a store)/$(field a result)" = cache/success
-OFFLINE_COUNT=$(field a sign_count)
+check "slapd stopped: A: prowner signs in from the cache" on a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
+check "... recorded store=cache" test "$(last_of a store)/$(last_of a result)" = cache/success
+OFFLINE_COUNT=$(last_of a sign_count)
 check "... the counter seen offline is kept in the cache, marked for the directory" \
 	grep -q '^offline=' "$C/prowner"
 check "... and above the directory's ($OFFLINE_COUNT > $COUNT_BEFORE)" test "$OFFLINE_COUNT" -gt "$COUNT_BEFORE"
@@ -72,22 +70,22 @@ check "... and above the directory's ($OFFLINE_COUNT > $COUNT_BEFORE)" test "$OF
 copy_old() { cp "$T/yk.key" "$T/copy.key"; "$CTL" set --state "$T/copy.key" --counter 0 > /dev/null; }
 copy_old
 check "A: a copy of the key, its counter behind the cached one, is refused offline" \
-	at a expect_pam PAM_AUTH_ERR login-a prowner auth "$T/copy.key"
-check "... counter-regression" test "$(field a reason)" = counter-regression
+	on a expect_pam PAM_AUTH_ERR login-a prowner auth "$T/copy.key"
+check "... counter-regression" test "$(last_of a reason)" = counter-regression
 
 new_key s2 synced
-check "A: prstaff2 (never cached) is refused" at a expect_pam PAM_AUTH_ERR login-a prstaff2 auth "$T/s2.key"
-check "... recorded directory-unreachable" test "$(field a reason)" = directory-unreachable
+check "A: prstaff2 (never cached) is refused" on a expect_pam PAM_AUTH_ERR login-a prstaff2 auth "$T/s2.key"
+check "... recorded directory-unreachable" test "$(last_of a reason)" = directory-unreachable
 signin_text > "$T/uncached.txt"
 touch -d '8 days ago' "$C/prstaff"
 check "A: prstaff's cache, 8 days old (cache_max_age 7 days), is refused" \
-	at a expect_pam PAM_AUTH_ERR login-a prstaff auth "$T/s1.key"
-check "... recorded directory-unreachable, as for a user never cached" test "$(field a reason)" = directory-unreachable
+	on a expect_pam PAM_AUTH_ERR login-a prstaff auth "$T/s1.key"
+check "... recorded directory-unreachable, as for a user never cached" test "$(last_of a reason)" = directory-unreachable
 check "... and what the person reads is the same" diff <(signin_text) "$T/uncached.txt"
 touch "$C/prstaff"
 sed -i 's/^fetched=.*/fetched=1000000000/' "$C/prstaff"
 check "A: a cache whose recorded read time is old is refused too (recent mtime)" \
-	at a expect_pam PAM_AUTH_ERR login-a prstaff auth "$T/s1.key"
+	on a expect_pam PAM_AUTH_ERR login-a prstaff auth "$T/s1.key"
 
 # Everything that changes state needs the directory: refused, with the sentence.
 printf '%s\n' "$TOKEN" | PRACTICERUNNER_SOFTKEY=$T/s2.key timeout 120 \
@@ -100,15 +98,15 @@ printf '%s\n%s\n' "$TICKET" "$CODE" | PRACTICERUNNER_SOFTKEY=$T/r1.key timeout 1
 	"$SK/practicerunner-recover" --config "$T/a.conf" --user prowner --label r1 > "$T/out" 2>&1
 check "A offline: recovery is refused" test $? != 0
 check "... with the sentence" out_has "$SENTENCE"
-check "A offline: codes generate is refused" fails at a admin "" codes generate prowner
+check "A offline: codes generate is refused" fails on a admin "" codes generate prowner
 check "... with the sentence" out_has "$SENTENCE"
-check "A offline: an invitation is refused" fails at a admin "" invite prstaff
+check "A offline: an invitation is refused" fails on a admin "" invite prstaff
 check "... with the sentence" out_has "$SENTENCE"
-check "A offline: unlock is refused" fails at a admin "" unlock prowner
+check "A offline: unlock is refused" fails on a admin "" unlock prowner
 check "... with the sentence" out_has "$SENTENCE"
-check "A offline: admin enrollment is refused" fails at a admin "$T/r1.key" key enroll prstaff2
+check "A offline: admin enrollment is refused" fails on a admin "$T/r1.key" key enroll prstaff2
 check "... with the sentence" out_has "$SENTENCE"
-check "A offline: store status says no directory answered" fails at a admin "" store status
+check "A offline: store status says no directory answered" fails on a admin "" store status
 check "... and counts the offline cache (2 users)" out_has "2 users"
 
 # --- slapd back ------------------------------------------------------------------------------
@@ -116,59 +114,59 @@ slapd_restart a
 check "slapd back: nothing was lost: the codes, ticket and invitation are there" \
 	test "$(values prowner prRecoveryCode)/$(values prowner prTicket)/$(values prstaff2 prInvitation)" = 1/1/1
 check "... the directory still has the counter from before ($COUNT_BEFORE)" test "$(dir_counter prowner)" = "$COUNT_BEFORE"
-at a pam login-a prowner auth ""
+on a pam login-a prowner auth ""
 check "A: prowner's next sign-in (no key at hand) reaches the directory" out_has "result: PAM_AUTH_ERR"
 check "... which now has the counter seen offline ($OFFLINE_COUNT)" test "$(dir_counter prowner)" = "$OFFLINE_COUNT"
 check "... the cache is fresh and unmarked" fails grep -q '^offline=' "$C/prowner"
 check "... no conflict recorded" fails grep -q 'event=counter-conflict' "$T/a-audit.log"
 copy_old
 check "B: the copy is refused there too (the directory has the counter)" \
-	at b expect_pam PAM_AUTH_ERR login-b prowner auth "$T/copy.key"
+	on b expect_pam PAM_AUTH_ERR login-b prowner auth "$T/copy.key"
 printf '%s\n' "$TOKEN" | PRACTICERUNNER_SOFTKEY=$T/s2.key timeout 120 \
 	"$SK/practicerunner-enroll" --config "$T/a.conf" --user prstaff2 enroll --label inv > "$T/out" 2>&1
 check "A: the invitation refused offline now enrolls prstaff2" test $? = 0
 
 # --- a copy of the key used on B while A is offline: a conflict at the next contact ------------
-check "A: prowner signs in (directory)" at a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
+check "A: prowner signs in (directory)" on a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
 cp "$T/yk.key" "$T/clone.key"
 "$CTL" set --state "$T/clone.key" --counter 1000 > /dev/null
 a_offline
 check "B: the copy (counter 1000) signs in while A has no directory" \
-	at b expect_pam PAM_SUCCESS login-b prowner auth "$T/clone.key"
+	on b expect_pam PAM_SUCCESS login-b prowner auth "$T/clone.key"
 sleep 1
-check "A offline: the original signs in from the cache" at a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
-check "... store=cache" test "$(field a store)" = cache
+check "A offline: the original signs in from the cache" on a expect_pam PAM_SUCCESS login-a prowner auth "$T/yk.key"
+check "... store=cache" test "$(last_of a store)" = cache
 a_online
-at a pam login-a prowner auth ""
+on a pam login-a prowner auth ""
 check "A back: the directory's higher counter from before A's offline use is recorded as a conflict" \
 	grep -q 'event=counter-conflict result=failure reason=counter-regression user=prowner' "$T/a-audit.log"
 check "... the directory keeps its higher counter" test "$(dir_counter prowner)" -ge 1000
 check "... and the counter rule refuses the original below it" \
-	at a expect_pam PAM_AUTH_ERR login-a prowner auth "$T/yk.key"
-check "... counter-regression" test "$(field a reason)" = counter-regression
-check "A's audit log verifies" at a admin "" audit verify
-check "B's audit log verifies" at b admin "" audit verify
+	on a expect_pam PAM_AUTH_ERR login-a prowner auth "$T/yk.key"
+check "... counter-regression" test "$(last_of a reason)" = counter-regression
+check "A's audit log verifies" on a admin "" audit verify
+check "B's audit log verifies" on b admin "" audit verify
 
 # --- a directory that answers and refuses is never the cache --------------------------------
-check "A: prstaff signs in (directory; cache fresh again)" at a expect_pam PAM_SUCCESS login-a prstaff auth "$T/s1.key"
+check "A: prstaff signs in (directory; cache fresh again)" on a expect_pam PAM_SUCCESS login-a prstaff auth "$T/s1.key"
 printf 'wrong-password' > "$T/badpw"; chmod 600 "$T/badpw"
 sed -i "s|^  bind_password_file = .*|  bind_password_file = \"$T/badpw\"|" "$T/a.conf"
-check "A, wrong bind password, slapd up: prstaff is refused" at a expect_pam PAM_AUTH_ERR login-a prstaff auth "$T/s1.key"
-check "... for the bind, not from the cache" test "$(field a reason)/$(field a store)" = "directory-bind/"
+check "A, wrong bind password, slapd up: prstaff is refused" on a expect_pam PAM_AUTH_ERR login-a prstaff auth "$T/s1.key"
+check "... for the bind, not from the cache" test "$(last_of a reason)/$(last_of a store)" = "directory-bind/"
 sed -i "s|^  bind_password_file = .*|  bind_password_file = \"$SLAPD_PWFILE\"|" "$T/a.conf"
 
 # --- a link planted in the cache is neither followed nor replaced ----------------------------
-check "A: prstaff2 signs in (directory)" at a expect_pam PAM_SUCCESS login-a prstaff2 auth "$T/s2.key"
+check "A: prstaff2 signs in (directory)" on a expect_pam PAM_SUCCESS login-a prstaff2 auth "$T/s2.key"
 cp -p "$C/prstaff2" "$T/victim"; cp -p "$T/victim" "$T/victim.orig"
 ln -sf "$T/victim" "$C/prstaff2"
 a_offline
 check "A offline: prstaff2's cache is a link: refused, not followed" \
-	at a expect_pam PAM_AUTH_ERR login-a prstaff2 auth "$T/s2.key"
-check "... recorded directory-unreachable" test "$(field a reason)" = directory-unreachable
+	on a expect_pam PAM_AUTH_ERR login-a prstaff2 auth "$T/s2.key"
+check "... recorded directory-unreachable" test "$(last_of a reason)" = directory-unreachable
 a_online
-check "A: prstaff2 signs in (directory)" at a expect_pam PAM_SUCCESS login-a prstaff2 auth "$T/s2.key"
+check "A: prstaff2 signs in (directory)" on a expect_pam PAM_SUCCESS login-a prstaff2 auth "$T/s2.key"
 check "... the link is still a link (not replaced)" test -L "$C/prstaff2"
 check "... its target unchanged (not written through)" cmp -s "$T/victim" "$T/victim.orig"
-check "A: store status counts the cache" at a admin "" store status
+check "A: store status counts the cache" on a admin "" store status
 check "... users cached" out_has "offline cache: $C: 2 users"
 done_testing

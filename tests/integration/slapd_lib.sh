@@ -224,6 +224,10 @@ slapd_test_host() {
 		"$SLAPD_LDAPI" "$SLAPD_BASE" "$SLAPD_BIND_DN" "$SLAPD_PWFILE" "$2" >> "$T/$name.conf"
 	CONF=$T/$name.conf service "login-$name" cue
 }
+# on HOST CMD...: what lib.sh's admin and expect_pam do, with HOST's policy and log
+on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
+# last_of HOST FIELD: that field of the last record in HOST's audit log
+last_of() { tail -n 1 "$T/$1-audit.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 # Searches slapd has run so far (stats lines "SRCH base=...").
 slapd_searches() { grep -c ' SRCH base=' "$SLAPD_LOG"; }
