@@ -20,7 +20,7 @@ layer_of() {
 	webauthn/wa_clientdata.[ch] | webauthn/wa_assert.[ch] | webauthn/wa_proto.[ch] | \
 	webauthn/wa_control.[ch] | webauthn/wa_pending.[ch] | webauthn/wa_ctlclient.[ch])
 		echo 0 ;;
-	user_file.[ch] | state.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
+	user_file.[ch] | state.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | store_cache.[ch] | store_offline.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | breakglass.[ch] | grant.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \
 	audit_format.c | audit_head.c | audit_verify.c | audit_internal.h | audit_intent.[ch] | audit_event.[ch] | \
 	audit_rotate.c | audit_series.[ch] | audit_export.[ch] | \

@@ -42,6 +42,7 @@ struct pr_audit_event {
 	int64_t sign_count;     /* -1 absent */
 	const char *cred_class; /* physical / passkey */
 	const char *path;       /* direct / helper / webgate */
+	const char *store;      /* cache: read from the offline cache (doc/ARCHITECTURE.md §7.6) */
 	/* The web gate (doc/ARCHITECTURE.md §4.8): the page's origin, the browser's
 	 * User-Agent, the VPN client's address and the pending id's first bytes. */
 	const char *origin;

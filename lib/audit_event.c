@@ -98,6 +98,7 @@ int pr_audit_build(const struct pr_audit_who *who, const struct pr_audit_what *w
 	ev->tty = who->tty;
 	ev->rhost = who->rhost;
 	ev->path = who->path;
+	ev->store = who->store;
 	ev->origin = who->origin;
 	ev->user_agent = who->user_agent;
 	ev->vpn_rhost = who->vpn_rhost;

@@ -22,6 +22,7 @@ struct pr_audit_who {
 	const char *tty;        /* without "/dev/" */
 	const char *rhost;
 	const char *path;       /* direct / helper / webgate: how a sign-in reached the store */
+	const char *store;      /* "cache": the credentials came from the offline cache; NULL else */
 	/* The web gate only (NULL elsewhere): see struct pr_audit_event. */
 	const char *origin;
 	const char *user_agent;

@@ -3,8 +3,8 @@
  *
  *   seq=<n> time=<YYYY-MM-DDTHH:MM:SSZ> host=<h> event=<e> result=<success|failure>
  *   [reason= user= role= method= service= tty= rhost= rp_id= cred_id= aaguid=
- *    flags= sign_count= class= path= origin= user_agent= vpn_rhost= pending= actor=
- *    detail= merged=] prev=<hex> hash=<hex>
+ *    flags= sign_count= class= path= store= origin= user_agent= vpn_rhost= pending=
+ *    actor= detail= merged=] prev=<hex> hash=<hex>
  *
  * Fields appear in exactly this order, separated by one space; absent ones
  * are omitted. Values are percent-encoded (%XX, upper-case hex) for space,
@@ -50,7 +50,7 @@ const struct audit_key_def audit_keys[NKEYS] = {
 	[K_RP_ID] = KEY("rp_id", false), [K_CRED_ID] = KEY("cred_id", false),
 	[K_AAGUID] = KEY("aaguid", false), [K_FLAGS] = KEY("flags", false),
 	[K_SIGN_COUNT] = KEY("sign_count", false), [K_CLASS] = KEY("class", false),
-	[K_PATH] = KEY("path", false),
+	[K_PATH] = KEY("path", false), [K_STORE] = KEY("store", false),
 	[K_ORIGIN] = KEY("origin", false), [K_USER_AGENT] = KEY("user_agent", false),
 	[K_VPN_RHOST] = KEY("vpn_rhost", false), [K_PENDING] = KEY("pending", false),
 	[K_ACTOR] = KEY("actor", false),
@@ -155,6 +155,7 @@ static void put_optional(FILE *f, const struct pr_audit_event *ev, int64_t merge
 	}
 	put_field(f, "class", ev->cred_class);
 	put_field(f, "path", ev->path);
+	put_field(f, "store", ev->store);
 	put_field_max(f, "origin", ev->origin, AUDIT_RHOST_MAX);
 	put_field_max(f, "user_agent", ev->user_agent, AUDIT_RHOST_MAX);
 	put_field_max(f, "vpn_rhost", ev->vpn_rhost, AUDIT_RHOST_MAX);

@@ -95,6 +95,7 @@ static const char scan_keys[NKEYS][16] = {
 	[K_TTY] = "tty", [K_RHOST] = "rhost", [K_RP_ID] = "rp_id",
 	[K_CRED_ID] = "cred_id", [K_AAGUID] = "aaguid", [K_FLAGS] = "flags",
 	[K_SIGN_COUNT] = "sign_count", [K_CLASS] = "class", [K_PATH] = "path",
+	[K_STORE] = "store",
 	[K_ORIGIN] = "origin", [K_USER_AGENT] = "user_agent", [K_VPN_RHOST] = "vpn_rhost",
 	[K_PENDING] = "pending",
 	[K_ACTOR] = "actor", [K_DETAIL] = "detail", [K_MERGED] = "merged", [K_PREV] = "prev",

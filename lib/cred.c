@@ -46,6 +46,11 @@ void pr_credlist_clear(struct pr_credlist *l)
 	l->n = 0;
 }
 
+bool pr_cred_counter_grows(uint32_t stored, uint32_t seen)
+{
+	return seen != 0 ? seen > stored : stored == 0;
+}
+
 const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
     const unsigned char *id, size_t id_len)
 {

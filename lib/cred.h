@@ -57,4 +57,11 @@ void pr_credlist_clear(struct pr_credlist *l);
 const struct pr_cred *pr_credlist_find(const struct pr_credlist *l,
     const unsigned char *id, size_t id_len);
 
+/*
+ * The counter rule (doc/ARCHITECTURE.md §4.1): a sign counter seen must be
+ * above the stored one, or 0 while the stored one is 0 (a key without a
+ * counter). Anything else is a cloned key's mark.
+ */
+bool pr_cred_counter_grows(uint32_t stored, uint32_t seen);
+
 #endif

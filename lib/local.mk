@@ -20,6 +20,7 @@ lib_libpracticerunner_la_SOURCES = \
 	lib/roles.c lib/roles.h \
 	lib/store.c lib/store.h lib/store_users.c lib/store_revoked.c lib/store_revoked.h \
 	lib/store_merge.c lib/store_merge.h lib/store_migrate.c lib/store_migrate.h \
+	lib/store_cache.c lib/store_cache.h lib/store_offline.c lib/store_offline.h \
 	lib/audit_pending.c lib/audit_pending.h \
 	lib/audit.c lib/audit.h lib/audit_internal.h \
 	lib/audit_format.c lib/audit_head.c lib/audit_verify.c \

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "audit_intent.h"
 #include "roles.h"
 #include "signin.h"
+#include "store_offline.h"
 #include "transport.h"
 #include "user_file.h"
 #include "util.h"
@@ -62,8 +64,8 @@ static int load_creds(struct pr_signin *s)
 	size_t usable = 0;
 	int r;
 
-	if ((r = pr_store_load(s->cfg->state, s->user, &s->creds, &s->eb)) != PR_OK)
-		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;   /* e.g. no state_dir */
+	if ((r = pr_signin_load_store(s)) != PR_OK)
+		return r;
 	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
 		return PR_ERR_NOMEM;
 	for (size_t i = 0; i < s->creds.n; i++) {
@@ -131,7 +133,7 @@ judged:
 	/* The counter is a change: on file before it is stored (audit_intent.h). */
 	if ((r = begin_use(s)) != PR_OK)
 		return r;
-	r = pr_store_record_use(s->cfg->state, s->user, c->id, c->id_len,
+	r = pr_store_record_use_signin(s->cfg->state, s->user, s->from_cache, c->id, c->id_len,
 	    s->outcome.sign_count, pr_now(), &s->eb);
 	if (r == PR_ERR_NOT_FOUND)
 		r = PR_ERR_IO;  /* removed while signing in: could not record */
@@ -350,7 +352,8 @@ static int signin_event(const struct pr_signin *s, struct pr_audit_what *what,
 {
 	const struct pr_audit_who who = {
 		.cfg = s->cfg, .service = s->service, .tty = s->tty, .rhost = s->rhost,
-		.path = s->path, .origin = s->origin, .user_agent = s->user_agent,
+		.path = s->path, .store = s->from_cache ? "cache" : NULL,
+		.origin = s->origin, .user_agent = s->user_agent,
 		.vpn_rhost = s->vpn_rhost, .pending = s->pending,
 	};
 
@@ -366,6 +369,41 @@ static int append(const struct pr_signin *s, const struct pr_audit_event *ev,
 	if (s->cfg == NULL)
 		return pr_fail(eb, PR_ERR_CONFIG, "no policy, so no audit log");
 	return pr_audit_append(s->cfg->audit_log, ev, eb);
+}
+
+/*
+ * A counter this host saw offline that the directory contradicts (a copy
+ * of the key used elsewhere): recorded, as a cloned key's counter is. The
+ * directory keeps the higher counter, so the counter rule goes on judging
+ * every later use of either key against it.
+ */
+static void record_conflict(const struct pr_store_conflict *k, void *arg)
+{
+	struct pr_signin *s = arg;
+	struct pr_audit_what what = {
+		.event = "counter-conflict", .err = PR_ERR_COUNTER, .cred = k->cred,
+		.evidence = PR_AUDIT_THIS_USE, .flags = -1, .sign_count = k->offline_count,
+	};
+	struct pr_audit_built b;
+	struct pr_errbuf eb;
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "counter %" PRIu32 " seen offline here at %" PRId64
+	    "; the directory had %" PRIu32 " from a use at %" PRId64, k->offline_count,
+	    k->offline_at, k->dir_count, k->dir_at);
+	what.detail = detail;
+	if (signin_event(s, &what, &b) == PR_OK)
+		(void)append(s, &b.ev, &eb);   /* the sign-in goes on: it is not this use's record */
+	pr_audit_built_clear(&b);
+}
+
+int pr_signin_load_store(struct pr_signin *s)
+{
+	int r;
+
+	r = pr_store_load_signin(s->cfg->state, s->user, &s->creds, &s->from_cache,
+	    record_conflict, s, &s->eb);
+	return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;   /* e.g. no state_dir */
 }
 
 /* The record of the attempt (pr_signin_record); clear b after use. */
@@ -492,6 +530,7 @@ void pr_signin_clear(struct pr_signin *s)
 {
 	pr_audit_intent_keep(&s->intent);
 	pr_credlist_clear(&s->creds);
+	s->from_cache = false;
 	free(s->acceptable);
 	s->acceptable = NULL;
 	s->used = NULL;

@@ -73,6 +73,7 @@ struct pr_signin {
 	int shown_err;
 	const char *account_note;      /* why the account phase left it to the stack */
 	struct pr_credlist creds;
+	bool from_cache;               /* creds came from the offline cache (store_offline.h) */
 	bool *acceptable;              /* per credential, allowed by policy */
 	const struct pr_cred *used;    /* the credential verified or seen */
 	struct pr_assert_outcome outcome;
@@ -166,6 +167,14 @@ int pr_signin_grant(struct pr_signin *s, int64_t now, bool *ignore, const char *
  */
 int pr_signin_ssh_offer(struct pr_signin *s, int loaded, const char *key_type,
     const unsigned char *blob, size_t len);
+
+/*
+ * The user's credentials for a sign-in: the store's, or with no directory
+ * answering the offline cache's (s->from_cache); counters this host saw
+ * offline are written back first, each contradiction recorded (event
+ * counter-conflict). PR_OK or the store's error.
+ */
+int pr_signin_load_store(struct pr_signin *s);
 
 /* The event a sign-in is recorded as: "step-up" with step_up, else "auth". */
 const char *pr_signin_event(const struct pr_signin *s);

@@ -15,6 +15,7 @@ void pr_state_init(struct pr_state *st, const struct pr_config *cfg)
 	st->conn = NULL;
 	st->tried = false;
 	st->conn_err = PR_OK;
+	st->conn_eb.msg[0] = '\0';
 }
 
 struct pr_state *pr_state_new(const struct pr_config *cfg)
@@ -45,14 +46,14 @@ int pr_state_conn(struct pr_state *st, struct pr_dir **out, struct pr_errbuf *eb
 	*out = NULL;
 	if (st->kind != PR_STORE_LDAP || st->ldap == NULL)
 		return pr_fail(eb, PR_ERR_INVALID_ARG, "the policy does not use the directory");
+	/* The first failure's own words: "cannot be reached, try again" must reach the person. */
 	if (st->conn == NULL && st->tried)
-		return pr_fail(eb, st->conn_err, "the directory could not be used earlier in "
-		    "this run: %s", pr_strerror(st->conn_err));
+		return pr_fail(eb, st->conn_err, "%s", st->conn_eb.msg);
 	if (st->conn == NULL) {
 		st->tried = true;
-		st->conn_err = pr_dir_open(st->ldap, &st->conn, eb);
+		st->conn_err = pr_dir_open(st->ldap, &st->conn, &st->conn_eb);
 		if (st->conn_err != PR_OK)
-			return st->conn_err;
+			return pr_fail(eb, st->conn_err, "%s", st->conn_eb.msg);
 	}
 	*out = st->conn;
 	return PR_OK;
@@ -64,4 +65,5 @@ void pr_state_close(struct pr_state *st)
 		pr_dir_close(&st->conn);
 	st->tried = false;
 	st->conn_err = PR_OK;
+	st->conn_eb.msg[0] = '\0';
 }

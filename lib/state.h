@@ -29,6 +29,7 @@ struct pr_state {
 	struct pr_dir *conn;              /* opened lazily by pr_state_conn */
 	bool tried;                       /* an open was attempted */
 	int conn_err;                     /* PR_OK, or why that open failed */
+	struct pr_errbuf conn_eb;         /* ... in words, said again to later users */
 };
 
 /* A files-only state on dir, for tests and tools that have no policy file. */

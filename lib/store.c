@@ -990,8 +990,7 @@ static int mutate_use(struct pr_credlist *l, const void *arg, struct store_tx *x
 	if (c == NULL)
 		return pr_fail(eb, PR_ERR_NOT_FOUND, "%s: credential is not enrolled", x->f.path);
 	/* A counter that stops growing (or drops to 0 once used) means a cloned key. */
-	if ((u->new_count != 0 && u->new_count <= c->sign_count) ||
-	    (u->new_count == 0 && c->sign_count != 0))
+	if (!pr_cred_counter_grows(c->sign_count, u->new_count))
 		return pr_fail(eb, PR_ERR_COUNTER,
 		    "%s: sign counter %" PRIu32 " is not above the stored %" PRIu32
 		    " (possible cloned key)", x->f.path, u->new_count, c->sign_count);

@@ -60,9 +60,10 @@ int pr_dir_fail(const struct pr_dir *d, int ldap_rc, const char *what, struct pr
 	int err = rc_err(ldap_rc);
 
 	if (err == PR_ERR_DIR_UNREACHABLE)
-		return pr_fail(eb, err, "%s: %s: no answer within %ld s (%s); sign-in falls "
-		    "back to the offline cache where it can", d->uri, what,
-		    (long)d->timeout.tv_sec, ldap_err2string(ldap_rc));
+		return pr_fail(eb, err, "the clinic directory cannot be reached (%s: %s: no "
+		    "answer within %ld s: %s). Try again in a few minutes; if it goes on, ask "
+		    "your administrator to check the directory server and the network",
+		    d->uri, what, (long)d->timeout.tv_sec, ldap_err2string(ldap_rc));
 	return pr_fail(eb, err, "%s: %s: the directory refused it (%s): check the ldap "
 	    "section of the policy and the directory's configuration", d->uri, what,
 	    ldap_err2string(ldap_rc));

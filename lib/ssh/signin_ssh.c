@@ -33,8 +33,8 @@ static int load_ssh_creds(struct pr_signin *s)
 	size_t usable = 0;
 	int r;
 
-	if ((r = pr_store_load(s->cfg->state, s->user, &s->creds, &s->eb)) != PR_OK)
-		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
+	if ((r = pr_signin_load_store(s)) != PR_OK)
+		return r;
 	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
 		return PR_ERR_NOMEM;
 	for (size_t i = 0; i < s->creds.n; i++) {

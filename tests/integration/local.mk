@@ -92,6 +92,7 @@ INTEGRATION_TESTS = \
 	tests/integration/readme_directory.sh \
 	tests/integration/ldap_hosts.sh \
 	tests/integration/store_migrate.sh \
+	tests/integration/ldap_offline.sh \
 	tests/integration/man_lint.sh \
 	tests/integration/doc_refs.sh \
 	tests/integration/build_depends.sh \

@@ -130,7 +130,7 @@ slapd_url_encode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.qu
 
 # slapd_start NAME [noschema]
 slapd_start() {
-	local name=$1 schema=${2:-schema} d=$T/$1 port i
+	local name=$1 schema=${2:-schema} d=$T/$1 port
 	mkdir -p "$d/config" "$d/db" && chmod 700 "$d" || return 1
 	SLAPD_INSTANCES="$SLAPD_INSTANCES $name"
 	SLAPD_BIND_PW=svc-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
@@ -148,9 +148,17 @@ slapd_start() {
 	SLAPD_CA=$d/ca.pem
 	SLAPD_LOG=$d/slapd.log
 	SLAPD_PWFILE=$d/bindpw
+	: > "$SLAPD_LOG"
 	printf '%s' "$SLAPD_BIND_PW" > "$SLAPD_PWFILE"; chmod 600 "$SLAPD_PWFILE"
+	slapd_run "$d"
+}
+
+# slapd_run DIR: run the instance in DIR on $SLAPD_LDAPI and $SLAPD_LDAPS and
+# wait until it answers on both.
+slapd_run() {
+	local d=$1 i
 	# -d 256: in the foreground, logging each operation (stats) to stderr.
-	/usr/sbin/slapd -d 256 -F "$d/config" -h "$SLAPD_LDAPI $SLAPD_LDAPS" 2> "$SLAPD_LOG" &
+	/usr/sbin/slapd -d 256 -F "$d/config" -h "$SLAPD_LDAPI $SLAPD_LDAPS" 2>> "$SLAPD_LOG" &
 	echo $! > "$d/slapd.bgpid"
 	for i in $(seq 1 100); do
 		LDAPTLS_CACERT=$SLAPD_CA ldapsearch -x -H "$SLAPD_LDAPS" -b "" -s base -LLL \
@@ -159,9 +167,13 @@ slapd_start() {
 		kill -0 "$(cat "$d/slapd.bgpid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "# slapd_start: slapd $name did not answer within 10 s"; sed 's/^/# /' "$SLAPD_LOG" | tail -n 20
+	echo "# slapd_run: slapd in $d did not answer within 10 s"; sed 's/^/# /' "$SLAPD_LOG" | tail -n 20
 	return 1
 }
+
+# slapd_restart NAME: the instance started last, stopped with slapd_stop,
+# back on its database, socket and port.
+slapd_restart() { slapd_run "$T/$1"; }
 
 # slapd_stop NAME: stop it and wait until it has gone (its socket and port with it).
 slapd_stop() {
@@ -203,30 +215,22 @@ slapd_host_policy() {
 # Searches slapd has run so far (stats lines "SRCH base=...").
 slapd_searches() { grep -c ' SRCH base=' "$SLAPD_LOG"; }
 
-# slapd_test_host NAME [STORE]: one machine of the clinic for the tests that
-# run the real programs (ldap_hosts.sh, store_migrate.sh): $T/NAME.conf (the
-# test policy with `store = STORE`, ldap by default, and this slapd's ldap
-# section over ldapi://), $T/NAME-state, $T/NAME-audit.log, and the PAM
-# service login-NAME using that policy. on NAME CMD...: CMD with NAME's
-# policy and audit log, as lib.sh's admin and expect_pam read them.
+# slapd_test_host NAME [STORE] [TIMEOUT]: one machine of the clinic for the
+# tests that run the real programs (ldap_hosts.sh, ldap_offline.sh,
+# store_migrate.sh): $T/NAME.conf (the test policy with `store = STORE`,
+# ldap by default, and this slapd's ldap section over ldapi:// with that
+# timeout, 3 s by default), $T/NAME-state, $T/NAME-audit.log, and the PAM
+# service login-NAME using that policy.
 slapd_test_host() {
-	local name=$1 store=${2:-ldap}
+	local name=$1 store=${2:-ldap} timeout=${3:-3}
 	mkdir -p "$T/$name-state"; chmod 700 "$T/$name-state"
 	CONF=$T/$name.conf AUDIT=$T/$name-audit.log write_policy all-users owners
 	sed -i "s|^state_dir = .*|state_dir = \"$T/$name-state\"|" "$T/$name.conf"
-	cat >> "$T/$name.conf" <<-EOC
-	recovery {
-	  mail_command = "/bin/true"
-	}
-	store = $store
-	ldap {
-	  uri = {"$SLAPD_LDAPI"}
-	  base = "$SLAPD_BASE"
-	  bind_dn = "$SLAPD_BIND_DN"
-	  bind_password_file = "$SLAPD_PWFILE"
-	  timeout = 3
-	}
-	EOC
+	printf 'recovery {\n  mail_command = "/bin/true"\n}\nstore = %s\nldap {\n  uri = {"%s"}\n  base = "%s"\n  bind_dn = "%s"\n  bind_password_file = "%s"\n  timeout = %s\n}\n' \
+		"$store" "$SLAPD_LDAPI" "$SLAPD_BASE" "$SLAPD_BIND_DN" "$SLAPD_PWFILE" "$timeout" >> "$T/$name.conf"
 	CONF=$T/$name.conf service "login-$name" cue
 }
+# on HOST CMD...: what lib.sh's admin and expect_pam do, with HOST's policy and log
 on() { local h=$1; shift; CONF=$T/$h.conf AUDIT=$T/$h-audit.log "$@"; }
+# last_of HOST FIELD: that field of the last record in HOST's audit log
+last_of() { tail -n 1 "$T/$1-audit.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }

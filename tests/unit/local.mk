@@ -22,6 +22,7 @@ UNIT_TESTS = \
 	tests/unit/check_aal \
 	tests/unit/check_roles \
 	tests/unit/check_store \
+	tests/unit/check_store_cache \
 	tests/unit/check_audit \
 	tests/unit/check_audit_event \
 	tests/unit/check_audit_intent \
@@ -63,6 +64,7 @@ tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
 tests_unit_check_aal_SOURCES = tests/unit/check_aal.c
 tests_unit_check_roles_SOURCES = tests/unit/check_roles.c
 tests_unit_check_store_SOURCES = tests/unit/check_store.c
+tests_unit_check_store_cache_SOURCES = tests/unit/check_store_cache.c
 tests_unit_check_audit_SOURCES = tests/unit/check_audit.c
 tests_unit_check_audit_event_SOURCES = tests/unit/check_audit_event.c
 tests_unit_check_audit_rate_SOURCES = tests/unit/check_audit_rate.c
@@ -115,6 +117,9 @@ tests_unit_check_roles_LDADD = $(UNIT_LDADD)
 tests_unit_check_store_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_store_LDADD = $(UNIT_LDADD)
+tests_unit_check_store_cache_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_store_cache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_store_cache_LDADD = $(UNIT_LDADD)
 tests_unit_check_audit_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_audit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_audit_LDADD = $(UNIT_LDADD)
