@@ -44,7 +44,7 @@ chromium-driver tests/e2e/webvpn.sh for tool in openvpn chromium chromedriver op
 iproute2 tests/e2e/webvpn.sh SKIP ip (iproute2) is not installed'
 # Words in the scripts that name a program but are not run as one, and why.
 NOT_RUN='file prose ("file mode", "explicit file argument")
-dh an OpenVPN option ("dh none") in a test server's configuration
+dh an OpenVPN option ("dh none") in the test server configuration
 clear part of setpriv --clear-groups
 reset prose ("failure tally reset")
 service a PAM file line ("service login")
