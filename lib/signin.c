@@ -58,8 +58,7 @@ int pr_signin_user(struct pr_signin *s)
 	return PR_OK;
 }
 
-/* Enrolled credentials and which of them policy accepts for this user. */
-static int load_creds(struct pr_signin *s)
+int pr_signin_load_creds(struct pr_signin *s, enum pr_cred_kind kind)
 {
 	size_t usable = 0;
 	int r;
@@ -69,7 +68,7 @@ static int load_creds(struct pr_signin *s)
 	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
 		return PR_ERR_NOMEM;
 	for (size_t i = 0; i < s->creds.n; i++) {
-		s->acceptable[i] = s->creds.v[i].kind == PR_KIND_FIDO &&
+		s->acceptable[i] = s->creds.v[i].kind == kind &&
 		    pr_policy_class_ok(s->need, s->creds.v[i].cls);
 		usable += s->acceptable[i];
 	}
@@ -258,7 +257,7 @@ static int no_requirement(struct pr_signin *s, bool *ignore, const char **note)
 			s->shown_err = probe_only(s);
 		return PR_OK;
 	}
-	if ((r = load_creds(s)) == PR_OK) {
+	if ((r = pr_signin_load_creds(s, PR_KIND_FIDO)) == PR_OK) {
 		r = assert_and_record_use(s);
 	} else if (r == PR_ERR_NOT_ENROLLED) {
 		/* Nothing it could sign in with: left to the stack, whatever the probe finds. */
@@ -287,7 +286,7 @@ int pr_signin_auth(struct pr_signin *s, bool *ignore, const char **note)
 		    refused_before_probe(s, PR_ERR_NOT_FOUND);
 	if (s->need == PR_NEED_NONE)
 		return no_requirement(s, ignore, note);
-	if ((r = load_creds(s)) == PR_OK)
+	if ((r = pr_signin_load_creds(s, PR_KIND_FIDO)) == PR_OK)
 		r = assert_and_record_use(s);
 	else if (r == PR_ERR_NOT_ENROLLED)
 		r = refused_before_probe(s, r);
@@ -338,7 +337,7 @@ int pr_signin_account(struct pr_signin *s, bool *ignore)
 	if ((s->account_note = account_left_alone(s)) != NULL)
 		return PR_OK;
 	*ignore = false;
-	return load_creds(s);
+	return pr_signin_load_creds(s, PR_KIND_FIDO);
 }
 
 const char *pr_signin_event(const struct pr_signin *s)

@@ -176,6 +176,13 @@ int pr_signin_ssh_offer(struct pr_signin *s, int loaded, const char *key_type,
  */
 int pr_signin_load_store(struct pr_signin *s);
 
+/*
+ * pr_signin_load_store, then s->acceptable: the credentials of kind whose
+ * class the user's need accepts. PR_OK, PR_ERR_NOT_ENROLLED (none
+ * acceptable) or the store's error.
+ */
+int pr_signin_load_creds(struct pr_signin *s, enum pr_cred_kind kind);
+
 /* The event a sign-in is recorded as: "step-up" with step_up, else "auth". */
 const char *pr_signin_event(const struct pr_signin *s);
 

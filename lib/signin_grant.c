@@ -17,24 +17,6 @@
 #include "signin.h"
 #include "util.h"
 
-/* The user's FIDO credentials and which of them policy accepts. */
-static int load_web_creds(struct pr_signin *s)
-{
-	size_t usable = 0;
-	int r;
-
-	if ((r = pr_store_load(s->cfg->state, s->user, &s->creds, &s->eb)) != PR_OK)
-		return r == PR_ERR_NOT_FOUND ? PR_ERR_IO : r;
-	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
-		return PR_ERR_NOMEM;
-	for (size_t i = 0; i < s->creds.n; i++) {
-		s->acceptable[i] = s->creds.v[i].kind == PR_KIND_FIDO &&
-		    pr_policy_class_ok(s->need, s->creds.v[i].cls);
-		usable += s->acceptable[i];
-	}
-	return usable > 0 ? PR_OK : PR_ERR_NOT_ENROLLED;
-}
-
 /* The grant's credential among the user's: PR_OK, PR_ERR_CLASS or PR_ERR_NO_CREDENTIAL. */
 static int match_grant(struct pr_signin *s, const struct pr_grant *g)
 {
@@ -99,7 +81,7 @@ int pr_signin_grant(struct pr_signin *s, int64_t now, bool *ignore, const char *
 	}
 	if ((r = take_grant(s, now, &g)) != PR_OK)
 		return r;
-	loaded = load_web_creds(s);
+	loaded = pr_signin_load_creds(s, PR_KIND_FIDO);
 	if (loaded != PR_OK && loaded != PR_ERR_NOT_ENROLLED)
 		return loaded;
 	if ((r = match_grant(s, &g)) != PR_OK)

@@ -27,24 +27,6 @@
 
 #define SSH_ID_LEN 32
 
-/* The user's credentials and which SSH keys among them policy accepts. */
-static int load_ssh_creds(struct pr_signin *s)
-{
-	size_t usable = 0;
-	int r;
-
-	if ((r = pr_signin_load_store(s)) != PR_OK)
-		return r;
-	if (s->creds.n > 0 && (s->acceptable = calloc(s->creds.n, sizeof(bool))) == NULL)
-		return PR_ERR_NOMEM;
-	for (size_t i = 0; i < s->creds.n; i++) {
-		s->acceptable[i] = s->creds.v[i].kind == PR_KIND_SSH &&
-		    pr_policy_class_ok(s->need, s->creds.v[i].cls);
-		usable += s->acceptable[i];
-	}
-	return usable > 0 ? PR_OK : PR_ERR_NOT_ENROLLED;
-}
-
 /*
  * What one publickey step's key is to this user: PR_OK (acceptable),
  * PR_ERR_CLASS (enrolled, refused by policy), PR_ERR_NO_CREDENTIAL (a
@@ -132,7 +114,7 @@ static int match_steps(struct pr_signin *s, const struct pr_sshauth *a)
 
 /*
  * The verdict on the publickey steps of a for a user whose SSH keys
- * load_ssh_creds gave (loaded): the module's and the offer record's alike.
+ * pr_signin_load_creds gave (loaded): the module's and the offer record's alike.
  */
 static int verdict_for(struct pr_signin *s, int loaded, const struct pr_sshauth *a)
 {
@@ -160,7 +142,7 @@ static int ssh_verdict(struct pr_signin *s, const char *info)
 		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "bad SSH_AUTH_INFO_0");
 		return pr_fail(&s->eb, r, "%s", eb.msg[0] != '\0' ? eb.msg : pr_strerror(r));
 	}
-	r = verdict_for(s, load_ssh_creds(s), &a);
+	r = verdict_for(s, pr_signin_load_creds(s, PR_KIND_SSH), &a);
 	pr_sshauth_clear(&a);
 	return r;
 }
@@ -196,7 +178,7 @@ int pr_signin_ssh(struct pr_signin *s, const char *info, bool *ignore, const cha
 int pr_signin_ssh_keys(struct pr_signin *s)
 {
 	s->method = "ssh-sk";
-	return load_ssh_creds(s);
+	return pr_signin_load_creds(s, PR_KIND_SSH);
 }
 
 int pr_signin_ssh_offer(struct pr_signin *s, int loaded, const char *key_type,
