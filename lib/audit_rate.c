@@ -355,7 +355,13 @@ int pr_rate_save(const char *path, const struct pr_rate_table *t, int64_t now)
 
 	if ((r = pr_rate_format(t, now, &text, &len)) != PR_OK)
 		return r;
-	r = pr_atomic_replace_locked(AT_FDCWD, path, text, len, 0600);
+	/*
+	 * Not flushed to disk: this is saved under the audit log's lock once
+	 * per failed attempt, and a flood of them must not queue every
+	 * sign-in behind two disk flushes each. A crash loses recent counts
+	 * at worst (see the file comment).
+	 */
+	r = pr_atomic_replace_volatile(AT_FDCWD, path, text, len, 0600);
 	free(text);
 	return r;
 }

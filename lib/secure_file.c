@@ -422,7 +422,7 @@ static int create_fixed_temp(int pfd, const char *base, char tmp[NAME_MAX + 1], 
  * umask (which a PAM module must not change under its host) plays no part.
  */
 static int atomic_replace(int dirfd, const char *name, const void *data, size_t len,
-    mode_t mode, bool locked)
+    mode_t mode, bool locked, bool durable)
 {
 	char tmp[NAME_MAX + 1] = "";
 	const char *base = NULL;
@@ -440,7 +440,7 @@ static int atomic_replace(int dirfd, const char *name, const void *data, size_t 
 	if ((r = pr_write_all(fd, data, len)) != PR_OK)
 		goto out;
 	r = PR_ERR_IO;
-	if (own_new(fd) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0)
+	if (own_new(fd) != 0 || fchmod(fd, mode) != 0 || (durable && fsync(fd) != 0))
 		goto out;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -451,7 +451,7 @@ static int atomic_replace(int dirfd, const char *name, const void *data, size_t 
 		goto out;
 	tmp[0] = '\0';  /* renamed: it is the target now */
 	/* Make the rename itself durable. */
-	if (fsync(pfd) != 0)
+	if (durable && fsync(pfd) != 0)
 		goto out;
 	r = PR_OK;
 out:
@@ -467,13 +467,19 @@ out:
 int pr_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode)
 {
-	return atomic_replace(dirfd, name, data, len, mode, false);
+	return atomic_replace(dirfd, name, data, len, mode, false, true);
 }
 
 int pr_atomic_replace_locked(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode)
 {
-	return atomic_replace(dirfd, name, data, len, mode, true);
+	return atomic_replace(dirfd, name, data, len, mode, true, true);
+}
+
+int pr_atomic_replace_volatile(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode)
+{
+	return atomic_replace(dirfd, name, data, len, mode, true, false);
 }
 
 static int64_t monotonic_ms(void)

@@ -84,6 +84,16 @@ int pr_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
 int pr_atomic_replace_locked(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode);
 
+/*
+ * pr_atomic_replace_locked without either fsync, for a file whose loss in
+ * a crash costs nothing that matters (the audit rate table: an empty one
+ * only lets each key write more records). Readers still see the old or the
+ * new file whole; only durability is given up, and with it the two disk
+ * flushes that would otherwise sit inside the caller's lock.
+ */
+int pr_atomic_replace_volatile(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode);
+
 /* How long any lock is waited for, at most (doc/ARCHITECTURE.md §7). */
 #define PR_LOCK_WAIT_MS 10000
 

@@ -82,6 +82,7 @@ check "verify flood: at most $((2 * RATE)) failure records written (rate $RATE a
 check "... at least one written" le 1 "$written"
 check "... log growth bounded ($bytes bytes <= $((2 * RATE)) x $RECORD_MAX)" \
 	le "$bytes" $((2 * RATE * RECORD_MAX))
+echo "# written $written, merged= $(merged_sum "$AUDIT_NS"), pending $(pending "$AUDIT_NS.rate")"
 check "... written + merged= + pending = $RUNS (every attempt accounted for)" \
 	test $((written + $(merged_sum "$AUDIT_NS") + $(pending "$AUDIT_NS.rate"))) = "$RUNS"
 check "... service and tty cut to 64 bytes, marked" \
