@@ -336,6 +336,21 @@ START_TEST(atomic_replace_locked_reuses_stale_temp)
 }
 END_TEST
 
+START_TEST(atomic_replace_volatile_same_rules)
+{
+	/* Only the flushes differ: same temp name, mode, no link followed. */
+	make_file(".v.tmp", "torn", 0600);
+	ck_assert_int_eq(pr_atomic_replace_volatile(dfd, "v", "one\n", 4, 0600), PR_OK);
+	assert_content("v", "one\n", 0600);
+	ck_assert_int_eq(count_entries(dfd), 1);
+	ck_assert_int_eq(symlinkat("v", dfd, ".v.tmp"), 0);
+	ck_assert_int_eq(pr_atomic_replace_volatile(dfd, "v", "two\n", 4, 0640), PR_OK);
+	assert_content("v", "two\n", 0640);
+	ck_assert_int_eq(count_entries(dfd), 1);
+	ck_assert_int_ne(pr_atomic_replace_volatile(dfd, "sub/none", "x", 1, 0600), PR_OK);
+}
+END_TEST
+
 START_TEST(atomic_replace_path_and_symlink)
 {
 	char path[PATH_MAX];
@@ -663,6 +678,7 @@ static Suite *secure_file_suite(void)
 	tcase_add_test(tc, atomic_replace_new_and_existing);
 	tcase_add_test(tc, atomic_replace_path_and_symlink);
 	tcase_add_test(tc, atomic_replace_locked_reuses_stale_temp);
+	tcase_add_test(tc, atomic_replace_volatile_same_rules);
 	tcase_add_test(tc, atomic_replace_rename_fails_no_temp);
 	tcase_add_test(tc, atomic_replace_write_fails_no_temp);
 	tcase_add_test(tc, atomic_replace_readonly_dir);
