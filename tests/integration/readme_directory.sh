@@ -37,7 +37,7 @@ count_blocks() { readme_blocks "$1" | grep -c "^# $1:"; }
 touches_system() { grep -nE '(^|[^A-Za-z0-9_.])/(etc|root|usr/share|var)/|ldapi:///' "$1"; }
 
 check "the README has the Clinic directory section" grep -qx '## Clinic directory' "$README"
-check "... with its three server blocks" test "$(count_blocks server)" = 3
+check "... with its four server blocks" test "$(count_blocks server)" = 4
 check "... and its workstation block" test "$(count_blocks workstation)" = 1
 
 # --- what Debian's slapd package makes (step 1 of the README) -----------------------
@@ -119,6 +119,11 @@ debian_data_ldif > "$SRV/data.ldif"
 	{ sed 's/^/# /' "$SRV/slapadd.log"; echo "Bail out! slapadd failed"; exit 1; }
 srv_start "$SRV_LDAPI" || { echo "Bail out! the Debian-like slapd did not start"; exit 1; }
 printf '%s' "$ADMIN_PW" > "$SRV/adminpw"; chmod 600 "$SRV/adminpw"
+# A server set up by other means than Debian's package may lack the
+# objectClass index: take it away, so the README's block has to add it.
+printf 'dn: olcDatabase={1}mdb,cn=config\nchangetype: modify\ndelete: olcDbIndex\nolcDbIndex: objectClass eq\n' |
+	ldapmodify -Y EXTERNAL -H "$SRV_LDAPI" > "$T/out" 2>&1 ||
+	{ sed 's/^/# /' "$T/out"; echo "Bail out! the objectClass index could not be removed"; exit 1; }
 
 # --- steps 2 to 4: the server blocks as the README has them --------------------------
 # Moved into $SRV: the socket, the schema files (the source's), /etc/ldap/tls,
@@ -139,6 +144,7 @@ fi
 (cd "$T" && bash -e -o pipefail "$T/server.sh") > "$T/out" 2>&1
 check "the README's server blocks run without an error" test $? = 0
 check "... the schema is in cn=config" bash -c "ldapsearch -Y EXTERNAL -H '$SRV_LDAPI' -b cn=schema,cn=config -LLL '(cn=*practicerunner)' dn 2>/dev/null | grep -q practicerunner"
+check "... the objectClass index is back (the README's block added it)" bash -c "ldapsearch -Q -LLL -Y EXTERNAL -H '$SRV_LDAPI' -b 'olcDatabase={1}mdb,cn=config' -s base olcDbIndex 2>/dev/null | grep -qx 'olcDbIndex: objectClass eq'"
 check "... slapd has the certificate made for it" bash -c "ldapsearch -Y EXTERNAL -H '$SRV_LDAPI' -b cn=config -s base -LLL olcTLSCertificateFile 2>/dev/null | grep -q '$SRV/tls/server.pem'"
 check "... the service password file is root's, 0600" test "$(stat -c '%U %a' "$SRV/root/practicerunner-ldap.secret")" = "root 600"
 ldapsearch -x -H "$SRV_LDAPI" -b "ou=practicerunner,$SUFFIX" -s base -LLL > "$T/out" 2>&1
