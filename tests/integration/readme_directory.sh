@@ -9,7 +9,9 @@
 # /etc/practicerunner. What the README does by hand and a test cannot
 # (installing packages, editing /etc/default/slapd and restarting, scp) is
 # done here the same way. Then two workstations' policies, made as the
-# README says, must find the directory reachable over ldaps://.
+# README says, must find the directory reachable over ldaps://, and a key
+# enrolled with the "# ws1:" block must be listed by the "# ws2:" block
+# and sign in on ws2.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/slapd_lib.sh"
 ADMIN=$top_builddir/helpers/practicerunner-admin
@@ -193,4 +195,23 @@ for ws in ws1 ws2; do
 	check "$ws: store status: the TLS set-up measured" out_has "TLS set-up (connect and handshake): "
 	check "$ws: store status: no user entries yet" grep -qx 'user entries (practiceRunnerUser): 0' "$T/out"
 done
+
+# --- the two workstations share the directory: enroll on ws1, found and used on ws2 ----
+# The README's user drlee is prstaff here (a test account); the key a softkey.
+new_key drlee yubikey5
+for ws in ws1 ws2; do
+	readme_blocks "$ws" | sed -e "s|^practicerunner-admin |$SK/practicerunner-admin --config $T/$ws/practicerunner.conf |" \
+		-e 's/drlee/prstaff/g' > "$T/$ws-try.sh"
+done
+check "the README has the ws1 and ws2 blocks" test -s "$T/ws1-try.sh" -a -s "$T/ws2-try.sh"
+(cd "$T" && PRACTICERUNNER_SOFTKEY=$T/drlee.key bash -e -o pipefail "$T/ws1-try.sh") > "$T/out" 2>&1
+check "ws1: the README's enrollment runs" test $? = 0
+(cd "$T" && bash -e -o pipefail "$T/ws2-try.sh") > "$T/out" 2>&1
+check "ws2: key list runs" test $? = 0
+check "ws2: ... and shows the key enrolled on ws1" out_has desk
+# The shipped policy asks nobody for a key; the README's first section sets
+# require_security_key = all-users, as a workstation in use has it.
+sed -i 's/^require_security_key = none/require_security_key = all-users/' "$T/ws2/practicerunner.conf"
+CONF=$T/ws2/practicerunner.conf service login-ws2
+check "ws2: the user signs in with that key" expect_pam PAM_SUCCESS login-ws2 prstaff auth "$T/drlee.key"
 done_testing
