@@ -103,7 +103,7 @@ for i in $(seq "$RUNS"); do
 done > "$T/times"
 grep -q FAIL "$T/times" && fail "a sign-in failed during the benchmark"
 median() { grep "^$1 " "$T/times" | awk '{print $2}' | sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]/1000}'; }
-p90() { grep "^$1 " "$T/times" | awk '{print $2}' | sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int(NR*0.9)]/1000}'; }
+p90() { grep "^$1 " "$T/times" | awk '{print $2}' | sort -n | awk '{v[NR]=$1} END {i = int(NR * 0.9); printf "%.2f", v[i < 1 ? 1 : i] / 1000}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r <= t ? "met" : "MISSED")}'; }
 F=$(median files); I=$(median ldapi); S=$(median ldaps); B=$(median big)
