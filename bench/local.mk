@@ -33,4 +33,5 @@ bench_bench_nokey_SOURCES = bench/bench_nokey.c $(BENCH_SOURCES)
 bench_bench_nokey_LDADD = $(BENCH_LDADD)
 
 EXTRA_DIST += bench/run.sh bench/helper_path.sh bench/signin.sh bench/scaling.sh \
-	bench/audit.sh bench/codes.sh bench/nokey.sh bench/coverage.sh bench/flood.sh bench/RESULTS.md
+	bench/audit.sh bench/codes.sh bench/nokey.sh bench/coverage.sh bench/flood.sh bench/directory.sh \
+	bench/RESULTS.md

@@ -9,7 +9,9 @@
 # /etc/practicerunner. What the README does by hand and a test cannot
 # (installing packages, editing /etc/default/slapd and restarting, scp) is
 # done here the same way. Then two workstations' policies, made as the
-# README says, must find the directory reachable over ldaps://.
+# README says, must find the directory reachable over ldaps://, and a key
+# enrolled with the "# ws1:" block must be listed by the "# ws2:" block
+# and sign in on ws2.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/slapd_lib.sh"
 ADMIN=$top_builddir/helpers/practicerunner-admin
@@ -37,7 +39,7 @@ count_blocks() { readme_blocks "$1" | grep -c "^# $1:"; }
 touches_system() { grep -nE '(^|[^A-Za-z0-9_.])/(etc|root|usr/share|var)/|ldapi:///' "$1"; }
 
 check "the README has the Clinic directory section" grep -qx '## Clinic directory' "$README"
-check "... with its three server blocks" test "$(count_blocks server)" = 3
+check "... with its four server blocks" test "$(count_blocks server)" = 4
 check "... and its workstation block" test "$(count_blocks workstation)" = 1
 
 # --- what Debian's slapd package makes (step 1 of the README) -----------------------
@@ -119,6 +121,11 @@ debian_data_ldif > "$SRV/data.ldif"
 	{ sed 's/^/# /' "$SRV/slapadd.log"; echo "Bail out! slapadd failed"; exit 1; }
 srv_start "$SRV_LDAPI" || { echo "Bail out! the Debian-like slapd did not start"; exit 1; }
 printf '%s' "$ADMIN_PW" > "$SRV/adminpw"; chmod 600 "$SRV/adminpw"
+# A server set up by other means than Debian's package may lack the
+# objectClass index: take it away, so the README's block has to add it.
+printf 'dn: olcDatabase={1}mdb,cn=config\nchangetype: modify\ndelete: olcDbIndex\nolcDbIndex: objectClass eq\n' |
+	ldapmodify -Y EXTERNAL -H "$SRV_LDAPI" > "$T/out" 2>&1 ||
+	{ sed 's/^/# /' "$T/out"; echo "Bail out! the objectClass index could not be removed"; exit 1; }
 
 # --- steps 2 to 4: the server blocks as the README has them --------------------------
 # Moved into $SRV: the socket, the schema files (the source's), /etc/ldap/tls,
@@ -139,6 +146,7 @@ fi
 (cd "$T" && bash -e -o pipefail "$T/server.sh") > "$T/out" 2>&1
 check "the README's server blocks run without an error" test $? = 0
 check "... the schema is in cn=config" bash -c "ldapsearch -Y EXTERNAL -H '$SRV_LDAPI' -b cn=schema,cn=config -LLL '(cn=*practicerunner)' dn 2>/dev/null | grep -q practicerunner"
+check "... the objectClass index is back (the README's block added it)" bash -c "ldapsearch -Q -LLL -Y EXTERNAL -H '$SRV_LDAPI' -b 'olcDatabase={1}mdb,cn=config' -s base olcDbIndex 2>/dev/null | grep -qx 'olcDbIndex: objectClass eq'"
 check "... slapd has the certificate made for it" bash -c "ldapsearch -Y EXTERNAL -H '$SRV_LDAPI' -b cn=config -s base -LLL olcTLSCertificateFile 2>/dev/null | grep -q '$SRV/tls/server.pem'"
 check "... the service password file is root's, 0600" test "$(stat -c '%U %a' "$SRV/root/practicerunner-ldap.secret")" = "root 600"
 ldapsearch -x -H "$SRV_LDAPI" -b "ou=practicerunner,$SUFFIX" -s base -LLL > "$T/out" 2>&1
@@ -187,4 +195,23 @@ for ws in ws1 ws2; do
 	check "$ws: store status: the TLS set-up measured" out_has "TLS set-up (connect and handshake): "
 	check "$ws: store status: no user entries yet" grep -qx 'user entries (practiceRunnerUser): 0' "$T/out"
 done
+
+# --- the two workstations share the directory: enroll on ws1, found and used on ws2 ----
+# The README's user drlee is prstaff here (a test account); the key a softkey.
+new_key drlee yubikey5
+for ws in ws1 ws2; do
+	readme_blocks "$ws" | sed -e "s|^practicerunner-admin |$SK/practicerunner-admin --config $T/$ws/practicerunner.conf |" \
+		-e 's/drlee/prstaff/g' > "$T/$ws-try.sh"
+done
+check "the README has the ws1 and ws2 blocks" test -s "$T/ws1-try.sh" -a -s "$T/ws2-try.sh"
+(cd "$T" && PRACTICERUNNER_SOFTKEY=$T/drlee.key bash -e -o pipefail "$T/ws1-try.sh") > "$T/out" 2>&1
+check "ws1: the README's enrollment runs" test $? = 0
+(cd "$T" && bash -e -o pipefail "$T/ws2-try.sh") > "$T/out" 2>&1
+check "ws2: key list runs" test $? = 0
+check "ws2: ... and shows the key enrolled on ws1" out_has desk
+# The shipped policy asks nobody for a key; the README's first section sets
+# require_security_key = all-users, as a workstation in use has it.
+sed -i 's/^require_security_key = none/require_security_key = all-users/' "$T/ws2/practicerunner.conf"
+CONF=$T/ws2/practicerunner.conf service login-ws2
+check "ws2: the user signs in with that key" expect_pam PAM_SUCCESS login-ws2 prstaff auth "$T/drlee.key"
 done_testing

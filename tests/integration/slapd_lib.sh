@@ -9,6 +9,9 @@
 # SLAPD_CA, SLAPD_PWFILE (root-owned 0600), SLAPD_LOG (stats log: one SRCH
 # line per search) and SLAPD_DIR. slapd_stop NAME stops it; every instance
 # is stopped and removed on EXIT, so nothing is left on the machine.
+# SLAPD_MAXSIZE (bytes, default 64 MiB) sizes the mdb database and
+# SLAPD_DB_INDEX (olcDbIndex lines, one a line) indexes it, for bench/directory.sh's
+# 100,000 users; the tests leave both alone.
 # Without slapd the test is skipped as a whole ("1..0 # SKIP").
 for tool in /usr/sbin/slapd /usr/sbin/slapadd ldapadd ldapsearch openssl; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -91,7 +94,8 @@ slapd_config_ldif() {
 	olcDatabase: {1}mdb
 	olcSuffix: $SLAPD_SUFFIX
 	olcDbDirectory: $d/db
-	olcDbMaxSize: 67108864
+	olcDbMaxSize: ${SLAPD_MAXSIZE:-67108864}${SLAPD_DB_INDEX:+
+$SLAPD_DB_INDEX}
 	olcRootDN: $SLAPD_MANAGER
 	olcRootPW: manager-secret
 	olcLimits: {0}dn.exact="$SLAPD_BIND_DN" size.prtotal=unlimited
