@@ -111,6 +111,7 @@ const approveAgain = {
   replay: "This approval was already used or has expired. Press the button again.",
   expired: "This approval has expired. Press the button again.",
   "challenge-mismatch": "The key answered another sign-in. Press the button again.",
+  "address-mismatch": "Your network address changed while approving. Press the button again.",
 };
 
 async function approve() {
