@@ -66,13 +66,39 @@ api() {
 }
 json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$T/out" "$1"; }
 result_is() { test "$(json result)" = "$1"; }
-# enroll USER STATE: an invitation, then the browser's enrollment (a physical key)
+# ctl REQUEST-LINES...: one control request (as the VPN side asks), its answer line
+ctl() {
+	python3 - "$SOCK" "$@" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+s.sendall(("practicerunner-pending 1\n" + "".join(l + "\n" for l in sys.argv[2:]) + "\n").encode())
+data = b""
+while not data.endswith(b"\n"):
+	chunk = s.recv(1024)
+	if not chunk:
+		break
+	data += chunk
+print(data.decode().strip())
+PY
+}
+# enroll USER STATE: an invitation typed on the page of a VPN-made pending
+# sign-in (issue 16's review), then the new key's creation; a gate that
+# takes an invitation on its own (user and invitation, no pending id) is
+# asked that way instead.
 enroll() {
-	local tok
+	local tok id
 	admin "" invite "$1" || return 1
 	tok=$(grep -oE '[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){6}' "$T/out" | head -n 1)
-	printf '{"user":"%s","invitation":"%s"}' "$1" "$tok" > "$T/req"
+	id=$(ctl op=create "user=$1" service=openvpn rhost=127.0.0.1 lifetime=60 | awk '$1 == "pending" { print $2 }')
+	printf '{"pending":"%s","invitation":"%s"}' "$id" "$tok" > "$T/req"
 	api /api/enroll-options "$T/req" || return 1
+	if result_is bad-request; then
+		id=
+		printf '{"user":"%s","invitation":"%s"}' "$1" "$tok" > "$T/req"
+		api /api/enroll-options "$T/req" || return 1
+	fi
 	cp "$T/out" "$T/coptions"
 	python3 "$CLIENT" create --state "$2" --options "$T/coptions" --origin "$ORIGIN" --fmt fido-u2f \
 		--ca-key "$top_srcdir/tests/softkey/test-ca.key" --ca-cert "$top_srcdir/tests/softkey/test-ca.pem" \
