@@ -25,6 +25,7 @@
 #include "config_web.h"
 #include "config_text.h"
 #include "err.h"
+#include "grant.h"
 #include "mail.h"
 #include "secure_file.h"
 #include "types.h"
@@ -467,6 +468,20 @@ static int check_listen(cfg_t *cf, cfg_opt_t *opt)
 	return 0;
 }
 
+/* The PAM service a grant made at the gate is for: the word a grant file keeps (grant.h). */
+static int check_grant_service(cfg_t *cf, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char s[PR_SHOWN_MAX];
+
+	if (note_once(cf, opt) != 0)
+		return -1;
+	if (!pr_grant_field_valid(v))
+		return reject(cf, "invalid value '%s' for grant_service (expected the PAM service "
+		    "name of the stack that takes the grant, e.g. \"xrdp-sesman\")", pr_shown(v, s));
+	return 0;
+}
+
 static int check_group(cfg_t *cf, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
@@ -537,6 +552,7 @@ static const struct {
 	{ "web|key_file", check_path },
 	{ "web|pending_lifetime", check_range },
 	{ "web|grant_lifetime", check_range },
+	{ "web|grant_service", check_grant_service },
 	{ "web|bind_client_address", note_once },
 	{ "web|control_socket", check_path },
 	{ "web|control_group", check_group },
@@ -600,6 +616,7 @@ static cfg_t *parser_new(void)
 		CFG_STR("key_file", NULL, CFGF_NODEFAULT),
 		CFG_INT_CB("pending_lifetime", PR_WEB_DEFAULT_PENDING_LIFETIME, CFGF_NONE, parse_decimal),
 		CFG_INT_CB("grant_lifetime", PR_WEB_DEFAULT_GRANT_LIFETIME, CFGF_NONE, parse_decimal),
+		CFG_STR("grant_service", PR_WEB_DEFAULT_GRANT_SERVICE, CFGF_NONE),
 		CFG_BOOL("bind_client_address", cfg_true, CFGF_NONE),
 		CFG_STR("control_socket", PR_WEB_DEFAULT_CONTROL_SOCKET, CFGF_NONE),
 		CFG_STR("control_group", PR_WEB_DEFAULT_CONTROL_GROUP, CFGF_NONE),
@@ -921,7 +938,8 @@ static int web_copy(cfg_t *sec, struct pr_web_conf *w)
 	    (r = opt_str_copy(sec, "cert_file", &w->cert_file)) != PR_OK ||
 	    (r = opt_str_copy(sec, "key_file", &w->key_file)) != PR_OK ||
 	    (r = str_copy(sec, "control_socket", &w->control_socket)) != PR_OK ||
-	    (r = str_copy(sec, "control_group", &w->control_group)) != PR_OK)
+	    (r = str_copy(sec, "control_group", &w->control_group)) != PR_OK ||
+	    (r = str_copy(sec, "grant_service", &w->grant_service)) != PR_OK)
 		return r;
 	w->pending_lifetime = cfg_getint(sec, "pending_lifetime");
 	w->grant_lifetime = cfg_getint(sec, "grant_lifetime");

@@ -220,5 +220,6 @@ void pr_web_conf_clear(struct pr_web_conf *w)
 	free(w->key_file);
 	free(w->control_socket);
 	free(w->control_group);
+	free(w->grant_service);
 	memset(w, 0, sizeof(*w));
 }

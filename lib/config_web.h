@@ -14,6 +14,7 @@
 #define PR_WEB_DEFAULT_LISTEN "127.0.0.1:8443"
 #define PR_WEB_DEFAULT_PENDING_LIFETIME 120     /* seconds */
 #define PR_WEB_DEFAULT_GRANT_LIFETIME 60        /* seconds */
+#define PR_WEB_DEFAULT_GRANT_SERVICE "xrdp-sesman"
 #define PR_WEB_DEFAULT_CONTROL_SOCKET "/run/practicerunner/webgate.sock"
 #define PR_WEB_DEFAULT_CONTROL_GROUP "root"
 
@@ -24,6 +25,7 @@ struct pr_web_conf {
 	char *key_file;            /* its private key: root-owned, 0600 or stricter */
 	long pending_lifetime;     /* seconds a pending sign-in waits for the browser */
 	long grant_lifetime;       /* seconds a grant made at the gate stays usable */
+	char *grant_service;       /* the PAM service the approval page's grants are for */
 	bool bind_client_address;  /* the browser must come from the VPN client's address */
 	char *control_socket;      /* the gate's control socket (the VPN side asks there) */
 	char *control_group;       /* the group that may use it, besides root */

@@ -33,6 +33,17 @@ bool pr_grant_field_valid(const char *s)
 	return n > 0 && n <= PR_GRANT_FIELD_MAX;
 }
 
+bool pr_grant_service_gives_rhost(const char *service)
+{
+	/* Services whose PAM conversation never carries the client's address. */
+	static const char *const no_rhost[] = { "xrdp-sesman" };
+
+	for (size_t i = 0; i < sizeof(no_rhost) / sizeof(no_rhost[0]); i++)
+		if (service != NULL && strcmp(service, no_rhost[i]) == 0)
+			return false;
+	return true;
+}
+
 static bool keyid_valid(const char *s)
 {
 	size_t n = strlen(s);

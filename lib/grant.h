@@ -38,6 +38,14 @@ struct pr_grant {
 bool pr_grant_field_valid(const char *s);
 
 /*
+ * Whether the PAM service is known to set PAM_RHOST, so a grant for it
+ * can be bound to the client's address. false for xrdp-sesman: xrdp
+ * 0.9.21 sets only PAM_TTY (doc/ARCHITECTURE.md §4.9), so its grants bind
+ * user, service and time only. true for any other service.
+ */
+bool pr_grant_service_gives_rhost(const char *service);
+
+/*
  * Leave grant g for user (g->id is chosen here; created and expires from
  * now and lifetime, 1..PR_GRANT_MAX_LIFETIME), replacing an earlier one,
  * under the user's lock. PR_ERR_INVALID_ARG for a field that is not valid.

@@ -10,6 +10,7 @@
 #include "attest.h"
 #include "audit_rate.h"
 #include "directory/directory.h"
+#include "grant.h"
 #include "policy.h"
 #include "accounts.h"
 #include "roles.h"
@@ -106,6 +107,28 @@ static int check_directory(struct cli *c)
 }
 
 /*
+ * What a grant left by the approval page is bound to (doc/ARCHITECTURE.md
+ * §4.9). Weaker than the VPN's binding in most cases, so an administrator
+ * sees it before deploying; a warning, not an error, as bind_client_address
+ * = false is: the site may have no better option.
+ */
+static void show_grant_binding(const struct pr_web_conf *w)
+{
+	if (!pr_grant_service_gives_rhost(w->grant_service))
+		fprintf(stderr, "warning: grants for %s are bound to user, service and time only: "
+		    "xrdp does not give the client address. Whoever knows the password and signs "
+		    "in within web { grant_lifetime } (%ld s) of the approval is let in; keep it "
+		    "short.\n", w->grant_service, w->grant_lifetime);
+	else if (!w->bind_client_address)
+		fprintf(stderr, "warning: grants for %s are bound to user, service and time only: "
+		    "web { bind_client_address = false }.\n", w->grant_service);
+	else
+		printf("grants for %s are bound to user, service, time and the browser's address: "
+		    "the service must give the client's address (PAM_RHOST) as the gate saw it.\n",
+		    w->grant_service);
+}
+
+/*
  * web { }: a browser must be able to use rp_id at the gate's origin, and
  * the gate's key must be root's alone, before the gate is deployed.
  */
@@ -124,6 +147,7 @@ static int check_web(struct cli *c)
 		fprintf(stderr, "warning: web { bind_client_address = false }: a sign-in link opened "
 		    "from any address is accepted, so a link sent to someone else works for them. "
 		    "Keep it true unless the VPN clients reach the gate through NAT.\n");
+	show_grant_binding(w);
 	return 0;
 }
 
@@ -204,6 +228,7 @@ static void show_web(const struct pr_web_conf *w)
 	show_opt_str("key_file", w->key_file, "");
 	printf("  pending_lifetime   = %ld\n", w->pending_lifetime);
 	printf("  grant_lifetime     = %ld\n", w->grant_lifetime);
+	show_opt_str("grant_service", w->grant_service, "");
 	printf("  bind_client_address = %s\n", w->bind_client_address ? "true" : "false");
 	printf("}\n");
 }

@@ -7,6 +7,7 @@ WEBGATE_SOURCES = helpers/webgate/webgate.c helpers/webgate/webgate.h \
 	helpers/webgate/wg_control.c helpers/webgate/wg_parent.c \
 	helpers/webgate/wg_verify.c helpers/webgate/wg_verify.h \
 	helpers/webgate/wg_options.c helpers/webgate/wg_enroll.c helpers/webgate/wg_enroll.h \
+	helpers/webgate/wg_approve.c helpers/webgate/wg_approve.h \
 	helpers/webgate/wg_http.c helpers/webgate/wg_http.h helpers/webgate/wg_api.c
 sbin_PROGRAMS += helpers/practicerunner-webgate
 helpers_practicerunner_webgate_SOURCES = $(WEBGATE_SOURCES)
@@ -18,4 +19,4 @@ helpers_practicerunner_webgate_LDADD = lib/libpr_webauthn.la lib/libpracticerunn
 
 webgatedir = $(pkgdatadir)/webgate
 dist_webgate_DATA = helpers/webgate/page/gate.html helpers/webgate/page/gate.js \
-	helpers/webgate/page/gate.css
+	helpers/webgate/page/gate.css helpers/webgate/page/approve.html

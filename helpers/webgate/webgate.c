@@ -119,6 +119,7 @@ static int load_files(struct wg *g)
 		{ "gate.html", "text/html; charset=utf-8" },
 		{ "gate.js", "text/javascript; charset=utf-8" },
 		{ "gate.css", "text/css; charset=utf-8" },
+		{ "approve.html", "text/html; charset=utf-8" },
 	};
 	char path[4096];
 	size_t len;

@@ -25,12 +25,12 @@
 
 /* A file the child serves, read by the parent before the fork. */
 struct wg_file {
-	const char *name;       /* "gate.html", "gate.js", "gate.css" */
+	const char *name;       /* "gate.html", "gate.js", "gate.css", "approve.html" */
 	const char *type;       /* its Content-Type */
 	char *data;
 	size_t len;
 };
-#define WG_N_FILES 3
+#define WG_N_FILES 4
 
 struct wg {
 	const char *config;     /* the policy file */

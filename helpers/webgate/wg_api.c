@@ -37,6 +37,7 @@ static const struct {
 	    "physical security key." },
 	{ "invalid-token", "The user name or invitation is not valid. Check them, or ask "
 	    "your administrator for a new invitation." },
+	{ "busy", "Too many sign-ins in progress from this address; wait a minute." },
 };
 
 static const char *words_for(const char *reason)
@@ -142,6 +143,10 @@ static bool fill(const char *path, json_object *body, struct pr_wa_req *q)
 		q->op = PR_WA_OP_ENROLL;
 		return set_text(q->user, sizeof(q->user), member_str(body, "user")) &&
 		    set_text(q->invitation, sizeof(q->invitation), member_str(body, "invitation"));
+	}
+	if (strcmp(path, "/api/approve-options") == 0) {
+		q->op = PR_WA_OP_APPROVE;
+		return set_text(q->user, sizeof(q->user), member_str(body, "user"));
 	}
 	if (!set_text(q->pending, sizeof(q->pending), member_str(body, "pending")))
 		return false;

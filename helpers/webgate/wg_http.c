@@ -107,6 +107,8 @@ static enum MHD_Result handle_get(struct MHD_Connection *conn, const char *url)
 {
 	if (page_path(url))
 		return serve_file(conn, "gate.html");
+	if (strcmp(url, "/approve") == 0 || strcmp(url, "/approve/") == 0)
+		return serve_file(conn, "approve.html");
 	if (strcmp(url, "/static/gate.js") == 0)
 		return serve_file(conn, "gate.js");
 	if (strcmp(url, "/static/gate.css") == 0)
@@ -153,7 +155,8 @@ static void user_agent(struct MHD_Connection *conn, char out[PR_WA_TEXT_MAX + 1]
 static bool api_path(const char *url)
 {
 	return strcmp(url, "/api/options") == 0 || strcmp(url, "/api/get") == 0 ||
-	    strcmp(url, "/api/enroll-options") == 0 || strcmp(url, "/api/create") == 0;
+	    strcmp(url, "/api/enroll-options") == 0 || strcmp(url, "/api/create") == 0 ||
+	    strcmp(url, "/api/approve-options") == 0;
 }
 
 static enum MHD_Result handle_post(struct MHD_Connection *conn, const char *url,

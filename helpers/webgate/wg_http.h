@@ -8,7 +8,7 @@
 
 /*
  * A POST to path (/api/options, /api/get, /api/enroll-options,
- * /api/create) with its JSON body: asked of the parent over chan, and the
+ * /api/create, /api/approve-options) with its JSON body: asked of the parent over chan, and the
  * JSON answer (malloc'd) with its HTTP status in *status.
  */
 char *wg_api(int chan, const char *path, const char *body, size_t len,

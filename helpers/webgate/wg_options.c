@@ -136,7 +136,8 @@ char *wg_options_get(const struct wg_verifier *v, const struct pr_wp_entry *e, i
 	    json_object_object_add(pk, "timeout", json_object_new_int64(timeout_ms(e, now))) != 0 ||
 	    add_str(root, "service", e->service) != 0 || add_str(root, "user", e->user) != 0 ||
 	    add_str(root, "client_address", e->rhost) != 0 ||
-	    add_str(root, "created", pr_time_utc(e->created, created)) != 0)
+	    add_str(root, "created", pr_time_utc(e->created, created)) != 0 ||
+	    (e->kind == PR_WP_APPROVE && add_str(root, "pending", e->hex) != 0))
 		goto fail;
 	return answer_of(root);
 fail:

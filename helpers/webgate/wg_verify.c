@@ -14,6 +14,7 @@
 #include "signin.h"
 #include "util.h"
 #include "webauthn/wa_assert.h"
+#include "wg_approve.h"
 #include "wg_enroll.h"
 #include "wg_verify.h"
 
@@ -148,7 +149,8 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	bool ignore = false;
 	int r, cls = -1;
 
-	if ((r = pr_wp_take(v->table, q->pending, pr_now(), &e)) != PR_OK || e->kind != PR_WP_SIGNIN) {
+	if ((r = pr_wp_take(v->table, q->pending, pr_now(), &e)) != PR_OK ||
+	    (e->kind != PR_WP_SIGNIN && e->kind != PR_WP_APPROVE)) {
 		r = r != PR_OK ? r : PR_ERR_REPLAY;
 		wg_record_refusal(v, pr_wp_find(v->table, q->pending), q, r);
 		return wg_result(r, -1, 0, 0);
@@ -171,6 +173,9 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	} else if ((r = signin_user(&s)) == PR_OK) {
 		r = pr_signin_auth(&s, &ignore, &note);
 	}
+	/* An approval leaves its grant before the record, which names it (§4.9). */
+	if (r == PR_OK && e->kind == PR_WP_APPROVE)
+		r = wg_approve_grant(v, e, &s);
 	pr_signin_record(&s, pr_signin_event(&s), r, r == PR_OK ? note :
 	    (j.eb.msg[0] != '\0' ? j.eb.msg : NULL));
 	/*
@@ -186,7 +191,10 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	decide(e, &s, r);
 	if (r == PR_OK && s.used != NULL)
 		cls = (int)s.used->cls;
-	answer = wg_result(r, cls, s.outcome.flags, s.outcome.sign_count);
+	if (r == PR_OK && e->kind == PR_WP_APPROVE)
+		answer = wg_approve_answer(v);
+	else
+		answer = wg_result(r, cls, s.outcome.flags, s.outcome.sign_count);
 	pr_signin_clear(&s);
 	return answer;
 }
@@ -210,6 +218,9 @@ char *wg_verify(struct wg_verifier *v, const char *text, size_t len)
 		break;
 	case PR_WA_OP_CREATE:
 		answer = wg_enroll_create(v, &q);
+		break;
+	case PR_WA_OP_APPROVE:
+		answer = wg_approve_options(v, &q);
 		break;
 	}
 	pr_wa_req_clear(&q);

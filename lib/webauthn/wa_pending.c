@@ -139,7 +139,7 @@ size_t pr_wp_sweep(struct pr_wp_table *t, int64_t now)
 		struct pr_wp_entry *e = &t->v[i];
 		bool stale = e->state != PR_WP_FREE && !e->waited &&
 		    (now >= e->expires + PR_WP_LINGER ||
-		    (e->kind == PR_WP_ENROLL && e->state == PR_WP_DECIDED));
+		    (e->kind != PR_WP_SIGNIN && e->state == PR_WP_DECIDED));
 		if (stale) {
 			pr_wp_drop(e);
 			n++;
@@ -154,5 +154,18 @@ size_t pr_wp_count(const struct pr_wp_table *t)
 
 	for (size_t i = 0; i < t->cap; i++)
 		n += t->v[i].state != PR_WP_FREE;
+	return n;
+}
+
+size_t pr_wp_count_open(const struct pr_wp_table *t, enum pr_wp_kind kind, const char *rhost,
+    int64_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct pr_wp_entry *e = &t->v[i];
+		n += e->state == PR_WP_OPEN && e->kind == kind && !pr_wp_expired(e, now) &&
+		    (rhost == NULL || strcmp(e->rhost, rhost) == 0);
+	}
 	return n;
 }

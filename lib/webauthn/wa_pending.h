@@ -31,6 +31,7 @@
 enum pr_wp_kind {
 	PR_WP_SIGNIN = 0,       /* made by the VPN side */
 	PR_WP_ENROLL,           /* made by the page with an invitation */
+	PR_WP_APPROVE,          /* made by the approval page for a typed name (§4.9) */
 };
 
 enum pr_wp_state {
@@ -46,7 +47,7 @@ struct pr_wp_entry {
 	char hex[PR_WP_HEX + 1];
 	char user[PR_WP_NAME_MAX + 1];
 	char service[PR_WP_NAME_MAX + 1];
-	char rhost[PR_WP_RHOST_MAX + 1];       /* the VPN client's (enroll: the browser's) */
+	char rhost[PR_WP_RHOST_MAX + 1];       /* the VPN client's (enroll, approve: the browser's) */
 	int64_t created, expires;
 	unsigned char challenge[PR_WP_CHALLENGE_LEN];
 	bool waited;            /* an op=wait holds it */
@@ -104,12 +105,20 @@ void pr_wp_drop(struct pr_wp_entry *e);
 
 /*
  * Drop what nobody will ask for again: entries past their lifetime plus
- * PR_WP_LINGER that no op=wait holds, and decided enrollments. Returns how
- * many were dropped.
+ * PR_WP_LINGER that no op=wait holds, and decided enrollments and
+ * approvals (nobody waits for those). Returns how many were dropped.
  */
 size_t pr_wp_sweep(struct pr_wp_table *t, int64_t now);
 
 /* How many entries are in use. */
 size_t pr_wp_count(const struct pr_wp_table *t);
+
+/*
+ * How many entries of kind are open and not expired at now: all of them
+ * with rhost NULL, else those made for that address. The approval page
+ * caps what one address, and all strangers together, may hold open.
+ */
+size_t pr_wp_count_open(const struct pr_wp_table *t, enum pr_wp_kind kind, const char *rhost,
+    int64_t now);
 
 #endif

@@ -23,10 +23,11 @@
 #define GET OP(PR_WA_OP_GET)
 #define CREATE OP(PR_WA_OP_CREATE)
 #define ENROLL OP(PR_WA_OP_ENROLL)
+#define APPROVE OP(PR_WA_OP_APPROVE)
 #define PENDING (OP(PR_WA_OP_OPTIONS) | GET | CREATE)
-#define ALL (PENDING | ENROLL)
+#define ALL (PENDING | ENROLL | APPROVE)
 
-static const char *const op_names[] = { "options", "get", "create", "enroll" };
+static const char *const op_names[] = { "options", "get", "create", "enroll", "approve" };
 #define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
 
 enum field_kind { F_PENDING, F_TEXT, F_BLOB };
@@ -41,7 +42,8 @@ static const struct field {
 } fields[] = {
 	{ "pending", F_PENDING, offsetof(struct pr_wa_req, pending), PR_WA_PENDING_HEX, PENDING,
 	    PENDING },
-	{ "user", F_TEXT, offsetof(struct pr_wa_req, user), PR_WA_NAME_MAX, ENROLL, ENROLL },
+	{ "user", F_TEXT, offsetof(struct pr_wa_req, user), PR_WA_NAME_MAX, ENROLL | APPROVE,
+	    ENROLL | APPROVE },
 	{ "invitation", F_TEXT, offsetof(struct pr_wa_req, invitation), PR_WA_TEXT_MAX, ENROLL,
 	    ENROLL },
 	{ "rhost", F_TEXT, offsetof(struct pr_wa_req, rhost), PR_WA_TEXT_MAX, ALL, ALL },

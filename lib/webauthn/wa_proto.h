@@ -7,10 +7,10 @@
  * The request, gate to verifier, at most PR_WA_REQ_MAX bytes:
  *
  *   practicerunner-webauthn 1
- *   op=options|get|enroll|create
+ *   op=options|get|enroll|create|approve
  *   pending=HEX32          options, get, create: the pending sign-in's or
  *                          enrollment's id (128 bits, lower-case hex)
- *   user=NAME              enroll: the account the person typed
+ *   user=NAME              enroll, approve: the account the person typed
  *   invitation=TEXT        enroll: the invitation token they typed
  *   rhost=TEXT             the browser's address, as the gate saw it
  *   user_agent=TEXT        for the record (TEXT: printable ASCII without '=',
@@ -31,9 +31,13 @@
  *
  *   result REASON class=NAME|- flags=0xHH sign_count=N
  *
- * or, to options and enroll when they succeed, "options " followed by the
- * publicKey options as one line of JSON (the page's answer, made by the
- * verifier with json-c; for enroll it names the new pending enrollment).
+ * or, to options, enroll and approve when they succeed, "options "
+ * followed by the publicKey options as one line of JSON (the page's
+ * answer, made by the verifier with json-c; for enroll and approve it
+ * names the new pending enrollment or approval). A get that answers an
+ * approval and leaves a grant is answered the same way, with the page's
+ * {"result":"ok","message":...}: the sentence names the grant's lifetime,
+ * which only the verifier knows.
  *
  * REASON is "ok" or a failure's reason token (pr_err_reason), so the gate
  * words and records refusals as the console does.
@@ -60,6 +64,7 @@ enum pr_wa_op {
 	PR_WA_OP_GET,           /* a sign-in response */
 	PR_WA_OP_CREATE,        /* an enrollment response */
 	PR_WA_OP_ENROLL,        /* an invitation: the creation options of a new pending enrollment */
+	PR_WA_OP_APPROVE,       /* a name: the request options of a new pending approval (§4.9) */
 };
 
 struct pr_wa_blob {

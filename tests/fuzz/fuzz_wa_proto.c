@@ -40,6 +40,10 @@ static void request(const uint8_t *data, size_t size)
 
 	if (pr_wa_req_parse((const char *)data, size, &q, NULL) != PR_OK)
 		return;
+	/* An approval names a person, never a pending id or a response (wa_proto.h). */
+	if (q.op == PR_WA_OP_APPROVE && (q.pending[0] != '\0' || q.client_data.given ||
+	    q.credential.given || q.invitation[0] != '\0'))
+		__builtin_trap();
 	if (pr_wa_req_format(&q, &text, &len) != PR_OK ||
 	    pr_wa_req_parse(text, len, &q2, NULL) != PR_OK || !req_same(&q, &q2))
 		__builtin_trap();

@@ -116,5 +116,7 @@ for path in sorted(glob.glob("tests/data/vectors/*.vec")):
     put("wa_proto", name, (head + body + "\n").encode())
 put("wa_proto", "options", b"practicerunner-webauthn 1\nop=options\n"
     b"pending=0123456789abcdef0123456789abcdef\nrhost=192.0.2.7\nuser_agent=\n\n")
+put("wa_proto", "approve", b"practicerunner-webauthn 1\nop=approve\nuser=prstaff\n"
+    b"rhost=192.0.2.7\nuser_agent=Mozilla/5.0\n\n")
 put("wa_proto", "result-ok", b"result ok class=physical flags=0x05 sign_count=12")
 put("wa_proto", "result-refused", b"result origin-mismatch class=- flags=0x00 sign_count=0")

@@ -55,6 +55,7 @@ INTEGRATION_TESTS = \
 	tests/integration/admin_cli.sh \
 	tests/integration/web_policy.sh \
 	tests/integration/webgate.sh \
+	tests/integration/webgate_approve.sh \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
 	tests/integration/admin_lifecycle.sh \

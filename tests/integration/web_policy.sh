@@ -34,10 +34,20 @@ check "policy check: an rp id the gate's host is not under is refused" \
 web_policy "test-clinic.example"
 check "policy check: gate under rp_id, key 0600: valid" admin "" policy check
 check "policy check: says valid" out_has "policy is valid"
+check "policy check: shows what xrdp-sesman grants are bound to" \
+	out_has "warning: grants for xrdp-sesman are bound to user, service and time only: xrdp does not give the client address"
 check "policy show: prints the web section" admin "" policy show
 check "policy show: origin" out_has 'origin             = "https://gate.test-clinic.example:8443"'
 check "policy show: defaults spelled out" out_has "pending_lifetime   = 120"
 check "policy show: bind_client_address" out_has "bind_client_address = true"
+check "policy show: grant_service" out_has 'grant_service      = "xrdp-sesman"'
+web_policy "test-clinic.example" '  grant_service = "rdp-gateway"
+'
+check "policy check: grant_service of a service that gives PAM_RHOST: valid" admin "" policy check
+check "policy check: its grants bound to the browser's address too" \
+	out_has "grants for rdp-gateway are bound to user, service, time and the browser's address"
+check "policy check: no weaker-binding warning then" fails out_has "warning: grants for"
+web_policy "test-clinic.example"
 rm -f "$T/state/users/prowner"
 check "web: enroll under the DNS rp id" admin "$T/yk.key" key enroll prowner
 check "coverage: a key the gate can use is not named" admin "" coverage

@@ -37,6 +37,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(cfg->web.listen, PR_WEB_DEFAULT_LISTEN);
 	ck_assert_int_eq(cfg->web.pending_lifetime, 120);
 	ck_assert_int_eq(cfg->web.grant_lifetime, 60);
+	ck_assert_str_eq(cfg->web.grant_service, "xrdp-sesman");
 	ck_assert(cfg->web.bind_client_address);
 	ck_assert_str_eq(cfg->web.control_socket, "/run/practicerunner/webgate.sock");
 	ck_assert_str_eq(cfg->web.control_group, "root");
@@ -47,7 +48,8 @@ START_TEST(defaults)
 	ck_assert_str_eq(cfg->web.control_group, "openvpn");
 	pr_config_free(&cfg);
 	ck_assert_ptr_nonnull(cfg = test_config_parse(WEB(" listen = \"[::]:443\"\n pending_lifetime = 300\n"
-	    " grant_lifetime = 30\n bind_client_address = false\n"), &eb));
+	    " grant_lifetime = 30\n bind_client_address = false\n grant_service = \"rdp-gw\"\n"), &eb));
+	ck_assert_str_eq(cfg->web.grant_service, "rdp-gw");
 	ck_assert_str_eq(cfg->web.listen, "[::]:443");
 	ck_assert_int_eq(cfg->web.pending_lifetime, 300);
 	ck_assert_int_eq(cfg->web.grant_lifetime, 30);
@@ -73,6 +75,9 @@ static const struct bad {
 	{ WEB(" pending_lifetime = 5\n"), "30 to 600", 6 },
 	{ WEB(" pending_lifetime = 3600\n"), "30 to 600", 6 },
 	{ WEB(" grant_lifetime = 0\n"), "10 to 600", 6 },
+	{ WEB(" grant_service = \"xrdp sesman\"\n"), "grant_service", 6 },
+	{ WEB(" grant_service = \"\"\n"), "grant_service", 6 },
+	{ WEB(" grant_service = \"../pam\"\n"), "grant_service", 6 },
 	{ WEB(" listen = \"localhost:443\"\n"), "ADDRESS:PORT", 6 },
 	{ WEB(" listen = \"127.0.0.1\"\n"), "ADDRESS:PORT", 6 },
 	{ WEB(" listen = \"127.0.0.1:0\"\n"), "ADDRESS:PORT", 6 },

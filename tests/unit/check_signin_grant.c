@@ -276,6 +276,9 @@ START_TEST(fields_checked)
 	ck_assert(!pr_grant_field_valid("a b"));
 	ck_assert(!pr_grant_field_valid("a\nb"));
 	ck_assert(!pr_grant_field_valid("../x"));
+	/* xrdp gives no PAM_RHOST, so its grants cannot be bound to an address. */
+	ck_assert(!pr_grant_service_gives_rhost("xrdp-sesman"));
+	ck_assert(pr_grant_service_gives_rhost("rdp-gateway"));
 	memset(&g, 0, sizeof(g));
 	snprintf(g.service, sizeof(g.service), "bad service");
 	snprintf(g.keyid, sizeof(g.keyid), "00112233aabb");

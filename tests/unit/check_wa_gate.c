@@ -230,6 +230,35 @@ START_TEST(pending_capacity_and_secret)
 }
 END_TEST
 
+/* The approval page's caps count open, unexpired approvals: per address, and in all. */
+START_TEST(pending_open_count)
+{
+	struct pr_wp_table t;
+	struct pr_wp_entry *e[4];
+
+	ck_assert_int_eq(pr_wp_init(&t, 8), PR_OK);
+	ck_assert_int_eq(pr_wp_add(&t, PR_WP_APPROVE, "a", "xrdp-sesman", "192.0.2.1", 100, 60,
+	    &e[0]), PR_OK);
+	ck_assert_int_eq(pr_wp_add(&t, PR_WP_APPROVE, "b", "xrdp-sesman", "192.0.2.1", 100, 10,
+	    &e[1]), PR_OK);
+	ck_assert_int_eq(pr_wp_add(&t, PR_WP_APPROVE, "c", "xrdp-sesman", "192.0.2.2", 100, 60,
+	    &e[2]), PR_OK);
+	ck_assert_int_eq(pr_wp_add(&t, PR_WP_SIGNIN, "d", "openvpn", "192.0.2.1", 100, 60, &e[3]),
+	    PR_OK);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "192.0.2.1", 100), 2);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, NULL, 100), 3);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_SIGNIN, NULL, 100), 1);
+	/* Expired and decided ones no longer count. */
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "192.0.2.1", 110), 1);
+	pr_wp_decide(e[0], PR_OK, 1, "physical");
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "192.0.2.1", 100), 1);
+	/* A decided approval has nobody waiting for it: swept at once. */
+	ck_assert_uint_eq(pr_wp_sweep(&t, 101), 1);
+	ck_assert_uint_eq(pr_wp_count(&t), 3);
+	pr_wp_free(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("wa_gate");
@@ -244,6 +273,7 @@ int main(void)
 	tcase_add_test(tp, pending_lifecycle);
 	tcase_add_test(tp, pending_expiry);
 	tcase_add_test(tp, pending_capacity_and_secret);
+	tcase_add_test(tp, pending_open_count);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tp);
 	return test_run_tap(s);

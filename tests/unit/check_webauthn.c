@@ -568,6 +568,13 @@ static const struct proto_case {
 	{ REQ_HEAD "op=get\n" PENDING WHO GET_FIELDS "user_handle=\n\n", PR_OK },
 	{ REQ_HEAD "op=create\n" PENDING WHO "client_data=eyJ9\nattestation=oWNmbXQ\n\n", PR_OK },
 	{ REQ_HEAD WHO "op=options\n" PENDING "\n", PR_OK },
+	{ REQ_HEAD "op=approve\nuser=alice\n" WHO "\n", PR_OK },
+	/* an approval names a person only: no pending id, no response, no invitation */
+	{ REQ_HEAD "op=approve\n" WHO "\n", PR_ERR_CORRUPT },
+	{ REQ_HEAD "op=approve\nuser=alice\n" PENDING WHO "\n", PR_ERR_CORRUPT },
+	{ REQ_HEAD "op=approve\nuser=alice\n" WHO "invitation=x\n\n", PR_ERR_CORRUPT },
+	{ REQ_HEAD "op=approve\nuser=alice\n" WHO "client_data=eyJ9\n\n", PR_ERR_CORRUPT },
+	{ REQ_HEAD "op=approve\nuser=al=ice\n" WHO "\n", PR_ERR_CORRUPT },
 	/* missing, twice, not for this op, unknown */
 	{ REQ_HEAD "op=options\n" WHO "\n", PR_ERR_CORRUPT },
 	{ REQ_HEAD "op=get\n" PENDING WHO "client_data=eyJ9\ncredential=AQID\n\n", PR_ERR_CORRUPT },
@@ -606,6 +613,7 @@ START_TEST(proto_requests)
 		ck_assert_int_eq(pr_wa_req_format(&q, &text, &len), PR_OK);
 		ck_assert_int_eq(pr_wa_req_parse(text, len, &q2, NULL), PR_OK);
 		ck_assert_int_eq(q.op, q2.op);
+		ck_assert_str_eq(q.user, q2.user);
 		ck_assert_str_eq(q.user_agent, q2.user_agent);
 		ck_assert_uint_eq(q.attestation.len, q2.attestation.len);
 		ck_assert_uint_eq(q.user_handle.given, q2.user_handle.given);

@@ -1,5 +1,6 @@
 // The web gate's page: same-origin only, no third-party code (doc/ARCHITECTURE.md §4.8).
-// The pending id comes from the path; user names never appear in a URL.
+// The pending id comes from the path (the approval page: from its options); user names never
+// appear in a URL.
 "use strict";
 
 function b64urlToBytes(s) {
@@ -32,7 +33,8 @@ function refused(answer) {
   return answer.result !== undefined && answer.result !== "ok";
 }
 
-async function signIn(pending, options) {
+// The key's answer to request options, sent with the pending id; the gate's answer.
+async function getAssertion(pending, options) {
   const pk = options.publicKey;
   pk.challenge = b64urlToBytes(pk.challenge);
   pk.allowCredentials = pk.allowCredentials.map((c) => ({ type: c.type, id: b64urlToBytes(c.id) }));
@@ -51,6 +53,11 @@ async function signIn(pending, options) {
       userHandle: r.userHandle ? bytesToB64url(r.userHandle) : "",
     },
   });
+  return answer;
+}
+
+async function signIn(pending, options) {
+  const answer = await getAssertion(pending, options);
   say(answer.result === "ok" ? "Signed in." : answer.message);
 }
 
@@ -99,7 +106,50 @@ async function enroll() {
   say(answer.result === "ok" ? "Key enrolled." : answer.message);
 }
 
+// On the approval page a stale or misdirected approval is started again here, not at the VPN.
+const approveAgain = {
+  replay: "This approval was already used or has expired. Press the button again.",
+  expired: "This approval has expired. Press the button again.",
+  "challenge-mismatch": "The key answered another sign-in. Press the button again.",
+  "address-mismatch": "Your network address changed while approving. Press the button again.",
+};
+
+async function approve() {
+  const user = document.getElementById("user").value.trim();
+  document.getElementById("next").textContent = "";
+  if (user === "") {
+    say("Type your user name, then press the button.");
+    return;
+  }
+  const options = await post("/api/approve-options", { user: user });
+  if (refused(options)) {
+    say(options.message);
+    return;
+  }
+  const answer = await getAssertion(options.pending, options);
+  if (answer.result !== "ok") {
+    say(approveAgain[answer.result] || answer.message);
+    return;
+  }
+  // The status ends "Approved."; what to do next is beside it (a browser test reads both).
+  say("Approved.");
+  document.getElementById("next").textContent = answer.message.replace(/^Approved\.\s*/, "");
+}
+
+function startApprove() {
+  const button = document.getElementById("approve");
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    approve().catch((e) => say("The security key did not answer (" + e.name + "). Press the button again."))
+      .finally(() => { button.disabled = false; });
+  });
+}
+
 function start() {
+  if (/^\/approve\/?$/.test(location.pathname)) {
+    startApprove();
+    return;
+  }
   const m = /^\/p\/([0-9a-f]{32})$/.exec(location.pathname);
   if (m) {
     startSignIn(m[1]).catch(() => say("The sign-in could not start. Reload the page."));
