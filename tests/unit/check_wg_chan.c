@@ -18,18 +18,24 @@ static void pair(int sv[2])
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 }
 
+/* msg sent on one end, then read on the other into cap bytes. */
+static ssize_t through(int sv[2], const char *msg, char *buf, size_t cap)
+{
+	ck_assert_int_eq(send(sv[0], msg, strlen(msg), 0), (ssize_t)strlen(msg));
+	errno = 0;
+	return wg_chan_recv(sv[1], buf, cap, 0);
+}
+
 START_TEST(whole_message_read)
 {
 	char buf[16];
 	int sv[2];
 
 	pair(sv);
-	ck_assert_int_eq(send(sv[0], "op=get\n", 7, 0), 7);
-	ck_assert_int_eq(wg_chan_recv(sv[1], buf, sizeof(buf), 0), 7);
+	ck_assert_int_eq(through(sv, "op=get\n", buf, sizeof(buf)), 7);
 	ck_assert_int_eq(memcmp(buf, "op=get\n", 7), 0);
 	/* Exactly the buffer's size is still whole. */
-	ck_assert_int_eq(send(sv[0], "0123456789abcdef", 16, 0), 16);
-	ck_assert_int_eq(wg_chan_recv(sv[1], buf, sizeof(buf), 0), 16);
+	ck_assert_int_eq(through(sv, "0123456789abcdef", buf, sizeof(buf)), 16);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -41,13 +47,10 @@ START_TEST(long_message_refused)
 	int sv[2];
 
 	pair(sv);
-	ck_assert_int_eq(send(sv[0], "op=get\nuser=alice\n", 18, 0), 18);
-	errno = 0;
-	ck_assert_int_eq(wg_chan_recv(sv[1], buf, sizeof(buf), 0), -1);
+	ck_assert_int_eq(through(sv, "op=get\nuser=alice\n", buf, sizeof(buf)), -1);
 	ck_assert_int_eq(errno, EMSGSIZE);
 	/* The rest of that message is gone with it: the next one reads whole. */
-	ck_assert_int_eq(send(sv[0], "next", 4, 0), 4);
-	ck_assert_int_eq(wg_chan_recv(sv[1], buf, sizeof(buf), 0), 4);
+	ck_assert_int_eq(through(sv, "next", buf, sizeof(buf)), 4);
 	close(sv[0]);
 	close(sv[1]);
 }
