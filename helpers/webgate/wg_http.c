@@ -229,15 +229,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* A chunked body that grows past the bound: no answer, the connection ends. */
 		if (b->len + *upload_size > BODY_MAX)
 			return MHD_NO;
-		{
-			char *p = realloc(b->p, b->len + *upload_size + 1);
-			if (p == NULL)
-				return MHD_NO;
-			memcpy(p + b->len, upload, *upload_size);
-			b->p = p;
-			b->len += *upload_size;
-			b->p[b->len] = '\0';
-		}
+		char *p = realloc(b->p, b->len + *upload_size + 1);
+		if (p == NULL)
+			return MHD_NO;
+		memcpy(p + b->len, upload, *upload_size);
+		b->p = p;
+		b->len += *upload_size;
+		b->p[b->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -299,6 +299,9 @@ check "per address: served again once those connections end" test "$(gate_get 12
 head -c 70000 /dev/zero | tr '\0' 'a' > "$T/big"
 check "a body over 64 KiB: 413" test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$T/ca.pem" \
 	--resolve "$HOST:$PORT:127.0.0.1" --data-binary "@$T/big" "$ORIGIN/api/get")" = 413
+check "a chunked body growing over 64 KiB: the connection is closed, nothing served" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" \
+	-H 'Transfer-Encoding: chunked' --data-binary "@$T/big" "$ORIGIN/api/get")" != 200
 # The client allows everything (SECLEVEL=0): the refusals are the gate's.
 tls() { openssl s_client -connect 127.0.0.1:443 -servername "$HOST" "$@" < /dev/null > "$T/tls" 2>&1; }
 check "TLS 1.2 with an AEAD cipher: served" tls -tls1_2 -cipher 'ECDHE-ECDSA-AES128-GCM-SHA256'
