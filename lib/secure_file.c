@@ -530,9 +530,21 @@ int pr_lock_wait(int dirfd, const char *name, int wait_ms, int *lock_fd)
 	return PR_OK;
 }
 
+static int lock_wait = PR_LOCK_WAIT_MS;
+
+int pr_lock_wait_ms(void)
+{
+	return lock_wait;
+}
+
+void pr_lock_set_wait(int wait_ms)
+{
+	lock_wait = wait_ms >= 0 && wait_ms <= PR_LOCK_WAIT_MS ? wait_ms : PR_LOCK_WAIT_MS;
+}
+
 int pr_lock(int dirfd, const char *name, int *lock_fd)
 {
-	return pr_lock_wait(dirfd, name, PR_LOCK_WAIT_MS, lock_fd);
+	return pr_lock_wait(dirfd, name, lock_wait, lock_fd);
 }
 
 /* Closing the descriptor drops the flock. */

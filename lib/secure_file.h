@@ -106,8 +106,17 @@ int pr_atomic_replace_volatile(int dirfd, const char *name, const void *data, si
  */
 int pr_lock_wait(int dirfd, const char *name, int wait_ms, int *lock_fd);
 
-/* pr_lock_wait with PR_LOCK_WAIT_MS. */
+/* pr_lock_wait with the process's bound: PR_LOCK_WAIT_MS unless pr_lock_set_wait changed it. */
 int pr_lock(int dirfd, const char *name, int *lock_fd);
+
+/*
+ * The process's bound for pr_lock, and its setter: a process that serves
+ * many people in one thread (the web gate's root parent, §4.8) waits only
+ * briefly for one person's lock and answers busy, so that a lock held
+ * elsewhere delays that person alone.
+ */
+int pr_lock_wait_ms(void);
+void pr_lock_set_wait(int wait_ms);
 void pr_unlock(int *lock_fd);
 
 /* mkdir (mode) if missing and check it is a directory we trust; no links. */

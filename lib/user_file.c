@@ -79,10 +79,10 @@ static int take_lock(struct pr_user_file *f, const char *suffix, struct pr_errbu
 		return r;
 	r = pr_lock(f->locks_fd, lockname, &f->lock_fd);
 	if (r == PR_ERR_BUSY)
-		return pr_fail(eb, r, "%s/locks/%s: still held by another process after %d s "
+		return pr_fail(eb, r, "%s/locks/%s: still held by another process after %d ms "
 		    "(another sign-in, enrollment or recovery for %s that has not finished, "
 		    "perhaps stopped or frozen)",
-		    f->state_dir, lockname, PR_LOCK_WAIT_MS / 1000, f->user);
+		    f->state_dir, lockname, pr_lock_wait_ms(), f->user);
 	if (r != PR_OK)
 		return pr_fail(eb, r, "%s/locks/%s: %s", f->state_dir, lockname,
 		    pr_strerror(r));

@@ -4,7 +4,7 @@
 # the gate serves, and the page can be reviewed and changed without a
 # rebuild; the HTTP side never opens a file after its drop.
 WEBGATE_SOURCES = helpers/webgate/webgate.c helpers/webgate/webgate.h \
-	helpers/webgate/wg_control.c helpers/webgate/wg_parent.c \
+	helpers/webgate/wg_chan.c helpers/webgate/wg_control.c helpers/webgate/wg_listen.c helpers/webgate/wg_parent.c \
 	helpers/webgate/wg_verify.c helpers/webgate/wg_verify.h \
 	helpers/webgate/wg_options.c helpers/webgate/wg_enroll.c helpers/webgate/wg_enroll.h \
 	helpers/webgate/wg_approve.c helpers/webgate/wg_approve.h \

@@ -180,19 +180,25 @@ static int run_child(struct wg *g, int chan, int other)
 	close(g->ctl_fd);
 	g->ctl_fd = -1;
 	g->chan = chan;
-	/* The parent's end: if it goes, so do we (also checked on the channel). */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
-		return 1;
 	pr_config_free(&g->cfg);
 	if (drop(g) != 0) {
 		fprintf(stderr, "%s: cannot drop to '%s'\n", WG_PROG, g->run_user);
 		return 1;
 	}
+	/*
+	 * The parent's end: if it goes, so do we (also checked on the
+	 * channel). Set after the drop, because changing the uid clears the
+	 * death signal; then the parent must still be ours, or it went before.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != g->parent)
+		return 1;
 	return wg_http_run(g);
 }
 
 static void clear(struct wg *g)
 {
+	if (g->listen_fd >= 0)
+		close(g->listen_fd);
 	if (g->key != NULL)
 		pr_secret_free(&g->key, g->key_len + 1);
 	free(g->cert);
@@ -204,7 +210,7 @@ static void clear(struct wg *g)
 
 int main(int argc, char **argv)
 {
-	struct wg g = { .ctl_fd = -1, .chan = -1 };
+	struct wg g = { .ctl_fd = -1, .listen_fd = -1, .chan = -1 };
 	int sv[2], status = 1;
 
 	if (parse_args(argc, argv, &g) != 0)
@@ -216,8 +222,9 @@ int main(int argc, char **argv)
 	}
 	umask(077);
 	if (load_policy(&g) != 0 || load_files(&g) != 0 || find_run_user(&g) != 0 ||
-	    wg_control_open(&g) != 0)
+	    wg_listen_open(&g) != 0 || wg_control_open(&g) != 0)
 		goto out;
+	g.parent = getpid();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
 		goto out;
 	if ((g.child = fork()) < 0)
@@ -229,6 +236,9 @@ int main(int argc, char **argv)
 	}
 	close(sv[1]);
 	g.chan = sv[0];
+	/* Only the child accepts HTTPS connections. */
+	close(g.listen_fd);
+	g.listen_fd = -1;
 	/* The parent keeps no copy of the key it will never use. */
 	pr_secret_free(&g.key, g.key_len + 1);
 	status = wg_parent_run(&g);

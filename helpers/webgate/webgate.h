@@ -44,10 +44,13 @@ struct wg {
 	char *key;              /* PEM, NUL-terminated; wiped after the child starts TLS */
 	size_t key_len;
 	struct wg_file files[WG_N_FILES];
+	int listen_fd;          /* the HTTPS socket, bound by the parent, served by the child */
+	bool listen_v6;
 	int ctl_fd;             /* the control socket (parent) */
 	gid_t ctl_gid;          /* web { control_group } */
 	int chan;               /* this side's end of the socketpair */
 	pid_t child;
+	pid_t parent;           /* the root side, as the child saw it before the drop */
 };
 
 /* wg_parent.c: the root side's loop. Returns the exit status. */
@@ -58,6 +61,15 @@ int wg_http_run(struct wg *g);
 
 /* wg_control.c: the control socket, bound as root before the fork. */
 int wg_control_open(struct wg *g);
+
+/* wg_listen.c: web { listen }'s socket, bound and listening as root before the fork. */
+int wg_listen_open(struct wg *g);
+
+/*
+ * wg_chan.c: one message of the socket pair into buf, as recv(2) with
+ * flags; a message longer than cap is -1 with errno EMSGSIZE, never cut.
+ */
+ssize_t wg_chan_recv(int fd, void *buf, size_t cap, int flags);
 
 /* Whether a connected control peer may ask (root, or the control group). */
 bool wg_control_peer_ok(int fd, gid_t group);

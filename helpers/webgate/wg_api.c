@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "util.h"
+#include "webgate.h"
 #include "wg_http.h"
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -35,6 +37,8 @@ static const struct {
 	    "administrator to enroll one." },
 	{ "class-not-allowed", "This key is not allowed for your account: use your enrolled "
 	    "physical security key." },
+	{ "busy", "Another sign-in for this account is still being checked. Wait a minute, "
+	    "then start the VPN connection again." },
 	{ "invalid-token", "The user name or invitation is not valid. Check them, or ask "
 	    "your administrator for a new invitation." },
 	{ "busy", "Too many sign-ins in progress from this address; wait a minute." },
@@ -63,7 +67,7 @@ static char *ask_parent(int chan, const struct pr_wa_req *q)
 	}
 	pthread_mutex_lock(&chan_lock);
 	if (send(chan, text, len, MSG_NOSIGNAL) == (ssize_t)len)
-		n = recv(chan, answer, PR_WA_ANSWER_MAX, 0);
+		n = wg_chan_recv(chan, answer, PR_WA_ANSWER_MAX, 0);
 	pthread_mutex_unlock(&chan_lock);
 	explicit_bzero(text, len);
 	free(text);
@@ -72,6 +76,36 @@ static char *ask_parent(int chan, const struct pr_wa_req *q)
 		return NULL;
 	}
 	answer[n] = '\0';
+	return answer;
+}
+
+/*
+ * The parent waits only briefly for a user's lock and answers busy when it
+ * is held elsewhere (wg_parent.c), so that one person's lock delays no one
+ * else. This connection's thread asks again after a pause, between tries
+ * leaving the channel to the others, for about as long as a console
+ * sign-in would wait for that lock (PR_LOCK_WAIT_MS).
+ */
+#define BUSY_TRIES 20
+#define BUSY_PAUSE_US 250000
+
+static bool is_busy(const char *answer)
+{
+	static const char busy[] = "result busy";
+
+	return strncmp(answer, busy, sizeof(busy) - 1) == 0 &&
+	    (answer[sizeof(busy) - 1] == ' ' || answer[sizeof(busy) - 1] == '\n');
+}
+
+static char *ask_parent_patiently(int chan, const struct pr_wa_req *q)
+{
+	char *answer;
+
+	for (int i = 1; (answer = ask_parent(chan, q)) != NULL && i < BUSY_TRIES &&
+	    is_busy(answer); i++) {
+		free(answer);
+		usleep(BUSY_PAUSE_US);
+	}
 	return answer;
 }
 
@@ -180,7 +214,8 @@ char *wg_api(int chan, const char *path, const char *body, size_t len,
 	    json_object_is_type(o, json_type_object) && fill(path, o, &q)) {
 		snprintf(q.rhost, sizeof(q.rhost), "%s", rhost);
 		snprintf(q.user_agent, sizeof(q.user_agent), "%s", user_agent);
-		out = to_json(ask_parent(chan, &q), status);
+		out = to_json(q.op == PR_WA_OP_GET ? ask_parent_patiently(chan, &q) :
+		    ask_parent(chan, &q), status);
 	}
 	json_object_put(o);
 	pr_wa_req_clear(&q);

@@ -6,8 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,18 +60,22 @@ int wg_control_open(struct wg *g)
 	return 0;
 }
 
-/* Whether uid's account has group among its groups. */
-static bool member(uid_t uid, gid_t primary, gid_t group)
+/*
+ * Whether the connecting process is in group: its gid, or one of its own
+ * supplementary groups as the kernel has them (SO_PEERGROUPS), not the
+ * account's list in /etc/group: a process that dropped the group (or
+ * never had it) is not let in because its account is a member.
+ */
+static bool peer_in_group(int fd, gid_t gid, gid_t group)
 {
-	struct passwd *pw = getpwuid(uid);
 	gid_t groups[GROUPS_MAX];
-	int n = GROUPS_MAX;
+	socklen_t len = sizeof(groups);
 
-	if (primary == group)
+	if (gid == group)
 		return true;
-	if (pw == NULL || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return false;   /* ERANGE: more groups than anyone needs; fail closed */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
 		if (groups[i] == group)
 			return true;
 	return false;
@@ -86,5 +88,5 @@ bool wg_control_peer_ok(int fd, gid_t group)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof(cr))
 		return false;
-	return cr.uid == 0 || (group != 0 && member(cr.uid, cr.gid, group));
+	return cr.uid == 0 || (group != 0 && peer_in_group(fd, cr.gid, group));
 }

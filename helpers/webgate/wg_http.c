@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,18 @@
 #define BODY_MAX (64 * 1024)
 #define CONN_TIMEOUT_S 30
 #define CONN_LIMIT 256
+/* A browser opens about six; more from one address is someone holding slots. */
+#define PER_IP_LIMIT 16
+/* Headers and buffers per connection: a page's requests need a few kilobytes. */
+#define CONN_MEMORY (32 * 1024)
+/*
+ * TLS 1.2 and 1.3 only, forward-secret key exchange and AEAD ciphers only:
+ * every browser that can run WebAuthn speaks these, and pinning them keeps
+ * a GnuTLS default that still allows TLS 1.0, 1.1 or CBC out of the gate.
+ */
+#define TLS_PRIORITIES "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:" \
+	"+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:" \
+	"+ECDHE-RSA:%SERVER_PRECEDENCE"
 #define ID_HEX 32
 
 static const char *const headers[][2] = {
@@ -42,7 +55,6 @@ static const char *const headers[][2] = {
 struct body {
 	char *p;
 	size_t len;
-	bool too_long;
 };
 
 static struct wg *gate;
@@ -165,9 +177,9 @@ static enum MHD_Result handle_post(struct MHD_Connection *conn, const char *url,
 	char rhost[INET6_ADDRSTRLEN], ua[PR_WA_TEXT_MAX + 1], *out;
 	int status = 400;
 
-	if (b->too_long || b->p == NULL)
-		return reply(conn, 413, "text/plain; charset=utf-8",
-		    "Too large.\n", 11, MHD_RESPMEM_PERSISTENT);
+	if (b->p == NULL)
+		return reply(conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+		    "Empty.\n", 7, MHD_RESPMEM_PERSISTENT);
 	client_address(conn, rhost);
 	user_agent(conn, ua);
 	out = wg_api(gate->chan, url, b->p, b->len, rhost, ua, &status);
@@ -176,6 +188,21 @@ static enum MHD_Result handle_post(struct MHD_Connection *conn, const char *url,
 		    "Error.\n", 7, MHD_RESPMEM_PERSISTENT);
 	return reply(conn, (unsigned)status, "application/json", out, strlen(out),
 	    MHD_RESPMEM_MUST_FREE);
+}
+
+/* Whether the request announces a body bigger than the gate ever reads. */
+static bool too_large(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long n;
+
+	if (cl == NULL)
+		return false;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno != 0 || end == cl || n > BODY_MAX;
 }
 
 /* Gather a POST body, bounded; the answer once it is all there. */
@@ -192,23 +219,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "POST") != 0 || !api_path(url))
 		return not_found(conn);
 	if (b == NULL) {
+		/* A body announced too large is refused before a byte of it is read. */
+		if (too_large(conn))
+			return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8",
+			    "Too large.\n", 11, MHD_RESPMEM_PERSISTENT);
 		if ((b = calloc(1, sizeof(*b))) == NULL)
 			return MHD_NO;
 		*con_cls = b;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		/* A chunked body that grows past the bound: no answer, the connection ends. */
 		if (b->len + *upload_size > BODY_MAX)
-			b->too_long = true;
-		else {
-			char *p = realloc(b->p, b->len + *upload_size + 1);
-			if (p == NULL)
-				return MHD_NO;
-			memcpy(p + b->len, upload, *upload_size);
-			b->p = p;
-			b->len += *upload_size;
-			b->p[b->len] = '\0';
-		}
+			return MHD_NO;
+		char *p = realloc(b->p, b->len + *upload_size + 1);
+		if (p == NULL)
+			return MHD_NO;
+		memcpy(p + b->len, upload, *upload_size);
+		b->p = p;
+		b->len += *upload_size;
+		b->p[b->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -230,33 +260,6 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
-/* web { listen } as a socket address (its syntax is checked when the policy loads). */
-static bool listen_addr(const char *listen, struct sockaddr_storage *ss, unsigned *flags)
-{
-	char host[64];
-	const char *colon = strrchr(listen, ':');
-	size_t n = colon != NULL ? (size_t)(colon - listen) : 0;
-	long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
-
-	if (n == 0 || n >= sizeof(host) || port <= 0 || port > 65535)
-		return false;
-	memcpy(host, listen, n);
-	host[n] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && host[n - 1] == ']') {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		host[n - 1] = '\0';
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*flags |= MHD_USE_IPv6;
-		return inet_pton(AF_INET6, host + 1, &s6->sin6_addr) == 1;
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &s4->sin_addr) == 1;
-}
-
 static void wait_for_end(int chan)
 {
 	struct pollfd p = { .fd = chan, .events = 0 };
@@ -271,7 +274,6 @@ static void wait_for_end(int chan)
 
 int wg_http_run(struct wg *g)
 {
-	struct sockaddr_storage ss;
 	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_TLS | MHD_USE_ERROR_LOG;
@@ -281,23 +283,25 @@ int wg_http_run(struct wg *g)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (!listen_addr(g->listen, &ss, &flags)) {
-		fprintf(stderr, "%s: web { listen } '%s' is not an address and port\n", WG_PROG,
-		    g->listen);
-		return 1;
-	}
+	if (g->listen_v6)
+		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)g->listen_fd,
 	    MHD_OPTION_HTTPS_MEM_CERT, g->cert, MHD_OPTION_HTTPS_MEM_KEY, g->key,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 	    MHD_OPTION_END);
 	/* GnuTLS holds its own copy now. */
 	pr_secret_free(&g->key, g->key_len + 1);
+	if (d != NULL)
+		g->listen_fd = -1;      /* MHD_stop_daemon closes it */
 	if (d == NULL) {
-		fprintf(stderr, "%s: cannot serve HTTPS on %s (address in use, or the certificate "
-		    "and key do not match)\n", WG_PROG, g->listen);
+		fprintf(stderr, "%s: cannot serve HTTPS on %s (the certificate and key do not "
+		    "match?): check web { cert_file } and key_file.\n", WG_PROG, g->listen);
 		return 1;
 	}
 	wait_for_end(g->chan);

@@ -5,6 +5,13 @@
  * control client has CTL_READ_MS to send its request, and a waiter is
  * answered when its pending sign-in is decided or expires (both bounded
  * by the pending lifetime). If the child ends, so does the parent.
+ *
+ * Nothing one peer does may hold the others (ARCHITECTURE §4.8): every
+ * send is non-blocking; an answer the child does not take at once waits
+ * in the one slot it has while the child's requests are not read, and a
+ * child that leaves it there CHAN_SEND_MS is taken as broken; a user's
+ * lock is waited for LOCK_WAIT_MS at most, after which that person's
+ * request is answered busy and may be sent again.
  */
 #include "config.h"
 
@@ -19,6 +26,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "secure_file.h"
 #include "util.h"
 #include "webauthn/wa_control.h"
 #include "webgate.h"
@@ -29,6 +37,9 @@
 #define CTL_READ_MS 5000
 #define TICK_MS 250
 #define CHILD_END_MS 5000
+#define CHAN_SEND_MS 5000
+/* A lock is held for the few writes of a sign-in; longer is someone stuck. */
+#define LOCK_WAIT_MS 250
 
 struct client {
 	int fd;                         /* -1: free */
@@ -43,6 +54,8 @@ struct parent {
 	struct pr_wp_table table;
 	struct wg_verifier v;
 	struct client c[CLIENTS_MAX];
+	char *out;                      /* an answer the child has not taken yet */
+	int64_t out_deadline;
 };
 
 static volatile sig_atomic_t stop;
@@ -191,24 +204,43 @@ static void control_accept(struct parent *p)
 	}
 }
 
+/* The answer waiting for the child, sent if it takes it now. false: the channel failed. */
+static bool child_flush(struct parent *p)
+{
+	ssize_t n;
+
+	if (p->out == NULL)
+		return true;
+	n = send(p->g->chan, p->out, strlen(p->out), MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+	free(p->out);
+	p->out = NULL;
+	return true;
+}
+
 /* One request from the child, one answer. false: the child is gone. */
 static bool child_request(struct parent *p)
 {
 	static char buf[PR_WA_REQ_MAX + 1];
-	char *answer;
-	ssize_t n = recv(p->g->chan, buf, sizeof(buf), 0);
+	ssize_t n = wg_chan_recv(p->g->chan, buf, sizeof(buf), MSG_DONTWAIT);
 
-	if (n < 0)
+	if (n < 0 && errno == EMSGSIZE)
+		p->out = wg_result(PR_ERR_CORRUPT, -1, 0, 0);   /* cut: never parsed */
+	else if (n < 0)
 		return errno == EINTR || errno == EAGAIN;
-	if (n == 0)
+	else if (n == 0)
 		return false;
-	answer = wg_verify(&p->v, buf, (size_t)n);
-	explicit_bzero(buf, (size_t)n);
-	if (answer == NULL)
-		answer = wg_result(PR_ERR_NOMEM, -1, 0, 0);
-	n = answer != NULL ? send(p->g->chan, answer, strlen(answer), MSG_NOSIGNAL) : -1;
-	free(answer);
-	return n >= 0;
+	else {
+		p->out = wg_verify(&p->v, buf, (size_t)n);
+		explicit_bzero(buf, (size_t)n);
+		if (p->out == NULL)
+			p->out = wg_result(PR_ERR_NOMEM, -1, 0, 0);
+	}
+	if (p->out == NULL)
+		return false;
+	p->out_deadline = pr_monotonic_ms() + CHAN_SEND_MS;
+	return child_flush(p);
 }
 
 static void tick(struct parent *p)
@@ -233,7 +265,8 @@ static bool loop_once(struct parent *p)
 	struct client *who[2 + CLIENTS_MAX];
 	nfds_t n = 2;
 
-	fds[0] = (struct pollfd){ .fd = p->g->chan, .events = POLLIN };
+	/* While an answer waits, the child's next request is not read. */
+	fds[0] = (struct pollfd){ .fd = p->g->chan, .events = p->out != NULL ? POLLOUT : POLLIN };
 	fds[1] = (struct pollfd){ .fd = p->g->ctl_fd, .events = POLLIN };
 	for (size_t i = 0; i < CLIENTS_MAX; i++)
 		if (p->c[i].fd >= 0) {
@@ -244,9 +277,16 @@ static bool loop_once(struct parent *p)
 		return errno == EINTR;
 	if ((fds[0].revents & POLLIN) != 0 && !child_request(p))
 		return false;
+	if ((fds[0].revents & POLLOUT) != 0 && !child_flush(p))
+		return false;
 	if ((fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0 &&
 	    (fds[0].revents & POLLIN) == 0)
 		return false;
+	if (p->out != NULL && pr_monotonic_ms() > p->out_deadline) {
+		syslog(LOG_AUTHPRIV | LOG_ERR, "the HTTP side took no answer for %d s",
+		    CHAN_SEND_MS / 1000);
+		return false;
+	}
 	if ((fds[1].revents & POLLIN) != 0)
 		control_accept(p);
 	for (nfds_t i = 2; i < n; i++)
@@ -288,6 +328,7 @@ int wg_parent_run(struct wg *g)
 	    sigaction(SIGHUP, &sa, NULL) != 0 || pr_wp_init(&p->table, PR_WP_CAPACITY) != PR_OK ||
 	    pr_random(p->v.secret, sizeof(p->v.secret)) != PR_OK)
 		goto out;
+	pr_lock_set_wait(LOCK_WAIT_MS);
 	p->v.cfg = g->cfg;
 	p->v.table = &p->table;
 	openlog(WG_PROG, LOG_PID, LOG_AUTHPRIV);
@@ -305,6 +346,7 @@ out:
 			if (p->c[i].fd >= 0)
 				close(p->c[i].fd);
 		pr_wp_free(&p->table);
+		free(p->out);
 		explicit_bzero(p, sizeof(*p));
 		free(p);
 	}

@@ -186,9 +186,15 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	 * above keeps the reason.
 	 */
 	if (r != PR_OK && s.used == NULL && r != PR_ERR_REPLAY && r != PR_ERR_EXPIRED &&
-	    r != PR_ERR_ADDRESS)
+	    r != PR_ERR_ADDRESS && r != PR_ERR_BUSY)
 		r = PR_ERR_NO_CREDENTIAL;
-	decide(e, &s, r);
+	/*
+	 * The user's lock was held elsewhere past the parent's short bound
+	 * (wg_parent.c): nothing was stored, so the sign-in stays open and the
+	 * page may send the response again.
+	 */
+	if (r != PR_ERR_BUSY)
+		decide(e, &s, r);
 	if (r == PR_OK && s.used != NULL)
 		cls = (int)s.used->cls;
 	if (r == PR_OK && e->kind == PR_WP_APPROVE)

@@ -1,16 +1,21 @@
 #!/bin/bash
-# practicerunner-webgate, the real daemon on a port of 127.0.0.1 with a
-# certificate from a CA made here, its HTTP side as nobody; driven with
-# curl and tests/webauthn_client (real WebAuthn responses from its own
-# P-256 keys, enrolled through /api/create with an invitation).
-# doc/ARCHITECTURE.md §4.8.
+# practicerunner-webgate, the real daemon on 127.0.0.1:443 in a network
+# namespace of its own (unshare -n: port 443 is free there, and the
+# namespace goes with the test), with a certificate from a CA made here,
+# its HTTP side as nobody; driven with curl and tests/webauthn_client (real
+# WebAuthn responses from its own P-256 keys, enrolled through /api/create
+# with an invitation). doc/ARCHITECTURE.md §4.8.
+if [ "$(id -u)" = 0 ] && [ -z "${PR_WG_NETNS:-}" ] && [ -n "${PR_TESTENV:-}" ]; then
+	PR_WG_NETNS=1 exec unshare -n bash "$0" "$@"
+fi
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 GATE=$top_builddir/helpers/practicerunner-webgate
 CLIENT=$top_srcdir/tests/webauthn_client/webauthn_client.py
 HOST=gate.clinic.test
-PORT=$((20000 + $$ % 20000))
-ORIGIN=https://$HOST:$PORT
+# A port below 1024: the root parent binds it before the HTTP side drops to nobody.
+PORT=443
+ORIGIN=https://$HOST
 SOCK=$T/ctl.sock
 GATE_PID=
 
@@ -18,6 +23,8 @@ command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0
 python3 -c 'import cryptography' 2>/dev/null ||
 	{ echo "1..0 # SKIP python3-cryptography is not installed (the test client needs it)"; exit 0; }
 id nobody >/dev/null 2>&1 || { echo "1..0 # SKIP no account nobody to run the HTTP side as"; exit 0; }
+[ -n "${PR_WG_NETNS:-}" ] || { echo "1..0 # SKIP needs a network namespace of its own (run as root, through make check)"; exit 0; }
+ip link set lo up || { echo "1..0 # SKIP cannot bring up lo in the test's network namespace"; exit 0; }
 
 stop_gate() {
 	[ -n "$GATE_PID" ] || return 0
@@ -40,11 +47,11 @@ chmod 600 "$T/gate.key"
 # Keys attested by the softkey's test CA are physical.
 cp "$top_srcdir/tests/softkey/test-ca.pem" "$T/anchors/"
 
-# web_policy PHYS [BIND]: the test policy with a web section.
+# web_policy PHYS [BIND] [CONTROL_GROUP]: the test policy with a web section.
 web_policy() {
 	write_policy all-users "$1" discouraged 5 clinic.test
-	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:%s"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  bind_client_address = %s\n}\n' \
-		"$ORIGIN" "$PORT" "$T/gate.pem" "$T/gate.key" "$SOCK" "${2:-true}" >> "$CONF"
+	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:%s"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  bind_client_address = %s\n  control_group = "%s"\n}\n' \
+		"$ORIGIN" "$PORT" "$T/gate.pem" "$T/gate.key" "$SOCK" "${2:-true}" "${3:-root}" >> "$CONF"
 }
 
 start_gate() {
@@ -168,7 +175,7 @@ check "wrong challenge: op=wait reads the same" grep -qx "result no-matching-key
 
 id=$(pending prstaff)
 printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
-python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "https://evil.clinic.test:$PORT" \
+python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "https://evil.clinic.test" \
 	--pending "$id" > "$T/get"
 api /api/get "$T/get"
 check "wrong origin: refused, in the same words" result_is no-matching-key
@@ -225,9 +232,86 @@ id=$(pending prowner); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/opti
 python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "$ORIGIN" --pending "$id" > "$T/get"
 api /api/get "$T/get"
 check "enrolled, another key: the same answer as an unenrolled name" result_is no-matching-key
+
+# ---- no one person's request holds the others (ARCHITECTURE §4.8) --------------------------
+# prstaff's sign-in lock held by another process (a console sign-in waiting
+# for a touch, or a frozen one): prstaff's response waits for it, prowner's
+# sign-in meanwhile completes. Ordering, not time: prowner's answer arrives
+# while prstaff's request has no answer yet, or only busy (the gate asks
+# again for about 10 s; on a machine slower than that prstaff's page reads
+# busy first). The parent used to wait for that lock itself, PR_LOCK_WAIT_MS
+# = 10 s, with everyone queued behind it, and answer prstaff's refusal first.
+python3 - "$T/state/locks/prstaff+signin.lock" "$T/release" > "$T/holder" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+for _ in range(600):
+	if os.path.exists(sys.argv[2]):
+		break
+	time.sleep(0.1)
+PY
+HOLDER=$!
+for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
+# A control client that connects and then neither writes nor reads, for as long as this lasts.
+python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(60)' "$SOCK" &
+IDLE=$!
+id=$(pending prstaff)
+printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "$ORIGIN" --pending "$id" > "$T/get.staff"
+curl -s --max-time 60 --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" -H 'Content-Type: application/json' \
+	--data-binary "@$T/get.staff" "$ORIGIN/api/get" > "$T/out.staff" &
+STAFF=$!
+sleep 1         # prstaff's response reaches the parent first
+id2=$(pending prowner)
+sign_in "$id2" "$T/owner.json"
+check "held lock: another user's sign-in completes" result_is ok
+check "silent control client: op=create still answered while it is connected" test -n "$id2"
+cp "$T/out.staff" "$T/out.staff.then"
+staff_unanswered() { [ ! -s "$T/out.staff.then" ] || grep -q '"result":"busy"' "$T/out.staff.then"; }
+check "held lock: ... before the held user's answer (none yet, or busy)" staff_unanswered
+touch "$T/release"
+wait "$HOLDER"
+wait "$STAFF"
+cp "$T/out.staff" "$T/out"
+# Past the gate's patience (about PR_LOCK_WAIT_MS) the page reads busy and the sign-in stays open.
+result_is busy && api /api/get "$T/get.staff"
+check "held lock: once released, the held user's sign-in completes" result_is ok
+kill "$IDLE"; wait "$IDLE" 2>/dev/null
+
+# ---- connection limits and TLS ----------------------------------------------------------------
+# 16 connections from 127.0.0.1 (PER_IP_LIMIT in wg_http.c, practicerunner-webgate(8)), silent.
+python3 -c '
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", 443)) for _ in range(16)]
+print("open", flush=True)
+time.sleep(60)' > "$T/conns" &
+CONNS=$!
+for _ in $(seq 50); do grep -q open "$T/conns" && break; sleep 0.1; done
+gate_get() {
+	local from=$1; shift
+	curl -s -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$T/ca.pem" --resolve "$HOST:$PORT:$from" "$@" "$ORIGIN/e/"
+}
+check "per address: the 17th connection from one address is refused" test "$(gate_get 127.0.0.1)" != 200
+check "per address: another address is still served" test "$(gate_get 127.0.0.1 --interface 127.0.0.2)" = 200
+kill "$CONNS"; wait "$CONNS" 2>/dev/null
+check "per address: served again once those connections end" test "$(gate_get 127.0.0.1)" = 200
+head -c 70000 /dev/zero | tr '\0' 'a' > "$T/big"
+check "a body over 64 KiB: 413" test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$T/ca.pem" \
+	--resolve "$HOST:$PORT:127.0.0.1" --data-binary "@$T/big" "$ORIGIN/api/get")" = 413
+check "a chunked body growing over 64 KiB: the connection is closed, nothing served" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" \
+	-H 'Transfer-Encoding: chunked' --data-binary "@$T/big" "$ORIGIN/api/get")" != 200
+# The client allows everything (SECLEVEL=0): the refusals are the gate's.
+tls() { openssl s_client -connect 127.0.0.1:443 -servername "$HOST" "$@" < /dev/null > "$T/tls" 2>&1; }
+check "TLS 1.2 with an AEAD cipher: served" tls -tls1_2 -cipher 'ECDHE-ECDSA-AES128-GCM-SHA256'
+check "TLS 1.3: served" tls -tls1_3
+check "TLS 1.1: refused" fails tls -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
+check "TLS 1.0: refused" fails tls -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+check "TLS 1.2 with a CBC cipher: refused" fails tls -tls1_2 -cipher 'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0'
 stop_gate
 check "the gate's log has no sanitizer report" fails grep -qE "Sanitizer|runtime error" "$T/gate.log.1"
-web_policy owners
+web_policy owners true prowners
 check "the gate starts again under require_physical_key = owners" start_gate
 id=$(pending prowner)
 sign_in "$id" "$T/owner.json"
@@ -250,6 +334,12 @@ chmod 666 "$SOCK"
 check "control socket: an unprivileged peer is refused (SO_PEERCRED)" \
 	test "$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "$(declare -f ctl); SOCK=$SOCK; ctl op=create user=x service=s rhost=1.2.3.4 lifetime=5")" = "result not-permitted"
 check "control: a malformed request is refused" test "$(ctl op=create user=x)" = "result corrupt-state"
+# control_group = prowners: the connecting process's groups count, not its account's.
+as_ctl() { setpriv "$@" bash -c "$(declare -f ctl); SOCK=$SOCK; ctl op=create user=prstaff service=s rhost=1.2.3.4 lifetime=5"; }
+check "control group: a process that has the group (supplementary) is let in" \
+	grep -qE '^pending [0-9a-f]{32} ' <(as_ctl --reuid=65534 --regid=65534 --groups="$(getent group prowners | cut -d: -f3)")
+check "control group: an account in the group whose process dropped it is refused" \
+	test "$(as_ctl --reuid=prowner2 --regid="$(id -g prowner2)" --clear-groups)" = "result not-permitted"
 
 kill -9 "$child"
 for _ in $(seq 50); do kill -0 "$GATE_PID" 2>/dev/null || break; sleep 0.1; done
