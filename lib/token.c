@@ -517,6 +517,21 @@ out:
 	return r;
 }
 
+int pr_token_match(const struct pr_token_kind *k, struct pr_state *state,
+    const char *user, const char *token, int64_t now, struct pr_errbuf *eb)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, k);
+	if (token == NULL || now < 0)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
+	if ((r = ctx_open_current(&c, state, user, now, eb)) == PR_OK && !token_matches(&c, token))
+		r = pr_fail(eb, k->invalid_err, "wrong %s (not counted: the caller counts)", k->secret);
+	ctx_close(&c);
+	return r;
+}
+
 int pr_token_redeem(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, int64_t now, bool consume, bool set_flag,
     struct pr_errbuf *eb)
