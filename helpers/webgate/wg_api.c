@@ -35,8 +35,9 @@ static const struct {
 	    "administrator to enroll one." },
 	{ "class-not-allowed", "This key is not allowed for your account: use your enrolled "
 	    "physical security key." },
-	{ "invalid-token", "The user name or invitation is not valid. Check them, or ask "
-	    "your administrator for a new invitation." },
+	{ "invalid-token", "The invitation is not valid for this account. Check it, or ask "
+	    "your administrator for a new invitation; after 3 wrong tries, start the VPN "
+	    "connection again." },
 };
 
 static const char *words_for(const char *reason)
@@ -138,13 +139,12 @@ static bool fill(const char *path, json_object *body, struct pr_wa_req *q)
 {
 	json_object *resp = NULL;
 
-	if (strcmp(path, "/api/enroll-options") == 0) {
-		q->op = PR_WA_OP_ENROLL;
-		return set_text(q->user, sizeof(q->user), member_str(body, "user")) &&
-		    set_text(q->invitation, sizeof(q->invitation), member_str(body, "invitation"));
-	}
 	if (!set_text(q->pending, sizeof(q->pending), member_str(body, "pending")))
 		return false;
+	if (strcmp(path, "/api/enroll-options") == 0) {
+		q->op = PR_WA_OP_ENROLL;
+		return set_text(q->invitation, sizeof(q->invitation), member_str(body, "invitation"));
+	}
 	if (strcmp(path, "/api/options") == 0) {
 		q->op = PR_WA_OP_OPTIONS;
 		return true;
@@ -163,6 +163,18 @@ static bool fill(const char *path, json_object *body, struct pr_wa_req *q)
 	return set_blob(&q->attestation, resp, "attestationObject", false);
 }
 
+/*
+ * The invitation's bytes in the parsed body, wiped once it is copied (the
+ * request itself is wiped by pr_wa_req_clear, the body by the caller).
+ */
+static void wipe_invitation(json_object *body)
+{
+	const char *v = member_str(body, "invitation");
+
+	if (v != NULL)
+		explicit_bzero((char *)v, strlen(v));
+}
+
 char *wg_api(int chan, const char *path, const char *body, size_t len,
     const char *rhost, const char *user_agent, int *status)
 {
@@ -177,6 +189,7 @@ char *wg_api(int chan, const char *path, const char *body, size_t len,
 		snprintf(q.user_agent, sizeof(q.user_agent), "%s", user_agent);
 		out = to_json(ask_parent(chan, &q), status);
 	}
+	wipe_invitation(o);
 	json_object_put(o);
 	pr_wa_req_clear(&q);
 	if (out == NULL && *status == 400)

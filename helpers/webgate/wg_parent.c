@@ -23,6 +23,7 @@
 #include "webauthn/wa_control.h"
 #include "webgate.h"
 #include "wg_enroll.h"
+#include "wg_secret.h"
 #include "wg_verify.h"
 
 #define CLIENTS_MAX 128
@@ -90,6 +91,8 @@ static void op_create(struct parent *p, struct client *c, const struct pr_wc_req
 
 	if ((r = pr_wp_add(&p->table, PR_WP_SIGNIN, q->user, q->service, q->rhost, pr_now(),
 	    lifetime, &e)) != PR_OK) {
+		if (r == PR_ERR_BUSY)
+			wg_record_unmade(&p->v, q->user, q->service, q->rhost, r);
 		client_refuse(p, c, r);
 		return;
 	}
@@ -124,7 +127,7 @@ static void waiter_tick(struct parent *p, struct client *c, int64_t now)
 	if (e->state == PR_WP_OPEN && !pr_wp_expired(e, now))
 		return;
 	a.err = e->state == PR_WP_DECIDED ? e->err : PR_ERR_EXPIRED;
-	if (e->state == PR_WP_OPEN)
+	if (e->state == PR_WP_OPEN && !e->lapse_recorded)
 		wg_record_refusal(&p->v, e, NULL, PR_ERR_EXPIRED);
 	if (a.err == PR_OK) {
 		snprintf(a.user, sizeof(a.user), "%s", e->user);
@@ -224,6 +227,7 @@ static void tick(struct parent *p)
 		else if (ms > c->deadline)
 			client_refuse(p, c, PR_ERR_TIMEOUT);
 	}
+	wg_record_lapsed(&p->v, now);
 	pr_wp_sweep(&p->table, now);
 }
 
@@ -276,6 +280,7 @@ int wg_parent_run(struct wg *g)
 {
 	struct parent *p = calloc(1, sizeof(*p));
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct pr_errbuf eb = { 0 };
 	int status = 1;
 
 	if (p == NULL)
@@ -285,9 +290,12 @@ int wg_parent_run(struct wg *g)
 		p->c[i].fd = -1;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGHUP, &sa, NULL) != 0 || pr_wp_init(&p->table, PR_WP_CAPACITY) != PR_OK ||
-	    pr_random(p->v.secret, sizeof(p->v.secret)) != PR_OK)
+	    sigaction(SIGHUP, &sa, NULL) != 0 || pr_wp_init(&p->table, PR_WP_CAPACITY) != PR_OK)
 		goto out;
+	if (wg_secret_load(g->cfg->state_dir, p->v.secret, &eb) != PR_OK) {
+		fprintf(stderr, "%s: %s\n", WG_PROG, eb.msg);
+		goto out;
+	}
 	p->v.cfg = g->cfg;
 	p->v.table = &p->table;
 	openlog(WG_PROG, LOG_PID, LOG_AUTHPRIV);

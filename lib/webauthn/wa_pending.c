@@ -121,12 +121,18 @@ int pr_wp_take(struct pr_wp_table *t, const char *hex, int64_t now, struct pr_wp
 	return PR_OK;
 }
 
+int pr_wp_rechallenge(struct pr_wp_entry *e)
+{
+	return pr_random(e->challenge, sizeof(e->challenge)) == PR_OK ? PR_OK : PR_ERR_IO;
+}
+
 void pr_wp_decide(struct pr_wp_entry *e, int err, int aal, const char *cls)
 {
 	e->state = PR_WP_DECIDED;
 	e->err = err;
 	e->aal = err == PR_OK ? aal : 0;
 	snprintf(e->cls, sizeof(e->cls), "%s", err == PR_OK && cls != NULL ? cls : "");
+	e->enrolling = false;
 	if (e->secret != NULL)
 		pr_secret_strfree(&e->secret);
 }
@@ -138,8 +144,7 @@ size_t pr_wp_sweep(struct pr_wp_table *t, int64_t now)
 	for (size_t i = 0; i < t->cap; i++) {
 		struct pr_wp_entry *e = &t->v[i];
 		bool stale = e->state != PR_WP_FREE && !e->waited &&
-		    (now >= e->expires + PR_WP_LINGER ||
-		    (e->kind == PR_WP_ENROLL && e->state == PR_WP_DECIDED));
+		    now >= e->expires + PR_WP_LINGER;
 		if (stale) {
 			pr_wp_drop(e);
 			n++;

@@ -23,7 +23,7 @@
 #define GET OP(PR_WA_OP_GET)
 #define CREATE OP(PR_WA_OP_CREATE)
 #define ENROLL OP(PR_WA_OP_ENROLL)
-#define PENDING (OP(PR_WA_OP_OPTIONS) | GET | CREATE)
+#define PENDING (OP(PR_WA_OP_OPTIONS) | GET | CREATE | ENROLL)
 #define ALL (PENDING | ENROLL)
 
 static const char *const op_names[] = { "options", "get", "create", "enroll" };
@@ -41,7 +41,6 @@ static const struct field {
 } fields[] = {
 	{ "pending", F_PENDING, offsetof(struct pr_wa_req, pending), PR_WA_PENDING_HEX, PENDING,
 	    PENDING },
-	{ "user", F_TEXT, offsetof(struct pr_wa_req, user), PR_WA_NAME_MAX, ENROLL, ENROLL },
 	{ "invitation", F_TEXT, offsetof(struct pr_wa_req, invitation), PR_WA_TEXT_MAX, ENROLL,
 	    ENROLL },
 	{ "rhost", F_TEXT, offsetof(struct pr_wa_req, rhost), PR_WA_TEXT_MAX, ALL, ALL },

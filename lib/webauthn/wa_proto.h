@@ -8,10 +8,10 @@
  *
  *   practicerunner-webauthn 1
  *   op=options|get|enroll|create
- *   pending=HEX32          options, get, create: the pending sign-in's or
- *                          enrollment's id (128 bits, lower-case hex)
- *   user=NAME              enroll: the account the person typed
- *   invitation=TEXT        enroll: the invitation token they typed
+ *   pending=HEX32          the pending sign-in's id (128 bits, lower-case
+ *                          hex), made by the VPN side; an enrollment
+ *                          happens only inside one, for its user
+ *   invitation=TEXT        enroll: the invitation token the person typed
  *   rhost=TEXT             the browser's address, as the gate saw it
  *   user_agent=TEXT        for the record (TEXT: printable ASCII without '=',
  *                          at most PR_WA_TEXT_MAX bytes, may be empty)
@@ -33,7 +33,8 @@
  *
  * or, to options and enroll when they succeed, "options " followed by the
  * publicKey options as one line of JSON (the page's answer, made by the
- * verifier with json-c; for enroll it names the new pending enrollment).
+ * verifier with json-c; for enroll, the creation options of the key to
+ * enroll inside that pending sign-in).
  *
  * REASON is "ok" or a failure's reason token (pr_err_reason), so the gate
  * words and records refusals as the console does.
@@ -59,7 +60,7 @@ enum pr_wa_op {
 	PR_WA_OP_OPTIONS = 0,   /* the challenge and allowed credentials for a pending id */
 	PR_WA_OP_GET,           /* a sign-in response */
 	PR_WA_OP_CREATE,        /* an enrollment response */
-	PR_WA_OP_ENROLL,        /* an invitation: the creation options of a new pending enrollment */
+	PR_WA_OP_ENROLL,        /* an invitation typed on a pending sign-in's page: creation options */
 };
 
 struct pr_wa_blob {
@@ -73,7 +74,6 @@ struct pr_wa_req {
 	char pending[PR_WA_PENDING_HEX + 1];
 	char rhost[PR_WA_TEXT_MAX + 1];
 	char user_agent[PR_WA_TEXT_MAX + 1];
-	char user[PR_WA_NAME_MAX + 1];
 	char invitation[PR_WA_TEXT_MAX + 1];     /* a secret: wiped by pr_wa_req_clear */
 	struct pr_wa_blob client_data, credential, authenticator_data, signature,
 	    user_handle, attestation;
