@@ -145,8 +145,9 @@ id=$(pending prstaff)
 enroll_options 00112233445566778899aabbccddeeff "$tok"
 check "enroll: an invitation on a pending sign-in nobody made is refused" result_is replay
 # Another user's sign-in (a taken-over page sees the invitation: it cannot use it there).
-enroll_options "$(pending prstaff2)" "$tok"
+enroll_options "$(pending prstaff2 127.0.0.1 1)" "$tok"
 check "enroll: an invitation on another user's pending sign-in is refused" result_is invalid-token
+sleep 1.5   # that sign-in's expiry is recorded now, not among the records read below
 enroll_options "$id" "$tok" --interface 127.0.0.2
 check "enroll: from another address than the VPN client's: refused" result_is address-mismatch
 check "enroll: ... recorded with both addresses" test "$(field reason) $(field rhost) $(field vpn_rhost)" = "address-mismatch 127.0.0.2 127.0.0.1"
@@ -256,7 +257,10 @@ def s(v):
     if isinstance(v, list): return [s(x) for x in v]
     return type(v).__name__
 print(json.dumps(s(json.load(open(sys.argv[1]))), sort_keys=True))' "$1"; }
+# decide ID: the options in $T/out answered with prstaff's key (no sign-in left open to expire later)
+decide() { python3 "$CLIENT" get --state "$T/staff.json" --options "$T/out" --origin "$ORIGIN" --pending "$1" > "$T/get"; api /api/get "$T/get"; }
 id=$(pending prstaff); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; shape "$T/out" > "$T/shape.enrolled"
+decide "$id"
 for who in prstaff2 nosuchuser; do
 	id=$(pending $who); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
 	shape "$T/out" > "$T/shape.$who"
@@ -274,6 +278,7 @@ ids = [base64.urlsafe_b64decode(c["id"] + "==") for c in json.load(open(sys.argv
 sys.exit(ids != sorted(ids))' "$1"; }
 for who in prstaff prstaff2 nosuchuser; do
 	id=$(pending $who); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/ids.$who"
+	decide "$id"
 	check "decoys ($who): 8 credential ids, whoever is enrolled" test "$(ids "$T/ids.$who" | sort -u | wc -l)" = 8
 	check "decoys ($who): sorted, so no position tells the real ones" sorted_ids "$T/ids.$who"
 done
@@ -295,6 +300,7 @@ check "the gate starts again under require_physical_key = owners" start_gate
 for who in prstaff nosuchuser; do
 	id=$(pending $who); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"
 	check "decoys ($who): the same ids after a restart" test "$(ids "$T/out")" = "$(ids "$T/ids.$who")"
+	decide "$id"
 done
 id=$(pending prowner)
 sign_in "$id" "$T/owner.json"
