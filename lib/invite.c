@@ -48,6 +48,12 @@ int pr_invite_check(struct pr_state *state, const char *user, const char *token,
 	return pr_token_redeem(&invite_kind, state, user, token, now, false, false, eb);
 }
 
+int pr_invite_match(struct pr_state *state, const char *user, const char *token,
+    int64_t now, struct pr_errbuf *eb)
+{
+	return pr_token_match(&invite_kind, state, user, token, now, eb);
+}
+
 int pr_invite_consume(struct pr_state *state, const char *user, const char *token,
     int64_t now, struct pr_errbuf *eb)
 {

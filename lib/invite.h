@@ -37,6 +37,14 @@ int pr_invite_create(struct pr_state *state, const char *user, int64_t lifetime,
 int pr_invite_check(struct pr_state *state, const char *user, const char *token,
     int64_t now, struct pr_errbuf *eb);
 
+/*
+ * pr_invite_check without counting a wrong token against the invitation:
+ * for the web gate, which counts wrong tries per pending sign-in, so a
+ * stranger cannot void someone's invitation (doc/ARCHITECTURE.md §4.8).
+ */
+int pr_invite_match(struct pr_state *state, const char *user, const char *token,
+    int64_t now, struct pr_errbuf *eb);
+
 /* Check and delete in one step under the user's lock (the token works once). */
 int pr_invite_consume(struct pr_state *state, const char *user, const char *token,
     int64_t now, struct pr_errbuf *eb);

@@ -440,16 +440,23 @@ static bool token_matches(struct ctx *c, const char *token)
 	return match;
 }
 
+/* A caller's token and time checked, then the user's current token locked (c to ctx_close). */
+static int ctx_open_for(struct ctx *c, const struct pr_token_kind *k, struct pr_state *state,
+    const char *user, const char *token, int64_t now, struct pr_errbuf *eb)
+{
+	ctx_init(c, k);
+	if (token == NULL || now < 0)
+		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
+	return ctx_open_current(c, state, user, now, eb);
+}
+
 int pr_token_reserve(const struct pr_token_kind *k, struct pr_state *state,
     const char *user, const char *token, int64_t now, struct pr_errbuf *eb)
 {
 	struct ctx c;
 	int r;
 
-	ctx_init(&c, k);
-	if (token == NULL || now < 0)
-		return pr_fail(eb, PR_ERR_INVALID_ARG, "no token or invalid time");
-	if ((r = ctx_open_current(&c, state, user, now, eb)) != PR_OK)
+	if ((r = ctx_open_for(&c, k, state, user, token, now, eb)) != PR_OK)
 		goto out;
 	if (!token_matches(&c, token)) {
 		r = wrong_token(&c, eb);
@@ -513,6 +520,19 @@ int pr_token_spent(const struct pr_token_kind *k, struct pr_state *state,
 	if ((*voided = c.rec.failures >= k->max_failures))
 		r = ctx_delete(&c, eb);
 out:
+	ctx_close(&c);
+	return r;
+}
+
+int pr_token_match(const struct pr_token_kind *k, struct pr_state *state,
+    const char *user, const char *token, int64_t now, struct pr_errbuf *eb)
+{
+	struct ctx c;
+	int r;
+
+	if ((r = ctx_open_for(&c, k, state, user, token, now, eb)) == PR_OK &&
+	    !token_matches(&c, token))
+		r = pr_fail(eb, k->invalid_err, "wrong %s (not counted: the caller counts)", k->secret);
 	ctx_close(&c);
 	return r;
 }

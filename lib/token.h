@@ -55,6 +55,16 @@ int pr_token_redeem(const struct pr_token_kind *k, struct pr_state *state,
     struct pr_errbuf *eb);
 
 /*
+ * Check token as pr_token_redeem does, without counting a wrong one
+ * against the token: PR_OK, PR_ERR_NOT_FOUND, PR_ERR_EXPIRED (removed),
+ * k->invalid_err. For a caller that bounds the tries itself, where a
+ * stranger's wrong tokens must not void the owner's (the web gate counts
+ * them per pending sign-in, doc/ARCHITECTURE.md §4.8).
+ */
+int pr_token_match(const struct pr_token_kind *k, struct pr_state *state,
+    const char *user, const char *token, int64_t now, struct pr_errbuf *eb);
+
+/*
  * Count one failure against the user's token without a token to check:
  * PR_OK (counted; the token may now be void), PR_ERR_NOT_FOUND,
  * PR_ERR_EXPIRED (removed).

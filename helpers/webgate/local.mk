@@ -8,6 +8,7 @@ WEBGATE_SOURCES = helpers/webgate/webgate.c helpers/webgate/webgate.h \
 	helpers/webgate/wg_verify.c helpers/webgate/wg_verify.h \
 	helpers/webgate/wg_options.c helpers/webgate/wg_enroll.c helpers/webgate/wg_enroll.h \
 	helpers/webgate/wg_approve.c helpers/webgate/wg_approve.h \
+	helpers/webgate/wg_secret.c helpers/webgate/wg_secret.h \
 	helpers/webgate/wg_http.c helpers/webgate/wg_http.h helpers/webgate/wg_api.c
 sbin_PROGRAMS += helpers/practicerunner-webgate
 helpers_practicerunner_webgate_SOURCES = $(WEBGATE_SOURCES)

@@ -37,11 +37,12 @@ static const struct {
 	    "administrator to enroll one." },
 	{ "class-not-allowed", "This key is not allowed for your account: use your enrolled "
 	    "physical security key." },
-	{ "busy", "Another sign-in for this account is still being checked. Wait a minute, "
-	    "then start the VPN connection again." },
-	{ "invalid-token", "The user name or invitation is not valid. Check them, or ask "
-	    "your administrator for a new invitation." },
-	{ "busy", "Too many sign-ins in progress from this address; wait a minute." },
+	/* One "busy" for both: a user's sign-in still being checked after the retries, an address over its cap. */
+	{ "busy", "Too many sign-ins are in progress for this account or from this address. "
+	    "Wait a minute, then try again." },
+	{ "invalid-token", "The invitation is not valid for this account. Check it, or ask "
+	    "your administrator for a new invitation; after 3 wrong tries, start the VPN "
+	    "connection again." },
 };
 
 static const char *words_for(const char *reason)
@@ -173,17 +174,16 @@ static bool fill(const char *path, json_object *body, struct pr_wa_req *q)
 {
 	json_object *resp = NULL;
 
-	if (strcmp(path, "/api/enroll-options") == 0) {
-		q->op = PR_WA_OP_ENROLL;
-		return set_text(q->user, sizeof(q->user), member_str(body, "user")) &&
-		    set_text(q->invitation, sizeof(q->invitation), member_str(body, "invitation"));
-	}
 	if (strcmp(path, "/api/approve-options") == 0) {
 		q->op = PR_WA_OP_APPROVE;
 		return set_text(q->user, sizeof(q->user), member_str(body, "user"));
 	}
 	if (!set_text(q->pending, sizeof(q->pending), member_str(body, "pending")))
 		return false;
+	if (strcmp(path, "/api/enroll-options") == 0) {
+		q->op = PR_WA_OP_ENROLL;
+		return set_text(q->invitation, sizeof(q->invitation), member_str(body, "invitation"));
+	}
 	if (strcmp(path, "/api/options") == 0) {
 		q->op = PR_WA_OP_OPTIONS;
 		return true;
@@ -202,6 +202,18 @@ static bool fill(const char *path, json_object *body, struct pr_wa_req *q)
 	return set_blob(&q->attestation, resp, "attestationObject", false);
 }
 
+/*
+ * The invitation's bytes in the parsed body, wiped once it is copied (the
+ * request itself is wiped by pr_wa_req_clear, the body by the caller).
+ */
+static void wipe_invitation(json_object *body)
+{
+	const char *v = member_str(body, "invitation");
+
+	if (v != NULL)
+		explicit_bzero((char *)v, strlen(v));
+}
+
 char *wg_api(int chan, const char *path, const char *body, size_t len,
     const char *rhost, const char *user_agent, int *status)
 {
@@ -217,6 +229,7 @@ char *wg_api(int chan, const char *path, const char *body, size_t len,
 		out = to_json(q.op == PR_WA_OP_GET ? ask_parent_patiently(chan, &q) :
 		    ask_parent(chan, &q), status);
 	}
+	wipe_invitation(o);
 	json_object_put(o);
 	pr_wa_req_clear(&q);
 	if (out == NULL && *status == 400)

@@ -1,4 +1,10 @@
-/* Browser enrollment with an invitation (wg_enroll.h). */
+/*
+ * Browser enrollment with an invitation, inside a pending sign-in the VPN
+ * side made (wg_enroll.h): only for that sign-in's user, from its client
+ * address when bound, at most PR_WP_INVITE_TRIES wrong invitations per
+ * sign-in (never counted against the invitation), and the sign-in goes on
+ * to an assertion by the new key afterwards.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -21,7 +27,7 @@
 
 struct enroll_ctx {
 	const struct pr_config *cfg;
-	struct pr_wp_entry *e;          /* NULL at op=enroll */
+	struct pr_wp_entry *e;          /* the pending sign-in */
 	const char *user;               /* a known account, else NULL */
 	enum pr_role role;
 	const char *rhost, *user_agent;
@@ -36,6 +42,7 @@ static int record(struct enroll_ctx *x, int err, const struct pr_cred *cred, boo
 	const struct pr_audit_who who = {
 		.cfg = x->cfg, .service = "webgate", .rhost = x->rhost, .path = "webgate",
 		.origin = x->cfg->web.origin, .user_agent = x->user_agent,
+		.vpn_rhost = x->e != NULL ? x->e->rhost : NULL,
 		.pending = x->shown[0] != '\0' ? x->shown : NULL,
 	};
 	const struct pr_audit_what what = {
@@ -73,32 +80,76 @@ static void resolve(struct enroll_ctx *x, const char *user, enum pr_need *need)
 	*need = up.need;
 }
 
+/*
+ * The pending sign-in a request names, open and not expired, taken from
+ * the VPN client's address when bound; else the refusal, recorded (with
+ * the sign-in decided when it expired or came from another address).
+ */
+static int pending_for(struct wg_verifier *v, struct enroll_ctx *x, const struct pr_wa_req *q,
+    bool creating)
+{
+	struct pr_wp_entry *e = pr_wp_find(v->table, q->pending);
+	int r = PR_OK;
+
+	if (e == NULL || e->state != PR_WP_OPEN || e->kind != PR_WP_SIGNIN ||
+	    (creating && !e->enrolling))
+		r = PR_ERR_REPLAY;
+	else if (pr_wp_expired(e, pr_now()))
+		r = PR_ERR_EXPIRED;
+	else if (v->cfg->web.bind_client_address && strcmp(q->rhost, e->rhost) != 0)
+		r = PR_ERR_ADDRESS;
+	if (r != PR_OK) {
+		wg_record_refusal(v, e, q, r);
+		if (e != NULL && e->state == PR_WP_OPEN && r != PR_ERR_REPLAY)
+			pr_wp_decide(e, r, 0, NULL);
+		return r;
+	}
+	x->e = e;
+	memcpy(x->shown, e->hex, sizeof(x->shown) - 1);
+	x->shown[sizeof(x->shown) - 1] = '\0';
+	return PR_OK;
+}
+
+/* A wrong invitation: counted on the sign-in; the last try voids it. */
+static void wrong_invitation(struct enroll_ctx *x, int why)
+{
+	x->e->invite_tries++;
+	x->detail = pr_err_reason(why);
+	if (x->e->invite_tries >= PR_WP_INVITE_TRIES) {
+		x->detail = "wrong invitations: the pending sign-in is void";
+		pr_wp_decide(x->e, PR_ERR_INVITE_INVALID, 0, NULL);
+	}
+	record(x, PR_ERR_INVITE_INVALID, NULL, false);
+}
+
 char *wg_enroll_options(struct wg_verifier *v, const struct pr_wa_req *q)
 {
 	struct enroll_ctx x = { .cfg = v->cfg, .rhost = q->rhost, .user_agent = q->user_agent };
 	struct pr_errbuf eb = { 0 };
-	struct pr_wp_entry *e = NULL;
 	enum pr_need need;
 	int64_t now = pr_now();
 	int r;
 
-	resolve(&x, q->user, &need);
+	if ((r = pending_for(v, &x, q, false)) != PR_OK)
+		return wg_result(r, -1, 0, 0);
+	resolve(&x, x.e->user, &need);
 	r = x.user == NULL ? PR_ERR_INVITE_INVALID :
-	    pr_invite_check(v->cfg->state, x.user, q->invitation, now, &eb);
+	    pr_invite_match(v->cfg->state, x.user, q->invitation, now, &eb);
 	/* No invitation, a wrong one or an expired one look alike to the page. */
 	if (r != PR_OK) {
-		x.detail = pr_err_reason(r);
-		record(&x, PR_ERR_INVITE_INVALID, NULL, false);
+		wrong_invitation(&x, r);
 		return wg_result(PR_ERR_INVITE_INVALID, -1, 0, 0);
 	}
-	if ((r = pr_wp_add(v->table, PR_WP_ENROLL, x.user, "webgate", q->rhost, now,
-	    v->cfg->web.pending_lifetime, &e)) != PR_OK)
-		return wg_result(r, -1, 0, 0);
-	if ((e->secret = strdup(q->invitation)) == NULL) {
-		pr_wp_drop(e);
+	pr_secret_strfree(&x.e->secret);
+	if ((x.e->secret = strdup(q->invitation)) == NULL)
 		return NULL;
+	/* The creation answers its own challenge, never the sign-in's. */
+	if (pr_wp_rechallenge(x.e) != PR_OK) {
+		pr_wp_decide(x.e, PR_ERR_IO, 0, NULL);
+		return wg_result(PR_ERR_IO, -1, 0, 0);
 	}
-	return wg_options_create(v, e, now);
+	x.e->enrolling = true;
+	return wg_options_create(v, x.e, now);
 }
 
 /* keychange.h's side: the intent, the invitation, the record. */
@@ -173,11 +224,8 @@ char *wg_enroll_create(struct wg_verifier *v, const struct pr_wa_req *q)
 	char *answer;
 	int r;
 
-	if ((r = pr_wp_take(v->table, q->pending, pr_now(), &x.e)) != PR_OK ||
-	    x.e->kind != PR_WP_ENROLL)
-		return wg_result(r != PR_OK ? r : PR_ERR_REPLAY, -1, 0, 0);
-	memcpy(x.shown, x.e->hex, sizeof(x.shown) - 1);
-	x.shown[sizeof(x.shown) - 1] = '\0';
+	if ((r = pending_for(v, &x, q, true)) != PR_OK)
+		return wg_result(r, -1, 0, 0);
 	resolve(&x, x.e->user, &need);
 	if (x.user == NULL)
 		r = PR_ERR_NOT_FOUND;
@@ -191,7 +239,17 @@ char *wg_enroll_create(struct wg_verifier *v, const struct pr_wa_req *q)
 		x.detail = eb.msg[0] != '\0' ? eb.msg : NULL;
 		record(&x, r, NULL, false);
 	}
-	pr_wp_decide(x.e, r, 0, NULL);
+	/*
+	 * Enrolled: the same sign-in goes on, with a fresh challenge, to an
+	 * assertion by the new key; the invitation alone decides nothing.
+	 * Refused: the sign-in is decided, as any refused response decides it.
+	 */
+	if (r == PR_OK && (r = pr_wp_rechallenge(x.e)) == PR_OK) {
+		x.e->enrolling = false;
+		pr_secret_strfree(&x.e->secret);
+	} else {
+		pr_wp_decide(x.e, r, 0, NULL);
+	}
 	answer = wg_result(r, r == PR_OK ? (int)cred.cls : -1, cred.flags, 0);
 	pr_cred_clear(&cred);
 	return answer;

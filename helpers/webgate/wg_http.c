@@ -232,10 +232,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* A chunked body that grows past the bound: no answer, the connection ends. */
 		if (b->len + *upload_size > BODY_MAX)
 			return MHD_NO;
-		char *p = realloc(b->p, b->len + *upload_size + 1);
+		/* Not realloc: a body may hold an invitation, and no copy stays unwiped. */
+		char *p = malloc(b->len + *upload_size + 1);
 		if (p == NULL)
 			return MHD_NO;
+		if (b->p != NULL)
+			memcpy(p, b->p, b->len);
 		memcpy(p + b->len, upload, *upload_size);
+		pr_secret_free(&b->p, b->len);
 		b->p = p;
 		b->len += *upload_size;
 		b->p[b->len] = '\0';
@@ -254,7 +258,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)code;
 	if (b != NULL) {
-		free(b->p);
+		pr_secret_free(&b->p, b->len);
 		free(b);
 		*con_cls = NULL;
 	}

@@ -1,10 +1,10 @@
 /*
  * The publicKey options the page hands navigator.credentials, made by the
- * root side with json-c (wg_verify.h). A name that is no account, or an
- * account without a key, gets the shape an enrolled account gets: one
- * credential id derived from the name with a key made at start, so the
- * same name always shows the same id and nothing before authentication
- * tells who is enrolled.
+ * root side with json-c (wg_verify.h). Every sign-in page offers
+ * WG_ALLOW_IDS credential ids: the user's keys' and decoys, HMAC(the gate's
+ * stored secret, name, i) (wg_secret.h), all sorted, so neither the count,
+ * the order nor a restart tells a name that is no account, an account
+ * without a key and an enrolled one apart before a key answers.
  */
 #include "config.h"
 
@@ -17,9 +17,17 @@
 #include "digest.h"
 #include "store.h"
 #include "util.h"
+#include "wg_secret.h"
 #include "wg_verify.h"
 
-#define DECOY_PARTS 2           /* 64 bytes: as long as a typical key's id */
+#define DECOY_PARTS 2           /* 64 bytes: as long as a typical security key's id */
+#define DECOY_LEN (DECOY_PARTS * PR_SHA256_LEN)
+/*
+ * Ids a sign-in page offers: one CTAP batch of common keys (a YubiKey 5
+ * takes 8 in a list), so browsers ask the key once; an account with more
+ * keys than this shows them all.
+ */
+#define WG_ALLOW_IDS 8
 
 static int add_b64(json_object *o, const char *key, const unsigned char *p, size_t len)
 {
@@ -49,58 +57,72 @@ static json_object *cred_entry(const unsigned char *id, size_t len)
 	return c;
 }
 
-/* SHA-256(secret || label || name || i): derived ids and handles, stable per name. */
+/* A stable value of name and i under the gate's secret (wg_secret.c). */
 static int derive(const struct wg_verifier *v, const char *label, const char *name, unsigned i,
     unsigned char out[PR_SHA256_LEN])
 {
-	struct pr_sha256 h;
-	unsigned char n = (unsigned char)i;
-	int r;
-
-	if ((r = pr_sha256_init(&h)) == PR_OK &&
-	    (r = pr_sha256_update(&h, v->secret, sizeof(v->secret))) == PR_OK &&
-	    (r = pr_sha256_update(&h, label, strlen(label) + 1)) == PR_OK &&
-	    (r = pr_sha256_update(&h, name, strlen(name) + 1)) == PR_OK &&
-	    (r = pr_sha256_update(&h, &n, 1)) == PR_OK)
-		r = pr_sha256_final(&h, out);
-	pr_sha256_clear(&h);
-	return r;
+	return wg_secret_derive(v->secret, label, name, i, out);
 }
 
-/* The user's FIDO credential ids, or the decoy: a list of one at least. */
-static json_object *cred_list(const struct wg_verifier *v, const char *user, bool decoy_if_none)
+struct id_ref {
+	const unsigned char *p;
+	size_t len;
+};
+
+/* Bytes first, then length: the order says nothing about which id is whose. */
+static int id_order(const void *a, const void *b)
+{
+	const struct id_ref *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static json_object *id_list(struct id_ref *ids, size_t n)
+{
+	json_object *list = json_object_new_array(), *c;
+
+	qsort(ids, n, sizeof(*ids), id_order);
+	for (size_t i = 0; list != NULL && i < n; i++) {
+		if ((c = cred_entry(ids[i].p, ids[i].len)) == NULL ||
+		    json_object_array_add(list, c) != 0) {
+			json_object_put(c);
+			json_object_put(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+/*
+ * The user's FIDO credential ids, padded with decoys to WG_ALLOW_IDS when
+ * pad (a sign-in), else the real ones alone (a creation's exclude list).
+ */
+static json_object *cred_list(const struct wg_verifier *v, const char *user, bool pad)
 {
 	struct pr_credlist creds = { 0 };
 	struct pr_errbuf eb = { 0 };
-	unsigned char id[DECOY_PARTS * PR_SHA256_LEN];
-	json_object *list = json_object_new_array(), *c;
+	unsigned char decoy[WG_ALLOW_IDS][DECOY_LEN];
+	struct id_ref ids[PR_MAX_CREDS_PER_USER + WG_ALLOW_IDS];
+	json_object *list = NULL;
 	size_t n = 0;
 
-	if (list == NULL)
-		return NULL;
 	if (pr_username_valid(user) && pr_store_load(v->cfg->state, user, &creds, &eb) == PR_OK) {
-		for (size_t i = 0; i < creds.n; i++) {
-			if (creds.v[i].kind != PR_KIND_FIDO)
-				continue;
-			if ((c = cred_entry(creds.v[i].id, creds.v[i].id_len)) == NULL ||
-			    json_object_array_add(list, c) != 0)
-				goto fail;
-			n++;
-		}
+		for (size_t i = 0; i < creds.n && n < PR_MAX_CREDS_PER_USER; i++)
+			if (creds.v[i].kind == PR_KIND_FIDO)
+				ids[n++] = (struct id_ref){ creds.v[i].id, creds.v[i].id_len };
 	}
-	if (n == 0 && decoy_if_none) {
-		for (unsigned i = 0; i < DECOY_PARTS; i++)
-			if (derive(v, "decoy credential", user, i, id + i * PR_SHA256_LEN) != PR_OK)
-				goto fail;
-		if ((c = cred_entry(id, sizeof(id))) == NULL || json_object_array_add(list, c) != 0)
-			goto fail;
+	for (unsigned d = 0; pad && n < WG_ALLOW_IDS; d++) {
+		for (unsigned k = 0; k < DECOY_PARTS; k++)
+			if (derive(v, "decoy credential", user, d * DECOY_PARTS + k,
+			    decoy[d] + k * PR_SHA256_LEN) != PR_OK)
+				goto out;
+		ids[n++] = (struct id_ref){ decoy[d], DECOY_LEN };
 	}
+	list = id_list(ids, n);
+out:
 	pr_credlist_clear(&creds);
 	return list;
-fail:
-	pr_credlist_clear(&creds);
-	json_object_put(list);
-	return NULL;
 }
 
 static char *answer_of(json_object *root)

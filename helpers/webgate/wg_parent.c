@@ -31,6 +31,7 @@
 #include "webauthn/wa_control.h"
 #include "webgate.h"
 #include "wg_enroll.h"
+#include "wg_secret.h"
 #include "wg_verify.h"
 
 #define CLIENTS_MAX 128
@@ -103,6 +104,8 @@ static void op_create(struct parent *p, struct client *c, const struct pr_wc_req
 
 	if ((r = pr_wp_add(&p->table, PR_WP_SIGNIN, q->user, q->service, q->rhost, pr_now(),
 	    lifetime, &e)) != PR_OK) {
+		if (r == PR_ERR_BUSY)
+			wg_record_unmade(&p->v, q->user, q->service, q->rhost, r);
 		client_refuse(p, c, r);
 		return;
 	}
@@ -137,7 +140,7 @@ static void waiter_tick(struct parent *p, struct client *c, int64_t now)
 	if (e->state == PR_WP_OPEN && !pr_wp_expired(e, now))
 		return;
 	a.err = e->state == PR_WP_DECIDED ? e->err : PR_ERR_EXPIRED;
-	if (e->state == PR_WP_OPEN)
+	if (e->state == PR_WP_OPEN && !e->lapse_recorded)
 		wg_record_refusal(&p->v, e, NULL, PR_ERR_EXPIRED);
 	if (a.err == PR_OK) {
 		snprintf(a.user, sizeof(a.user), "%s", e->user);
@@ -256,6 +259,7 @@ static void tick(struct parent *p)
 		else if (ms > c->deadline)
 			client_refuse(p, c, PR_ERR_TIMEOUT);
 	}
+	wg_record_lapsed(&p->v, now);
 	pr_wp_sweep(&p->table, now);
 }
 
@@ -316,6 +320,7 @@ int wg_parent_run(struct wg *g)
 {
 	struct parent *p = calloc(1, sizeof(*p));
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct pr_errbuf eb = { 0 };
 	int status = 1;
 
 	if (p == NULL)
@@ -325,10 +330,13 @@ int wg_parent_run(struct wg *g)
 		p->c[i].fd = -1;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGHUP, &sa, NULL) != 0 || pr_wp_init(&p->table, PR_WP_CAPACITY) != PR_OK ||
-	    pr_random(p->v.secret, sizeof(p->v.secret)) != PR_OK)
+	    sigaction(SIGHUP, &sa, NULL) != 0 || pr_wp_init(&p->table, PR_WP_CAPACITY) != PR_OK)
 		goto out;
 	pr_lock_set_wait(LOCK_WAIT_MS);
+	if (wg_secret_load(g->cfg->state_dir, p->v.secret, &eb) != PR_OK) {
+		fprintf(stderr, "%s: %s\n", WG_PROG, eb.msg);
+		goto out;
+	}
 	p->v.cfg = g->cfg;
 	p->v.table = &p->table;
 	openlog(WG_PROG, LOG_PID, LOG_AUTHPRIV);

@@ -139,6 +139,37 @@ void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
 	pr_signin_clear(&s);
 }
 
+void wg_record_unmade(const struct wg_verifier *v, const char *user, const char *service,
+    const char *vpn_rhost, int err)
+{
+	struct pr_signin s = {
+		.cfg = v->cfg, .path = "webgate", .method = "webauthn",
+		.origin = v->cfg->web.origin, .judge = judge, .user = user, .service = service,
+		.vpn_rhost = vpn_rhost,
+	};
+
+	(void)pr_signin_user(&s);
+	pr_signin_record(&s, pr_signin_event(&s), err, NULL);
+	pr_signin_clear(&s);
+}
+
+size_t wg_record_lapsed(const struct wg_verifier *v, int64_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->table->cap; i++) {
+		struct pr_wp_entry *e = &v->table->v[i];
+		if (e->state != PR_WP_OPEN || e->waited || e->lapse_recorded ||
+		    !pr_wp_expired(e, now))
+			continue;
+		/* Left open: a late response or op=wait still reads "expired". */
+		wg_record_refusal(v, e, NULL, PR_ERR_EXPIRED);
+		e->lapse_recorded = true;
+		n++;
+	}
+	return n;
+}
+
 static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 {
 	struct judge_ctx j = { .rp_id = v->cfg->rp_id };

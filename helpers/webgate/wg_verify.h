@@ -13,11 +13,12 @@
 #include "conf.h"
 #include "webauthn/wa_pending.h"
 #include "webauthn/wa_proto.h"
+#include "wg_secret.h"
 
 struct wg_verifier {
 	const struct pr_config *cfg;
 	struct pr_wp_table *table;
-	unsigned char secret[32];       /* made at start: decoy ids and user handles */
+	unsigned char secret[WG_SECRET_LEN];       /* kept under state_dir (wg_secret.c): decoy ids, user handles */
 };
 
 /* The answer to one request text (malloc'd line, newline included); NULL when out of memory. */
@@ -30,6 +31,20 @@ char *wg_verify(struct wg_verifier *v, const char *text, size_t len);
  */
 void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
     const struct pr_wa_req *q, int err);
+
+/*
+ * The record of a pending sign-in the VPN side asked for and did not get
+ * (err: busy, the table is full).
+ */
+void wg_record_unmade(const struct wg_verifier *v, const char *user, const char *service,
+    const char *vpn_rhost, int err);
+
+/*
+ * Open sign-ins past their lifetime that no op=wait holds: each recorded
+ * once as expired (a late response or op=wait still reads "expired").
+ * Returns how many.
+ */
+size_t wg_record_lapsed(const struct wg_verifier *v, int64_t now);
 
 /* wg_options.c: the page's options as an "options {...}" answer; NULL when out of memory. */
 char *wg_options_get(const struct wg_verifier *v, const struct pr_wp_entry *e, int64_t now);

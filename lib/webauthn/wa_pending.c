@@ -121,12 +121,18 @@ int pr_wp_take(struct pr_wp_table *t, const char *hex, int64_t now, struct pr_wp
 	return PR_OK;
 }
 
+int pr_wp_rechallenge(struct pr_wp_entry *e)
+{
+	return pr_random(e->challenge, sizeof(e->challenge)) == PR_OK ? PR_OK : PR_ERR_IO;
+}
+
 void pr_wp_decide(struct pr_wp_entry *e, int err, int aal, const char *cls)
 {
 	e->state = PR_WP_DECIDED;
 	e->err = err;
 	e->aal = err == PR_OK ? aal : 0;
 	snprintf(e->cls, sizeof(e->cls), "%s", err == PR_OK && cls != NULL ? cls : "");
+	e->enrolling = false;
 	if (e->secret != NULL)
 		pr_secret_strfree(&e->secret);
 }

@@ -6,7 +6,12 @@
  * options (the challenge) and sends one response, which decides it; the
  * VPN side's op=wait takes the verdict and the entry is gone. An id is
  * 128 random bits (pr_random, as recovery codes), compared in constant
- * time; an entry is used once and lives at most its lifetime. The table
+ * time; an entry is used once and lives at most its lifetime. A browser
+ * enrollment happens only inside a pending sign-in: the invitation is
+ * checked against the entry's user (wrong tries counted here, never
+ * against the invitation), the new key's creation is answered with a
+ * fresh challenge, and the entry then goes on to an ordinary sign-in, so
+ * the VPN side's verdict is always an assertion's. The table
  * has a fixed capacity: when full, new entries are refused, never old
  * ones evicted early.
  */
@@ -27,10 +32,11 @@
 #define PR_WP_RHOST_MAX 63
 /* Seconds a decided or expired entry waits for its op=wait before it is dropped. */
 #define PR_WP_LINGER 30
+/* Wrong invitations typed on one pending sign-in's page before it is void. */
+#define PR_WP_INVITE_TRIES 3
 
 enum pr_wp_kind {
 	PR_WP_SIGNIN = 0,       /* made by the VPN side */
-	PR_WP_ENROLL,           /* made by the page with an invitation */
 	PR_WP_APPROVE,          /* made by the approval page for a typed name (§4.9) */
 };
 
@@ -47,11 +53,14 @@ struct pr_wp_entry {
 	char hex[PR_WP_HEX + 1];
 	char user[PR_WP_NAME_MAX + 1];
 	char service[PR_WP_NAME_MAX + 1];
-	char rhost[PR_WP_RHOST_MAX + 1];       /* the VPN client's (enroll, approve: the browser's) */
+	char rhost[PR_WP_RHOST_MAX + 1];       /* the VPN client's (approve: the browser's) */
 	int64_t created, expires;
 	unsigned char challenge[PR_WP_CHALLENGE_LEN];
 	bool waited;            /* an op=wait holds it */
-	char *secret;           /* enroll: the invitation token (wiped when dropped) */
+	bool lapse_recorded;    /* its expiry with nobody waiting is on record */
+	char *secret;           /* an accepted invitation, until the key is on file (wiped) */
+	bool enrolling;         /* the invitation was accepted: a creation is expected */
+	unsigned invite_tries;  /* wrong invitations typed on this sign-in's page */
 	/* The verdict. */
 	int err;
 	int aal;
@@ -97,6 +106,9 @@ bool pr_wp_expired(const struct pr_wp_entry *e, int64_t now);
  */
 int pr_wp_take(struct pr_wp_table *t, const char *hex, int64_t now, struct pr_wp_entry **out);
 
+/* A fresh challenge for e's next step (creation, then the sign-in): PR_OK or PR_ERR_IO. */
+int pr_wp_rechallenge(struct pr_wp_entry *e);
+
 /* Record the verdict (cls may be NULL); the secret is wiped now. */
 void pr_wp_decide(struct pr_wp_entry *e, int err, int aal, const char *cls);
 
@@ -105,8 +117,8 @@ void pr_wp_drop(struct pr_wp_entry *e);
 
 /*
  * Drop what nobody will ask for again: entries past their lifetime plus
- * PR_WP_LINGER that no op=wait holds, and decided enrollments and
- * approvals (nobody waits for those). Returns how many were dropped.
+ * PR_WP_LINGER that no op=wait holds, and decided approvals (nobody
+ * waits for those). Returns how many were dropped.
  */
 size_t pr_wp_sweep(struct pr_wp_table *t, int64_t now);
 

@@ -24,8 +24,8 @@
 #define CREATE OP(PR_WA_OP_CREATE)
 #define ENROLL OP(PR_WA_OP_ENROLL)
 #define APPROVE OP(PR_WA_OP_APPROVE)
-#define PENDING (OP(PR_WA_OP_OPTIONS) | GET | CREATE)
-#define ALL (PENDING | ENROLL | APPROVE)
+#define PENDING (OP(PR_WA_OP_OPTIONS) | GET | CREATE | ENROLL)
+#define ALL (PENDING | APPROVE)
 
 static const char *const op_names[] = { "options", "get", "create", "enroll", "approve" };
 #define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
@@ -42,8 +42,7 @@ static const struct field {
 } fields[] = {
 	{ "pending", F_PENDING, offsetof(struct pr_wa_req, pending), PR_WA_PENDING_HEX, PENDING,
 	    PENDING },
-	{ "user", F_TEXT, offsetof(struct pr_wa_req, user), PR_WA_NAME_MAX, ENROLL | APPROVE,
-	    ENROLL | APPROVE },
+	{ "user", F_TEXT, offsetof(struct pr_wa_req, user), PR_WA_NAME_MAX, APPROVE, APPROVE },
 	{ "invitation", F_TEXT, offsetof(struct pr_wa_req, invitation), PR_WA_TEXT_MAX, ENROLL,
 	    ENROLL },
 	{ "rhost", F_TEXT, offsetof(struct pr_wa_req, rhost), PR_WA_TEXT_MAX, ALL, ALL },

@@ -8,10 +8,12 @@
  *
  *   practicerunner-webauthn 1
  *   op=options|get|enroll|create|approve
- *   pending=HEX32          options, get, create: the pending sign-in's or
- *                          enrollment's id (128 bits, lower-case hex)
- *   user=NAME              enroll, approve: the account the person typed
- *   invitation=TEXT        enroll: the invitation token they typed
+ *   pending=HEX32          options, get, enroll, create: the pending id (128
+ *                          bits, lower-case hex) of a sign-in the VPN side
+ *                          made (an enrollment happens only inside one, for
+ *                          its user) or of an approval
+ *   user=NAME              approve: the account the person typed
+ *   invitation=TEXT        enroll: the invitation token the person typed
  *   rhost=TEXT             the browser's address, as the gate saw it
  *   user_agent=TEXT        for the record (TEXT: printable ASCII without '=',
  *                          at most PR_WA_TEXT_MAX bytes, may be empty)
@@ -33,8 +35,9 @@
  *
  * or, to options, enroll and approve when they succeed, "options "
  * followed by the publicKey options as one line of JSON (the page's
- * answer, made by the verifier with json-c; for enroll and approve it
- * names the new pending enrollment or approval). A get that answers an
+ * answer, made by the verifier with json-c; for enroll, the creation
+ * options of the key to enroll inside that pending sign-in; for approve,
+ * the request options of the new pending approval). A get that answers an
  * approval and leaves a grant is answered the same way, with the page's
  * {"result":"ok","message":...}: the sentence names the grant's lifetime,
  * which only the verifier knows.
@@ -63,7 +66,7 @@ enum pr_wa_op {
 	PR_WA_OP_OPTIONS = 0,   /* the challenge and allowed credentials for a pending id */
 	PR_WA_OP_GET,           /* a sign-in response */
 	PR_WA_OP_CREATE,        /* an enrollment response */
-	PR_WA_OP_ENROLL,        /* an invitation: the creation options of a new pending enrollment */
+	PR_WA_OP_ENROLL,        /* an invitation typed on a pending sign-in's page: creation options */
 	PR_WA_OP_APPROVE,       /* a name: the request options of a new pending approval (§4.9) */
 };
 
@@ -76,9 +79,9 @@ struct pr_wa_blob {
 struct pr_wa_req {
 	enum pr_wa_op op;
 	char pending[PR_WA_PENDING_HEX + 1];
+	char user[PR_WA_NAME_MAX + 1];           /* approve: the name typed */
 	char rhost[PR_WA_TEXT_MAX + 1];
 	char user_agent[PR_WA_TEXT_MAX + 1];
-	char user[PR_WA_NAME_MAX + 1];
 	char invitation[PR_WA_TEXT_MAX + 1];     /* a secret: wiped by pr_wa_req_clear */
 	struct pr_wa_blob client_data, credential, authenticator_data, signature,
 	    user_handle, attestation;

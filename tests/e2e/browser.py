@@ -2,14 +2,15 @@
 """A headless Chromium with a WebAuthn virtual authenticator, driving the
 web gate's page as a person would (tests/e2e/webvpn.sh).
 
-  browser.py [OPTIONS] enroll URL USER TOKEN   enroll a key with an invitation
+  browser.py [OPTIONS] enroll URL TOKEN        enroll a key with an invitation on a
+                                               pending sign-in's page, then sign in
   browser.py [OPTIONS] signin URL              sign in on a pending sign-in's page
   browser.py [OPTIONS] session                 commands from standard input, one
                                                browser for all of them
 
 Each prints the page's #status text. Session commands, one a line:
   authenticator ctap2|u2f      a new virtual authenticator (replaces the last)
-  enroll URL USER TOKEN
+  enroll URL TOKEN
   signin URL
   signin-any URL               sign in with any key the authenticator holds
                                (not only the user's)
@@ -92,12 +93,21 @@ class Browser:
             time.sleep(0.1)
         return "(no answer from the page)"
 
-    def enroll(self, url, user, token):
+    # Enrollment inside the VPN's pending sign-in: the invitation, a touch to
+    # make the key, and one more touch that signs in with it.
+    ENROLLING = ("", "Touch your security key.", "Key enrolled. Touch it once more to sign in.")
+
+    def enroll(self, url, token):
         self.d.get(url)
-        self.d.find_element(By.ID, "user").send_keys(user)
+        end = time.time() + WAIT
+        while not self.d.find_element(By.ID, "enroll").is_displayed():
+            t = self.d.find_element(By.ID, "status").text.strip()
+            if t or time.time() > end:
+                return t or "(no answer from the page)"
+            time.sleep(0.1)
         self.d.find_element(By.ID, "invitation").send_keys(token)
         self.d.find_element(By.ID, "enroll").click()
-        return self.status()
+        return self.status(self.ENROLLING)
 
     def open_signin(self, url):
         """The page, up to the button: None when it shows the button, else its status."""
@@ -164,7 +174,7 @@ class Browser:
         cmd, rest = words[0], words[1:]
         if cmd == "authenticator" and len(rest) == 1:
             return self.authenticator(rest[0])
-        if cmd == "enroll" and len(rest) == 3:
+        if cmd == "enroll" and len(rest) == 2:
             return self.enroll(*rest)
         if cmd == "signin" and len(rest) == 1:
             return self.signin(rest[0])

@@ -92,15 +92,8 @@ browser() {   # browser COMMAND...  -> the page's answer in $T/out and $REPLY
 last_record() { tail -n 1 "$AUDIT"; }
 record_has() { last_record | grep -q -- "$1"; }
 
-# --- enrollment in the browser with an invitation -------------------------------------------
 TOKEN_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}'
 invite() { admin "" invite "$1" && grep -oE "$TOKEN_RE" "$T/out" | head -n 1; }
-tok=$(invite prstaff)
-browser enroll "$ORIGIN/e/" prstaff "$tok"
-check "browser enrollment with an invitation: Key enrolled." sh -c 'case "$0" in *"Key enrolled.") ;; *) exit 1;; esac' "$REPLY"
-check "... recorded: event=enroll success, path=webgate" sh -c "grep ' event=enroll result=success ' '$AUDIT' | grep -q 'path=webgate'"
-browser enroll "$ORIGIN/e/" prstaff "$tok"
-check "the invitation is used once" sh -c 'case "$0" in *"Key enrolled.") exit 1;; esac' "$REPLY"
 
 # --- OpenVPN: one server for every case -----------------------------------------------------
 OVPN_DIR=$T/ovpn; mkdir -p "$OVPN_DIR"
@@ -122,6 +115,19 @@ client() {
 	eval "CLIENT_$1=$!"
 }
 web_auth_url() { "$PY" "$E2E/mgmt.py" "$OVPN_DIR/$1.mgmt" url 30; }
+
+# --- enrollment: the VPN client opens the page, the invitation, two touches -------------------
+tok=$(invite prstaff)
+client enroll prstaff webauth
+url=$(web_auth_url enroll)
+browser enroll "$url" "$tok"
+check "browser enrollment with an invitation inside the VPN's sign-in: Signed in." sh -c 'case "$0" in *"Signed in.") ;; *) exit 1;; esac' "$REPLY"
+check "... recorded: event=enroll success, path=webgate" sh -c "grep ' event=enroll result=success ' '$AUDIT' | grep -q 'path=webgate'"
+check "... the VPN client reaches CONNECTED after the new key's assertion" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/enroll.mgmt" state CONNECTED 30
+client enroll2 prstaff webauth
+url=$(web_auth_url enroll2)
+browser enroll "$url" "$tok"
+check "the invitation is used once" sh -c 'case "$0" in *"Signed in.") exit 1;; *"invitation is not valid"*) ;; *) exit 1;; esac' "$REPLY"
 
 # --- the pass case ---------------------------------------------------------------------------
 client ok prstaff webauth
@@ -205,8 +211,10 @@ check "... recorded (path=openvpn, not-permitted)" sh -c "grep ' result=failure 
 # authenticator's key (no trusted attestation: a passkey) while owners need
 # none; then the policy asks owners for a physical key.
 tok=$(invite prowner)
-browser enroll "$ORIGIN/e/" prowner "$tok"
-check "prowner enrolls a passkey while the policy allows one" sh -c 'case "$0" in *"Key enrolled.") ;; *) exit 1;; esac' "$REPLY"
+client pkenroll prowner webauth
+url=$(web_auth_url pkenroll)
+browser enroll "$url" "$tok"
+check "prowner enrolls a passkey while the policy allows one" sh -c 'case "$0" in *"Signed in.") ;; *) exit 1;; esac' "$REPLY"
 web_policy owners
 check "the gate restarts under require_physical_key = owners" gate_start
 client passkey prowner webauth

@@ -4,7 +4,8 @@
 # namespace goes with the test), with a certificate from a CA made here,
 # its HTTP side as nobody; driven with curl and tests/webauthn_client (real
 # WebAuthn responses from its own P-256 keys, enrolled through /api/create
-# with an invitation). doc/ARCHITECTURE.md §4.8.
+# with an invitation typed on a pending sign-in's page, which the new key
+# then signs in). doc/ARCHITECTURE.md §4.8.
 if [ "$(id -u)" = 0 ] && [ -z "${PR_WG_NETNS:-}" ] && [ -n "${PR_TESTENV:-}" ]; then
 	PR_WG_NETNS=1 exec unshare -n bash "$0" "$@"
 fi
@@ -114,13 +115,22 @@ sign_in() {
 		> "$T/get" || return 1
 	api /api/get "$T/get"
 }
-# enroll USER STATE FMT: an invitation, then the browser's enrollment
+# invite USER: a new invitation's token
+invite() { admin "" invite "$1" && grep -oE '[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){6}' "$T/out" | head -n 1; }
+# enroll_options ID TOKEN [curl options]: the invitation typed on pending sign-in ID's page
+enroll_options() {
+	local id=$1 tok=$2; shift 2
+	printf '{"pending":"%s","invitation":"%s"}' "$id" "$tok" > "$T/req"
+	api /api/enroll-options "$T/req" "$@"
+}
+# enroll USER STATE FMT: the VPN side's pending sign-in for USER (its id in
+# $EID), an invitation typed on its page, the key's creation; the sign-in by
+# the new key is the caller's (sign_in "$EID" STATE)
 enroll() {
 	local user=$1 state=$2 fmt=$3 tok
-	admin "" invite "$user" || return 1
-	tok=$(grep -oE '[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){6}' "$T/out" | head -n 1)
-	printf '{"user":"%s","invitation":"%s"}' "$user" "$tok" > "$T/req"
-	api /api/enroll-options "$T/req" || return 1
+	tok=$(invite "$user") || return 1
+	EID=$(pending "$user")
+	enroll_options "$EID" "$tok" || return 1
 	cp "$T/out" "$T/coptions"
 	python3 "$CLIENT" create --state "$state" --options "$T/coptions" --origin "$ORIGIN" --fmt "$fmt" \
 		--ca-key "$top_srcdir/tests/softkey/test-ca.key" --ca-cert "$top_srcdir/tests/softkey/test-ca.pem" \
@@ -132,13 +142,52 @@ field() { audit_field "$1"; }
 web_policy none
 check "the gate starts as root and serves HTTPS" start_gate
 
-# ---- enrollment with an invitation --------------------------------------------------
+# ---- enrollment with an invitation, inside a pending sign-in -------------------------------
+# Free-standing enrollment is gone: an invitation needs the VPN side's pending sign-in.
+tok=$(invite prstaff)
+printf '{"user":"prstaff","invitation":"%s"}' "$tok" > "$T/req"
+api /api/enroll-options "$T/req"
+check "enroll: an invitation without a pending sign-in is refused" result_is bad-request
+id=$(pending prstaff)
+enroll_options 00112233445566778899aabbccddeeff "$tok"
+check "enroll: an invitation on a pending sign-in nobody made is refused" result_is replay
+# Another user's sign-in (a taken-over page sees the invitation: it cannot use it there).
+enroll_options "$(pending prstaff2 127.0.0.1 1)" "$tok"
+check "enroll: an invitation on another user's pending sign-in is refused" result_is invalid-token
+sleep 1.5   # that sign-in's expiry is recorded now, not among the records read below
+enroll_options "$id" "$tok" --interface 127.0.0.2
+check "enroll: from another address than the VPN client's: refused" result_is address-mismatch
+check "enroll: ... recorded with both addresses" test "$(field reason) $(field rhost) $(field vpn_rhost)" = "address-mismatch 127.0.0.2 127.0.0.1"
+check "enroll: ... the invitation is still there, no try counted" grep -q " failures=0" "$T/state/invites/prstaff"
+# Wrong invitations: counted per pending sign-in (3), never against the invitation.
+id=$(pending prstaff)
+waiter "$id"
+for n in 1 2 3; do enroll_options "$id" "WRNG-WRNG-WRNG-WRNG-WRNG-WRNG-WRNG"; done
+check "wrong invitations: refused" result_is invalid-token
+check "wrong invitations: recorded" test "$(field event) $(field result) $(field reason) $(field user)" = "enroll failure invalid-token prstaff"
+enroll_options "$id" "$tok"
+check "wrong invitations: after 3 the pending sign-in is void" result_is replay
+wait "$WAITER"
+check "wrong invitations: op=wait reads the refusal" grep -qx "result invalid-token" "$T/verdict"
+check "wrong invitations: the invitation is not voided, no try counted" grep -q " failures=0" "$T/state/invites/prstaff"
+
 enroll prstaff "$T/staff.json" fido-u2f
 check "enroll: a browser key with an invitation is enrolled" result_is ok
 check "enroll: recorded: event enroll, method webauthn, path webgate" \
 	test "$(field event) $(field result) $(field method) $(field path)" = "enroll success webauthn webgate"
-check "enroll: recorded with origin and class physical" test "$(field origin) $(field class)" = "$ORIGIN physical"
+check "enroll: recorded with origin, class physical and the VPN client's address" \
+	test "$(field origin) $(field class) $(field vpn_rhost)" = "$ORIGIN physical 127.0.0.1"
 check "enroll: the invitation is used up" test ! -e "$T/state/invites/prstaff"
+api /api/create "$T/create"
+check "enroll: a replayed creation is refused" result_is replay
+check "enroll: ... and recorded" test "$(field result) $(field reason) $(field pending)" = "failure replay ${EID:0:8}"
+waiter "$EID"
+check "enroll: the enrollment alone decides nothing (op=wait still waits)" kill -0 "$WAITER"
+sign_in "$EID" "$T/staff.json"
+check "enroll: the same pending sign-in goes on to the new key's assertion" result_is ok
+wait "$WAITER"
+check "enroll: op=wait reads the assertion's verdict" grep -qx "result ok user=prstaff aal=1 class=physical" "$T/verdict"
+check "enroll: the gate's secret is root's, 0600" test "$(stat -c '%U %a %s' "$T/state/webgate.secret")" = "root 600 32"
 
 # ---- a sign-in ------------------------------------------------------------------------
 id=$(pending prstaff)
@@ -157,7 +206,7 @@ check "sign-in: ok" result_is ok
 wait "$WAITER"
 check "control: op=wait answers the verdict" grep -qx "result ok user=prstaff aal=1 class=physical" "$T/verdict"
 check "sign-in: recorded with every field" test "$(field event) $(field result) $(field user) $(field method) $(field service) $(field rhost) $(field vpn_rhost) $(field path) $(field origin) $(field class) $(field sign_count) $(field pending)" = \
-	"auth success prstaff webauthn openvpn 127.0.0.1 127.0.0.1 webgate $ORIGIN physical 1 ${id:0:8}"
+	"auth success prstaff webauthn openvpn 127.0.0.1 127.0.0.1 webgate $ORIGIN physical 2 ${id:0:8}"
 check "sign-in: record has user agent, credential and flags" test -n "$(field user_agent)" -a -n "$(field cred_id)" -a "$(field flags)" = "0x01:UP"
 check "sign-in: record has the rp id" test "$(field rp_id)" = clinic.test
 
@@ -196,6 +245,9 @@ waiter "$id"
 wait "$WAITER"
 check "expired: op=wait says so" grep -qx "result expired" "$T/verdict"
 check "expired unanswered: recorded" test "$(field result) $(field reason) $(field pending)" = "failure expired ${id:0:8}"
+id=$(pending prstaff 127.0.0.1 1)
+sleep 1.6
+check "expired with nobody waiting: recorded" test "$(field result) $(field reason) $(field pending)" = "failure expired ${id:0:8}"
 
 id=$(pending prstaff)
 printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
@@ -212,7 +264,10 @@ def s(v):
     if isinstance(v, list): return [s(x) for x in v]
     return type(v).__name__
 print(json.dumps(s(json.load(open(sys.argv[1]))), sort_keys=True))' "$1"; }
+# decide ID: the options in $T/out answered with prstaff's key (no sign-in left open to expire later)
+decide() { python3 "$CLIENT" get --state "$T/staff.json" --options "$T/out" --origin "$ORIGIN" --pending "$1" > "$T/get"; api /api/get "$T/get"; }
 id=$(pending prstaff); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; shape "$T/out" > "$T/shape.enrolled"
+decide "$id"
 for who in prstaff2 nosuchuser; do
 	id=$(pending $who); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
 	shape "$T/out" > "$T/shape.$who"
@@ -222,6 +277,19 @@ for who in prstaff2 nosuchuser; do
 	check "unenrolled ($who): refused as a key that does not match" result_is no-matching-key
 done
 check "unenrolled: a name that is no account is not recorded" test "$(field user)" = "(unknown)"
+# ids FILE: the options' allowCredentials ids, one a line, in their order
+ids() { python3 -c 'import json,sys; [print(c["id"]) for c in json.load(open(sys.argv[1]))["publicKey"]["allowCredentials"]]' "$1"; }
+sorted_ids() { python3 -c '
+import base64, json, sys
+ids = [base64.urlsafe_b64decode(c["id"] + "==") for c in json.load(open(sys.argv[1]))["publicKey"]["allowCredentials"]]
+sys.exit(ids != sorted(ids))' "$1"; }
+for who in prstaff prstaff2 nosuchuser; do
+	id=$(pending $who); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/ids.$who"
+	decide "$id"
+	check "decoys ($who): 8 credential ids, whoever is enrolled" test "$(ids "$T/ids.$who" | sort -u | wc -l)" = 8
+	check "decoys ($who): sorted, so no position tells the real ones" sorted_ids "$T/ids.$who"
+done
+check "decoys: the enrolled key is among them" grep -q "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/staff.json")" "$T/ids.prstaff"
 
 # ---- a passkey under a physical-key policy ---------------------------------------------------
 enroll prowner "$T/owner.json" none
@@ -313,12 +381,32 @@ stop_gate
 check "the gate's log has no sanitizer report" fails grep -qE "Sanitizer|runtime error" "$T/gate.log.1"
 web_policy owners true prowners
 check "the gate starts again under require_physical_key = owners" start_gate
+for who in prstaff nosuchuser; do
+	id=$(pending $who); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"
+	check "decoys ($who): the same ids after a restart" test "$(ids "$T/out")" = "$(ids "$T/ids.$who")"
+	decide "$id"
+done
 id=$(pending prowner)
 sign_in "$id" "$T/owner.json"
 check "passkey under a physical-key policy: refused" result_is class-not-allowed
 check "passkey under a physical-key policy: recorded" test "$(field reason) $(field class)" = "class-not-allowed passkey"
 enroll prowner "$T/owner2.json" none
 check "passkey under a physical-key policy: not enrolled either" result_is class-not-allowed
+
+# ---- a full table: refused and recorded ------------------------------------------------------
+python3 -c '
+import socket, sys
+last = ""
+for i in range(1025):
+	s = socket.socket(socket.AF_UNIX)
+	s.settimeout(10)
+	s.connect(sys.argv[1])
+	s.sendall(b"practicerunner-pending 1\nop=create\nuser=prstaff2\nservice=openvpn\nrhost=192.0.2.99\nlifetime=60\n\n")
+	last = s.recv(1024).decode().strip()
+	s.close()
+print(last)' "$SOCK" > "$T/fill"
+check "full table: the 1025th pending sign-in is refused (busy)" grep -qx "result busy" "$T/fill"
+check "full table: recorded" sh -c "grep ' result=failure reason=busy ' '$AUDIT' | grep -q 'vpn_rhost=192.0.2.99'"
 
 # ---- privilege separation ------------------------------------------------------------------------
 child=$(pgrep -P "$GATE_PID" | head -n 1)
@@ -348,5 +436,11 @@ wait "$GATE_PID" 2>/dev/null
 GATE_PID=
 check "child killed: the control socket is removed" test ! -e "$SOCK"
 check "child killed: no process left" fails pgrep -f "practicerunner-webgate --config $CONF"
+# The gate's secret is never read through a symbolic link: the gate does not start.
+mv "$T/state/webgate.secret" "$T/state/secret.moved"
+ln -s "$T/state/secret.moved" "$T/state/webgate.secret"
+timeout 20 "$GATE" --config "$CONF" --user nobody --page-dir "$top_srcdir/helpers/webgate/page" > "$T/gate.log" 2>&1
+check "secret behind a symbolic link: the gate refuses to start (exit 1)" test "$?" = 1
+check "... and says which file" grep -q "webgate.secret" "$T/gate.log"
 check "audit log verifies" admin "" audit verify
 done_testing

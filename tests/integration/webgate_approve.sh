@@ -214,7 +214,7 @@ for i in 1 2 3 4; do options "nosuchuser$i" --interface 127.0.0.3; done
 check "cap: four open approvals from one address are allowed" test -n "$(json pending)"
 options prstaff --interface 127.0.0.3
 check "cap: a fifth from that address is refused" result_is busy
-check "cap: in plain words" test "$(json message)" = "Too many sign-ins in progress from this address; wait a minute."
+check "cap: in plain words" test "$(json message)" = "Too many sign-ins are in progress for this account or from this address. Wait a minute, then try again."
 check "cap: recorded" test "$(field result) $(field reason) $(field rhost)" = "failure busy 127.0.0.3"
 options prstaff --interface 127.0.0.2
 check "cap: another address is not held up" test -n "$(json pending)"

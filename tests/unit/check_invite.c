@@ -267,6 +267,25 @@ START_TEST(failure_limit_voids)
 }
 END_TEST
 
+/* The web gate's check: wrong tokens are the caller's to count, never the invitation's. */
+START_TEST(match_does_not_count)
+{
+	struct pr_errbuf eb = { 0 };
+	char *t = invite("alice", 3600);
+	const char *wrong = "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA";
+
+	for (int i = 0; i < 2 * PR_INVITE_MAX_FAILURES; i++)
+		ck_assert_int_eq(pr_invite_match(PR_STATE_FILES(sdir), "alice", wrong, NOW, &eb),
+		    PR_ERR_INVITE_INVALID);
+	ck_assert_int_eq(failures("alice"), 0);
+	ck_assert_int_eq(pr_invite_match(PR_STATE_FILES(sdir), "alice", t, NOW, &eb), PR_OK);
+	ck_assert_int_eq(pr_invite_match(PR_STATE_FILES(sdir), "bob", t, NOW, &eb), PR_ERR_NOT_FOUND);
+	ck_assert_int_eq(pr_invite_match(PR_STATE_FILES(sdir), "alice", t, NOW + 3600, &eb),
+	    PR_ERR_EXPIRED);
+	pr_secret_strfree(&t);
+}
+END_TEST
+
 /* Expiry: the last valid second, the first expired one; expiry beats a wrong token. */
 START_TEST(expiry)
 {
@@ -680,6 +699,7 @@ static Suite *invite_suite(void)
 	tcase_add_loop_test(tt, accepted_forms, F_AS_IS, F_LOOKALIKES + 1);
 	tcase_add_loop_test(tt, rejected_forms, B_CHANGED, B_UNICODE + 1);
 	tcase_add_test(tt, failure_limit_voids);
+	tcase_add_test(tt, match_does_not_count);
 	tcase_add_test(tt, expiry);
 	tcase_add_test(tt, revoke_removes);
 	tcase_add_test(tt, nothing_there);

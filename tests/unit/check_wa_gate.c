@@ -201,9 +201,10 @@ START_TEST(pending_capacity_and_secret)
 {
 	struct pr_wp_table t;
 	struct pr_wp_entry *e[3], *x;
+	unsigned char before[PR_WP_CHALLENGE_LEN];
 
 	ck_assert_int_eq(pr_wp_init(&t, 2), PR_OK);
-	ck_assert_int_eq(pr_wp_add(&t, PR_WP_ENROLL, "a", "webgate", "::1", 1, 60, &e[0]), PR_OK);
+	ck_assert_int_eq(pr_wp_add(&t, PR_WP_SIGNIN, "a", "openvpn", "::1", 1, 60, &e[0]), PR_OK);
 	ck_assert_int_eq(pr_wp_add(&t, PR_WP_SIGNIN, "b", "openvpn", "::1", 1, 60, &e[1]), PR_OK);
 	ck_assert_str_ne(e[0]->hex, e[1]->hex);
 	ck_assert_mem_ne(e[0]->challenge, e[1]->challenge, PR_WP_CHALLENGE_LEN);
@@ -215,17 +216,23 @@ START_TEST(pending_capacity_and_secret)
 	ck_assert_int_eq(pr_wp_add(&t, PR_WP_SIGNIN,
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "s", "::1", 1, 60,
 	    &x), PR_ERR_BUSY);
-	/* A decided enrollment's invitation is wiped, and the entry swept at once. */
+	/* Each step of an enrollment inside a sign-in gets its own challenge. */
+	memcpy(before, e[0]->challenge, sizeof(before));
+	ck_assert_int_eq(pr_wp_rechallenge(e[0]), PR_OK);
+	ck_assert_mem_ne(before, e[0]->challenge, PR_WP_CHALLENGE_LEN);
+	/* A decided sign-in's accepted invitation is wiped at once; the entry waits for op=wait. */
 	e[0]->secret = strdup("token");
+	e[0]->enrolling = true;
 	pr_wp_decide(e[0], PR_ERR_SIGNATURE, 0, NULL);
 	ck_assert_ptr_null(e[0]->secret);
-	ck_assert_uint_eq(pr_wp_sweep(&t, 2), 1);
+	ck_assert(!e[0]->enrolling);
+	ck_assert_uint_eq(pr_wp_sweep(&t, 2), 0);
+	/* A waited entry is not swept; the other one is, after its lifetime and the linger. */
+	e[1]->waited = true;
+	ck_assert_uint_eq(pr_wp_sweep(&t, 61 + PR_WP_LINGER), 1);
 	ck_assert_int_eq(pr_wp_add(&t, PR_WP_SIGNIN, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	    "s", "::1", 1, 60, &x), PR_ERR_INVALID_ARG);
 	ck_assert_uint_eq(pr_wp_count(&t), 1);
-	/* A waited entry is not swept. */
-	e[1]->waited = true;
-	ck_assert_uint_eq(pr_wp_sweep(&t, 1000), 0);
 	pr_wp_free(&t);
 }
 END_TEST

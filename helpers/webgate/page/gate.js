@@ -61,30 +61,51 @@ async function signIn(pending, options) {
   say(answer.result === "ok" ? "Signed in." : answer.message);
 }
 
-async function startSignIn(pending) {
+async function showSignIn(pending) {
   const options = await post("/api/options", { pending: pending });
   if (refused(options)) {
     say(options.message);
-    return;
+    return null;
   }
   document.getElementById("service").textContent = options.service;
   document.getElementById("user-shown").textContent = options.user;
   document.getElementById("client-address").textContent = options.client_address;
   document.getElementById("created").textContent = options.created;
   document.getElementById("signin-section").hidden = false;
+  return options;
+}
+
+async function startSignIn(pending) {
+  const options = await showSignIn(pending);
+  if (options === null) return;
+  document.getElementById("enroll-section").hidden = false;
   const button = document.getElementById("signin");
+  const enrollButton = document.getElementById("enroll");
   button.addEventListener("click", () => {
     button.disabled = true;
+    enrollButton.disabled = true;
     signIn(pending, options).catch((e) => say("The security key did not answer (" + e.name + "). Start the VPN connection again."));
+  });
+  enrollButton.addEventListener("click", () => {
+    button.disabled = true;
+    enrollButton.disabled = true;
+    enroll(pending).catch((e) => say("The security key did not answer (" + e.name + "). Start the VPN connection again."));
   });
 }
 
-async function enroll() {
-  const user = document.getElementById("user").value;
-  const invitation = document.getElementById("invitation").value;
-  const options = await post("/api/enroll-options", { user: user, invitation: invitation });
+// Enrollment happens inside this pending sign-in, for its user only; once the
+// key is on file the same sign-in asks the new key for an assertion (one more
+// touch), which decides the VPN connection.
+async function enroll(pending) {
+  const field = document.getElementById("invitation");
+  const options = await post("/api/enroll-options", { pending: pending, invitation: field.value });
+  field.value = "";
   if (refused(options)) {
     say(options.message);
+    if (options.result === "invalid-token") {
+      document.getElementById("signin").disabled = false;
+      document.getElementById("enroll").disabled = false;
+    }
     return;
   }
   const pk = options.publicKey;
@@ -94,7 +115,7 @@ async function enroll() {
   say("Touch your security key.");
   const cred = await navigator.credentials.create({ publicKey: pk });
   const answer = await post("/api/create", {
-    pending: options.pending,
+    pending: pending,
     id: cred.id,
     rawId: bytesToB64url(cred.rawId),
     type: cred.type,
@@ -103,7 +124,13 @@ async function enroll() {
       attestationObject: bytesToB64url(cred.response.attestationObject),
     },
   });
-  say(answer.result === "ok" ? "Key enrolled." : answer.message);
+  if (answer.result !== "ok") {
+    say(answer.message);
+    return;
+  }
+  say("Key enrolled. Touch it once more to sign in.");
+  const signin = await showSignIn(pending);
+  if (signin !== null) await signIn(pending, signin);
 }
 
 // On the approval page a stale or misdirected approval is started again here, not at the VPN.
@@ -155,13 +182,7 @@ function start() {
     startSignIn(m[1]).catch(() => say("The sign-in could not start. Reload the page."));
     return;
   }
-  document.getElementById("enroll-section").hidden = false;
-  const button = document.getElementById("enroll");
-  button.addEventListener("click", () => {
-    button.disabled = true;
-    enroll().catch((e) => say("The security key did not answer (" + e.name + "). Reload the page and try again."))
-      .finally(() => { button.disabled = false; });
-  });
+  document.getElementById("connect-first").hidden = false;
 }
 
 start();
