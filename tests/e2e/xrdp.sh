@@ -196,11 +196,11 @@ rdp_login() {
 			fi
 			sleep 0.1
 		done
-		echo "# ... the desktop session: $SESSION"
 	fi
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	echo "# xfreerdp as $1: sesman's answer: $REPLY"
 	grep -E "PAM:|AUTHFAIL|access granted" "$T/out" | sed 's/^/#   sesman: /'
+	if [ "${2:-}" = session ]; then echo "# ... the desktop session started: $SESSION"; fi
 }
 granted() { [ "$REPLY" = granted ]; }
 refused() { [ "$REPLY" = refused ]; }
