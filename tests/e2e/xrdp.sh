@@ -45,20 +45,7 @@ command -v ip >/dev/null || { echo "1..0 # SKIP ip (iproute2) is not installed";
 [ -n "${PR_E2E_NETNS:-}" ] || { echo "1..0 # SKIP needs root and its own namespaces (run through make check)"; exit 0; }
 ip link set lo up
 
-PIDS= BROWSER_PID= BROWSER_IN=
-cleanup() {
-	local p
-	# End of input: browser.py quits Chromium and chromedriver itself
-	# (webvpn.sh); xrdp, sesman and the clients get a TERM.
-	if [ -n "$BROWSER_PID" ]; then
-		eval "exec $BROWSER_IN>&-" 2>/dev/null
-		for p in $(seq 100); do kill -0 "$BROWSER_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	for p in $PIDS $BROWSER_PID; do kill "$p" 2>/dev/null; done
-	for p in $PIDS $BROWSER_PID; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$E2E/gate_lib.sh"
 
 # --- the test accounts' password, seen by pam_unix in this namespace only ---------------
 PASSWORD=rdp-Test-pw-17
@@ -113,36 +100,14 @@ ORIGIN=https://gate.clinic.test:8443
 SOCK=$T/webgate.sock
 LIFETIME=60
 
-# --- the gate: its certificate from a test CA, the policy with a web { } section ---------
-PKI=$T/pki; mkdir -p "$PKI"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/ca.key" \
-	-out "$PKI/ca.crt" -days 2 -subj /CN=practicerunner-test-ca 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/gate.key" \
-	-out "$PKI/gate.csr" -subj /CN=gate 2>/dev/null
-printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:gate.clinic.test\n' > "$PKI/gate.ext"
-openssl x509 -req -in "$PKI/gate.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
-	-out "$PKI/gate.crt" -days 2 -extfile "$PKI/gate.ext" 2>/dev/null
+# --- the gate: its certificate from gate_lib.sh's test CA, the policy with a web { } section ---
+cert gate DNS:gate.clinic.test
 chmod 600 "$PKI"/*.key
-SPKI=$(openssl x509 -in "$PKI/gate.crt" -pubkey -noout | openssl pkey -pubin -outform der |
-	openssl dgst -sha256 -binary | base64)
+SPKI=$(spki gate)
 web_policy() {   # web_policy GRANT_LIFETIME
 	write_policy all-users none required 5 clinic.test
 	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:8443"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  grant_lifetime = %s\n}\n' \
 		"$ORIGIN" "$PKI/gate.crt" "$PKI/gate.key" "$SOCK" "$1" >> "$CONF"
-}
-GATE_PID=
-gate_start() {
-	[ -n "$GATE_PID" ] && { kill "$GATE_PID"; wait "$GATE_PID" 2>/dev/null; }
-	rm -f "$SOCK"
-	"$top_builddir/helpers/practicerunner-webgate" --config "$CONF" --user nobody \
-		--page-dir "$top_srcdir/helpers/webgate/page" > "$T/gate.log" 2>&1 & GATE_PID=$!
-	PIDS="$PIDS $GATE_PID"
-	local i
-	for i in $(seq 100); do
-		[ -S "$SOCK" ] && (exec 3<>/dev/tcp/127.0.0.1/8443) 2>/dev/null && return 0
-		sleep 0.1
-	done
-	sed 's/^/# gate: /' "$T/gate.log"; return 1
 }
 web_policy "$LIFETIME"
 check "the gate starts (grant_lifetime = $LIFETIME)" gate_start
