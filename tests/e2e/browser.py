@@ -5,6 +5,7 @@ web gate's page as a person would (tests/e2e/webvpn.sh).
   browser.py [OPTIONS] enroll URL TOKEN        enroll a key with an invitation on a
                                                pending sign-in's page, then sign in
   browser.py [OPTIONS] signin URL              sign in on a pending sign-in's page
+  browser.py [OPTIONS] approve URL USER        approve a remote desktop sign-in
   browser.py [OPTIONS] session                 commands from standard input, one
                                                browser for all of them
 
@@ -12,6 +13,9 @@ Each prints the page's #status text. Session commands, one a line:
   authenticator ctap2|u2f      a new virtual authenticator (replaces the last)
   enroll URL TOKEN
   signin URL
+  approve URL USER             the gate's approval page: the user name typed,
+                               the button pressed, the key touched
+  has URL ID                   "yes" when the page at URL has an element ID
   signin-any URL               sign in with any key the authenticator holds
                                (not only the user's)
   replay URL                   sign in, then post the same response again:
@@ -109,6 +113,16 @@ class Browser:
         self.d.find_element(By.ID, "enroll").click()
         return self.status(self.ENROLLING)
 
+    def approve(self, url, user):
+        self.d.get(url)
+        self.d.find_element(By.ID, "user").send_keys(user)
+        self.d.find_element(By.ID, "approve").click()
+        return self.status()
+
+    def has(self, url, element):
+        self.d.get(url)
+        return "yes" if self.d.find_elements(By.ID, element) else "no"
+
     def open_signin(self, url):
         """The page, up to the button: None when it shows the button, else its status."""
         self.d.get(url)
@@ -178,6 +192,10 @@ class Browser:
             return self.enroll(*rest)
         if cmd == "signin" and len(rest) == 1:
             return self.signin(rest[0])
+        if cmd == "approve" and len(rest) == 2:
+            return self.approve(*rest)
+        if cmd == "has" and len(rest) == 2:
+            return self.has(*rest)
         if cmd == "signin-any" and len(rest) == 1:
             return self.signin_any(rest[0])
         if cmd == "replay" and len(rest) == 1:

@@ -22,37 +22,12 @@ command -v ip >/dev/null || { echo "1..0 # SKIP ip (iproute2) is not installed";
 [ -c /dev/net/tun ] || { echo "1..0 # SKIP no /dev/net/tun for OpenVPN's tun devices"; exit 0; }
 ip link set lo up
 
-PIDS= BROWSER_PID= BROWSER_IN=
-cleanup() {
-	local p
-	# End of input: browser.py quits Chromium and chromedriver itself; a
-	# TERM after 10 s does the same (its handler), a KILL would not.
-	# (bash unsets BR and BR_PID when the coprocess ends: saved copies here)
-	if [ -n "$BROWSER_PID" ]; then
-		eval "exec $BROWSER_IN>&-" 2>/dev/null
-		for p in $(seq 100); do kill -0 "$BROWSER_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	for p in $PIDS $BROWSER_PID; do kill "$p" 2>/dev/null; done
-	for p in $PIDS $BROWSER_PID; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$E2E/gate_lib.sh"
 
-# --- the test CA: the gate's certificate, the VPN server's -------------------------------
-PKI=$T/pki; mkdir -p "$PKI"
-cert() {   # cert NAME SAN
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/$1.key" \
-		-out "$PKI/$1.csr" -subj "/CN=$1" 2>/dev/null &&
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$2" > "$PKI/$1.ext" &&
-	openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
-		-out "$PKI/$1.crt" -days 2 -extfile "$PKI/$1.ext" 2>/dev/null
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/ca.key" \
-	-out "$PKI/ca.crt" -days 2 -subj /CN=practicerunner-test-ca 2>/dev/null
+# --- the gate's certificate, the VPN server's (gate_lib.sh's test CA) ---------------------
 cert gate "DNS:gate.clinic.test,DNS:www.clinic.test" && cert vpn-server DNS:vpn-server
 chmod 600 "$PKI"/*.key
-SPKI=$(openssl x509 -in "$PKI/gate.crt" -pubkey -noout | openssl pkey -pubin -outform der |
-	openssl dgst -sha256 -binary | base64)
+SPKI=$(spki gate)
 
 # --- the policy with its web { } section, and the gate --------------------------------------
 ORIGIN=https://gate.clinic.test:8443
@@ -61,20 +36,6 @@ web_policy() {   # web_policy PHYS_REQ
 	write_policy all-users "$1" required 5 clinic.test
 	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:8443"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  bind_client_address = true\n}\n' \
 		"$ORIGIN" "$PKI/gate.crt" "$PKI/gate.key" "$SOCK" >> "$CONF"
-}
-GATE_PID=
-gate_start() {
-	[ -n "$GATE_PID" ] && { kill "$GATE_PID"; wait "$GATE_PID" 2>/dev/null; }
-	rm -f "$SOCK"
-	"$top_builddir/helpers/practicerunner-webgate" --config "$CONF" --user nobody \
-		--page-dir "$top_srcdir/helpers/webgate/page" > "$T/gate.log" 2>&1 & GATE_PID=$!
-	PIDS="$PIDS $GATE_PID"
-	local i
-	for i in $(seq 100); do
-		[ -S "$SOCK" ] && (exec 3<>/dev/tcp/127.0.0.1/8443) 2>/dev/null && return 0
-		sleep 0.1
-	done
-	sed 's/^/# gate: /' "$T/gate.log"; return 1
 }
 web_policy none
 check "the gate starts (as nobody, control socket and HTTPS up)" gate_start

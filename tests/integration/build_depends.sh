@@ -41,7 +41,11 @@ curl tests/integration/webgate.sh SKIP curl is not installed
 openvpn tests/e2e/webvpn.sh for tool in openvpn chromium chromedriver openssl
 chromium tests/e2e/webvpn.sh for tool in openvpn chromium chromedriver openssl
 chromium-driver tests/e2e/webvpn.sh for tool in openvpn chromium chromedriver openssl
-iproute2 tests/e2e/webvpn.sh SKIP ip (iproute2) is not installed'
+iproute2 tests/e2e/webvpn.sh SKIP ip (iproute2) is not installed
+xrdp tests/e2e/xrdp.sh for tool in xrdp xrdp-sesman xrdp-keygen xfreerdp xvfb-run chromium chromedriver openssl
+freerdp2-x11 tests/e2e/xrdp.sh for tool in xrdp xrdp-sesman xrdp-keygen xfreerdp xvfb-run chromium chromedriver openssl
+xvfb tests/e2e/xrdp.sh for tool in xrdp xrdp-sesman xrdp-keygen xfreerdp xvfb-run chromium chromedriver openssl
+tigervnc-standalone-server tests/e2e/xrdp.sh Xvnc (tigervnc-standalone-server) is not installed'
 # Words in the scripts that name a program but are not run as one, and why.
 NOT_RUN='file prose ("file mode", "explicit file argument")
 dh an OpenVPN option ("dh none") in the test server configuration

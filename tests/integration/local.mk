@@ -132,6 +132,6 @@ check-local:
 
 # The web gate's VPN side (issue 16): practicerunner-openvpn against a
 # stand-in control socket; OpenVPN, the gate and a browser end to end.
-E2E_TESTS = tests/e2e/openvpn_defer.sh tests/e2e/webvpn.sh
+E2E_TESTS = tests/e2e/openvpn_defer.sh tests/e2e/webvpn.sh tests/e2e/xrdp.sh
 TESTS += $(E2E_TESTS)
-dist_check_SCRIPTS += $(E2E_TESTS) tests/e2e/ctl_stub.py tests/e2e/browser.py tests/e2e/mgmt.py
+dist_check_SCRIPTS += $(E2E_TESTS) tests/e2e/ctl_stub.py tests/e2e/browser.py tests/e2e/mgmt.py tests/e2e/gate_lib.sh
