@@ -183,11 +183,20 @@ browser() {   # browser COMMAND...  -> the page's answer in $REPLY
 	echo "# browser $1 $3: $REPLY"
 }
 TOKEN_RE='[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}'
-enroll() {   # enroll USER: an invitation, used in the browser
-	local tok
+# enroll USER: an invitation, typed on the page of a pending sign-in the VPN
+# side opened for USER (practicerunner-openvpn as OpenVPN runs it: browser
+# enrollment happens only inside one), then the new key signs that one in.
+enroll() {
+	local tok url
 	admin "" invite "$1" && tok=$(grep -oE "$TOKEN_RE" "$T/out" | head -n 1)
-	browser enroll "$ORIGIN/e/" "$1" "$tok"
-	case "$REPLY" in *"Key enrolled.") ;; *) return 1;; esac
+	rm -f "$T"/ovpn.*
+	env -i PATH=/usr/bin:/bin username="$1" untrusted_ip=127.0.0.1 IV_SSO=webauth \
+		auth_pending_file="$T/ovpn.pending" auth_control_file="$T/ovpn.control" \
+		"$top_builddir/helpers/practicerunner-openvpn" --config "$CONF" --lifetime 120 "$T/ovpn.up" >/dev/null 2>&1
+	url=$(sed -n 's/^WEB_AUTH:://p' "$T/ovpn.pending" 2>/dev/null)
+	[ -n "$url" ] || { echo "# no pending sign-in from practicerunner-openvpn"; return 1; }
+	browser enroll "$url" "$tok"
+	case "$REPLY" in *"Signed in.") ;; *) return 1;; esac
 }
 check "prowner enrolls a key in the browser (invitation)" enroll prowner
 check "prstaff enrolls a key in the browser (invitation)" enroll prstaff
