@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,11 +79,16 @@ static int take_lock(struct pr_user_file *f, const char *suffix, struct pr_errbu
 	if ((r = ensure_and_open(f, "locks", &f->locks_fd, eb)) != PR_OK)
 		return r;
 	r = pr_lock(f->locks_fd, lockname, &f->lock_fd);
-	if (r == PR_ERR_BUSY)
-		return pr_fail(eb, r, "%s/locks/%s: still held by another process after %d ms "
+	if (r == PR_ERR_BUSY) {
+		/* In seconds as people read them; the web gate's short bound in ms. */
+		int ms = pr_lock_wait_ms();
+		bool whole = ms % 1000 == 0;
+
+		return pr_fail(eb, r, "%s/locks/%s: still held by another process after %d %s "
 		    "(another sign-in, enrollment or recovery for %s that has not finished, "
 		    "perhaps stopped or frozen)",
-		    f->state_dir, lockname, pr_lock_wait_ms(), f->user);
+		    f->state_dir, lockname, whole ? ms / 1000 : ms, whole ? "s" : "ms", f->user);
+	}
 	if (r != PR_OK)
 		return pr_fail(eb, r, "%s/locks/%s: %s", f->state_dir, lockname,
 		    pr_strerror(r));
