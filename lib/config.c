@@ -561,95 +561,107 @@ static const struct {
 /* ---- the parser ------------------------------------------------------------------ */
 
 /* Option tables live only until cfg_init has copied them. */
+/*
+ * The policy file's grammar, one table per section. cfg_init copies the
+ * tables, so one set serves every parser.
+ */
+static cfg_opt_t roles_opts[] = {
+	CFG_STR_LIST("owners", "{}", CFGF_NONE),
+	CFG_STR_LIST("admins", "{}", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t recovery_opts[] = {
+	CFG_STR_LIST("services", "{login}", CFGF_NONE),
+	CFG_INT_CB("ticket_lifetime", 1800, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("codes", 10, CFGF_NONE, parse_decimal),
+	CFG_BOOL("self_request", cfg_false, CFGF_NONE),
+	CFG_STR("mail_command", DEFAULT_MAIL_COMMAND, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t session_opts[] = {
+	CFG_INT_CB("aal3_idle_limit", PR_DEFAULT_AAL3_IDLE, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("aal3_session_limit", PR_DEFAULT_AAL3_SESSION, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("aal2_idle_limit", PR_DEFAULT_AAL2_IDLE, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("aal2_session_limit", PR_DEFAULT_AAL2_SESSION, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("aal1_idle_limit", PR_DEFAULT_AAL1_IDLE, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("aal1_session_limit", PR_DEFAULT_AAL1_SESSION, CFGF_NONE, parse_decimal),
+	CFG_BOOL("set_tmout", cfg_false, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t audit_opts[] = {
+	CFG_INT_CB("failure_records_per_minute", PR_AUDIT_DEFAULT_PER_MINUTE, CFGF_NONE,
+	    parse_decimal),
+	CFG_INT_CB("min_free_mb", PR_AUDIT_DEFAULT_MIN_FREE_MB, CFGF_NONE, parse_decimal),
+	CFG_END()
+};
+
+static cfg_opt_t ldap_opts[] = {
+	CFG_STR_LIST("uri", "{}", CFGF_NONE),
+	CFG_STR("base", NULL, CFGF_NODEFAULT),
+	CFG_STR("bind_dn", NULL, CFGF_NODEFAULT),
+	CFG_STR("bind_password_file", NULL, CFGF_NODEFAULT),
+	CFG_STR("ca_file", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("starttls", cfg_false, CFGF_NONE),
+	CFG_INT_CB("timeout", PR_LDAP_DEFAULT_TIMEOUT, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("cache_max_age", PR_LDAP_DEFAULT_CACHE_MAX_AGE, CFGF_NONE, parse_decimal),
+	CFG_END()
+};
+
+static cfg_opt_t breakglass_opts[] = {
+	CFG_STR_LIST("services", DEFAULT_BREAKGLASS_SERVICES, CFGF_NONE),
+	CFG_INT_CB("session_limit", PR_DEFAULT_BREAKGLASS_SESSION, CFGF_NONE, parse_decimal),
+	CFG_STR("notify", "root", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t web_opts[] = {
+	CFG_STR("origin", NULL, CFGF_NODEFAULT),
+	CFG_STR("listen", PR_WEB_DEFAULT_LISTEN, CFGF_NONE),
+	CFG_STR("cert_file", NULL, CFGF_NODEFAULT),
+	CFG_STR("key_file", NULL, CFGF_NODEFAULT),
+	CFG_INT_CB("pending_lifetime", PR_WEB_DEFAULT_PENDING_LIFETIME, CFGF_NONE, parse_decimal),
+	CFG_INT_CB("grant_lifetime", PR_WEB_DEFAULT_GRANT_LIFETIME, CFGF_NONE, parse_decimal),
+	CFG_STR("grant_service", PR_WEB_DEFAULT_GRANT_SERVICE, CFGF_NONE),
+	CFG_BOOL("bind_client_address", cfg_true, CFGF_NONE),
+	CFG_STR("control_socket", PR_WEB_DEFAULT_CONTROL_SOCKET, CFGF_NONE),
+	CFG_STR("control_group", PR_WEB_DEFAULT_CONTROL_GROUP, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t policy_opts[] = {
+	CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
+	CFG_STR("require_security_key", "none", CFGF_NONE),
+	CFG_STR("require_physical_key", "none", CFGF_NONE),
+	CFG_STR("user_verification", "preferred", CFGF_NONE),
+	CFG_INT_CB("touch_timeout", PR_DEFAULT_TOUCH_TIMEOUT, CFGF_NONE, parse_decimal),
+	CFG_STR("state_dir", PR_DEFAULT_STATE_DIR, CFGF_NONE),
+	CFG_STR("audit_log", PR_DEFAULT_AUDIT_LOG, CFGF_NONE),
+	CFG_STR("trust_anchors", PR_DEFAULT_TRUST_ANCHORS, CFGF_NONE),
+	CFG_STR_LIST("physical_aaguids", "{}", CFGF_NONE),
+	CFG_STR_LIST("exempt", "{}", CFGF_NONE),
+	/* 0: not set, UID_MIN from login.defs; never validated as a value. */
+	CFG_INT_CB("uid_min", 0, CFGF_NONE, parse_decimal),
+	CFG_STR_LIST("unattended_services", DEFAULT_UNATTENDED, CFGF_NONE),
+	CFG_SEC("roles", roles_opts, CFGF_NONE),
+	CFG_SEC("recovery", recovery_opts, CFGF_NONE),
+	CFG_SEC("session", session_opts, CFGF_NONE),
+	CFG_SEC("audit", audit_opts, CFGF_NONE),
+	CFG_STR("store", "files", CFGF_NONE),
+	CFG_SEC("ldap", ldap_opts, CFGF_NONE),
+	CFG_SEC("breakglass", breakglass_opts, CFGF_NONE),
+	CFG_SEC("web", web_opts, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_t *parser_new(void)
 {
-	cfg_opt_t roles_opts[] = {
-		CFG_STR_LIST("owners", "{}", CFGF_NONE),
-		CFG_STR_LIST("admins", "{}", CFGF_NONE),
-		CFG_END()
-	};
-	cfg_opt_t recovery_opts[] = {
-		CFG_STR_LIST("services", "{login}", CFGF_NONE),
-		CFG_INT_CB("ticket_lifetime", 1800, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("codes", 10, CFGF_NONE, parse_decimal),
-		CFG_BOOL("self_request", cfg_false, CFGF_NONE),
-		CFG_STR("mail_command", DEFAULT_MAIL_COMMAND, CFGF_NONE),
-		CFG_END()
-	};
-	cfg_opt_t session_opts[] = {
-		CFG_INT_CB("aal3_idle_limit", PR_DEFAULT_AAL3_IDLE, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("aal3_session_limit", PR_DEFAULT_AAL3_SESSION, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("aal2_idle_limit", PR_DEFAULT_AAL2_IDLE, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("aal2_session_limit", PR_DEFAULT_AAL2_SESSION, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("aal1_idle_limit", PR_DEFAULT_AAL1_IDLE, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("aal1_session_limit", PR_DEFAULT_AAL1_SESSION, CFGF_NONE, parse_decimal),
-		CFG_BOOL("set_tmout", cfg_false, CFGF_NONE),
-		CFG_END()
-	};
-	cfg_opt_t audit_opts[] = {
-		CFG_INT_CB("failure_records_per_minute", PR_AUDIT_DEFAULT_PER_MINUTE, CFGF_NONE,
-		    parse_decimal),
-		CFG_INT_CB("min_free_mb", PR_AUDIT_DEFAULT_MIN_FREE_MB, CFGF_NONE, parse_decimal),
-		CFG_END()
-	};
-	cfg_opt_t ldap_opts[] = {
-		CFG_STR_LIST("uri", "{}", CFGF_NONE),
-		CFG_STR("base", NULL, CFGF_NODEFAULT),
-		CFG_STR("bind_dn", NULL, CFGF_NODEFAULT),
-		CFG_STR("bind_password_file", NULL, CFGF_NODEFAULT),
-		CFG_STR("ca_file", NULL, CFGF_NODEFAULT),
-		CFG_BOOL("starttls", cfg_false, CFGF_NONE),
-		CFG_INT_CB("timeout", PR_LDAP_DEFAULT_TIMEOUT, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("cache_max_age", PR_LDAP_DEFAULT_CACHE_MAX_AGE, CFGF_NONE, parse_decimal),
-		CFG_END()
-	};
-	cfg_opt_t breakglass_opts[] = {
-		CFG_STR_LIST("services", DEFAULT_BREAKGLASS_SERVICES, CFGF_NONE),
-		CFG_INT_CB("session_limit", PR_DEFAULT_BREAKGLASS_SESSION, CFGF_NONE, parse_decimal),
-		CFG_STR("notify", "root", CFGF_NONE),
-		CFG_END()
-	};
-	cfg_opt_t web_opts[] = {
-		CFG_STR("origin", NULL, CFGF_NODEFAULT),
-		CFG_STR("listen", PR_WEB_DEFAULT_LISTEN, CFGF_NONE),
-		CFG_STR("cert_file", NULL, CFGF_NODEFAULT),
-		CFG_STR("key_file", NULL, CFGF_NODEFAULT),
-		CFG_INT_CB("pending_lifetime", PR_WEB_DEFAULT_PENDING_LIFETIME, CFGF_NONE, parse_decimal),
-		CFG_INT_CB("grant_lifetime", PR_WEB_DEFAULT_GRANT_LIFETIME, CFGF_NONE, parse_decimal),
-		CFG_STR("grant_service", PR_WEB_DEFAULT_GRANT_SERVICE, CFGF_NONE),
-		CFG_BOOL("bind_client_address", cfg_true, CFGF_NONE),
-		CFG_STR("control_socket", PR_WEB_DEFAULT_CONTROL_SOCKET, CFGF_NONE),
-		CFG_STR("control_group", PR_WEB_DEFAULT_CONTROL_GROUP, CFGF_NONE),
-		CFG_END()
-	};
-	cfg_opt_t opts[] = {
-		CFG_STR("rp_id", NULL, CFGF_NODEFAULT),
-		CFG_STR("require_security_key", "none", CFGF_NONE),
-		CFG_STR("require_physical_key", "none", CFGF_NONE),
-		CFG_STR("user_verification", "preferred", CFGF_NONE),
-		CFG_INT_CB("touch_timeout", PR_DEFAULT_TOUCH_TIMEOUT, CFGF_NONE, parse_decimal),
-		CFG_STR("state_dir", PR_DEFAULT_STATE_DIR, CFGF_NONE),
-		CFG_STR("audit_log", PR_DEFAULT_AUDIT_LOG, CFGF_NONE),
-		CFG_STR("trust_anchors", PR_DEFAULT_TRUST_ANCHORS, CFGF_NONE),
-		CFG_STR_LIST("physical_aaguids", "{}", CFGF_NONE),
-		CFG_STR_LIST("exempt", "{}", CFGF_NONE),
-		/* 0: not set, UID_MIN from login.defs; never validated as a value. */
-		CFG_INT_CB("uid_min", 0, CFGF_NONE, parse_decimal),
-		CFG_STR_LIST("unattended_services", DEFAULT_UNATTENDED, CFGF_NONE),
-		CFG_SEC("roles", roles_opts, CFGF_NONE),
-		CFG_SEC("recovery", recovery_opts, CFGF_NONE),
-		CFG_SEC("session", session_opts, CFGF_NONE),
-		CFG_SEC("audit", audit_opts, CFGF_NONE),
-		CFG_STR("store", "files", CFGF_NONE),
-		CFG_SEC("ldap", ldap_opts, CFGF_NONE),
-		CFG_SEC("breakglass", breakglass_opts, CFGF_NONE),
-		CFG_SEC("web", web_opts, CFGF_NONE),
-		CFG_END()
-	};
 	cfg_t *cf = NULL;
 
 	/* CFGF_NONE: unknown keys are errors, names are case-sensitive. */
-	if ((cf = cfg_init(opts, CFGF_NONE)) == NULL)
+	if ((cf = cfg_init(policy_opts, CFGF_NONE)) == NULL)
 		return NULL;
 	cfg_set_error_function(cf, capture_error);
 	for (size_t i = 0; i < sizeof(key_checks) / sizeof(key_checks[0]); i++)
