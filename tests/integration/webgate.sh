@@ -405,6 +405,31 @@ check "passkey under a physical-key policy: recorded" test "$(field reason) $(fi
 enroll prowner "$T/owner2.json" none
 check "passkey under a physical-key policy: not enrolled either" result_is class-not-allowed
 
+# ---- a garbage signature on a real id reads as one on a decoy -----------------------------
+# A stranger who claims each offered id with a hand-made response (right
+# type, challenge and origin, 37 bytes of authenticator data, a garbage
+# signature) must not learn which ids are real: nothing is said until a
+# signature by one of the user's keys verified (the class included).
+# probe USER STATE real|decoy: such a response for USER's pending sign-in
+probe() {
+	local id claim
+	id=$(pending "$1"); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+	claim=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$2")
+	[ "$3" = decoy ] && claim=$(ids "$T/options" | grep -vxF "$claim" | head -n 1)
+	python3 "$CLIENT" get --state "$2" --options "$T/options" --origin "$ORIGIN" --pending "$id" \
+		--id "$claim" --bad-sig > "$T/get"
+	api /api/get "$T/get"
+}
+probe prowner "$T/owner.json" decoy
+check "garbage signature, decoy id: refused as no matching key" result_is no-matching-key
+cp "$T/out" "$T/words.decoy"
+probe prowner "$T/owner.json" real
+check "garbage signature, a real id of a key policy refuses: the same answer" cmp -s "$T/words.decoy" "$T/out"
+check "... recorded with the real reason" test "$(field reason) $(field user)" = "bad-signature prowner"
+probe prstaff "$T/staff.json" real
+check "garbage signature, a real id of an acceptable key: the same answer" cmp -s "$T/words.decoy" "$T/out"
+check "... recorded with the real reason" test "$(field reason) $(field user)" = "bad-signature prstaff"
+
 # ---- privilege separation ------------------------------------------------------------------------
 child=$(pgrep -P "$GATE_PID" | head -n 1)
 check "HTTP side: a child of the root parent" test -n "$child"

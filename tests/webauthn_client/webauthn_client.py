@@ -7,9 +7,11 @@ P-256 key, for tests/integration/webgate.sh (no browser on this machine).
       -> the /api/create body for the creation options in FILE; the new
          key is kept in the state FILE (JSON, 0600).
   webauthn_client.py get --state FILE --options FILE --origin ORIGIN
-        --pending ID [--uv] [--challenge B64URL]
+        --pending ID [--uv] [--challenge B64URL] [--id B64URL] [--bad-sig]
       -> the /api/get body for the request options in FILE, signed as an
-         authenticator signs (authenticatorData || SHA-256(clientDataJSON)).
+         authenticator signs (authenticatorData || SHA-256(clientDataJSON));
+         --id claims another credential id (rawId), --bad-sig sends a
+         garbage signature instead (a stranger probing which ids are real).
 
 clientDataJSON, authenticatorData and the attestation object are built as
 WebAuthn Level 3 and CTAP2 define them (a tiny CBOR encoder below).
@@ -137,9 +139,13 @@ def get(a):
     flags = UP | (UV if a.uv else 0)
     authdata = hashlib.sha256(opts["rpId"].encode()).digest() + bytes([flags]) + struct.pack(">I", state["counter"])
     sig = key.sign(authdata + hashlib.sha256(cdj).digest(), ec.ECDSA(hashes.SHA256()))
-    with open(a.state, "w") as f:
-        json.dump(state, f)
-    json.dump({"pending": a.pending, "id": state["id"], "rawId": state["id"], "type": "public-key",
+    if a.bad_sig:
+        sig = os.urandom(len(sig))
+    else:
+        with open(a.state, "w") as f:
+            json.dump(state, f)
+    cred = a.id or state["id"]
+    json.dump({"pending": a.pending, "id": cred, "rawId": cred, "type": "public-key",
                "response": {"clientDataJSON": b64u(cdj), "authenticatorData": b64u(authdata),
                             "signature": b64u(sig), "userHandle": ""}}, sys.stdout)
 
@@ -153,6 +159,8 @@ def main():
     p.add_argument("--pending")
     p.add_argument("--uv", action="store_true")
     p.add_argument("--challenge")
+    p.add_argument("--id")
+    p.add_argument("--bad-sig", action="store_true")
     p.add_argument("--fmt", default="none", choices=["none", "fido-u2f"])
     p.add_argument("--ca-key")
     p.add_argument("--ca-cert")
