@@ -223,9 +223,16 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 		r = PR_ERR_NO_CREDENTIAL;
 	/*
 	 * The user's lock was held elsewhere past the parent's short bound
-	 * (wg_parent.c): nothing was stored, so the sign-in stays open and the
-	 * page may send the response again.
+	 * (wg_parent.c) before the key's answer was judged: nothing was
+	 * stored, so the sign-in stays open and the page may send the response
+	 * again. Once a signature verified, the counter may be stored: the
+	 * sign-in is decided whatever failed after it (a grant's lock, say),
+	 * or the page's resend would be judged a second time (a false cloned
+	 * key, or a second acceptance of a key without a counter); the answer
+	 * is then one the page does not resend.
 	 */
+	if (r == PR_ERR_BUSY && s.outcome.verified)
+		r = PR_ERR_IO;
 	if (r != PR_ERR_BUSY)
 		decide(e, &s, r);
 	if (r == PR_OK && s.used != NULL)
