@@ -170,6 +170,28 @@ check "wrong invitations: after 3 the pending sign-in is void" result_is replay
 wait "$WAITER"
 check "wrong invitations: op=wait reads the refusal" grep -qx "result invalid-token" "$T/verdict"
 check "wrong invitations: the invitation is not voided, no try counted" grep -q " failures=0" "$T/state/invites/prstaff"
+# The invitation's lock held for 2 s (an administrator's command, say): the
+# right invitation could not be checked, which is no wrong try. The gate
+# answers busy and the page's side asks again (every 250 ms, wg_api.c), so
+# counting those as wrong would void the sign-in after 3.
+python3 - "$T/state/locks/prstaff+invite.lock" > "$T/holder" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(2)
+PY
+HOLDER=$!
+for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
+id=$(pending prstaff)
+enroll_options "$id" "$tok"
+wait "$HOLDER"
+check "invitation lock held: not a wrong try (creation options once it is free)" grep -q '"publicKey"' "$T/out"
+check "invitation lock held: recorded as busy" grep -q "event=enroll result=failure reason=busy .*user=prstaff" "$AUDIT"
+# Decided now (a creation from another origin), so no expiry lands among the records read below.
+python3 "$CLIENT" create --state "$T/scratch.json" --options "$T/out" --origin "https://evil.clinic.test" \
+	> "$T/create" && api /api/create "$T/create"
+check "invitation lock held: ... the invitation is still there" test -e "$T/state/invites/prstaff"
 
 enroll prstaff "$T/staff.json" fido-u2f
 check "enroll: a browser key with an invitation is enrolled" result_is ok
