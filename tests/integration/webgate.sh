@@ -496,6 +496,12 @@ wait "$GATE_PID" 2>/dev/null
 GATE_PID=
 check "child killed: the control socket is removed" test ! -e "$SOCK"
 check "child killed: no process left" fails pgrep -f "practicerunner-webgate --config $CONF"
+# The HTTP account's own group as control_group would let the HTTP side use the socket.
+web_policy owners true "$(id -gn nobody)"
+timeout 5 "$GATE" --config "$CONF" --user nobody --page-dir "$top_srcdir/helpers/webgate/page" > "$T/gate.log" 2>&1
+check "control_group = the HTTP account's own group: the gate refuses to start (exit 1)" test "$?" = 1
+check "... and says why" grep -q "control_group.*own group" "$T/gate.log"
+web_policy owners true prowners
 # The gate's secret is never read through a symbolic link: the gate does not start.
 mv "$T/state/webgate.secret" "$T/state/secret.moved"
 ln -s "$T/state/secret.moved" "$T/state/webgate.secret"
