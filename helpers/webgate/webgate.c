@@ -160,9 +160,9 @@ static int find_run_user(struct wg *g)
 	}
 	/* The HTTP side keeps its own group: as control_group it could make and read verdicts. */
 	if (pw->pw_gid == g->ctl_gid) {
-		fprintf(stderr, "%s: web { control_group } is '%s''s own group: the HTTP side "
-		    "could then use the control socket. Name the group the VPN side's scripts "
-		    "run as.\n", WG_PROG, g->run_user);
+		fprintf(stderr, "%s: web { control_group } is the own group of '%s', the HTTP "
+		    "side's account, which could then use the control socket: name the group "
+		    "the VPN side's scripts run as.\n", WG_PROG, g->run_user);
 		return -1;
 	}
 	g->run_uid = pw->pw_uid;
