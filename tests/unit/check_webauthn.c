@@ -446,9 +446,6 @@ START_TEST(registration_vectors)
 	e = (struct pr_wa_expect){ PR_WA_CREATE, chal, chal_len, vec_get(&v, "origin") };
 	r = pr_wa_register(&in, &e, &o, &web, NULL, &eb);
 	ck_assert_msg(r == tc->expect, "case %d %s: got %d (%s)", _i, tc->vector, r, eb.msg);
-	/* verified: the signature checked out, whatever class, UV or counter said then. */
-	ck_assert_int_eq(out.verified, r == PR_OK || r == PR_ERR_CLASS || r == PR_ERR_COUNTER ||
-	    r == PR_ERR_UV_REQUIRED);
 	if (r == PR_OK) {
 		ck_assert_int_eq(web.cls, tc->cls);
 		ck_assert_str_eq(web.label, "web key");
