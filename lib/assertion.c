@@ -62,17 +62,13 @@ out:
 	return r;
 }
 
-int pr_assert_verify(fido_assert_t *a, size_t idx, const struct pr_cred *c,
+/* What a verified statement must also show: UP, UV when required, a counter that grew. */
+static int check_signed(fido_assert_t *a, size_t idx, const struct pr_cred *c,
     bool uv_required, uint8_t *flags, uint32_t *sign_count)
 {
 	uint8_t f;
 	uint32_t n;
-	int r;
 
-	if (idx >= fido_assert_count(a))
-		return PR_ERR_INVALID_ARG;
-	if ((r = verify_signature(a, idx, c)) != PR_OK)
-		return r;
 	f = fido_assert_flags(a, idx);
 	n = fido_assert_sigcount(a, idx);
 	if (flags != NULL)
@@ -86,6 +82,18 @@ int pr_assert_verify(fido_assert_t *a, size_t idx, const struct pr_cred *c,
 	if (!pr_counter_ok(c->sign_count, n))
 		return PR_ERR_COUNTER;
 	return PR_OK;
+}
+
+int pr_assert_verify(fido_assert_t *a, size_t idx, const struct pr_cred *c,
+    bool uv_required, uint8_t *flags, uint32_t *sign_count)
+{
+	int r;
+
+	if (idx >= fido_assert_count(a))
+		return PR_ERR_INVALID_ARG;
+	if ((r = verify_signature(a, idx, c)) != PR_OK)
+		return r;
+	return check_signed(a, idx, c, uv_required, flags, sign_count);
 }
 
 /* Which credential of creds has this id; creds->n if none. */
@@ -102,10 +110,12 @@ int pr_assert_judge(fido_assert_t *a, const unsigned char *id, size_t id_len,
     struct pr_assert_outcome *out)
 {
 	size_t idx;
+	int r;
 
 	out->index = creds->n;
 	out->flags = 0;
 	out->sign_count = 0;
+	out->verified = false;
 	if (fido_assert_count(a) != 1)
 		return PR_ERR_SIGNATURE;
 	if (id == NULL) {
@@ -115,10 +125,12 @@ int pr_assert_judge(fido_assert_t *a, const unsigned char *id, size_t id_len,
 	if ((idx = cred_index(id, id_len, creds)) == creds->n)
 		return PR_ERR_NO_CREDENTIAL;
 	out->index = idx;
+	if ((r = verify_signature(a, 0, &creds->v[idx])) != PR_OK)
+		return r;
+	out->verified = true;
 	if (acceptable != NULL && !acceptable[idx])
 		return PR_ERR_CLASS;
-	return pr_assert_verify(a, 0, &creds->v[idx], uv_required, &out->flags,
-	    &out->sign_count);
+	return check_signed(a, 0, &creds->v[idx], uv_required, &out->flags, &out->sign_count);
 }
 
 /* Map a libfido2 status from a device request to our codes. */

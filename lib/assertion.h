@@ -37,6 +37,7 @@ struct pr_assert_outcome {
 	size_t index;          /* into creds; creds->n when no credential was seen */
 	uint8_t flags;         /* signed authenticator data flags */
 	uint32_t sign_count;
+	bool verified;         /* the signature by creds[index] verified (the rest may still fail) */
 };
 
 /*
@@ -66,9 +67,11 @@ int pr_assert_verify(fido_assert_t *a, size_t idx, const struct pr_cred *c,
  * device here, a browser through lib/webauthn/): a must hold exactly one
  * statement, its rp id and client data hash already set. The credential
  * named by id (NULL: the statement's own) is looked up in creds (none:
- * PR_ERR_NO_CREDENTIAL), must be acceptable (PR_ERR_CLASS; acceptable
- * NULL: all are), then pr_assert_verify. out->index names the credential
- * once found.
+ * PR_ERR_NO_CREDENTIAL), its signature verified (out->verified), then it
+ * must be acceptable (PR_ERR_CLASS; acceptable NULL: all are), then the
+ * flags and counter as pr_assert_verify checks them. out->index names the
+ * credential once found. The class comes after the signature: before it,
+ * anyone who can name an id would learn that it is one of the user's.
  */
 int pr_assert_judge(fido_assert_t *a, const unsigned char *id, size_t id_len,
     const struct pr_credlist *creds, const bool *acceptable, bool uv_required,

@@ -164,7 +164,8 @@ static int grant_fits(const struct pr_grant *g, const char *service, const char 
 		return PR_ERR_EXPIRED;
 	if (strcmp(g->service, service) != 0)
 		return PR_ERR_NOT_FOUND;
-	if (g->rhost[0] != '\0' && rhost != NULL && rhost[0] != '\0' && strcmp(g->rhost, rhost) != 0)
+	/* Bound: only that address, never a service that gives none (it could come from anywhere). */
+	if (g->rhost[0] != '\0' && (rhost == NULL || strcmp(g->rhost, rhost) != 0))
 		return PR_ERR_PERM;
 	return PR_OK;
 }

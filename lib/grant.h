@@ -58,10 +58,10 @@ int pr_grant_create(struct pr_state *state, const char *user, struct pr_grant *g
  * grant, and it is already gone from the store (single use, even if the
  * caller then fails). PR_ERR_NOT_FOUND: none, or one for another service
  * (left in place). PR_ERR_EXPIRED: past its lifetime (removed).
- * PR_ERR_PERM: bound to another client address than rhost (left in place,
- * so a guess from elsewhere cannot spend the person's approval); an
- * unbound grant, or a service that gives no address (rhost NULL or ""),
- * matches any.
+ * PR_ERR_PERM: bound to a client address and rhost is another, or none
+ * (NULL or ""): left in place, so a guess from elsewhere, or through a
+ * service that gives no address, cannot spend the person's approval. An
+ * unbound grant matches any rhost.
  */
 int pr_grant_consume(struct pr_state *state, const char *user, const char *service,
     const char *rhost, int64_t now, struct pr_grant *out, struct pr_errbuf *eb);

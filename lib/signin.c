@@ -216,6 +216,8 @@ static int refused_before_probe(struct pr_signin *s, int reason)
 	 * A statement judged here was made elsewhere: no device to probe, but a
 	 * statement by one of the account's keys that policy does not accept is
 	 * that key refused (PR_ERR_CLASS), as the probe finds it at the console.
+	 * One that names such a key without its signature is refused for that
+	 * (recorded so; s->outcome.verified tells the caller nothing verified).
 	 */
 	if (s->judge != NULL) {
 		if (s->creds.n == 0 || s->acceptable == NULL)
@@ -223,7 +225,7 @@ static int refused_before_probe(struct pr_signin *s, int reason)
 		r = s->judge(s->judge_arg, &s->creds, s->acceptable, false, &s->outcome);
 		if (s->outcome.index < s->creds.n)
 			s->used = &s->creds.v[s->outcome.index];
-		return r == PR_ERR_CLASS ? r : reason;
+		return s->used != NULL && r != PR_OK ? r : reason;
 	}
 	r = probe_only(s);
 

@@ -158,6 +158,13 @@ static int find_run_user(struct wg *g)
 		    WG_PROG, g->run_user);
 		return -1;
 	}
+	/* The HTTP side keeps its own group: as control_group it could make and read verdicts. */
+	if (pw->pw_gid == g->ctl_gid) {
+		fprintf(stderr, "%s: web { control_group } is the own group of '%s', the HTTP "
+		    "side's account, which could then use the control socket: name the group "
+		    "the VPN side's scripts run as.\n", WG_PROG, g->run_user);
+		return -1;
+	}
 	g->run_uid = pw->pw_uid;
 	g->run_gid = pw->pw_gid;
 	return 0;

@@ -37,7 +37,11 @@ static const struct {
 	    "administrator to enroll one." },
 	{ "class-not-allowed", "This key is not allowed for your account: use your enrolled "
 	    "physical security key." },
-	/* One "busy" for both: a user's sign-in still being checked after the retries, an address over its cap. */
+	/*
+	 * One "busy" for every refusal where waiting is the remedy: a user's lock
+	 * still held after the retries, an invitation that could not be checked,
+	 * an address over its approval cap, a full table.
+	 */
 	{ "busy", "Too many sign-ins are in progress for this account or from this address. "
 	    "Wait a minute, then try again." },
 	{ "invalid-token", "The invitation is not valid for this account. Check it, or ask "

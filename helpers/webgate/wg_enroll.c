@@ -122,6 +122,18 @@ static void wrong_invitation(struct enroll_ctx *x, int why)
 	record(x, PR_ERR_INVITE_INVALID, NULL, false);
 }
 
+/*
+ * Whether pr_invite_match's refusal says the invitation typed is not this
+ * account's (wrong, none on file, expired, nothing typed), rather than
+ * that it could not be checked now (a lock held, an I/O error): only the
+ * first is counted as a wrong try.
+ */
+static bool invitation_mismatch(int r)
+{
+	return r == PR_ERR_INVITE_INVALID || r == PR_ERR_NOT_FOUND || r == PR_ERR_EXPIRED ||
+	    r == PR_ERR_INVALID_ARG;
+}
+
 char *wg_enroll_options(struct wg_verifier *v, const struct pr_wa_req *q)
 {
 	struct enroll_ctx x = { .cfg = v->cfg, .rhost = q->rhost, .user_agent = q->user_agent };
@@ -136,9 +148,15 @@ char *wg_enroll_options(struct wg_verifier *v, const struct pr_wa_req *q)
 	r = x.user == NULL ? PR_ERR_INVITE_INVALID :
 	    pr_invite_match(v->cfg->state, x.user, q->invitation, now, &eb);
 	/* No invitation, a wrong one or an expired one look alike to the page. */
-	if (r != PR_OK) {
+	if (r != PR_OK && invitation_mismatch(r)) {
 		wrong_invitation(&x, r);
 		return wg_result(PR_ERR_INVITE_INVALID, -1, 0, 0);
+	}
+	/* Not checked (busy, I/O): recorded, not counted; the page may ask again. */
+	if (r != PR_OK) {
+		x.detail = eb.msg[0] != '\0' ? eb.msg : NULL;
+		record(&x, r, NULL, false);
+		return wg_result(PR_ERR_BUSY, -1, 0, 0);
 	}
 	pr_secret_strfree(&x.e->secret);
 	if ((x.e->secret = strdup(q->invitation)) == NULL)

@@ -210,20 +210,29 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	pr_signin_record(&s, pr_signin_event(&s), r, r == PR_OK ? note :
 	    (j.eb.msg[0] != '\0' ? j.eb.msg : NULL));
 	/*
-	 * Until one of the user's keys answered, the page and the VPN side
-	 * read one refusal whoever the name is, as at the console
+	 * Until a signature by one of the user's keys verified, the page and
+	 * the VPN side read one refusal whoever the name is, as at the console
 	 * (ARCHITECTURE §4.7): a name that is no account, an account without
-	 * a key, another key, a malformed or misdirected response. The record
+	 * a key, another key, a malformed or misdirected response, and a
+	 * garbage signature on a real credential id (its bad-signature or
+	 * class refusal would tell the real ids from the decoys). The record
 	 * above keeps the reason.
 	 */
-	if (r != PR_OK && s.used == NULL && r != PR_ERR_REPLAY && r != PR_ERR_EXPIRED &&
+	if (r != PR_OK && !s.outcome.verified && r != PR_ERR_REPLAY && r != PR_ERR_EXPIRED &&
 	    r != PR_ERR_ADDRESS && r != PR_ERR_BUSY)
 		r = PR_ERR_NO_CREDENTIAL;
 	/*
 	 * The user's lock was held elsewhere past the parent's short bound
-	 * (wg_parent.c): nothing was stored, so the sign-in stays open and the
-	 * page may send the response again.
+	 * (wg_parent.c) before the key's answer was judged: nothing was
+	 * stored, so the sign-in stays open and the page may send the response
+	 * again. Once a signature verified, the counter may be stored: the
+	 * sign-in is decided whatever failed after it (a grant's lock, say),
+	 * or the page's resend would be judged a second time (a false cloned
+	 * key, or a second acceptance of a key without a counter); the answer
+	 * is then one the page does not resend.
 	 */
+	if (r == PR_ERR_BUSY && s.outcome.verified)
+		r = PR_ERR_IO;
 	if (r != PR_ERR_BUSY)
 		decide(e, &s, r);
 	if (r == PR_OK && s.used != NULL)

@@ -1,8 +1,10 @@
 /*
  * The root side's answers to the gate's requests (lib/webauthn/wa_proto.h):
- * the options of a pending sign-in or enrollment, and the verdict on a
- * browser's response, judged and recorded by lib/signin.c and
- * lib/webauthn/ exactly as a console sign-in or enrollment is.
+ * the options of a pending sign-in the VPN side made (for its assertion,
+ * or for an enrollment with an invitation inside it, wg_enroll.c) or of an
+ * approval (wg_approve.c), and the verdict on a browser's response, judged
+ * and recorded by lib/signin.c and lib/webauthn/ exactly as a console
+ * sign-in or enrollment is.
  */
 #ifndef PR_WG_VERIFY_H
 #define PR_WG_VERIFY_H

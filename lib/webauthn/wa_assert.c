@@ -56,6 +56,7 @@ int pr_wa_assert_verify(const struct pr_wa_assertion *in, const struct pr_wa_exp
 	out->index = creds->n;
 	out->flags = 0;
 	out->sign_count = 0;
+	out->verified = false;
 	if ((r = pr_wa_assert_statement(in, e, rp_id, &a, eb)) != PR_OK)
 		return r;
 	r = pr_assert_judge(a, in->cred_id, in->cred_id_len, creds, acceptable, uv_required, out);

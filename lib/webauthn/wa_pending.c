@@ -143,9 +143,14 @@ size_t pr_wp_sweep(struct pr_wp_table *t, int64_t now)
 
 	for (size_t i = 0; i < t->cap; i++) {
 		struct pr_wp_entry *e = &t->v[i];
+		/*
+		 * Nobody waits for an approval (op=wait is the VPN side's): decided
+		 * or expired, it goes at once, so the approvals in the table are
+		 * the open ones the cap counts (wg_approve.c).
+		 */
 		bool stale = e->state != PR_WP_FREE && !e->waited &&
-		    (now >= e->expires + PR_WP_LINGER ||
-		    (e->kind != PR_WP_SIGNIN && e->state == PR_WP_DECIDED));
+		    (now >= e->expires + PR_WP_LINGER || (e->kind != PR_WP_SIGNIN &&
+		    (e->state == PR_WP_DECIDED || pr_wp_expired(e, now))));
 		if (stale) {
 			pr_wp_drop(e);
 			n++;

@@ -117,8 +117,8 @@ void pr_wp_drop(struct pr_wp_entry *e);
 
 /*
  * Drop what nobody will ask for again: entries past their lifetime plus
- * PR_WP_LINGER that no op=wait holds, and decided approvals (nobody
- * waits for those). Returns how many were dropped.
+ * PR_WP_LINGER that no op=wait holds, and approvals decided or past their
+ * lifetime (nobody waits for those). Returns how many were dropped.
  */
 size_t pr_wp_sweep(struct pr_wp_table *t, int64_t now);
 

@@ -215,6 +215,8 @@ int pr_wa_req_parse(const char *text, size_t len, struct pr_wa_req *q, struct pr
 	memcpy(buf, text, len);
 	buf[len] = '\0';
 	r = lines_parse(buf, len, q);
+	/* The copy holds what q holds, the invitation included: wiped as q is. */
+	explicit_bzero(buf, len + 1);
 	free(buf);
 	if (r != PR_OK) {
 		pr_wa_req_clear(q);
@@ -262,6 +264,7 @@ static void put_field(struct out *o, const struct field *f, const struct pr_wa_r
 		return;
 	}
 	put(o, f->key, enc);
+	explicit_bzero(enc, strlen(enc));
 	free(enc);
 }
 
@@ -291,6 +294,8 @@ int pr_wa_req_format(const struct pr_wa_req *q, char **out, size_t *len)
 	}
 	put(&o, "", "");
 	if (o.failed) {
+		/* It may already hold the invitation (the caller wipes the text it is given). */
+		explicit_bzero(o.p, o.cap + 1);
 		free(o.p);
 		return PR_ERR_INVALID_ARG;
 	}

@@ -102,8 +102,9 @@ for u in prowner prstaff; do
 done
 
 # --- sesman's PAM stack (conf/pam.d/xrdp-sesman.example, with pam_unix for common-*) -----
+# The password first, requisite (as common-auth's pam_deny is): the grant is spent only after it.
 M="$SK/pam_practicerunner.so config=$CONF web_grant"
-printf '%s\n' "auth [success=ok ignore=ignore default=die] $M" "auth required pam_unix.so" \
+printf '%s\n' "auth requisite pam_unix.so" "auth requisite $M" \
 	"account required pam_unix.so" "account required $M" "session optional $M" \
 	"session required pam_permit.so" "password required pam_deny.so" > "$T/pam.d/xrdp-sesman"
 

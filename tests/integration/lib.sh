@@ -105,6 +105,22 @@ service() {
 		"account required pam_exec.so quiet /bin/false" > "$T/pam.d/$1"
 }
 
+# sesman_stack: pam.d/xrdp-sesman as conf/pam.d/xrdp-sesman.example has it,
+# the password first (requisite, as Debian's common-auth ends in requisite
+# pam_deny) and the module with web_grant after it. pam_wrapper's
+# pam_matrix stands in for pam_unix: every test account's password is
+# "secret-password" (in $T/passdb only). PAM_MATRIX empty: not installed.
+# Auth and account only: a test that checks the session adds its lines.
+PAM_MATRIX=$(ls /usr/lib/*/pam_wrapper/pam_matrix.so 2>/dev/null | head -n 1)
+sesman_stack() {
+	local m="$SK/pam_practicerunner.so config=$CONF web_grant" u
+	for u in prowner prowner2 pradmin prstaff prstaff2 prexempt; do
+		printf '%s:secret-password:xrdp-sesman\n' "$u"
+	done > "$T/passdb"
+	printf '%s\n' "auth requisite $PAM_MATRIX passdb=$T/passdb" "auth requisite $m" \
+		"account required $m" > "$T/pam.d/xrdp-sesman"
+}
+
 # The preload list: a sanitizer runtime first when the build has one.
 PRELOAD="${PR_SANITIZER_PRELOAD:+$PR_SANITIZER_PRELOAD }libpam_wrapper.so"
 

@@ -1,16 +1,19 @@
 #!/bin/bash
 # Module option web_grant (doc/ARCHITECTURE.md §4.9) under pam_wrapper, in
-# the stack xrdp-sesman uses: the sign-in is made with a key at the web
-# gate, which leaves a single-use grant; the RDP login consumes it. Grants
+# the stack xrdp-sesman uses (conf/pam.d/xrdp-sesman.example: the password,
+# then the module; lib.sh's sesman_stack): the sign-in is made with a key
+# at the web gate, which leaves a single-use grant; the RDP login consumes
+# it, and only after a right password. Grants
 # are written here in the format lib/grant.c keeps (the gate's approval
 # page makes them; tests/unit/check_signin_grant.c tests lib/grant.c).
 # xrdp 0.9.21 sets no PAM_RHOST, so most cases run without one.
 . "$top_srcdir/tests/integration/lib.sh"
+[ -n "$PAM_MATRIX" ] || { echo "1..0 # SKIP pam_wrapper's pam_matrix.so (the password in the stack) is not installed"; exit 0; }
 
 ORIGIN=https://gate.riverside-clinic.example
 export PAMRUN_ANSWERS=$T/answers
 # What xrdp does: every hidden prompt gets the password typed at its login screen.
-printf 'Emergency\tsecret-password\nRecovery\tsecret-password\nPIN\tsecret-password\n' > "$T/answers"
+printf 'Password\tsecret-password\nEmergency\tsecret-password\nRecovery\tsecret-password\nPIN\tsecret-password\n' > "$T/answers"
 export PAMRUN_RHOST=
 
 write_policy all-users owners preferred 5 riverside-clinic.example
@@ -18,7 +21,7 @@ printf 'web {\n  origin = "%s"\n  cert_file = "%s/gate.pem"\n  key_file = "%s/ga
 	"$ORIGIN" "$T" "$T" >> "$CONF"
 printf 'recovery {\n  services = {"xrdp-sesman"}\n}\n' >> "$CONF"
 printf 'breakglass {\n  services = {"login", "xrdp-sesman"}\n}\n' >> "$CONF"
-service xrdp-sesman web_grant
+sesman_stack
 printf 'session [success=done ignore=ignore default=die] %s\nsession required pam_exec.so quiet /bin/false\n' \
 	"$SK/pam_practicerunner.so config=$CONF web_grant" >> "$T/pam.d/xrdp-sesman"
 service xrdp-ssh "web_grant ssh"
@@ -42,7 +45,8 @@ grant() {
 		"$((now - 120))" "$((now + ${5:-60}))" "$2" "${6:-0x05}" > "$T/state/grants/$1"
 	chmod 600 "$T/state/grants/$1"
 }
-asked() { grep -q '^prompt:' "$T/out"; }
+# Anything asked but the password (which pam_matrix, as pam_unix, asks first).
+asked() { grep '^prompt:' "$T/out" | grep -qv '^prompt: Password'; }
 has_record() { tail -n 1 "$AUDIT" | grep -q -- "$1"; }
 
 # --- before approval -----------------------------------------------------------------
@@ -51,8 +55,8 @@ check "... says where to approve" out_has "Approve this sign-in first: open $ORI
 check "... asks nothing (xrdp would answer with the password)" fails asked
 check "... recorded" has_record "event=auth result=failure .*method=web-grant"
 check "... with what was missing" has_record "no%20web%20grant"
-check "unknown name: the same sentence" expect_pam PAM_AUTH_ERR xrdp-sesman nosuchuser auth ""
-check "... same words" out_has "Approve this sign-in first"
+check "unknown name: refused at the password, before the module" fails expect_pam PAM_SUCCESS xrdp-sesman nosuchuser auth ""
+check "... which says nothing about approvals" fails out_has "Approve this sign-in first"
 
 # --- approved ------------------------------------------------------------------------
 grant prowner "$OWNER_KEY"
@@ -63,6 +67,17 @@ check "... the key's class" has_record "class=physical"
 check "... the session gets the web sign-in's level (physical key, UV: aal3)" out_has "env: PRACTICERUNNER_AAL=aal3"
 check "... the grant is spent" test ! -e "$T/state/grants/prowner"
 check "second try: refused" expect_pam PAM_AUTH_ERR xrdp-sesman prowner auth ""
+
+# A stranger without the password neither spends a grant nor learns one was made.
+grant prowner "$OWNER_KEY"
+printf 'Password\twrong-password\n' > "$T/answers.wrong"
+PAMRUN_ANSWERS=$T/answers.wrong
+check "wrong password: refused" expect_pam PAM_AUTH_ERR xrdp-sesman prowner auth ""
+check "... before the module (no word of approvals)" fails out_has "Approve this sign-in first"
+check "... the grant is left in place" test -e "$T/state/grants/prowner"
+PAMRUN_ANSWERS=$T/answers
+check "then the right password: signed in with that grant" expect_pam PAM_SUCCESS xrdp-sesman prowner auth ""
+check "... the grant is spent" test ! -e "$T/state/grants/prowner"
 
 grant prowner "$OWNER_KEY" xrdp-sesman - -5
 check "expired grant: refused" expect_pam PAM_AUTH_ERR xrdp-sesman prowner auth ""

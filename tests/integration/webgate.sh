@@ -122,6 +122,28 @@ check "wrong invitations: after 3 the pending sign-in is void" result_is replay
 wait "$WAITER"
 check "wrong invitations: op=wait reads the refusal" grep -qx "result invalid-token" "$T/verdict"
 check "wrong invitations: the invitation is not voided, no try counted" grep -q " failures=0" "$T/state/invites/prstaff"
+# The invitation's lock held for 2 s (an administrator's command, say): the
+# right invitation could not be checked, which is no wrong try. The gate
+# answers busy and the page's side asks again (every 250 ms, wg_api.c), so
+# counting those as wrong would void the sign-in after 3.
+python3 - "$T/state/locks/prstaff+invite.lock" > "$T/holder" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(2)
+PY
+HOLDER=$!
+for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
+id=$(pending prstaff)
+enroll_options "$id" "$tok"
+wait "$HOLDER"
+check "invitation lock held: not a wrong try (creation options once it is free)" grep -q '"publicKey"' "$T/out"
+check "invitation lock held: recorded as busy" grep -q "event=enroll result=failure reason=busy .*user=prstaff" "$AUDIT"
+# Decided now (a creation from another origin), so no expiry lands among the records read below.
+python3 "$CLIENT" create --state "$T/scratch.json" --options "$T/out" --origin "https://evil.clinic.test" \
+	> "$T/create" && api /api/create "$T/create"
+check "invitation lock held: ... the invitation is still there" test -e "$T/state/invites/prstaff"
 
 enroll prstaff "$T/staff.json" fido-u2f
 check "enroll: a browser key with an invitation is enrolled" result_is ok
@@ -357,6 +379,31 @@ check "passkey under a physical-key policy: recorded" test "$(field reason) $(fi
 enroll prowner "$T/owner2.json" none
 check "passkey under a physical-key policy: not enrolled either" result_is class-not-allowed
 
+# ---- a garbage signature on a real id reads as one on a decoy -----------------------------
+# A stranger who claims each offered id with a hand-made response (right
+# type, challenge and origin, 37 bytes of authenticator data, a garbage
+# signature) must not learn which ids are real: nothing is said until a
+# signature by one of the user's keys verified (the class included).
+# probe USER STATE real|decoy: such a response for USER's pending sign-in
+probe() {
+	local id claim
+	id=$(pending "$1"); printf '{"pending":"%s"}' "$id" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+	claim=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$2")
+	[ "$3" = decoy ] && claim=$(ids "$T/options" | grep -vxF "$claim" | head -n 1)
+	python3 "$CLIENT" get --state "$2" --options "$T/options" --origin "$ORIGIN" --pending "$id" \
+		--id "$claim" --bad-sig > "$T/get"
+	api /api/get "$T/get"
+}
+probe prowner "$T/owner.json" decoy
+check "garbage signature, decoy id: refused as no matching key" result_is no-matching-key
+cp "$T/out" "$T/words.decoy"
+probe prowner "$T/owner.json" real
+check "garbage signature, a real id of a key policy refuses: the same answer" cmp -s "$T/words.decoy" "$T/out"
+check "... recorded with the real reason" test "$(field reason) $(field user)" = "bad-signature prowner"
+probe prstaff "$T/staff.json" real
+check "garbage signature, a real id of an acceptable key: the same answer" cmp -s "$T/words.decoy" "$T/out"
+check "... recorded with the real reason" test "$(field reason) $(field user)" = "bad-signature prstaff"
+
 # ---- privilege separation ------------------------------------------------------------------------
 child=$(pgrep -P "$GATE_PID" | head -n 1)
 check "HTTP side: a child of the root parent" test -n "$child"
@@ -401,6 +448,12 @@ wait "$GATE_PID" 2>/dev/null
 GATE_PID=
 check "child killed: the control socket is removed" test ! -e "$SOCK"
 check "child killed: no process left" fails pgrep -f "practicerunner-webgate --config $CONF"
+# The HTTP account's own group as control_group would let the HTTP side use the socket.
+web_policy owners true "$(id -gn nobody)"
+timeout 5 "$GATE" --config "$CONF" --user nobody --page-dir "$top_srcdir/helpers/webgate/page" > "$T/gate.log" 2>&1
+check "control_group = the HTTP account's own group: the gate refuses to start (exit 1)" test "$?" = 1
+check "... and says why" grep -q "control_group.*own group" "$T/gate.log"
+web_policy owners true prowners
 # The gate's secret is never read through a symbolic link: the gate does not start.
 mv "$T/state/webgate.secret" "$T/state/secret.moved"
 ln -s "$T/state/secret.moved" "$T/state/webgate.secret"

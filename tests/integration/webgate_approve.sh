@@ -86,10 +86,12 @@ def s(v):
     return type(v).__name__
 print(json.dumps(s(json.load(open(sys.argv[1]))), sort_keys=True))' "$1"; }
 
-# The xrdp-sesman stack of web_grant.sh: xrdp answers every hidden prompt with the password.
+# The xrdp-sesman stack of web_grant.sh (lib.sh's sesman_stack: the password, then the
+# module): xrdp answers every hidden prompt with the password.
+[ -n "$PAM_MATRIX" ] || { echo "1..0 # SKIP pam_wrapper's pam_matrix.so (the password in the stack) is not installed"; exit 0; }
 export PAMRUN_ANSWERS=$T/answers PAMRUN_RHOST=
-printf 'PIN\tsecret-password\n' > "$T/answers"
-service xrdp-sesman web_grant
+printf 'Password\tsecret-password\nPIN\tsecret-password\n' > "$T/answers"
+sesman_stack
 
 web_policy
 check "the gate starts with the approval page" start_gate /approve
@@ -164,6 +166,35 @@ approve prstaff "$T/staff.json" --challenge "$(python3 -c 'import base64,os; pri
 check "wrong challenge: refused" result_is no-matching-key
 check "wrong challenge: recorded" test "$(field result) $(field reason)" = "failure challenge-mismatch"
 check "wrong challenge: no grant" test ! -e "$T/state/grants/prstaff"
+
+# ---- the grant's lock held after the key answered: decided once, not sent again ---------------
+# (a resend would be judged a second time: a false cloned key, or a second
+# acceptance of a key without a counter)
+python3 - "$T/state/locks/prstaff+grant.lock" "$T/release" > "$T/holder" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+for _ in range(600):
+	if os.path.exists(sys.argv[2]):
+		break
+	time.sleep(0.1)
+PY
+HOLDER=$!
+for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
+approve prstaff "$T/staff.json"
+check "grant lock held: not approved" fails result_is ok
+check "grant lock held: not answered busy (the page would send it again)" fails result_is busy
+check "grant lock held: recorded as busy" test "$(field result) $(field reason) $(field user)" = "failure busy prstaff"
+check "grant lock held: judged once (no resend read as a cloned key)" fails grep -q "reason=counter-regression" "$AUDIT"
+api /api/get "$T/get"
+check "grant lock held: the same response again is a replay" result_is replay
+touch "$T/release"
+wait "$HOLDER"
+rm -f "$T/release"
+approve prstaff "$T/staff.json"
+check "grant lock free again: approved" result_is ok
+rm -f "$T/state/grants/prstaff"
 
 # ---- a stranger cannot fill the table -------------------------------------------------------
 for i in 1 2 3 4; do options "nosuchuser$i" --interface 127.0.0.3; done

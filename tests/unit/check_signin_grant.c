@@ -186,9 +186,22 @@ START_TEST(address_binding)
 	ck_assert(grant_on_file(KE_OWNER));     /* a guess from elsewhere does not spend it */
 	ck_assert_int_eq(take(KE_OWNER, "192.0.2.7", NOW + 2, &ignore, &rec), PR_OK);
 	free(rec);
-	/* A service that gives no address (xrdp 0.9) takes a bound grant: user, service, time. */
+	/*
+	 * A service that gives no address, or an empty one, does not take a
+	 * bound grant (it could come from anywhere); it is left for the service
+	 * that gives the address. An unbound grant (xrdp 0.9's) is taken there.
+	 */
 	grant(KE_OWNER, SERVICE, "192.0.2.7", FLAGS_UP_UV, 60);
-	ck_assert_int_eq(take(KE_OWNER, NULL, NOW + 3, &ignore, &rec), PR_OK);
+	ck_assert_int_eq(take(KE_OWNER, NULL, NOW + 3, &ignore, &rec), PR_ERR_NO_CREDENTIAL);
+	detail_has(rec, "another address");
+	free(rec);
+	ck_assert_int_eq(take(KE_OWNER, "", NOW + 3, &ignore, &rec), PR_ERR_NO_CREDENTIAL);
+	free(rec);
+	ck_assert(grant_on_file(KE_OWNER));
+	ck_assert_int_eq(take(KE_OWNER, "192.0.2.7", NOW + 4, &ignore, &rec), PR_OK);
+	free(rec);
+	grant(KE_OWNER, SERVICE, "", FLAGS_UP_UV, 60);
+	ck_assert_int_eq(take(KE_OWNER, NULL, NOW + 5, &ignore, &rec), PR_OK);
 	free(rec);
 }
 END_TEST

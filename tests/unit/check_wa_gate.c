@@ -262,6 +262,19 @@ START_TEST(pending_open_count)
 	/* A decided approval has nobody waiting for it: swept at once. */
 	ck_assert_uint_eq(pr_wp_sweep(&t, 101), 1);
 	ck_assert_uint_eq(pr_wp_count(&t), 3);
+	/*
+	 * Nor an expired one: swept when it expires, not PR_WP_LINGER later,
+	 * so the approvals in the table are the ones the cap counts. A sign-in
+	 * past its lifetime waits the linger for its op=wait.
+	 */
+	ck_assert_uint_eq(pr_wp_sweep(&t, 109), 0);
+	ck_assert_uint_eq(pr_wp_sweep(&t, 110), 1);
+	ck_assert_uint_eq(pr_wp_count(&t), 2);
+	ck_assert_uint_eq(pr_wp_sweep(&t, 160), 1);
+	ck_assert_uint_eq(pr_wp_count(&t), 1);
+	ck_assert_int_eq(e[3]->state, PR_WP_OPEN);
+	ck_assert_uint_eq(pr_wp_sweep(&t, 160 + PR_WP_LINGER), 1);
+	ck_assert_uint_eq(pr_wp_count(&t), 0);
 	pr_wp_free(&t);
 }
 END_TEST

@@ -208,6 +208,8 @@ static const struct web_case {
 	{ "sync-google-password-manager-assertion.vec", NULL, NULL, PR_NEED_PHYSICAL, -1, false, 0, PR_ERR_CLASS, false },
 	/* the wrong key's signature */
 	{ "neg-yubikey5nfc-assertion-wrong-key.vec", NULL, NULL, PR_NEED_ANY_KEY, -1, false, 0, PR_ERR_SIGNATURE, true },
+	/* ... on a key the policy refuses: the signature first, or the class would tell a real id */
+	{ "neg-yubikey5nfc-assertion-wrong-key.vec", NULL, NULL, PR_NEED_PHYSICAL, PR_CLASS_PASSKEY, false, 0, PR_ERR_SIGNATURE, true },
 	/* counter regression: a cloned key */
 	{ "hw-yubikey5nfc-assertion.vec", NULL, NULL, PR_NEED_ANY_KEY, -1, false, 58, PR_ERR_COUNTER, false },
 	{ "hw-yubikey5nfc-assertion.vec", NULL, NULL, PR_NEED_ANY_KEY, -1, false, 100, PR_ERR_COUNTER, false },
@@ -250,6 +252,9 @@ START_TEST(assertion_vectors)
 	r = pr_wa_assert_verify(&p.in, &e, tc->rp_id != NULL ? tc->rp_id : vec_get(&v, "rp_id"),
 	    &creds, &acceptable, tc->uv_required, &out, &eb);
 	ck_assert_msg(r == tc->expect, "case %d %s: got %d (%s)", _i, tc->vector, r, eb.msg);
+	/* verified: the signature checked out, whatever class, UV or counter said then. */
+	ck_assert_int_eq(out.verified, r == PR_OK || r == PR_ERR_CLASS || r == PR_ERR_COUNTER ||
+	    r == PR_ERR_UV_REQUIRED);
 	if (r == PR_OK) {
 		ck_assert_uint_eq(out.index, 0);
 		ck_assert_uint_eq(out.sign_count, strtoul(vec_get(&v, "sign_count"), NULL, 10));

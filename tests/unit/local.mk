@@ -51,6 +51,7 @@ UNIT_TESTS = \
 	tests/unit/check_token \
 	tests/unit/check_webauthn \
 	tests/unit/check_wa_gate \
+	tests/unit/check_wa_wipe \
 	tests/unit/check_wg_chan \
 	tests/unit/check_config_web
 check_PROGRAMS += $(UNIT_TESTS)
@@ -147,6 +148,13 @@ tests_unit_check_wa_gate_SOURCES = tests/unit/check_wa_gate.c
 tests_unit_check_wa_gate_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_wa_gate_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_wa_gate_LDADD = tests/unit/libtestlib.la lib/libpr_webauthn.la \
+	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
+tests_unit_check_wa_wipe_SOURCES = tests/unit/check_wa_wipe.c
+tests_unit_check_wa_wipe_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_wa_wipe_CFLAGS = $(UNIT_CFLAGS)
+# Every free() of the binary's objects passes the test's __wrap_free first.
+tests_unit_check_wa_wipe_LDFLAGS = -Wl,--wrap=free
+tests_unit_check_wa_wipe_LDADD = tests/unit/libtestlib.la lib/libpr_webauthn.la \
 	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_check_wg_chan_SOURCES = tests/unit/check_wg_chan.c helpers/webgate/wg_chan.c
 tests_unit_check_wg_chan_CPPFLAGS = $(UNIT_CPPFLAGS) -iquote $(top_srcdir)/helpers/webgate

@@ -7,9 +7,11 @@ P-256 key, for tests/integration/webgate.sh (no browser on this machine).
       -> the /api/create body for the creation options in FILE; the new
          key is kept in the state FILE (JSON, 0600).
   webauthn_client.py get --state FILE --options FILE --origin ORIGIN
-        --pending ID [--uv] [--challenge B64URL]
+        --pending ID [--uv] [--challenge B64URL] [--id B64URL] [--bad-sig]
       -> the /api/get body for the request options in FILE, signed as an
-         authenticator signs (authenticatorData || SHA-256(clientDataJSON)).
+         authenticator signs (authenticatorData || SHA-256(clientDataJSON));
+         --id claims another credential id (rawId), --bad-sig sends a
+         garbage signature instead (a stranger probing which ids are real).
 
 creation() and assertion() make the same bodies in memory, for programs
 that import this file (bench/webgate_load.py).
@@ -138,25 +140,31 @@ def create(a):
     json.dump(body, sys.stdout)
 
 
-def assertion(state, opts, origin, pending, uv=False, challenge=None):
+def assertion(state, opts, origin, pending, uv=False, challenge=None, cred=None, bad_sig=False):
     """The /api/get body for request options OPTS (the gate's "publicKey"
-    member), signed with the key in STATE, whose counter it advances."""
+    member), signed with the key in STATE, whose counter it advances.
+    CRED claims another credential id; BAD_SIG sends a garbage signature."""
     key = serialization.load_pem_private_key(state["key"].encode(), None)
     state["counter"] += 1
     cdj = client_data("webauthn.get", challenge or opts["challenge"], origin)
     flags = UP | (UV if uv else 0)
     authdata = hashlib.sha256(opts["rpId"].encode()).digest() + bytes([flags]) + struct.pack(">I", state["counter"])
     sig = key.sign(authdata + hashlib.sha256(cdj).digest(), ec.ECDSA(hashes.SHA256()))
-    return {"pending": pending, "id": state["id"], "rawId": state["id"], "type": "public-key",
+    if bad_sig:
+        sig = os.urandom(len(sig))
+    cred = cred or state["id"]
+    return {"pending": pending, "id": cred, "rawId": cred, "type": "public-key",
             "response": {"clientDataJSON": b64u(cdj), "authenticatorData": b64u(authdata),
                          "signature": b64u(sig), "userHandle": ""}}
 
 
 def get(a):
     state = json.load(open(a.state))
-    body = assertion(state, json.load(open(a.options))["publicKey"], a.origin, a.pending, a.uv, a.challenge)
-    with open(a.state, "w") as f:
-        json.dump(state, f)
+    body = assertion(state, json.load(open(a.options))["publicKey"], a.origin, a.pending, a.uv,
+                     a.challenge, a.id, a.bad_sig)
+    if not a.bad_sig:
+        with open(a.state, "w") as f:
+            json.dump(state, f)
     json.dump(body, sys.stdout)
 
 
@@ -169,6 +177,8 @@ def main():
     p.add_argument("--pending")
     p.add_argument("--uv", action="store_true")
     p.add_argument("--challenge")
+    p.add_argument("--id")
+    p.add_argument("--bad-sig", action="store_true")
     p.add_argument("--fmt", default="none", choices=["none", "fido-u2f"])
     p.add_argument("--ca-key")
     p.add_argument("--ca-cert")
