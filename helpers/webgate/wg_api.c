@@ -102,6 +102,17 @@ static bool is_busy(const char *answer)
 	    (answer[sizeof(busy) - 1] == ' ' || answer[sizeof(busy) - 1] == '\n');
 }
 
+/*
+ * The answers whose busy means a user's or an invitation's lock was held
+ * and nothing was done, so the same request may be sent again: a sign-in
+ * response and an invitation. An approval's busy is a cap, which waiting
+ * a few seconds does not lift.
+ */
+static bool waits_for_locks(enum pr_wa_op op)
+{
+	return op == PR_WA_OP_GET || op == PR_WA_OP_ENROLL;
+}
+
 static char *ask_parent_patiently(int chan, const struct pr_wa_req *q)
 {
 	char *answer;
@@ -230,7 +241,7 @@ char *wg_api(int chan, const char *path, const char *body, size_t len,
 	    json_object_is_type(o, json_type_object) && fill(path, o, &q)) {
 		snprintf(q.rhost, sizeof(q.rhost), "%s", rhost);
 		snprintf(q.user_agent, sizeof(q.user_agent), "%s", user_agent);
-		out = to_json(q.op == PR_WA_OP_GET ? ask_parent_patiently(chan, &q) :
+		out = to_json(waits_for_locks(q.op) ? ask_parent_patiently(chan, &q) :
 		    ask_parent(chan, &q), status);
 	}
 	wipe_invitation(o);
