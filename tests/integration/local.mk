@@ -101,7 +101,7 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/setuid_lib.sh tests/integration/release_lib.sh tests/integration/freeze_lib.sh \
-	tests/integration/slapd_lib.sh \
+	tests/integration/slapd_lib.sh tests/integration/webgate_lib.sh \
 	tests/integration/fan_hold.py tests/webauthn_client/webauthn_client.py
 
 # A PAM application that prints the exact result code and the messages.

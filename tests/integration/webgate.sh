@@ -11,14 +11,13 @@ if [ "$(id -u)" = 0 ] && [ -z "${PR_WG_NETNS:-}" ] && [ -n "${PR_TESTENV:-}" ]; 
 fi
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
-GATE=$top_builddir/helpers/practicerunner-webgate
 CLIENT=$top_srcdir/tests/webauthn_client/webauthn_client.py
 HOST=gate.clinic.test
 # A port below 1024: the root parent binds it before the HTTP side drops to nobody.
 PORT=443
 ORIGIN=https://$HOST
 SOCK=$T/ctl.sock
-GATE_PID=
+. "$top_srcdir/tests/integration/webgate_lib.sh"
 
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
 python3 -c 'import cryptography' 2>/dev/null ||
@@ -27,24 +26,10 @@ id nobody >/dev/null 2>&1 || { echo "1..0 # SKIP no account nobody to run the HT
 [ -n "${PR_WG_NETNS:-}" ] || { echo "1..0 # SKIP needs a network namespace of its own (run as root, through make check)"; exit 0; }
 ip link set lo up || { echo "1..0 # SKIP cannot bring up lo in the test's network namespace"; exit 0; }
 
-stop_gate() {
-	[ -n "$GATE_PID" ] || return 0
-	kill "$GATE_PID" 2>/dev/null
-	wait "$GATE_PID" 2>/dev/null
-	GATE_PID=
-	cp "$T/gate.log" "$T/gate.log.1"
-}
 trap 'stop_gate; rm -rf "$T"' EXIT
 
 # The test CA and the gate's certificate (the key root's, 0600).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=webgate test CA" \
-	-keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$HOST" \
-	-keyout "$T/gate.key" -out "$T/gate.csr" 2>/dev/null
-printf 'subjectAltName=DNS:%s\n' "$HOST" > "$T/ext"
-openssl x509 -req -in "$T/gate.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
-	-extfile "$T/ext" -out "$T/gate.pem" 2>/dev/null
-chmod 600 "$T/gate.key"
+gate_certs "webgate test CA"
 # Keys attested by the softkey's test CA are physical.
 cp "$top_srcdir/tests/softkey/test-ca.pem" "$T/anchors/"
 
@@ -55,39 +40,6 @@ web_policy() {
 		"$ORIGIN" "$PORT" "$T/gate.pem" "$T/gate.key" "$SOCK" "${2:-true}" "${3:-root}" >> "$CONF"
 }
 
-start_gate() {
-	"$GATE" --config "$CONF" --user nobody --page-dir "$top_srcdir/helpers/webgate/page" \
-		> "$T/gate.log" 2>&1 &
-	GATE_PID=$!
-	for _ in $(seq 50); do
-		[ -S "$SOCK" ] && curl -s -o /dev/null --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" \
-			"$ORIGIN/e/" && return 0
-		sleep 0.1
-	done
-	sed 's/^/# gate: /' "$T/gate.log"
-	return 1
-}
-
-# ctl REQUEST-LINES...: one control request, its answer line on stdout.
-ctl() {
-	python3 - "$SOCK" "$@" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(30)
-s.connect(sys.argv[1])
-try:
-	s.sendall(("practicerunner-pending 1\n" + "".join(l + "\n" for l in sys.argv[2:]) + "\n").encode())
-except (BrokenPipeError, ConnectionResetError):
-	pass    # refused before the request was read: the answer is still there
-data = b""
-while not data.endswith(b"\n"):
-	chunk = s.recv(1024)
-	if not chunk:
-		break
-	data += chunk
-print(data.decode().strip())
-PY
-}
 # pending USER [RHOST] [LIFETIME]: a new pending sign-in's id (the answer in $T/pending)
 pending() {
 	ctl op=create "user=$1" service=openvpn "rhost=${2:-127.0.0.1}" "lifetime=${3:-60}" > "$T/pending"

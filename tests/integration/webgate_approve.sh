@@ -5,36 +5,21 @@
 # under pam_wrapper, in the xrdp-sesman stack of web_grant.sh, then takes.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
-GATE=$top_builddir/helpers/practicerunner-webgate
 CLIENT=$top_srcdir/tests/webauthn_client/webauthn_client.py
 HOST=gate.clinic.test
 PORT=$((20000 + ($$ + 7) % 20000))
 ORIGIN=https://$HOST:$PORT
 SOCK=$T/ctl.sock
-GATE_PID=
+. "$top_srcdir/tests/integration/webgate_lib.sh"
 
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
 python3 -c 'import cryptography' 2>/dev/null ||
 	{ echo "1..0 # SKIP python3-cryptography is not installed (the test client needs it)"; exit 0; }
 id nobody >/dev/null 2>&1 || { echo "1..0 # SKIP no account nobody to run the HTTP side as"; exit 0; }
 
-stop_gate() {
-	[ -n "$GATE_PID" ] || return 0
-	kill "$GATE_PID" 2>/dev/null
-	wait "$GATE_PID" 2>/dev/null
-	GATE_PID=
-	cp "$T/gate.log" "$T/gate.log.1"
-}
 trap 'stop_gate; rm -rf "$T"' EXIT
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=approve test CA" \
-	-keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$HOST" \
-	-keyout "$T/gate.key" -out "$T/gate.csr" 2>/dev/null
-printf 'subjectAltName=DNS:%s\n' "$HOST" > "$T/ext"
-openssl x509 -req -in "$T/gate.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
-	-extfile "$T/ext" -out "$T/gate.pem" 2>/dev/null
-chmod 600 "$T/gate.key"
+gate_certs "approve test CA"
 cp "$top_srcdir/tests/softkey/test-ca.pem" "$T/anchors/"
 
 # web_policy [EXTRA WEB LINES]: the test policy, its web section with the approval's settings.
@@ -42,18 +27,6 @@ web_policy() {
 	write_policy all-users none discouraged 5 clinic.test
 	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:%s"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  grant_lifetime = 45\n%s}\n' \
 		"$ORIGIN" "$PORT" "$T/gate.pem" "$T/gate.key" "$SOCK" "${1:-}" >> "$CONF"
-}
-start_gate() {
-	"$GATE" --config "$CONF" --user nobody --page-dir "$top_srcdir/helpers/webgate/page" \
-		> "$T/gate.log" 2>&1 &
-	GATE_PID=$!
-	for _ in $(seq 50); do
-		[ -S "$SOCK" ] && curl -s -o /dev/null --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" \
-			"$ORIGIN/approve" && return 0
-		sleep 0.1
-	done
-	sed 's/^/# gate: /' "$T/gate.log"
-	return 1
 }
 # api PATH FILE [curl options]: POST FILE, the answer into $T/out
 api() {
@@ -66,23 +39,6 @@ api() {
 }
 json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$T/out" "$1"; }
 result_is() { test "$(json result)" = "$1"; }
-# ctl REQUEST-LINES...: one control request (as the VPN side asks), its answer line
-ctl() {
-	python3 - "$SOCK" "$@" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(30)
-s.connect(sys.argv[1])
-s.sendall(("practicerunner-pending 1\n" + "".join(l + "\n" for l in sys.argv[2:]) + "\n").encode())
-data = b""
-while not data.endswith(b"\n"):
-	chunk = s.recv(1024)
-	if not chunk:
-		break
-	data += chunk
-print(data.decode().strip())
-PY
-}
 # enroll USER STATE: an invitation typed on the page of a VPN-made pending
 # sign-in (issue 16's review), then the new key's creation; a gate that
 # takes an invitation on its own (user and invitation, no pending id) is
@@ -136,7 +92,7 @@ printf 'PIN\tsecret-password\n' > "$T/answers"
 service xrdp-sesman web_grant
 
 web_policy
-check "the gate starts with the approval page" start_gate
+check "the gate starts with the approval page" start_gate /approve
 curl -s -D "$T/headers" -o "$T/page" --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" "$ORIGIN/approve"
 check "page: /approve is served with the strict CSP" grep -qi "^content-security-policy: default-src 'none'" "$T/headers"
 for el in 'input id="user"' 'button id="approve"' 'div id="status"'; do
@@ -223,7 +179,7 @@ check "cap: another address is not held up" test -n "$(json pending)"
 stop_gate
 check "the gate's log has no sanitizer report" fails grep -qE "Sanitizer|runtime error" "$T/gate.log.1"
 web_policy $'  grant_service = "rdp-gateway"\n'
-check "the gate starts with grant_service = rdp-gateway" start_gate
+check "the gate starts with grant_service = rdp-gateway" start_gate /approve
 approve prstaff "$T/staff.json"
 check "rdp-gateway: approved" result_is ok
 check "rdp-gateway: the grant is bound to the browser's address" \

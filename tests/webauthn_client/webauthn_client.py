@@ -11,6 +11,9 @@ P-256 key, for tests/integration/webgate.sh (no browser on this machine).
       -> the /api/get body for the request options in FILE, signed as an
          authenticator signs (authenticatorData || SHA-256(clientDataJSON)).
 
+creation() and assertion() make the same bodies in memory, for programs
+that import this file (bench/webgate_load.py).
+
 clientDataJSON, authenticatorData and the attestation object are built as
 WebAuthn Level 3 and CTAP2 define them (a tiny CBOR encoder below).
 """
@@ -101,47 +104,60 @@ def attestation_cert(ca_key_pem, ca_cert_pem):
     return key, cert.public_bytes(serialization.Encoding.DER)
 
 
-def create(a):
-    opts = json.load(open(a.options))["publicKey"]
+def creation(doc, origin, fmt="none", ca_key=None, ca_cert=None, uv=False):
+    """The /api/create body for the gate's creation options DOC (parsed JSON),
+    and the new key's state (what create keeps in its state file)."""
+    opts = doc["publicKey"]
     key = ec.generate_private_key(ec.SECP256R1())
     cred_id = os.urandom(64)
     rp_hash = hashlib.sha256(opts["rp"]["id"].encode()).digest()
-    cdj = client_data("webauthn.create", opts["challenge"], a.origin)
-    flags = UP | AT | (UV if a.uv else 0)
+    cdj = client_data("webauthn.create", opts["challenge"], origin)
+    flags = UP | AT | (UV if uv else 0)
     authdata = (rp_hash + bytes([flags]) + struct.pack(">I", 0) + bytes(16) +
                 struct.pack(">H", len(cred_id)) + cred_id + cose_key(key.public_key()))
-    if a.fmt == "fido-u2f":
-        att_key, der = attestation_cert(a.ca_key, a.ca_cert)
+    if fmt == "fido-u2f":
+        att_key, der = attestation_cert(ca_key, ca_cert)
         signed = b"\0" + rp_hash + hashlib.sha256(cdj).digest() + cred_id + raw_point(key.public_key())
         stmt = {"sig": att_key.sign(signed, ec.ECDSA(hashes.SHA256())), "x5c": [der]}
     else:
         stmt = {}
-    attobj = cbor({"fmt": a.fmt, "attStmt": stmt, "authData": authdata})
+    attobj = cbor({"fmt": fmt, "attStmt": stmt, "authData": authdata})
     state = {"id": b64u(cred_id), "counter": 0, "rp_id": opts["rp"]["id"],
              "key": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption()).decode()}
+    body = {"pending": doc["pending"], "id": b64u(cred_id), "rawId": b64u(cred_id), "type": "public-key",
+            "response": {"clientDataJSON": b64u(cdj), "attestationObject": b64u(attobj)}}
+    return body, state
+
+
+def create(a):
+    body, state = creation(json.load(open(a.options)), a.origin, a.fmt, a.ca_key, a.ca_cert, a.uv)
     fd = os.open(a.state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(state, f)
-    json.dump({"pending": json.load(open(a.options))["pending"], "id": b64u(cred_id),
-               "rawId": b64u(cred_id), "type": "public-key",
-               "response": {"clientDataJSON": b64u(cdj), "attestationObject": b64u(attobj)}}, sys.stdout)
+    json.dump(body, sys.stdout)
+
+
+def assertion(state, opts, origin, pending, uv=False, challenge=None):
+    """The /api/get body for request options OPTS (the gate's "publicKey"
+    member), signed with the key in STATE, whose counter it advances."""
+    key = serialization.load_pem_private_key(state["key"].encode(), None)
+    state["counter"] += 1
+    cdj = client_data("webauthn.get", challenge or opts["challenge"], origin)
+    flags = UP | (UV if uv else 0)
+    authdata = hashlib.sha256(opts["rpId"].encode()).digest() + bytes([flags]) + struct.pack(">I", state["counter"])
+    sig = key.sign(authdata + hashlib.sha256(cdj).digest(), ec.ECDSA(hashes.SHA256()))
+    return {"pending": pending, "id": state["id"], "rawId": state["id"], "type": "public-key",
+            "response": {"clientDataJSON": b64u(cdj), "authenticatorData": b64u(authdata),
+                         "signature": b64u(sig), "userHandle": ""}}
 
 
 def get(a):
-    opts = json.load(open(a.options))["publicKey"]
     state = json.load(open(a.state))
-    key = serialization.load_pem_private_key(state["key"].encode(), None)
-    state["counter"] += 1
-    cdj = client_data("webauthn.get", a.challenge or opts["challenge"], a.origin)
-    flags = UP | (UV if a.uv else 0)
-    authdata = hashlib.sha256(opts["rpId"].encode()).digest() + bytes([flags]) + struct.pack(">I", state["counter"])
-    sig = key.sign(authdata + hashlib.sha256(cdj).digest(), ec.ECDSA(hashes.SHA256()))
+    body = assertion(state, json.load(open(a.options))["publicKey"], a.origin, a.pending, a.uv, a.challenge)
     with open(a.state, "w") as f:
         json.dump(state, f)
-    json.dump({"pending": a.pending, "id": state["id"], "rawId": state["id"], "type": "public-key",
-               "response": {"clientDataJSON": b64u(cdj), "authenticatorData": b64u(authdata),
-                            "signature": b64u(sig), "userHandle": ""}}, sys.stdout)
+    json.dump(body, sys.stdout)
 
 
 def main():
