@@ -60,21 +60,16 @@ class Gate:
 
     def control(self, user, addr):
         """A pending sign-in made as the VPN side makes it: its id."""
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(30)
-        s.connect(self.a.sock)
-        s.sendall(("practicerunner-pending 1\nop=create\nuser=%s\nservice=openvpn\nrhost=%s\nlifetime=%d\n\n"
-                   % (user, addr, LIFETIME)).encode())
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(1024)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        words = data.decode().split()
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(30)
+            s.connect(self.a.sock)
+            s.sendall(("practicerunner-pending 1\nop=create\nuser=%s\nservice=openvpn\nrhost=%s\nlifetime=%d\n\n"
+                       % (user, addr, LIFETIME)).encode())
+            with s.makefile("rb") as f:
+                line = f.readline().decode()
+        words = line.split()
         if len(words) < 2 or words[0] != "pending":
-            fail("op=create for %s answered %r" % (user, data.decode().strip()))
+            fail("op=create for %s answered %r" % (user, line.strip()))
         return words[1]
 
     def connect(self, addr, timeout=120):
