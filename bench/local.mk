@@ -34,4 +34,5 @@ bench_bench_nokey_LDADD = $(BENCH_LDADD)
 
 EXTRA_DIST += bench/run.sh bench/helper_path.sh bench/signin.sh bench/scaling.sh \
 	bench/audit.sh bench/codes.sh bench/nokey.sh bench/coverage.sh bench/flood.sh bench/directory.sh \
+	bench/webgate.sh bench/webgate_load.py \
 	bench/RESULTS.md
