@@ -2,7 +2,8 @@
  * The softkey's own tests: libfido2 driving softkey devices through the
  * test transport (check_softkey_fido*.c), raw CTAPHID/CTAP2/U2F frames and
  * every malformed input (check_softkey_hid.c), the state file
- * (check_softkey_state.c) and the transport (check_softkey_transport.c).
+ * (check_softkey_state.c), credentials taken in (check_softkey_import.c)
+ * and the transport (check_softkey_transport.c).
  * Output is TAP.
  */
 #include "config.h"
@@ -207,6 +208,7 @@ int main(void)
 	fido_init(0);
 	sr = srunner_create(suite_state());
 	srunner_add_suite(sr, suite_hid());
+	srunner_add_suite(sr, suite_import());
 	srunner_add_suite(sr, suite_fido());
 	srunner_add_suite(sr, suite_fido_pin());
 	srunner_add_suite(sr, suite_fido_touch());

@@ -48,6 +48,7 @@ Suite *suite_fido(void);
 Suite *suite_fido_pin(void);
 Suite *suite_fido_touch(void);
 Suite *suite_hid(void);
+Suite *suite_import(void);
 Suite *suite_state(void);
 Suite *suite_transport(void);
 
