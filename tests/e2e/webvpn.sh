@@ -77,7 +77,21 @@ client() {
 	openvpn --config "$d.conf" --log "$d.log" & PIDS="$PIDS $!"
 	eval "CLIENT_$1=$!"
 }
-web_auth_url() { "$PY" "$E2E/mgmt.py" "$OVPN_DIR/$1.mgmt" url 30; }
+# web_auth_url NAME: the URL client NAME was sent; when none came, what the
+# client and the server logged says why (on stderr, into the test's log)
+web_auth_url() {
+	"$PY" "$E2E/mgmt.py" "$OVPN_DIR/$1.mgmt" url 30 && return 0
+	{ echo "# client $1 got no WEB_AUTH:: URL within 30 s"
+	  tail -n 5 "$OVPN_DIR/$1.log" | sed "s/^/# $1: /"
+	  grep -E 'MULTI: new connection by client|SIGTERM' "$OVPN_DIR/server.log" | tail -n 5 | sed 's/^/# server: /'; } >&2
+	return 1
+}
+# OpenVPN (without duplicate-cn) closes every other session of a user name
+# when one of them connects, pending ones too. A client whose sign-in was
+# granted connects only when the server next looks at its auth control file,
+# so the test waits for that before it starts another client of the same
+# user: otherwise the late connection closes the new client's pending
+# session, and its WEB_AUTH:: URL may never be sent.
 
 # --- enrollment: the VPN client opens the page, the invitation, two touches -------------------
 tok=$(invite prstaff)
@@ -125,6 +139,7 @@ browser replay "$url"
 check "replay: the first answer signs in, the second is refused" sh -c \
 	'case "$0" in *"Signed in. | "*) case "$0" in *"| Signed in."|*"| ok") exit 1;; esac;; *) exit 1;; esac' "$REPLY"
 check "... recorded" sh -c "grep ' result=failure ' '$AUDIT' | grep 'path=webgate' | grep -qE 'reason=(replay|challenge-mismatch|expired|not-found)'"
+check "... the VPN client reaches CONNECTED (the first answer)" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/replay.mgmt" state CONNECTED 30
 
 # A URL opened from another address: the VPN client comes from 127.0.0.2,
 # the browser from 127.0.0.1 (bind_client_address = true).
@@ -178,6 +193,7 @@ client pkenroll prowner webauth
 url=$(web_auth_url pkenroll)
 browser enroll "$url" "$tok"
 check "prowner enrolls a passkey while the policy allows one" sh -c 'case "$0" in *"Signed in.") ;; *) exit 1;; esac' "$REPLY"
+check "... the VPN client reaches CONNECTED" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/pkenroll.mgmt" state CONNECTED 30
 web_policy owners
 check "the gate restarts under require_physical_key = owners" gate_start
 client passkey prowner webauth
