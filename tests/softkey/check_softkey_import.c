@@ -87,21 +87,6 @@ static int import(const char *path, const char *rp, const char *id, const char *
 	return r;
 }
 
-static int get_assert(fido_dev_t *dev, const char *rp, const unsigned char *id,
-    size_t id_len, fido_assert_t **out)
-{
-	unsigned char cdh[32];
-	fido_assert_t *a = fido_assert_new();
-
-	ck_assert_ptr_nonnull(a);
-	ck_assert_int_eq(sk_random(cdh, sizeof(cdh)), SK_OK);
-	ck_assert_int_eq(fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)), FIDO_OK);
-	ck_assert_int_eq(fido_assert_set_rp(a, rp), FIDO_OK);
-	ck_assert_int_eq(fido_assert_allow_cred(a, id, id_len), FIDO_OK);
-	*out = a;
-	return fido_dev_get_assert(dev, a, NULL);
-}
-
 /* A browser's credential, taken in, signs under its id and continues its count. */
 START_TEST(imported_credential_signs)
 {
@@ -120,15 +105,16 @@ START_TEST(imported_credential_signs)
 	ck_assert_int_eq(import(path, RP, id_b64, key_b64, 41), SK_OK);
 	ck_assert_uint_eq(test_counter(path), 41);
 	test_open(&d, path);
-	ck_assert_int_eq(get_assert(d.dev, RP, id, sizeof(id), &a), FIDO_OK);
+	ck_assert_int_eq(test_assert_id(d.dev, RP, id, sizeof(id), FIDO_OPT_OMIT,
+	    FIDO_OPT_OMIT, NULL, &a), FIDO_OK);
 	ck_assert_int_eq(es256_pk_from_EVP_PKEY(pk, key), FIDO_OK);
 	ck_assert_int_eq(fido_assert_verify(a, 0, COSE_ES256, pk), FIDO_OK);
 	ck_assert_uint_eq(fido_assert_sigcount(a, 0), 42);
 	ck_assert_mem_eq(fido_assert_id_ptr(a, 0), id, sizeof(id));
 	fido_assert_free(&a);
 	/* Only for its own relying party. */
-	ck_assert_int_eq(get_assert(d.dev, "other.test", id, sizeof(id), &a),
-	    FIDO_ERR_NO_CREDENTIALS);
+	ck_assert_int_eq(test_assert_id(d.dev, "other.test", id, sizeof(id),
+	    FIDO_OPT_OMIT, FIDO_OPT_OMIT, NULL, &a), FIDO_ERR_NO_CREDENTIALS);
 	fido_assert_free(&a);
 	test_close(&d);
 	/* A lower count never winds the device's counter back. */
