@@ -6,7 +6,9 @@
 # >INFOMSG:WEB_AUTH::), practicerunner-webgate on 127.0.0.1:8443 with a
 # certificate from a test CA, and a headless Chromium with a WebAuthn
 # virtual authenticator (tests/e2e/browser.py, one browser session for
-# every case) trusting that certificate by its SPKI hash.
+# every case: CTAP2 with user verification, then U2F) trusting that
+# certificate by its SPKI hash. A key enrolled in the browser is taken into
+# a softkey (softkey-ctl import) and used at the console through the module.
 if [ "$(id -u)" = 0 ] && [ -z "${PR_E2E_NETNS:-}" ] && [ -n "${PR_TESTENV:-}" ]; then
 	PR_E2E_NETNS=1 exec unshare -n bash "$0" "$@"
 fi
@@ -32,8 +34,8 @@ SPKI=$(spki gate)
 # --- the policy with its web { } section, and the gate --------------------------------------
 ORIGIN=https://gate.clinic.test:8443
 SOCK=$T/webgate.sock
-web_policy() {   # web_policy PHYS_REQ
-	write_policy all-users "$1" required 5 clinic.test
+web_policy() {   # web_policy PHYS_REQ [UV]
+	write_policy all-users "$1" "${2:-required}" 5 clinic.test
 	printf 'web {\n  origin = "%s"\n  listen = "127.0.0.1:8443"\n  cert_file = "%s"\n  key_file = "%s"\n  control_socket = "%s"\n  bind_client_address = true\n}\n' \
 		"$ORIGIN" "$PKI/gate.crt" "$PKI/gate.key" "$SOCK" >> "$CONF"
 }
@@ -75,7 +77,21 @@ client() {
 	openvpn --config "$d.conf" --log "$d.log" & PIDS="$PIDS $!"
 	eval "CLIENT_$1=$!"
 }
-web_auth_url() { "$PY" "$E2E/mgmt.py" "$OVPN_DIR/$1.mgmt" url 30; }
+# web_auth_url NAME: the URL client NAME was sent; when none came, what the
+# client and the server logged says why (on stderr, into the test's log)
+web_auth_url() {
+	"$PY" "$E2E/mgmt.py" "$OVPN_DIR/$1.mgmt" url 30 && return 0
+	{ echo "# client $1 got no WEB_AUTH:: URL within 30 s"
+	  tail -n 5 "$OVPN_DIR/$1.log" | sed "s/^/# $1: /"
+	  grep -E 'MULTI: new connection by client|SIGTERM' "$OVPN_DIR/server.log" | tail -n 5 | sed 's/^/# server: /'; } >&2
+	return 1
+}
+# OpenVPN (without duplicate-cn) closes every other session of a user name
+# when one of them connects, pending ones too. A client whose sign-in was
+# granted connects only when the server next looks at its auth control file,
+# so the test waits for that before it starts another client of the same
+# user: otherwise the late connection closes the new client's pending
+# session, and its WEB_AUTH:: URL may never be sent.
 
 # --- enrollment: the VPN client opens the page, the invitation, two touches -------------------
 tok=$(invite prstaff)
@@ -123,6 +139,7 @@ browser replay "$url"
 check "replay: the first answer signs in, the second is refused" sh -c \
 	'case "$0" in *"Signed in. | "*) case "$0" in *"| Signed in."|*"| ok") exit 1;; esac;; *) exit 1;; esac' "$REPLY"
 check "... recorded" sh -c "grep ' result=failure ' '$AUDIT' | grep 'path=webgate' | grep -qE 'reason=(replay|challenge-mismatch|expired|not-found)'"
+check "... the VPN client reaches CONNECTED (the first answer)" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/replay.mgmt" state CONNECTED 30
 
 # A URL opened from another address: the VPN client comes from 127.0.0.2,
 # the browser from 127.0.0.1 (bind_client_address = true).
@@ -176,6 +193,7 @@ client pkenroll prowner webauth
 url=$(web_auth_url pkenroll)
 browser enroll "$url" "$tok"
 check "prowner enrolls a passkey while the policy allows one" sh -c 'case "$0" in *"Signed in.") ;; *) exit 1;; esac' "$REPLY"
+check "... the VPN client reaches CONNECTED" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/pkenroll.mgmt" state CONNECTED 30
 web_policy owners
 check "the gate restarts under require_physical_key = owners" gate_start
 client passkey prowner webauth
@@ -186,14 +204,80 @@ check "... recorded (class-not-allowed)" failure_recorded class-not-allowed 'use
 check "... the VPN client is not let in" not_connected passkey
 check "the audit log verifies" admin "" audit verify
 
-# A browser-enrolled key at the console: the virtual authenticator's keys
-# can be exported (WebAuthn.getCredentials gives each private key), but the
-# console's test authenticator (tests/softkey) makes its own keys and
-# cannot take one in (softkey-ctl has no import), so this step is skipped.
+# A browser-enrolled key at the console. The virtual authenticator's
+# credentials come out with their private keys (WebAuthn.getCredentials);
+# prstaff's, taken into a softkey (softkey-ctl import: same id, same key,
+# its counter continued), signs in at the console through the real module:
+# a passkey, which prstaff's policy allows, with the softkey's PIN for
+# user_verification = required.
 browser export "$T/creds.json"
 check "the virtual authenticator's keys can be exported" \
 	sh -c "'$PY' -c 'import json,sys; c=json.load(sys.stdin); sys.exit(not (c and all(k.get(\"privateKey\") for k in c)))' < '$T/creds.json'"
-TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP a browser-enrolled key at the console: softkey-ctl cannot import the exported key"
+# console_cred USER: the exported credential USER enrolled (found by its id in
+# the store), its key into $T/console.pk8 (0600); prints
+# "RP_ID ID_BASE64 ID_BASE64URL SIGN_COUNT"
+console_cred() {
+	(umask 077; "$PY" -c '
+import base64, json, sys
+ids = {f[3:] for f in (l.split(" ")[0] for l in open(sys.argv[2])) if f.startswith("id=")}
+for c in json.load(open(sys.argv[1])):
+    u = base64.urlsafe_b64encode(base64.b64decode(c["credentialId"])).decode().rstrip("=")
+    if u in ids:
+        open(sys.argv[3], "w").write(c["privateKey"] + "\n")
+        print(c["rpId"], c["credentialId"], u, c["signCount"])
+        sys.exit(0)
+sys.exit(1)' "$T/creds.json" "$T/state/users/$1" "$T/console.pk8")
+}
+read -r c_rp c_id c_idurl c_count <<< "$(console_cred prstaff)"
+check "prstaff's browser credential is among them (rp id ${c_rp:-?}, sign count ${c_count:-?})" \
+	test -n "$c_count" -a "$c_rp" = clinic.test
+new_key console yubikey5 --pin 4711
+import_console() {
+	"$CTL" import --state "$T/console.key" --rp-id "$c_rp" --id "$c_id" \
+		--key-file "$T/console.pk8" --sign-count "${c_count:-0}" > "$T/out" 2>&1
+}
+check "softkey-ctl import takes it into a softkey" import_console
+# stored_count USER ID_BASE64URL: the sign count the store holds for that credential
+stored_count() { grep "^id=$2 " "$T/state/users/$1" | sed -n 's/.* sign_count=\([0-9]*\) .*/\1/p'; }
+c_stored=$(stored_count prstaff "$c_idurl")
+service login ""
+PAMRUN_PIN=4711 check "the browser-enrolled key signs in at the console (login, module under pam_wrapper)" \
+	expect_pam PAM_SUCCESS login prstaff auth "$T/console.key"
+check "... recorded: that credential, service=login, not through the gate" sh -c \
+	"tail -n 1 '$AUDIT' | grep ' event=auth result=success ' | grep ' user=prstaff ' | grep ' service=login ' | grep -v 'path=webgate' | grep -q ' cred_id=$c_idurl '"
+# (The module's silent probe is an assertion too: the count may grow by more than one.)
+c_now=$(audit_field sign_count)
+check "... its counter continues from the browser's: ${c_now:-?} > ${c_count:-?} (the gate stored ${c_stored:-?})" \
+	sh -c 'test "$0" -gt "$1" && test "$1" -ge "$2"' "$c_now" "$c_count" "$c_stored"
+check "... and the store follows it" test "$(stored_count prstaff "$c_idurl")" = "$c_now"
+
+# A U2F key (CTAP1: fido-u2f attestation, no user verification) in the
+# browser, for prstaff2. Under user_verification = required the browser does
+# not offer it at all, so the gate runs under preferred for this case; the
+# browser's U2F attestation certificate chains to no trust anchor, so the
+# key is a passkey.
+web_policy none preferred
+check "the gate restarts under user_verification = preferred" gate_start
+browser authenticator u2f
+check "the browser's authenticator is now a U2F key" test "$REPLY" = "authenticator u2f"
+tok=$(invite prstaff2)
+client u2fenroll prstaff2 webauth
+url=$(web_auth_url u2fenroll)
+browser enroll "$url" "$tok"
+check "a U2F key enrolls in the browser with an invitation: Signed in." sh -c 'case "$0" in *"Signed in.") ;; *) exit 1;; esac' "$REPLY"
+check "... stored with its fido-u2f attestation, as a passkey" \
+	grep -q ' class=passkey kind=fido .* fmt=fido-u2f ' "$T/state/users/prstaff2"
+check "... recorded: event=enroll success, path=webgate" \
+	sh -c "grep ' event=enroll result=success ' '$AUDIT' | grep ' user=prstaff2 ' | grep -q 'path=webgate'"
+check "... the VPN client reaches CONNECTED" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/u2fenroll.mgmt" state CONNECTED 30
+client u2f prstaff2 webauth
+url=$(web_auth_url u2f)
+browser signin "$url"
+check "the U2F key signs in through the VPN's sign-in: Signed in." sh -c 'case "$0" in *"Signed in.") ;; *) exit 1;; esac' "$REPLY"
+check "... recorded: method=webauthn path=webgate, UP without UV" sh -c \
+	"grep ' event=auth result=success ' '$AUDIT' | grep ' user=prstaff2 ' | grep 'method=webauthn' | grep 'path=webgate' | grep -q ' flags=0x01:UP '"
+check "... the VPN client reaches CONNECTED" "$PY" "$E2E/mgmt.py" "$OVPN_DIR/u2f.mgmt" state CONNECTED 30
+check "the audit log still verifies" admin "" audit verify
 
 [ "$TAP_FAILED" = 0 ] || sed "s/^/# browser: /" "$T/browser.err" | tail -n 20
 done_testing

@@ -2,7 +2,8 @@
  * The softkey's own tests: libfido2 driving softkey devices through the
  * test transport (check_softkey_fido*.c), raw CTAPHID/CTAP2/U2F frames and
  * every malformed input (check_softkey_hid.c), the state file
- * (check_softkey_state.c) and the transport (check_softkey_transport.c).
+ * (check_softkey_state.c), credentials taken in (check_softkey_import.c)
+ * and the transport (check_softkey_transport.c).
  * Output is TAP.
  */
 #include "config.h"
@@ -147,6 +148,15 @@ fido_cred_t *test_make_cred(fido_dev_t *dev, const char *rp, const char *pin, in
 int test_assert(fido_dev_t *dev, const char *rp, const fido_cred_t *cred,
     fido_opt_t up, fido_opt_t uv, const char *pin, fido_assert_t **out)
 {
+	if (cred == NULL)
+		return test_assert_id(dev, rp, NULL, 0, up, uv, pin, out);
+	return test_assert_id(dev, rp, fido_cred_id_ptr(cred), fido_cred_id_len(cred),
+	    up, uv, pin, out);
+}
+
+int test_assert_id(fido_dev_t *dev, const char *rp, const unsigned char *id,
+    size_t id_len, fido_opt_t up, fido_opt_t uv, const char *pin, fido_assert_t **out)
+{
 	unsigned char cdh[32];
 	fido_assert_t *a = fido_assert_new();
 
@@ -154,9 +164,8 @@ int test_assert(fido_dev_t *dev, const char *rp, const fido_cred_t *cred,
 	ck_assert_int_eq(sk_random(cdh, sizeof(cdh)), SK_OK);
 	ck_assert_int_eq(fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)), FIDO_OK);
 	ck_assert_int_eq(fido_assert_set_rp(a, rp), FIDO_OK);
-	if (cred != NULL)
-		ck_assert_int_eq(fido_assert_allow_cred(a, fido_cred_id_ptr(cred),
-		    fido_cred_id_len(cred)), FIDO_OK);
+	if (id != NULL)
+		ck_assert_int_eq(fido_assert_allow_cred(a, id, id_len), FIDO_OK);
 	ck_assert_int_eq(fido_assert_set_up(a, up), FIDO_OK);
 	ck_assert_int_eq(fido_assert_set_uv(a, uv), FIDO_OK);
 	*out = a;
@@ -207,6 +216,7 @@ int main(void)
 	fido_init(0);
 	sr = srunner_create(suite_state());
 	srunner_add_suite(sr, suite_hid());
+	srunner_add_suite(sr, suite_import());
 	srunner_add_suite(sr, suite_fido());
 	srunner_add_suite(sr, suite_fido_pin());
 	srunner_add_suite(sr, suite_fido_touch());

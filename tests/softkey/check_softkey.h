@@ -39,6 +39,10 @@ fido_cred_t *test_make_cred(fido_dev_t *dev, const char *rp, const char *pin, in
 /* getAssertion for cred (NULL: empty allow list) on rp. */
 int test_assert(fido_dev_t *dev, const char *rp, const fido_cred_t *cred,
     fido_opt_t up, fido_opt_t uv, const char *pin, fido_assert_t **out);
+/* The same with the allow list's one credential id given as bytes
+ * (id NULL: empty allow list), for credentials no fido_cred_t describes. */
+int test_assert_id(fido_dev_t *dev, const char *rp, const unsigned char *id,
+    size_t id_len, fido_opt_t up, fido_opt_t uv, const char *pin, fido_assert_t **out);
 /* fido_assert_verify of statement 0 with cred's ES256 public key. */
 int test_verify(const fido_assert_t *a, const fido_cred_t *cred);
 /* Milliseconds since some fixed point (CLOCK_MONOTONIC). */
@@ -48,6 +52,7 @@ Suite *suite_fido(void);
 Suite *suite_fido_pin(void);
 Suite *suite_fido_touch(void);
 Suite *suite_hid(void);
+Suite *suite_import(void);
 Suite *suite_state(void);
 Suite *suite_transport(void);
 

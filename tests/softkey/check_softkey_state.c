@@ -23,6 +23,9 @@
 #define YK_NOATT HEAD "profile yubikey5\ntouch yes\ncounter 0\ncredentials 0\n" \
 	"pin none\npin-retries 8\n" WRAP
 
+#define H64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define IMP(id) "imported " H64 ":" id ":3000\n"
+
 static const struct {
 	const char *why;
 	const char *text;
@@ -75,6 +78,18 @@ static const struct {
 	{ "yubikey5 without certificate", YK_NOATT "att-key 00\n" },
 	{ "odd hex", YK_NOATT "att-key 000\natt-cert 00\n" },
 	{ "empty hex", YK_NOATT "att-key \natt-cert 00\n" },
+	{ "imported short hash", SYNCED "imported 0011:01:3000\n" },
+	{ "imported without key", SYNCED "imported " H64 ":01\n" },
+	{ "imported empty id", SYNCED "imported " H64 "::3000\n" },
+	{ "imported empty key", SYNCED "imported " H64 ":01:\n" },
+	{ "imported extra part", SYNCED "imported " H64 ":01:3000:00\n" },
+	{ "imported odd hex", SYNCED "imported " H64 ":010:3000\n" },
+	{ "imported upper case", SYNCED "imported " H64 ":0A:3000\n" },
+	{ "imported id too long", SYNCED "imported " H64 ":" H64 H64 H64 H64 H64 H64 H64 H64
+	    "00:3000\n" },
+	{ "imported twice", SYNCED IMP("01") IMP("01") },
+	{ "imported nine", SYNCED IMP("01") IMP("02") IMP("03") IMP("04") IMP("05") IMP("06")
+	    IMP("07") IMP("08") IMP("09") },
 };
 
 START_TEST(bad_state_refused)
@@ -118,8 +133,15 @@ END_TEST
 START_TEST(good_state_parses)
 {
 	static const char text[] = "# comment\n\n" SYNCED "# end\n";
+	static const char imported[] = SYNCED IMP("01") IMP("02") IMP("03") IMP("04")
+	    IMP("05") IMP("06") IMP("07") IMP("08");
 	struct sk_state st;
 
+	ck_assert_int_eq(sk_state_parse(imported, strlen(imported), &st), SK_OK);
+	ck_assert_uint_eq(st.n_imported, SK_IMPORTED_MAX);
+	ck_assert_uint_eq(st.imported[7].id[0], 8);
+	ck_assert_uint_eq(st.imported[7].key_len, 2);
+	sk_state_clear(&st);
 	ck_assert_int_eq(sk_state_parse(text, strlen(text), &st), SK_OK);
 	ck_assert_str_eq(st.profile->name, "synced");
 	ck_assert(st.touch);

@@ -19,6 +19,7 @@ tests_softkey_libpr_softkey_la_SOURCES = \
 	tests/softkey/softkey_ctap2.c \
 	tests/softkey/softkey_ctaphid.c \
 	tests/softkey/softkey_getassert.c \
+	tests/softkey/softkey_import.c \
 	tests/softkey/softkey_makecred.c \
 	tests/softkey/softkey_pin.c \
 	tests/softkey/softkey_profile.c \
@@ -33,7 +34,7 @@ tests_softkey_libpr_softkey_la_CFLAGS = $(AM_CFLAGS) $(LIBCBOR_CFLAGS)
 tests_softkey_libpr_softkey_la_LIBADD = $(LIBCBOR_LIBS) $(LIBFIDO2_LIBS) \
 	$(LIBCRYPTO_LIBS) -lpthread
 
-# softkey-ctl add|set|show: make and adjust devices.
+# softkey-ctl add|set|show|import: make and adjust devices.
 check_PROGRAMS += tests/softkey/softkey-ctl
 tests_softkey_softkey_ctl_SOURCES = tests/softkey/softkey-ctl.c tests/softkey/softkey.h
 tests_softkey_softkey_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(SOFTKEY_CA_FLAGS)
@@ -52,6 +53,7 @@ tests_softkey_check_softkey_SOURCES = \
 	tests/softkey/check_softkey_fido_pin.c \
 	tests/softkey/check_softkey_fido_touch.c \
 	tests/softkey/check_softkey_hid.c \
+	tests/softkey/check_softkey_import.c \
 	tests/softkey/check_softkey_state.c \
 	tests/softkey/check_softkey_transport.c \
 	tests/softkey/softkey.h

@@ -19,6 +19,7 @@
  *   softkey_state.c     state file text format
  *   softkey_store.c     state file I/O: lock, safe open, atomic replace
  *   softkey_provision.c a new device's state (softkey-ctl add)
+ *   softkey_import.c    another authenticator's credential (softkey-ctl import)
  *   softkey_attcert.c   attestation certificates from the test CA
  *   softkey_crypto.c    OpenSSL 3 EVP primitives
  *   softkey_profile.c   the device profiles
@@ -138,6 +139,22 @@ uint8_t sk_profile_flags(const struct sk_profile *p);
 
 /* ---- state (softkey_state.c) ---- */
 
+#define SK_CRED_ID_MAX 255   /* U2F key handles have a one-byte length */
+#define SK_IMPORTED_MAX 8
+
+/*
+ * A credential another authenticator made, taken in by softkey-ctl import
+ * (softkey_import.c): kept whole in the state file, as the other device
+ * made it, so that the same id and key answer here.
+ */
+struct sk_imported {
+	unsigned char rp_hash[SK_HASH_LEN];
+	unsigned char id[SK_CRED_ID_MAX];
+	size_t id_len;
+	unsigned char *key;                      /* DER private key (secret) */
+	size_t key_len;
+};
+
 /* Everything the device keeps across power cycles. Secrets are wiped on free. */
 struct sk_state {
 	const struct sk_profile *profile;
@@ -152,6 +169,8 @@ struct sk_state {
 	size_t att_key_len;
 	unsigned char *att_cert;                 /* attestation certificate, DER */
 	size_t att_cert_len;
+	struct sk_imported imported[SK_IMPORTED_MAX]; /* softkey-ctl import */
+	size_t n_imported;
 };
 
 #define SK_STATE_MAX_SIZE (64 * 1024)
@@ -248,6 +267,25 @@ int sk_attstmt_build(const struct sk_state *st, EVP_PKEY *cred_key,
 /* The device's attestation private key. */
 int sk_att_key(const struct sk_state *st, EVP_PKEY **key);
 
+/* ---- credentials from elsewhere (softkey_import.c) ---- */
+
+/*
+ * Take in a credential made by another authenticator: its relying party
+ * id, its id and its P-256 or Ed25519 private key (PKCS#8 DER), both in
+ * standard base64 as Chromium's DevTools WebAuthn.getCredentials gives
+ * them, and the sign count it reached. The device's counter is raised to
+ * at least that count, so the next signature continues it. SK_EEXIST for
+ * an id already held for that relying party, SK_EINVAL for anything
+ * unusable or when SK_IMPORTED_MAX are held.
+ */
+int sk_import(struct sk_state *st, const char *rp_id, const char *id_b64,
+    const char *key_b64, uint32_t sign_count);
+/* The key of an imported credential with this id for rp_hash, if any. */
+bool sk_imported_open(const struct sk_state *st, const unsigned char rp_hash[SK_HASH_LEN],
+    const unsigned char *id, size_t id_len, EVP_PKEY **key);
+/* Strict standard base64 (padded, no line breaks); *out malloc'd. */
+int sk_base64_decode(const char *in, unsigned char **out, size_t *len);
+
 /* ---- a new device (softkey_provision.c) ---- */
 
 int sk_provision(const char *path, const char *profile, const char *pin,
@@ -261,8 +299,6 @@ int sk_provision(const char *path, const char *profile, const char *pin,
  * additional data, so an id only opens on the device and for the relying
  * party that made it.
  */
-#define SK_CRED_ID_MAX 255   /* U2F key handles have a one-byte length */
-
 struct sk_newcred {
 	unsigned char id[SK_CRED_ID_MAX];
 	size_t id_len;

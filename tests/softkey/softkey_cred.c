@@ -7,7 +7,9 @@
  *        DER private key) || tag (16)
  *
  * The rpIdHash as additional data means an id made for one relying party
- * does not open under another one's hash.
+ * does not open under another one's hash. Credentials taken in with
+ * softkey-ctl import (softkey_import.c) are listed in the state instead and
+ * answer under their own id and relying party only.
  */
 #include "config.h"
 
@@ -91,7 +93,9 @@ bool sk_cred_open(const struct sk_state *st, const unsigned char rp_hash[SK_HASH
 	size_t der_len;
 	bool ok = false;
 
-	*key = NULL;
+	/* A credential taken in from another authenticator keeps its own id. */
+	if (sk_imported_open(st, rp_hash, id, id_len, key))
+		return true;
 	if (id == NULL || id_len <= ID_OVERHEAD || id_len > SK_CRED_ID_MAX ||
 	    id[0] != ID_VERSION)
 		return false;

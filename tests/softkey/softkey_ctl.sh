@@ -48,6 +48,47 @@ check "set pin retries" "$CTL" set --state "$K" --pin-retries 0
 check "retries now 0" test "$(field "$K" pin-retries)" = 0
 check "largest counter" "$CTL" set --state "$K" --counter 4294967295
 
+# import: a credential another authenticator made (as WebAuthn.getCredentials
+# gives it: base64 id, base64 PKCS#8 key in a 0600 file, its sign count).
+(umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+	openssl pkcs8 -topk8 -nocrypt -outform DER | base64 -w0 > "$T/cred.pk8"; echo >> "$T/cred.pk8")
+check "import a browser's credential" "$CTL" import --state "$T/sy.key" --rp-id clinic.test \
+	--id AAECAwQFBgcICQoLDA0ODw== --key-file "$T/cred.pk8"
+check "show imported 1" test "$(field "$T/sy.key" imported)" = 1
+I=$T/imp.key
+check "add yubikey5 to import into" "$CTL" add --state "$I" --profile yubikey5
+check "import with a sign count" "$CTL" import --state "$I" --rp-id clinic.test \
+	--id AAECAwQFBgcICQoLDA0ODw== --key-file "$T/cred.pk8" --sign-count 41
+check "counter raised to the sign count" test "$(field "$I" counter)" = 41
+check "import a second credential with a lower count" "$CTL" import --state "$I" \
+	--rp-id other.test --id AAECAwQFBgcICQoLDA0ODw== --key-file "$T/cred.pk8" --sign-count 7
+check "counter not wound back" test "$(field "$I" counter)" = 41
+check "show imported 2" test "$(field "$I" imported)" = 2
+hex=$(tr -d '\n' < "$T/cred.pk8" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+check "the state file holds the key (hex), still 0600" bash -c 'grep -q "$0" "$1" && test "$(stat -c %a "$1")" = 600' "$hex" "$I"
+check "show prints no imported key" bash -c '! "$0" show --state "$1" | grep -q "${2:40:40}"' "$CTL" "$I" "$hex"
+
+sum=$(sha256sum "$I")
+refused "import the same credential again" import --state "$I" --rp-id clinic.test \
+	--id AAECAwQFBgcICQoLDA0ODw== --key-file "$T/cred.pk8"
+refused "import without --rp-id" import --state "$I" --id AAAA --key-file "$T/cred.pk8"
+refused "import without --id" import --state "$I" --rp-id x.test --key-file "$T/cred.pk8"
+refused "import without --key-file" import --state "$I" --rp-id x.test --id AAAA
+refused "import an id not base64" import --state "$I" --rp-id x.test --id 'AA-_' --key-file "$T/cred.pk8"
+refused "import a bad sign count" import --state "$I" --rp-id x.test --id AAAA --key-file "$T/cred.pk8" --sign-count -1
+printf 'bm90IGEga2V5\n' > "$T/junk.pk8"; chmod 600 "$T/junk.pk8"
+refused "import a key file that holds no key" import --state "$I" --rp-id x.test --id AAAA --key-file "$T/junk.pk8"
+cp "$T/cred.pk8" "$T/loose.pk8"; chmod 644 "$T/loose.pk8"
+refused "import a key file others can read" import --state "$I" --rp-id x.test --id AAAA --key-file "$T/loose.pk8"
+ln -s "$T/cred.pk8" "$T/link.pk8"
+refused "import a key file through a link" import --state "$I" --rp-id x.test --id AAAA --key-file "$T/link.pk8"
+refused "import a missing key file" import --state "$I" --rp-id x.test --id AAAA --key-file "$T/none.pk8"
+refused "import with --profile" import --state "$I" --rp-id x.test --id AAAA --key-file "$T/cred.pk8" --profile u2f
+refused "add with --rp-id" add --state "$T/new.key" --profile yubikey5 --rp-id x.test
+refused "set with --id" set --state "$I" --touch yes --id AAAA
+refused "show with --key-file" show --state "$I" --key-file "$T/cred.pk8"
+check "refused imports left the state as it was" test "$(sha256sum "$I")" = "$sum"
+
 sum=$(sha256sum "$K")
 refused "no command"
 refused "unknown command" frob --state "$K"

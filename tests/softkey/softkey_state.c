@@ -1,6 +1,7 @@
 /*
  * The state file's text format, parsed strictly: a header line, then one
- * "name value" line per field, each field exactly once, nothing unknown.
+ * "name value" line per field, each field exactly once (imported
+ * credentials: one line each), nothing unknown.
  * Comments (#) and blank lines are allowed. Example:
  *
  *   softkey-state 1
@@ -13,6 +14,8 @@
  *   wrap-key <64 hex digits>
  *   att-key <hex DER>        (yubikey5 and u2f only)
  *   att-cert <hex DER>       (yubikey5 and u2f only)
+ *   imported <rpIdHash hex>:<credential id hex>:<hex DER private key>
+ *                            (0 to SK_IMPORTED_MAX lines: softkey-ctl import)
  *
  * The file holds the device's secrets: it is written 0600 and wiped from
  * memory after use.
@@ -41,6 +44,7 @@ enum field_bit {
 	F_WRAP = 1 << 6,
 	F_ATT_KEY = 1 << 7,
 	F_ATT_CERT = 1 << 8,
+	F_IMPORTED = 1 << 9,   /* may repeat */
 };
 #define F_ALWAYS \
 	(F_PROFILE | F_TOUCH | F_COUNTER | F_CREDS | F_PIN | F_RETRIES | F_WRAP)
@@ -169,6 +173,60 @@ static int set_att_cert(struct sk_state *st, const char *v)
 	return hex_decode_alloc(v, &st->att_cert, &st->att_cert_len);
 }
 
+/* The hex between start and the next ':' (or the end), into out (max bytes). */
+static int hex_part(const char **start, unsigned char *out, size_t max, size_t *len)
+{
+	const char *end = strchr(*start, ':');
+	size_t n = end != NULL ? (size_t)(end - *start) : strlen(*start);
+	char part[2 * MAX_DER + 1];
+	int r;
+
+	if (n == 0 || n % 2 != 0 || n / 2 > max)
+		return SK_ECORRUPT;
+	memcpy(part, *start, n);
+	part[n] = '\0';
+	r = hex_decode(part, out, n / 2);
+	OPENSSL_cleanse(part, n);
+	*len = n / 2;
+	*start += n + (end != NULL);
+	return r;
+}
+
+/* rpIdHash:id:key, each id at most once per relying party. */
+static int set_imported(struct sk_state *st, const char *v)
+{
+	unsigned char key[MAX_DER];
+	struct sk_imported *c = &st->imported[st->n_imported];
+	size_t hash_len = 0, key_len = 0;
+	int r = SK_ECORRUPT;
+
+	if (st->n_imported >= SK_IMPORTED_MAX)
+		return SK_ECORRUPT;
+	if (hex_part(&v, c->rp_hash, SK_HASH_LEN, &hash_len) != SK_OK ||
+	    hash_len != SK_HASH_LEN || strchr(v, ':') == NULL ||
+	    hex_part(&v, c->id, SK_CRED_ID_MAX, &c->id_len) != SK_OK ||
+	    strchr(v, ':') != NULL ||
+	    hex_part(&v, key, sizeof(key), &key_len) != SK_OK)
+		goto out;
+	for (size_t i = 0; i < st->n_imported; i++)
+		if (st->imported[i].id_len == c->id_len &&
+		    memcmp(st->imported[i].id, c->id, c->id_len) == 0 &&
+		    memcmp(st->imported[i].rp_hash, c->rp_hash, SK_HASH_LEN) == 0)
+			goto out;  /* the same credential twice: which one counts? */
+	r = SK_ENOMEM;
+	if ((c->key = malloc(key_len)) == NULL)
+		goto out;
+	memcpy(c->key, key, key_len);
+	c->key_len = key_len;
+	st->n_imported++;
+	r = SK_OK;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	if (r != SK_OK)
+		memset(c, 0, sizeof(*c));
+	return r;
+}
+
 static const struct field {
 	const char *name;
 	unsigned bit;
@@ -183,6 +241,7 @@ static const struct field {
 	{ "wrap-key", F_WRAP, set_wrap },
 	{ "att-key", F_ATT_KEY, set_att_key },
 	{ "att-cert", F_ATT_CERT, set_att_cert },
+	{ "imported", F_IMPORTED, set_imported },
 };
 
 /* One "name value" line (modified in place). */
@@ -196,7 +255,7 @@ static int parse_line(struct sk_state *st, char *line, unsigned *seen)
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (strcmp(fields[i].name, line) != 0)
 			continue;
-		if ((*seen & fields[i].bit) != 0)
+		if ((*seen & fields[i].bit) != 0 && fields[i].bit != F_IMPORTED)
 			return SK_ECORRUPT;  /* a field twice: which one counts? */
 		*seen |= fields[i].bit;
 		return fields[i].set(st, value);
@@ -213,7 +272,7 @@ static int check_complete(const struct sk_state *st, unsigned seen)
 		return SK_ECORRUPT;
 	if (sk_profile_has_att_cert(st->profile))
 		want |= F_ATT;
-	return seen == want ? SK_OK : SK_ECORRUPT;
+	return (seen & ~(unsigned)F_IMPORTED) == want ? SK_OK : SK_ECORRUPT;
 }
 
 static int parse_lines(char *text, struct sk_state *st)
@@ -262,6 +321,8 @@ void sk_state_clear(struct sk_state *st)
 		return;
 	sk_wipe_free(&st->att_key, st->att_key_len);
 	free(st->att_cert);
+	for (size_t i = 0; i < st->n_imported && i < SK_IMPORTED_MAX; i++)
+		sk_wipe_free(&st->imported[i].key, st->imported[i].key_len);
 	OPENSSL_cleanse(st, sizeof(*st));  /* zeroes: wrap key, PIN hash */
 }
 
@@ -291,11 +352,16 @@ static void put(struct text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
+static void put_bytes(struct text *t, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put(t, "%02x", p[i]);
+}
+
 static void put_hex(struct text *t, const char *name, const unsigned char *p, size_t n)
 {
 	put(t, "%s ", name);
-	for (size_t i = 0; i < n; i++)
-		put(t, "%02x", p[i]);
+	put_bytes(t, p, n);
 	put(t, "\n");
 }
 
@@ -315,6 +381,17 @@ static void put_fields(struct text *t, const struct sk_state *st)
 		put_hex(t, "att-key", st->att_key, st->att_key_len);
 		put_hex(t, "att-cert", st->att_cert, st->att_cert_len);
 	}
+	for (size_t i = 0; i < st->n_imported; i++) {
+		const struct sk_imported *c = &st->imported[i];
+
+		put(t, "imported ");
+		put_bytes(t, c->rp_hash, SK_HASH_LEN);
+		put(t, ":");
+		put_bytes(t, c->id, c->id_len);
+		put(t, ":");
+		put_bytes(t, c->key, c->key_len);
+		put(t, "\n");
+	}
 }
 
 int sk_state_format(const struct sk_state *st, char **out, size_t *len)
@@ -324,11 +401,18 @@ int sk_state_format(const struct sk_state *st, char **out, size_t *len)
 	*out = NULL;
 	*len = 0;
 	if (st->profile == NULL || st->pin_retries > SK_PIN_RETRIES ||
+	    st->n_imported > SK_IMPORTED_MAX ||
 	    (sk_profile_has_att_cert(st->profile) &&
 	    (st->att_key == NULL || st->att_cert == NULL ||
 	    st->att_key_len > MAX_DER || st->att_cert_len > MAX_DER)))
 		return SK_EINVAL;
 	t.cap = 1024 + 2 * (st->att_key_len + st->att_cert_len);
+	for (size_t i = 0; i < st->n_imported; i++) {
+		if (st->imported[i].key_len == 0 || st->imported[i].key_len > MAX_DER ||
+		    st->imported[i].id_len == 0 || st->imported[i].id_len > SK_CRED_ID_MAX)
+			return SK_EINVAL;
+		t.cap += 16 + 2 * (SK_HASH_LEN + st->imported[i].id_len + st->imported[i].key_len);
+	}
 	if ((t.buf = calloc(1, t.cap)) == NULL)
 		return SK_ENOMEM;
 	put_fields(&t, st);
