@@ -6,6 +6,15 @@
 # its own processes, adds their ids to PIDS.
 
 PIDS= BROWSER_PID= BROWSER_IN=
+# running PID...: one of them has not ended yet (a zombie has)
+running() {
+	local p st
+	for p; do
+		st=; read -r st 2>/dev/null < "/proc/$p/stat"
+		case ${st##*) } in ""|Z*) ;; *) return 0;; esac
+	done
+	return 1
+}
 cleanup() {
 	local p
 	# End of input: browser.py quits Chromium and chromedriver itself; a
@@ -16,6 +25,14 @@ cleanup() {
 		for p in $(seq 100); do kill -0 "$BROWSER_PID" 2>/dev/null || break; sleep 0.1; done
 	fi
 	for p in $PIDS $BROWSER_PID; do kill "$p" 2>/dev/null; done
+	# Bounded: one that has not ended 10 s after its TERM (stuck where its
+	# handler never runs) is named and killed, so that a test never hangs.
+	for _ in $(seq 100); do running $PIDS $BROWSER_PID || break; sleep 0.1; done
+	for p in $PIDS $BROWSER_PID; do
+		running "$p" || continue
+		echo "# cleanup: $p ($(cat "/proc/$p/comm" 2>/dev/null)) did not end 10 s after TERM: killed"
+		kill -KILL "$p" 2>/dev/null
+	done
 	for p in $PIDS $BROWSER_PID; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
