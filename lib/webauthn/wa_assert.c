@@ -1,9 +1,13 @@
 /* Browser assertion responses (wa_assert.h). */
 #include "config.h"
 
+#include "attest.h"
 #include "digest.h"
 #include "wa_assert.h"
 #include "wa_bounds.h"
+
+#define AUTHDATA_FLAGS 32       /* offset of the flags byte, after rpIdHash */
+#define FLAG_ED 0x80            /* extensions follow the fixed part */
 
 static bool parts_in_bounds(const struct pr_wa_assertion *in)
 {
@@ -11,6 +15,22 @@ static bool parts_in_bounds(const struct pr_wa_assertion *in)
 	    in->authdata != NULL && in->authdata_len >= PR_WA_AUTHDATA_MIN &&
 	    in->authdata_len <= PR_WA_AUTHDATA_MAX && in->sig != NULL && in->sig_len > 0 &&
 	    in->sig_len <= PR_WA_SIG_MAX && in->user_handle_len <= PR_WA_USER_HANDLE_MAX;
+}
+
+/*
+ * Extensions, when flag ED is set, are the bytes after the fixed part:
+ * libfido2 hands them to libcbor as one map (attested credential data is
+ * not looked for in an assertion), and libcbor 0.8 allocates a map's table
+ * from its declared count before reading an entry, so a stranger's five
+ * bytes could ask the root side for gigabytes. Every count must fit in the
+ * bytes given first, as wa_register.c bounds an attestation object.
+ */
+static bool extensions_fit(const struct pr_wa_assertion *in)
+{
+	if ((in->authdata[AUTHDATA_FLAGS] & FLAG_ED) == 0)
+		return true;
+	return pr_cbor_fits(in->authdata + PR_WA_AUTHDATA_MIN,
+	    in->authdata_len - PR_WA_AUTHDATA_MIN);
 }
 
 int pr_wa_assert_statement(const struct pr_wa_assertion *in, const struct pr_wa_expect *e,
@@ -34,6 +54,10 @@ int pr_wa_assert_statement(const struct pr_wa_assertion *in, const struct pr_wa_
 	    fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)) != FIDO_OK)
 		goto fail;
 	r = PR_ERR_SIGNATURE;
+	if (!extensions_fit(in)) {
+		pr_fail(eb, r, "the authenticator data's extensions are malformed");
+		goto fail;
+	}
 	if (fido_assert_set_authdata_raw(a, 0, in->authdata, in->authdata_len) != FIDO_OK ||
 	    fido_assert_set_sig(a, 0, in->sig, in->sig_len) != FIDO_OK) {
 		pr_fail(eb, r, "the authenticator data or signature is malformed");

@@ -37,8 +37,9 @@ struct pr_wa_assertion {
  * verifies: rp_id, SHA-256(cdj) as the client data hash, authenticator
  * data and signature. PR_OK (*out to free with fido_assert_free), the
  * client data's refusal, PR_ERR_SIGNATURE for authenticator data or a
- * signature libfido2 will not take, PR_ERR_INVALID_ARG for parts out of
- * bounds.
+ * signature libfido2 will not take (or extensions whose CBOR does not fit
+ * in the bytes given, refused before libcbor reads them),
+ * PR_ERR_INVALID_ARG for parts out of bounds.
  */
 int pr_wa_assert_statement(const struct pr_wa_assertion *in, const struct pr_wa_expect *e,
     const char *rp_id, fido_assert_t **out, struct pr_errbuf *eb);

@@ -3,7 +3,7 @@
 # scratch copy of its seed corpus (tests/fuzz/corpus/NAME) and fails on a
 # crash, leak, timeout or sanitizer report; `make fuzz-ci` is the short run.
 FUZZ_NAMES = config store audit attest sshkey sshattest pamu2f verify_proto token sshauthinfo \
-	wa_clientdata wa_proto wa_control
+	wa_clientdata wa_proto wa_control wa_assert
 FUZZ_SECONDS = 300
 FUZZ_CI_SECONDS = 30
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/dict tests/fuzz/mkseeds.py tests/fuzz/run.sh
@@ -13,7 +13,7 @@ FUZZ_HARNESSES = tests/fuzz/fuzz_config tests/fuzz/fuzz_store tests/fuzz/fuzz_au
 	tests/fuzz/fuzz_attest tests/fuzz/fuzz_sshkey tests/fuzz/fuzz_sshattest \
 	tests/fuzz/fuzz_pamu2f tests/fuzz/fuzz_verify_proto tests/fuzz/fuzz_token \
 	tests/fuzz/fuzz_sshauthinfo tests/fuzz/fuzz_wa_clientdata tests/fuzz/fuzz_wa_proto \
-	tests/fuzz/fuzz_wa_control
+	tests/fuzz/fuzz_wa_control tests/fuzz/fuzz_wa_assert
 noinst_PROGRAMS += $(FUZZ_HARNESSES)
 
 # Scratch directory, trust anchors, source directory (fuzz.h).
@@ -83,6 +83,12 @@ tests_fuzz_fuzz_wa_control_SOURCES = tests/fuzz/fuzz_wa_control.c
 tests_fuzz_fuzz_wa_control_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_wa_control_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_wa_control_LDADD = $(FUZZ_WA_LDADD)
+# The assertion path, judged against the real assertion vectors (the unit tests' reader).
+tests_fuzz_fuzz_wa_assert_SOURCES = tests/fuzz/fuzz_wa_assert.c tests/unit/vectors.c \
+	tests/unit/vectors.h
+tests_fuzz_fuzz_wa_assert_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/tests/unit
+tests_fuzz_fuzz_wa_assert_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_wa_assert_LDADD = $(FUZZ_WA_LDADD)
 tests_fuzz_fuzz_token_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_token_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_token_LDADD = $(FUZZ_LDADD)

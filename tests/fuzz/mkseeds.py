@@ -3,7 +3,7 @@
 
 Run from the top of the source tree: python3 tests/fuzz/mkseeds.py
 Writes only the seeds it derives (attest, sshkey, sshattest, config,
-pamu2f, wa_clientdata, wa_proto); store, audit, token and verify_proto seeds were written once by
+pamu2f, wa_clientdata, wa_proto, wa_assert); store, audit, token and verify_proto seeds were written once by
 lib/'s own writers (pr_store_format, pr_audit_append, pr_ticket_create,
 pr_invite_create, pr_lockout_fail, pr_verify_*_format) and are kept as
 files, as are crash reproducers (named crash-*).
@@ -114,6 +114,15 @@ for path in sorted(glob.glob("tests/data/vectors/*.vec")):
     else:
         body = "op=create\nattestation=%s\n" % v["attestation_object_b64url"]
     put("wa_proto", name, (head + body + "\n").encode())
+    # The assertion path (fuzz_wa_assert.c): each response as the parent
+    # reads it, and its four parts raw (u16 n | bytes, three times, then
+    # the clientDataJSON), both judged against the vectors' own sign-ins.
+    if v.get("kind") == "assertion" and "registration_vector" in v:
+        put("wa_assert", name, (head + body + "\n").encode())
+        raw = b"".join(struct.pack(">H", len(b)) + b for b in (
+            b64url(v["credential_id_b64url"]), bytes.fromhex(v["auth_data_hex"]),
+            bytes.fromhex(v["signature_hex"])))
+        put("wa_assert", name + ".raw", raw + cdj)
 put("wa_proto", "options", b"practicerunner-webauthn 1\nop=options\n"
     b"pending=0123456789abcdef0123456789abcdef\nrhost=192.0.2.7\nuser_agent=\n\n")
 put("wa_proto", "approve", b"practicerunner-webauthn 1\nop=approve\nuser=prstaff\n"

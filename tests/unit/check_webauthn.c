@@ -332,6 +332,44 @@ START_TEST(assertion_unknown_credential)
 END_TEST
 
 /*
+ * Extensions (flag ED) after the fixed 37 bytes, which libfido2 hands to
+ * libcbor: a map whose declared count does not fit in the bytes given is
+ * refused before libcbor allocates its table from that count (fuzz_wa_assert
+ * found 0xebaebaeb entries: a 63 GB allocation); one that fits still goes on.
+ */
+START_TEST(assertion_extensions_bounded)
+{
+	static const unsigned char huge[] = { 0xba, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02 };
+	static const unsigned char empty[] = { 0xa0 };
+	unsigned char ad[PR_WA_AUTHDATA_MIN + sizeof(huge)];
+	struct assertion_parts p;
+	struct pr_errbuf eb = { 0 };
+	struct vec v = { 0 };
+	struct pr_wa_expect e;
+	fido_assert_t *a = NULL;
+
+	ck_assert_int_eq(vec_load("hw-yubikey5nfc-assertion.vec", &v), 0);
+	parts_load(&v, &p);
+	e = (struct pr_wa_expect){ PR_WA_GET, p.chal, p.chal_len, vec_get(&v, "origin") };
+	memcpy(ad, p.ad, PR_WA_AUTHDATA_MIN);
+	ad[32] |= 0x80;
+	memcpy(ad + PR_WA_AUTHDATA_MIN, huge, sizeof(huge));
+	p.in.authdata = ad;
+	p.in.authdata_len = sizeof(ad);
+	ck_assert_int_eq(pr_wa_assert_statement(&p.in, &e, "demo.yubico.com", &a, &eb),
+	    PR_ERR_SIGNATURE);
+	ck_assert_ptr_null(a);
+	ck_assert_msg(strstr(eb.msg, "extensions") != NULL, "refused as: %s", eb.msg);
+	memcpy(ad + PR_WA_AUTHDATA_MIN, empty, sizeof(empty));
+	p.in.authdata_len = PR_WA_AUTHDATA_MIN + sizeof(empty);
+	ck_assert_int_eq(pr_wa_assert_statement(&p.in, &e, "demo.yubico.com", &a, &eb), PR_OK);
+	fido_assert_free(&a);
+	parts_free(&p);
+	vec_free(&v);
+}
+END_TEST
+
+/*
  * UP=0 with a valid signature. The one such real vector (libfido2's own)
  * carries a client data hash without its JSON, so it goes through the
  * judgment both paths share (pr_assert_judge) directly; the web path
@@ -688,6 +726,7 @@ int main(void)
 	tcase_add_loop_test(tc, assertion_vectors, 0, sizeof(web_cases) / sizeof(web_cases[0]));
 	tcase_add_test(tc, assertion_client_data);
 	tcase_add_test(tc, assertion_unknown_credential);
+	tcase_add_test(tc, assertion_extensions_bounded);
 	tcase_add_test(tc, assertion_no_user_presence);
 	tcase_add_loop_test(tc, registration_vectors, 0, sizeof(reg_cases) / sizeof(reg_cases[0]));
 	tcase_add_test(tc, registration_same_line);
