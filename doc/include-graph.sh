@@ -18,7 +18,7 @@ layer_of() {
 	pamu2f.[ch] | procpeer.[ch] | proc_control.[ch] | mail.[ch] | audit_pending.[ch] | \
 	digest.[ch] | directory/dir_name.[ch] | directory/dir_cache.[ch] | webauthn/wa_bounds.h | \
 	webauthn/wa_clientdata.[ch] | webauthn/wa_assert.[ch] | webauthn/wa_proto.[ch] | \
-	webauthn/wa_control.[ch] | webauthn/wa_pending.[ch] | webauthn/wa_ctlclient.[ch])
+	webauthn/wa_control.[ch] | webauthn/wa_pending.[ch] | webauthn/wa_ctlclient.[ch] | webauthn/wa_addr.[ch])
 		echo 0 ;;
 	user_file.[ch] | state.[ch] | store.[ch] | store_users.c | store_revoked.[ch] | store_cache.[ch] | store_offline.[ch] | token.[ch] | invite.[ch] | audit_rate.[ch] | \
 	ticket.[ch] | codes.[ch] | breakglass.[ch] | grant.[ch] | lockout.[ch] | ssh/sshchallenge.[ch] | audit.[ch] | \

@@ -91,7 +91,8 @@ lib_libpr_webauthn_la_SOURCES = \
 	lib/webauthn/wa_register.c lib/webauthn/wa_register.h \
 	lib/webauthn/wa_proto.c lib/webauthn/wa_proto.h \
 	lib/webauthn/wa_control.c lib/webauthn/wa_control.h \
-	lib/webauthn/wa_pending.c lib/webauthn/wa_pending.h
+	lib/webauthn/wa_pending.c lib/webauthn/wa_pending.h \
+	lib/webauthn/wa_addr.c lib/webauthn/wa_addr.h
 lib_libpr_webauthn_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(FUZZ_LIB_CFLAGS)
 lib_libpr_webauthn_la_LIBADD = $(JSONC_LIBS)
 

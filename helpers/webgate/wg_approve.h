@@ -10,7 +10,7 @@
 #include "signin.h"
 #include "wg_verify.h"
 
-/* Open approvals one browser address may hold, and all addresses together (of the table). */
+/* Open approvals one client (IPv4 address, IPv6 /64: wa_addr.h) may hold, and all. */
 #define WG_APPROVE_PER_ADDRESS 4
 #define WG_APPROVE_SHARE 4       /* at most a quarter of the pending table */
 

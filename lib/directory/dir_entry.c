@@ -52,13 +52,34 @@ static int read_revision(struct berval **vals, long *out)
 	return *end == '\0' && *out >= 0 ? PR_OK : PR_ERR_CORRUPT;
 }
 
-static int entry_from(struct pr_dir *d, LDAPMessage *msg, const char *attr,
+/*
+ * Whether the entry found is user's: its one uid value is user byte for
+ * byte. The search matched uid=<user> by the directory's rule, which
+ * ignores case (and, for some servers, spaces), so the entry of "alice"
+ * also answers "ALICE".
+ */
+static bool uid_is(struct pr_dir *d, LDAPMessage *msg, const char *user)
+{
+	struct berval **uid = ldap_get_values_len(d->ld, msg, "uid");
+	bool same = uid != NULL && uid[0] != NULL && uid[1] == NULL &&
+	    uid[0]->bv_len == strlen(user) && memcmp(uid[0]->bv_val, user, uid[0]->bv_len) == 0;
+
+	ldap_value_free_len(uid);
+	return same;
+}
+
+static int entry_from(struct pr_dir *d, LDAPMessage *msg, const char *user, const char *attr,
     struct pr_dir_entry *e, struct pr_errbuf *eb)
 {
-	struct berval **rev = ldap_get_values_len(d->ld, msg, REVISION_ATTR);
-	struct berval **vals = ldap_get_values_len(d->ld, msg, attr);
+	struct berval **rev, **vals;
 	int r;
 
+	if (!uid_is(d, msg, user)) {
+		e->foreign = true;
+		return PR_OK;
+	}
+	rev = ldap_get_values_len(d->ld, msg, REVISION_ATTR);
+	vals = ldap_get_values_len(d->ld, msg, attr);
 	e->exists = true;
 	if ((r = read_revision(rev, &e->revision)) == PR_OK)
 		r = copy_values(vals, e);
@@ -73,7 +94,7 @@ static int entry_from(struct pr_dir *d, LDAPMessage *msg, const char *attr,
 int pr_dir_entry_read(struct pr_dir *d, const char *user, const char *attr,
     struct pr_dir_entry *e, struct pr_errbuf *eb)
 {
-	char *dn = NULL, *filter = NULL, *attrs[] = { REVISION_ATTR, (char *)attr, NULL };
+	char *dn = NULL, *filter = NULL, *attrs[] = { REVISION_ATTR, (char *)attr, "uid", NULL };
 	LDAPMessage *res = NULL, *msg;
 	int rc, r;
 
@@ -93,7 +114,8 @@ int pr_dir_entry_read(struct pr_dir *d, const char *user, const char *attr,
 		r = pr_dir_fail(d, rc, "reading a user's entry", eb);
 		goto out;
 	}
-	r = (msg = ldap_first_entry(d->ld, res)) != NULL ? entry_from(d, msg, attr, e, eb) : PR_OK;
+	r = (msg = ldap_first_entry(d->ld, res)) != NULL ? entry_from(d, msg, user, attr, e, eb) :
+	    PR_OK;
 out:
 	if (r != PR_OK)
 		pr_dir_entry_clear(e);
@@ -186,7 +208,11 @@ int pr_dir_entry_write(struct pr_dir *d, const char *user, const struct pr_dir_e
 		r = pr_fail(eb, r, "invalid user name: refused before any directory query");
 		goto out;
 	}
-	if (!e->exists)
+	if (e->foreign)
+		r = pr_fail(eb, PR_ERR_INVALID_ARG, "%s: the directory's entry for this name has "
+		    "another uid (its case differs, say): nothing was written; give the account's "
+		    "name exactly", d->uri);
+	else if (!e->exists)
 		r = n_del == 0 ? create_entry(d, dn, user, attr, addp, eb) :
 		    pr_fail(eb, PR_ERR_DIR_CONFLICT, "%s: no entry to change", d->uri);
 	else

@@ -21,9 +21,17 @@
 
 #include "directory.h"
 
-/* One attribute's values of one user's entry, and the entry's revision. */
+/*
+ * One attribute's values of one user's entry, and the entry's revision.
+ * LDAP matches uid without regard to case, so uid=ALICE finds alice's
+ * entry; an entry is a name's only when its one uid value is that name
+ * byte for byte, as account names are (getpwnam). Another name's entry
+ * reads as no entry (foreign set), so a name in another case gets what a
+ * name that is no account gets, and nothing is ever written to it.
+ */
 struct pr_dir_entry {
 	bool exists;
+	bool foreign;           /* uid=<name> found an entry whose uid is not exactly name */
 	long revision;
 	struct pr_dir_value {
 		char *val;
@@ -32,7 +40,7 @@ struct pr_dir_entry {
 	size_t n;
 };
 
-/* Read attr of user's entry; a missing entry reads as exists = false, no values. */
+/* Read attr of user's entry; a missing or foreign entry reads as exists = false, no values. */
 int pr_dir_entry_read(struct pr_dir *d, const char *user, const char *attr,
     struct pr_dir_entry *e, struct pr_errbuf *eb);
 void pr_dir_entry_clear(struct pr_dir_entry *e);
@@ -40,7 +48,8 @@ void pr_dir_entry_clear(struct pr_dir_entry *e);
 /*
  * Change attr from e's values: delete del[0..n_del), add add[0..n_add),
  * with the revision rule above (the entry is created when !e->exists).
- * PR_ERR_DIR_CONFLICT: someone changed the entry since e was read.
+ * PR_ERR_DIR_CONFLICT: someone changed the entry since e was read;
+ * PR_ERR_INVALID_ARG: e is foreign (the name is not the entry's).
  */
 int pr_dir_entry_write(struct pr_dir *d, const char *user, const struct pr_dir_entry *e,
     const char *attr, const struct pr_dir_value *del, size_t n_del,

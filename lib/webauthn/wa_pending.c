@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "wa_addr.h"
 #include "wa_pending.h"
 
 int pr_wp_init(struct pr_wp_table *t, size_t cap)
@@ -176,7 +177,7 @@ size_t pr_wp_count_open(const struct pr_wp_table *t, enum pr_wp_kind kind, const
 	for (size_t i = 0; i < t->cap; i++) {
 		const struct pr_wp_entry *e = &t->v[i];
 		n += e->state == PR_WP_OPEN && e->kind == kind && !pr_wp_expired(e, now) &&
-		    (rhost == NULL || strcmp(e->rhost, rhost) == 0);
+		    (rhost == NULL || pr_wa_addr_same_client(e->rhost, rhost));
 	}
 	return n;
 }

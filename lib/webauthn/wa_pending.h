@@ -127,8 +127,9 @@ size_t pr_wp_count(const struct pr_wp_table *t);
 
 /*
  * How many entries of kind are open and not expired at now: all of them
- * with rhost NULL, else those made for that address. The approval page
- * caps what one address, and all strangers together, may hold open.
+ * with rhost NULL, else those made for that client (the same IPv4
+ * address, or the same IPv6 /64: pr_wa_addr_same_client). The approval
+ * page caps what one client, and all strangers together, may hold open.
  */
 size_t pr_wp_count_open(const struct pr_wp_table *t, enum pr_wp_kind kind, const char *rhost,
     int64_t now);

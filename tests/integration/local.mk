@@ -56,6 +56,7 @@ INTEGRATION_TESTS = \
 	tests/integration/web_policy.sh \
 	tests/integration/webgate.sh \
 	tests/integration/webgate_approve.sh \
+	tests/integration/webgate_ldap.sh \
 	tests/integration/module_symbols.sh \
 	tests/integration/admin_invite.sh \
 	tests/integration/admin_lifecycle.sh \

@@ -279,6 +279,35 @@ START_TEST(pending_open_count)
 }
 END_TEST
 
+/*
+ * The per-address cap counts one IPv6 /64 as one client (a host owns its
+ * /64 and picks any address in it), an IPv4-mapped address as its IPv4
+ * address, and IPv4 per address (wa_addr.h).
+ */
+START_TEST(pending_open_count_per_client)
+{
+	static const char *const made[] = {
+		"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:abcd::9",
+		"2001:db8:1:3::1", "192.0.2.1", "::ffff:192.0.2.1", "192.0.2.2",
+	};
+	struct pr_wp_table t;
+	struct pr_wp_entry *e;
+
+	ck_assert_int_eq(pr_wp_init(&t, 16), PR_OK);
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+		ck_assert_int_eq(pr_wp_add(&t, PR_WP_APPROVE, "a", "xrdp-sesman", made[i], 100, 60,
+		    &e), PR_OK);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "2001:db8:1:2::ffff", 100), 3);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "2001:db8:1:3:1:2:3:4", 100), 1);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "2001:db8:1:4::1", 100), 0);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "192.0.2.1", 100), 2);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "::ffff:192.0.2.1", 100), 2);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "192.0.2.2", 100), 1);
+	ck_assert_uint_eq(pr_wp_count_open(&t, PR_WP_APPROVE, "192.0.2.3", 100), 0);
+	pr_wp_free(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("wa_gate");
@@ -294,6 +323,7 @@ int main(void)
 	tcase_add_test(tp, pending_expiry);
 	tcase_add_test(tp, pending_capacity_and_secret);
 	tcase_add_test(tp, pending_open_count);
+	tcase_add_test(tp, pending_open_count_per_client);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tp);
 	return test_run_tap(s);

@@ -51,6 +51,7 @@ UNIT_TESTS = \
 	tests/unit/check_token \
 	tests/unit/check_webauthn \
 	tests/unit/check_wa_gate \
+	tests/unit/check_wa_addr \
 	tests/unit/check_wa_wipe \
 	tests/unit/check_wg_chan \
 	tests/unit/check_config_web
@@ -148,6 +149,11 @@ tests_unit_check_wa_gate_SOURCES = tests/unit/check_wa_gate.c
 tests_unit_check_wa_gate_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_check_wa_gate_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_wa_gate_LDADD = tests/unit/libtestlib.la lib/libpr_webauthn.la \
+	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
+tests_unit_check_wa_addr_SOURCES = tests/unit/check_wa_addr.c
+tests_unit_check_wa_addr_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_check_wa_addr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_wa_addr_LDADD = tests/unit/libtestlib.la lib/libpr_webauthn.la \
 	lib/libpracticerunner.la tests/unit/libtransport_none.la $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_check_wa_wipe_SOURCES = tests/unit/check_wa_wipe.c
 tests_unit_check_wa_wipe_CPPFLAGS = $(UNIT_CPPFLAGS)
