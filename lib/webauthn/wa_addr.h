@@ -5,7 +5,7 @@
  * identifiers, SLAAC and privacy addresses pick any of its 2^64
  * addresses), so a cap per exact IPv6 address would let one host open as
  * many approvals as it likes: IPv6 addresses count per /64. An
- * IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address it maps.
+ * IPv4-mapped IPv6 address (::ffff:192.0.2.1, say) is the IPv4 address it maps.
  */
 #ifndef PR_WA_ADDR_H
 #define PR_WA_ADDR_H
