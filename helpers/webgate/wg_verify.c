@@ -105,6 +105,20 @@ static void decide(struct pr_wp_entry *e, const struct pr_signin *s, int r)
 }
 
 /*
+ * The address an entry gives its record: a VPN sign-in's is its VPN
+ * client's (vpn_rhost=); an approval has no VPN side, and its address is
+ * that of the browser that asked for it (rhost=, ARCHITECTURE §4.9). A
+ * request's own address, when there is one, is the record's rhost.
+ */
+static void vpn_side(const struct pr_wp_entry *e, const char **rhost, const char **vpn_rhost)
+{
+	if (e->kind == PR_WP_APPROVE)
+		*rhost = e->rhost;
+	else
+		*vpn_rhost = e->rhost;
+}
+
+/*
  * A response for an id that is not open (replayed, decided, expired, never
  * made), or a sign-in that expired with nobody answering: recorded, with
  * the account when the entry is still there, else as "(unknown)".
@@ -121,7 +135,7 @@ void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
 	if (e != NULL) {
 		s.user = e->user;
 		s.service = e->service;
-		s.vpn_rhost = e->rhost;
+		vpn_side(e, &s.rhost, &s.vpn_rhost);
 		memcpy(shown, e->hex, PENDING_SHOWN);
 		shown[PENDING_SHOWN] = '\0';
 		s.pending = shown;
@@ -194,8 +208,8 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	s = (struct pr_signin){
 		.cfg = v->cfg, .user = e->user, .service = e->service, .rhost = q->rhost,
 		.path = "webgate", .method = "webauthn", .judge = judge, .judge_arg = &j,
-		.origin = v->cfg->web.origin, .user_agent = q->user_agent, .vpn_rhost = e->rhost,
-		.pending = shown,
+		.origin = v->cfg->web.origin, .user_agent = q->user_agent,
+		.vpn_rhost = e->kind == PR_WP_APPROVE ? NULL : e->rhost, .pending = shown,
 	};
 	/* The address first: it must not depend on who the name is. */
 	if (v->cfg->web.bind_client_address && strcmp(q->rhost, e->rhost) != 0) {
