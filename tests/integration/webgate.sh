@@ -340,17 +340,8 @@ eid=$(pending prstaff2)
 printf '{"pending":"%s"}' "$aid" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
 python3 "$CLIENT" get --state "$T/owner.json" --options "$T/options" --origin "$ORIGIN" --pending "$aid" > "$T/get.held"
 printf '{"pending":"%s","invitation":"%s"}' "$eid" "$tok2" > "$T/req.held"
-python3 -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOFOLLOW)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("held", flush=True)
-for _ in range(1200):
-	if os.path.exists(sys.argv[2]):
-		break
-	time.sleep(0.1)' "$AUDIT" "$T/release.audit" > "$T/aholder" &
-AHOLDER=$!
-for _ in $(seq 50); do grep -q held "$T/aholder" && break; sleep 0.1; done
+check "audit lock held: by another process" hold_flock "$AUDIT" "$T/release.audit"
+AHOLDER=$FLOCK_HOLDER
 waiter "$aid"
 # held_post PATH FILE OUT: POST FILE to the gate, the answer into OUT
 held_post() {
@@ -467,17 +458,8 @@ check "... recorded with the real reason" test "$(field reason) $(field user)" =
 # prstaff's sign-in lock held (a console sign-in waiting for a touch): a
 # garbage response is refused at once, before the lock, which it neither
 # waits for nor holds (lib/signin.c judges a browser's statement first).
-python3 -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("held", flush=True)
-for _ in range(600):
-	if os.path.exists(sys.argv[2]):
-		break
-	time.sleep(0.1)' "$T/state/locks/prstaff+signin.lock" "$T/release.garbage" > "$T/gholder" &
-GHOLDER=$!
-for _ in $(seq 50); do grep -q held "$T/gholder" && break; sleep 0.1; done
+check "garbage signature: prstaff's sign-in lock held by another process" hold_flock "$T/state/locks/prstaff+signin.lock" "$T/release.garbage"
+GHOLDER=$FLOCK_HOLDER
 probe prstaff "$T/staff.json" real
 check "garbage signature, the user's lock held: refused, not busy" cmp -s "$T/words.decoy" "$T/out"
 check "... while the lock was still held" kill -0 "$GHOLDER"
