@@ -46,6 +46,16 @@ int audit_lock_log(const char *path, int *fd, struct pr_errbuf *eb)
 	return r;
 }
 
+int pr_audit_ready(const char *log_path, struct pr_errbuf *eb)
+{
+	int fd = -1;
+	int r = audit_lock_log(log_path, &fd, eb);
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int pread_all(int fd, char *buf, size_t len, off_t off)
 {
 	ssize_t n;

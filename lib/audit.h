@@ -71,6 +71,25 @@ int pr_audit_append(const char *log_path, const struct pr_audit_event *ev,
     struct pr_errbuf *eb);
 
 /*
+ * How long an append or a verify waits for the log's lock, at most: 10 s
+ * unless set (0..10000 ms; anything else restores 10 s). A process that
+ * serves many people in one thread (the web gate's root parent,
+ * doc/ARCHITECTURE.md §4.8) waits briefly, as pr_lock_set_wait makes it
+ * wait for a user's lock, so that a writer stuck while holding the log's
+ * lock does not stall everyone behind it for 10 s each.
+ */
+void pr_audit_set_lock_wait(int wait_ms);
+
+/*
+ * Whether a record could be appended now: the log's lock taken within
+ * that bound and released at once. PR_OK, or what an append would have
+ * met (PR_ERR_LOCK when the lock stayed held; eb says which file). For a
+ * caller that must not change anything it cannot record; the append
+ * itself may still fail, and is checked.
+ */
+int pr_audit_ready(const char *log_path, struct pr_errbuf *eb);
+
+/*
  * Verify the chain of log_path, and that it ends where "<log_path>.head"
  * says (when there is one), under a shared lock. PR_OK, or PR_ERR_CORRUPT
  * with *bad_record (1-based line number; the first missing one when

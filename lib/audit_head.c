@@ -109,14 +109,23 @@ enum audit_head_fit audit_head_fit(const struct chain_end *log, const struct cha
 	return HEAD_STALE;
 }
 
+static int lock_wait_ms = AUDIT_LOCK_WAIT_MS;
+
+void pr_audit_set_lock_wait(int wait_ms)
+{
+	lock_wait_ms = wait_ms >= 0 && wait_ms <= AUDIT_LOCK_WAIT_MS ? wait_ms :
+	    AUDIT_LOCK_WAIT_MS;
+}
+
 /*
  * Wait for the log's lock, but not forever: a holder that is stuck (or
- * stopped) must not hang every sign-in. EWOULDBLOCK after the deadline.
+ * stopped) must not hang every sign-in. EWOULDBLOCK after the deadline
+ * (the process's bound, pr_audit_set_lock_wait).
  */
 int audit_lock_wait(int fd, int op)
 {
 	const struct timespec pause = { 0, AUDIT_LOCK_POLL_NS };
-	long tries = AUDIT_LOCK_WAIT_MS * 1000000L / AUDIT_LOCK_POLL_NS;
+	long tries = lock_wait_ms * 1000000L / AUDIT_LOCK_POLL_NS;
 	int rc;
 
 	while ((rc = flock(fd, op | LOCK_NB)) != 0 && (errno == EINTR || errno == EWOULDBLOCK) &&
@@ -150,6 +159,10 @@ int audit_open_current(const char *path, int flags, int op, int *fd,
 			int saved = errno;
 			close(*fd);
 			*fd = -1;
+			if (saved == EWOULDBLOCK)
+				return pr_fail(eb, PR_ERR_LOCK, "%s: another program held its lock "
+				    "for more than %d ms; try again", path,
+				    lock_wait_ms);
 			return pr_fail(eb, PR_ERR_LOCK, "%s: cannot lock: %s", path, strerror(saved));
 		}
 		if (audit_fd_is_path(*fd, path))

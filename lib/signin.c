@@ -95,8 +95,8 @@ static const char *auth_note(const struct pr_signin *s)
 
 static int begin_use(struct pr_signin *s);
 
-/* Assert on the attached devices, then store the counter under the lock. */
-static int assert_and_record_locked(struct pr_signin *s)
+/* The statement: asked of the attached devices, or one made elsewhere judged (s->judge). */
+static int assert_statement(struct pr_signin *s)
 {
 	struct pr_devices devs = { .n = 0 };
 	struct pr_assert_opts o = {
@@ -108,7 +108,6 @@ static int assert_and_record_locked(struct pr_signin *s)
 		.timeout_ms = timeout_ms(s),
 		.acceptable = s->acceptable,
 	};
-	const struct pr_cred *c;
 	int r;
 
 	s->outcome.index = s->creds.n;     /* no key seen yet */
@@ -126,12 +125,19 @@ static int assert_and_record_locked(struct pr_signin *s)
 judged:
 	if (s->outcome.index < s->creds.n)
 		s->used = &s->creds.v[s->outcome.index];
-	if (r != PR_OK)
-		return r;
-	c = s->used;
+	return r;
+}
+
+/* The verified statement's counter stored, under the lock. */
+static int record_use_locked(struct pr_signin *s)
+{
+	const struct pr_cred *c = s->used;
+	int r;
+
 	/* The counter is a change: on file before it is stored (audit_intent.h). */
 	if ((r = begin_use(s)) != PR_OK)
 		return r;
+	s->use_begun = true;
 	r = pr_store_record_use_signin(s->cfg->state, s->user, s->from_cache, c->id, c->id_len,
 	    s->outcome.sign_count, pr_now(), &s->eb);
 	if (r == PR_ERR_NOT_FOUND)
@@ -147,16 +153,26 @@ judged:
  * order the key gave them, or the one stored second would look like a
  * cloned key (counter-regression) and be refused. Taken before the devices
  * are opened (the helper drops privileges for device I/O) and held at most
- * as long as the holder waits for a touch.
+ * as long as the holder waits for a touch. A statement made elsewhere (the
+ * web gate's) is judged before the lock: its counter is already fixed, and
+ * judging reads nothing the lock guards (the credentials were loaded
+ * before it; the store checks the counter again under its own lock), so a
+ * response that does not verify never waits for, nor holds, the lock.
  */
 static int assert_and_record_use(struct pr_signin *s)
 {
 	struct pr_user_file serial;
 	int r;
 
+	if (s->judge != NULL && (r = assert_statement(s)) != PR_OK)
+		return r;
 	if ((r = pr_user_file_open(&serial, s->cfg->state, "users", s->user,
-	    SIGNIN_LOCK, false, &s->eb)) == PR_OK)
-		r = assert_and_record_locked(s);
+	    SIGNIN_LOCK, false, &s->eb)) == PR_OK) {
+		if (s->judge == NULL)
+			r = assert_statement(s);
+		if (r == PR_OK)
+			r = record_use_locked(s);
+	}
 	pr_user_file_close(&serial);
 	return r;
 }

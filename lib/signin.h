@@ -77,6 +77,12 @@ struct pr_signin {
 	bool *acceptable;              /* per credential, allowed by policy */
 	const struct pr_cred *used;    /* the credential verified or seen */
 	struct pr_assert_outcome outcome;
+	/*
+	 * The counter's update was begun (its record's intent on file): the
+	 * store may hold the new counter, so the same statement must not be
+	 * judged again (it would read as a cloned key).
+	 */
+	bool use_begun;
 	const char *method;            /* how the user got in when not by used */
 	bool counted;                  /* outcome.sign_count holds a counter without flags */
 	/*

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <json-c/json.h>
 
@@ -97,6 +98,21 @@ int wg_approve_grant(const struct wg_verifier *v, const struct pr_wp_entry *e,
 	if (r == PR_OK)
 		snprintf(s->ssh_detail, sizeof(s->ssh_detail), "web-grant %s", g.id);
 	return r;
+}
+
+void wg_approve_withdraw(const struct wg_verifier *v, const struct pr_wp_entry *e,
+    const struct pr_signin *s)
+{
+	struct pr_grant g;
+	struct pr_errbuf eb = { 0 };
+
+	/* Bound to the entry's address or to none (grant_address): either matches it. */
+	if (pr_grant_consume(v->cfg->state, s->user, e->service, e->rhost, pr_now(), &g, &eb) !=
+	    PR_OK)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "an approval for %s was not recorded and its grant "
+		    "could not be withdrawn (%s): it lapses in %ld s", s->user, eb.msg,
+		    v->cfg->web.grant_lifetime);
+	explicit_bzero(&g, sizeof(g));
 }
 
 char *wg_approve_answer(const struct wg_verifier *v)

@@ -28,6 +28,14 @@ char *wg_approve_options(struct wg_verifier *v, const struct pr_wa_req *q);
 int wg_approve_grant(const struct wg_verifier *v, const struct pr_wp_entry *e,
     struct pr_signin *s);
 
+/*
+ * The grant wg_approve_grant just left, taken back because the approval's
+ * record could not be written (an approval not on record approves
+ * nothing). Logged when it cannot be: then it lives its short lifetime.
+ */
+void wg_approve_withdraw(const struct wg_verifier *v, const struct pr_wp_entry *e,
+    const struct pr_signin *s);
+
 /* The page's answer to an approval that left a grant (malloc'd "options {...}" line). */
 char *wg_approve_answer(const struct wg_verifier *v);
 

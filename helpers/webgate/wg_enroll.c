@@ -33,6 +33,7 @@ struct enroll_ctx {
 	const char *rhost, *user_agent;
 	char shown[9];
 	struct pr_audit_intent *intent;
+	const char *note;               /* a success's reason; NULL: "invitation" */
 	const char *detail;
 };
 
@@ -46,7 +47,7 @@ static int record(struct enroll_ctx *x, int err, const struct pr_cred *cred, boo
 		.pending = x->shown[0] != '\0' ? x->shown : NULL,
 	};
 	const struct pr_audit_what what = {
-		.event = "enroll", .err = err, .note = "invitation",
+		.event = "enroll", .err = err, .note = x->note != NULL ? x->note : "invitation",
 		.user = x->user != NULL ? x->user : "(unknown)",
 		.role = x->user != NULL ? pr_role_name(x->role) : NULL,
 		.method = "webauthn", .cred = cred, .evidence = PR_AUDIT_ENROLLED,
@@ -158,6 +159,15 @@ char *wg_enroll_options(struct wg_verifier *v, const struct pr_wa_req *q)
 		record(&x, r, NULL, false);
 		return wg_result(PR_ERR_BUSY, -1, 0, 0);
 	}
+	/*
+	 * Accepted: on record before the page may create a key, so an auditor
+	 * sees who was let that far even when no key follows. A record that
+	 * cannot be written lets nobody on: busy, the sign-in unchanged and no
+	 * try counted, and the page's side asks again (wg_api.c).
+	 */
+	x.note = "invitation-accepted";
+	if (record(&x, PR_OK, NULL, false) != PR_OK)
+		return wg_result(PR_ERR_BUSY, -1, 0, 0);
 	pr_secret_strfree(&x.e->secret);
 	if ((x.e->secret = strdup(q->invitation)) == NULL)
 		return NULL;

@@ -10,8 +10,8 @@
  * send is non-blocking; an answer the child does not take at once waits
  * in the one slot it has while the child's requests are not read, and a
  * child that leaves it there CHAN_SEND_MS is taken as broken; a user's
- * lock is waited for LOCK_WAIT_MS at most, after which that person's
- * request is answered busy and may be sent again.
+ * lock, and the audit log's, is waited for LOCK_WAIT_MS at most, after
+ * which that person's request is answered busy and may be sent again.
  */
 #include "config.h"
 
@@ -26,6 +26,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "secure_file.h"
 #include "util.h"
 #include "webauthn/wa_control.h"
@@ -333,6 +334,8 @@ int wg_parent_run(struct wg *g)
 	    sigaction(SIGHUP, &sa, NULL) != 0 || pr_wp_init(&p->table, PR_WP_CAPACITY) != PR_OK)
 		goto out;
 	pr_lock_set_wait(LOCK_WAIT_MS);
+	/* The audit log's lock too: every record is appended under it (§4.8). */
+	pr_audit_set_lock_wait(LOCK_WAIT_MS);
 	if (wg_secret_load(g->cfg->state_dir, p->v.secret, &eb) != PR_OK) {
 		fprintf(stderr, "%s: %s\n", WG_PROG, eb.msg);
 		goto out;

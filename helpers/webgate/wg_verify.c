@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "aal.h"
+#include "audit.h"
 #include "signin.h"
 #include "util.h"
 #include "webauthn/wa_assert.h"
@@ -105,11 +107,25 @@ static void decide(struct pr_wp_entry *e, const struct pr_signin *s, int r)
 }
 
 /*
+ * The address an entry gives its record: a VPN sign-in's is its VPN
+ * client's (vpn_rhost=); an approval has no VPN side, and its address is
+ * that of the browser that asked for it (rhost=, ARCHITECTURE §4.9). A
+ * request's own address, when there is one, is the record's rhost.
+ */
+static void vpn_side(const struct pr_wp_entry *e, const char **rhost, const char **vpn_rhost)
+{
+	if (e->kind == PR_WP_APPROVE)
+		*rhost = e->rhost;
+	else
+		*vpn_rhost = e->rhost;
+}
+
+/*
  * A response for an id that is not open (replayed, decided, expired, never
  * made), or a sign-in that expired with nobody answering: recorded, with
  * the account when the entry is still there, else as "(unknown)".
  */
-void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
+int wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
     const struct pr_wa_req *q, int err)
 {
 	struct pr_signin s = {
@@ -117,11 +133,12 @@ void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
 		.origin = v->cfg->web.origin, .judge = judge,
 	};
 	char shown[PENDING_SHOWN + 1] = "";
+	int r;
 
 	if (e != NULL) {
 		s.user = e->user;
 		s.service = e->service;
-		s.vpn_rhost = e->rhost;
+		vpn_side(e, &s.rhost, &s.vpn_rhost);
 		memcpy(shown, e->hex, PENDING_SHOWN);
 		shown[PENDING_SHOWN] = '\0';
 		s.pending = shown;
@@ -135,8 +152,9 @@ void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
 		s.user_agent = q->user_agent;
 	}
 	(void)pr_signin_user(&s);
-	pr_signin_record(&s, pr_signin_event(&s), err, NULL);
+	r = pr_signin_record(&s, pr_signin_event(&s), err, NULL);
 	pr_signin_clear(&s);
+	return r;
 }
 
 void wg_record_unmade(const struct wg_verifier *v, const char *user, const char *service,
@@ -163,11 +181,50 @@ size_t wg_record_lapsed(const struct wg_verifier *v, int64_t now)
 		    !pr_wp_expired(e, now))
 			continue;
 		/* Left open: a late response or op=wait still reads "expired". */
-		wg_record_refusal(v, e, NULL, PR_ERR_EXPIRED);
+		if (wg_record_refusal(v, e, NULL, PR_ERR_EXPIRED) != PR_OK)
+			break;
 		e->lapse_recorded = true;
 		n++;
 	}
 	return n;
+}
+
+/*
+ * Whether the audit log takes a record now (its lock within the parent's
+ * short bound, wg_parent.c). If not, a response is answered busy and its
+ * sign-in left open, as for a user's lock held: the page's side sends it
+ * again, and it is judged and recorded once the log is free (§4.8).
+ */
+static bool record_possible(const struct wg_verifier *v)
+{
+	struct pr_errbuf eb = { 0 };
+
+	if (pr_audit_ready(v->cfg->audit_log, &eb) == PR_OK)
+		return true;
+	syslog(LOG_AUTHPRIV | LOG_WARNING, "a sign-in at the gate waits: %s", eb.msg);
+	return false;
+}
+
+/*
+ * The attempt's record, and what its failure makes of r. Fail closed, as
+ * the console (ARCHITECTURE §8.3): a success that is not on record is no
+ * success (an approval's grant is taken back); a refusal made before the
+ * counter's update began stored nothing, so it is answered busy and left
+ * open (record_possible); after that the counter may be stored, and the
+ * refusal stands.
+ */
+static int record_attempt(const struct wg_verifier *v, const struct pr_wp_entry *e,
+    struct pr_signin *s, int r, const char *note)
+{
+	if (pr_signin_record(s, pr_signin_event(s), r, note) == PR_OK)
+		return r;
+	syslog(LOG_AUTHPRIV | LOG_ERR, "audit record not written: %s", s->eb.msg);
+	if (r == PR_OK) {
+		if (e->kind == PR_WP_APPROVE)
+			wg_approve_withdraw(v, e, s);
+		return PR_ERR_AUDIT;
+	}
+	return s->use_begun ? r : PR_ERR_BUSY;
 }
 
 static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
@@ -186,6 +243,9 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 		wg_record_refusal(v, pr_wp_find(v->table, q->pending), q, r);
 		return wg_result(r, -1, 0, 0);
 	}
+	/* Nothing is judged (a counter stored) that could not be recorded now. */
+	if (!record_possible(v))
+		return wg_result(PR_ERR_BUSY, -1, 0, 0);
 	memcpy(shown, e->hex, PENDING_SHOWN);
 	shown[PENDING_SHOWN] = '\0';
 	fill_assertion(q, &j);
@@ -194,8 +254,8 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	s = (struct pr_signin){
 		.cfg = v->cfg, .user = e->user, .service = e->service, .rhost = q->rhost,
 		.path = "webgate", .method = "webauthn", .judge = judge, .judge_arg = &j,
-		.origin = v->cfg->web.origin, .user_agent = q->user_agent, .vpn_rhost = e->rhost,
-		.pending = shown,
+		.origin = v->cfg->web.origin, .user_agent = q->user_agent,
+		.vpn_rhost = e->kind == PR_WP_APPROVE ? NULL : e->rhost, .pending = shown,
 	};
 	/* The address first: it must not depend on who the name is. */
 	if (v->cfg->web.bind_client_address && strcmp(q->rhost, e->rhost) != 0) {
@@ -207,7 +267,7 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	/* An approval leaves its grant before the record, which names it (§4.9). */
 	if (r == PR_OK && e->kind == PR_WP_APPROVE)
 		r = wg_approve_grant(v, e, &s);
-	pr_signin_record(&s, pr_signin_event(&s), r, r == PR_OK ? note :
+	r = record_attempt(v, e, &s, r, r == PR_OK ? note :
 	    (j.eb.msg[0] != '\0' ? j.eb.msg : NULL));
 	/*
 	 * Until a signature by one of the user's keys verified, the page and
@@ -222,16 +282,19 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	    r != PR_ERR_ADDRESS && r != PR_ERR_BUSY)
 		r = PR_ERR_NO_CREDENTIAL;
 	/*
-	 * The user's lock was held elsewhere past the parent's short bound
-	 * (wg_parent.c) before the key's answer was judged: nothing was
-	 * stored, so the sign-in stays open and the page may send the response
-	 * again. Once a signature verified, the counter may be stored: the
-	 * sign-in is decided whatever failed after it (a grant's lock, say),
+	 * The user's lock, or the audit log's, was held elsewhere past the
+	 * parent's short bound (wg_parent.c) before the counter's update
+	 * began (a signature may have verified: it is judged before the
+	 * user's lock, lib/signin.c) or before a refusal was recorded:
+	 * nothing was stored, so the sign-in stays open and the page may send
+	 * the response again. Once the update began (s.use_begun), the
+	 * counter may be stored: the sign-in is decided whatever failed
+	 * after it (a grant's lock, say),
 	 * or the page's resend would be judged a second time (a false cloned
 	 * key, or a second acceptance of a key without a counter); the answer
 	 * is then one the page does not resend.
 	 */
-	if (r == PR_ERR_BUSY && s.outcome.verified)
+	if (r == PR_ERR_BUSY && s.use_begun)
 		r = PR_ERR_IO;
 	if (r != PR_ERR_BUSY)
 		decide(e, &s, r);

@@ -29,9 +29,9 @@ char *wg_verify(struct wg_verifier *v, const char *text, size_t len);
 /*
  * The record of a response refused before it was judged (err: replay or
  * expired) or of a sign-in that expired unanswered (q NULL): with e's
- * account when e is not NULL.
+ * account when e is not NULL. PR_OK or the append's error.
  */
-void wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
+int wg_record_refusal(const struct wg_verifier *v, const struct pr_wp_entry *e,
     const struct pr_wa_req *q, int err);
 
 /*
@@ -44,7 +44,9 @@ void wg_record_unmade(const struct wg_verifier *v, const char *user, const char 
 /*
  * Open sign-ins past their lifetime that no op=wait holds: each recorded
  * once as expired (a late response or op=wait still reads "expired").
- * Returns how many.
+ * Stops at the first record that cannot be written (the audit log's lock
+ * held, say), the rest left for the next tick, so a stuck log costs a
+ * tick one wait, not one per sign-in. Returns how many were recorded.
  */
 size_t wg_record_lapsed(const struct wg_verifier *v, int64_t now);
 

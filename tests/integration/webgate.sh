@@ -152,6 +152,13 @@ check "enroll: recorded: event enroll, method webauthn, path webgate" \
 check "enroll: recorded with origin, class physical and the VPN client's address" \
 	test "$(field origin) $(field class) $(field vpn_rhost)" = "$ORIGIN physical 127.0.0.1"
 check "enroll: the invitation is used up" test ! -e "$T/state/invites/prstaff"
+# accepted KEY: a field of the record of the invitation accepted on pending sign-in $EID's page
+accepted() { grep " reason=invitation-accepted .* pending=${EID:0:8} " "$AUDIT" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+check "enroll: the accepted invitation was recorded, with both addresses and the pending id" \
+	test "$(accepted event) $(accepted result) $(accepted user) $(accepted method) $(accepted path) $(accepted rhost) $(accepted vpn_rhost) $(accepted origin)" = \
+	"enroll success prstaff webauthn webgate 127.0.0.1 127.0.0.1 $ORIGIN"
+check "enroll: ... before the key's record" \
+	test "$(grep -n "reason=invitation-accepted .* pending=${EID:0:8} " "$AUDIT" | cut -d: -f1)" -lt "$(wc -l < "$AUDIT")"
 api /api/create "$T/create"
 check "enroll: a replayed creation is refused" result_is replay
 check "enroll: ... and recorded" test "$(field result) $(field reason) $(field pending)" = "failure replay ${EID:0:8}"
@@ -321,6 +328,50 @@ result_is busy && api /api/get "$T/get.staff"
 check "held lock: once released, the held user's sign-in completes" result_is ok
 kill "$IDLE"; wait "$IDLE" 2>/dev/null
 
+# ---- the audit log's lock held: busy, and nothing accepted that is not on record ---------------
+# Another process holds the audit log's lock (a flock on the log itself,
+# lib/audit_head.c) until this test has the gate's answers: so they came
+# while it was held, and must be busy, the sign-in left open. The parent
+# used to wait up to 10 s for it at every record, everyone queued behind,
+# and then accept the sign-in without its record.
+tok2=$(invite prstaff2)
+aid=$(pending prowner)
+eid=$(pending prstaff2)
+printf '{"pending":"%s"}' "$aid" > "$T/req"; api /api/options "$T/req"; cp "$T/out" "$T/options"
+python3 "$CLIENT" get --state "$T/owner.json" --options "$T/options" --origin "$ORIGIN" --pending "$aid" > "$T/get.held"
+printf '{"pending":"%s","invitation":"%s"}' "$eid" "$tok2" > "$T/req.held"
+check "audit lock held: by another process" hold_flock "$AUDIT" "$T/release.audit"
+AHOLDER=$FLOCK_HOLDER
+waiter "$aid"
+# held_post PATH FILE OUT: POST FILE to the gate, the answer into OUT
+held_post() {
+	curl -s --max-time 60 --cacert "$T/ca.pem" --resolve "$HOST:$PORT:127.0.0.1" \
+		-H 'Content-Type: application/json' --data-binary "@$2" "$ORIGIN$1" > "$3"
+	echo >> "$3"
+}
+held_post /api/get "$T/get.held" "$T/out.get.held" &
+GETTER=$!
+held_post /api/enroll-options "$T/req.held" "$T/out.enroll.held"
+wait "$GETTER"
+check "audit lock held: still held when the answers came" fails test -e "$T/release.audit"
+check "audit lock held: a sign-in's response is answered busy" grep -q '"result":"busy"' "$T/out.get.held"
+check "audit lock held: ... op=wait has no verdict" kill -0 "$WAITER"
+check "audit lock held: an invitation is answered busy, no creation options" grep -q '"result":"busy"' "$T/out.enroll.held"
+touch "$T/release.audit"
+wait "$AHOLDER"
+api /api/get "$T/get.held"
+check "audit lock free: the same response now signs in" result_is ok
+wait "$WAITER"
+check "audit lock free: ... op=wait reads it" grep -q "^result ok user=prowner " "$T/verdict"
+check "audit lock free: ... recorded" test "$(field event) $(field result) $(field user) $(field pending)" = "auth success prowner ${aid:0:8}"
+enroll_options "$eid" "$tok2"
+check "audit lock free: the invitation now gets creation options" grep -q '"publicKey"' "$T/out"
+check "audit lock free: ... and is recorded" test "$(field event) $(field result) $(field reason) $(field user) $(field pending)" = \
+	"enroll success invitation-accepted prstaff2 ${eid:0:8}"
+# Decided now (a creation from another origin), so no expiry lands among the records read below.
+python3 "$CLIENT" create --state "$T/scratch2.json" --options "$T/out" --origin "https://evil.clinic.test" \
+	> "$T/create" && api /api/create "$T/create"
+
 # ---- connection limits and TLS ----------------------------------------------------------------
 # 16 connections from 127.0.0.1 (PER_IP_LIMIT in wg_http.c, practicerunner-webgate(8)), silent.
 python3 -c '
@@ -403,6 +454,18 @@ check "... recorded with the real reason" test "$(field reason) $(field user)" =
 probe prstaff "$T/staff.json" real
 check "garbage signature, a real id of an acceptable key: the same answer" cmp -s "$T/words.decoy" "$T/out"
 check "... recorded with the real reason" test "$(field reason) $(field user)" = "bad-signature prstaff"
+
+# prstaff's sign-in lock held (a console sign-in waiting for a touch): a
+# garbage response is refused at once, before the lock, which it neither
+# waits for nor holds (lib/signin.c judges a browser's statement first).
+check "garbage signature: prstaff's sign-in lock held by another process" hold_flock "$T/state/locks/prstaff+signin.lock" "$T/release.garbage"
+GHOLDER=$FLOCK_HOLDER
+probe prstaff "$T/staff.json" real
+check "garbage signature, the user's lock held: refused, not busy" cmp -s "$T/words.decoy" "$T/out"
+check "... while the lock was still held" kill -0 "$GHOLDER"
+check "... recorded with the real reason" test "$(field reason) $(field user)" = "bad-signature prstaff"
+touch "$T/release.garbage"
+wait "$GHOLDER"
 
 # ---- privilege separation ------------------------------------------------------------------------
 child=$(pgrep -P "$GATE_PID" | head -n 1)

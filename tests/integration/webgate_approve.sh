@@ -119,6 +119,8 @@ check "approve: recorded as the VPN page's sign-ins are" \
 	"auth success prstaff webauthn xrdp-sesman webgate $ORIGIN 127.0.0.1 physical"
 check "approve: record has user agent, pending id and flags" \
 	test -n "$(field user_agent)" -a "$(field pending)" = "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pending"][:8])' "$T/options")" -a "$(field flags)" = "0x01:UP"
+# An approval has no VPN side: the browser's address is its rhost, and nothing claims a VPN client's.
+check "approve: no vpn_rhost (the browser's address is rhost)" test -z "$(field vpn_rhost)"
 WEB_GRANT=$(field detail | sed -n 's/^web-grant%20\([0-9a-f]\{16\}\)$/\1/p')
 check "approve: the record names the grant" test -n "$WEB_GRANT"
 check "grant: on file for prstaff" test -f "$T/state/grants/prstaff"
@@ -161,6 +163,8 @@ python3 "$CLIENT" get --state "$T/staff.json" --options "$T/options" --origin "h
 api /api/get "$T/get"
 check "wrong origin: refused" result_is no-matching-key
 check "wrong origin: recorded" test "$(field user) $(field reason) $(field service)" = "prstaff origin-mismatch xrdp-sesman"
+check "wrong origin: recorded with the browser's address as rhost, no vpn_rhost" \
+	test "$(field rhost)/$(field vpn_rhost)" = "127.0.0.1/"
 check "wrong origin: no grant" test ! -e "$T/state/grants/prstaff"
 approve prstaff "$T/staff.json" --challenge "$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())')"
 check "wrong challenge: refused" result_is no-matching-key

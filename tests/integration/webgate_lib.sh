@@ -65,3 +65,22 @@ while not data.endswith(b"\n"):
 print(data.decode().strip())
 PY
 }
+
+# hold_flock FILE RELEASE: another process takes an exclusive flock on FILE
+# (created 0600 if missing, never through a link) and keeps it until the
+# file RELEASE exists (120 s at most, or until its directory is gone);
+# its pid in FLOCK_HOLDER, once held.
+hold_flock() {
+	python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+for _ in range(1200):
+	if os.path.exists(sys.argv[2]) or not os.path.isdir(os.path.dirname(sys.argv[2])):
+		break
+	time.sleep(0.1)' "$1" "$2" > "$2.held" &
+	FLOCK_HOLDER=$!
+	for _ in $(seq 50); do grep -q held "$2.held" && return 0; sleep 0.1; done
+	return 1
+}

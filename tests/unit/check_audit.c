@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -316,6 +317,33 @@ START_TEST(oversize_record_refused)
 END_TEST
 
 /* ---- the chain ------------------------------------------------------------------- */
+
+/*
+ * The process's bound on the log's lock (the web gate's parent sets a
+ * short one): past it, the append and the readiness check give up, saying
+ * how long they waited; once the lock is free both go ahead.
+ */
+START_TEST(lock_wait_bounded_by_the_process)
+{
+	struct pr_audit_event ev = base_event();
+	struct pr_errbuf eb = { 0 };
+	int fd;
+
+	append_n(1);
+	/* Another open file description: held as another process would hold it. */
+	fd = open(logp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	pr_audit_set_lock_wait(50);
+	ck_assert_int_eq(pr_audit_ready(logp, &eb), PR_ERR_LOCK);
+	ck_assert_msg(strstr(eb.msg, "more than 50 ms") != NULL, "%s", eb.msg);
+	ck_assert_int_eq(pr_audit_append(logp, &ev, &eb), PR_ERR_LOCK);
+	close(fd);
+	ck_assert_msg(pr_audit_ready(logp, &eb) == PR_OK, "%s", eb.msg);
+	ck_assert_msg(pr_audit_append(logp, &ev, &eb) == PR_OK, "%s", eb.msg);
+	assert_verifies(2);
+}
+END_TEST
 
 START_TEST(append_and_verify)
 {
@@ -1238,6 +1266,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, long_caller_fields_cut);
 	tcase_add_test(tc, oversize_record_refused);
+	tcase_add_test(tc, lock_wait_bounded_by_the_process);
 	tcase_add_test(tc, append_and_verify);
 	tcase_add_test(tc, empty_log_verifies);
 	tcase_add_loop_test(tc, tamper_rows_detected, 0, NROWS(tamper_rows));
