@@ -104,9 +104,12 @@ id=$(pending prstaff)
 enroll_options 00112233445566778899aabbccddeeff "$tok"
 check "enroll: an invitation on a pending sign-in nobody made is refused" result_is replay
 # Another user's sign-in (a taken-over page sees the invitation: it cannot use it there).
-enroll_options "$(pending prstaff2 127.0.0.1 1)" "$tok"
+other=$(pending prstaff2 127.0.0.1 3)
+enroll_options "$other" "$tok"
 check "enroll: an invitation on another user's pending sign-in is refused" result_is invalid-token
-sleep 1.5   # that sign-in's expiry is recorded now, not among the records read below
+# That sign-in's expiry is recorded now, not among the records read below.
+for _ in $(seq 150); do grep -q "reason=expired .*pending=${other:0:8}" "$AUDIT" && break; sleep 0.1; done
+grep -q "reason=expired .*pending=${other:0:8}" "$AUDIT" || echo "# prstaff2's sign-in: no expiry record after 15 s"
 enroll_options "$id" "$tok" --interface 127.0.0.2
 check "enroll: from another address than the VPN client's: refused" result_is address-mismatch
 check "enroll: ... recorded with both addresses" test "$(field reason) $(field rhost) $(field vpn_rhost)" = "address-mismatch 127.0.0.2 127.0.0.1"
@@ -126,18 +129,19 @@ check "wrong invitations: the invitation is not voided, no try counted" grep -q 
 # right invitation could not be checked, which is no wrong try. The gate
 # answers busy and the page's side asks again (every 250 ms, wg_api.c), so
 # counting those as wrong would void the sign-in after 3.
-python3 - "$T/state/locks/prstaff+invite.lock" > "$T/holder" <<'PY' &
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(2)
-PY
-HOLDER=$!
-for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
+# Ordering, not time: the lock is let go once the gate has answered busy
+# (its record is written), while the page's side still asks again.
+hold_flock "$T/state/locks/prstaff+invite.lock" "$T/release.invite"
 id=$(pending prstaff)
-enroll_options "$id" "$tok"
-wait "$HOLDER"
+busy_before=$(grep -c "event=enroll result=failure reason=busy .*user=prstaff" "$AUDIT")
+enroll_options "$id" "$tok" &
+ASKER=$!
+for _ in $(seq 100); do
+	[ "$(grep -c "event=enroll result=failure reason=busy .*user=prstaff" "$AUDIT")" -gt "$busy_before" ] && break
+	sleep 0.1
+done
+touch "$T/release.invite"
+wait "$ASKER" "$FLOCK_HOLDER"
 check "invitation lock held: not a wrong try (creation options once it is free)" grep -q '"publicKey"' "$T/out"
 check "invitation lock held: recorded as busy" grep -q "event=enroll result=failure reason=busy .*user=prstaff" "$AUDIT"
 # Decided now (a creation from another origin), so no expiry lands among the records read below.
