@@ -294,18 +294,7 @@ check "enrolled, another key: the same answer as an unenrolled name" result_is n
 # again for about 10 s; on a machine slower than that prstaff's page reads
 # busy first). The parent used to wait for that lock itself, PR_LOCK_WAIT_MS
 # = 10 s, with everyone queued behind it, and answer prstaff's refusal first.
-python3 - "$T/state/locks/prstaff+signin.lock" "$T/release" > "$T/holder" <<'PY' &
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("held", flush=True)
-for _ in range(600):
-	if os.path.exists(sys.argv[2]):
-		break
-	time.sleep(0.1)
-PY
-HOLDER=$!
-for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
+hold_flock "$T/state/locks/prstaff+signin.lock" "$T/release.signin"
 # A control client that connects and then neither writes nor reads, for as long as this lasts.
 python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(60)' "$SOCK" &
 IDLE=$!
@@ -323,8 +312,8 @@ check "silent control client: op=create still answered while it is connected" te
 cp "$T/out.staff" "$T/out.staff.then"
 staff_unanswered() { [ ! -s "$T/out.staff.then" ] || grep -q '"result":"busy"' "$T/out.staff.then"; }
 check "held lock: ... before the held user's answer (none yet, or busy)" staff_unanswered
-touch "$T/release"
-wait "$HOLDER"
+touch "$T/release.signin"
+wait "$FLOCK_HOLDER"
 wait "$STAFF"
 cp "$T/out.staff" "$T/out"
 # Past the gate's patience (about PR_LOCK_WAIT_MS) the page reads busy and the sign-in stays open.

@@ -174,18 +174,7 @@ check "wrong challenge: no grant" test ! -e "$T/state/grants/prstaff"
 # ---- the grant's lock held after the key answered: decided once, not sent again ---------------
 # (a resend would be judged a second time: a false cloned key, or a second
 # acceptance of a key without a counter)
-python3 - "$T/state/locks/prstaff+grant.lock" "$T/release" > "$T/holder" <<'PY' &
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("held", flush=True)
-for _ in range(600):
-	if os.path.exists(sys.argv[2]):
-		break
-	time.sleep(0.1)
-PY
-HOLDER=$!
-for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
+hold_flock "$T/state/locks/prstaff+grant.lock" "$T/release.grant"
 approve prstaff "$T/staff.json"
 check "grant lock held: not approved" fails result_is ok
 check "grant lock held: not answered busy (the page would send it again)" fails result_is busy
@@ -193,9 +182,8 @@ check "grant lock held: recorded as busy" test "$(field result) $(field reason) 
 check "grant lock held: judged once (no resend read as a cloned key)" fails grep -q "reason=counter-regression" "$AUDIT"
 api /api/get "$T/get"
 check "grant lock held: the same response again is a replay" result_is replay
-touch "$T/release"
-wait "$HOLDER"
-rm -f "$T/release"
+touch "$T/release.grant"
+wait "$FLOCK_HOLDER"
 approve prstaff "$T/staff.json"
 check "grant lock free again: approved" result_is ok
 rm -f "$T/state/grants/prstaff"
