@@ -45,7 +45,8 @@ iproute2 tests/e2e/webvpn.sh SKIP ip (iproute2) is not installed
 xrdp tests/e2e/xrdp.sh for tool in xrdp xrdp-sesman xrdp-keygen xfreerdp xvfb-run chromium chromedriver openssl
 freerdp2-x11 tests/e2e/xrdp.sh for tool in xrdp xrdp-sesman xrdp-keygen xfreerdp xvfb-run chromium chromedriver openssl
 xvfb tests/e2e/xrdp.sh for tool in xrdp xrdp-sesman xrdp-keygen xfreerdp xvfb-run chromium chromedriver openssl
-tigervnc-standalone-server tests/e2e/xrdp.sh Xvnc (tigervnc-standalone-server) is not installed'
+tigervnc-standalone-server tests/e2e/xrdp.sh Xvnc (tigervnc-standalone-server) is not installed
+gdb tests/e2e/xrdp.sh command -v gdb >/dev/null || continue'
 # Words in the scripts that name a program but are not run as one, and why.
 NOT_RUN='file prose ("file mode", "explicit file argument")
 dh an OpenVPN option ("dh none") in the test server configuration
