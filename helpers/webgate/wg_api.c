@@ -103,14 +103,14 @@ static bool is_busy(const char *answer)
 }
 
 /*
- * The answers whose busy means a user's or an invitation's lock was held
- * and nothing was done, so the same request may be sent again: a sign-in
- * response and an invitation. An approval's busy is a cap, which waiting
- * a few seconds does not lift.
+ * The answers whose busy means a lock (a user's, an invitation's, the
+ * audit log's) was held and nothing was done, so the same request may be
+ * sent again: a sign-in response, an invitation, a key's creation. An
+ * approval's busy is a cap, which waiting a few seconds does not lift.
  */
 static bool waits_for_locks(enum pr_wa_op op)
 {
-	return op == PR_WA_OP_GET || op == PR_WA_OP_ENROLL;
+	return op == PR_WA_OP_GET || op == PR_WA_OP_ENROLL || op == PR_WA_OP_CREATE;
 }
 
 static char *ask_parent_patiently(int chan, const struct pr_wa_req *q)

@@ -153,11 +153,16 @@ char *wg_enroll_options(struct wg_verifier *v, const struct pr_wa_req *q)
 		wrong_invitation(&x, r);
 		return wg_result(PR_ERR_INVITE_INVALID, -1, 0, 0);
 	}
-	/* Not checked (busy, I/O): recorded, not counted; the page may ask again. */
+	/*
+	 * Not checked: recorded, not counted. Only a held lock is answered
+	 * busy (the page's side asks again). Anything else (the directory
+	 * unreachable, an I/O error) reads as a wrong invitation does, since
+	 * a name that is no account would get that answer at once.
+	 */
 	if (r != PR_OK) {
 		x.detail = eb.msg[0] != '\0' ? eb.msg : NULL;
 		record(&x, r, NULL, false);
-		return wg_result(PR_ERR_BUSY, -1, 0, 0);
+		return wg_result(r == PR_ERR_BUSY ? PR_ERR_BUSY : PR_ERR_INVITE_INVALID, -1, 0, 0);
 	}
 	/*
 	 * Accepted: on record before the page may create a key, so an auditor
@@ -254,6 +259,9 @@ char *wg_enroll_create(struct wg_verifier *v, const struct pr_wa_req *q)
 
 	if ((r = pending_for(v, &x, q, true)) != PR_OK)
 		return wg_result(r, -1, 0, 0);
+	/* Nothing judged, no invitation spent, that could not be recorded now. */
+	if (!wg_record_possible(v))
+		return wg_result(PR_ERR_BUSY, -1, 0, 0);
 	resolve(&x, x.e->user, &need);
 	if (x.user == NULL)
 		r = PR_ERR_NOT_FOUND;
@@ -278,6 +286,9 @@ char *wg_enroll_create(struct wg_verifier *v, const struct pr_wa_req *q)
 	} else {
 		pr_wp_decide(x.e, r, 0, NULL);
 	}
+	/* Decided: an answer the page's side does not send again (it would read replay). */
+	if (r == PR_ERR_BUSY)
+		r = PR_ERR_IO;
 	answer = wg_result(r, r == PR_OK ? (int)cred.cls : -1, cred.flags, 0);
 	pr_cred_clear(&cred);
 	return answer;

@@ -195,7 +195,7 @@ size_t wg_record_lapsed(const struct wg_verifier *v, int64_t now)
  * sign-in left open, as for a user's lock held: the page's side sends it
  * again, and it is judged and recorded once the log is free (§4.8).
  */
-static bool record_possible(const struct wg_verifier *v)
+bool wg_record_possible(const struct wg_verifier *v)
 {
 	struct pr_errbuf eb = { 0 };
 
@@ -210,7 +210,7 @@ static bool record_possible(const struct wg_verifier *v)
  * the console (ARCHITECTURE §8.3): a success that is not on record is no
  * success (an approval's grant is taken back); a refusal made before the
  * counter's update began stored nothing, so it is answered busy and left
- * open (record_possible); after that the counter may be stored, and the
+ * open (wg_record_possible); after that the counter may be stored, and the
  * refusal stands.
  */
 static int record_attempt(const struct wg_verifier *v, const struct pr_wp_entry *e,
@@ -244,7 +244,7 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 		return wg_result(r, -1, 0, 0);
 	}
 	/* Nothing is judged (a counter stored) that could not be recorded now. */
-	if (!record_possible(v))
+	if (!wg_record_possible(v))
 		return wg_result(PR_ERR_BUSY, -1, 0, 0);
 	memcpy(shown, e->hex, PENDING_SHOWN);
 	shown[PENDING_SHOWN] = '\0';

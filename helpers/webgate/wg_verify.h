@@ -9,6 +9,7 @@
 #ifndef PR_WG_VERIFY_H
 #define PR_WG_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,14 @@ struct wg_verifier {
 
 /* The answer to one request text (malloc'd line, newline included); NULL when out of memory. */
 char *wg_verify(struct wg_verifier *v, const char *text, size_t len);
+
+/*
+ * Whether the audit log takes a record now (its lock within the parent's
+ * short bound). When it does not, a response is answered busy before it
+ * is judged, its sign-in left open and nothing consumed: the page's side
+ * sends it again (§4.8).
+ */
+bool wg_record_possible(const struct wg_verifier *v);
 
 /*
  * The record of a response refused before it was judged (err: replay or

@@ -148,6 +148,19 @@ check "invitation lock held: recorded as busy" grep -q "event=enroll result=fail
 python3 "$CLIENT" create --state "$T/scratch.json" --options "$T/out" --origin "https://evil.clinic.test" \
 	> "$T/create" && api /api/create "$T/create"
 check "invitation lock held: ... the invitation is still there" test -e "$T/state/invites/prstaff"
+# An invitation that cannot be checked for another reason than a held lock
+# (here its file is a symbolic link, never followed; or the directory is
+# down): answered as a wrong one, since a name that is no account gets that
+# at once, and busy after 10 s of asking again would tell the two apart.
+ln -s /dev/null "$T/state/invites/prowner"
+oid=$(pending prowner 127.0.0.1 3)
+enroll_options "$oid" "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345"
+check "invitation unreadable: answered as a wrong invitation" result_is invalid-token
+check "invitation unreadable: recorded with its own reason" test "$(field event) $(field result) $(field user)" = "enroll failure prowner"
+check "invitation unreadable: ... not as a wrong invitation" test "$(field reason)" != invalid-token
+rm "$T/state/invites/prowner"
+# That sign-in's expiry is recorded now, not among the records read below.
+for _ in $(seq 150); do grep -q "reason=expired .*pending=${oid:0:8}" "$AUDIT" && break; sleep 0.1; done
 
 enroll prstaff "$T/staff.json" fido-u2f
 check "enroll: a browser key with an invitation is enrolled" result_is ok
@@ -361,9 +374,25 @@ enroll_options "$eid" "$tok2"
 check "audit lock free: the invitation now gets creation options" grep -q '"publicKey"' "$T/out"
 check "audit lock free: ... and is recorded" test "$(field event) $(field result) $(field reason) $(field user) $(field pending)" = \
 	"enroll success invitation-accepted prstaff2 ${eid:0:8}"
-# Decided now (a creation from another origin), so no expiry lands among the records read below.
-python3 "$CLIENT" create --state "$T/scratch2.json" --options "$T/out" --origin "https://evil.clinic.test" \
-	> "$T/create" && api /api/create "$T/create"
+# The key's creation while the log's lock is held again: busy, and nothing
+# judged, so the invitation is not spent (it used to be consumed before the
+# record failed, and the key taken back: the person needed a new invitation).
+cp "$T/out" "$T/coptions.held"
+python3 "$CLIENT" create --state "$T/held2.json" --options "$T/coptions.held" --origin "$ORIGIN" \
+	> "$T/create.held"
+hold_flock "$AUDIT" "$T/release.audit2"
+held_post /api/create "$T/create.held" "$T/out.create.held"
+check "audit lock held: a key's creation is answered busy" grep -q '"result":"busy"' "$T/out.create.held"
+check "audit lock held: ... the invitation is not spent" test -e "$T/state/invites/prstaff2"
+touch "$T/release.audit2"
+wait "$FLOCK_HOLDER"
+api /api/create "$T/create.held"
+check "audit lock free: the same creation now enrolls the key" result_is ok
+check "audit lock free: ... recorded, the invitation spent" test "$(field event) $(field result) $(field user) $(field pending) $(test -e "$T/state/invites/prstaff2" && echo kept)" = \
+	"enroll success prstaff2 ${eid:0:8} "
+# Decided now (the new key signs the same sign-in in), so no expiry lands among the records read below.
+sign_in "$eid" "$T/held2.json"
+check "audit lock free: ... and the new key signs that sign-in in" result_is ok
 
 # ---- connection limits and TLS ----------------------------------------------------------------
 # 16 connections from 127.0.0.1 (PER_IP_LIMIT in wg_http.c, practicerunner-webgate(8)), silent.
