@@ -289,10 +289,10 @@ static char *get(struct wg_verifier *v, const struct pr_wa_req *q)
 	 * nothing was stored, so the sign-in stays open and the page may send
 	 * the response again. Once the update began (s.use_begun), the
 	 * counter may be stored: the sign-in is decided whatever failed
-	 * after it (a grant's lock, say),
-	 * or the page's resend would be judged a second time (a false cloned
-	 * key, or a second acceptance of a key without a counter); the answer
-	 * is then one the page does not resend.
+	 * after it (a grant's lock, say), or the page's resend would be
+	 * judged a second time (a false cloned key, or a second acceptance of
+	 * a key without a counter); the answer is then one the page does not
+	 * resend.
 	 */
 	if (r == PR_ERR_BUSY && s.use_begun)
 		r = PR_ERR_IO;

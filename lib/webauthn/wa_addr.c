@@ -24,10 +24,12 @@ static struct client_key key_of(const char *s)
 		return k;
 	if (inet_pton(AF_INET, s, k.b) == 1) {
 		k.family = AF_INET;
-	} else if (inet_pton(AF_INET6, s, &a6) == 1 && IN6_IS_ADDR_V4MAPPED(&a6)) {
+	} else if (inet_pton(AF_INET6, s, &a6) != 1) {
+		return k;
+	} else if (IN6_IS_ADDR_V4MAPPED(&a6)) {
 		k.family = AF_INET;
 		memcpy(k.b, &a6.s6_addr[12], 4);
-	} else if (inet_pton(AF_INET6, s, &a6) == 1) {
+	} else {
 		k.family = AF_INET6;
 		memcpy(k.b, a6.s6_addr, V6_PREFIX_BYTES);
 	}
