@@ -90,6 +90,16 @@ enroll() {
 	api /api/create "$T/create"
 }
 field() { audit_field "$1"; }
+# await_expiry ID: until pending sign-in ID's expiry is recorded (15 s at most),
+# so that it does not land among the records a later check reads
+await_expiry() {
+	local i
+	for i in $(seq 150); do
+		grep -q "reason=expired .*pending=${1:0:8}" "$AUDIT" && return 0
+		sleep 0.1
+	done
+	echo "# pending sign-in ${1:0:8}: no expiry record after 15 s"
+}
 
 web_policy none
 check "the gate starts as root and serves HTTPS" start_gate
@@ -108,8 +118,7 @@ other=$(pending prstaff2 127.0.0.1 3)
 enroll_options "$other" "$tok"
 check "enroll: an invitation on another user's pending sign-in is refused" result_is invalid-token
 # That sign-in's expiry is recorded now, not among the records read below.
-for _ in $(seq 150); do grep -q "reason=expired .*pending=${other:0:8}" "$AUDIT" && break; sleep 0.1; done
-grep -q "reason=expired .*pending=${other:0:8}" "$AUDIT" || echo "# prstaff2's sign-in: no expiry record after 15 s"
+await_expiry "$other"
 enroll_options "$id" "$tok" --interface 127.0.0.2
 check "enroll: from another address than the VPN client's: refused" result_is address-mismatch
 check "enroll: ... recorded with both addresses" test "$(field reason) $(field rhost) $(field vpn_rhost)" = "address-mismatch 127.0.0.2 127.0.0.1"
@@ -160,7 +169,7 @@ check "invitation unreadable: recorded with its own reason" test "$(field event)
 check "invitation unreadable: ... not as a wrong invitation" test "$(field reason)" != invalid-token
 rm "$T/state/invites/prowner"
 # That sign-in's expiry is recorded now, not among the records read below.
-for _ in $(seq 150); do grep -q "reason=expired .*pending=${oid:0:8}" "$AUDIT" && break; sleep 0.1; done
+await_expiry "$oid"
 
 enroll prstaff "$T/staff.json" fido-u2f
 check "enroll: a browser key with an invitation is enrolled" result_is ok
