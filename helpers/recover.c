@@ -212,6 +212,10 @@ static void say_key(struct recover_ctx *x, enum pr_recovery_said what, int r, co
 	case PR_REC_KEY_UNDONE:
 		say(x, "enrollment undone because it could not be recorded; ask your administrator.");
 		break;
+	case PR_REC_KEY_LEFT:
+		say(x, "the new key is still enrolled although the recovery did not complete; "
+		    "ask your administrator to check your keys.");
+		break;
 	default:
 		break;
 	}

@@ -144,16 +144,16 @@ int pr_recovery_commit(struct pr_recovery *rc, const char *ticket,
 	if ((r = pr_store_add(dir, rc->user, cred, eb)) != PR_OK)
 		return r;
 	if ((r = pr_ticket_finish(dir, rc->user, ticket, now, eb)) != PR_OK)
-		pr_recovery_undo(rc, cred);
+		rc->key_left = pr_recovery_undo(rc, cred) != PR_OK;
 	return r;
 }
 
-void pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred)
+int pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred)
 {
 	char kid[PR_KEYID_LEN + 1];
 
 	pr_keyid(cred->id, cred->id_len, kid);
-	pr_store_remove(rc->cfg->state, rc->user, kid, NULL);
+	return pr_store_remove(rc->cfg->state, rc->user, kid, NULL);
 }
 
 int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb)

@@ -33,6 +33,7 @@ struct pr_recovery {
 	bool code_used;          /* a code was consumed under the ticket before: none is needed */
 	bool no_code_set;        /* the last code was refused because the user has no set */
 	bool mark_failed;        /* a code was consumed but the ticket could not note it */
+	bool key_left;           /* a commit failed and its key could not be taken back */
 	struct pr_lockout tally; /* the account's tally after the last counted failure */
 };
 
@@ -70,13 +71,14 @@ int pr_recovery_code(struct pr_recovery *rc, const char *ticket, const char *cod
 
 /*
  * Store the replacement key and finish the ticket; if the ticket cannot be
- * finished (expired or withdrawn meanwhile), the key is removed again.
+ * finished (expired, withdrawn or finished by another run meanwhile), the
+ * key is removed again, and rc->key_left says when that failed too.
  */
 int pr_recovery_commit(struct pr_recovery *rc, const char *ticket,
     const struct pr_cred *cred, int64_t now, struct pr_errbuf *eb);
 
-/* Take back a committed key whose record could not be written. */
-void pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred);
+/* Take back a committed key whose record could not be written. PR_OK when it is gone. */
+int pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred);
 
 /* Completed: the account's consecutive failures back to zero. */
 int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb);

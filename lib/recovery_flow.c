@@ -162,12 +162,20 @@ static int commit_key(struct pr_recovery_flow *f, const char *ticket,
 		return r;
 	}
 	if ((r = pr_recovery_commit(f->rc, ticket, cred, pr_now(), &eb)) != PR_OK) {
-		record(f, "enroll", r, NULL, cred, "recovery");
+		/* The record says so when the key stayed: the log never hides a stored key. */
+		record(f, "enroll", r, NULL, cred, f->rc->key_left ?
+		    "recovery; the key stays stored: it could not be taken back" : "recovery");
 		say(f, PR_REC_COMMIT_FAILED, r, &eb);
+		if (f->rc->key_left)
+			say(f, PR_REC_KEY_LEFT, r, NULL);
 		return r;
 	}
 	if (record(f, "enroll", PR_OK, NULL, cred, "recovery") != PR_OK) {
-		pr_recovery_undo(f->rc, cred);
+		if (pr_recovery_undo(f->rc, cred) != PR_OK) {
+			/* The intent stays: the next record written tells of the key. */
+			say(f, PR_REC_KEY_LEFT, PR_ERR_AUDIT, NULL);
+			return PR_ERR_AUDIT;
+		}
 		rec->undone(rec->arg);
 		say(f, PR_REC_KEY_UNDONE, PR_ERR_AUDIT, NULL);
 		return PR_ERR_AUDIT;

@@ -35,6 +35,7 @@ enum pr_recovery_said {
 	PR_REC_KEY_NOT_RECORDED,   /* not stored: its record could not be begun */
 	PR_REC_COMMIT_FAILED,      /* err: not stored, or the ticket could not be finished */
 	PR_REC_KEY_UNDONE,         /* stored, but its record failed: taken back */
+	PR_REC_KEY_LEFT,           /* not completed, and the stored key could not be taken back */
 	PR_REC_TALLY_NOT_RESET,    /* recovered; the failure tally was not reset (why) */
 	PR_REC_NOTICE_FAILED,      /* err: a notice to the user was not sent (why) */
 };

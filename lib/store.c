@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "directory/dir_scan.h"
+#include "directory/dir_slot.h"
 #include "err.h"
 #include "store.h"
 #include "store_revoked.h"
@@ -767,7 +768,7 @@ typedef int (*store_mutator)(struct pr_credlist *l, const void *arg,
  * lock is taken, so concurrent writers serialise and lose nothing. A
  * mutator that fails leaves the file as it was.
  */
-static int store_modify(struct pr_state *state, const char *user,
+static int store_modify_once(struct pr_state *state, const char *user,
     store_mutator fn, const void *arg, struct pr_errbuf *eb)
 {
 	struct pr_credlist l = { NULL, 0 };
@@ -792,6 +793,26 @@ out:
 	pr_revoked_clear(&x.rv);
 	pr_credlist_clear(&l);
 	free(text);
+	return r;
+}
+
+/*
+ * In the directory another host's change to the same keys makes the write
+ * lose (PR_ERR_DIR_CONFLICT, nothing written). The change is then read and
+ * judged again on the keys as they now are, as the files store's lock would
+ * have had it wait: a sign-in, an enrollment or an undo is not refused for
+ * a colleague's sign-in on another machine (doc/ARCHITECTURE.md §7.6).
+ */
+static int store_modify(struct pr_state *state, const char *user,
+    store_mutator fn, const void *arg, struct pr_errbuf *eb)
+{
+	int r = PR_ERR_DIR_CONFLICT;
+
+	for (int attempt = 0; attempt < PR_DIR_TRIES && r == PR_ERR_DIR_CONFLICT; attempt++) {
+		if (attempt > 0)
+			pr_dir_backoff(attempt - 1);
+		r = store_modify_once(state, user, fn, arg, eb);
+	}
 	return r;
 }
 

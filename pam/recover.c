@@ -160,6 +160,9 @@ static void say_key(struct rec *x, enum pr_recovery_said what, int r, const char
 		explain_enroll_failure(x, r);
 	else if (what == PR_REC_KEY_NOT_RECORDED || what == PR_REC_KEY_UNDONE)
 		pam_tx_error(tx, NOT_RECORDED);
+	else if (what == PR_REC_KEY_LEFT)
+		pam_tx_error(tx, "The new key is still enrolled although the recovery did not "
+		    "complete. Ask your administrator to check your keys.");
 	else if (what == PR_REC_COMMIT_FAILED) {
 		pam_syslog(tx->pamh, LOG_ERR, "recovery: %s", why != NULL ? why : pr_strerror(r));
 		pam_tx_error(tx, "The recovery could not be completed (the ticket expired or was "

@@ -86,8 +86,7 @@ static int now_holds(struct pr_dir_entry *e, const void *data, size_t len)
 	return PR_OK;
 }
 
-/* A short random pause before the next try, so racing hosts spread out. */
-static void backoff(int attempt)
+void pr_dir_backoff(int attempt)
 {
 	unsigned char b = 0;
 	struct timespec ts = { 0, 0 };
@@ -123,7 +122,7 @@ int pr_dir_slot_write(struct pr_dir *d, const char *user, const char *attr,
 		/* Another slot of the entry changed: ours is as read, so write it again. */
 		pr_dir_entry_clear(e);
 		*e = fresh;
-		backoff(attempt);
+		pr_dir_backoff(attempt);
 	}
 	return pr_fail(eb, PR_ERR_DIR_CONFLICT, "%s: the entry of %s kept changing (%d tries): "
 	    "nothing was written; try again", d->uri, user, PR_DIR_TRIES);

@@ -41,6 +41,9 @@ int pr_dir_slot_read(struct pr_dir *d, const char *user, const char *attr,
 int pr_dir_slot_write(struct pr_dir *d, const char *user, const char *attr,
     struct pr_dir_entry *e, const void *data, size_t len, struct pr_errbuf *eb);
 
+/* A short random pause before try attempt + 1, so racing hosts spread out. */
+void pr_dir_backoff(int attempt);
+
 /* The users whose entry has attr, sorted (at most PR_DIR_USERS_MAX). */
 int pr_dir_slot_users(struct pr_dir *d, const char *attr, struct pr_strlist *out,
     struct pr_errbuf *eb);

@@ -70,6 +70,7 @@ check "... one code consumed in both logs together" \
 check "... the ticket is spent" test "$(entry prowner prTicket)" = 0
 on a admin "" key list prowner
 check "... prowner has the original and exactly one replacement" test "$(grep -c ' r[0-9]* *$\| r[0-9]* ' "$T/out")" = 1
+[ "$(grep -c ' r[0-9]* *$\| r[0-9]* ' "$T/out")" = 1 ] || { sed 's/^/# /' "$T/out"; grep -h "enroll" "$T/a-audit.log" "$T/b-audit.log" | tail -n 8 | sed 's/^/# /'; }
 
 # --- an invitation redeemed 50 times across A and B: once -------------------------------
 check "A: an invitation for prstaff2" on a admin "" invite prstaff2
@@ -119,6 +120,29 @@ wait_bg
 on a admin "" key list prowner2
 check "two admins on A and B removing prowner2's last two keys at once leave one" \
 	test "$(grep -cE ' (first|second) ' "$T/out")" = 1
+
+# --- one person's two keys on A and B at the same moment: every sign-in passes ----------
+# Each sign-in writes its key's counter to the one prCredential value; a
+# write that lost to the other host's is made again on the keys as they now
+# are, never refused (a lost race used to fail the sign-in, and an undo).
+new_key d1 yubikey5; new_key d2 yubikey5
+check "A: drlee's first key" on a admin "$T/d1.key" key enroll drlee --label left
+check "B: drlee's second key" on b admin "$T/d2.key" key enroll drlee --label right
+for h in a b; do
+	k=$T/d1.key; [ "$h" = b ] && k=$T/d2.key
+	( for i in $(seq 1 25); do
+		PRACTICERUNNER_SOFTKEY=$k PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
+			LD_PRELOAD=$PRELOAD timeout 120 "$PAMRUN" "login-$h" drlee auth </dev/null 2>&1 |
+			grep -q '^result: PAM_SUCCESS$' && echo ok || echo "failed: sign-in $i"
+	done > "$T/both.$h" ) &
+	BG="$BG $!"
+done
+wait_bg
+check "25 sign-ins on A and 25 on B at once, each host with its own key: all pass" \
+	test "$(cat "$T/both.a" "$T/both.b" | grep -cx ok)" = 50
+check "... none recorded as a failure on either host" \
+	fails grep -q " event=auth result=failure .*user=drlee " "$T/a-audit.log" "$T/b-audit.log"
+grep -h " event=auth result=failure .*user=drlee " "$T/a-audit.log" "$T/b-audit.log" | head -n 3 | sed 's/^/# /'
 
 # --- hostile names never reach slapd ----------------------------------------------------
 before=$(slapd_searches)
