@@ -152,8 +152,11 @@ int pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred)
 {
 	char kid[PR_KEYID_LEN + 1];
 
+	int r;
+
 	pr_keyid(cred->id, cred->id_len, kid);
-	return pr_store_remove(rc->cfg->state, rc->user, kid, NULL);
+	r = pr_store_remove(rc->cfg->state, rc->user, kid, NULL);
+	return r == PR_ERR_NOT_FOUND ? PR_OK : r;   /* removed meanwhile: gone all the same */
 }
 
 int pr_recovery_done(struct pr_recovery *rc, struct pr_errbuf *eb)

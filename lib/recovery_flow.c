@@ -148,6 +148,20 @@ static int flow_code(struct pr_recovery_flow *f, const char *ticket)
 
 /* ---- the replacement key ----------------------------------------------------------- */
 
+/*
+ * The ticket could not be finished and the key stored for it could not be
+ * taken back: the key is enrolled, so it is recorded as an enrollment (whose
+ * intent stays if that record fails too), and the recovery as not done.
+ */
+static int key_left(struct pr_recovery_flow *f, const struct pr_cred *cred, int err)
+{
+	record(f, "enroll", PR_OK, NULL, cred,
+	    "recovery not completed; the key could not be taken back and stays stored");
+	record(f, "recovery-ticket", err, NULL, NULL, "not completed");
+	say(f, PR_REC_KEY_LEFT, err, NULL);
+	return err;
+}
+
 /* Store with the ticket finished, record; the key comes out again if it cannot be recorded. */
 static int commit_key(struct pr_recovery_flow *f, const char *ticket,
     const struct pr_cred *cred)
@@ -162,12 +176,10 @@ static int commit_key(struct pr_recovery_flow *f, const char *ticket,
 		return r;
 	}
 	if ((r = pr_recovery_commit(f->rc, ticket, cred, pr_now(), &eb)) != PR_OK) {
-		/* The record says so when the key stayed: the log never hides a stored key. */
-		record(f, "enroll", r, NULL, cred, f->rc->key_left ?
-		    "recovery; the key stays stored: it could not be taken back" : "recovery");
-		say(f, PR_REC_COMMIT_FAILED, r, &eb);
 		if (f->rc->key_left)
-			say(f, PR_REC_KEY_LEFT, r, NULL);
+			return key_left(f, cred, r);
+		record(f, "enroll", r, NULL, cred, "recovery");
+		say(f, PR_REC_COMMIT_FAILED, r, &eb);
 		return r;
 	}
 	if (record(f, "enroll", PR_OK, NULL, cred, "recovery") != PR_OK) {

@@ -30,6 +30,7 @@
 #include "directory/dir_scan.h"
 #include "directory/dir_slot.h"
 #include "err.h"
+#include "secure_file.h"
 #include "store.h"
 #include "store_revoked.h"
 #include "user_file.h"
@@ -801,16 +802,24 @@ out:
  * lose (PR_ERR_DIR_CONFLICT, nothing written). The change is then read and
  * judged again on the keys as they now are, as the files store's lock would
  * have had it wait: a sign-in, an enrollment or an undo is not refused for
- * a colleague's sign-in on another machine (doc/ARCHITECTURE.md §7.6).
+ * a colleague's sign-in on another machine (doc/ARCHITECTURE.md §7.6). The
+ * tries end with the lock's bound, so the web gate's parent waits no longer
+ * here than for a lock.
  */
 static int store_modify(struct pr_state *state, const char *user,
     store_mutator fn, const void *arg, struct pr_errbuf *eb)
 {
+	int64_t deadline = pr_monotonic_ms() + pr_lock_wait_ms();
 	int r = PR_ERR_DIR_CONFLICT;
 
 	for (int attempt = 0; attempt < PR_DIR_TRIES && r == PR_ERR_DIR_CONFLICT; attempt++) {
-		if (attempt > 0)
+		if (attempt > 0) {
+			if (pr_monotonic_ms() >= deadline)
+				break;
 			pr_dir_backoff(attempt - 1);
+		}
+		if (eb != NULL)
+			*eb = (struct pr_errbuf){ .msg = "" };
 		r = store_modify_once(state, user, fn, arg, eb);
 	}
 	return r;

@@ -138,7 +138,7 @@ static void f_say(void *arg, enum pr_recovery_said what, int err, const char *wh
 		"ticket-refused", "ticket-accepted", "locked", "code-not-needed", "code-cancelled",
 		"code-not-recorded", "code-invalid", "code-not-checked", "code-unmarked",
 		"key-passkey", "key-failed", "key-not-recorded", "commit-failed", "key-undone",
-		"tally-not-reset", "notice-failed",
+		"key-left", "tally-not-reset", "notice-failed",
 	};
 
 	(void)arg;
