@@ -66,6 +66,7 @@ idle prose ("idle limit")
 more prose
 tc C variable
 dir shell variable name
+X shell variable name (tests/e2e/xrdp.sh: X=$T/xrdp); xorgxrdp, which xrdp recommends, brings the X server
 rpm the directory of the spec (rpm/practicerunner.spec)
 watch debian/watch, a file name
 autopkgtest the name of the Debian test framework, in packaging.sh checks
