@@ -189,10 +189,13 @@ EOF
 	check "rsyslogd listens on the test's socket" test -S "$T/log.sock"
 	admin "" audit rotate >/dev/null   # the collector's copy starts with the new log
 	export PRACTICERUNNER_SOFTKEY=$T/yk1.key PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d
-	unshare -m sh -c 'mount --bind "$0" /dev/log && i=0 && while [ $i -lt 100 ]; do
-		LD_PRELOAD="$1" "$2" login prowner auth | grep -qx "result: PAM_SUCCESS" || exit 1; i=$((i + 1)); done' \
-		"$T/log.sock" "$PRELOAD" "$PAMRUN" < /dev/null
-	check "100 sign-ins with the private /dev/log" test $? = 0
+	pwrap unshare -m sh -c 'mount --bind "$0" /dev/log && i=0 && while [ $i -lt 100 ]; do
+		LD_PRELOAD="$1" "$2" login prowner auth > "$3" 2>&1 || exit 1
+		grep -qx "result: PAM_SUCCESS" "$3" || exit 1; i=$((i + 1)); done' \
+		"$T/log.sock" "$PRELOAD" "$PAMRUN" "$T/signin.out" < /dev/null
+	rc=$?
+	check "100 sign-ins with the private /dev/log" test "$rc" = 0
+	[ "$rc" = 0 ] || { sed 's/^/# /' "$T/signin.out"; tail -n 3 "$AUDIT" | sed 's/^/# /'; }
 	unset PRACTICERUNNER_SOFTKEY PAM_WRAPPER PAM_WRAPPER_SERVICE_DIR
 	for _ in $(seq 100); do [ "$(grep -c 'practicerunner: seq=' "$T/collected.log" 2>/dev/null)" -ge 100 ] && break; sleep 0.1; done
 	check "the collector received the 100 records over TCP" \

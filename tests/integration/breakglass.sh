@@ -39,7 +39,7 @@ asked() { grep -q '^prompt: Emergency' "$T/out"; }
 env_of() { sed -n "s/^env: $1=//p" "$T/out"; }
 # with_syslog SERVICE USER auth|session DEVICES: pam() with syslog captured in $T/syslog
 with_syslog() {
-	"$top_srcdir/tests/integration/syslog_capture.py" "$T/syslog" env PRACTICERUNNER_SOFTKEY="$4" \
+	pwrap "$top_srcdir/tests/integration/syslog_capture.py" "$T/syslog" env PRACTICERUNNER_SOFTKEY="$4" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" LD_PRELOAD="$PRELOAD" \
 		"$PAMRUN" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
 }

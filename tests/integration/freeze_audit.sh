@@ -42,7 +42,7 @@ printf '%s\n' "auth [success=done ignore=ignore default=die] $M cue" \
 # pam_root USER: USER signs in at the console (the module as root, the direct path).
 pam_root() {
 	chown -R root: "$NS_KEYS/$1"
-	ns root env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" LD_PRELOAD="$PRELOAD" \
+	NS_PRIVATE_TMP=1 ns root env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" LD_PRELOAD="$PRELOAD" \
 		PRACTICERUNNER_SOFTKEY="$(cat "$NS_ETC/softkey-devices")" "$PAMRUN" unlock "$1" auth \
 		</dev/null
 	chown -R "$1:" "$NS_KEYS/$1"

@@ -132,7 +132,7 @@ for h in a b; do
 	k=$T/d1.key; [ "$h" = b ] && k=$T/d2.key
 	( for i in $(seq 1 25); do
 		PRACTICERUNNER_SOFTKEY=$k PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
-			LD_PRELOAD=$PRELOAD timeout 120 "$PAMRUN" "login-$h" drlee auth </dev/null 2>&1 |
+			LD_PRELOAD=$PRELOAD pwrap timeout 120 "$PAMRUN" "login-$h" drlee auth </dev/null 2>&1 |
 			grep -q '^result: PAM_SUCCESS$' && echo ok || echo "failed: sign-in $i"
 	done > "$T/both.$h" ) &
 	BG="$BG $!"

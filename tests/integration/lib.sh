@@ -124,6 +124,29 @@ sesman_stack() {
 # The preload list: a sanitizer runtime first when the build has one.
 PRELOAD="${PR_SANITIZER_PRELOAD:+$PR_SANITIZER_PRELOAD }libpam_wrapper.so"
 
+# pwrap CMD...: CMD, which loads pam_wrapper, with a /tmp of its own that
+# holds only $T (as root; otherwise CMD as it is). pam_wrapper 1.1 keeps
+# its copy of libpam and the services in /tmp/pam.X, X one of 36 fixed
+# names, taken by a look-then-create race: two runs starting at once (tests
+# run two at a time, and some run sign-ins side by side) can take the same
+# one, and the first to end deletes it under the other, whose PAM start or
+# sign-in then fails (4 loops side by side failed 7 of 1200 runs). $T is
+# bound from the working directory (mount -c: not made absolute, which
+# would name the new, empty /tmp).
+pwrap() {
+	if [ "$(id -u)" != 0 ]; then "$@"; return; fi
+	# pam_wrapper starts in every program that preloads it (and an exec'd
+	# one never removes its directory): only CMD gets the preload.
+	local preload=${LD_PRELOAD:-} wrapper=${PAM_WRAPPER:-}
+	local LD_PRELOAD= PAM_WRAPPER=
+	unshare -m --propagation private sh -c '
+		cd "$0" && mount -t tmpfs -o mode=1777 pwrap /tmp && mkdir -p "$0" &&
+		mount -c --bind . "$0" && cd "$1" || exit 125
+		preload=$2 wrapper=$3; shift 3
+		exec env ${preload:+LD_PRELOAD="$preload"} ${wrapper:+PAM_WRAPPER="$wrapper"} "$@"' \
+		"$T" "$PWD" "$preload" "$wrapper" "$@"
+}
+
 # With PR_VALGRIND=1 (CI's valgrind stage), pamrun and the admin CLI run
 # under memcheck: any error, definite or indirect leak, or a descriptor left
 # open beyond what a run of a PAM stack without our module leaves, adds a
@@ -152,7 +175,7 @@ vg_ok() { ! grep -q '^valgrind:' "$T/out"; }
 # The descriptors a run without our module leaves open (inherited ones, valgrind's log).
 if [ -n "$VG" ]; then
 	printf 'auth required pam_permit.so\n' > "$T/pam.d/vg-baseline"
-	PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d LD_PRELOAD=$PRELOAD $VG "$PAMRUN" vg-baseline root auth >/dev/null 2>&1 </dev/null
+	PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d LD_PRELOAD=$PRELOAD pwrap $VG "$PAMRUN" vg-baseline root auth >/dev/null 2>&1 </dev/null
 	VG_FDS=$(vg_fds "$(ls "$T"/vg.* | head -n 1)")
 	rm -f "$T"/vg.*
 fi
@@ -161,7 +184,7 @@ fi
 pam() {
 	local rc
 	PRACTICERUNNER_SOFTKEY=$4 PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
-		LD_PRELOAD=$PRELOAD timeout 600 $VG "$PAMRUN" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
+		LD_PRELOAD=$PRELOAD pwrap timeout 600 $VG "$PAMRUN" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
 	rc=$?
 	vg_collect
 	return $rc

@@ -90,7 +90,7 @@ check "setup: a holder takes prowner's sign-in lock" hold_lock "$LOCKS/prowner+s
 check "setup: frozen" freeze_holder
 start=$(date +%s)
 PRACTICERUNNER_SOFTKEY=$T/yk2.key PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
-	LD_PRELOAD=$PRELOAD timeout "$LIMIT" "$PAMRUN" login prowner auth > "$T/out" 2>&1 </dev/null
+	LD_PRELOAD=$PRELOAD pwrap timeout "$LIMIT" "$PAMRUN" login prowner auth > "$T/out" 2>&1 </dev/null
 rc=$?
 took=$(( $(date +%s) - start ))
 echo "# sign-in against a frozen sign-in lock holder: exit $rc after $took s"

@@ -115,7 +115,7 @@ n0=$(wc -l < "$AUDIT")
 exec 8> "$T/state/locks/prstaff2+signin.lock"
 flock -x 8
 PRACTICERUNNER_SOFTKEY=$T/conc.key PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \
-	LD_PRELOAD=$PRELOAD timeout 2 "$PAMRUN" login prstaff2 auth > "$T/out" 2>&1 </dev/null
+	LD_PRELOAD=$PRELOAD pwrap timeout 2 "$PAMRUN" login prstaff2 auth > "$T/out" 2>&1 </dev/null
 rc=$?
 exec 8>&-
 check "a sign-in waits while another of the same user is under way" test "$rc" = 124

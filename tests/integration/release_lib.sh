@@ -33,7 +33,7 @@ rservice() {
 # shim; DEVICES is PR_HIDSHIM_DEVICES (STATE[,MODE]:...). Output in $T/out.
 hpam() {
 	PR_HIDSHIM_DEVICES=$4 PR_HIDSHIM_LOG=$HIDLOG PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/rpam.d \
-		LD_PRELOAD="$PRELOAD $SHIM" timeout 120 "$REL/pamrun" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
+		LD_PRELOAD="$PRELOAD $SHIM" pwrap timeout 120 "$REL/pamrun" "$1" "$2" "$3" > "$T/out" 2>&1 </dev/null
 }
 expect_hpam() {
 	local want=$1
@@ -106,7 +106,7 @@ release_setuid_setup() {
 		"account required pam_exec.so quiet /bin/false" > "$T/rpam.d/unlock"
 	# unlock_as USER PHASE: the release module run by USER, so through the setuid verify helper.
 	unlock_as() {
-		ns "$1" env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/rpam.d" LD_PRELOAD="$PRELOAD" \
+		NS_PRIVATE_TMP=1 ns "$1" env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/rpam.d" LD_PRELOAD="$PRELOAD" \
 			"$REL/pamrun" unlock "$1" "$2" </dev/null
 	}
 	TOKEN=

@@ -22,6 +22,8 @@
 #                           and /etc/sudoers); no spaces or colons in paths
 #   NS_TMPFS="DIR ..."      an empty tmpfs over each DIR (e.g. /run/sudo, so
 #                           a real sudo's timestamps stay in the namespace)
+#   NS_PRIVATE_TMP=1        a /tmp of its own holding only $T, for commands
+#                           that load pam_wrapper (lib.sh's pwrap says why)
 #   NS_PRELOAD=FILE         FILE bound over /etc/ld.so.preload, made where
 #                           the machine has none (the hidshim for setuid
 #                           release builds, tests/integration/release_hid.sh)
@@ -134,6 +136,12 @@ install -o root -g root -m 4755 "$SK/practicerunner-enroll" "$ENROLL"
 install -o root -g root -m 0755 "$SK/practicerunner-enroll" "$ENROLL-not-setuid"
 install -o root -g root -m 4755 "$SK/practicerunner-recover" "$RECOVER"
 install -o root -g root -m 4755 "$SK/practicerunner-verify" "$VERIFY"
+# A /tmp of its own, where asked (lib.sh's pwrap says why).
+if [ -n "\${NS_PRIVATE_TMP:-}" ]; then
+	here=\$PWD
+	cd "$T" && mount -t tmpfs -o mode=1777 ns-tmp /tmp && mkdir -p "$T" && mount -c --bind . "$T" &&
+		cd "\$here" || { echo "ns: no private /tmp" >&2; exit 125; }
+fi
 # Last, as it applies to every program started from here on: a preload
 # list, which even setuid programs obey (the hidshim, tests/hidshim/).
 if [ -n "\${NS_PRELOAD:-}" ]; then

@@ -33,7 +33,7 @@ printf '%s\n' "auth [success=done ignore=ignore default=die] $M step_up" \
 pam_as() {
 	local who=$1 svc=$2 user=$3 phase=$4 pin=${5:-} rc
 	[ "$who" = root ] && [ -d "$NS_KEYS/$user" ] && chown -R root: "$NS_KEYS/$user"
-	ns "$who" env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" LD_PRELOAD="$PRELOAD" \
+	NS_PRIVATE_TMP=1 ns "$who" env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" LD_PRELOAD="$PRELOAD" \
 		PRACTICERUNNER_SOFTKEY="$(cat "$NS_ETC/softkey-devices")" ${pin:+PAMRUN_PIN=$pin} \
 		"$PAMRUN" "$svc" "$user" "$phase" </dev/null
 	rc=$?
