@@ -840,13 +840,14 @@ static int mutate_none(struct pr_credlist *l, const void *arg, struct store_tx *
  * The list may go only while the store lock is held: then no writer that
  * read the store before the removal is left to commit it (whoever held the
  * lock has finished or died), and the store as written here lacks the keys.
+ * It goes only as it was read: a removal listed since stays listed.
  */
 static int mutate_settle(struct pr_credlist *l, const void *arg, struct store_tx *x,
     struct pr_errbuf *eb)
 {
 	(void)l;
 	(void)arg;
-	return x->rv.text != NULL ? pr_revoked_forget(x->f.state, x->f.user, eb) : PR_OK;
+	return x->rv.text != NULL ? pr_revoked_forget(x->f.state, x->f.user, &x->rv, eb) : PR_OK;
 }
 
 int pr_store_settle_revoked(struct pr_state *state, const char *user, struct pr_errbuf *eb)

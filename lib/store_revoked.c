@@ -197,17 +197,25 @@ out:
 	return r;
 }
 
-int pr_revoked_forget(struct pr_state *state, const char *user, struct pr_errbuf *eb)
+int pr_revoked_forget(struct pr_state *state, const char *user, const struct pr_revoked *read,
+    struct pr_errbuf *eb)
 {
+	struct pr_revoked now = { NULL, 0 };
 	struct pr_user_file x;
 	int r;
 
 	if ((r = pr_user_file_open(&x, state, REVOKED_SUBDIR, user, REVOKED_LOCK, false,
-	    eb)) == PR_OK && pr_user_file_present(&x)) {
-		r = pr_user_file_unlink(&x, eb);
-		if (r == PR_ERR_NOT_FOUND)
-			r = PR_OK;
-	}
+	    eb)) != PR_OK || !pr_user_file_present(&x) || (r = revoked_read(&x, &now, eb)) != PR_OK ||
+	    now.text == NULL)
+		goto out;
+	if (read == NULL || read->text == NULL || strcmp(now.text, read->text) != 0)
+		goto out;   /* changed since it was read: kept */
+	/* In the directory the removal is of the value just read (the revision rule). */
+	r = pr_user_file_unlink(&x, eb);
+	if (r == PR_ERR_NOT_FOUND || r == PR_ERR_DIR_CONFLICT)
+		r = PR_OK;
+out:
+	pr_revoked_clear(&now);
 	pr_user_file_close(&x);
 	return r;
 }

@@ -35,7 +35,13 @@ bool pr_revoked_has(const struct pr_revoked *rv, const unsigned char *id, size_t
 /* Drop the listed keys from l. */
 void pr_revoked_filter(const struct pr_revoked *rv, struct pr_credlist *l);
 
-/* Remove the list (under its lock): the caller holds the store lock and wrote the store without them. */
-int pr_revoked_forget(struct pr_state *state, const char *user, struct pr_errbuf *eb);
+/*
+ * Remove the list if it is still the one read (under its lock): the caller
+ * holds the store lock and wrote the store without read's keys. A list
+ * changed since (a removal on another host, or by another administrator past
+ * a stuck lock) stays, so that removal is not lost; PR_OK either way.
+ */
+int pr_revoked_forget(struct pr_state *state, const char *user, const struct pr_revoked *read,
+    struct pr_errbuf *eb);
 
 #endif

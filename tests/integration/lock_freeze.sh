@@ -102,5 +102,40 @@ check "... the log names the lock and the wait" out_has "SYSLOG.*prowner+signin.
 check "... the person is told it is unavailable, not why" out_has "unavailable right now"
 end_holder
 check "with the holder gone, prowner signs in" expect_pam PAM_SUCCESS login prowner auth "$T/yk2.key"
+
+# --- a removal listed while an enrollment settles the list stays listed ----------------------------
+# An administrator's enrollment first writes the store without the keys
+# listed as removed, then removes the list under the list's lock. A removal
+# listed in between (another administrator past a stuck lock, another host)
+# must stay: the list goes only as it was read. The test holds the list's
+# lock until the enrollment waits for it, then lists "three" as
+# pr_store_revoke would, and lets go.
+new_key yk4 yubikey5
+check "setup: prowner's third key" admin "$T/yk3.key" key enroll prowner --label three
+id_of_label() { awk -v l="label=$1" '/^id=/ { for (i = 1; i <= NF; i++) if ($i == l) print substr($1, 4) }' "$STORE"; }
+ID1=$(id_of_label one-again); ID3=$(id_of_label three)
+REVOKED=$T/state/revoked/prowner
+mkdir -p -m 700 "$T/state/revoked"
+printf 'practicerunner-revoked 1\nid=%s\n' "$ID1" > "$REVOKED"; chmod 600 "$REVOKED"
+check "setup: one-again listed as removed, and so refused" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk1.key"
+exec 9> "$LOCKS/prowner+revoked.lock"
+flock -x 9
+PRACTICERUNNER_SOFTKEY=$T/yk4.key timeout "$LIMIT" "$SK/practicerunner-admin" --config "$CONF" \
+	key enroll prowner --label four > "$T/out.four" 2>&1 </dev/null 9>&- &
+ENROLLER=$!
+waits_for_list() { ls -l /proc/$(pgrep -P "$ENROLLER" | head -n 1)/fd 2>/dev/null | grep -q 'prowner+revoked\.lock'; }
+for _ in $(seq 200); do waits_for_list && break; sleep 0.05; done
+check "setup: the enrollment waits for the list's lock" waits_for_list
+printf 'practicerunner-revoked 1\nid=%s\nid=%s\n' "$ID1" "$ID3" > "$T/state/revoked/.prowner.new"
+chmod 600 "$T/state/revoked/.prowner.new"; mv -f "$T/state/revoked/.prowner.new" "$REVOKED"
+exec 9>&-
+wait "$ENROLLER"
+rc=$?
+check "the enrollment completes" test "$rc" = 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/out.four"
+check "the key listed meanwhile does not sign in" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk3.key"
+check "... and is still listed as removed" grep -qx "id=$ID3" "$REVOKED"
+check "the key listed before stays out too" expect_pam PAM_AUTH_ERR login prowner auth "$T/yk1.key"
+check "the new key signs in" expect_pam PAM_SUCCESS login prowner auth "$T/yk4.key"
 check "audit chain verifies" admin "" audit verify
 done_testing
