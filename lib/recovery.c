@@ -151,7 +151,6 @@ int pr_recovery_commit(struct pr_recovery *rc, const char *ticket,
 int pr_recovery_undo(struct pr_recovery *rc, const struct pr_cred *cred)
 {
 	char kid[PR_KEYID_LEN + 1];
-
 	int r;
 
 	pr_keyid(cred->id, cred->id_len, kid);
